@@ -1,0 +1,111 @@
+// The call log: PBX events -> tracker -> storage, with re-sync after restarts and reconnects.
+//   on AMI login: ask Asterisk which channels live (CoreShowChannels); end the calls we tracked that
+//   vanished meanwhile, adopt calls in progress we never saw, then reconcile with the CDR.
+import type { Db } from '../db/client.js';
+import type { Logger } from '../lib/logger.js';
+import type { PbxEvent, LiveChannel } from '../pbx/events.js';
+import type { Call } from './call.js';
+import { localRecordingPath, wavDurationMs } from './recording.js';
+import { Reconciler } from './reconcile.js';
+import { CallStore } from './store.js';
+import { CallTracker, type KnownCall } from './tracker.js';
+
+export interface CallLogOptions {
+  db: Db;
+  log: Logger;
+  extensionPattern: RegExp;
+  region: string;
+  recordingsDir: string;
+  cdrFile: string;
+  reconcileIntervalMs: number;
+  /** Delay after a partly seen call ends before its CDR is read (Asterisk writes it at the end). */
+  cdrSettleMs?: number;
+}
+
+export class CallLog {
+  readonly tracker: CallTracker;
+  readonly store: CallStore;
+  readonly reconciler: Reconciler;
+  private timers = new Set<NodeJS.Timeout>();
+  private interval: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: CallLogOptions) {
+    this.store = new CallStore(o.db);
+    this.tracker = new CallTracker({ extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }) });
+    this.reconciler = new Reconciler({
+      db: o.db, store: this.store, cdrFile: o.cdrFile, isExtension: (r) => o.extensionPattern.test(r),
+      region: o.region, isLive: (l) => this.tracker.find(l) !== undefined, log: o.log.child({ feature: 'reconcile' }),
+    });
+    this.tracker.on('updated', (call) => this.persist(call));
+    this.tracker.on('merged', (_into, fromId) => this.store.remove(fromId));
+    this.tracker.on('ended', (call) => this.onEnded(call));
+  }
+
+  handle(e: PbxEvent): void {
+    this.tracker.handle(e);
+  }
+
+  start(): void {
+    this.interval = setInterval(() => void this.reconcile(), this.o.reconcileIntervalMs);
+    this.interval.unref();
+  }
+
+  stop(): void {
+    if (this.interval) clearInterval(this.interval);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms);
+    this.timers.add(t);
+  }
+
+  private persist(call: Call): void {
+    try {
+      this.store.save(call.id, call.toRecord());
+    } catch (err) {
+      call.log.error({ err }, 'could not save the call');
+    }
+  }
+
+  private onEnded(call: Call): void {
+    this.persist(call);
+    const rec = call.toRecord();
+    if (rec.recordingFile) {
+      // MixMonitor closes the file just after the hangup.
+      const file = localRecordingPath(this.o.recordingsDir, rec.recordingFile);
+      this.later(1000, () => {
+        try {
+          this.store.setRecordingDuration(call.id, wavDurationMs(file));
+        } catch (err) {
+          call.log.warn({ err }, 'could not read the recording');
+        }
+      });
+    }
+    if (call.partial) this.later(this.o.cdrSettleMs ?? 2000, () => void this.reconcile());
+  }
+
+  async reconcile(): Promise<void> {
+    try {
+      await this.reconciler.run();
+    } catch (err) {
+      this.o.log.error({ err }, 'reconciliation with the CDR failed');
+    }
+  }
+
+  /** After every AMI login: re-sync with the channels that live in Asterisk now, then reconcile. */
+  resync(live: LiveChannel[], pbxNow: number): { ended: number; adopted: number } {
+    const ended = this.tracker.endMissing(live, this.tracker.lastEventAt || pbxNow);
+    const known = (linkedId: string): KnownCall | undefined => {
+      const row = this.store.findByLinkedId(linkedId);
+      if (!row) return undefined;
+      return {
+        id: row.id, linkedId: row.linkedId, startedAt: row.startedAt, answeredAt: row.answeredAt,
+        direction: row.direction, origin: (row.origin as 'click2call' | null) ?? null, externalNumber: row.externalNumber,
+      };
+    };
+    const adopted = this.tracker.adopt(live, known, pbxNow);
+    return { ended: ended.length, adopted: adopted.length };
+  }
+}

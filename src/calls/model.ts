@@ -1,0 +1,51 @@
+// What a finished (or in-progress) call looks like to the rest of the service: one record per call
+// with its manager legs. Produced by the live tracker (call.ts) and by CDR reconciliation (cdr.ts).
+
+export type Direction = 'inbound' | 'outbound' | 'internal';
+export type Disposition = 'answered' | 'no_answer' | 'busy' | 'failed';
+
+export interface LegRecord {
+  uniqueId: string;
+  channel: string;
+  extension: string | null;
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  ringMs: number;
+  talkMs: number;
+  disposition: Disposition | null;
+  hangupCause: string | null;
+}
+
+export interface CallRecord {
+  linkedId: string;
+  mergedLinkedIds: string[];
+  state: 'live' | 'ended';
+  source: 'ami' | 'cdr' | 'ami+cdr';
+  direction: Direction;
+  origin: 'click2call' | null;
+  externalNumber: string | null;
+  extension: string | null;
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  ringMs: number;
+  talkMs: number;
+  disposition: Disposition | null;
+  hangupCause: string | null;
+  /** Path of the recording as Asterisk wrote it (only the file name is used to find it here). */
+  recordingFile: string | null;
+  legs: LegRecord[];
+}
+
+/** app_dial DIALSTATUS -> our disposition. CANCEL: the caller gave up while it rang. */
+export function dispositionOf(dialStatus: string | null): Disposition {
+  switch (dialStatus) {
+    case 'ANSWER': return 'answered';
+    case 'BUSY': return 'busy';
+    case 'NOANSWER':
+    case 'CANCEL':
+    case null: return 'no_answer';
+    default: return 'failed';
+  }
+}

@@ -1,0 +1,198 @@
+// Reading the call log, with access rules checked first: a manager sees only calls on their own
+// extension (the call's manager or any of its legs); supervisors and admins see all.
+import { statSync } from 'node:fs';
+import { and, desc, eq, gte, lt, or, inArray, isNotNull, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { callLegs, calls, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
+import { CtiError } from '../lib/errors.js';
+import type { Actor } from '../users/users.js';
+import { localRecordingPath, wavDurationMs } from './recording.js';
+
+export interface QueryContext {
+  db: Db;
+  actor: Actor;
+  recordingsDir: string;
+}
+
+export interface CallFilters {
+  from?: string;
+  to?: string;
+  direction?: 'inbound' | 'outbound' | 'internal';
+  extension?: string;
+  disposition?: 'answered' | 'no_answer' | 'busy' | 'failed';
+  limit?: number;
+  cursor?: string;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const secs = (ms: number) => Math.round(ms / 1000);
+
+export interface LegView {
+  extension: string | null;
+  managerId: string | null;
+  channel: string;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  ringSeconds: number;
+  talkSeconds: number;
+  disposition: string | null;
+  hangupCause: string | null;
+}
+
+export interface CallView {
+  id: string;
+  linkedId: string;
+  state: string;
+  source: string;
+  direction: string;
+  origin: string | null;
+  externalNumber: string | null;
+  extension: string | null;
+  managerId: string | null;
+  contactId: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  ringSeconds: number;
+  talkSeconds: number;
+  disposition: string | null;
+  hangupCause: string | null;
+  recording: { url: string; durationSeconds: number } | null;
+  legs: LegView[];
+}
+
+function canSee(db: Db, actor: Actor): SQL | undefined {
+  if (actor.role !== 'manager') return undefined;
+  if (!actor.extension) return eq(calls.id, '');
+  return or(
+    eq(calls.extension, actor.extension),
+    inArray(calls.id, db.select({ id: callLegs.callId }).from(callLegs).where(eq(callLegs.extension, actor.extension))),
+  );
+}
+
+/** Only existing, non-empty recordings count (MixMonitor writes a 44-byte header even for no audio). */
+export function recordingPath(recordingsDir: string, row: CallRow): string | null {
+  if (!row.recordingFile) return null;
+  const file = localRecordingPath(recordingsDir, row.recordingFile);
+  try {
+    return statSync(file).size > 44 ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+function managerIds(db: Db): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const u of db.select({ id: users.id, ext: users.extension }).from(users).where(isNotNull(users.extension)).all()) {
+    if (u.ext) m.set(u.ext, u.id);
+  }
+  return m;
+}
+
+function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map<string, string>): CallView {
+  const file = recordingPath(ctx.recordingsDir, row);
+  const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
+  return {
+    id: row.id,
+    linkedId: row.linkedId,
+    state: row.state,
+    source: row.source,
+    direction: row.direction,
+    origin: row.origin,
+    externalNumber: row.externalNumber,
+    extension: row.extension,
+    managerId: row.extension ? managers.get(row.extension) ?? null : null,
+    contactId: row.contactId,
+    startedAt: new Date(row.startedAt).toISOString(),
+    answeredAt: iso(row.answeredAt),
+    endedAt: iso(row.endedAt),
+    ringSeconds: secs(row.ringMs),
+    talkSeconds: secs(row.talkMs),
+    disposition: row.disposition,
+    hangupCause: row.hangupCause,
+    recording: file && recMs !== null ? { url: `/api/v1/calls/${row.id}/recording`, durationSeconds: Math.round(recMs / 100) / 10 } : null,
+    legs: legs
+      .sort((a, b) => a.startedAt - b.startedAt)
+      .map((l) => ({
+        extension: l.extension,
+        managerId: l.extension ? managers.get(l.extension) ?? null : null,
+        channel: l.channel,
+        startedAt: new Date(l.startedAt).toISOString(),
+        answeredAt: iso(l.answeredAt),
+        endedAt: iso(l.endedAt),
+        ringSeconds: secs(l.ringMs),
+        talkSeconds: secs(l.talkMs),
+        disposition: l.disposition,
+        hangupCause: l.hangupCause,
+      })),
+  };
+}
+
+function decodeCursor(cursor: string): { startedAt: number; id: string } {
+  try {
+    const [startedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof startedAt === 'number' && typeof id === 'string') return { startedAt, id };
+  } catch {
+    /* fall through */
+  }
+  throw new CtiError('CTI_ERR_BAD_REQUEST', 'cursor: not a cursor this API returned');
+}
+
+function parseTime(name: string, s: string): number {
+  const t = Date.parse(s);
+  if (!Number.isFinite(t)) throw new CtiError('CTI_ERR_BAD_REQUEST', `${name}: not an ISO 8601 date-time`);
+  return t;
+}
+
+export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[]; nextCursor: string | null } {
+  const access = canSee(ctx.db, ctx.actor);
+  const limit = f.limit ?? 50;
+  const conds: (SQL | undefined)[] = [access];
+  const from = f.from ? parseTime('from', f.from) : null;
+  const to = f.to ? parseTime('to', f.to) : null;
+  if (from !== null && to !== null && from > to) throw new CtiError('CTI_ERR_BAD_REQUEST', 'from: must not be after to');
+  if (from !== null) conds.push(gte(calls.startedAt, from));
+  if (to !== null) conds.push(lt(calls.startedAt, to));
+  if (f.direction) conds.push(eq(calls.direction, f.direction));
+  if (f.disposition) conds.push(eq(calls.disposition, f.disposition));
+  if (f.extension) conds.push(eq(calls.extension, f.extension));
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    conds.push(or(lt(calls.startedAt, c.startedAt), and(eq(calls.startedAt, c.startedAt), lt(calls.id, c.id))));
+  }
+  const rows = ctx.db.select().from(calls).where(and(...conds)).orderBy(desc(calls.startedAt), desc(calls.id)).limit(limit + 1).all();
+  const page = rows.slice(0, limit);
+  const legs = page.length
+    ? ctx.db.select().from(callLegs).where(inArray(callLegs.callId, page.map((r) => r.id))).all()
+    : [];
+  const managers = managerIds(ctx.db);
+  const items = page.map((r) => view(ctx, r, legs.filter((l) => l.callId === r.id), managers));
+  const last = page.at(-1);
+  const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.startedAt, last.id])).toString('base64url') : null;
+  return { items, nextCursor };
+}
+
+/** The call row if the actor may see it: 404 when it does not exist, 403 when it is someone else's. */
+function visibleRow(ctx: QueryContext, id: string): CallRow {
+  const row = ctx.db.select().from(calls).where(eq(calls.id, id)).get();
+  if (!row) throw new CtiError('CTI_ERR_CALL_NOT_FOUND');
+  const access = canSee(ctx.db, ctx.actor);
+  if (access && !ctx.db.select({ id: calls.id }).from(calls).where(and(eq(calls.id, id), access)).get()) {
+    throw new CtiError('CTI_ERR_FORBIDDEN', 'This call belongs to another manager');
+  }
+  return row;
+}
+
+export function getCall(ctx: QueryContext, id: string): CallView {
+  const row = visibleRow(ctx, id);
+  const legs = ctx.db.select().from(callLegs).where(eq(callLegs.callId, id)).all();
+  return view(ctx, row, legs, managerIds(ctx.db));
+}
+
+export function getRecordingFile(ctx: QueryContext, id: string): string {
+  const row = visibleRow(ctx, id);
+  const file = recordingPath(ctx.recordingsDir, row);
+  if (!file) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
+  return file;
+}

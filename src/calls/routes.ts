@@ -1,0 +1,88 @@
+// REST API v1 for the call log. Schemas double as validation (400 naming the parameter) and OpenAPI.
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../db/client.js';
+import { actorOf } from '../http/auth.js';
+import { sendAudio } from '../http/recording-response.js';
+import { getCall, getRecordingFile, listCalls, type CallFilters } from './queries.js';
+
+const nullableString = { type: ['string', 'null'] } as const;
+const legSchema = {
+  type: 'object',
+  properties: {
+    extension: nullableString, managerId: nullableString, channel: { type: 'string' },
+    startedAt: { type: 'string', format: 'date-time' }, answeredAt: nullableString, endedAt: nullableString,
+    ringSeconds: { type: 'integer' }, talkSeconds: { type: 'integer' }, disposition: nullableString, hangupCause: nullableString,
+  },
+} as const;
+export const callSchema = {
+  $id: 'Call',
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, linkedId: { type: 'string' }, state: { type: 'string', enum: ['live', 'ended'] },
+    source: { type: 'string', enum: ['ami', 'cdr', 'ami+cdr'] },
+    direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] }, origin: nullableString,
+    externalNumber: nullableString, extension: nullableString, managerId: nullableString, contactId: nullableString,
+    startedAt: { type: 'string', format: 'date-time' }, answeredAt: nullableString, endedAt: nullableString,
+    ringSeconds: { type: 'integer' }, talkSeconds: { type: 'integer' },
+    disposition: { type: ['string', 'null'], enum: ['answered', 'no_answer', 'busy', 'failed', null] },
+    hangupCause: nullableString,
+    recording: {
+      anyOf: [{ type: 'null' }, { type: 'object', properties: { url: { type: 'string' }, durationSeconds: { type: 'number' } } }],
+    },
+    legs: { type: 'array', items: legSchema },
+  },
+} as const;
+
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+} as const;
+
+export function registerCallRoutes(app: FastifyInstance, deps: { db: Db; recordingsDir: string }): void {
+  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir });
+  app.addSchema(callSchema);
+
+  app.get<{ Querystring: CallFilters }>('/api/v1/calls', {
+    schema: {
+      tags: ['calls'],
+      summary: 'The call log, newest first, one page at a time',
+      security: [{ bearer: [] }],
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          from: { type: 'string', format: 'date-time', description: 'calls started at or after (ISO 8601)' },
+          to: { type: 'string', format: 'date-time', description: 'calls started before (ISO 8601)' },
+          direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] },
+          extension: { type: 'string', pattern: '^[0-9]{2,6}$' },
+          disposition: { type: 'string', enum: ['answered', 'no_answer', 'busy', 'failed'] },
+          limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          cursor: { type: 'string', maxLength: 200 },
+        },
+      },
+      response: {
+        200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'Call#' } }, nextCursor: nullableString } },
+        400: errorSchema, 401: errorSchema,
+      },
+    },
+  }, async (req) => listCalls(ctx(req), req.query));
+
+  app.get<{ Params: { id: string } }>('/api/v1/calls/:id', {
+    schema: {
+      tags: ['calls'], summary: 'One call with its legs', security: [{ bearer: [] }],
+      params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
+      response: { 200: { $ref: 'Call#' }, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+    },
+  }, async (req) => getCall(ctx(req), req.params.id));
+
+  app.get<{ Params: { id: string } }>('/api/v1/calls/:id/recording', {
+    schema: {
+      tags: ['calls'], summary: 'The call recording (audio/wav), with HTTP Range for seeking', security: [{ bearer: [] }],
+      params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
+      response: { 401: errorSchema, 403: errorSchema, 404: errorSchema, 416: errorSchema },
+    },
+  }, async (req, reply) => {
+    const file = getRecordingFile(ctx(req), req.params.id);
+    return sendAudio(reply, file, req.headers.range, `call-${req.params.id}.wav`);
+  });
+}

@@ -1,0 +1,122 @@
+// `cti`: the command line. serve | migrate | user add | token create | pbx up/down/status | demo.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { ConfigError, loadBaseConfig } from '../config/config.js';
+import { openDb } from '../db/client.js';
+import { CtiError } from '../lib/errors.js';
+import { addUser, createToken, isRole } from '../users/users.js';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..');
+export const sandboxEnvFile = () => resolve(process.env['CTI_PBX_DIR'] ?? resolve(projectRoot, '.pbx'), 'sandbox.env');
+
+/** .env in the working directory, then (with --sandbox) the sandbox's settings; real env wins. */
+function loadEnv(opts: { sandbox?: boolean }): void {
+  const files = [resolve(process.cwd(), '.env')];
+  if (opts.sandbox) {
+    if (!existsSync(sandboxEnvFile())) fail(`the sandbox PBX is not up (${sandboxEnvFile()} missing): run \`cti pbx up\` first`);
+    files.push(sandboxEnvFile());
+  }
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    const before = { ...process.env };
+    process.loadEnvFile(f);
+    for (const [k, v] of Object.entries(before)) process.env[k] = v; // explicit environment wins
+  }
+}
+
+function fail(msg: string): never {
+  console.error(`cti: ${msg}`);
+  process.exit(2);
+}
+
+async function guarded(fn: () => Promise<void> | void): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof CtiError) fail(err.message);
+    throw err;
+  }
+}
+
+async function readPassword(): Promise<string> {
+  if (process.env['CTI_PASSWORD']) return process.env['CTI_PASSWORD'];
+  if (!process.stdin.isTTY) {
+    let s = '';
+    for await (const chunk of process.stdin) s += String(chunk);
+    return s.split('\n')[0] ?? '';
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const pw = await rl.question('Password: ');
+  rl.close();
+  return pw;
+}
+
+const program = new Command('cti').description('CTI connector and call tracking for Asterisk');
+program.option('--sandbox', 'use the settings of the sandbox PBX (.pbx/sandbox.env)');
+
+program.command('serve').description('run the service').action(async () => {
+  loadEnv(program.opts());
+  const { runServer } = await import('../server.js');
+  await runServer();
+});
+
+program.command('migrate').description('apply database migrations').action(() => guarded(() => {
+  loadEnv(program.opts());
+  const cfg = loadBaseConfig();
+  openDb(cfg.CTI_DB_FILE).close();
+  console.log(`migrations applied to ${cfg.CTI_DB_FILE}`);
+}));
+
+const user = program.command('user').description('manage users');
+user.command('add <name>')
+  .description('add a user')
+  .addOption(new Option('--role <role>', 'manager, supervisor or admin').choices(['manager', 'supervisor', 'admin']).makeOptionMandatory())
+  .option('--extension <ext>', "the manager's phone extension")
+  .option('--language <lang>', 'ru or en', 'ru')
+  .option('--password [password]', 'set a password (prompted, or CTI_PASSWORD, when no value is given)')
+  .action((name: string, o: { role: string; extension?: string; language: string; password?: string | boolean }) => guarded(async () => {
+    loadEnv(program.opts());
+    if (!isRole(o.role)) fail(`--role: ${o.role} is not a role`);
+    if (o.language !== 'ru' && o.language !== 'en') fail('--language: ru or en');
+    const password = o.password === true ? await readPassword() : typeof o.password === 'string' ? o.password : null;
+    if (password !== null && password.length < 8) fail('--password: at least 8 characters');
+    const h = openDb(loadBaseConfig().CTI_DB_FILE);
+    try {
+      const u = await addUser(h.db, { name, role: o.role, extension: o.extension ?? null, password, language: o.language });
+      console.log(`user ${u.name} added (${u.role}${u.extension ? `, extension ${u.extension}` : ''})`);
+    } finally {
+      h.close();
+    }
+  }));
+
+program.command('token').description('manage API tokens')
+  .command('create <name>')
+  .description("create an API token for a user (printed once)")
+  .action((name: string) => guarded(() => {
+    loadEnv(program.opts());
+    const h = openDb(loadBaseConfig().CTI_DB_FILE);
+    try {
+      console.log(createToken(h.db, name));
+    } finally {
+      h.close();
+    }
+  }));
+
+const pbx = program.command('pbx').description('the sandbox Asterisk for the demo and the tests');
+for (const verb of ['up', 'down', 'status'] as const) {
+  pbx.command(verb).description(`${verb === 'status' ? 'show' : 'bring ' + verb} the sandbox PBX`).action(() => {
+    const r = spawnSync('bash', [resolve(projectRoot, 'sandbox/pbx.sh'), verb], { stdio: 'inherit' });
+    process.exit(r.status ?? 1);
+  });
+}
+
+program.command('demo').description('sandbox PBX + service + demo calls flowing, so the log fills as you watch').action(async () => {
+  const { runDemo } = await import('./demo.js');
+  await runDemo(projectRoot);
+});
+
+await program.parseAsync(process.argv);

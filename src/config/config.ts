@@ -1,0 +1,73 @@
+// Configuration: read once from the environment at startup, validated, frozen.
+// A missing or bad value stops the process with a message naming the variable (see ConfigError).
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** What every command needs: storage and logging. */
+const baseShape = {
+  CTI_DB_FILE: z.string().min(1).default('./data/cti.sqlite'),
+  CTI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/** What the running service needs on top: HTTP, the PBX, recordings and Asterisk's own CDR. */
+const serviceShape = {
+  ...baseShape,
+  CTI_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  CTI_HTTP_PORT: port.default(3000),
+  CTI_AMI_HOST: z.string().min(1).default('127.0.0.1'),
+  CTI_AMI_PORT: port.default(5038),
+  CTI_AMI_USER: z.string().min(1),
+  CTI_AMI_SECRET: z.string().min(1),
+  CTI_ARI_URL: z.string().url().default('http://127.0.0.1:8088'),
+  CTI_ARI_USER: z.string().min(1),
+  CTI_ARI_PASSWORD: z.string().min(1),
+  CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti'),
+  CTI_ACTION_TIMEOUT_MS: positiveInt.default(5000),
+  CTI_RECORDINGS_DIR: z.string().min(1).default('/var/spool/asterisk/monitor'),
+  CTI_CDR_FILE: z.string().min(1).default('/var/log/asterisk/cdr-custom/cti.csv'),
+  CTI_RECONCILE_INTERVAL_S: positiveInt.default(60),
+  CTI_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO country code such as RU').default('RU'),
+  CTI_EXTENSION_PATTERN: z
+    .string()
+    .default('^[0-9]{2,5}$')
+    .refine((s) => { try { new RegExp(s); return true; } catch { return false; } }, 'a valid regular expression'),
+};
+
+const baseSchema = z.object(baseShape);
+const serviceSchema = z.object(serviceShape);
+
+export type BaseConfig = Readonly<z.infer<typeof baseSchema>>;
+export type ServiceConfig = Readonly<z.infer<typeof serviceSchema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parse<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv): Readonly<z.infer<S>> {
+  // Empty strings count as unset, so `CTI_HTTP_PORT=` in a .env falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const name = String(i.path[0] ?? '?');
+        const why = i.code === 'invalid_type' && cleaned[name] === undefined ? 'is required but not set' : i.message;
+        return `${name}: ${why}`;
+      }),
+    );
+  }
+  return Object.freeze(result.data);
+}
+
+export function loadBaseConfig(env: NodeJS.ProcessEnv = process.env): BaseConfig {
+  return parse(baseSchema, env);
+}
+
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  return parse(serviceSchema, env);
+}

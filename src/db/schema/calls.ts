@@ -1,0 +1,69 @@
+// Calls and their legs. Times are epoch milliseconds (UTC) as integers: portable to PostgreSQL bigint.
+import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const CALL_DIRECTIONS = ['inbound', 'outbound', 'internal'] as const;
+export const CALL_DISPOSITIONS = ['answered', 'no_answer', 'busy', 'failed'] as const;
+/** live: still in progress as far as we know; ended: complete. */
+export const CALL_STATES = ['live', 'ended'] as const;
+/** ami: watched live; cdr: rebuilt from Asterisk's CDR (we never saw it); ami+cdr: seen in part, completed from the CDR. */
+export const CALL_SOURCES = ['ami', 'cdr', 'ami+cdr'] as const;
+
+export const calls = sqliteTable(
+  'calls',
+  {
+    id: text('id').primaryKey(),
+    linkedId: text('linked_id').notNull(),
+    state: text('state', { enum: CALL_STATES }).notNull(),
+    source: text('source', { enum: CALL_SOURCES }).notNull(),
+    direction: text('direction', { enum: CALL_DIRECTIONS }).notNull(),
+    origin: text('origin'),
+    externalNumber: text('external_number'),
+    extension: text('extension'),
+    managerId: text('manager_id'),
+    contactId: text('contact_id'),
+    startedAt: integer('started_at').notNull(),
+    answeredAt: integer('answered_at'),
+    endedAt: integer('ended_at'),
+    ringMs: integer('ring_ms').notNull().default(0),
+    talkMs: integer('talk_ms').notNull().default(0),
+    disposition: text('disposition', { enum: CALL_DISPOSITIONS }),
+    hangupCause: text('hangup_cause'),
+    recordingFile: text('recording_file'),
+    recordingMs: integer('recording_ms'),
+    /** Other linkedids merged into this call by a transfer, space separated. */
+    mergedLinkedIds: text('merged_linked_ids').notNull().default(''),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('calls_linked_id_uq').on(t.linkedId),
+    index('calls_started_at_idx').on(t.startedAt, t.id),
+    index('calls_extension_started_idx').on(t.extension, t.startedAt),
+    index('calls_state_idx').on(t.state),
+  ],
+);
+
+export const callLegs = sqliteTable(
+  'call_legs',
+  {
+    id: text('id').primaryKey(),
+    callId: text('call_id')
+      .notNull()
+      .references(() => calls.id, { onDelete: 'cascade' }),
+    uniqueId: text('unique_id').notNull(),
+    channel: text('channel').notNull(),
+    extension: text('extension'),
+    managerId: text('manager_id'),
+    startedAt: integer('started_at').notNull(),
+    answeredAt: integer('answered_at'),
+    endedAt: integer('ended_at'),
+    ringMs: integer('ring_ms').notNull().default(0),
+    talkMs: integer('talk_ms').notNull().default(0),
+    disposition: text('disposition', { enum: CALL_DISPOSITIONS }),
+    hangupCause: text('hangup_cause'),
+  },
+  (t) => [uniqueIndex('call_legs_unique_id_uq').on(t.uniqueId), index('call_legs_call_idx').on(t.callId)],
+);
+
+export type CallRow = typeof calls.$inferSelect;
+export type NewCallRow = typeof calls.$inferInsert;
+export type CallLegRow = typeof callLegs.$inferSelect;

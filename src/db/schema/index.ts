@@ -1,0 +1,3 @@
+export * from './calls.js';
+export * from './users.js';
+export * from './settings.js';

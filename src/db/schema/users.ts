@@ -1,0 +1,35 @@
+// Users (managers, supervisors, admins) and their API tokens (stored as SHA-256 hashes only).
+import { sqliteTable, text, integer, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
+
+export const ROLES = ['manager', 'supervisor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    extension: text('extension'),
+    passwordHash: text('password_hash'),
+    language: text('language').notNull().default('ru'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_name_uq').on(t.name), index('users_extension_idx').on(t.extension)],
+);
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash)],
+);
+
+export type UserRow = typeof users.$inferSelect;

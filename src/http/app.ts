@@ -1,0 +1,124 @@
+// The app factory: assembles the service from its parts (db, pbx + call log, http routes). Each part
+// registers its own onClose. src/server.ts only reads config, listens and handles signals; tests build
+// the app with { connectPbx: false } and use inject().
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { ServiceConfig } from '../config/config.js';
+import { openDb, type Db } from '../db/client.js';
+import { CtiError, toHttp } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { Pbx, type PbxHealth } from '../pbx/pbx.js';
+import { CallLog } from '../calls/call-log.js';
+import { registerCallRoutes } from '../calls/routes.js';
+import { registerAuth } from './auth.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    pbx: Pbx | null;
+    callLog: CallLog | null;
+  }
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  /** false: no AMI/ARI connection and no call tracking (API-only tests). */
+  connectPbx?: boolean;
+}
+
+export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const log = opts.logger ?? createLogger(config.CTI_LOG_LEVEL);
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
+  });
+
+  // --- db
+  const handle = openDb(config.CTI_DB_FILE);
+  app.decorate('db', handle.db);
+  app.addHook('onClose', async () => handle.close());
+
+  // --- errors: one mapping for every route (see src/lib/errors.ts)
+  app.setErrorHandler((err: FastifyError | CtiError, req, reply) => {
+    if ('validation' in err && err.validation) {
+      const ctx = err.validationContext ?? 'request';
+      const first = err.validation[0];
+      const param = (first?.instancePath ?? '').replace(/^\//, '') || String((first?.params as { missingProperty?: string; additionalProperty?: string })?.missingProperty ?? (first?.params as { additionalProperty?: string })?.additionalProperty ?? '');
+      const message = `${param || ctx}: ${first?.message ?? 'is not valid'}${(first?.params as { additionalProperty?: string })?.additionalProperty ? ' (unknown parameter)' : ''}`;
+      return reply.code(400).send({ error: { code: 'CTI_ERR_BAD_REQUEST', message } });
+    }
+    const { status, body } = toHttp(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    return reply.code(status).send(body);
+  });
+
+  // --- OpenAPI at /api/docs
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'CTI connector API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  registerAuth(app, handle.db);
+
+  // --- pbx + call log
+  let pbx: Pbx | null = null;
+  let callLog: CallLog | null = null;
+  if (opts.connectPbx !== false) {
+    pbx = new Pbx({
+      ami: { host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, secret: config.CTI_AMI_SECRET, actionTimeoutMs: config.CTI_ACTION_TIMEOUT_MS },
+      ari: { url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, app: config.CTI_ARI_APP },
+    }, log);
+    callLog = new CallLog({
+      db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
+      recordingsDir: config.CTI_RECORDINGS_DIR, cdrFile: config.CTI_CDR_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
+    });
+    const cl = callLog;
+    const p = pbx;
+    p.on('event', (e) => cl.handle(e));
+    p.on('amiReady', ({ reconnect }) => {
+      void (async () => {
+        try {
+          const live = await p.liveChannels();
+          const r = cl.resync(live, Date.now());
+          log.info({ reconnect, liveChannels: live.length, ...r }, 'call log re-synced with the PBX');
+        } catch (err) {
+          log.error({ err }, 'could not list live channels; reconciling from the CDR only');
+        }
+        await cl.reconcile();
+      })();
+    });
+    app.addHook('onReady', async () => {
+      // Calls that ended while we were down are in the CDR even if the PBX is unreachable now.
+      await cl.reconcile();
+      cl.start();
+      p.start();
+    });
+    app.addHook('onClose', async () => {
+      cl.stop();
+      await p.stop();
+    });
+  }
+  app.decorate('pbx', pbx);
+  app.decorate('callLog', callLog);
+
+  // --- routes
+  app.get('/healthz', {
+    schema: { tags: ['health'], summary: 'AMI and ARI connection states' },
+  }, async (_req, reply) => {
+    const h: PbxHealth | null = pbx ? pbx.health() : null;
+    const ok = h ? h.ami.state === 'connected' && h.ari.state === 'connected' : true;
+    return reply.code(ok ? 200 : 503).send({
+      status: ok ? 'ok' : 'degraded',
+      ami: h?.ami ?? { state: 'disabled', error: null },
+      ari: h?.ari ?? { state: 'disabled', error: null },
+      liveCalls: callLog?.tracker.liveCount ?? 0,
+    });
+  });
+  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR });
+
+  return app;
+}

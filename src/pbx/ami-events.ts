@@ -1,0 +1,121 @@
+// Raw AMI event (as asterisk-manager parses it: lower-cased header names, string values) -> PbxEvent.
+// Header names and values: Asterisk 22 AMI event documentation (Newchannel, Newstate, Hangup, DialBegin,
+// DialEnd, BridgeEnter, BridgeLeave, UserEvent, AttendedTransfer, BlindTransfer, CoreShowChannel).
+import type { ChannelState, DialStatus, LiveChannel, PbxEvent } from './events.js';
+
+export type RawAmiEvent = Record<string, unknown>;
+
+const DIAL_STATUSES = new Set(['ANSWER', 'BUSY', 'NOANSWER', 'CANCEL', 'CONGESTION', 'CHANUNAVAIL', 'DONTCALL', 'TORTURE', 'INVALIDARGS']);
+
+function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return str(v[0]);
+  return v === undefined || v === null ? '' : String(v);
+}
+
+/** Asterisk writes "<unknown>" or nothing for absent caller IDs. */
+function number(v: unknown): string | null {
+  const s = str(v).trim();
+  return s === '' || s === '<unknown>' ? null : s;
+}
+
+/** ChannelState codes from include/asterisk/channelstate.h. */
+export function channelState(code: unknown): ChannelState {
+  switch (str(code)) {
+    case '0': return 'down';
+    case '4': return 'ring';
+    case '5': return 'ringing';
+    case '6': return 'up';
+    case '7': return 'busy';
+    default: return 'other';
+  }
+}
+
+/** Timestamp header ("1795328425.123456") -> epoch ms; arrival time when timestampevents is off. */
+export function eventTime(raw: RawAmiEvent, fallback: () => number = Date.now): number {
+  const t = str(raw['timestamp']);
+  if (t) {
+    const n = Number(t);
+    if (Number.isFinite(n)) return Math.round(n * 1000);
+  }
+  return fallback();
+}
+
+export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxEvent | null {
+  const name = str(raw['event']);
+  const at = eventTime(raw, now);
+  const ref = () => ({ at, uniqueId: str(raw['uniqueid']), linkedId: str(raw['linkedid']), channel: str(raw['channel']) });
+  switch (name) {
+    case 'Newchannel':
+      return { type: 'channel.created', ...ref(), state: channelState(raw['channelstate']), callerNumber: number(raw['calleridnum']), context: str(raw['context']), exten: str(raw['exten']) };
+    case 'Newstate':
+      return { type: 'channel.state', ...ref(), state: channelState(raw['channelstate']) };
+    case 'Hangup':
+      return { type: 'channel.hangup', ...ref(), cause: Number(str(raw['cause']) || '0'), causeText: str(raw['cause-txt']) };
+    case 'DialBegin':
+      return {
+        type: 'dial.begin', at,
+        callerUniqueId: str(raw['uniqueid']) || null,
+        destUniqueId: str(raw['destuniqueid']),
+        destLinkedId: str(raw['destlinkedid']),
+        destChannel: str(raw['destchannel']),
+        dialString: str(raw['dialstring']),
+      };
+    case 'DialEnd': {
+      const s = str(raw['dialstatus']);
+      return {
+        type: 'dial.end', at,
+        callerUniqueId: str(raw['uniqueid']) || null,
+        destUniqueId: str(raw['destuniqueid']),
+        destLinkedId: str(raw['destlinkedid']),
+        status: (DIAL_STATUSES.has(s) ? s : 'OTHER') as DialStatus,
+      };
+    }
+    case 'BridgeEnter':
+      return { type: 'bridge.enter', ...ref(), bridgeId: str(raw['bridgeuniqueid']) };
+    case 'BridgeLeave':
+      return { type: 'bridge.leave', ...ref(), bridgeId: str(raw['bridgeuniqueid']) };
+    case 'UserEvent': {
+      const kind = str(raw['userevent']);
+      if (kind === 'CtiCall') {
+        const d = str(raw['direction']);
+        if (d !== 'inbound' && d !== 'outbound' && d !== 'internal' && d !== 'click2call') return null;
+        return { type: 'call.marked', ...ref(), direction: d, external: str(raw['external']), dialled: str(raw['dialled']), caller: str(raw['caller']) };
+      }
+      if (kind === 'CtiRecording') return { type: 'recording.started', ...ref(), file: str(raw['file']) };
+      return null;
+    }
+    case 'AttendedTransfer': {
+      const ids = ['origtransfererlinkedid', 'secondtransfererlinkedid', 'transfereelinkedid', 'transfertargetlinkedid']
+        .map((k) => str(raw[k]))
+        .filter((s) => s !== '');
+      return { type: 'transfer.attended', at, success: str(raw['result']) === 'Success', linkedIds: [...new Set(ids)], transfereeLinkedId: str(raw['transfereelinkedid']) || null };
+    }
+    case 'BlindTransfer':
+      return { type: 'transfer.blind', at, success: str(raw['result']) === 'Success', transfererLinkedId: str(raw['transfererlinkedid']) || null, target: str(raw['extension']) };
+    default:
+      return null;
+  }
+}
+
+/** "01:02:03" -> 3723 */
+function hms(s: string): number {
+  const parts = s.split(':').map((p) => Number(p));
+  if (parts.some((p) => !Number.isFinite(p))) return 0;
+  return parts.reduce((acc, p) => acc * 60 + p, 0);
+}
+
+export function toLiveChannel(raw: RawAmiEvent): LiveChannel {
+  return {
+    uniqueId: str(raw['uniqueid']),
+    linkedId: str(raw['linkedid']),
+    channel: str(raw['channel']),
+    state: channelState(raw['channelstate']),
+    durationSeconds: hms(str(raw['duration'])),
+    bridged: str(raw['bridgeid']) !== '',
+    callerNumber: number(raw['calleridnum']),
+    connectedNumber: number(raw['connectedlinenum']),
+    context: str(raw['context']),
+    exten: str(raw['exten']),
+  };
+}

@@ -1,0 +1,121 @@
+// ARI connection over ari-client: the service's Stasis application. ari-client retries its websocket
+// only about 43 s and then gives up (WebSocketMaxRetries); we then drop the client and start again
+// from scratch with our own backoff, forever.
+import ari, { type AriClient } from 'ari-client';
+import type { Logger } from '../lib/logger.js';
+import { backoffDelay } from '../lib/backoff.js';
+import { TypedEmitter } from '../lib/typed-emitter.js';
+import type { ConnectionState } from './events.js';
+
+export interface AriOptions {
+  url: string;
+  user: string;
+  password: string;
+  app: string;
+}
+
+type AriEvents = {
+  state: (s: ConnectionState) => void;
+  ready: (client: AriClient) => void;
+};
+
+export class AriConnection extends TypedEmitter<AriEvents> {
+  private client: AriClient | null = null;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private _state: ConnectionState = 'disconnected';
+  private lastError: string | null = null;
+
+  constructor(private readonly opts: AriOptions, private readonly log: Logger) {
+    super();
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+  get error(): string | null {
+    return this.lastError;
+  }
+  get current(): AriClient | null {
+    return this._state === 'connected' ? this.client : null;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.drop();
+    this.setState('disconnected');
+  }
+
+  private setState(s: ConnectionState): void {
+    if (s === this._state) return;
+    this._state = s;
+    this.emit('state', s);
+  }
+
+  private drop(): void {
+    const c = this.client;
+    this.client = null;
+    if (!c) return;
+    c.removeAllListeners();
+    try {
+      c.stop();
+    } catch {
+      /* already closed */
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    this.setState('connecting');
+    try {
+      const c = await ari.connect(this.opts.url, this.opts.user, this.opts.password);
+      if (this.stopped) {
+        c.stop();
+        return;
+      }
+      this.client = c;
+      c.on('WebSocketConnected', () => {
+        this.attempt = 0;
+        this.lastError = null;
+        this.setState('connected');
+        this.log.info('ARI connected');
+        this.emit('ready', c);
+      });
+      c.on('WebSocketReconnecting', (err?: Error) => {
+        this.lastError = err?.message ?? 'websocket closed';
+        this.setState('connecting');
+      });
+      c.on('WebSocketMaxRetries', (err?: Error) => {
+        this.lastError = err?.message ?? 'websocket gave up';
+        this.failed('websocket retries exhausted');
+      });
+      await c.start(this.opts.app);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.lastError = /401|Unauthorized/i.test(msg)
+        ? `ARI refused user '${this.opts.user}' at ${this.opts.url}: check CTI_ARI_USER and CTI_ARI_PASSWORD against ari.conf`
+        : `ARI connect to ${this.opts.url} failed: ${msg}`;
+      this.failed(this.lastError);
+    }
+  }
+
+  private failed(why: string): void {
+    this.drop();
+    if (this.stopped || this.timer) return;
+    this.setState('disconnected');
+    const delay = backoffDelay(this.attempt++);
+    this.log.warn({ why, delay }, 'ARI down; reconnecting');
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.connect();
+    }, delay);
+  }
+}

@@ -1,0 +1,113 @@
+// Domain events of the PBX boundary. Raw AMI headers never leave src/pbx: everything past it speaks
+// these types. Times (`at`) are Asterisk's own event timestamps in epoch ms (manager.conf
+// timestampevents=yes), not arrival times.
+
+export type ChannelState = 'down' | 'ring' | 'ringing' | 'up' | 'busy' | 'other';
+
+interface Base {
+  at: number;
+}
+interface ChannelRef extends Base {
+  uniqueId: string;
+  linkedId: string;
+  channel: string;
+}
+
+export interface ChannelCreated extends ChannelRef {
+  type: 'channel.created';
+  state: ChannelState;
+  callerNumber: string | null;
+  context: string;
+  exten: string;
+}
+export interface ChannelStateChanged extends ChannelRef {
+  type: 'channel.state';
+  state: ChannelState;
+}
+export interface ChannelHungUp extends ChannelRef {
+  type: 'channel.hangup';
+  cause: number;
+  causeText: string;
+}
+export interface DialBegan extends Base {
+  type: 'dial.begin';
+  /** The dialling channel; absent when Originate dials a channel with no caller. */
+  callerUniqueId: string | null;
+  destUniqueId: string;
+  destLinkedId: string;
+  destChannel: string;
+  dialString: string;
+}
+/** Asterisk DIALSTATUS values (app_dial): the outcome of one dial attempt. */
+export type DialStatus = 'ANSWER' | 'BUSY' | 'NOANSWER' | 'CANCEL' | 'CONGESTION' | 'CHANUNAVAIL' | 'DONTCALL' | 'TORTURE' | 'INVALIDARGS' | 'OTHER';
+export interface DialEnded extends Base {
+  type: 'dial.end';
+  callerUniqueId: string | null;
+  destUniqueId: string;
+  destLinkedId: string;
+  status: DialStatus;
+}
+export interface BridgeEntered extends ChannelRef {
+  type: 'bridge.enter';
+  bridgeId: string;
+}
+export interface BridgeLeft extends ChannelRef {
+  type: 'bridge.leave';
+  bridgeId: string;
+}
+/** UserEvent(CtiCall) from dialplan/extensions_cti.conf: the call's direction and outside party. */
+export interface CallMarked extends ChannelRef {
+  type: 'call.marked';
+  direction: 'inbound' | 'outbound' | 'internal' | 'click2call';
+  external: string;
+  dialled: string;
+  caller: string;
+}
+/** UserEvent(CtiRecording): MixMonitor writes this file (path as Asterisk sees it). */
+export interface RecordingStarted extends ChannelRef {
+  type: 'recording.started';
+  file: string;
+}
+/** A completed attended transfer: the linkedids it joined into one conversation. */
+export interface AttendedTransferDone extends Base {
+  type: 'transfer.attended';
+  success: boolean;
+  linkedIds: string[];
+  transfereeLinkedId: string | null;
+}
+export interface BlindTransferDone extends Base {
+  type: 'transfer.blind';
+  success: boolean;
+  transfererLinkedId: string | null;
+  target: string;
+}
+
+export type PbxEvent =
+  | ChannelCreated
+  | ChannelStateChanged
+  | ChannelHungUp
+  | DialBegan
+  | DialEnded
+  | BridgeEntered
+  | BridgeLeft
+  | CallMarked
+  | RecordingStarted
+  | AttendedTransferDone
+  | BlindTransferDone;
+
+/** A channel alive in Asterisk right now (AMI CoreShowChannels), used to re-sync after a reconnect. */
+export interface LiveChannel {
+  uniqueId: string;
+  linkedId: string;
+  channel: string;
+  state: ChannelState;
+  /** Seconds since the channel was created. */
+  durationSeconds: number;
+  bridged: boolean;
+  callerNumber: string | null;
+  connectedNumber: string | null;
+  context: string;
+  exten: string;
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'login_failed';

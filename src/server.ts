@@ -1,0 +1,32 @@
+// Entry point: read config, build the app, listen, and stop cleanly on SIGTERM/SIGINT.
+import { ConfigError, loadServiceConfig } from './config/config.js';
+import { buildApp } from './http/app.js';
+
+export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config;
+  try {
+    config = loadServiceConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`cti: ${err.message}\nSee .env.example for every variable.`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const app = await buildApp(config);
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await app.listen({ host: config.CTI_HTTP_HOST, port: config.CTI_HTTP_PORT });
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) void runServer();

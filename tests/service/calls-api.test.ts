@@ -1,0 +1,150 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CallStore } from '../../src/calls/store.js';
+import type { CallRecord } from '../../src/calls/model.js';
+import { addUser, createToken } from '../../src/users/users.js';
+import { testApp, type TestApp } from '../support/app.js';
+
+const T0 = Date.parse('2026-11-20T09:00:00Z');
+
+function record(over: Partial<CallRecord> & { linkedId: string }): CallRecord {
+  return {
+    mergedLinkedIds: [], state: 'ended', source: 'ami', direction: 'inbound', origin: null,
+    externalNumber: '+79161234567', extension: '101', startedAt: T0, answeredAt: T0 + 5000, endedAt: T0 + 65_000,
+    ringMs: 5000, talkMs: 60_000, disposition: 'answered', hangupCause: 'Normal Clearing (16)', recordingFile: null,
+    legs: [{ uniqueId: `${over.linkedId}-leg`, channel: 'PJSIP/101-00000001', extension: over.extension ?? '101', startedAt: T0 + 100, answeredAt: T0 + 5000, endedAt: T0 + 65_000, ringMs: 4900, talkMs: 60_000, disposition: 'answered', hangupCause: null }],
+    ...over,
+  };
+}
+
+/** A valid 8 kHz 16-bit mono WAV of `seconds` of silence. */
+function wav(seconds: number): Buffer {
+  const data = 8000 * 2 * seconds;
+  const b = Buffer.alloc(44 + data);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + data, 4); b.write('WAVE', 8); b.write('fmt ', 12);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(8000, 24);
+  b.writeUInt32LE(16000, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(data, 40);
+  return b;
+}
+
+describe('calls API', () => {
+  let t: TestApp;
+  let anna: string; // manager on 101
+  let boris: string; // manager on 102
+  let sveta: string; // supervisor
+  const auth = (tok: string) => ({ authorization: `Bearer ${tok}` });
+
+  beforeEach(async () => {
+    t = await testApp();
+    const db = t.app.db;
+    await addUser(db, { name: 'anna', role: 'manager', extension: '101' });
+    await addUser(db, { name: 'boris', role: 'manager', extension: '102' });
+    await addUser(db, { name: 'sveta', role: 'supervisor' });
+    anna = createToken(db, 'anna');
+    boris = createToken(db, 'boris');
+    sveta = createToken(db, 'sveta');
+    const store = new CallStore(db);
+    mkdirSync(t.config.CTI_RECORDINGS_DIR, { recursive: true });
+    writeFileSync(join(t.config.CTI_RECORDINGS_DIR, 'L1.wav'), wav(3));
+    store.save('c1', record({ linkedId: 'L1', recordingFile: '/var/spool/asterisk/monitor/cti/L1.wav' }));
+    store.save('c2', record({ linkedId: 'L2', extension: '102', startedAt: T0 + 60_000, direction: 'outbound' }));
+    store.save('c3', record({ linkedId: 'L3', extension: '198', startedAt: T0 + 120_000, answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] }));
+  });
+  afterEach(async () => t.close());
+
+  it('refuses requests without a valid token (401)', async () => {
+    expect((await t.app.inject({ url: '/api/v1/calls' })).statusCode).toBe(401);
+    const bad = await t.app.inject({ url: '/api/v1/calls', headers: auth('cti_nope') });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.json().error.code).toBe('CTI_ERR_UNAUTHORIZED');
+  });
+
+  it('returns calls with exactly the documented fields, newest first', async () => {
+    const r = await t.app.inject({ url: '/api/v1/calls', headers: auth(sveta) });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body.items.map((c: { linkedId: string }) => c.linkedId)).toEqual(['L3', 'L2', 'L1']);
+    const c1 = body.items[2];
+    for (const f of ['id', 'linkedId', 'direction', 'externalNumber', 'extension', 'managerId', 'contactId', 'startedAt', 'answeredAt', 'endedAt', 'ringSeconds', 'talkSeconds', 'disposition', 'hangupCause', 'recording', 'legs']) {
+      expect(c1).toHaveProperty(f);
+    }
+    expect(c1).toMatchObject({
+      direction: 'inbound', externalNumber: '+79161234567', extension: '101', contactId: null,
+      startedAt: '2026-11-20T09:00:00.000Z', answeredAt: '2026-11-20T09:00:05.000Z', endedAt: '2026-11-20T09:01:05.000Z',
+      ringSeconds: 5, talkSeconds: 60, disposition: 'answered', hangupCause: 'Normal Clearing (16)',
+      recording: { url: '/api/v1/calls/c1/recording', durationSeconds: 3 },
+    });
+    expect(c1.managerId).toBeTypeOf('string');
+    expect(c1.legs[0]).toMatchObject({ extension: '101', talkSeconds: 60, disposition: 'answered' });
+    expect(body.items[1].recording).toBeNull();
+  });
+
+  it('shows a manager only the calls on their own extension, and 403 for another manager\'s call', async () => {
+    const mine = await t.app.inject({ url: '/api/v1/calls', headers: auth(anna) });
+    expect(mine.json().items.map((c: { linkedId: string }) => c.linkedId)).toEqual(['L1']);
+    const other = await t.app.inject({ url: '/api/v1/calls/c2', headers: auth(anna) });
+    expect(other.statusCode).toBe(403);
+    expect((await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: auth(boris) })).statusCode).toBe(403);
+    expect((await t.app.inject({ url: '/api/v1/calls/c2', headers: auth(boris) })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/api/v1/calls/nope', headers: auth(sveta) })).statusCode).toBe(404);
+  });
+
+  it('filters and pages with a cursor', async () => {
+    const p1 = await t.app.inject({ url: '/api/v1/calls?limit=2', headers: auth(sveta) });
+    expect(p1.json().items).toHaveLength(2);
+    const cursor = p1.json().nextCursor;
+    expect(cursor).toBeTypeOf('string');
+    const p2 = await t.app.inject({ url: `/api/v1/calls?limit=2&cursor=${cursor}`, headers: auth(sveta) });
+    expect(p2.json().items.map((c: { linkedId: string }) => c.linkedId)).toEqual(['L1']);
+    expect(p2.json().nextCursor).toBeNull();
+    const missed = await t.app.inject({ url: '/api/v1/calls?disposition=no_answer', headers: auth(sveta) });
+    expect(missed.json().items.map((c: { linkedId: string }) => c.linkedId)).toEqual(['L3']);
+    const out = await t.app.inject({ url: '/api/v1/calls?direction=outbound&extension=102', headers: auth(sveta) });
+    expect(out.json().items.map((c: { linkedId: string }) => c.linkedId)).toEqual(['L2']);
+    const window = await t.app.inject({ url: `/api/v1/calls?from=${encodeURIComponent('2026-11-20T09:00:30Z')}&to=${encodeURIComponent('2026-11-20T09:01:30Z')}`, headers: auth(sveta) });
+    expect(window.json().items.map((c: { linkedId: string }) => c.linkedId)).toEqual(['L2']);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=abc', 'limit'],
+    ['direction=sideways', 'direction'],
+    ['disposition=maybe', 'disposition'],
+    ['from=yesterday', 'from'],
+    ['cursor=garbage', 'cursor'],
+    ['colour=red', 'colour'],
+    ['from=2026-11-21T00:00:00Z&to=2026-11-20T00:00:00Z', 'from'],
+  ])('rejects %s with 400 naming the parameter', async (qs, param) => {
+    const r = await t.app.inject({ url: `/api/v1/calls?${qs}`, headers: auth(sveta) });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error.code).toBe('CTI_ERR_BAD_REQUEST');
+    expect(r.json().error.message).toContain(param);
+  });
+
+  it('serves the recording whole and by HTTP Range, 416 outside it, 404 without one', async () => {
+    const whole = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: auth(anna) });
+    expect(whole.statusCode).toBe(200);
+    expect(whole.headers['accept-ranges']).toBe('bytes');
+    expect(whole.rawPayload.length).toBe(44 + 48_000);
+    const part = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range: 'bytes=0-43' } });
+    expect(part.statusCode).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 0-43/${44 + 48_000}`);
+    expect(part.rawPayload.subarray(0, 4).toString()).toBe('RIFF');
+    const tail = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range: 'bytes=-100' } });
+    expect(tail.statusCode).toBe(206);
+    expect(tail.rawPayload.length).toBe(100);
+    const beyond = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range: 'bytes=999999-' } });
+    expect(beyond.statusCode).toBe(416);
+    expect(beyond.headers['content-range']).toBe(`bytes */${44 + 48_000}`);
+    expect((await t.app.inject({ url: '/api/v1/calls/c3/recording', headers: auth(sveta) })).statusCode).toBe(404);
+  });
+
+  it('describes the API with OpenAPI at /api/docs', async () => {
+    const r = await t.app.inject({ url: '/api/docs/json' });
+    expect(r.statusCode).toBe(200);
+    const doc = r.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/calls', '/api/v1/calls/{id}', '/api/v1/calls/{id}/recording', '/healthz']));
+  });
+});

@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+// Tiers (../shared/STYLE.md): unit (pure logic, fakes allowed), service (app.inject, fresh SQLite),
+// integration (the real sandbox Asterisk: `cti pbx up` first), e2e (real Chromium, later issues).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'service', include: ['tests/service/**/*.test.ts'], environment: 'node' } },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
+    ],
+  },
+});
