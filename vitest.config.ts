@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // integration (the real sandbox Asterisk: `cti pbx up` first), e2e (real Chromium, later issues).
 export default defineConfig({
   test: {
+    // Integration tests share one PBX: files run one after another.
+    fileParallelism: false,
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
       { test: { name: 'service', include: ['tests/service/**/*.test.ts'], environment: 'node' } },
@@ -14,7 +16,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
           sequence: { concurrent: false },
         },
       },

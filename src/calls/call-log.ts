@@ -10,6 +10,13 @@ import { Reconciler } from './reconcile.js';
 import { CallStore } from './store.js';
 import { CallTracker, type KnownCall } from './tracker.js';
 
+/**
+ * Changed calls are written together at most this long after the change: a busy PBX's bursts become
+ * one transaction, and a call that rings and is answered within it is written once. A crash loses at
+ * most this much, and the CDR gives it back (reconcile.ts).
+ */
+const FLUSH_MS = 50;
+
 export interface CallLogOptions {
   db: Db;
   log: Logger;
@@ -27,6 +34,10 @@ export class CallLog {
   readonly store: CallStore;
   readonly reconciler: Reconciler;
   private timers = new Set<NodeJS.Timeout>();
+  /** Calls changed since the last flush, and calls merged away; written once per event-loop turn. */
+  private dirty = new Map<string, Call>();
+  private removed = new Set<string>();
+  private flushScheduled = false;
   private interval: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: CallLogOptions) {
@@ -37,7 +48,11 @@ export class CallLog {
       region: o.region, isLive: (l) => this.tracker.find(l) !== undefined, log: o.log.child({ feature: 'reconcile' }),
     });
     this.tracker.on('updated', (call) => this.persist(call));
-    this.tracker.on('merged', (_into, fromId) => this.store.remove(fromId));
+    this.tracker.on('merged', (into, fromId) => {
+      this.dirty.delete(fromId);
+      this.removed.add(fromId);
+      this.persist(into);
+    });
     this.tracker.on('ended', (call) => this.onEnded(call));
   }
 
@@ -51,6 +66,7 @@ export class CallLog {
   }
 
   stop(): void {
+    this.flush();
     if (this.interval) clearInterval(this.interval);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -62,19 +78,34 @@ export class CallLog {
   }
 
   private persist(call: Call): void {
+    this.dirty.set(call.id, call);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(() => this.flush(), FLUSH_MS);
+    }
+  }
+
+  /** Writes every changed call in one transaction. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.dirty.size === 0 && this.removed.size === 0) return;
+    const items = [...this.dirty.values()].map((c) => [c.id, c.toRecord()] as const);
+    const removed = [...this.removed];
+    this.dirty.clear();
+    this.removed.clear();
     try {
-      this.store.save(call.id, call.toRecord());
+      this.store.saveMany(items, removed);
     } catch (err) {
-      call.log.error({ err }, 'could not save the call');
+      this.o.log.error({ err, calls: items.length }, 'could not save calls');
     }
   }
 
   private onEnded(call: Call): void {
     this.persist(call);
-    const rec = call.toRecord();
-    if (rec.recordingFile) {
+    const file0 = [...call.recordingFiles][0];
+    if (file0) {
       // MixMonitor closes the file just after the hangup.
-      const file = localRecordingPath(this.o.recordingsDir, rec.recordingFile);
+      const file = localRecordingPath(this.o.recordingsDir, file0);
       this.later(1000, () => {
         try {
           this.store.setRecordingDuration(call.id, wavDurationMs(file));
@@ -87,6 +118,7 @@ export class CallLog {
   }
 
   async reconcile(): Promise<void> {
+    this.flush();
     try {
       await this.reconciler.run();
     } catch (err) {
@@ -96,6 +128,7 @@ export class CallLog {
 
   /** After every AMI login: re-sync with the channels that live in Asterisk now, then reconcile. */
   resync(live: LiveChannel[], pbxNow: number): { ended: number; adopted: number } {
+    this.flush();
     const ended = this.tracker.endMissing(live, this.tracker.lastEventAt || pbxNow);
     const known = (linkedId: string): KnownCall | undefined => {
       const row = this.store.findByLinkedId(linkedId);

@@ -20,6 +20,7 @@ export interface CallFilters {
   direction?: 'inbound' | 'outbound' | 'internal';
   extension?: string;
   disposition?: 'answered' | 'no_answer' | 'busy' | 'failed';
+  linkedId?: string;
   limit?: number;
   cursor?: string;
 }
@@ -157,6 +158,7 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   if (f.direction) conds.push(eq(calls.direction, f.direction));
   if (f.disposition) conds.push(eq(calls.disposition, f.disposition));
   if (f.extension) conds.push(eq(calls.extension, f.extension));
+  if (f.linkedId) conds.push(eq(calls.linkedId, f.linkedId));
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
     conds.push(or(lt(calls.startedAt, c.startedAt), and(eq(calls.startedAt, c.startedAt), lt(calls.id, c.id))));

@@ -56,6 +56,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: { db: Db; recordi
           direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] },
           extension: { type: 'string', pattern: '^[0-9]{2,6}$' },
           disposition: { type: 'string', enum: ['answered', 'no_answer', 'busy', 'failed'] },
+          linkedId: { type: 'string', maxLength: 64, description: "Asterisk's linkedid of the call" },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           cursor: { type: 'string', maxLength: 200 },
         },

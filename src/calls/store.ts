@@ -1,7 +1,6 @@
 // Persistence of calls and legs. A call row is written when it starts, when it is answered and when it
 // ends, so a crash loses at most what the CDR gives back (see reconcile.ts).
-import { randomUUID } from 'node:crypto';
-import { eq, inArray, like } from 'drizzle-orm';
+import { eq, like, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { callLegs, calls, type CallRow } from '../db/schema/index.js';
 import type { CallRecord } from './model.js';
@@ -23,41 +22,79 @@ export class CallStore {
 
   /** Insert or update the call `id` with `rec`, replacing its legs. */
   save(id: string, rec: CallRecord): void {
+    this.saveMany([[id, rec]]);
+  }
+
+  /**
+   * Several calls in one transaction, with prepared statements (the hot path: the tracker flushes
+   * what changed once per event-loop turn). Upserts use ON CONFLICT ... excluded, as PostgreSQL does.
+   */
+  saveMany(items: Iterable<readonly [string, CallRecord]>, removed: Iterable<string> = []): void {
     const now = this.clock();
-    const row = {
-      id,
-      linkedId: rec.linkedId,
-      state: rec.state,
-      source: rec.source,
-      direction: rec.direction,
-      origin: rec.origin,
-      externalNumber: rec.externalNumber,
-      extension: rec.extension,
-      startedAt: rec.startedAt,
-      answeredAt: rec.answeredAt,
-      endedAt: rec.endedAt,
-      ringMs: rec.ringMs,
-      talkMs: rec.talkMs,
-      disposition: rec.disposition,
-      hangupCause: rec.hangupCause,
-      recordingFile: rec.recordingFile,
-      mergedLinkedIds: rec.mergedLinkedIds.join(' '),
-      updatedAt: now,
-    };
-    this.db.transaction((tx) => {
-      tx.insert(calls)
-        .values(row)
-        .onConflictDoUpdate({ target: calls.id, set: { ...row, id: undefined } })
-        .run();
-      tx.delete(callLegs).where(eq(callLegs.callId, id)).run();
-      if (rec.legs.length > 0) {
-        const uids = rec.legs.map((l) => l.uniqueId);
-        tx.delete(callLegs).where(inArray(callLegs.uniqueId, uids)).run();
-        tx.insert(callLegs)
-          .values(rec.legs.map((l) => ({ id: randomUUID(), callId: id, ...l })))
-          .run();
+    const st = this.statements();
+    this.db.transaction(() => {
+      for (const id of removed) st.removeCall.run({ id });
+      for (const [id, rec] of items) {
+        st.upsertCall.run({
+          id,
+          linkedId: rec.linkedId,
+          state: rec.state,
+          source: rec.source,
+          direction: rec.direction,
+          origin: rec.origin,
+          externalNumber: rec.externalNumber,
+          extension: rec.extension,
+          managerId: null,
+          contactId: null,
+          startedAt: rec.startedAt,
+          answeredAt: rec.answeredAt,
+          endedAt: rec.endedAt,
+          ringMs: rec.ringMs,
+          talkMs: rec.talkMs,
+          disposition: rec.disposition,
+          hangupCause: rec.hangupCause,
+          recordingFile: rec.recordingFile,
+          recordingMs: null,
+          mergedLinkedIds: rec.mergedLinkedIds.join(' '),
+          updatedAt: now,
+        });
+        st.deleteLegs.run({ callId: id });
+        for (const l of rec.legs) st.upsertLeg.run({ ...l, id: `${id}:${l.uniqueId}`, callId: id, managerId: null });
       }
     });
+  }
+
+  private prepared: ReturnType<CallStore['prepare']> | null = null;
+  private statements() {
+    this.prepared ??= this.prepare();
+    return this.prepared;
+  }
+
+  private prepare() {
+    const ph = (name: string) => sql.placeholder(name);
+    const excluded = <T extends Record<string, { name: string }>>(table: T, keys: (keyof T)[]) =>
+      Object.fromEntries(keys.map((k) => [k, sql.raw(`excluded.${table[k]!.name}`)]));
+    const callKeys = ['linkedId', 'state', 'source', 'direction', 'origin', 'externalNumber', 'extension', 'startedAt', 'answeredAt',
+      'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause', 'recordingFile', 'mergedLinkedIds', 'updatedAt'] as const;
+    const legKeys = ['callId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
+    const allCallKeys = [...callKeys, 'id', 'managerId', 'contactId', 'recordingMs'] as const;
+    const callValues = Object.fromEntries(allCallKeys.map((k) => [k, ph(k)]));
+    return {
+      upsertCall: this.db.insert(calls)
+        .values(callValues as never)
+        .onConflictDoUpdate({ target: calls.id, set: excluded(calls as never, callKeys as never) })
+        .prepare(),
+      deleteLegs: this.db.delete(callLegs).where(eq(callLegs.callId, ph('callId'))).prepare(),
+      upsertLeg: this.db.insert(callLegs)
+        .values({
+          id: ph('id'), callId: ph('callId'), uniqueId: ph('uniqueId'), channel: ph('channel'), extension: ph('extension'),
+          managerId: ph('managerId'), startedAt: ph('startedAt'), answeredAt: ph('answeredAt'), endedAt: ph('endedAt'),
+          ringMs: ph('ringMs'), talkMs: ph('talkMs'), disposition: ph('disposition'), hangupCause: ph('hangupCause'),
+        } as never)
+        .onConflictDoUpdate({ target: callLegs.uniqueId, set: excluded(callLegs as never, legKeys as never) })
+        .prepare(),
+      removeCall: this.db.delete(calls).where(eq(calls.id, ph('id'))).prepare(),
+    };
   }
 
   setRecordingDuration(id: string, ms: number | null): void {

@@ -1,0 +1,156 @@
+// Records the AMI fixtures of sandbox/SCENARIOS.md on a running sandbox (sandbox/pbx.sh up), as root:
+//   npx tsx sandbox/capture-scenarios.ts [scenario ...]        (default: all)
+// For each scenario: tests/fixtures/ami/<name>.ami      raw bytes received by the least-rights `cti` AMI user,
+//                    from connect/login until the scenario's last Hangup + 1 s (verbatim, CRLF);
+//                    tests/fixtures/ami/<name>.cdr.csv  the scenario's rows of cti.csv (verbatim lines);
+// and prints a summary (CDR rows, recording durations by soxi). The sandbox user's stream of the same
+// scenario goes to .pbx/run/scenario-<name>.sandbox.ami for reference (not a fixture: it has dialplan events).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  PROJECT_ROOT, Phone, RawAmiCapture, attendedTransfer, closeSandbox, completeAttendedTransfer, clickToCall,
+  coreShowChannels, inboundCall, loadSandboxEnv, readCdr, recordingPath, sandboxDir, waitForCdr, waitForChannel, waitUntil,
+} from '../tests/support/sandbox.js';
+
+const env = loadSandboxEnv();
+const OUT = path.join(PROJECT_ROOT, 'tests', 'fixtures', 'ami');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const phones = { p101: new Phone(101), p102: new Phone(102), p103: new Phone(103) };
+
+type Scenario = () => Promise<void>;
+
+/** the live PJSIP/<ext> channel of a call */
+const legOf = (linkedid: string, ext: string) =>
+  waitForChannel((c) => c.linkedid === linkedid && c.channel.startsWith(`PJSIP/${ext}-`) && c.state === 'Up', 15_000, `PJSIP/${ext} of ${linkedid}`);
+
+const scenarios: Record<string, Scenario> = {
+  'inbound-answered': async () => {
+    const call = await inboundCall({ from: '15551230001', did: '8005550101', talkSeconds: 4 });
+    await call.originateResponse;
+  },
+  'inbound-no-answer': async () => {
+    const call = await inboundCall({ from: '15551230002', did: '8005550198', timeoutSeconds: 30 });
+    await call.originateResponse;
+  },
+  'inbound-busy': async () => {
+    const call = await inboundCall({ from: '15551230003', did: '8005550199' });
+    await call.originateResponse;
+  },
+  'inbound-caller-abandon': async () => {
+    // the Originate gives up after 4 s: the client hangs up while 198 is still ringing
+    const call = await inboundCall({ from: '15551230004', did: '8005550198', timeoutSeconds: 4 });
+    await call.originateResponse;
+  },
+  outbound: async () => {
+    await phones.p101.dial('15551230005');
+    await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);
+    await sleep(5000);
+    await phones.p101.hangup();
+    await phones.p101.waitFor('CALL_CLOSED', 10_000);
+  },
+  internal: async () => {
+    await phones.p101.dial('102');
+    await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);
+    await sleep(4000);
+    await phones.p101.hangup();
+    await phones.p101.waitFor('CALL_CLOSED', 10_000);
+  },
+  click2call: async () => {
+    const call = await clickToCall({ ext: '101', number: '15551230007' });
+    await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);
+    await call.originateResponse;
+    await sleep(5000);
+    await phones.p101.hangup();
+    await phones.p101.waitFor('CALL_CLOSED', 10_000);
+  },
+  'blind-transfer': async () => {
+    const call = await inboundCall({ from: '15551230008', did: '8005550101' });
+    await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);
+    await sleep(3000);
+    await phones.p101.blindTransfer('102');
+    await phones.p102.waitFor('CALL_ESTABLISHED', 10_000);
+    await phones.p101.waitFor('CALL_CLOSED', 10_000);
+    await sleep(4000);
+    await phones.p102.hangup();
+    await phones.p102.waitFor('CALL_CLOSED', 10_000);
+    await call.originateResponse;
+  },
+  'attended-transfer': async () => {
+    const call = await inboundCall({ from: '15551230009', did: '8005550101' });
+    const leg = await legOf(call.linkedid, '101');
+    await sleep(3000);
+    await attendedTransfer(leg.channel, '102');
+    await phones.p102.waitFor('CALL_ESTABLISHED', 10_000);
+    await sleep(3000); // consult talk
+    await completeAttendedTransfer(leg.channel);
+    await sleep(4000);
+    await phones.p102.hangup();
+    await phones.p102.waitFor('CALL_CLOSED', 10_000);
+  },
+  'two-calls': async () => {
+    const [a, b] = await Promise.all([
+      inboundCall({ from: '15551230010', did: '8005550101', talkSeconds: 6 }),
+      inboundCall({ from: '15551230011', did: '8005550102', talkSeconds: 4 }),
+    ]);
+    await Promise.all([a.originateResponse, b.originateResponse]);
+  },
+};
+
+function soxDuration(file: string): string {
+  try { return execFileSync('soxi', ['-D', file], { encoding: 'utf8' }).trim(); } catch { return 'unreadable'; }
+}
+
+async function run(name: string, fn: Scenario): Promise<void> {
+  console.log(`\n=== ${name}`);
+  for (const p of Object.values(phones)) p.clearEvents();
+  const busy = (await coreShowChannels()).length;
+  if (busy) throw new Error(`${busy} channels still up before ${name}`);
+  const cdrBefore = existsSync(env.CTI_CDR_FILE) ? readFileSync(env.CTI_CDR_FILE, 'utf8').split('\n').filter(Boolean).length : 0;
+  const cti = new RawAmiCapture(env.CTI_AMI_USER, env.CTI_AMI_SECRET);
+  const sbx = new RawAmiCapture(env.CTI_SANDBOX_AMI_USER, env.CTI_SANDBOX_AMI_SECRET);
+  await Promise.all([cti.start(), sbx.start()]);
+  cti.mark(); sbx.mark();
+  const t0 = Date.now();
+  await fn();
+  await waitUntil(() => cti.allHungUp(), 60_000, 'all channels hung up');
+  await sleep(1000);
+  const raw = cti.stop();
+  const rawSbx = sbx.stop();
+  writeFileSync(path.join(OUT, `${name}.ami`), raw);
+  writeFileSync(path.join(sandboxDir(), 'run', `scenario-${name}.sandbox.ami`), rawSbx);
+  const linkedids = [...cti.linkedids];
+  for (const l of linkedids) await waitForCdr(l, 15_000);
+  const lines = readFileSync(env.CTI_CDR_FILE, 'utf8').split('\n').filter(Boolean).slice(cdrBefore);
+  const mine = lines.filter((l) => linkedids.some((id) => l.startsWith(`"${id}"`)));
+  writeFileSync(path.join(OUT, `${name}.cdr.csv`), mine.map((l) => `${l}\n`).join(''));
+  console.log(`took ${((Date.now() - t0) / 1000).toFixed(1)} s; ${raw.length} bytes AMI (cti); linkedids ${linkedids.join(' ')}`);
+  const rows = readCdr().filter((r) => linkedids.includes(r.linkedid));
+  for (const r of rows) {
+    console.log(`  CDR ${r.channel} -> ${r.dstchannel || '-'} src=${r.src} dst=${r.dst} ctx=${r.dcontext} app=${r.lastapp} dur=${r.duration} bill=${r.billsec} ${r.disposition} uf=${r.userfield} seq=${r.sequence}`);
+  }
+  for (const l of linkedids) {
+    const f = recordingPath(l);
+    console.log(`  recording ${path.basename(f)}: ${existsSync(f) ? `${soxDuration(f)} s` : 'none'}`);
+  }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  await Promise.all(Object.values(phones).map((p) => p.open()));
+  const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
+  for (const n of names) {
+    const fn = scenarios[n];
+    if (!fn) throw new Error(`unknown scenario ${n} (have ${Object.keys(scenarios).join(', ')})`);
+    await run(n, fn);
+    await sleep(500);
+  }
+  for (const p of Object.values(phones)) p.close();
+  await closeSandbox();
+}
+
+main().catch(async (e: unknown) => {
+  console.error(e);
+  await closeSandbox();
+  process.exit(1);
+});

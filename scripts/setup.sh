@@ -1,0 +1,10 @@
+#!/bin/bash
+# Everything a fresh Debian bookworm machine needs for the demo and the tests: Debian packages
+# (scripts/install-deps.sh), npm packages (npm ci, native modules built from source), and the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run -s build

@@ -1,0 +1,111 @@
+// `cti demo`: the sandbox PBX, the service, and demo calls flowing, so the log fills as you watch.
+// Demo traffic is made with the sandbox's own AMI user (test driver rights), never the service's.
+import { spawnSync } from 'node:child_process';
+import { randomInt, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { desc, eq } from 'drizzle-orm';
+import { loadServiceConfig } from '../config/config.js';
+import { openDb } from '../db/client.js';
+import { calls } from '../db/schema/index.js';
+import { createLogger } from '../lib/logger.js';
+import { AmiClient } from '../pbx/ami-client.js';
+import { addUser, createToken, findUser } from '../users/users.js';
+
+const DEMO_USERS = [
+  { name: 'anna', role: 'manager', extension: '101' },
+  { name: 'boris', role: 'manager', extension: '102' },
+  { name: 'olga', role: 'manager', extension: '103' },
+  { name: 'sveta', role: 'supervisor', extension: null },
+] as const;
+
+const randomClient = () => `+7916${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
+
+export async function runDemo(projectRoot: string): Promise<void> {
+  const up = spawnSync('bash', [resolve(projectRoot, 'sandbox/pbx.sh'), 'up'], { stdio: 'inherit' });
+  if (up.status !== 0) {
+    console.error('cti demo: the sandbox PBX did not come up (see above)');
+    process.exit(1);
+  }
+  const envFile = resolve(process.env['CTI_PBX_DIR'] ?? resolve(projectRoot, '.pbx'), 'sandbox.env');
+  if (!existsSync(envFile)) throw new Error(`${envFile} missing after pbx up`);
+  const keep = { ...process.env };
+  process.loadEnvFile(envFile);
+  Object.assign(process.env, keep);
+  process.env['CTI_DB_FILE'] ??= resolve(projectRoot, 'data/demo.sqlite');
+  process.env['CTI_LOG_LEVEL'] ??= 'warn';
+  const config = loadServiceConfig();
+
+  // Demo users and a supervisor token to try the API with.
+  const h = openDb(config.CTI_DB_FILE);
+  for (const u of DEMO_USERS) if (!findUser(h.db, u.name)) await addUser(h.db, { ...u, password: 'demo-password' });
+  const token = createToken(h.db, 'sveta');
+  h.close();
+
+  const { runServer } = await import('../server.js');
+  await runServer();
+  const base = `http://${config.CTI_HTTP_HOST}:${config.CTI_HTTP_PORT}`;
+  console.log(`\nservice on ${base}  (API docs: ${base}/api/docs)`);
+  console.log(`supervisor token: ${token}`);
+  console.log(`try: curl -s -H "Authorization: Bearer ${token}" ${base}/api/v1/calls | head -c 600\n`);
+
+  // Demo traffic through the sandbox user.
+  const ami = new AmiClient({
+    host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, actionTimeoutMs: 5000,
+    user: process.env['CTI_SANDBOX_AMI_USER'] ?? '', secret: process.env['CTI_SANDBOX_AMI_SECRET'] ?? '',
+  }, createLogger('warn', 'demo'));
+  ami.start();
+  const scenarios = [
+    { weight: 4, run: () => inbound(ami, `74950000${pick(['101', '102', '103'])}`, randomInt(3, 12)) },
+    { weight: 1, run: () => inbound(ami, '74950000198', 0) },
+    { weight: 1, run: () => inbound(ami, '74950000199', 0) },
+    { weight: 2, run: () => clickToCall(ami, pick(['101', '102', '103'])) },
+  ];
+  const total = scenarios.reduce((a, s) => a + s.weight, 0);
+  const tick = async () => {
+    let r = randomInt(0, total);
+    const s = scenarios.find((x) => (r -= x.weight) < 0) ?? scenarios[0];
+    try {
+      await s?.run();
+    } catch (err) {
+      console.error(`demo call failed: ${(err as Error).message}`);
+    }
+  };
+  setInterval(() => void tick(), 6000).unref();
+  setTimeout(() => void tick(), 1500).unref();
+
+  // Print each call as it is logged.
+  const view = openDb(config.CTI_DB_FILE, { migrate: false });
+  const printed = new Set<string>();
+  setInterval(() => {
+    const rows = view.db.select().from(calls).where(eq(calls.state, 'ended')).orderBy(desc(calls.endedAt)).limit(20).all().reverse();
+    for (const c of rows) {
+      if (printed.has(c.id)) continue;
+      printed.add(c.id);
+      const t = new Date(c.startedAt).toISOString().slice(11, 19);
+      console.log(`${t}  ${c.direction.padEnd(8)} ${String(c.externalNumber ?? '').padEnd(13)} ext ${c.extension ?? '-'}  ${String(c.disposition).padEnd(9)} ring ${Math.round(c.ringMs / 1000)}s talk ${Math.round(c.talkMs / 1000)}s${c.recordingFile ? '  recorded' : ''}`);
+    }
+  }, 1000);
+  console.log('calls appear below as they end (Ctrl-C to stop; `cti pbx down` stops the PBX)');
+}
+
+function pick<T>(xs: readonly T[]): T {
+  return xs[randomInt(0, xs.length)] as T;
+}
+
+/** A client calls a DID through the trunk context; the sandbox routes DID ...101 to extension 101. */
+function inbound(ami: AmiClient, did: string, talkSeconds: number) {
+  return ami.action({
+    action: 'Originate', channel: `Local/${did}@cti-inbound`, context: 'sandbox-caller', exten: 's', priority: 1,
+    callerid: `"Client" <${randomClient()}>`, async: 'true', timeout: 30_000, channelid: randomUUID(),
+    variable: talkSeconds > 0 ? { TALK: String(talkSeconds) } : undefined,
+  });
+}
+
+/** Click-to-call: the manager's phone rings first, then the client (context cti-click2call). */
+function clickToCall(ami: AmiClient, ext: string) {
+  return ami.action({
+    action: 'Originate', channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: randomClient().slice(1), priority: 1,
+    callerid: `"Click to call" <${ext}>`, async: 'true', timeout: 30_000, channelid: randomUUID(),
+  });
+}

@@ -1,0 +1,123 @@
+// Nothing lost: the service killed with -9 mid-call, or cut off from AMI mid-call, still ends up with
+// every call in its log, complete and exact against Asterisk's own CDR. Real sandbox Asterisk.
+import { afterEach, describe, expect, it } from 'vitest';
+import { inboundCall, loadSandboxEnv, waitForCdr, waitUntil, type CdrRow } from '../support/sandbox.js';
+import { AmiProxy, api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
+
+const running: ServiceProcess[] = [];
+let proxy: AmiProxy | null = null;
+afterEach(async () => {
+  for (const s of running.splice(0)) await s.kill9();
+  await proxy?.cut();
+  proxy = null;
+});
+
+async function service(dbFile: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const s = await startService({ dbFile, env });
+  running.push(s);
+  return s;
+}
+
+const dialTo = (ext: string) => (r: CdrRow) => r.lastapp === 'Dial' && r.dstchannel.startsWith(`PJSIP/${ext}-`);
+
+function expectExact(call: any, rows: CdrRow[], ext: string) {
+  const dial = rows.find(dialTo(ext));
+  expect(dial, 'the Dial row').toBeDefined();
+  expect(call).toMatchObject({ state: 'ended', direction: 'inbound', disposition: 'answered', extension: ext });
+  expect(Math.abs(call.talkSeconds - dial!.billsec), `talk ${call.talkSeconds} vs billsec ${dial!.billsec}`).toBeLessThanOrEqual(1);
+  expect(Math.abs(call.ringSeconds - (dial!.duration - dial!.billsec))).toBeLessThanOrEqual(1);
+  expect(Date.parse(call.endedAt) - Date.parse(call.startedAt)).toBeGreaterThanOrEqual(dial!.billsec * 1000 - 1000);
+}
+
+/** The call as the service logged it, while it is still in progress and answered. */
+async function seenTalking(svc: ServiceProcess, token: string, linkedId: string): Promise<any> {
+  return waitUntil(async () => {
+    const r = await api(svc, `/api/v1/calls?linkedId=${linkedId}`, token);
+    const c = r.body?.items?.[0];
+    return c && c.state === 'live' && c.answeredAt ? c : undefined;
+  }, 15_000, 'the call answered in the live log', 100);
+}
+
+describe('recovery', () => {
+  it('kill -9 mid-call: after the restart the call is in the log, complete and exact', async () => {
+    const dbFile = newDbFile();
+    const token = await seedUser(dbFile, 'sveta', 'supervisor');
+    const first = await service(dbFile);
+    const h = await inboundCall({ from: '+79161230001', did: '74950000101', talkSeconds: 5 });
+    const live = await seenTalking(first, token, h.linkedid);
+    await first.kill9();
+    // The call ends while we are dead; a second call comes and goes entirely while we are dead.
+    const rows = await waitForCdr(h.linkedid, 20_000);
+    const unseen = await inboundCall({ from: '+79161230002', did: '74950000102', talkSeconds: 3 });
+    const unseenRows = await waitForCdr(unseen.linkedid, 20_000);
+
+    const second = await service(dbFile);
+    const call = await loggedCall(second, token, h.linkedid);
+    expect(call.id).toBe(live.id);
+    expect(call.source).toBe('ami+cdr');
+    expect(call.externalNumber).toBe('+79161230001');
+    expectExact(call, rows, '101');
+    const never = await loggedCall(second, token, unseen.linkedid);
+    expect(never.source).toBe('cdr');
+    expect(never.externalNumber).toBe('+79161230002');
+    expectExact(never, unseenRows, '102');
+
+    // Reconciling again (another restart) changes nothing.
+    await second.stop();
+    running.splice(running.indexOf(second), 1);
+    const third = await service(dbFile);
+    expect(await loggedCall(third, token, h.linkedid)).toEqual(call);
+    expect(await loggedCall(third, token, unseen.linkedid)).toEqual(never);
+    const all = await api(third, '/api/v1/calls?limit=500', token);
+    expect(all.body.items.filter((c: any) => c.linkedId === h.linkedid || c.linkedId === unseen.linkedid)).toHaveLength(2);
+  });
+
+  it('kill -9 mid-call and back before it ends: the call in progress is adopted and finished exactly', async () => {
+    const dbFile = newDbFile();
+    const token = await seedUser(dbFile, 'sveta', 'supervisor');
+    const first = await service(dbFile);
+    const h = await inboundCall({ from: '+79161230003', did: '74950000101', talkSeconds: 8 });
+    await seenTalking(first, token, h.linkedid);
+    await first.kill9();
+    const second = await service(dbFile);
+    const rows = await waitForCdr(h.linkedid, 20_000);
+    const call = await waitUntil(async () => {
+      const c = await loggedCall(second, token, h.linkedid);
+      return c.source === 'ami+cdr' ? c : undefined;
+    }, 20_000, 'the adopted call completed from the CDR');
+    expectExact(call, rows, '101');
+  });
+
+  it('dropped AMI connection mid-call: the call is completed after the reconnect', async () => {
+    const env = loadSandboxEnv();
+    proxy = new AmiProxy(Number(env['CTI_AMI_PORT']));
+    const port = await proxy.start();
+    const dbFile = newDbFile();
+    const token = await seedUser(dbFile, 'sveta', 'supervisor');
+    const svc = await service(dbFile, { CTI_AMI_PORT: String(port) });
+    const h = await inboundCall({ from: '+79161230004', did: '74950000101', talkSeconds: 4 });
+    await seenTalking(svc, token, h.linkedid);
+    await proxy.cut();
+    await waitUntil(async () => (await fetch(`${svc.url}/healthz`)).status === 503, 10_000, 'healthz to report AMI down');
+    const health = await (await fetch(`${svc.url}/healthz`)).json();
+    expect(health.ami.state).not.toBe('connected');
+    // The call ends while we are cut off; another one starts while we are cut off and outlives the gap.
+    const rows = await waitForCdr(h.linkedid, 20_000);
+    const during = await inboundCall({ from: '+79161230005', did: '74950000102', talkSeconds: 8 });
+    await new Promise((r) => setTimeout(r, 2000));
+    await proxy.restore();
+    await waitUntil(async () => (await fetch(`${svc.url}/healthz`)).status === 200, 40_000, 'AMI to reconnect');
+    const call = await waitUntil(async () => {
+      const c = await loggedCall(svc, token, h.linkedid);
+      return c.source === 'ami+cdr' ? c : undefined;
+    }, 20_000, 'the call completed from the CDR');
+    expectExact(call, rows, '101');
+    const duringRows = await waitForCdr(during.linkedid, 20_000);
+    // Adopted in progress (ami+cdr) if the reconnect came before its end, else added from the CDR (cdr).
+    const adopted = await waitUntil(async () => {
+      const c = await loggedCall(svc, token, during.linkedid);
+      return c.source !== 'ami' ? c : undefined;
+    }, 20_000, 'the call that started during the gap');
+    expectExact(adopted, duringRows, '102');
+  });
+});

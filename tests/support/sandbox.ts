@@ -1,0 +1,601 @@
+// Integration-test harness for the PBX sandbox (sandbox/pbx.sh up).
+// Everything talks to 127.0.0.1 only: AMI as the sandbox user (read/write all), baresip phones over
+// ctrl_tcp (netstring JSON), the Asterisk CLI through the chroot, and the CDR file cti.csv.
+// Needs root for asterisk() (chroot). See sandbox/README.md and sandbox/SCENARIOS.md.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AsteriskManager from 'asterisk-manager';
+
+/** A parsed AMI message (asterisk-manager 0.2.0): keys lowercased; `variable` becomes {NAME: value}; repeated keys become arrays. */
+export type AmiMessage = Record<string, string | string[] | Record<string, string>>;
+/** An AMI action for asterisk-manager: a Record value becomes several `Key: name=value` lines (e.g. Variable). */
+export type AmiAction = Record<string, string | number | boolean | Record<string, string | number> | string[] | undefined>;
+
+/** The part of asterisk-manager 0.2.0 (CommonJS) the harness uses; typed here so the harness does not depend on
+ *  whichever ambient declaration of the module the project has. */
+export interface AmiManager {
+  connect(port: number, host: string, callback?: () => void): void;
+  login(callback?: (err?: AmiMessage) => void): void;
+  action(action: AmiAction, callback?: (err: AmiMessage | undefined, res: AmiMessage) => void): string;
+  disconnect(callback?: () => void): void;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+}
+type AmiFactory = new (port: number | undefined, host: string, username: string, password: string, events: boolean) => AmiManager;
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The sandbox state dir (same rule as sandbox/pbx.sh). */
+export function sandboxDir(): string {
+  return process.env['CTI_PBX_DIR'] ?? path.join(PROJECT_ROOT, '.pbx');
+}
+
+// ------------------------------------------------------------------------------------------ env
+
+const ENV_KEYS = ['CTI_AMI_HOST', 'CTI_AMI_PORT', 'CTI_AMI_USER', 'CTI_AMI_SECRET', 'CTI_ARI_URL', 'CTI_ARI_USER',
+  'CTI_ARI_PASSWORD', 'CTI_RECORDINGS_DIR', 'CTI_CDR_FILE', 'CTI_SANDBOX_AMI_USER', 'CTI_SANDBOX_AMI_SECRET',
+  'CTI_SANDBOX_ROOT', 'CTI_SANDBOX_ASTERISK_CONF', 'CTI_SANDBOX_SIP', 'CTI_SANDBOX_PHONES', 'CTI_SANDBOX_RING_TIMEOUT'] as const;
+
+/** The contents of .pbx/sandbox.env: every key below is guaranteed present. */
+export type SandboxEnv = Record<string, string> & { [K in (typeof ENV_KEYS)[number]]: string };
+
+/** Reads .pbx/sandbox.env (written by `sandbox/pbx.sh up`, removed by `down`). */
+export function loadSandboxEnv(): SandboxEnv {
+  const file = path.join(sandboxDir(), 'sandbox.env');
+  if (!existsSync(file)) {
+    throw new Error(`PBX sandbox is not up: ${file} is missing. Run \`sandbox/pbx.sh up\` (as root) first.`);
+  }
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]!] = m[2]!;
+  }
+  for (const k of ENV_KEYS) {
+    if (!env[k]) throw new Error(`PBX sandbox env ${file} has no ${k}: re-run \`sandbox/pbx.sh up\``);
+  }
+  return env as SandboxEnv;
+}
+
+function envValue(key: string): string {
+  const v = loadSandboxEnv()[key];
+  if (v === undefined) throw new Error(`sandbox.env has no ${key}`);
+  return v;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a value other than undefined/false, or throws after timeoutMs. */
+export async function waitUntil<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what = 'condition', intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ Asterisk CLI
+
+/** Runs an Asterisk CLI command in the sandbox (`chroot <root> asterisk -C ... -rx <cmd>`); returns its output. */
+export function asterisk(cmd: string): string {
+  const env = loadSandboxEnv();
+  return execFileSync('chroot', [env.CTI_SANDBOX_ROOT, '/usr/sbin/asterisk', '-C', env.CTI_SANDBOX_ASTERISK_CONF, '-rx', cmd], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+}
+
+// ------------------------------------------------------------------------------------------ AMI (sandbox user)
+
+type EventListener = (e: AmiMessage) => void;
+
+let amiPromise: Promise<AmiManager> | undefined;
+const amiListeners = new Set<EventListener>();
+
+function str(v: AmiMessage[string] | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v[0] ?? '';
+  return Object.entries(v).map(([k, x]) => `${k}=${x}`).join(',');
+}
+
+/** The shared AMI connection of the sandbox user (all events on). Close with closeSandbox(). */
+export function sandboxAmi(): Promise<AmiManager> {
+  if (amiPromise) return amiPromise;
+  const env = loadSandboxEnv();
+  const p = new Promise<AmiManager>((resolve, reject) => {
+    const ami = new (AsteriskManager as unknown as AmiFactory)(undefined, env.CTI_AMI_HOST, env.CTI_SANDBOX_AMI_USER, env.CTI_SANDBOX_AMI_SECRET, true);
+    const timer = setTimeout(() => reject(new Error(`AMI login to 127.0.0.1:${env.CTI_AMI_PORT} timed out`)), 5000);
+    ami.on('error', (err: Error) => { clearTimeout(timer); reject(new Error(`AMI connection error: ${err.message}`)); });
+    ami.on('managerevent', (e: AmiMessage) => { for (const l of amiListeners) l(e); });
+    ami.connect(Number(env.CTI_AMI_PORT), env.CTI_AMI_HOST, () => {
+      ami.login((err) => {
+        clearTimeout(timer);
+        if (err) reject(new Error(`AMI login failed: ${str(err['message'])}`));
+        else resolve(ami);
+      });
+    });
+  });
+  amiPromise = p;
+  p.catch(() => { if (amiPromise === p) amiPromise = undefined; });
+  return p;
+}
+
+/** Subscribes to every AMI event of the sandbox connection; returns an unsubscribe function. */
+export function onAmiEvent(listener: EventListener): () => void {
+  amiListeners.add(listener);
+  return () => amiListeners.delete(listener);
+}
+
+/** Resolves with the first AMI event (from now on) that matches `pred`. */
+export async function waitForAmiEvent(pred: (e: AmiMessage) => boolean, timeoutMs: number, what = 'AMI event'): Promise<AmiMessage> {
+  await sandboxAmi();
+  return new Promise((resolve, reject) => {
+    const off = onAmiEvent((e) => { if (pred(e)) { clearTimeout(t); off(); resolve(e); } });
+    const t = setTimeout(() => { off(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)); }, timeoutMs);
+  });
+}
+
+/** Sends one AMI action; resolves with its response (rejects on Response: Error). */
+export async function amiAction(action: AmiAction): Promise<AmiMessage> {
+  const ami = await sandboxAmi();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`AMI ${String(action['action'])}: no response in 10 s`)), 10_000);
+    ami.action(action, (err, res) => {
+      clearTimeout(t);
+      if (err) reject(new Error(`AMI ${String(action['action'])} failed: ${str(err['message'])}`));
+      else resolve(res);
+    });
+  });
+}
+
+/** Sends an AMI action that answers with an event list; resolves with the list's events (without the Complete event). */
+export async function amiActionList(action: AmiAction, timeoutMs = 10_000): Promise<AmiMessage[]> {
+  await sandboxAmi();
+  const actionid = `list-${randomUUID()}`;
+  const items: AmiMessage[] = [];
+  return new Promise((resolve, reject) => {
+    const off = onAmiEvent((e) => {
+      if (e['actionid'] !== actionid) return;
+      if (str(e['eventlist']).toLowerCase() === 'complete' || /Complete$/.test(str(e['event']))) {
+        clearTimeout(t); off(); resolve(items);
+      } else items.push(e);
+    });
+    const t = setTimeout(() => { off(); reject(new Error(`AMI ${String(action['action'])}: list not complete in ${timeoutMs} ms`)); }, timeoutMs);
+    amiAction({ ...action, actionid }).catch((err: Error) => { clearTimeout(t); off(); reject(err); });
+  });
+}
+
+export interface ChannelInfo {
+  channel: string;
+  uniqueid: string;
+  linkedid: string;
+  context: string;
+  exten: string;
+  state: string;
+  application: string;
+  bridgeid: string;
+  calleridnum: string;
+  connectedlinenum: string;
+  duration: string;
+}
+
+/** AMI CoreShowChannels: the channels that exist now. */
+export async function coreShowChannels(): Promise<ChannelInfo[]> {
+  const evs = await amiActionList({ action: 'CoreShowChannels' });
+  return evs.map((e) => ({
+    channel: str(e['channel']), uniqueid: str(e['uniqueid']), linkedid: str(e['linkedid']), context: str(e['context']),
+    exten: str(e['exten']), state: str(e['channelstatedesc']), application: str(e['application']), bridgeid: str(e['bridgeid']),
+    calleridnum: str(e['calleridnum']), connectedlinenum: str(e['connectedlinenum']), duration: str(e['duration']),
+  }));
+}
+
+/** Waits for a live channel matching pred (e.g. the PJSIP/101 leg of a call, once Up). */
+export function waitForChannel(pred: (c: ChannelInfo) => boolean, timeoutMs: number, what = 'channel'): Promise<ChannelInfo> {
+  return waitUntil(async () => (await coreShowChannels()).find(pred), timeoutMs, what, 150);
+}
+
+/** AMI Hangup of one channel by its full name (e.g. PJSIP/101-00000003). */
+export async function hangupChannel(name: string, cause = 16): Promise<void> {
+  await amiAction({ action: 'Hangup', channel: name, cause });
+}
+
+export interface CallHandle {
+  /** Uniqueid of the originated channel = linkedid of the whole call. */
+  linkedid: string;
+  /** Uniqueid of the ;2 half for Local channels. */
+  otherChannelId: string;
+  actionid: string;
+  /** Resolves with OriginateResponse (Response: Success once the far end answered, Failure otherwise). */
+  originateResponse: Promise<AmiMessage>;
+}
+
+async function originate(action: AmiAction, timeoutSeconds: number): Promise<CallHandle> {
+  await sandboxAmi();
+  const linkedid = randomUUID();
+  const otherChannelId = randomUUID();
+  const actionid = `orig-${linkedid}`;
+  const originateResponse = waitForAmiEvent(
+    (e) => e['event'] === 'OriginateResponse' && e['actionid'] === actionid,
+    (timeoutSeconds + 30) * 1000,
+    'OriginateResponse',
+  );
+  originateResponse.catch(() => undefined); // callers may ignore it
+  await amiAction({
+    ...action,
+    action: 'Originate',
+    async: 'true',
+    timeout: timeoutSeconds * 1000,
+    channelid: linkedid,
+    otherchannelid: otherChannelId,
+    actionid,
+  });
+  return { linkedid, otherChannelId, actionid, originateResponse };
+}
+
+export interface InboundCallOptions {
+  /** The client's number (CallerID of the call). */
+  from: string;
+  /** The dialled number; its last 3 digits pick the extension when they are one (101..103, 198, 199), else PJSIP/101. */
+  did: string;
+  /** The client hangs up this many seconds after the call is answered; default: stays until the other side hangs up. */
+  talkSeconds?: number;
+  /** How long the Originate waits for an answer (default 30 s; the phone itself rings CTI_SANDBOX_RING_TIMEOUT s). */
+  timeoutSeconds?: number;
+}
+
+/**
+ * A call from the simulated trunk: AMI Originate Local/<did>@cti-inbound. The ;2 half enters cti-inbound
+ * like a trunk call; the ;1 half (the client, context sandbox-caller) plays audio once answered.
+ */
+export function inboundCall(opts: InboundCallOptions): Promise<CallHandle> {
+  const vars: Record<string, string> = {};
+  if (opts.talkSeconds !== undefined) vars['TALK'] = String(opts.talkSeconds);
+  return originate({
+    channel: `Local/${opts.did}@cti-inbound`,
+    context: 'sandbox-caller',
+    exten: 's',
+    priority: 1,
+    callerid: `"${opts.from}" <${opts.from}>`,
+    variable: Object.keys(vars).length ? vars : undefined,
+  }, opts.timeoutSeconds ?? 30);
+}
+
+/** Click-to-call as the CTI service does it: Originate PJSIP/<ext> -> cti-click2call,<number>. */
+export function clickToCall(opts: { ext: string; number: string; timeoutSeconds?: number }): Promise<CallHandle> {
+  return originate({
+    channel: `PJSIP/${opts.ext}`,
+    context: 'cti-click2call',
+    exten: opts.number,
+    priority: 1,
+    callerid: `"${opts.number}" <${opts.number}>`,
+  }, opts.timeoutSeconds ?? 30);
+}
+
+/**
+ * Starts an attended transfer (AMI Atxfer, features.conf atxfer code) on `channel`, the transferer's leg
+ * (e.g. PJSIP/101-00000002, which must be bridged with Dial option t/T), consulting `targetExt` in
+ * cti-phones. Complete it by hanging up the transferer's channel once the consult call is answered
+ * (completeAttendedTransfer), or abort with AMI CancelAtxfer.
+ */
+export async function attendedTransfer(channel: string, targetExt: string, context = 'cti-phones'): Promise<AmiMessage> {
+  return amiAction({ action: 'Atxfer', channel, exten: targetExt, context });
+}
+
+/** Completes an attended transfer started with attendedTransfer(): hangs up the transferer's leg. */
+export async function completeAttendedTransfer(transfererChannel: string): Promise<void> {
+  await hangupChannel(transfererChannel);
+}
+
+/** AMI BlindTransfer of `channel`'s peer to exten@context (the phone-side REFER is Phone.blindTransfer). */
+export async function blindTransferAmi(channel: string, exten: string, context = 'cti-phones'): Promise<AmiMessage> {
+  return amiAction({ action: 'BlindTransfer', channel, exten, context });
+}
+
+// ------------------------------------------------------------------------------------------ CDR
+
+export interface CdrRow {
+  linkedid: string;
+  uniqueid: string;
+  channel: string;
+  dstchannel: string;
+  src: string;
+  dst: string;
+  dcontext: string;
+  lastapp: string;
+  /** epoch milliseconds (µs precision) of CDR(start,u) */
+  start: number;
+  /** epoch milliseconds of CDR(answer,u); null when never answered */
+  answer: number | null;
+  /** epoch milliseconds of CDR(end,u) */
+  end: number;
+  duration: number;
+  billsec: number;
+  disposition: string;
+  userfield: string;
+  sequence: number;
+  /** the CSV line as Asterisk wrote it */
+  raw: string;
+}
+
+/** Column order of dialplan/cdr_custom_cti.conf. */
+export const CDR_COLUMNS = ['linkedid', 'uniqueid', 'channel', 'dstchannel', 'src', 'dst', 'dcontext', 'lastapp',
+  'start', 'answer', 'end', 'duration', 'billsec', 'disposition', 'userfield', 'sequence'] as const;
+
+/** Parses one CSV_QUOTE line ("a","b ""c""",...). */
+export function parseCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let v = '';
+      i++;
+      for (;;) {
+        if (i >= line.length) break;
+        if (line[i] === '"') {
+          if (line[i + 1] === '"') { v += '"'; i += 2; continue; }
+          i++;
+          break;
+        }
+        v += line[i++];
+      }
+      out.push(v);
+      if (line[i] === ',') i++; else break;
+    } else {
+      const c = line.indexOf(',', i);
+      if (c < 0) { out.push(line.slice(i)); break; }
+      out.push(line.slice(i, c));
+      i = c + 1;
+    }
+  }
+  return out;
+}
+
+export function parseCdrLine(line: string): CdrRow {
+  const f = parseCsvLine(line);
+  const g = (i: number): string => f[i] ?? '';
+  const ms = (i: number): number | null => (g(i) === '' ? null : Number(g(i)) * 1000);
+  return {
+    linkedid: g(0), uniqueid: g(1), channel: g(2), dstchannel: g(3), src: g(4), dst: g(5), dcontext: g(6),
+    lastapp: g(7), start: ms(8) ?? 0, answer: ms(9), end: ms(10) ?? 0, duration: Number(g(11) || 0),
+    billsec: Number(g(12) || 0), disposition: g(13), userfield: g(14), sequence: Number(g(15) || 0), raw: line,
+  };
+}
+
+/** All rows of the sandbox's cti.csv (CTI_CDR_FILE); [] when Asterisk has not written one yet. */
+export function readCdr(file = envValue('CTI_CDR_FILE')): CdrRow[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map(parseCdrLine);
+}
+
+/**
+ * Waits until the CDR rows of `linkedid` exist, no channel of that linkedid is alive any more and the rows
+ * stopped growing for settleMs; returns them.
+ */
+export async function waitForCdr(linkedid: string, timeoutMs = 15_000, settleMs = 800): Promise<CdrRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let stableSince = Date.now();
+  for (;;) {
+    const rows = readCdr().filter((r) => r.linkedid === linkedid);
+    if (rows.length !== last) { last = rows.length; stableSince = Date.now(); }
+    if (rows.length > 0 && Date.now() - stableSince >= settleMs) {
+      const live = (await coreShowChannels()).some((c) => c.linkedid === linkedid);
+      if (!live) return rows;
+    }
+    if (Date.now() > deadline) throw new Error(`no settled CDR rows for linkedid ${linkedid} after ${timeoutMs} ms (have ${rows.length})`);
+    await sleep(200);
+  }
+}
+
+/** The recording the dialplan names after the linkedid (host path), whether it exists yet or not. */
+export function recordingPath(linkedid: string): string {
+  return path.join(envValue('CTI_RECORDINGS_DIR'), `${linkedid}.wav`);
+}
+
+// ------------------------------------------------------------------------------------------ phones (baresip)
+
+export interface PhoneEvent {
+  type: string;
+  class?: string;
+  param?: string;
+  peeruri?: string;
+  id?: string;
+  receivedAt: number;
+  [k: string]: unknown;
+}
+
+interface PhoneResponse { ok: boolean; data: string; token?: string }
+
+/** One baresip test phone (ctrl_tcp). 101/102/103 auto-answer, 198 never answers, 199 is always busy. */
+export class Phone {
+  readonly ext: string;
+  readonly port: number;
+  private sock: net.Socket | undefined;
+  private connecting: Promise<net.Socket> | undefined;
+  private buf = Buffer.alloc(0);
+  private tok = 0;
+  private pending = new Map<string, (r: PhoneResponse) => void>();
+  private queue: PhoneEvent[] = [];
+  private waiters: { type: string; resolve: (e: PhoneEvent) => void }[] = [];
+
+  constructor(ext: string | number) {
+    this.ext = String(ext);
+    const phones = envValue('CTI_SANDBOX_PHONES');
+    const entry = phones.split(',').map((p) => p.split(':')).find(([e]) => e === this.ext);
+    if (!entry) throw new Error(`no sandbox phone ${this.ext} (have ${phones})`);
+    this.port = Number(entry[1]);
+  }
+
+  private connect(): Promise<net.Socket> {
+    if (this.connecting) return this.connecting;
+    this.connecting = new Promise((resolve, reject) => {
+      const s = net.connect(this.port, '127.0.0.1');
+      s.once('connect', () => { this.sock = s; resolve(s); });
+      s.once('error', (err) => reject(new Error(`phone ${this.ext}: ctrl_tcp 127.0.0.1:${this.port}: ${err.message}`)));
+      s.on('data', (d: Buffer) => this.onData(d));
+      s.on('close', () => { this.sock = undefined; this.connecting = undefined; });
+    });
+    return this.connecting;
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = Buffer.concat([this.buf, d]);
+    for (;;) { // netstring: <len>:<payload>,
+      const c = this.buf.indexOf(0x3a);
+      if (c < 0) return;
+      const n = Number.parseInt(this.buf.subarray(0, c).toString(), 10);
+      if (this.buf.length < c + 2 + n) return;
+      const msg = JSON.parse(this.buf.subarray(c + 1, c + 1 + n).toString()) as Record<string, unknown>;
+      this.buf = this.buf.subarray(c + 2 + n);
+      if (msg['event']) {
+        const ev = { ...msg, type: String(msg['type']), receivedAt: Date.now() } as PhoneEvent;
+        const i = this.waiters.findIndex((w) => w.type === ev.type);
+        if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(ev);
+        else this.queue.push(ev);
+      } else if (msg['response']) {
+        const tok = String(msg['token'] ?? '');
+        const cb = this.pending.get(tok);
+        this.pending.delete(tok);
+        cb?.({ ok: Boolean(msg['ok']), data: String(msg['data'] ?? ''), token: tok });
+      }
+    }
+  }
+
+  /** Sends a baresip command (e.g. 'dial', 'accept', 'hangup', 'transfer', 'reginfo'); resolves with its response. */
+  async command(command: string, params = ''): Promise<PhoneResponse> {
+    const s = await this.connect();
+    const token = `t${++this.tok}`;
+    const json = JSON.stringify({ command, params, token });
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.pending.delete(token); reject(new Error(`phone ${this.ext}: no response to ${command}`)); }, 5000);
+      this.pending.set(token, (r) => { clearTimeout(t); resolve(r); });
+      s.write(`${Buffer.byteLength(json)}:${json},`);
+    });
+  }
+
+  /** Opens the control connection (events are only seen from then on). */
+  async open(): Promise<this> { await this.connect(); return this; }
+
+  private uri(target: string): string {
+    return target.startsWith('sip:') ? target : `sip:${target}@${envValue('CTI_SANDBOX_SIP')}`;
+  }
+
+  /** Dials a number or extension through Asterisk (context cti-phones). */
+  async dial(number: string): Promise<PhoneResponse> { return this.command('dial', this.uri(number)); }
+  async answer(): Promise<PhoneResponse> { return this.command('accept'); }
+  async hangup(): Promise<PhoneResponse> { return this.command('hangup'); }
+  /** Blind transfer of the current call by SIP REFER (Asterisk resolves the target in cti-phones). */
+  async blindTransfer(target: string): Promise<PhoneResponse> { return this.command('transfer', this.uri(target)); }
+
+  /**
+   * The next not yet consumed event of this type (CALL_INCOMING, CALL_RINGING, CALL_ESTABLISHED, CALL_CLOSED,
+   * CALL_TRANSFER, REGISTER_OK, ...), received since open(); waits up to timeoutMs.
+   */
+  async waitFor(eventType: string, timeoutMs = 10_000): Promise<PhoneEvent> {
+    await this.connect();
+    const i = this.queue.findIndex((e) => e.type === eventType);
+    if (i >= 0) return this.queue.splice(i, 1)[0]!;
+    return new Promise((resolve, reject) => {
+      const w = { type: eventType, resolve: (e: PhoneEvent) => { clearTimeout(t); resolve(e); } };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        reject(new Error(`phone ${this.ext}: no ${eventType} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  /** Forgets events received so far. */
+  clearEvents(): void { this.queue = []; }
+
+  close(): void { this.sock?.end(); this.sock = undefined; this.connecting = undefined; }
+}
+
+// ------------------------------------------------------------------------------------------ raw AMI capture
+
+/**
+ * A raw TCP AMI session (no parsing on the wire): logs in and keeps every byte received, verbatim, from the
+ * connect on. Used to record fixtures as the least-rights `cti` user sees them.
+ */
+export class RawAmiCapture {
+  private sock: net.Socket | undefined;
+  private chunks: Buffer[] = [];
+  private text = '';
+  private scanned = 0;
+  /** uniqueid -> hung up? (from Newchannel/Hangup events seen since mark()) */
+  readonly channels = new Map<string, boolean>();
+  readonly linkedids = new Set<string>();
+  private marking = false;
+
+  constructor(private readonly user: string, private readonly secret: string, private readonly port = Number(envValue('CTI_AMI_PORT'))) {}
+
+  /** Connects and logs in; resolves on the Login response. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(this.port, '127.0.0.1');
+      this.sock = s;
+      s.on('data', (d: Buffer) => {
+        this.chunks.push(d);
+        this.text += d.toString('utf8');
+        this.scan();
+        if (/Response: (Success|Error)\r\n/.test(this.text) && !this.loggedIn) {
+          this.loggedIn = true;
+          if (/Response: Error/.test(this.text)) reject(new Error(`AMI login as ${this.user} failed`)); else resolve();
+        }
+      });
+      s.once('error', reject);
+      s.once('connect', () => {
+        s.write(`Action: Login\r\nUsername: ${this.user}\r\nSecret: ${this.secret}\r\nEvents: on\r\n\r\n`);
+      });
+    });
+  }
+  private loggedIn = false;
+
+  /** From now on track Newchannel/Hangup to know when the calls are over. */
+  mark(): void { this.marking = true; }
+
+  private scan(): void {
+    for (;;) {
+      const end = this.text.indexOf('\r\n\r\n', this.scanned);
+      if (end < 0) return;
+      const block = this.text.slice(this.scanned, end);
+      this.scanned = end + 4;
+      if (!this.marking) continue;
+      const h = (k: string): string | undefined => new RegExp(`^${k}: (.*)$`, 'm').exec(block)?.[1]?.trim();
+      const ev = h('Event');
+      const uid = h('Uniqueid');
+      if (ev === 'Newchannel' && uid) { this.channels.set(uid, false); const l = h('Linkedid'); if (l) this.linkedids.add(l); }
+      if (ev === 'Hangup' && uid) this.channels.set(uid, true);
+    }
+  }
+
+  /** True once at least one channel appeared after mark() and all of them are hung up. */
+  allHungUp(): boolean {
+    return this.channels.size > 0 && [...this.channels.values()].every(Boolean);
+  }
+
+  /** Stops the session (Logoff is not sent: the capture ends with the last event received). */
+  stop(): Buffer {
+    this.sock?.destroy();
+    this.sock = undefined;
+    return Buffer.concat(this.chunks);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ teardown
+
+/** Closes the shared AMI connection; call from afterAll. */
+export async function closeSandbox(): Promise<void> {
+  const p = amiPromise;
+  amiPromise = undefined;
+  amiListeners.clear();
+  if (p) {
+    const ami = await p.catch(() => undefined);
+    ami?.disconnect();
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadServiceConfig, loadBaseConfig } from '../../src/config/config.js';
+
+const minimal = { CTI_AMI_USER: 'cti', CTI_AMI_SECRET: 's', CTI_ARI_USER: 'cti', CTI_ARI_PASSWORD: 'p' };
+
+describe('configuration', () => {
+  it('applies defaults and freezes the result', () => {
+    const c = loadServiceConfig(minimal);
+    expect(c.CTI_HTTP_HOST).toBe('127.0.0.1');
+    expect(c.CTI_HTTP_PORT).toBe(3000);
+    expect(c.CTI_DEFAULT_REGION).toBe('RU');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('names every missing variable', () => {
+    try {
+      loadServiceConfig({});
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const msg = (e as Error).message;
+      for (const v of ['CTI_AMI_USER', 'CTI_AMI_SECRET', 'CTI_ARI_USER', 'CTI_ARI_PASSWORD']) expect(msg).toContain(`${v}: is required`);
+    }
+  });
+
+  it.each([
+    ['CTI_HTTP_PORT', '70000'],
+    ['CTI_AMI_PORT', 'abc'],
+    ['CTI_ARI_URL', 'not a url'],
+    ['CTI_DEFAULT_REGION', 'russia'],
+    ['CTI_EXTENSION_PATTERN', '(['],
+    ['CTI_LOG_LEVEL', 'loud'],
+  ])('rejects a bad %s, naming it', (name, value) => {
+    expect(() => loadServiceConfig({ ...minimal, [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('needs only storage settings for commands that do not talk to the PBX', () => {
+    expect(loadBaseConfig({}).CTI_DB_FILE).toBe('./data/cti.sqlite');
+  });
+});
