@@ -177,6 +177,7 @@ export function summariseCdr(rows: CdrRow[], isExtension: (r: string) => boolean
     mergedLinkedIds: [],
     state: 'ended',
     source: 'cdr',
+    needsCdr: false,
     direction,
     origin: m?.origin ?? null,
     externalNumber: direction === 'internal' ? origin ?? externalRaw : normaliseExternal(externalRaw, region),

@@ -22,6 +22,8 @@ export interface CallRecord {
   mergedLinkedIds: string[];
   state: 'live' | 'ended';
   source: 'ami' | 'cdr' | 'ami+cdr';
+  /** Seen only in part: the CDR will complete it. */
+  needsCdr: boolean;
   direction: Direction;
   origin: 'click2call' | null;
   externalNumber: string | null;

@@ -99,11 +99,18 @@ export class Reconciler {
       if (this.d.isLive(linkedId)) continue;
       const existing = this.d.store.findByLinkedId(linkedId);
       if (existing && existing.linkedId !== linkedId) { result.unchanged++; continue; } // merged into another call
-      if (existing && existing.state === 'ended' && existing.source === 'ami') { result.unchanged++; continue; }
+      // Watched whole: our record is at least as exact as the CDR.
+      if (existing && existing.state === 'ended' && existing.source === 'ami' && !existing.needsCdr) { result.unchanged++; continue; }
       const rec = summariseCdr(group, this.d.isExtension, this.d.region);
       if (!existing) {
         this.d.store.save(randomUUID(), rec);
         result.added++;
+        continue;
+      }
+      if (existing.source === 'cdr') {
+        // Built from the CDR before: rebuild only if the CDR grew (rows of one call written at different times).
+        if (same(existing, rec)) result.unchanged++;
+        else { this.d.store.save(existing.id, rec); result.completed++; }
         continue;
       }
       // Seen in part: the CDR's times and outcome win; what only we know (direction, number, recording) stays.
@@ -117,7 +124,7 @@ export class Reconciler {
         recordingFile: existing.recordingFile ?? rec.recordingFile,
         mergedLinkedIds: existing.mergedLinkedIds ? existing.mergedLinkedIds.split(' ') : [],
       };
-      if (same(existing, completed) && existing.source === 'ami+cdr') { result.unchanged++; continue; }
+      if (same(existing, completed) && existing.source === 'ami+cdr' && !existing.needsCdr) { result.unchanged++; continue; }
       this.d.store.save(existing.id, completed);
       result.completed++;
     }

@@ -40,6 +40,7 @@ export class CallStore {
           linkedId: rec.linkedId,
           state: rec.state,
           source: rec.source,
+          needsCdr: rec.needsCdr,
           direction: rec.direction,
           origin: rec.origin,
           externalNumber: rec.externalNumber,
@@ -74,7 +75,7 @@ export class CallStore {
     const ph = (name: string) => sql.placeholder(name);
     const excluded = <T extends Record<string, { name: string }>>(table: T, keys: (keyof T)[]) =>
       Object.fromEntries(keys.map((k) => [k, sql.raw(`excluded.${table[k]!.name}`)]));
-    const callKeys = ['linkedId', 'state', 'source', 'direction', 'origin', 'externalNumber', 'extension', 'startedAt', 'answeredAt',
+    const callKeys = ['linkedId', 'state', 'source', 'needsCdr', 'direction', 'origin', 'externalNumber', 'extension', 'startedAt', 'answeredAt',
       'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause', 'recordingFile', 'mergedLinkedIds', 'updatedAt'] as const;
     const legKeys = ['callId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
     const allCallKeys = [...callKeys, 'id', 'managerId', 'contactId', 'recordingMs'] as const;

@@ -30,6 +30,8 @@ export const calls = sqliteTable(
     hangupCause: text('hangup_cause'),
     recordingFile: text('recording_file'),
     recordingMs: integer('recording_ms'),
+    /** Seen only in part (we were down or cut off): waits for Asterisk's CDR to complete it. */
+    needsCdr: integer('needs_cdr', { mode: 'boolean' }).notNull().default(false),
     /** Other linkedids merged into this call by a transfer, space separated. */
     mergedLinkedIds: text('merged_linked_ids').notNull().default(''),
     updatedAt: integer('updated_at').notNull(),

@@ -1,0 +1,1 @@
+ALTER TABLE `calls` ADD `needs_cdr` integer DEFAULT false NOT NULL;
