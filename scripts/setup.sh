@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # npm 11 here writes a lock without other platforms' optional packages and `npm ci` then refuses it;
+  # `npm install` installs the same locked versions.
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
 npm run -s build
