@@ -1,11 +1,24 @@
 #!/bin/bash
 # All tests on a fresh machine: unit, service, then integration against the real sandbox Asterisk.
-# Brings the sandbox up for the run and always takes it down again.
+# Brings the sandbox up for the run and always takes it down again. Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc -p tsconfig.json --noEmit
-npx vitest run --project unit --project service
+out=$(mktemp -d)
+status=0
+npx vitest run --project unit --project service --reporter=default --reporter=json --outputFile="$out/fast.json" || status=1
 bash sandbox/pbx.sh up
 trap 'bash sandbox/pbx.sh down || true' EXIT
-npx vitest run --project integration
+npx vitest run --project integration --reporter=default --reporter=json --outputFile="$out/integration.json" || status=1
+node -e '
+  let p = 0, f = 0, s = 0;
+  for (const file of process.argv.slice(1)) {
+    try {
+      const r = JSON.parse(require("fs").readFileSync(file, "utf8"));
+      p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + r.numTodoTests;
+    } catch { f += 1; }
+  }
+  console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
+' "$out/fast.json" "$out/integration.json"
+exit $status

@@ -14,6 +14,18 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
     throw err;
   }
   const app = await buildApp(config);
+  // ari-client loads Asterisk's API description with swagger-client, whose SwaggerApi.fail() calls our
+  // failure callback and then *throws the message string* outside any promise: an ARI hiccup while
+  // connecting would kill the process. The ARI connection already handled it; keep running. Anything
+  // else uncaught is a bug: log it and exit so a supervisor restarts us (the CDR reconciles the gap).
+  process.on('uncaughtException', (err) => {
+    if (typeof err === 'string') {
+      app.log.warn({ err }, 'ARI client failure (ignored; the ARI connection retries)');
+      return;
+    }
+    app.log.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
   let closing = false;
   const stop = (signal: string) => {
     if (closing) return;

@@ -9,6 +9,9 @@ const positiveInt = z.coerce.number().int().positive();
 const baseShape = {
   CTI_DB_FILE: z.string().min(1).default('./data/cti.sqlite'),
   CTI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CTI_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO country code such as RU').default('RU'),
+  /** Calls this recent are re-matched when a contact is created or its numbers change. */
+  CTI_CONTACTS_REMATCH_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 };
 
 /** What the running service needs on top: HTTP, the PBX, recordings and Asterisk's own CDR. */
@@ -28,7 +31,6 @@ const serviceShape = {
   CTI_RECORDINGS_DIR: z.string().min(1).default('/var/spool/asterisk/monitor'),
   CTI_CDR_FILE: z.string().min(1).default('/var/log/asterisk/cdr-custom/cti.csv'),
   CTI_RECONCILE_INTERVAL_S: positiveInt.default(60),
-  CTI_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO country code such as RU').default('RU'),
   CTI_EXTENSION_PATTERN: z
     .string()
     .default('^[0-9]{2,5}$')

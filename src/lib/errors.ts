@@ -10,6 +10,12 @@ export const ERRORS = {
   CTI_ERR_RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the recording' },
   CTI_ERR_USER_EXISTS: { status: 409, message: 'A user with this name exists already' },
   CTI_ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  CTI_ERR_CLIENT_NOT_FOUND: { status: 404, message: 'No such client' },
+  CTI_ERR_CONTACT_NOT_FOUND: { status: 404, message: 'No contact with this number or id' },
+  CTI_ERR_EXTERNAL_ID_TAKEN: { status: 409, message: 'Another record has this external id' },
+  CTI_ERR_IMPORT_NOT_FOUND: { status: 404, message: 'No such import' },
+  CTI_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  CTI_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here' },
   CTI_ERR_PBX_LOGIN_FAILED: { status: 503, message: 'The PBX refused our login' },
   CTI_ERR_PBX_UNAVAILABLE: { status: 503, message: 'The PBX is not connected' },
   CTI_ERR_PBX_TIMEOUT: { status: 504, message: 'The PBX did not answer in time' },
@@ -31,9 +37,18 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
 }
 
+/** Fastify's own client errors (bad JSON, body too large, unknown content type) keep their 4xx. */
+const FRAMEWORK_4XX: Record<number, ErrorCode> = { 413: 'CTI_ERR_PAYLOAD_TOO_LARGE', 415: 'CTI_ERR_UNSUPPORTED_MEDIA_TYPE' };
+
 export function toHttp(err: unknown): { status: number; body: ErrorBody } {
   if (err instanceof CtiError) {
     return { status: err.status, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } };
+  }
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  const fwCode = (err as { code?: unknown } | null)?.code;
+  if (typeof status === 'number' && status >= 400 && status < 500 && typeof fwCode === 'string' && fwCode.startsWith('FST_')) {
+    const code = FRAMEWORK_4XX[status] ?? 'CTI_ERR_BAD_REQUEST';
+    return { status: ERRORS[code].status, body: { error: { code, message: `body: ${(err as Error).message}` } } };
   }
   return { status: 500, body: { error: { code: 'CTI_ERR_INTERNAL', message: ERRORS.CTI_ERR_INTERNAL.message } } };
 }

@@ -72,10 +72,25 @@ export class AriConnection extends TypedEmitter<AriEvents> {
     }
   }
 
+  /**
+   * ari-client (through swagger-client) throws an uncaught exception on a 401, which would kill the
+   * process: check the credentials with one plain request first.
+   */
+  private async probe(): Promise<void> {
+    const auth = Buffer.from(`${this.opts.user}:${this.opts.password}`).toString('base64');
+    const r = await fetch(new URL('/ari/asterisk/info', this.opts.url), {
+      headers: { authorization: `Basic ${auth}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (r.status === 401 || r.status === 403) throw new Error(`${r.status} Unauthorized`);
+    if (!r.ok) throw new Error(`HTTP ${r.status} from ${this.opts.url}/ari/asterisk/info (is ARI enabled in http.conf and ari.conf?)`);
+  }
+
   private async connect(): Promise<void> {
     if (this.stopped) return;
     this.setState('connecting');
     try {
+      await this.probe();
       const c = await ari.connect(this.opts.url, this.opts.user, this.opts.password);
       if (this.stopped) {
         c.stop();
@@ -100,7 +115,7 @@ export class AriConnection extends TypedEmitter<AriEvents> {
       await c.start(this.opts.app);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      this.lastError = /401|Unauthorized/i.test(msg)
+      this.lastError = /401|403|Unauthorized/i.test(msg)
         ? `ARI refused user '${this.opts.user}' at ${this.opts.url}: check CTI_ARI_USER and CTI_ARI_PASSWORD against ari.conf`
         : `ARI connect to ${this.opts.url} failed: ${msg}`;
       this.failed(this.lastError);

@@ -39,6 +39,19 @@ async function seenTalking(svc: ServiceProcess, token: string, linkedId: string)
 }
 
 describe('recovery', () => {
+  it('a refused AMI or ARI login is reported plainly, naming the variable to fix', async () => {
+    const dbFile = newDbFile();
+    const svc = await startService({ dbFile, env: { CTI_AMI_SECRET: 'wrong-secret', CTI_ARI_PASSWORD: 'wrong-password' }, waitConnected: false });
+    running.push(svc);
+    const health = await waitUntil(async () => {
+      const r = await fetch(`${svc.url}/healthz`);
+      const b = await r.json();
+      return r.status === 503 && b.ami.state === 'login_failed' && b.ari.error ? b : undefined;
+    }, 20_000, 'healthz to report the refused logins');
+    expect(health.ami.error).toMatch(/AMI login refused for user 'cti'.*CTI_AMI_SECRET/);
+    expect(health.ari.error).toMatch(/ARI refused user 'cti'.*CTI_ARI_PASSWORD/);
+  });
+
   it('kill -9 mid-call: after the restart the call is in the log, complete and exact', async () => {
     const dbFile = newDbFile();
     const token = await seedUser(dbFile, 'sveta', 'supervisor');

@@ -20,7 +20,11 @@ export const calls = sqliteTable(
     externalNumber: text('external_number'),
     extension: text('extension'),
     managerId: text('manager_id'),
+    /** The matched contact and client (src/contacts/match.ts), re-matched when contacts change. */
     contactId: text('contact_id'),
+    clientId: text('client_id'),
+    /** Why the call rang where it did (src/routing): prior_manager, owner, turnover:<tier>, default, fallback. */
+    routedBy: text('routed_by'),
     startedAt: integer('started_at').notNull(),
     answeredAt: integer('answered_at'),
     endedAt: integer('ended_at'),
@@ -41,6 +45,10 @@ export const calls = sqliteTable(
     index('calls_started_at_idx').on(t.startedAt, t.id),
     index('calls_extension_started_idx').on(t.extension, t.startedAt),
     index('calls_state_idx').on(t.state),
+    // Re-matching calls to a new contact's numbers; the shared-number rule's "last answered call".
+    index('calls_external_number_started_idx').on(t.externalNumber, t.startedAt),
+    index('calls_contact_disposition_started_idx').on(t.contactId, t.disposition, t.startedAt),
+    index('calls_client_started_idx').on(t.clientId, t.startedAt),
   ],
 );
 

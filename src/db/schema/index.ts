@@ -1,3 +1,6 @@
 export * from './calls.js';
 export * from './users.js';
 export * from './settings.js';
+export * from './clients.js';
+export * from './contacts.js';
+export * from './contact-phones.js';
