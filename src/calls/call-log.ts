@@ -2,6 +2,7 @@
 //   on AMI login: ask Asterisk which channels live (CoreShowChannels); end the calls we tracked that
 //   vanished meanwhile, adopt calls in progress we never saw, then reconcile with the CDR.
 import type { Db } from '../db/client.js';
+import { matchNumber } from '../contacts/match.js';
 import type { Logger } from '../lib/logger.js';
 import type { PbxEvent, LiveChannel } from '../pbx/events.js';
 import type { Call } from './call.js';
@@ -44,7 +45,7 @@ export class CallLog {
     this.store = new CallStore(o.db);
     this.tracker = new CallTracker({ extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }) });
     this.reconciler = new Reconciler({
-      db: o.db, store: this.store, cdrFile: o.cdrFile, isExtension: (r) => o.extensionPattern.test(r),
+      db: o.db, store: this.store, cdrFile: o.cdrFile, isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n),
       region: o.region, isLive: (l) => this.tracker.find(l) !== undefined, log: o.log.child({ feature: 'reconcile' }),
     });
     this.tracker.on('updated', (call) => this.persist(call));
@@ -77,7 +78,23 @@ export class CallLog {
     this.timers.add(t);
   }
 
+  /** The contact and client an external number belongs to (E.164 numbers only). */
+  private match(e164: string | null): { contactId: string; clientId: string } | null {
+    if (!e164 || !e164.startsWith('+')) return null;
+    try {
+      const m = matchNumber(this.o.db, e164);
+      return m ? { contactId: m.contactId, clientId: m.clientId } : null;
+    } catch (err) {
+      this.o.log.error({ err }, 'caller-ID match failed');
+      return null;
+    }
+  }
+
   private persist(call: Call): void {
+    // Match the outside number once, as soon as the dialplan has said who it is.
+    if (call.match === undefined && call.direction && call.direction !== 'internal') {
+      call.match = this.match(call.toRecord().externalNumber);
+    }
     this.dirty.set(call.id, call);
     if (!this.flushScheduled) {
       this.flushScheduled = true;

@@ -66,6 +66,9 @@ export class Call {
   answeredAt: number | null = null;
   endedAt: number | null = null;
   lastDialStatus: DialStatus | null = null;
+  routedBy: string | null = null;
+  /** Caller-ID match, looked up once when the call is first saved (undefined: not yet looked up). */
+  match: { contactId: string; clientId: string } | null | undefined = undefined;
   /** Seen only in part (adopted after a restart or reconnect): the CDR completes it. */
   partial = false;
   private _log: Logger | null = null;
@@ -134,6 +137,8 @@ export class Call {
     this.direction ??= other.direction;
     this.origin ??= other.origin;
     this.externalRaw ??= other.externalRaw;
+    this.routedBy ??= other.routedBy;
+    if (!this.match) this.match = other.match;
     this.partial ||= other.partial;
   }
 
@@ -200,6 +205,9 @@ export class Call {
       direction,
       origin: this.origin,
       externalNumber: external,
+      contactId: this.match?.contactId ?? null,
+      clientId: this.match?.clientId ?? null,
+      routedBy: this.routedBy,
       extension: manager?.extension ?? null,
       startedAt: this.startedAt,
       answeredAt: this.answeredAt,

@@ -106,15 +106,20 @@ function cdrDisposition(d: string): Disposition {
 }
 
 /** "cti:<direction>:<external>" set by cti-mark in the dialplan. */
-function mark(rows: CdrRow[]): { direction: Direction; origin: 'click2call' | null; external: string } | null {
+interface Mark { direction: Direction; origin: 'click2call' | null; external: string; routedBy: string | null }
+function mark(rows: CdrRow[]): Mark | null {
+  let found = null as Mark | null;
+  // "cti:<direction>:<external>[;routed=<reason>]": the last routing reason written wins.
   for (const r of rows) {
-    const m = /^cti:(inbound|outbound|internal|click2call):(.*)$/.exec(r.userfield);
-    if (m) {
-      const d = m[1] as 'inbound' | 'outbound' | 'internal' | 'click2call';
-      return { direction: d === 'click2call' ? 'outbound' : d, origin: d === 'click2call' ? 'click2call' : null, external: m[2] ?? '' };
-    }
+    const m = /^cti:(inbound|outbound|internal|click2call):([^;]*)(?:;routed=(.*))?$/.exec(r.userfield);
+    if (!m) continue;
+    const d = m[1] as 'inbound' | 'outbound' | 'internal' | 'click2call';
+    found = {
+      direction: d === 'click2call' ? 'outbound' : d, origin: d === 'click2call' ? 'click2call' : null,
+      external: found?.external || (m[2] ?? ''), routedBy: m[3] || found?.routedBy || null,
+    };
   }
-  return null;
+  return found;
 }
 
 /**
@@ -181,6 +186,9 @@ export function summariseCdr(rows: CdrRow[], isExtension: (r: string) => boolean
     direction,
     origin: m?.origin ?? null,
     externalNumber: direction === 'internal' ? origin ?? externalRaw : normaliseExternal(externalRaw, region),
+    contactId: null,
+    clientId: null,
+    routedBy: m?.routedBy ?? null,
     extension,
     startedAt,
     answeredAt,

@@ -27,6 +27,11 @@ export interface CallRecord {
   direction: Direction;
   origin: 'click2call' | null;
   externalNumber: string | null;
+  /** The contact and client the external number matched when the call started (src/contacts/match.ts). */
+  contactId: string | null;
+  clientId: string | null;
+  /** Why the call rang who it rang (prior_manager, owner, turnover:<tier>, default, fallback); inbound only. */
+  routedBy: string | null;
   extension: string | null;
   startedAt: number;
   answeredAt: number | null;

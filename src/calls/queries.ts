@@ -21,6 +21,8 @@ export interface CallFilters {
   extension?: string;
   disposition?: 'answered' | 'no_answer' | 'busy' | 'failed';
   linkedId?: string;
+  contactId?: string;
+  clientId?: string;
   limit?: number;
   cursor?: string;
 }
@@ -52,6 +54,9 @@ export interface CallView {
   extension: string | null;
   managerId: string | null;
   contactId: string | null;
+  clientId: string | null;
+  /** Why the call rang who it rang: prior_manager, owner, turnover:<tier>, default, fallback (inbound). */
+  routedBy: string | null;
   startedAt: string;
   answeredAt: string | null;
   endedAt: string | null;
@@ -105,6 +110,8 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map
     extension: row.extension,
     managerId: row.extension ? managers.get(row.extension) ?? null : null,
     contactId: row.contactId,
+    clientId: row.clientId,
+    routedBy: row.routedBy,
     startedAt: new Date(row.startedAt).toISOString(),
     answeredAt: iso(row.answeredAt),
     endedAt: iso(row.endedAt),
@@ -159,6 +166,8 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   if (f.disposition) conds.push(eq(calls.disposition, f.disposition));
   if (f.extension) conds.push(eq(calls.extension, f.extension));
   if (f.linkedId) conds.push(eq(calls.linkedId, f.linkedId));
+  if (f.contactId) conds.push(eq(calls.contactId, f.contactId));
+  if (f.clientId) conds.push(eq(calls.clientId, f.clientId));
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
     conds.push(or(lt(calls.startedAt, c.startedAt), and(eq(calls.startedAt, c.startedAt), lt(calls.id, c.id))));

@@ -31,6 +31,8 @@ export interface ReconcilerDeps {
   store: CallStore;
   cdrFile: string;
   isExtension: (resource: string) => boolean;
+  /** Caller-ID match for calls added from the CDR. */
+  match?: (e164: string | null) => { contactId: string; clientId: string } | null;
   region: string;
   /** True while the live tracker follows this linkedid: leave it to the tracker. */
   isLive: (linkedId: string) => boolean;
@@ -103,6 +105,8 @@ export class Reconciler {
       if (existing && existing.state === 'ended' && existing.source === 'ami' && !existing.needsCdr) { result.unchanged++; continue; }
       const rec = summariseCdr(group, this.d.isExtension, this.d.region);
       if (!existing) {
+        const m = rec.direction === 'internal' ? null : this.d.match?.(rec.externalNumber) ?? null;
+        if (m) Object.assign(rec, m);
         this.d.store.save(randomUUID(), rec);
         result.added++;
         continue;

@@ -46,7 +46,9 @@ export class CallStore {
           externalNumber: rec.externalNumber,
           extension: rec.extension,
           managerId: null,
-          contactId: null,
+          contactId: rec.contactId,
+          clientId: rec.clientId,
+          routedBy: rec.routedBy,
           startedAt: rec.startedAt,
           answeredAt: rec.answeredAt,
           endedAt: rec.endedAt,
@@ -78,12 +80,21 @@ export class CallStore {
     const callKeys = ['linkedId', 'state', 'source', 'needsCdr', 'direction', 'origin', 'externalNumber', 'extension', 'startedAt', 'answeredAt',
       'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause', 'recordingFile', 'mergedLinkedIds', 'updatedAt'] as const;
     const legKeys = ['callId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
-    const allCallKeys = [...callKeys, 'id', 'managerId', 'contactId', 'recordingMs'] as const;
+    const allCallKeys = [...callKeys, 'id', 'managerId', 'contactId', 'clientId', 'routedBy', 'recordingMs'] as const;
     const callValues = Object.fromEntries(allCallKeys.map((k) => [k, ph(k)]));
     return {
       upsertCall: this.db.insert(calls)
         .values(callValues as never)
-        .onConflictDoUpdate({ target: calls.id, set: excluded(calls as never, callKeys as never) })
+        .onConflictDoUpdate({
+          target: calls.id,
+          set: {
+            ...excluded(calls as never, callKeys as never),
+            // A later re-match (src/contacts/match.ts) or routing reason is not undone by an update that lacks one.
+            contactId: sql.raw(`coalesce(excluded.${calls.contactId.name}, ${calls.contactId.name})`),
+            clientId: sql.raw(`coalesce(excluded.${calls.clientId.name}, ${calls.clientId.name})`),
+            routedBy: sql.raw(`coalesce(excluded.${calls.routedBy.name}, ${calls.routedBy.name})`),
+          },
+        })
         .prepare(),
       deleteLegs: this.db.delete(callLegs).where(eq(callLegs.callId, ph('callId'))).prepare(),
       upsertLeg: this.db.insert(callLegs)

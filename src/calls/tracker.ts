@@ -162,6 +162,13 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         this.emit('updated', call);
         return;
       }
+      case 'call.routed': {
+        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
+        if (!call || !e.routedBy) return;
+        call.routedBy = e.routedBy;
+        this.emit('updated', call);
+        return;
+      }
       case 'recording.started': {
         const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
         if (call && e.file) call.recordingFiles.add(e.file);

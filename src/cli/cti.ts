@@ -1,4 +1,4 @@
-// `cti`: the command line. serve | migrate | user add | token create | pbx up/down/status | demo.
+// `cti`: the command line. serve | migrate | user add | token create | import contacts | pbx up/down/status | demo.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -104,6 +104,16 @@ program.command('token').description('manage API tokens')
     } finally {
       h.close();
     }
+  }));
+
+program.command('import').description('import data from files')
+  .command('contacts <file>')
+  .description('import clients and contacts from a CSV file (columns in the README); bad rows are listed, good rows go in')
+  .option('--batch <rows>', 'rows per transaction', '1000')
+  .action((file: string, o: { batch: string }) => guarded(async () => {
+    loadEnv(program.opts());
+    const { runImport } = await import('./import.js');
+    process.exitCode = await runImport(file, loadBaseConfig(), Number(o.batch));
   }));
 
 const pbx = program.command('pbx').description('the sandbox Asterisk for the demo and the tests');

@@ -35,6 +35,10 @@ const serviceShape = {
     .string()
     .default('^[0-9]{2,5}$')
     .refine((s) => { try { new RegExp(s); return true; } catch { return false; } }, 'a valid regular expression'),
+  /** Routing rules (JSON), also edited through the admin API; reloaded when it changes. */
+  CTI_ROUTING_FILE: z.string().min(1).default('./config/routing.json'),
+  /** Fault injection for tests and drills: delay every routing lookup by this many ms. Leave 0. */
+  CTI_FAULT_ROUTING_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
 };
 
 const baseSchema = z.object(baseShape);

@@ -11,6 +11,12 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import { Pbx, type PbxHealth } from '../pbx/pbx.js';
 import { CallLog } from '../calls/call-log.js';
 import { registerCallRoutes } from '../calls/routes.js';
+import { registerContactRoutes } from '../contacts/routes.js';
+import { RulesStore } from '../routing/rules.js';
+import { Router } from '../routing/router.js';
+import { factsSource } from '../routing/facts.js';
+import { registerRoutingRoutes } from '../routing/routes.js';
+import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
 
 declare module 'fastify' {
@@ -64,7 +70,12 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
 
   registerAuth(app, handle.db);
 
-  // --- pbx + call log
+  // --- routing rules (the admin API edits them even when the PBX is not connected)
+  const rules = new RulesStore(config.CTI_ROUTING_FILE, log.child({ feature: 'routing' }));
+  rules.watch();
+  app.addHook('onClose', async () => rules.stop());
+
+  // --- pbx + call log + routing
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;
   if (opts.connectPbx !== false) {
@@ -78,6 +89,12 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     });
     const cl = callLog;
     const p = pbx;
+    const stasis = new StasisApp(p.ari, config.CTI_ARI_APP, log.child({ feature: 'routing' }));
+    const router = new Router({
+      rules, facts: factsSource(handle.db), region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'routing' }),
+      faultDelayMs: config.CTI_FAULT_ROUTING_DELAY_MS,
+    });
+    stasis.onRoute((req) => router.route(req));
     p.on('event', (e) => cl.handle(e));
     p.on('amiReady', ({ reconnect }) => {
       void (async () => {
@@ -119,6 +136,8 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     });
   });
   registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR });
+  registerContactRoutes(app, { db: handle.db, log, region: config.CTI_DEFAULT_REGION, rematchDays: config.CTI_CONTACTS_REMATCH_DAYS });
+  registerRoutingRoutes(app, rules);
 
   return app;
 }

@@ -83,6 +83,7 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
         return { type: 'call.marked', ...ref(), direction: d, external: str(raw['external']), dialled: str(raw['dialled']), caller: str(raw['caller']) };
       }
       if (kind === 'CtiRecording') return { type: 'recording.started', ...ref(), file: str(raw['file']) };
+      if (kind === 'CtiRoute') return { type: 'call.routed', ...ref(), routedBy: str(raw['routedby']), target: str(raw['target']) };
       return null;
     }
     case 'AttendedTransfer': {

@@ -68,6 +68,12 @@ export interface RecordingStarted extends ChannelRef {
   type: 'recording.started';
   file: string;
 }
+/** UserEvent(CtiRoute) from cti-routed: the phone or group now ringing, and why. */
+export interface CallRouted extends ChannelRef {
+  type: 'call.routed';
+  routedBy: string;
+  target: string;
+}
 /** A completed attended transfer: the linkedids it joined into one conversation. */
 export interface AttendedTransferDone extends Base {
   type: 'transfer.attended';
@@ -92,6 +98,7 @@ export type PbxEvent =
   | BridgeLeft
   | CallMarked
   | RecordingStarted
+  | CallRouted
   | AttendedTransferDone
   | BlindTransferDone;
 

@@ -5,8 +5,8 @@ import type { RoutingRules, Target } from './rules.js';
 export type RoutedBy = 'prior_manager' | 'owner' | `turnover:${string}` | 'default' | 'fallback';
 
 export interface CallerFacts {
-  /** The client the number belongs to, if any. */
-  client: { id: string; turnover: number | null } | null;
+  /** The client the number belongs to, if any; turnover in whole units of `currency`. */
+  client: { id: string; turnover: number | null; currency: string | null } | null;
   /** Extension of the manager who last answered a call with this client within the window. */
   priorManagerExtension: string | null;
   /** Extension of the client's owner. */
@@ -33,18 +33,23 @@ export function dialString(t: Target): string {
   return `Local/${t.queue}@cti-queue/n`;
 }
 
-export function tierFor(rules: RoutingRules, turnover: number | null): RoutingRules['tiers'][number] | null {
-  if (turnover === null) return null;
+export function tierFor(rules: RoutingRules, client: CallerFacts['client']): RoutingRules['tiers'][number] | null {
+  const turnover = client?.turnover ?? null;
+  if (turnover === null || client?.currency !== rules.currency) return null;
   let best: RoutingRules['tiers'][number] | null = null;
   for (const t of rules.tiers) if (turnover >= t.minTurnover && (!best || t.minTurnover > best.minTurnover)) best = t;
   return best;
 }
 
-export function decide(rules: RoutingRules, facts: CallerFacts): RoutingDecision {
-  const tier = tierFor(rules, facts.client?.turnover ?? null);
+/**
+ * `didTarget`: the dialled number's own target from the dialplan (cti-did-targets), which stands in
+ * for the default target on that number.
+ */
+export function decide(rules: RoutingRules, facts: CallerFacts, didTarget: string | null = null): RoutingDecision {
+  const tier = tierFor(rules, facts.client);
   const then: RouteStep = tier
     ? { dial: dialString(tier.target), ringSeconds: rules.targetRingSeconds, routedBy: `turnover:${tier.name}` }
-    : { dial: dialString(rules.defaultTarget), ringSeconds: rules.targetRingSeconds, routedBy: 'default' };
+    : { dial: didTarget ?? dialString(rules.defaultTarget), ringSeconds: rules.targetRingSeconds, routedBy: 'default' };
   let first: RouteStep | null = null;
   if (facts.client && rules.priorManager.enabled) {
     if (facts.priorManagerExtension) first = { dial: `PJSIP/${facts.priorManagerExtension}`, ringSeconds: rules.managerRingSeconds, routedBy: 'prior_manager' };
@@ -56,6 +61,6 @@ export function decide(rules: RoutingRules, facts: CallerFacts): RoutingDecision
 }
 
 /** What the service answers when it cannot decide in time: the default target. */
-export function fallbackDecision(rules: RoutingRules): RoutingDecision {
-  return { first: null, then: { dial: dialString(rules.defaultTarget), ringSeconds: rules.targetRingSeconds, routedBy: 'fallback' } };
+export function fallbackDecision(rules: RoutingRules, didTarget: string | null = null): RoutingDecision {
+  return { first: null, then: { dial: didTarget ?? dialString(rules.defaultTarget), ringSeconds: rules.targetRingSeconds, routedBy: 'fallback' } };
 }

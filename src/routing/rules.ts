@@ -17,7 +17,7 @@ export type Target = z.infer<typeof targetSchema>;
 
 const tierSchema = z.object({
   name: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'a tier name: lower-case letters, digits, - and _'),
-  /** Monthly turnover from which this tier applies (inclusive), in the client's currency units. */
+  /** Monthly turnover from which this tier applies (inclusive), in whole units of `currency`. */
   minTurnover: z.number().nonnegative(),
   target: targetSchema,
 }).strict();
@@ -35,7 +35,9 @@ export const rulesSchema = z.object({
   managerRingSeconds: z.number().int().min(3).max(120).default(20),
   /** Seconds the tier or default target rings. */
   targetRingSeconds: z.number().int().min(3).max(600).default(60),
-  /** Turnover tiers: the highest minTurnover not above the client's turnover wins. */
+  /** Currency of the tier thresholds (ISO 4217); clients with turnover in another currency match no tier. */
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as RUB').default('RUB'),
+  /** Turnover tiers: the highest minTurnover not above the client's monthly turnover wins. */
   tiers: z.array(tierSchema).max(20).default([]),
   defaultTarget: targetSchema,
   /** The service continues every channel within this many ms, decision made or not. */
@@ -56,7 +58,10 @@ export function parseRules(input: unknown): RoutingRules {
   const r = rulesSchema.safeParse(input);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new CtiError('CTI_ERR_BAD_REQUEST', `${i?.path.join('.') || 'rules'}: ${i?.message ?? 'invalid'}`);
+    // An unknown key is reported at its own name, not at its parent's.
+    const keys = i && i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : [];
+    const path = [...(i?.path ?? []), ...keys.slice(0, 1)].join('.');
+    throw new CtiError('CTI_ERR_BAD_REQUEST', `${path || 'rules'}: ${i?.message ?? 'invalid'}`);
   }
   return r.data;
 }

@@ -10,7 +10,7 @@ const T0 = Date.parse('2026-11-20T09:00:00Z');
 
 function record(over: Partial<CallRecord> & { linkedId: string }): CallRecord {
   return {
-    mergedLinkedIds: [], state: 'ended', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
+    mergedLinkedIds: [], state: 'ended', source: 'ami', needsCdr: false, direction: 'inbound', origin: null, contactId: null, clientId: null, routedBy: null,
     externalNumber: '+79161234567', extension: '101', startedAt: T0, answeredAt: T0 + 5000, endedAt: T0 + 65_000,
     ringMs: 5000, talkMs: 60_000, disposition: 'answered', hangupCause: 'Normal Clearing (16)', recordingFile: null,
     legs: [{ uniqueId: `${over.linkedId}-leg`, channel: 'PJSIP/101-00000001', extension: over.extension ?? '101', startedAt: T0 + 100, answeredAt: T0 + 5000, endedAt: T0 + 65_000, ringMs: 4900, talkMs: 60_000, disposition: 'answered', hangupCause: null }],

@@ -49,7 +49,7 @@ describe('reconciliation with the CDR', () => {
     const linkedId = JSON.parse(`[${cdr.split('\n')[0]}]`)[0] as string;
     store.save('seen', {
       linkedId, mergedLinkedIds: [], state: 'live', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
-      externalNumber: '+79161234567', extension: '101', startedAt: 1, answeredAt: 2, endedAt: null, ringMs: 1, talkMs: 0,
+      externalNumber: '+79161234567', contactId: null, clientId: null, routedBy: null, extension: '101', startedAt: 1, answeredAt: 2, endedAt: null, ringMs: 1, talkMs: 0,
       disposition: null, hangupCause: null, recordingFile: '/rec/x.wav', legs: [],
     });
     writeFileSync(cdrFile, cdr);

@@ -2,7 +2,7 @@
 // attached to the sandbox Asterisk, so a test can kill -9 it like a crash; an HTTP client for its API;
 // and a TCP proxy in front of AMI that a test can cut to drop the connection.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,8 +46,18 @@ export async function seedUser(dbFile: string, name: string, role: 'manager' | '
   }
 }
 
-export async function startService(opts: { dbFile: string; env?: Record<string, string>; waitConnected?: boolean }): Promise<ServiceProcess> {
+/** Rules for tests: short rings, so a call nobody answers ends in seconds. */
+export const TEST_RULES = {
+  defaultTarget: { extension: '101' },
+  managerRingSeconds: 6,
+  targetRingSeconds: 10,
+  tiers: [],
+};
+
+export async function startService(opts: { dbFile: string; env?: Record<string, string>; waitConnected?: boolean; rules?: object }): Promise<ServiceProcess> {
   const port = await freePort();
+  const rulesFile = `${opts.dbFile}.routing.json`;
+  if (opts.rules || !existsSync(rulesFile)) writeFileSync(rulesFile, JSON.stringify(opts.rules ?? TEST_RULES));
   const logFile = `${opts.dbFile}.${Date.now()}.log`;
   const env = {
     ...process.env,
@@ -56,6 +66,7 @@ export async function startService(opts: { dbFile: string; env?: Record<string, 
     CTI_HTTP_PORT: String(port),
     CTI_LOG_LEVEL: 'debug',
     CTI_RECONCILE_INTERVAL_S: '5',
+    CTI_ROUTING_FILE: rulesFile,
     ...opts.env,
   };
   const proc = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/cti.js'), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

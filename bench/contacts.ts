@@ -1,0 +1,175 @@
+// Contacts at scale. Prints figures, asserts nothing:
+//   - caller-ID lookup with 1,000,000 contacts (and 1,000,000 calls) in the database: matchNumber
+//     (what the call log and routing use, E.164 in) and the whole API lookup from a formatted number,
+//     p50 / p99 / p99.9 / max;
+//   - CSV import of 1,000,000 rows (a Russian-Excel-style file: BOM, semicolons) into an empty
+//     database: elapsed seconds, rows/s, and RSS sampled during the import (target: under 60 s, flat).
+// Usage: npm run bench:contacts   (node --expose-gc dist/bench/contacts.js [contacts] [csvRows])
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type Database from 'better-sqlite3';
+import { SYSTEM_ACTOR } from '../src/contacts/context.js';
+import { importContacts } from '../src/contacts/import.js';
+import { lookupNumber } from '../src/contacts/lookup.js';
+import { matchNumber } from '../src/contacts/match.js';
+import { openDb } from '../src/db/client.js';
+import { addUser } from '../src/users/users.js';
+
+const CONTACTS = Number(process.argv[2] ?? 1_000_000);
+const CSV_ROWS = Number(process.argv[3] ?? 1_000_000);
+const CONTACTS_PER_CLIENT = 5;
+const dir = mkdtempSync(join(tmpdir(), 'cti-bench-contacts-'));
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+
+/** The n-th mobile number, +7 9xx xxx xx xx: distinct for n < 1,000,000,000. */
+const e164Of = (n: number) => `+79${String(1_000_000_000 + n).slice(1)}`;
+/** The n-th client's office switchboard, +7 495 xxx xx xx. */
+const boardOf = (c: number) => `+7495${String(10_000_000 + c).slice(1)}`;
+
+function percentiles(ns: number[]): string {
+  ns.sort((a, b) => a - b);
+  const at = (p: number) => ns[Math.min(ns.length - 1, Math.floor(p * ns.length))]! / 1000;
+  return `p50 ${at(0.5).toFixed(1)} µs, p99 ${at(0.99).toFixed(1)} µs, p99.9 ${at(0.999).toFixed(1)} µs, max ${(ns.at(-1)! / 1000).toFixed(0)} µs (${ns.length} lookups)`;
+}
+
+async function lookupBench(): Promise<void> {
+  const h = openDb(join(dir, 'lookup.sqlite'));
+  const owner = await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
+  const sqlite = (h.db as unknown as { $client: Database.Database }).$client;
+  const t0 = performance.now();
+  const now = Date.now();
+  // Generation only: raw prepared inserts in one transaction (the schema is the migrated one).
+  const insClient = sqlite.prepare('insert into clients (id, kind, name, turnover_minor, currency, owner_id, segment, external_id, search, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insContact = sqlite.prepare('insert into contacts (id, client_id, name, email, external_id, search, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insPhone = sqlite.prepare('insert into contact_phones (id, contact_id, raw, e164, label) values (?, ?, ?, ?, ?)');
+  const insCall = sqlite.prepare("insert into calls (id, linked_id, state, source, direction, external_number, extension, contact_id, client_id, started_at, answered_at, ended_at, disposition, updated_at) values (?, ?, 'ended', 'ami', 'inbound', ?, '101', ?, ?, ?, ?, ?, ?, ?)");
+  const contactIds: string[] = new Array(CONTACTS);
+  const clientIds: string[] = new Array(Math.ceil(CONTACTS / CONTACTS_PER_CLIENT));
+  sqlite.transaction(() => {
+    let clientId = '';
+    for (let i = 0; i < CONTACTS; i++) {
+      if (i % CONTACTS_PER_CLIENT === 0) {
+        clientId = randomUUID();
+        const c = i / CONTACTS_PER_CLIENT;
+        clientIds[c] = clientId;
+        insClient.run(clientId, 'company', `Client ${c}`, (c % 1000) * 100_000, 'RUB', c % 3 ? owner.id : null, c % 2 ? 'retail' : 'wholesale', `C${c}`, `client ${c}`, now, now);
+      }
+      const id = randomUUID();
+      contactIds[i] = id;
+      const e164 = e164Of(i);
+      insContact.run(id, clientId, `Contact ${i}`, `c${i}@example.com`, `P${i}`, `contact ${i}\nc${i}@example.com\n${e164}`, now, now);
+      insPhone.run(`${id}:00`, id, e164, e164, 'mobile');
+      // Every contact but the client's first also has the office switchboard, shared by them all.
+      if (i % CONTACTS_PER_CLIENT !== 0) insPhone.run(`${id}:01`, id, boardOf(Math.floor(i / CONTACTS_PER_CLIENT)), boardOf(Math.floor(i / CONTACTS_PER_CLIENT)), 'office');
+    }
+    for (let i = 0; i < CONTACTS; i++) {
+      const k = (i * 7919) % CONTACTS;
+      const started = now - (i % 90) * 86_400_000;
+      const answered = i % 4 !== 0;
+      insCall.run(`call-${i}`, `L${i}`, e164Of(k), contactIds[k], clientIds[Math.floor(k / CONTACTS_PER_CLIENT)], started, answered ? started + 5000 : null, started + 60_000, answered ? 'answered' : 'no_answer', now);
+    }
+  })();
+  sqlite.pragma('analysis_limit = 1000');
+  sqlite.exec('analyze');
+  console.log(`generated ${CONTACTS} contacts, ${clientIds.length} clients, ${CONTACTS} calls in ${((performance.now() - t0) / 1000).toFixed(1)} s (database ${mb(statSync(join(dir, 'lookup.sqlite')).size)})`);
+
+  const N = 200_000;
+  const numbers: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const r = Math.floor(Math.random() * CONTACTS);
+    numbers.push(i % 10 === 9 ? e164Of(CONTACTS + r) /* nobody's */ : i % 10 === 8 ? boardOf(Math.floor(r / CONTACTS_PER_CLIENT)) /* shared */ : e164Of(r));
+  }
+  for (let i = 0; i < 20_000; i++) matchNumber(h.db, numbers[i]!); // warm up
+  const times: number[] = [];
+  let found = 0;
+  for (const n of numbers) {
+    const s = process.hrtime.bigint();
+    if (matchNumber(h.db, n)) found++;
+    times.push(Number(process.hrtime.bigint() - s));
+  }
+  console.log(`matchNumber (E.164 in; 80% one owner, 10% shared switchboards, 10% unknown; ${found} found): ${percentiles(times)}`);
+
+  const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 30 * 86_400_000 };
+  const formatted = numbers.slice(0, 50_000).map((n) => `8 (${n.slice(2, 5)}) ${n.slice(5, 8)}-${n.slice(8, 10)}-${n.slice(10)}`);
+  const apiTimes: number[] = [];
+  for (const n of formatted) {
+    const s = process.hrtime.bigint();
+    try {
+      lookupNumber(ctx, n);
+    } catch {
+      /* 404 */
+    }
+    apiTimes.push(Number(process.hrtime.bigint() - s));
+  }
+  console.log(`lookupNumber (API: "8 (916) 123-45-67" in, parse + match + contact, client, owner): ${percentiles(apiTimes)}`);
+  h.close();
+}
+
+async function writeCsv(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write('\ufeffclient_external_id;client_name;client_kind;turnover;currency;owner;segment;contact_external_id;contact_name;email;phones\r\n');
+  let buf = '';
+  for (let i = 0; i < rows; i++) {
+    const c = Math.floor(i / CONTACTS_PER_CLIENT);
+    const first = i % CONTACTS_PER_CLIENT === 0;
+    const n = e164Of(i);
+    const phones = first
+      ? `mobile:8 (${n.slice(2, 5)}) ${n.slice(5, 8)}-${n.slice(8, 10)}-${n.slice(10)}|office:${boardOf(c).replace(/^\+7495(\d{3})(\d{2})(\d{2})$/, '+7 495 $1-$2-$3')}, доб. ${i % 100}`
+      : `mobile:${n}`;
+    buf += first
+      ? `C${c};"ООО ""Клиент ${c}""";company;${(c % 1000) * 1000} 000,00;RUB;anna;${c % 2 ? 'розница' : 'опт'};P${i};Контакт ${i};c${i}@example.com;${phones}\r\n`
+      : `C${c};;;;;;;P${i};Контакт ${i};c${i}@example.com;${phones}\r\n`;
+    if (buf.length > 1 << 16) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+}
+
+async function importBench(): Promise<void> {
+  const file = join(dir, 'contacts.csv');
+  const t0 = performance.now();
+  await writeCsv(file, CSV_ROWS);
+  console.log(`wrote ${CSV_ROWS} CSV rows (${mb(statSync(file).size)}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const h = openDb(join(dir, 'import.sqlite'));
+  await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
+  const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 30 * 86_400_000 };
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const samples: { rows: number; rss: number; heap: number }[] = [];
+  let rows = 0;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    samples.push({ rows, rss: m.rss, heap: m.heapUsed });
+  }, 250);
+  const start = performance.now();
+  let bad = 0;
+  const r = await importContacts(ctx, createReadStream(file), {
+    onProgress: (c) => { rows = c.rowsRead; },
+    onRowError: () => { bad++; },
+  });
+  const secs = (performance.now() - start) / 1000;
+  clearInterval(timer);
+  console.log(`import: ${r.rowsRead} rows, ${r.rowsImported} imported, ${r.rowsRejected} rejected (${bad} reported) in ${secs.toFixed(1)} s = ${Math.round(r.rowsRead / secs)} rows/s (target: under 60 s)`);
+  const rss = samples.map((s) => s.rss);
+  console.log(`  RSS before ${mb(rssBefore)}; during: min ${mb(Math.min(...rss))}, max ${mb(Math.max(...rss))} (${samples.length} samples every 250 ms)`);
+  const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * samples.length))]!;
+  console.log(`  RSS / heap used over the import: ${[0.1, 0.25, 0.5, 0.75, 0.95].map((f) => `${Math.round(f * 100)}%: ${mb(at(f).rss)} / ${mb(at(f).heap)}`).join(', ')}`);
+
+  const again = performance.now();
+  const r2 = await importContacts(ctx, createReadStream(file), {});
+  console.log(`second import of the same file: ${r2.rowsChanged} rows changed, in ${((performance.now() - again) / 1000).toFixed(1)} s`);
+  h.close();
+}
+
+try {
+  await lookupBench();
+  await importBench();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

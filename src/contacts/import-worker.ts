@@ -1,0 +1,56 @@
+// Worker thread of a CSV import: reads and checks rows (import-rows.ts) off the main thread, which
+// only writes them. Protocol (all messages small, the file itself never held whole):
+//   worker -> main: { type: 'pull' } for the next chunk of the file; ReadEvents; { kind: 'done' } or
+//                   { kind: 'fatal', message, code }.
+//   main -> worker: { type: 'chunk', data } or { type: 'end' }; { type: 'ack' } after each batch written.
+// The worker stays at most two batches ahead of the writer, so memory stays flat.
+import { parentPort, workerData } from 'node:worker_threads';
+import { CtiError } from '../lib/errors.js';
+import { readCsv } from './import-rows.js';
+
+export interface WorkerInit {
+  region: string;
+  users: [string, string][];
+  batchSize: number;
+}
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const AHEAD = 2;
+
+const chunks: (Buffer | null)[] = [];
+let chunkArrived: (() => void) | null = null;
+let outstanding = 0;
+let acked: (() => void) | null = null;
+port.on('message', (m: { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'ack' }) => {
+  if (m.type === 'ack') {
+    outstanding--;
+    acked?.();
+    return;
+  }
+  chunks.push(m.type === 'chunk' ? Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength) : null);
+  chunkArrived?.();
+});
+
+async function* input(): AsyncIterable<Buffer> {
+  for (;;) {
+    port.postMessage({ type: 'pull' });
+    while (chunks.length === 0) await new Promise<void>((r) => (chunkArrived = r));
+    const c = chunks.shift()!;
+    if (c === null) return;
+    yield c;
+  }
+}
+
+try {
+  for await (const ev of readCsv(input(), { region: init.region, userIds: new Map(init.users), batchSize: init.batchSize })) {
+    port.postMessage(ev);
+    if (ev.kind === 'batch') {
+      outstanding++;
+      while (outstanding >= AHEAD) await new Promise<void>((r) => (acked = r));
+    }
+  }
+  port.postMessage({ kind: 'done' });
+} catch (err) {
+  port.postMessage({ kind: 'fatal', message: err instanceof Error ? err.message : String(err), code: err instanceof CtiError ? err.code : null });
+}

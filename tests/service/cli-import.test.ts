@@ -1,0 +1,70 @@
+// `cti import contacts FILE.csv` as an operator runs it: the built CLI in a child process.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../src/db/client.js';
+import { matchNumber } from '../../src/contacts/match.js';
+import { addUser } from '../../src/users/users.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('cti import contacts', () => {
+  let dir: string;
+  let dbFile: string;
+  const cti = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/cti.js'), ...args], {
+    cwd: dir, encoding: 'utf8', env: { ...process.env, CTI_DB_FILE: dbFile, CTI_LOG_LEVEL: 'silent', CTI_DEFAULT_REGION: 'RU' },
+  });
+
+  beforeAll(async () => {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+    dir = mkdtempSync(join(tmpdir(), 'cti-cli-'));
+    dbFile = join(dir, 'cti.sqlite');
+    const h = openDb(dbFile);
+    await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
+    h.close();
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('imports the good rows, lists the bad ones, and changes nothing the second time', () => {
+    const file = join(dir, 'contacts.csv');
+    writeFileSync(file, '\ufeff' + [
+      'client_external_id;client_name;turnover;currency;owner;contact_external_id;contact_name;phones',
+      'C1;ООО Ромашка;200 000;RUB;anna;P1;Иван;mobile:8 (916) 123-45-67',
+      'C2;Бета;;;;P2;Пётр;mobile:unknown',
+      'C3;Гамма;;;;P3;Олег;+7 903 123 45 67 доб. 5',
+    ].join('\r\n'));
+    const first = cti('import', 'contacts', file);
+    expect(first.status, first.stderr).toBe(1);
+    expect(first.stderr).toContain("line 3, phones: 'unknown' is not a phone number");
+    expect(first.stdout).toMatch(/3 rows read, 2 imported \(2 changed\), 1 rejected/);
+    expect(first.stdout).toContain("separator ';'");
+
+    const h = openDb(dbFile);
+    try {
+      expect(matchNumber(h.db, '+79161234567')).toMatchObject({ turnoverMinor: 20_000_000, currency: 'RUB' });
+      expect(matchNumber(h.db, '+79031234567')).not.toBeNull();
+    } finally {
+      h.close();
+    }
+    const second = cti('import', 'contacts', file);
+    expect(second.stdout).toMatch(/3 rows read, 2 imported \(0 changed\), 1 rejected/);
+
+    writeFileSync(file, 'client_external_id,client_name\nC9,Fine\n');
+    const clean = cti('import', 'contacts', file);
+    expect(clean.status, clean.stderr).toBe(0);
+  });
+
+  it('stops with a message naming the problem', () => {
+    const missing = cti('import', 'contacts', join(dir, 'nope.csv'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('nope.csv: no such file');
+    const file = join(dir, 'bad.csv');
+    writeFileSync(file, 'name,phone\nX,1\n');
+    const bad = cti('import', 'contacts', file);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('client_external_id');
+  });
+});
