@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 // Tiers (../shared/STYLE.md): unit (pure logic, fakes allowed), service (app.inject, fresh SQLite),
-// integration (the real sandbox Asterisk: `cti pbx up` first), e2e (real Chromium, later issues).
+// integration (the real sandbox Asterisk: `cti pbx up` first), e2e (real Chromium driving the built web app
+// against the real service and the sandbox Asterisk: `npm run build` and `cti pbx up` first).
 export default defineConfig({
   test: {
-    // Integration tests share one PBX: files run one after another.
+    // Integration and e2e tests share one PBX: files run one after another.
     fileParallelism: false,
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
@@ -16,6 +17,16 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          sequence: { concurrent: false },
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           sequence: { concurrent: false },
         },
       },

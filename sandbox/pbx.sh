@@ -17,17 +17,20 @@ ETC_IN=/etc/cti-sandbox
 ETC=$R$ETC_IN
 AST=(chroot "$R" /usr/sbin/asterisk -C "$ETC_IN/asterisk.conf")
 
-AMI_PORT=15038
-HTTP_PORT=18088
-SIP_PORT=15060
+# CTI_PBX_PORT_OFFSET (default 0) moves every port, so two sandboxes (two CTI_PBX_DIRs) can run at once.
+OFF=${CTI_PBX_PORT_OFFSET:-0}
+AMI_PORT=$((15038 + OFF))
+HTTP_PORT=$((18088 + OFF))
+SIP_PORT=$((15060 + OFF))
+RTP_START=$((20000 + OFF))
 PHONES=(101 102 103 198)         # baresip instances (registered)
 BUSY_EXT=199                     # sandbox/busy-phone.mjs at a static contact
-BUSY_PORT=25050
+BUSY_PORT=$((25050 + OFF))
 RING_TIMEOUT=${CTI_RING_TIMEOUT:-10}
 
-ctrl_port() { echo $((44000 + $1)); }   # 101 -> 44101
-sip_port()  { echo $((25000 + $1 * 10)); }   # phone index 1 -> 25010 (baresip also takes +1 for TLS)
-rtp_ports() { local i=$1; echo "$((20200 + i * 20))-$((20200 + i * 20 + 19))"; }   # index 1 -> 20220-20239
+ctrl_port() { echo $((44000 + OFF + $1)); }   # 101 -> 44101
+sip_port()  { echo $((25000 + OFF + $1 * 10)); }   # phone index 1 -> 25010 (baresip also takes +1 for TLS)
+rtp_ports() { local i=$1; echo "$((20200 + OFF + i * 20))-$((20200 + OFF + i * 20 + 19))"; }   # index 1 -> 20220-20239
 
 log() { echo "pbx: $*"; }
 die() { echo "pbx: $*" >&2; exit 1; }
@@ -81,6 +84,11 @@ render() {  # $1 source file, $2 destination; substitutes only the sandbox's own
       -e "s|\${CTI_PHONE_SECRET}|$CTI_PHONE_SECRET|g" \
       -e "s|\${CTI_SANDBOX_RING_TIMEOUT}|$RING_TIMEOUT|g" \
       -e "s|\${CTI_BUSY_PHONE_PORT}|$BUSY_PORT|g" \
+      -e "s|\${CTI_SANDBOX_AMI_PORT}|$AMI_PORT|g" \
+      -e "s|\${CTI_SANDBOX_HTTP_PORT}|$HTTP_PORT|g" \
+      -e "s|\${CTI_SANDBOX_SIP_PORT}|$SIP_PORT|g" \
+      -e "s|\${CTI_SANDBOX_RTP_START}|$RTP_START|g" \
+      -e "s|\${CTI_SANDBOX_RTP_END}|$((RTP_START + 199))|g" \
       "$1" >"$2"
 }
 

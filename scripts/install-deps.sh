@@ -1,5 +1,5 @@
 #!/bin/bash
-# Host packages the PBX sandbox (sandbox/pbx.sh) and the integration tests need.
+# Host packages the PBX sandbox (sandbox/pbx.sh), the integration tests and the e2e tests need.
 # Idempotent: installs only what is missing; runs `apt-get update` once, only when something is missing.
 # Needs root (Debian bookworm).
 set -euo pipefail
@@ -12,6 +12,7 @@ PKGS=(
   util-linux      # mountpoint, setsid
   procps          # ps / kill used by pbx.sh down/status
   iproute2        # ss, used by pbx.sh to wait for listening ports
+  chromium        # the e2e tests' browser, driven by playwright-core (never a downloaded browser build)
 )
 
 missing=()

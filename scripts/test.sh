@@ -1,5 +1,6 @@
 #!/bin/bash
-# All tests on a fresh machine: unit, service, then integration against the real sandbox Asterisk.
+# All tests on a fresh machine: unit, service, then integration against the real sandbox Asterisk, then
+# e2e: real Chromium on the web app, against the same sandbox.
 # Brings the sandbox up for the run and always takes it down again. Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ npx vitest run --project unit --project service --reporter=default --reporter=js
 bash sandbox/pbx.sh up
 trap 'bash sandbox/pbx.sh down || true' EXIT
 npx vitest run --project integration --reporter=default --reporter=json --outputFile="$out/integration.json" || status=1
+npx vitest run --project e2e --reporter=default --reporter=json --outputFile="$out/e2e.json" || status=1
 node -e '
   let p = 0, f = 0, s = 0;
   for (const file of process.argv.slice(1)) {
@@ -20,5 +22,5 @@ node -e '
     } catch { f += 1; }
   }
   console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
-' "$out/fast.json" "$out/integration.json"
+' "$out/fast.json" "$out/integration.json" "$out/e2e.json"
 exit $status

@@ -26,8 +26,15 @@ export interface CallLogOptions {
   recordingsDir: string;
   cdrFile: string;
   reconcileIntervalMs: number;
+  /** How far back the CDR is imported (days). */
+  reconcileDays?: number;
   /** Delay after a partly seen call ends before its CDR is read (Asterisk writes it at the end). */
   cdrSettleMs?: number;
+  /**
+   * Ended calls were written: `ids` of the calls the tracker ended (live), or null after the CDR added
+   * or completed calls (any may be new). E.g. missed-call callbacks.
+   */
+  onCallsEnded?: (ids: string[] | null) => void;
 }
 
 export class CallLog {
@@ -46,7 +53,7 @@ export class CallLog {
     this.tracker = new CallTracker({ extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }) });
     this.reconciler = new Reconciler({
       db: o.db, store: this.store, cdrFile: o.cdrFile, isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n),
-      region: o.region, isLive: (l) => this.tracker.find(l) !== undefined, log: o.log.child({ feature: 'reconcile' }),
+      region: o.region, windowDays: o.reconcileDays, isLive: (l) => this.tracker.find(l) !== undefined, log: o.log.child({ feature: 'reconcile' }),
     });
     this.tracker.on('updated', (call) => this.persist(call));
     this.tracker.on('merged', (into, fromId) => {
@@ -114,6 +121,17 @@ export class CallLog {
       this.store.saveMany(items, removed);
     } catch (err) {
       this.o.log.error({ err, calls: items.length }, 'could not save calls');
+      return;
+    }
+    const ended = items.filter(([, r]) => r.state === 'ended').map(([id]) => id);
+    if (ended.length) this.callsEnded(ended);
+  }
+
+  private callsEnded(ids: string[] | null): void {
+    try {
+      this.o.onCallsEnded?.(ids);
+    } catch (err) {
+      this.o.log.error({ err }, 'handling ended calls failed');
     }
   }
 
@@ -137,7 +155,8 @@ export class CallLog {
   async reconcile(): Promise<void> {
     this.flush();
     try {
-      await this.reconciler.run();
+      const r = await this.reconciler.run();
+      if (r.added || r.completed) this.callsEnded(null);
     } catch (err) {
       this.o.log.error({ err }, 'reconciliation with the CDR failed');
     }

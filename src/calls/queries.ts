@@ -6,6 +6,7 @@ import type { Db } from '../db/client.js';
 import { callLegs, calls, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
+import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
 import { localRecordingPath, wavDurationMs } from './recording.js';
 
 export interface QueryContext {
@@ -65,6 +66,8 @@ export interface CallView {
   disposition: string | null;
   hangupCause: string | null;
   recording: { url: string; durationSeconds: number } | null;
+  /** The manager's wrap-up (description, outcome), null until there is one. */
+  wrapup: WrapupView | null;
   legs: LegView[];
 }
 
@@ -96,7 +99,7 @@ function managerIds(db: Db): Map<string, string> {
   return m;
 }
 
-function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map<string, string>): CallView {
+function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map<string, string>, wrapup: WrapupView | null): CallView {
   const file = recordingPath(ctx.recordingsDir, row);
   const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
   return {
@@ -120,6 +123,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map
     disposition: row.disposition,
     hangupCause: row.hangupCause,
     recording: file && recMs !== null ? { url: `/api/v1/calls/${row.id}/recording`, durationSeconds: Math.round(recMs / 100) / 10 } : null,
+    wrapup,
     legs: legs
       .sort((a, b) => a.startedAt - b.startedAt)
       .map((l) => ({
@@ -178,7 +182,8 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
     ? ctx.db.select().from(callLegs).where(inArray(callLegs.callId, page.map((r) => r.id))).all()
     : [];
   const managers = managerIds(ctx.db);
-  const items = page.map((r) => view(ctx, r, legs.filter((l) => l.callId === r.id), managers));
+  const wrapups = wrapupsOf(ctx.db, page.map((r) => r.id));
+  const items = page.map((r) => view(ctx, r, legs.filter((l) => l.callId === r.id), managers, wrapups.get(r.id) ?? null));
   const last = page.at(-1);
   const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.startedAt, last.id])).toString('base64url') : null;
   return { items, nextCursor };
@@ -198,7 +203,7 @@ function visibleRow(ctx: QueryContext, id: string): CallRow {
 export function getCall(ctx: QueryContext, id: string): CallView {
   const row = visibleRow(ctx, id);
   const legs = ctx.db.select().from(callLegs).where(eq(callLegs.callId, id)).all();
-  return view(ctx, row, legs, managerIds(ctx.db));
+  return view(ctx, row, legs, managerIds(ctx.db), wrapupsOf(ctx.db, [id]).get(id) ?? null);
 }
 
 export function getRecordingFile(ctx: QueryContext, id: string): string {

@@ -34,6 +34,8 @@ export interface ReconcilerDeps {
   /** Caller-ID match for calls added from the CDR. */
   match?: (e164: string | null) => { contactId: string; clientId: string } | null;
   region: string;
+  /** CDR rows of calls that ended longer ago than this are not imported (a first start on an old PBX). */
+  windowDays?: number;
   /** True while the live tracker follows this linkedid: leave it to the tracker. */
   isLive: (linkedId: string) => boolean;
   log: Logger;
@@ -97,8 +99,10 @@ export class Reconciler {
       groups.set(r.linkedid, g);
     }
     const result: ReconcileResult = { added: 0, completed: 0, unchanged: 0, badLines: bad, closedStale: 0 };
+    const oldest = clock() - (this.d.windowDays ?? 30) * 86_400_000;
     for (const [linkedId, group] of groups) {
       if (this.d.isLive(linkedId)) continue;
+      if (Math.max(...group.map((r) => r.end)) < oldest) continue;
       const existing = this.d.store.findByLinkedId(linkedId);
       if (existing && existing.linkedId !== linkedId) { result.unchanged++; continue; } // merged into another call
       // Watched whole: our record is at least as exact as the CDR.

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/client.js';
 import { actorOf } from '../http/auth.js';
 import { sendAudio } from '../http/recording-response.js';
+import type { ClickToCall } from './click-to-call.js';
 import { getCall, getRecordingFile, listCalls, type CallFilters } from './queries.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -29,6 +30,15 @@ export const callSchema = {
     recording: {
       anyOf: [{ type: 'null' }, { type: 'object', properties: { url: { type: 'string' }, durationSeconds: { type: 'number' } } }],
     },
+    wrapup: {
+      anyOf: [{ type: 'null' }, {
+        type: 'object',
+        properties: {
+          description: { type: 'string' }, outcome: { type: 'string' }, at: { type: 'string', format: 'date-time' },
+          by: { anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } }] },
+        },
+      }],
+    },
     legs: { type: 'array', items: legSchema },
   },
 } as const;
@@ -38,7 +48,7 @@ const errorSchema = {
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
 } as const;
 
-export function registerCallRoutes(app: FastifyInstance, deps: { db: Db; recordingsDir: string }): void {
+export function registerCallRoutes(app: FastifyInstance, deps: { db: Db; recordingsDir: string; region: string; clickToCall: ClickToCall }): void {
   const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir });
   app.addSchema(callSchema);
 
@@ -87,5 +97,19 @@ export function registerCallRoutes(app: FastifyInstance, deps: { db: Db; recordi
   }, async (req, reply) => {
     const file = getRecordingFile(ctx(req), req.params.id);
     return sendAudio(reply, file, req.headers.range, `call-${req.params.id}.wav`);
+  });
+
+  app.post<{ Body: { number: string; contactId?: string | null } }>('/api/v1/calls/click-to-call', {
+    schema: {
+      tags: ['calls'], summary: "Call a number from the manager's own phone (progress: c2c:progress over socket.io)", security: [{ bearer: [] }],
+      body: {
+        type: 'object', additionalProperties: false, required: ['number'],
+        properties: { number: { type: 'string', minLength: 1, maxLength: 64 }, contactId: { type: ['string', 'null'], maxLength: 64 } },
+      },
+      response: { 202: { type: 'object', properties: { requestId: { type: 'string' } } }, 400: errorSchema, 403: errorSchema, 409: errorSchema, 503: errorSchema },
+    },
+  }, async (req, reply) => {
+    const r = await deps.clickToCall.start({ db: deps.db, actor: actorOf(req), region: deps.region }, req.body);
+    return reply.code(202).send(r);
   });
 }

@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
-import type { LiveChannel, PbxEvent } from '../pbx/events.js';
-import { Call, type CallContext } from './call.js';
+import type { DialStatus, LiveChannel, PbxEvent } from '../pbx/events.js';
+import { Call, type CallContext, type TrackedChannel } from './call.js';
 
 export interface TrackerOptions {
   extensionPattern: RegExp;
@@ -20,7 +20,21 @@ type TrackerEvents = {
   ended: (call: Call) => void;
   /** `from` no longer exists: its channels now belong to `into`. */
   merged: (into: Call, fromId: string) => void;
+  // Leg-level events: one manager phone's part of a call, as it happens (screen pops, click-to-call
+  // progress). They change nothing in the call or its record. `at` is Asterisk's event time.
+  // `originate`: the dial is AMI Originate's own (no calling party; click-to-call rings the manager first).
+  /** A Dial() began ringing a phone (AMI DialBegin to PJSIP/<ext>); once per phone channel. */
+  legRinging: (call: Call, leg: TrackedChannel, info: LegInfo) => void;
+  /** The phone answered that Dial() (DialEnd DialStatus=ANSWER). */
+  legAnswered: (call: Call, leg: TrackedChannel, info: LegInfo) => void;
+  /** The phone's channel hung up; `status` is how its Dial() ended (null: no Dial rang it). */
+  legEnded: (call: Call, leg: TrackedChannel, info: LegInfo & { status: DialStatus | null }) => void;
 };
+
+export interface LegInfo {
+  at: number;
+  originate: boolean;
+}
 
 /** What is known of a call from storage when it is adopted after a restart or reconnect. */
 export interface KnownCall {
@@ -38,6 +52,8 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
   private readonly byUniqueId = new Map<string, Call>();
   private readonly ctx: CallContext;
   private readonly newId: () => string;
+  /** Phone channels a Dial() rang, and whether that dial was Originate's own (for the leg events). */
+  private readonly rung = new WeakMap<TrackedChannel, boolean>();
   /** Asterisk time of the newest event seen: "now" on the PBX's clock. */
   lastEventAt = 0;
 
@@ -113,9 +129,13 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
       }
       case 'dial.begin': {
         const call = this.callFor(e.destUniqueId, e.destLinkedId, e.at);
-        call.addChannel(e.destUniqueId, e.destChannel, e.at);
+        const ch = call.addChannel(e.destUniqueId, e.destChannel, e.at);
         this.byUniqueId.set(e.destUniqueId, call);
         if (call.transition('ringing', e.at)) this.emit('updated', call);
+        if (ch.kind === 'phone' && !this.rung.has(ch)) {
+          this.rung.set(ch, e.callerUniqueId === null);
+          this.emit('legRinging', call, ch, { at: e.at, originate: e.callerUniqueId === null });
+        }
         return;
       }
       case 'dial.end': {
@@ -128,6 +148,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         // only rings the first party: for click-to-call that is the manager, not the client.
         if (e.status === 'ANSWER') {
           if (ch && ch.answeredAt === null) ch.answeredAt = e.at;
+          if (ch && ch.kind === 'phone') this.emit('legAnswered', call, ch, { at: e.at, originate: e.callerUniqueId === null });
           if (e.callerUniqueId && call.answeredAt === null) {
             call.answeredAt = e.at;
             call.transition('talking', e.at);
@@ -145,11 +166,13 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
         if (!call) return;
         const ch = call.channels.get(e.uniqueId) ?? call.addChannel(e.uniqueId, e.channel, e.at);
-        if (ch.hungupAt === null) {
+        const first = ch.hungupAt === null;
+        if (first) {
           ch.hungupAt = e.at;
           ch.cause = e.causeText ? `${e.causeText} (${e.cause})` : String(e.cause);
         }
         this.byUniqueId.delete(e.uniqueId);
+        if (first && ch.kind === 'phone') this.emit('legEnded', call, ch, { at: e.at, originate: this.rung.get(ch) ?? false, status: ch.dialStatus });
         if (call.liveChannelCount === 0) this.end(call, e.at);
         return;
       }

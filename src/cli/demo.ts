@@ -2,8 +2,11 @@
 // Demo traffic is made with the sandbox's own AMI user (test driver rights), never the service's.
 import { spawnSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { upsertClientByExternalId } from '../contacts/clients.js';
+import { upsertContactByExternalId } from '../contacts/contacts.js';
+import { SYSTEM_ACTOR } from '../contacts/context.js';
 import { desc, eq } from 'drizzle-orm';
 import { loadServiceConfig } from '../config/config.js';
 import { openDb } from '../db/client.js';
@@ -19,7 +22,16 @@ const DEMO_USERS = [
   { name: 'sveta', role: 'supervisor', extension: null },
 ] as const;
 
-const randomClient = () => `+7916${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
+/** Demo clients: routing sends their calls to the owner, the prior manager or by turnover. */
+const DEMO_CLIENTS = [
+  { ext: 'demo-romashka', name: 'ООО «Ромашка»', turnover: 2_000, owner: null, phone: '+79160000001' },
+  { ext: 'demo-vector', name: 'АО «Вектор Опт»', turnover: 250_000, owner: null, phone: '+79160000002' },
+  { ext: 'demo-lotus', name: 'Lotus Trading', turnover: 40_000, owner: 'boris', phone: '+79160000003' },
+] as const;
+
+/** Half the demo calls come from known clients, half from numbers nobody knows. */
+const randomClient = () =>
+  randomInt(0, 2) === 0 ? DEMO_CLIENTS[randomInt(0, DEMO_CLIENTS.length)]!.phone : `+7916${String(randomInt(10, 10_000_000)).padStart(7, '0')}`;
 
 export async function runDemo(projectRoot: string): Promise<void> {
   const up = spawnSync('bash', [resolve(projectRoot, 'sandbox/pbx.sh'), 'up'], { stdio: 'inherit' });
@@ -34,11 +46,23 @@ export async function runDemo(projectRoot: string): Promise<void> {
   Object.assign(process.env, keep);
   process.env['CTI_DB_FILE'] ??= resolve(projectRoot, 'data/demo.sqlite');
   process.env['CTI_LOG_LEVEL'] ??= 'warn';
+  const rulesFile = resolve(projectRoot, 'data/demo-routing.json');
+  process.env['CTI_ROUTING_FILE'] ??= rulesFile;
+  if (!existsSync(rulesFile)) {
+    mkdirSync(dirname(rulesFile), { recursive: true });
+    const example = JSON.parse(readFileSync(resolve(projectRoot, 'config/routing.example.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(rulesFile, JSON.stringify({ ...example, managerRingSeconds: 10, targetRingSeconds: 15 }, null, 2));
+  }
   const config = loadServiceConfig();
 
   // Demo users and a supervisor token to try the API with.
   const h = openDb(config.CTI_DB_FILE);
   for (const u of DEMO_USERS) if (!findUser(h.db, u.name)) await addUser(h.db, { ...u, password: 'demo-password' });
+  const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: config.CTI_DEFAULT_REGION, rematchWindowMs: 30 * 86_400_000 };
+  for (const c of DEMO_CLIENTS) {
+    upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: 'RUB', ownerName: c.owner });
+    upsertContactByExternalId(ctx, `${c.ext}-1`, { clientExternalId: c.ext, name: `${c.name}: contact`, phones: [{ number: c.phone, label: 'work' }] });
+  }
   const token = createToken(h.db, 'sveta');
   h.close();
 
@@ -56,7 +80,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
   }, createLogger('warn', 'demo'));
   ami.start();
   const scenarios = [
-    { weight: 4, run: () => inbound(ami, `74950000${pick(['101', '102', '103'])}`, randomInt(3, 12)) },
+    { weight: 4, run: () => inbound(ami, '74950000000', randomInt(3, 12)) },
     { weight: 1, run: () => inbound(ami, '74950000198', 0) },
     { weight: 1, run: () => inbound(ami, '74950000199', 0) },
     { weight: 2, run: () => clickToCall(ami, pick(['101', '102', '103'])) },
@@ -83,7 +107,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
       if (printed.has(c.id)) continue;
       printed.add(c.id);
       const t = new Date(c.startedAt).toISOString().slice(11, 19);
-      console.log(`${t}  ${c.direction.padEnd(8)} ${String(c.externalNumber ?? '').padEnd(13)} ext ${c.extension ?? '-'}  ${String(c.disposition).padEnd(9)} ring ${Math.round(c.ringMs / 1000)}s talk ${Math.round(c.talkMs / 1000)}s${c.recordingFile ? '  recorded' : ''}`);
+      console.log(`${t}  ${c.direction.padEnd(8)} ${String(c.externalNumber ?? '').padEnd(13)} ext ${c.extension ?? '-'}  ${String(c.disposition).padEnd(9)} ring ${Math.round(c.ringMs / 1000)}s talk ${Math.round(c.talkMs / 1000)}s${c.routedBy ? `  routed: ${c.routedBy}` : ''}${c.recordingFile && c.talkMs > 0 ? '  recorded' : ''}`);
     }
   }, 1000);
   console.log('calls appear below as they end (Ctrl-C to stop; `cti pbx down` stops the PBX)');

@@ -31,6 +31,8 @@ const serviceShape = {
   CTI_RECORDINGS_DIR: z.string().min(1).default('/var/spool/asterisk/monitor'),
   CTI_CDR_FILE: z.string().min(1).default('/var/log/asterisk/cdr-custom/cti.csv'),
   CTI_RECONCILE_INTERVAL_S: positiveInt.default(60),
+  /** CDR rows of calls older than this many days are not imported (first start on a PBX with history). */
+  CTI_RECONCILE_DAYS: positiveInt.default(30),
   CTI_EXTENSION_PATTERN: z
     .string()
     .default('^[0-9]{2,5}$')
@@ -39,6 +41,16 @@ const serviceShape = {
   CTI_ROUTING_FILE: z.string().min(1).default('./config/routing.json'),
   /** Fault injection for tests and drills: delay every routing lookup by this many ms. Leave 0. */
   CTI_FAULT_ROUTING_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  /** The session cookie gets Secure (always sent over HTTPS only); set it behind a TLS proxy. */
+  CTI_COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** A browser session lasts this long after login. */
+  CTI_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(12),
+  /** Wrap-up outcomes (JSON: [{ id, label: { ru, en } }]); the shipped defaults when the file is absent. */
+  CTI_WRAPUP_OUTCOMES_FILE: z.string().min(1).default('./config/wrapup-outcomes.json'),
+  /** A missed inbound call's callback task is due this long after the call ended. */
+  CTI_CALLBACK_DUE_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(15),
+  /** The built web app (web/dist), served at / when the folder exists. */
+  CTI_WEB_DIR: z.string().min(1).default('./web/dist'),
 };
 
 const baseSchema = z.object(baseShape);

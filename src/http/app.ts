@@ -1,7 +1,10 @@
 // The app factory: assembles the service from its parts (db, pbx + call log, http routes). Each part
 // registers its own onClose. src/server.ts only reads config, listens and handles signals; tests build
 // the app with { connectPbx: false } and use inject().
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceConfig } from '../config/config.js';
@@ -18,12 +21,20 @@ import { factsSource } from '../routing/facts.js';
 import { registerRoutingRoutes } from '../routing/routes.js';
 import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
+import { ClickToCall } from '../calls/click-to-call.js';
+import { RealtimeHub } from '../realtime/hub.js';
+import { loadOutcomes } from '../tasks/outcomes.js';
+import { registerTaskRoutes } from '../tasks/routes.js';
+import { createMissedCallTasks, takeNewlyOverdue } from '../tasks/tasks.js';
+import { LoginLimiter } from '../users/sessions.js';
+import { registerUserRoutes } from '../users/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     pbx: Pbx | null;
     callLog: CallLog | null;
+    realtime: RealtimeHub;
   }
 }
 
@@ -31,6 +42,13 @@ export interface BuildOptions {
   logger?: Logger;
   /** false: no AMI/ARI connection and no call tracking (API-only tests). */
   connectPbx?: boolean;
+  /**
+   * With connectPbx false: track calls anyway, from events a test feeds to app.callLog.handle()
+   * (recorded AMI traffic through the real tracker, store, pops and tasks).
+   */
+  trackCalls?: boolean;
+  /** How often overdue tasks are looked for (ms). */
+  overdueCheckMs?: number;
 }
 
 export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -76,17 +94,44 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.addHook('onClose', async () => rules.stop());
 
   // --- pbx + call log + routing
+  // --- realtime (socket.io on the same HTTP server) and tasks
+  const realtime = new RealtimeHub(app.server, { db: handle.db, log: log.child({ feature: 'realtime' }) });
+  app.decorate('realtime', realtime);
+  app.addHook('preClose', async () => realtime.close());
+  const outcomes = loadOutcomes(config.CTI_WRAPUP_OUTCOMES_FILE);
+  const sweepMissed = (callIds: string[] | null) => {
+    for (const t of createMissedCallTasks(handle.db, { dueMinutes: config.CTI_CALLBACK_DUE_MINUTES, callIds })) realtime.taskCreated(t);
+  };
+  const overdue = setInterval(() => {
+    try {
+      for (const t of takeNewlyOverdue(handle.db)) realtime.taskOverdue(t);
+    } catch (err) {
+      log.error({ err }, 'overdue task check failed');
+    }
+  }, opts.overdueCheckMs ?? 10_000);
+  overdue.unref();
+  app.addHook('onClose', async () => clearInterval(overdue));
+
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;
-  if (opts.connectPbx !== false) {
+  if (opts.connectPbx !== false || opts.trackCalls) {
+    callLog = new CallLog({
+      db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
+      recordingsDir: config.CTI_RECORDINGS_DIR, cdrFile: config.CTI_CDR_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
+      reconcileDays: config.CTI_RECONCILE_DAYS,
+      onCallsEnded: sweepMissed,
+    });
+    realtime.attach(callLog.tracker);
+  }
+  if (callLog && opts.connectPbx === false) {
+    const cl = callLog;
+    app.addHook('onClose', async () => cl.stop());
+  }
+  if (callLog && opts.connectPbx !== false) {
     pbx = new Pbx({
       ami: { host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, secret: config.CTI_AMI_SECRET, actionTimeoutMs: config.CTI_ACTION_TIMEOUT_MS },
       ari: { url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, app: config.CTI_ARI_APP },
     }, log);
-    callLog = new CallLog({
-      db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
-      recordingsDir: config.CTI_RECORDINGS_DIR, cdrFile: config.CTI_CDR_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
-    });
     const cl = callLog;
     const p = pbx;
     const stasis = new StasisApp(p.ari, config.CTI_ARI_APP, log.child({ feature: 'routing' }));
@@ -121,6 +166,11 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   }
   app.decorate('pbx', pbx);
   app.decorate('callLog', callLog);
+  const clickToCall = new ClickToCall({
+    pbx, tracker: callLog?.tracker ?? null, log: log.child({ feature: 'click2call' }),
+    notify: (userId, p) => realtime.c2cProgress(userId, p),
+  });
+  app.addHook('onClose', async () => clickToCall.stop());
 
   // --- routes
   app.get('/healthz', {
@@ -135,9 +185,29 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       liveCalls: callLog?.tracker.liveCount ?? 0,
     });
   });
-  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR });
+  registerUserRoutes(app, {
+    db: handle.db, limiter: new LoginLimiter(), sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
+  });
+  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall });
+  registerTaskRoutes(app, {
+    db: handle.db, outcomes, onTaskCreated: (t) => realtime.taskCreated(t), onTaskUpdated: (t) => realtime.taskUpdated(t),
+  });
   registerContactRoutes(app, { db: handle.db, log, region: config.CTI_DEFAULT_REGION, rematchDays: config.CTI_CONTACTS_REMATCH_DAYS });
   registerRoutingRoutes(app, rules);
+
+  // --- the web app (web/dist, built separately), with the SPA's routes falling back to index.html
+  const webDir = resolve(config.CTI_WEB_DIR);
+  if (existsSync(resolve(webDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', index: ['index.html'] });
+    app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?', 1)[0]!;
+      if (req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/socket.io') && !/\.[a-z0-9]+$/i.test(path)) {
+        return reply.type('text/html; charset=utf-8').sendFile('index.html');
+      }
+      const { status, body } = toHttp(new CtiError('CTI_ERR_NOT_FOUND', `No route ${req.method} ${path}`));
+      return reply.code(status).send(body);
+    });
+  }
 
   return app;
 }

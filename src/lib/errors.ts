@@ -3,8 +3,14 @@
 
 export const ERRORS = {
   CTI_ERR_BAD_REQUEST: { status: 400, message: 'The request is not valid' },
-  CTI_ERR_UNAUTHORIZED: { status: 401, message: 'A valid API token is required' },
+  CTI_ERR_UNAUTHORIZED: { status: 401, message: 'Log in, or send a valid API token' },
+  CTI_ERR_LOGIN_FAILED: { status: 401, message: 'Wrong user name or password' },
   CTI_ERR_FORBIDDEN: { status: 403, message: 'You may not see this' },
+  CTI_ERR_CSRF: { status: 403, message: 'A change made with the session cookie needs the header X-CTI-CSRF: 1' },
+  CTI_ERR_TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed logins; try again in 15 minutes' },
+  CTI_ERR_NO_EXTENSION: { status: 409, message: 'You have no phone extension to call from' },
+  CTI_ERR_TASK_NOT_FOUND: { status: 404, message: 'No such task' },
+  CTI_ERR_NOT_FOUND: { status: 404, message: 'No such page' },
   CTI_ERR_CALL_NOT_FOUND: { status: 404, message: 'No such call' },
   CTI_ERR_RECORDING_NOT_FOUND: { status: 404, message: 'This call has no recording' },
   CTI_ERR_RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the recording' },

@@ -129,7 +129,8 @@ export class AmiClient extends TypedEmitter<AmiEvents> {
   }
 
   private onRaw(raw: RawAmiEvent): void {
-    if (!this.warnedNoTimestamp && raw['timestamp'] === undefined) {
+    // FullyBooted and a few other session events carry no Timestamp even with timestampevents=yes.
+    if (!this.warnedNoTimestamp && raw['timestamp'] === undefined && raw['event'] === 'Newchannel') {
       this.warnedNoTimestamp = true;
       this.log.warn('AMI events carry no Timestamp: set timestampevents=yes in manager.conf; using arrival times');
     }

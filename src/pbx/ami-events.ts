@@ -94,6 +94,14 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
     }
     case 'BlindTransfer':
       return { type: 'transfer.blind', at, success: str(raw['result']) === 'Success', transfererLinkedId: str(raw['transfererlinkedid']) || null, target: str(raw['extension']) };
+    case 'OriginateResponse': {
+      const uid = str(raw['uniqueid']);
+      return {
+        type: 'originate.response', at, actionId: str(raw['actionid']),
+        uniqueId: uid && uid !== '<null>' ? uid : null,
+        success: str(raw['response']) === 'Success', reason: Number(str(raw['reason']) || '0'),
+      };
+    }
     default:
       return null;
   }

@@ -88,6 +88,21 @@ export interface BlindTransferDone extends Base {
   target: string;
 }
 
+/**
+ * AMI OriginateResponse (class call) for an Async Originate: `reason` is the last control frame of the
+ * originated channel (include/asterisk/frame.h: 0 no channel / failed, 1 hangup, 3 ringing (timeout),
+ * 4 answered, 5 busy, 8 congestion). The dial of the originated channel is not always seen otherwise
+ * (an unregistered phone gets no channel at all), so this is how click-to-call learns it failed.
+ */
+export interface OriginateResponded extends Base {
+  type: 'originate.response';
+  actionId: string;
+  /** The originated channel's Uniqueid (our ChannelId), when Asterisk names it. */
+  uniqueId: string | null;
+  success: boolean;
+  reason: number;
+}
+
 export type PbxEvent =
   | ChannelCreated
   | ChannelStateChanged
@@ -100,7 +115,8 @@ export type PbxEvent =
   | RecordingStarted
   | CallRouted
   | AttendedTransferDone
-  | BlindTransferDone;
+  | BlindTransferDone
+  | OriginateResponded;
 
 /** A channel alive in Asterisk right now (AMI CoreShowChannels), used to re-sync after a reconnect. */
 export interface LiveChannel {

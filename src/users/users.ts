@@ -69,3 +69,79 @@ export function actorForToken(db: Db, token: string): Actor | null {
   db.update(apiTokens).set({ lastUsedAt: Date.now() }).where(eq(apiTokens.id, row.tokenId)).run();
   return { id: row.id, name: row.name, role: row.role, extension: row.extension };
 }
+
+// ---- the browser's view of users and the admin API (issue 4)
+
+export const LANGUAGES = ['ru', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** A user as the browser sees it (docs/design/browser-contract.md `User`). */
+export interface UserView {
+  id: string;
+  name: string;
+  role: Role;
+  extension: string | null;
+  language: Language;
+}
+
+export function userView(row: Pick<UserRow, 'id' | 'name' | 'role' | 'extension' | 'language'>): UserView {
+  return { id: row.id, name: row.name, role: row.role, extension: row.extension, language: row.language === 'en' ? 'en' : 'ru' };
+}
+
+export interface UsersContext {
+  db: Db;
+  actor: Actor;
+}
+
+function assertAdmin(actor: Actor): void {
+  if (actor.role !== 'admin') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only admins manage users');
+}
+
+function userRow(db: Db, id: string): UserRow {
+  const row = db.select().from(users).where(eq(users.id, id)).get();
+  if (!row) throw new CtiError('CTI_ERR_USER_NOT_FOUND');
+  return row;
+}
+
+export function getUserView(db: Db, id: string): UserView {
+  return userView(userRow(db, id));
+}
+
+export function adminListUsers(ctx: UsersContext): UserView[] {
+  assertAdmin(ctx.actor);
+  return listUsers(ctx.db).sort((a, b) => a.name.localeCompare(b.name)).map(userView);
+}
+
+export async function adminAddUser(ctx: UsersContext, input: { name: string; role: Role; extension?: string | null; language?: Language; password: string }): Promise<UserView> {
+  assertAdmin(ctx.actor);
+  if (!input.password) throw new CtiError('CTI_ERR_BAD_REQUEST', 'password: required');
+  return userView(await addUser(ctx.db, input));
+}
+
+export async function adminUpdateUser(ctx: UsersContext, id: string, input: { role?: Role; extension?: string | null; language?: Language; password?: string }): Promise<UserView> {
+  assertAdmin(ctx.actor);
+  const row = userRow(ctx.db, id);
+  const role = input.role ?? row.role;
+  const extension = input.extension === undefined ? row.extension : input.extension;
+  if (extension != null && !/^[0-9]{2,6}$/.test(extension)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
+  if (role === 'manager' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
+  if (row.id === ctx.actor.id && role !== 'admin') throw new CtiError('CTI_ERR_BAD_REQUEST', 'role: you cannot take your own admin role away');
+  const set: Partial<UserRow> = { role, extension: extension ?? null };
+  if (input.language) set.language = input.language;
+  if (input.password) set.passwordHash = await hash(input.password);
+  ctx.db.update(users).set(set).where(eq(users.id, id)).run();
+  return getUserView(ctx.db, id);
+}
+
+export function adminDeleteUser(ctx: UsersContext, id: string): void {
+  assertAdmin(ctx.actor);
+  userRow(ctx.db, id);
+  if (id === ctx.actor.id) throw new CtiError('CTI_ERR_BAD_REQUEST', 'id: you cannot delete yourself');
+  ctx.db.delete(users).where(eq(users.id, id)).run();
+}
+
+/** Anyone may choose their own language. */
+export function setOwnLanguage(ctx: UsersContext, language: Language): UserView {
+  ctx.db.update(users).set({ language }).where(eq(users.id, ctx.actor.id)).run();
+  return getUserView(ctx.db, ctx.actor.id);
+}

@@ -52,7 +52,7 @@ beforeAll(async () => {
   });
   dbFile = newDbFile();
   admin = await seedUser(dbFile, 'root', 'admin');
-  for (const [name, ext] of [['anna', '101'], ['boris', '102'], ['olga', '103'], ['sleepy', '198'], ['busy', '199']] as const) {
+  for (const [name, ext] of [['anna', '101'], ['boris', '102'], ['olga', '103'], ['sleepy', '198'], ['busy', '199'], ['ghost', '104']] as const) {
     users[name] = await seedUser(dbFile, name, 'manager', ext);
   }
   svc = await startService({ dbFile, rules: RULES });
@@ -150,6 +150,16 @@ describe('routing on the sandbox Asterisk', () => {
     const [a, b] = dials.get(c.linkedid) ?? [];
     expect((b!.at - a!.at) / 1000).toBeGreaterThanOrEqual(RULES.managerRingSeconds - 0.5);
     expect((b!.at - a!.at) / 1000).toBeLessThan(RULES.managerRingSeconds + 1.5);
+  });
+
+  it("the manager's phone is not registered: the tier target rings at once", async () => {
+    await client('Ghost Owner Ltd', 3_000, 'ghost', num(10)); // 104 has no phone on the PBX
+    const c = await call(num(10));
+    expect(c.rang.at(-1)).toEqual({ ext: '103', disposition: 'ANSWERED' });
+    expect(c.rang.filter((r) => r.ext === '104').every((r) => r.disposition !== 'ANSWERED')).toBe(true);
+    expect(await routedBy(c.linkedid)).toBe('turnover:retail');
+    const waited = (dials.get(c.linkedid)!.at(-1)!.at - starts.get(c.linkedid)!) / 1000;
+    expect(waited, 'seconds until the tier target rang').toBeLessThan(1.5);
   });
 
   it('rules changed through the admin API take effect without a restart', async () => {

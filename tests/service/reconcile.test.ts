@@ -17,7 +17,8 @@ describe('reconciliation with the CDR', () => {
   let store: CallStore;
   let cdrFile: string;
   let live = new Set<string>();
-  const reconciler = () => new Reconciler({ db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', isLive: (l) => live.has(l), log: pino({ level: 'silent' }) });
+  // The fixtures were recorded on one day: a window of ~100 years keeps this test true whenever it runs.
+  const reconciler = () => new Reconciler({ db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 36_500, isLive: (l) => live.has(l), log: pino({ level: 'silent' }) });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'cti-rec-'));
@@ -76,6 +77,15 @@ describe('reconciliation with the CDR', () => {
     writeFileSync(cdrFile, readFileSync(join(fixturesDir, 'outbound.cdr.csv'), 'utf8'));
     expect(await reconciler().run()).toMatchObject({ added: 1 });
     expect(h.db.query.calls.findMany().sync()).toHaveLength(3);
+  });
+
+  it('does not import calls older than its window (a first start on a PBX with years of CDR)', async () => {
+    copyFileSync(join(fixturesDir, 'inbound-answered.cdr.csv'), cdrFile);
+    const end = Math.max(...readFileSync(cdrFile, 'utf8').trim().split('\n').map((l) => Number(JSON.parse(`[${l}]`)[10]) * 1000));
+    const late = new Reconciler({ db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 30, clock: () => end + 31 * 86_400_000, isLive: () => false, log: pino({ level: 'silent' }) });
+    expect(await late.run()).toMatchObject({ added: 0 });
+    const inTime = new Reconciler({ db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 30, clock: () => end + 29 * 86_400_000, isLive: () => false, log: pino({ level: 'silent' }) });
+    expect(await inTime.run({ fromStart: true })).toMatchObject({ added: 1 });
   });
 
   it('a missing CDR file is a warning, not a crash', async () => {

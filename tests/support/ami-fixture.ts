@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RawAmiEvent } from '../../src/pbx/ami-events.js';
 import { parseCdrText, type CdrRow } from '../../src/calls/cdr.js';
+import { toPbxEvent } from '../../src/pbx/ami-events.js';
 
 export const fixturesDir = fileURLToPath(new URL('../fixtures/ami/', import.meta.url));
 
@@ -26,4 +27,26 @@ export function loadScenario(name: string): { events: RawAmiEvent[]; cdr: CdrRow
   const events = parseAmiStream(readFileSync(`${fixturesDir}${name}.ami`, 'utf8'));
   const cdr = parseCdrText(readFileSync(`${fixturesDir}${name}.cdr.csv`, 'utf8')).rows;
   return { events, cdr };
+}
+
+/**
+ * A recorded scenario's events as typed PbxEvents, for feeding the real tracker (app.callLog.handle).
+ * `copy` suffixes every uniqueid and linkedid (a distinct call per copy); `numbers` rewrites caller
+ * numbers (e.g. the sandbox's 1555... to a Russian mobile that parses as E.164).
+ */
+export function scenarioEvents(name: string, opts: { copy?: string; numbers?: Record<string, string> } = {}): import('../../src/pbx/events.js').PbxEvent[] {
+  const { events } = loadScenario(name);
+  const out: import('../../src/pbx/events.js').PbxEvent[] = [];
+  for (const raw of events) {
+    const r: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) {
+      let s = String(v);
+      if (opts.copy && /(uniqueid|linkedid)$/.test(k) && s) s = `${s}-${opts.copy}`;
+      for (const [from, to] of Object.entries(opts.numbers ?? {})) s = s.split(from).join(to);
+      r[k] = s;
+    }
+    const e = toPbxEvent(r);
+    if (e) out.push(e);
+  }
+  return out;
 }

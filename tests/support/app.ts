@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadServiceConfig, type ServiceConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp, type BuildOptions } from '../../src/http/app.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -14,7 +14,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function testApp(env: Record<string, string> = {}, opts: Omit<BuildOptions, 'connectPbx' | 'logger'> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'cti-test-'));
   const config = loadServiceConfig({
     CTI_DB_FILE: join(dir, 'cti.sqlite'),
@@ -24,7 +24,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     CTI_LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await buildApp(config, { connectPbx: false, logger: pino({ level: 'silent' }) });
+  const app = await buildApp(config, { ...opts, connectPbx: false, logger: pino({ level: 'silent' }) });
   await app.ready();
   return {
     app, config, dir,

@@ -1,0 +1,285 @@
+// Screen-pop latency: from Asterisk's event timestamp of the DialBegin that starts a manager's phone
+// ringing to the call:ringing arriving in a socket.io client. Prints p50/p90/p99/max, no assertions.
+//
+//   1. replay: the real service (buildApp: AMI client -> tracker -> pops -> socket.io), fed by a
+//      loopback AMI server replaying the recorded inbound-answered call (tests/fixtures/ami) as new calls
+//      at RATE calls/s for SECONDS s, each call ringing one of EXTENSIONS managers' phones, with every
+//      event's Timestamp rewritten to its send time; CLIENTS socket.io clients spread over the
+//      extensions. The AMI server and the clients run in a worker thread (their own event loop); the
+//      service has the main thread to itself, as in production.
+//   2. real calls (with --sandbox, the sandbox PBX up; CTI_PBX_DIR picks which): inbound calls to
+//      101 through the sandbox Asterisk; the DialBegin timestamps come from Asterisk itself.
+//
+// Usage: npm run bench:pop [-- --seconds 30 --rate 20 --clients 200 --extensions 50 --sandbox]
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import AsteriskManager from 'asterisk-manager';
+import pino from 'pino';
+import { io as connect, type Socket } from 'socket.io-client';
+import { CallStore } from '../src/calls/store.js';
+import type { CallRecord } from '../src/calls/model.js';
+import { loadServiceConfig } from '../src/config/config.js';
+import { createClient } from '../src/contacts/clients.js';
+import { SYSTEM_ACTOR } from '../src/contacts/context.js';
+import { createContact } from '../src/contacts/contacts.js';
+import { openDb } from '../src/db/client.js';
+import { buildApp } from '../src/http/app.js';
+import type { ScreenPop } from '../src/realtime/events.js';
+import { createSession } from '../src/users/sessions.js';
+import { addUser } from '../src/users/users.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
+const fixture = join(root, 'tests/fixtures/ami/inbound-answered.ami');
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+const now = () => performance.timeOrigin + performance.now();
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+function summary(label: string, xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const f = (n: number) => n.toFixed(2);
+  return `${label}: n=${s.length}  p50 ${f(pct(s, 50))} ms  p90 ${f(pct(s, 90))} ms  p99 ${f(pct(s, 99))} ms  max ${f(s.at(-1) ?? NaN)} ms`;
+}
+
+interface WorkerIn { seconds: number; rate: number; extensions: string[]; numbers: string[] }
+type Msg = { type: 'amiPort'; port: number } | { type: 'clientsReady' } | { type: 'done'; latencies: number[]; calls: number; lostPops: number };
+
+// ------------------------------------------------------------------ worker: AMI server + browsers
+async function workerMain(): Promise<void> {
+  const w = workerData as WorkerIn;
+  const port = parentPort!;
+  const blocks = readFileSync(fixture, 'utf8').replace(/\r\n/g, '\n').split('\n\n').filter((b) => b.startsWith('Event: '));
+  const ts = (b: string) => Number(/^Timestamp: ([0-9.]+)$/m.exec(b)?.[1] ?? 0);
+  const t0 = ts(blocks[0]!);
+  const timeline = blocks.map((b) => ({ at: (ts(b) - t0) * 1000, b }));
+  let sock = null as net.Socket | null;
+  let loggedIn!: () => void;
+  const login = new Promise<void>((r) => (loggedIn = r));
+  const srv = net.createServer((s) => {
+    s.write('Asterisk Call Manager/11.0.0\r\n');
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 4);
+        const id = /ActionID: (.*)/i.exec(block)?.[1] ?? '';
+        if (/Action: login/i.test(block)) {
+          s.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
+          sock = s;
+          loggedIn();
+        } else if (/Action: CoreShowChannels/i.test(block)) {
+          s.write(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\n\r\nEvent: CoreShowChannelsComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n`);
+        } else {
+          s.write(`Response: Success\r\nActionID: ${id}\r\n\r\n`);
+        }
+      }
+    });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  port.postMessage({ type: 'amiPort', port: (srv.address() as net.AddressInfo).port } satisfies Msg);
+
+  const { httpPort, cookies } = await new Promise<{ httpPort: number; cookies: Record<string, string[]> }>((r) => port.once('message', r));
+  const dialAt = new Map<string, number>(); // linkedid -> Timestamp (ms) written into the DialBegin to the phone
+  const latencies: number[] = [];
+  let expected = 0;
+  const clients: Socket[] = [];
+  for (const [ext, list] of Object.entries(cookies)) {
+    for (const cookie of list) {
+      const c = connect(`http://127.0.0.1:${httpPort}`, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
+      c.on('call:ringing', (pop: ScreenPop) => {
+        const t = now();
+        const sent = dialAt.get(pop.linkedId);
+        if (sent !== undefined && pop.extension === ext) latencies.push(t - sent);
+      });
+      clients.push(c);
+    }
+  }
+  await Promise.all(clients.map((c) => new Promise<void>((r, j) => { c.once('connect', () => r()); c.once('connect_error', j); })));
+  port.postMessage({ type: 'clientsReady' } satisfies Msg);
+  await login;
+
+  // Schedule every event of every call; stamp each with the time it is written.
+  const perExt = new Map<string, number>();
+  for (const e of w.extensions) perExt.set(e, cookies[e]?.length ?? 0);
+  const calls = Math.round(w.seconds * w.rate);
+  const queue: { at: number; text: string; call: number }[] = [];
+  const start = now() + 200;
+  for (let k = 0; k < calls; k++) {
+    const ext = w.extensions[k % w.extensions.length]!;
+    const num = w.numbers[k % w.numbers.length]!;
+    const callStart = start + (k * 1000) / w.rate;
+    for (const { at, b } of timeline) {
+      const text = b
+        .replace(/^((?:Dest)?(?:Uniqueid|Linkedid)): (.+)$/gim, (_m, h: string, v: string) => `${h}: ${v}-${k}`)
+        .replace(/PJSIP\/101-/g, `PJSIP/${ext}-`)
+        .replace(/^(CallerIDNum|ConnectedLineNum|Exten): 101$/gm, `$1: ${ext}`)
+        .replace(/15551230001/g, num);
+      queue.push({ at: callStart + at, text, call: k });
+    }
+  }
+  queue.sort((a, b) => a.at - b.at);
+  let i = 0;
+  await new Promise<void>((done) => {
+    const tick = () => {
+      const t = now();
+      let out = '';
+      while (i < queue.length && queue[i]!.at <= t) {
+        const q = queue[i++]!;
+        const stamp = now();
+        const text = q.text.replace(/^Timestamp: [0-9.]+$/m, `Timestamp: ${(stamp / 1000).toFixed(6)}`);
+        if (text.startsWith('Event: DialBegin') && /DestChannel: PJSIP\//.test(text)) {
+          const l = /^Linkedid: (.+)$/m.exec(text)?.[1] ?? /^DestLinkedid: (.+)$/m.exec(text)?.[1];
+          if (l) {
+            dialAt.set(l.trim(), Math.round(stamp * 1000) / 1000);
+            expected += perExt.get(/DestChannel: PJSIP\/([0-9]+)-/.exec(text)?.[1] ?? '') ?? 0;
+          }
+        }
+        out += `${text.replace(/\n/g, '\r\n')}\r\n\r\n`;
+      }
+      if (out) sock!.write(out);
+      if (i < queue.length) setTimeout(tick, 1);
+      else setTimeout(done, 1500);
+    };
+    tick();
+  });
+  for (const c of clients) c.close();
+  srv.close();
+  sock?.destroy();
+  port.postMessage({ type: 'done', latencies, calls, lostPops: expected - latencies.length } satisfies Msg);
+}
+
+// ------------------------------------------------------------------ main: the service
+async function seed(dbFile: string, extensions: string[], clientsPerExt: number, numbers: string[]): Promise<Record<string, string[]>> {
+  const h = openDb(dbFile);
+  const cookies: Record<string, string[]> = {};
+  const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 0 };
+  const store = new CallStore(h.db);
+  for (const [i, ext] of extensions.entries()) {
+    const u = await addUser(h.db, { name: `m${ext}`, role: 'manager', extension: ext });
+    cookies[ext] = Array.from({ length: clientsPerExt }, () => `cti_session=${createSession(h.db, u.id, 86_400_000).id}`);
+    // Each manager owns the client calling their phone, with a contact on its number.
+    const num = numbers[i % numbers.length]!;
+    const client = createClient(ctx, { kind: 'company', name: `Client ${ext}`, turnover: '150000', currency: 'RUB', ownerId: u.id, segment: 'bench' });
+    createContact(ctx, { clientId: client.id, name: `Contact ${ext}`, phones: [{ number: `+${num}` }] } as never);
+  }
+  // History: 100,000 earlier calls, so last-calls lookups run on a real-sized table.
+  const t0 = Date.now() - 90 * 86_400_000;
+  const batch: [string, CallRecord][] = [];
+  for (let k = 0; k < 100_000; k++) {
+    const ext = extensions[k % extensions.length]!;
+    const at = t0 + k * 60_000;
+    batch.push([`hist-${k}`, {
+      linkedId: `hist-${k}`, mergedLinkedIds: [], state: 'ended', source: 'cdr', needsCdr: false, direction: 'inbound', origin: null,
+      externalNumber: `+7916${String(1_000_000 + (k % 50_000)).slice(1)}`, contactId: null, clientId: null, routedBy: null, extension: ext,
+      startedAt: at, answeredAt: at + 5000, endedAt: at + 65_000, ringMs: 5000, talkMs: 60_000, disposition: 'answered', hangupCause: null, recordingFile: null, legs: [],
+    }]);
+    if (batch.length === 5000) store.saveMany(batch.splice(0));
+  }
+  store.saveMany(batch.splice(0));
+  h.close();
+  return cookies;
+}
+
+async function replay(): Promise<void> {
+  const seconds = arg('seconds', 30);
+  const rate = arg('rate', 20);
+  const nClients = arg('clients', 200);
+  const nExt = arg('extensions', 50);
+  const extensions = Array.from({ length: nExt }, (_, i) => String(101 + i));
+  const numbers = extensions.map((_, i) => `7916${String(2_000_000 + i).padStart(7, '0')}`);
+  const dir = mkdtempSync(join(tmpdir(), 'cti-bench-pop-'));
+  const dbFile = join(dir, 'cti.sqlite');
+  const cookies = await seed(dbFile, extensions, Math.ceil(nClients / nExt), numbers);
+  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { seconds, rate, extensions, numbers } satisfies WorkerIn });
+  const next = () => new Promise<Msg>((r) => worker.once('message', r));
+  const amiPort = ((await next()) as { port: number }).port;
+  const config = loadServiceConfig({
+    CTI_DB_FILE: dbFile, CTI_AMI_PORT: String(amiPort), CTI_AMI_USER: 'bench', CTI_AMI_SECRET: 'bench',
+    CTI_ARI_URL: 'http://127.0.0.1:9', CTI_ARI_USER: 'bench', CTI_ARI_PASSWORD: 'bench',
+    CTI_RECORDINGS_DIR: dir, CTI_CDR_FILE: join(dir, 'none.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'),
+    CTI_LOG_LEVEL: 'silent',
+  });
+  const app = await buildApp(config, { logger: pino({ level: 'silent' }) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  worker.postMessage({ httpPort: (app.server.address() as net.AddressInfo).port, cookies });
+  await next(); // clients connected
+  console.log(`replay: ${Object.values(cookies).flat().length} socket.io clients on ${nExt} extensions, ${rate} new calls/s for ${seconds} s (recorded inbound-answered, timestamps = send time), 100,000 calls of history`);
+  const done = (await next()) as Extract<Msg, { type: 'done' }>;
+  console.log(summary('DialBegin timestamp -> call:ringing in a client (replay)', done.latencies));
+  console.log(`  calls ${done.calls}, pops received ${done.latencies.length}, pops missing ${done.lostPops}`);
+  await app.close();
+  await worker.terminate();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// ------------------------------------------------------------------ real calls on the sandbox PBX
+async function sandbox(): Promise<void> {
+  const pbxDir = process.env['CTI_PBX_DIR'] ?? join(root, '.pbx');
+  const envFile = join(pbxDir, 'sandbox.env');
+  if (!existsSync(envFile)) {
+    console.log(`real calls: skipped (${envFile} missing: the sandbox PBX is not up)`);
+    return;
+  }
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(envFile, 'utf8').split('\n')) {
+    const m = /^([A-Z_0-9]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]!] = m[2]!;
+  }
+  const calls = arg('real-calls', 10);
+  const dir = mkdtempSync(join(tmpdir(), 'cti-bench-pop-real-'));
+  const dbFile = join(dir, 'cti.sqlite');
+  const h = openDb(dbFile);
+  const u = await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
+  const cookie = `cti_session=${createSession(h.db, u.id, 3_600_000).id}`;
+  h.close();
+  writeFileSync(join(dir, 'routing.json'), JSON.stringify({ defaultTarget: { extension: '101' }, managerRingSeconds: 6, targetRingSeconds: 10, tiers: [] }));
+  const config = loadServiceConfig({ ...env, CTI_DB_FILE: dbFile, CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'), CTI_LOG_LEVEL: 'silent', CTI_RECONCILE_DAYS: '1' });
+  const app = await buildApp(config, { logger: pino({ level: 'silent' }) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  for (let i = 0; i < 100 && app.pbx?.health().ami.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 100));
+  // Asterisk's own DialBegin timestamps, as the sandbox AMI user sees them.
+  const ami = AsteriskManager(Number(env['CTI_AMI_PORT']), '127.0.0.1', env['CTI_SANDBOX_AMI_USER']!, env['CTI_SANDBOX_AMI_SECRET']!, true);
+  ami.on('error', () => {});
+  const dialAt = new Map<string, number>();
+  ami.on('managerevent', (e: Record<string, string>) => {
+    if (e['event'] === 'DialBegin' && (e['destchannel'] ?? '').startsWith('PJSIP/101-')) dialAt.set(e['destlinkedid'] ?? e['linkedid']!, Number(e['timestamp']) * 1000);
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const sock = connect(`http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false });
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  const latencies: number[] = [];
+  const arrived = new Map<string, number>();
+  sock.on('call:ringing', (pop: ScreenPop) => arrived.set(pop.linkedId, now()));
+  for (let k = 0; k < calls; k++) {
+    ami.action({ action: 'Originate', channel: 'Local/8005550101@cti-inbound', context: 'sandbox-caller', exten: 's', priority: 1, callerid: `<7916300${String(k).padStart(4, '0')}>`, variable: { TALK: '1' }, async: 'true', timeout: 30000 }, () => {});
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  for (const [l, t] of arrived) {
+    const d = dialAt.get(l);
+    if (d !== undefined) latencies.push(t - d);
+  }
+  console.log(summary(`DialBegin timestamp -> call:ringing in a client (real calls, sandbox Asterisk, ${pbxDir})`, latencies));
+  sock.close();
+  ami.disconnect();
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (isMainThread) {
+  await replay();
+  if (process.argv.includes('--sandbox')) await sandbox();
+  process.exit(0);
+} else {
+  await workerMain();
+}

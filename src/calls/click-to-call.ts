@@ -1,0 +1,161 @@
+// Click-to-call: AMI Originate rings the manager's own phone, and once they answer the dialplan
+// (cti-click2call) dials the client. We choose the ChannelId, so the call's linkedid is known up front
+// (the request id), and progress is read off the call tracker's events for that linkedid:
+//
+//   requested ─► calling_you ─► calling_client ─► talking ─► ended
+//        │            │               │
+//        └────────────┴───────────────┴─► failed (not_registered | busy | no_answer | rejected | pbx_unavailable)
+//
+// An unregistered phone gets no channel at all: only AMI OriginateResponse (Failure) says so.
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { assertSeesClient, isManager } from '../contacts/context.js';
+import { matchNumber } from '../contacts/match.js';
+import type { Db } from '../db/client.js';
+import { clients, contacts } from '../db/schema/index.js';
+import { CtiError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { parsePhone } from '../lib/phone.js';
+import type { DialStatus, PbxEvent } from '../pbx/events.js';
+import type { Pbx } from '../pbx/pbx.js';
+import type { C2cProgress, C2cReason, C2cStage } from '../realtime/events.js';
+import type { Actor } from '../users/users.js';
+import type { Call } from './call.js';
+import type { CallTracker } from './tracker.js';
+
+/** How long the manager's phone rings before Originate gives up (ms). */
+const RING_MS = 30_000;
+/** A request nothing was heard of for this long is failed and forgotten. */
+const SILENCE_MS = RING_MS + 15_000;
+
+interface Pending {
+  requestId: string;
+  userId: string;
+  stage: 'requested' | C2cStage;
+  timer: NodeJS.Timeout;
+}
+
+export interface ClickToCallContext {
+  db: Db;
+  actor: Actor;
+  region: string;
+}
+
+/** DIALSTATUS of a dial that did not answer -> what the manager is told. */
+function reasonOf(status: DialStatus | null, party: 'you' | 'client'): C2cReason {
+  switch (status) {
+    case 'BUSY': return 'busy';
+    case 'NOANSWER': case 'CANCEL': case null: return 'no_answer';
+    case 'CHANUNAVAIL': return party === 'you' ? 'not_registered' : 'rejected';
+    default: return 'rejected';
+  }
+}
+
+export class ClickToCall {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(private readonly deps: {
+    pbx: Pbx | null;
+    tracker: CallTracker | null;
+    notify: (userId: string, p: C2cProgress) => void;
+    log: Logger;
+  }) {
+    const t = deps.tracker;
+    if (t) {
+      t.on('legRinging', (call, _leg, info) => { if (info.originate) this.advance(call, 'calling_you'); });
+      t.on('legAnswered', (call, _leg, info) => { if (info.originate) this.advance(call, 'calling_client'); });
+      t.on('updated', (call) => { if (call.state === 'talking') this.advance(call, 'talking'); });
+      t.on('legEnded', (call, leg, info) => {
+        // The manager's own phone stopped before the client was dialled: busy, no answer, not registered.
+        if (info.originate && leg.answeredAt === null) this.advance(call, 'failed', reasonOf(info.status, 'you'));
+      });
+      t.on('ended', (call) => {
+        const p = this.find(call);
+        if (!p) return;
+        if (p.stage === 'talking') this.advance(call, 'ended');
+        else this.advance(call, 'failed', reasonOf(call.lastDialStatus, p.stage === 'calling_client' ? 'client' : 'you'));
+      });
+    }
+    deps.pbx?.on('event', (e) => this.onPbx(e));
+  }
+
+  private find(call: Call): Pending | undefined {
+    for (const a of call.aliases) {
+      const p = this.pending.get(a);
+      if (p) return p;
+    }
+    return undefined;
+  }
+
+  private advance(call: Call | string, stage: C2cStage, reason?: C2cReason): void {
+    const p = typeof call === 'string' ? this.pending.get(call) : this.find(call);
+    if (!p || p.stage === stage) return;
+    const order = ['requested', 'calling_you', 'calling_client', 'talking'];
+    // Stages only move forward (a late event of an earlier stage is ignored).
+    if (order.includes(stage) && order.indexOf(stage) < order.indexOf(p.stage)) return;
+    p.stage = stage;
+    const msg: C2cProgress = { requestId: p.requestId, stage };
+    if (reason) msg.reason = reason;
+    if (typeof call !== 'string') msg.callId = call.id;
+    this.deps.notify(p.userId, msg);
+    if (stage === 'ended' || stage === 'failed') {
+      clearTimeout(p.timer);
+      this.pending.delete(p.requestId);
+    }
+  }
+
+  private onPbx(e: PbxEvent): void {
+    if (e.type !== 'originate.response' || e.success) return;
+    const id = e.actionId.startsWith('c2c-') ? e.actionId.slice(4) : e.uniqueId;
+    const p = id ? this.pending.get(id) : undefined;
+    if (!p) return;
+    // Reason: 5 busy, 3 ring timeout, 1 hung up; 0 or 8 with no channel seen: the phone is not there.
+    if (e.reason === 5) this.advance(p.requestId, 'failed', 'busy');
+    else if (e.reason === 3) this.advance(p.requestId, 'failed', 'no_answer');
+    else if (p.stage === 'requested') this.advance(p.requestId, 'failed', e.reason === 1 ? 'rejected' : 'not_registered');
+    // Otherwise the tracker saw the phone ring and its DialEnd/Hangup tell the reason.
+  }
+
+  /** Checks and sends the Originate; progress follows as c2c:progress events to the actor's sockets. */
+  async start(ctx: ClickToCallContext, input: { number: string; contactId?: string | null }): Promise<{ requestId: string }> {
+    const ext = ctx.actor.extension;
+    if (!ext) throw new CtiError('CTI_ERR_NO_EXTENSION');
+    const e164 = parsePhone(input.number, ctx.region)?.e164;
+    if (!e164) throw new CtiError('CTI_ERR_BAD_REQUEST', `number: '${input.number.slice(0, 40)}' is not a phone number`);
+    if (input.contactId) {
+      const row = ctx.db.select({ ownerId: clients.ownerId }).from(contacts).innerJoin(clients, eq(clients.id, contacts.clientId))
+        .where(eq(contacts.id, input.contactId)).get();
+      if (!row) throw new CtiError('CTI_ERR_CONTACT_NOT_FOUND');
+      assertSeesClient(ctx.actor, row);
+    }
+    if (isManager(ctx.actor)) {
+      const m = matchNumber(ctx.db, e164);
+      if (m && m.ownerId !== ctx.actor.id) throw new CtiError('CTI_ERR_FORBIDDEN', "This number belongs to another manager's client");
+    }
+    const ami = this.deps.pbx?.ami;
+    if (!ami || ami.state !== 'connected') throw new CtiError('CTI_ERR_PBX_UNAVAILABLE');
+    const requestId = randomUUID();
+    const digits = e164.slice(1);
+    const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), SILENCE_MS);
+    timer.unref();
+    this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer });
+    try {
+      // Asterisk 22 manager_originate: ChannelId sets the originated channel's Uniqueid (= the linkedid).
+      await ami.action({
+        action: 'Originate', actionid: `c2c-${requestId}`,
+        channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: digits, priority: 1,
+        channelid: requestId, callerid: `"${digits}" <${digits}>`, timeout: RING_MS, async: 'true',
+      });
+    } catch (err) {
+      this.deps.log.warn({ err, requestId, ext }, 'click-to-call: Originate refused');
+      this.advance(requestId, 'failed', 'pbx_unavailable');
+      throw err instanceof CtiError && err.code === 'CTI_ERR_PBX_TIMEOUT' ? err : new CtiError('CTI_ERR_PBX_UNAVAILABLE', 'The PBX refused the call');
+    }
+    return { requestId };
+  }
+
+  stop(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,94 @@
+// What the service tells the manager's browser over socket.io (docs/design/browser-contract.md,
+// "Realtime"). These types are the contract: web/ imports them, the hub emits only through them.
+import type { TaskView } from '../tasks/tasks.js';
+
+export type Direction = 'inbound' | 'outbound' | 'internal';
+export type Disposition = 'answered' | 'no_answer' | 'busy' | 'failed';
+
+export interface CallSummary {
+  id: string;
+  startedAt: string;
+  direction: Direction;
+  disposition: Disposition | null;
+  talkSeconds: number;
+  extension: string | null;
+}
+
+/** The caller's card, sent to the extension whose phone starts ringing. */
+export interface ScreenPop {
+  callId: string;
+  linkedId: string;
+  direction: Direction;
+  externalNumber: string | null;
+  extension: string;
+  startedAt: string;
+  routedBy: string | null;
+  contact: { id: string; name: string; email: string | null } | null;
+  client: {
+    id: string;
+    name: string;
+    kind: 'company' | 'person';
+    turnover: { amount: string; currency: string } | null;
+    owner: { id: string; name: string; extension: string | null } | null;
+    segment: string | null;
+  } | null;
+  /** Up to 5, newest first. */
+  lastCalls: CallSummary[];
+  /** Up to 5, soonest due first. */
+  openTasks: TaskView[];
+  /** Always: the page offers "create contact" with it when contact is null. */
+  prefill: { number: string | null };
+}
+
+export interface CallAnswered {
+  callId: string;
+  linkedId: string;
+  /** The extension that answered. */
+  extension: string;
+  answeredAt: string;
+}
+
+export interface CallEnded {
+  callId: string;
+  linkedId: string;
+  /** The extension the call belongs to (who answered last, else who rang last). */
+  extension: string | null;
+  disposition: Disposition | null;
+  talkSeconds: number;
+}
+
+export type C2cStage = 'calling_you' | 'calling_client' | 'talking' | 'ended' | 'failed';
+export type C2cReason = 'not_registered' | 'busy' | 'no_answer' | 'rejected' | 'pbx_unavailable';
+
+export interface C2cProgress {
+  requestId: string;
+  stage: C2cStage;
+  reason?: C2cReason;
+  callId?: string;
+}
+
+export interface ServerToClientEvents {
+  'call:ringing': (pop: ScreenPop) => void;
+  'call:answered': (e: CallAnswered) => void;
+  'call:ended': (e: CallEnded) => void;
+  'c2c:progress': (e: C2cProgress) => void;
+  'task:created': (t: TaskView) => void;
+  'task:updated': (t: TaskView) => void;
+  'task:overdue': (t: TaskView) => void;
+}
+
+/** The browser sends nothing over the socket: changes go through the REST API. */
+export type ClientToServerEvents = Record<string, never>;
+
+export interface SocketData {
+  userId: string;
+  role: 'manager' | 'supervisor' | 'admin';
+  extension: string | null;
+}
+
+/** Rooms: every socket of a user, of an extension's phone, and of supervisors and admins. */
+export const rooms = {
+  user: (id: string) => `user:${id}`,
+  ext: (ext: string) => `ext:${ext}`,
+  supervisors: 'supervisors',
+} as const;

@@ -1,0 +1,92 @@
+// The caller's card (ScreenPop) for the manager whose phone starts ringing. On the hot path of a
+// ringing phone: every query is a prepared statement on an index (contact_phones.e164 through match.ts,
+// primary keys, calls(contact_id|external_number, started_at), tasks(contact_id|number)), a handful of
+// microseconds each. The card follows the access rules of its recipient: a manager's card shows only
+// their own clients (as their lookup does), their own calls and their own tasks.
+import { and, desc, eq, ne, or, sql } from 'drizzle-orm';
+import type { Call, TrackedChannel } from '../calls/call.js';
+import type { CallRecord } from '../calls/model.js';
+import { matchNumber, matchOwnedNumber } from '../contacts/match.js';
+import type { Db } from '../db/client.js';
+import { callLegs, calls, clients, contacts, users } from '../db/schema/index.js';
+import { formatAmount } from '../lib/money.js';
+import { openTasksFor, taskViews } from '../tasks/tasks.js';
+import type { Actor } from '../users/users.js';
+import type { CallSummary, Direction, ScreenPop } from './events.js';
+
+const ph = sql.placeholder;
+
+function prepare(db: Db) {
+  const lastCalls = (own: boolean) => db
+    .select({ id: calls.id, startedAt: calls.startedAt, direction: calls.direction, disposition: calls.disposition, talkMs: calls.talkMs, extension: calls.extension })
+    .from(calls)
+    .where(and(
+      or(eq(calls.contactId, ph('contactId')), eq(calls.externalNumber, ph('number'))),
+      ne(calls.id, ph('callId')),
+      own ? or(
+        eq(calls.extension, ph('ext')),
+        sql`exists (select 1 from ${callLegs} where ${callLegs.callId} = ${calls.id} and ${callLegs.extension} = ${ph('ext')})`,
+      ) : undefined,
+    ))
+    .orderBy(desc(calls.startedAt))
+    .limit(5)
+    .prepare();
+  return {
+    userByExt: db.select({ id: users.id, name: users.name, role: users.role, extension: users.extension })
+      .from(users).where(eq(users.extension, ph('ext')))
+      .orderBy(sql`case when ${users.role} = 'manager' then 0 else 1 end`).limit(1).prepare(),
+    contact: db.select({ id: contacts.id, name: contacts.name, email: contacts.email }).from(contacts).where(eq(contacts.id, ph('id'))).prepare(),
+    client: db.select().from(clients).where(eq(clients.id, ph('id'))).prepare(),
+    user: db.select({ id: users.id, name: users.name, extension: users.extension }).from(users).where(eq(users.id, ph('id'))).prepare(),
+    lastCalls: lastCalls(false),
+    ownLastCalls: lastCalls(true),
+  };
+}
+const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+function st(db: Db): ReturnType<typeof prepare> {
+  let s = statements.get(db);
+  if (!s) statements.set(db, (s = prepare(db)));
+  return s;
+}
+
+/** Whose phone this extension is (a manager before anyone else), or null. */
+export function userForExtension(db: Db, ext: string): Actor | null {
+  return st(db).userByExt.get({ ext }) ?? null;
+}
+
+export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: TrackedChannel, recipient: Actor, now = Date.now()): ScreenPop {
+  const s = st(db);
+  const number = record.externalNumber;
+  const manager = recipient.role === 'manager';
+  let m: { contactId: string; clientId: string } | null = null;
+  if (record.direction !== 'internal' && number?.startsWith('+')) {
+    m = manager ? matchOwnedNumber(db, number, recipient.id) : (call.match ?? matchNumber(db, number));
+  }
+  const contact = m ? s.contact.get({ id: m.contactId }) ?? null : null;
+  const client = m ? s.client.get({ id: m.clientId }) ?? null : null;
+  const owner = client?.ownerId ? s.user.get({ id: client.ownerId }) ?? null : null;
+  const args = { contactId: contact?.id ?? '\u0000', number: number ?? '\u0000', callId: call.id };
+  const rows = manager ? s.ownLastCalls.all({ ...args, ext: recipient.extension ?? '\u0000' }) : s.lastCalls.all(args);
+  const lastCalls: CallSummary[] = rows.map((r) => ({
+    id: r.id, startedAt: new Date(r.startedAt).toISOString(), direction: r.direction, disposition: r.disposition,
+    talkSeconds: Math.round(r.talkMs / 1000), extension: r.extension,
+  }));
+  return {
+    callId: call.id,
+    linkedId: call.linkedId,
+    direction: record.direction as Direction,
+    externalNumber: number,
+    extension: leg.extension ?? '',
+    startedAt: new Date(record.startedAt).toISOString(),
+    routedBy: record.routedBy,
+    contact: contact ? { id: contact.id, name: contact.name, email: contact.email } : null,
+    client: client ? {
+      id: client.id, name: client.name, kind: client.kind,
+      turnover: client.turnoverMinor !== null && client.currency ? { amount: formatAmount(client.turnoverMinor, client.currency), currency: client.currency } : null,
+      owner, segment: client.segment,
+    } : null,
+    lastCalls,
+    openTasks: taskViews(db, openTasksFor(db, recipient, contact?.id ?? null, number, now), now),
+    prefill: { number },
+  };
+}

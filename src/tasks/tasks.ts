@@ -1,0 +1,221 @@
+// Tasks: callbacks and follow-ups with a due time. Access rules first in every function: a manager sees
+// and changes only tasks assigned to them; supervisors and admins see and change all.
+// Missed inbound calls get one callback task each (createMissedCallTasks, idempotent through the unique
+// tasks.missed_call_id), whether the call was watched live or rebuilt from the CDR.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { calls, clients, tasks, users, type TaskKind, type TaskRow } from '../db/schema/index.js';
+import { decodeCursor, encodeCursor } from '../lib/cursor.js';
+import { CtiError } from '../lib/errors.js';
+import type { Actor } from '../users/users.js';
+
+export interface TaskView {
+  id: string;
+  kind: TaskKind;
+  callId: string | null;
+  contactId: string | null;
+  clientId: string | null;
+  number: string | null;
+  assigneeId: string;
+  assigneeName: string;
+  dueAt: string;
+  doneAt: string | null;
+  description: string | null;
+  createdAt: string;
+  overdue: boolean;
+}
+
+export interface TasksContext {
+  db: Db;
+  actor: Actor;
+  clock?: () => number;
+}
+
+const nowOf = (ctx: { clock?: () => number }) => (ctx.clock ?? Date.now)();
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const isManager = (a: Actor) => a.role === 'manager';
+
+export function taskView(row: TaskRow, assigneeName: string, now: number): TaskView {
+  return {
+    id: row.id, kind: row.kind, callId: row.callId, contactId: row.contactId, clientId: row.clientId, number: row.number,
+    assigneeId: row.assigneeId, assigneeName, dueAt: new Date(row.dueAt).toISOString(), doneAt: iso(row.doneAt),
+    description: row.description, createdAt: new Date(row.createdAt).toISOString(),
+    overdue: row.doneAt === null && row.dueAt <= now,
+  };
+}
+
+/** Task rows with their assignees' names, as views. */
+export function taskViews(db: Db, rows: TaskRow[], now: number): TaskView[] {
+  if (!rows.length) return [];
+  const ids = [...new Set(rows.map((r) => r.assigneeId))];
+  const names = new Map(db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, ids)).all().map((u) => [u.id, u.name]));
+  return rows.map((r) => taskView(r, names.get(r.assigneeId) ?? '', now));
+}
+
+function assertSeesTask(actor: Actor, row: TaskRow): void {
+  if (isManager(actor) && row.assigneeId !== actor.id) throw new CtiError('CTI_ERR_FORBIDDEN', 'This task belongs to another manager');
+}
+
+export interface TaskFilters {
+  assignee?: string;
+  state?: 'open' | 'done' | 'overdue';
+  limit?: number;
+  cursor?: string;
+}
+
+/** Tasks by due time, soonest first. A manager lists only their own (`assignee` of another: 403). */
+export function listTasks(ctx: TasksContext, f: TaskFilters): { items: TaskView[]; nextCursor: string | null } {
+  const now = nowOf(ctx);
+  let assignee: string | undefined = f.assignee === 'me' ? ctx.actor.id : f.assignee;
+  if (isManager(ctx.actor)) {
+    if (assignee && assignee !== ctx.actor.id) throw new CtiError('CTI_ERR_FORBIDDEN', "assignee: a manager sees only their own tasks");
+    assignee = ctx.actor.id;
+  }
+  const limit = f.limit ?? 50;
+  const conds: (SQL | undefined)[] = [];
+  if (assignee) conds.push(eq(tasks.assigneeId, assignee));
+  if (f.state === 'open') conds.push(isNull(tasks.doneAt));
+  if (f.state === 'done') conds.push(isNotNull(tasks.doneAt));
+  if (f.state === 'overdue') conds.push(isNull(tasks.doneAt), lte(tasks.dueAt, now));
+  if (f.cursor) {
+    const [dueAt, id] = decodeCursor(f.cursor, ['n', 's']) as [number, string];
+    conds.push(or(gt(tasks.dueAt, dueAt), and(eq(tasks.dueAt, dueAt), gt(tasks.id, id))));
+  }
+  const rows = ctx.db.select().from(tasks).where(and(...conds)).orderBy(asc(tasks.dueAt), asc(tasks.id)).limit(limit + 1).all();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { items: taskViews(ctx.db, page, now), nextCursor: rows.length > limit && last ? encodeCursor([last.dueAt, last.id]) : null };
+}
+
+export function getTask(ctx: TasksContext, id: string): TaskView {
+  const row = ctx.db.select().from(tasks).where(eq(tasks.id, id)).get();
+  if (!row) throw new CtiError('CTI_ERR_TASK_NOT_FOUND');
+  assertSeesTask(ctx.actor, row);
+  return taskViews(ctx.db, [row], nowOf(ctx))[0]!;
+}
+
+function parseDue(s: string, name = 'dueAt'): number {
+  const t = Date.parse(s);
+  if (!Number.isFinite(t)) throw new CtiError('CTI_ERR_BAD_REQUEST', `${name}: not an ISO 8601 date-time`);
+  return t;
+}
+
+export function updateTask(ctx: TasksContext, id: string, input: { done?: boolean; dueAt?: string; description?: string | null }): TaskView {
+  const row = ctx.db.select().from(tasks).where(eq(tasks.id, id)).get();
+  if (!row) throw new CtiError('CTI_ERR_TASK_NOT_FOUND');
+  assertSeesTask(ctx.actor, row);
+  const now = nowOf(ctx);
+  const set: Partial<TaskRow> = { updatedAt: now };
+  if (input.done !== undefined) set.doneAt = input.done ? (row.doneAt ?? now) : null;
+  if (input.dueAt !== undefined) {
+    set.dueAt = parseDue(input.dueAt);
+    // A new due time can become overdue again (once).
+    if (set.dueAt !== row.dueAt) set.overdueNotifiedAt = null;
+  }
+  if (input.description !== undefined) set.description = input.description;
+  ctx.db.update(tasks).set(set).where(eq(tasks.id, id)).run();
+  return getTask(ctx, id);
+}
+
+export interface NewTask {
+  kind: TaskKind;
+  callId?: string | null;
+  contactId?: string | null;
+  clientId?: string | null;
+  number?: string | null;
+  assigneeId: string;
+  dueAt: number;
+  description?: string | null;
+}
+
+/** Inserts a task (no access check: callers are domain functions that checked already). */
+export function insertTask(db: Db, t: NewTask & { missedCallId?: string | null }, now: number): TaskRow | null {
+  const row: TaskRow = {
+    id: randomUUID(), kind: t.kind, callId: t.callId ?? null, missedCallId: t.missedCallId ?? null,
+    contactId: t.contactId ?? null, clientId: t.clientId ?? null, number: t.number ?? null, assigneeId: t.assigneeId,
+    dueAt: t.dueAt, doneAt: null, description: t.description ?? null, overdueNotifiedAt: null, createdAt: now, updatedAt: now,
+  };
+  const r = db.insert(tasks).values(row).onConflictDoNothing().run();
+  return r.changes ? row : null;
+}
+
+/** How far back missed calls are looked for (a service down for days still creates their callbacks). */
+const MISSED_LOOKBACK_MS = 7 * 24 * 3600_000;
+
+/**
+ * One callback task per missed inbound call (no_answer or busy) that has none yet, for the client's
+ * owner, else the manager whose phone rang last; due `dueMinutes` after the call ended. Idempotent.
+ */
+export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: number; callIds?: string[] | null }): TaskView[] {
+  const now = opts.now ?? Date.now();
+  // Calls the tracker just ended: look at those only (the live path runs this after every write).
+  const scope = opts.callIds ? inArray(calls.id, opts.callIds) : gte(calls.startedAt, now - MISSED_LOOKBACK_MS);
+  const candidates = db
+    .select({
+      id: calls.id, endedAt: calls.endedAt, startedAt: calls.startedAt, extension: calls.extension, externalNumber: calls.externalNumber,
+      contactId: calls.contactId, clientId: calls.clientId, ownerId: clients.ownerId,
+    })
+    .from(calls)
+    .leftJoin(tasks, eq(tasks.missedCallId, calls.id))
+    .leftJoin(clients, eq(clients.id, calls.clientId))
+    .where(and(
+      scope,
+      eq(calls.direction, 'inbound'), eq(calls.state, 'ended'), inArray(calls.disposition, ['no_answer', 'busy']),
+      isNull(tasks.id),
+    ))
+    .all();
+  if (!candidates.length) return [];
+  const byExt = new Map<string, string>();
+  for (const u of db.select({ id: users.id, ext: users.extension, role: users.role }).from(users).where(isNotNull(users.extension)).all()) {
+    if (u.ext && (!byExt.has(u.ext) || u.role === 'manager')) byExt.set(u.ext, u.id);
+  }
+  const created: TaskRow[] = [];
+  db.transaction(() => {
+    for (const c of candidates) {
+      const assigneeId = c.ownerId ?? (c.extension ? byExt.get(c.extension) : undefined);
+      if (!assigneeId) continue;
+      const row = insertTask(db, {
+        kind: 'callback', callId: c.id, missedCallId: c.id, contactId: c.contactId, clientId: c.clientId, number: c.externalNumber,
+        assigneeId, dueAt: (c.endedAt ?? c.startedAt) + opts.dueMinutes * 60_000,
+      }, now);
+      if (row) created.push(row);
+    }
+  });
+  return taskViews(db, created, now);
+}
+
+/** Open tasks past their due time not yet announced: marks them announced and returns them (once each). */
+export function takeNewlyOverdue(db: Db, now = Date.now()): TaskView[] {
+  const rows = db.select().from(tasks)
+    .where(and(isNull(tasks.doneAt), lte(tasks.dueAt, now), isNull(tasks.overdueNotifiedAt)))
+    .orderBy(asc(tasks.dueAt)).limit(1000).all();
+  if (!rows.length) return [];
+  db.update(tasks).set({ overdueNotifiedAt: now }).where(inArray(tasks.id, rows.map((r) => r.id))).run();
+  return taskViews(db, rows, now);
+}
+
+// ---- the screen pop's open tasks (hot path: one prepared statement)
+
+const ph = sql.placeholder;
+function preparePop(db: Db) {
+  const open = (own: boolean) => db.select().from(tasks)
+    .where(and(
+      isNull(tasks.doneAt),
+      or(eq(tasks.contactId, ph('contactId')), eq(tasks.number, ph('number'))),
+      own ? eq(tasks.assigneeId, ph('assigneeId')) : undefined,
+    ))
+    .orderBy(asc(tasks.dueAt)).limit(5).prepare();
+  return { all: open(false), own: open(true) };
+}
+const popStatements = new WeakMap<Db, ReturnType<typeof preparePop>>();
+
+/** Up to 5 open tasks about this caller (their contact or number); a manager's own only. */
+export function openTasksFor(db: Db, actor: Actor, contactId: string | null, number: string | null, now: number): TaskRow[] {
+  if (!contactId && !number) return [];
+  let st = popStatements.get(db);
+  if (!st) popStatements.set(db, (st = preparePop(db)));
+  const args = { contactId: contactId ?? '\u0000', number: number ?? '\u0000' };
+  void now;
+  return isManager(actor) ? st.own.all({ ...args, assigneeId: actor.id }) : st.all.all(args);
+}

@@ -1,0 +1,92 @@
+// Wrap-up after a call: a description, an outcome from the configured list, and an optional next step
+// (a callback task). Only the manager who answered the call (or a supervisor or admin) wraps it up; a
+// second wrap-up replaces the first.
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { callLegs, callWrapups, calls, tasks, users } from '../db/schema/index.js';
+import { CtiError } from '../lib/errors.js';
+import type { Actor } from '../users/users.js';
+import type { Outcome } from './outcomes.js';
+import { insertTask, taskViews, type TaskView } from './tasks.js';
+
+export interface WrapupView {
+  description: string;
+  outcome: string;
+  by: { id: string; name: string } | null;
+  at: string;
+}
+
+export interface WrapupContext {
+  db: Db;
+  actor: Actor;
+  outcomes: readonly Outcome[];
+  clock?: () => number;
+}
+
+export interface WrapupInput {
+  description: string;
+  outcome: string;
+  nextStep?: { dueAt: string; description?: string | null } | null;
+}
+
+/** The wrap-ups of these calls, by call id (for the calls API). */
+export function wrapupsOf(db: Db, callIds: string[]): Map<string, WrapupView> {
+  const out = new Map<string, WrapupView>();
+  if (!callIds.length) return out;
+  const rows = db.select({ w: callWrapups, name: users.name }).from(callWrapups)
+    .leftJoin(users, eq(users.id, callWrapups.byUserId))
+    .where(inArray(callWrapups.callId, callIds)).all();
+  for (const { w, name } of rows) {
+    out.set(w.callId, {
+      description: w.description, outcome: w.outcome, at: new Date(w.at).toISOString(),
+      by: w.byUserId && name !== null ? { id: w.byUserId, name } : null,
+    });
+  }
+  return out;
+}
+
+export function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInput): { wrapup: WrapupView; task: TaskView | null } {
+  const call = ctx.db.select().from(calls).where(eq(calls.id, callId)).get();
+  if (!call) throw new CtiError('CTI_ERR_CALL_NOT_FOUND');
+  if (ctx.actor.role === 'manager') {
+    const ext = ctx.actor.extension;
+    const answeredHere = !!ext && (
+      (call.extension === ext && call.answeredAt !== null)
+      || !!ctx.db.select({ id: callLegs.id }).from(callLegs)
+        .where(and(eq(callLegs.callId, callId), eq(callLegs.extension, ext), isNotNull(callLegs.answeredAt))).get()
+    );
+    if (!answeredHere) throw new CtiError('CTI_ERR_FORBIDDEN', 'Only the manager who answered this call may wrap it up');
+  }
+  if (!ctx.outcomes.some((o) => o.id === input.outcome)) {
+    throw new CtiError('CTI_ERR_BAD_REQUEST', `outcome: '${input.outcome.slice(0, 64)}' is not one of the configured outcomes`);
+  }
+  const now = (ctx.clock ?? Date.now)();
+  let dueAt: number | null = null;
+  if (input.nextStep) {
+    dueAt = Date.parse(input.nextStep.dueAt);
+    if (!Number.isFinite(dueAt)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'nextStep/dueAt: not an ISO 8601 date-time');
+  }
+  // The next step is the call's manager's (a supervisor wrapping up assigns it to them), else the actor's.
+  const manager = call.extension
+    ? ctx.db.select({ id: users.id }).from(users).where(and(eq(users.extension, call.extension), eq(users.role, 'manager'))).get()
+    : undefined;
+  let taskId: string | null = null;
+  ctx.db.transaction((tx) => {
+    const row = { callId, description: input.description, outcome: input.outcome, byUserId: ctx.actor.id, at: now };
+    tx.insert(callWrapups).values(row).onConflictDoUpdate({ target: callWrapups.callId, set: row }).run();
+    if (input.nextStep && dueAt !== null) {
+      const t = insertTask(tx as unknown as Db, {
+        kind: 'callback', callId, contactId: call.contactId, clientId: call.clientId, number: call.externalNumber,
+        assigneeId: ctx.actor.role === 'manager' ? ctx.actor.id : manager?.id ?? ctx.actor.id,
+        dueAt, description: input.nextStep.description ?? input.description,
+      }, now);
+      taskId = t?.id ?? null;
+    }
+  });
+  const wrapup = wrapupsOf(ctx.db, [callId]).get(callId)!;
+  let task: TaskView | null = null;
+  if (taskId) {
+    task = taskViews(ctx.db, [ctx.db.select().from(tasks).where(eq(tasks.id, taskId)).get()!], now)[0] ?? null;
+  }
+  return { wrapup, task };
+}

@@ -1,0 +1,106 @@
+// Login, logout, "me" and the admin users API (docs/design/browser-contract.md, "Sessions and login").
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/client.js';
+import { ROLES, type Role } from '../db/schema/index.js';
+import { actorOf } from '../http/auth.js';
+import { createSession, deleteSession, login, readCookie, SESSION_COOKIE, sessionCookie, type LoginLimiter } from './sessions.js';
+import {
+  adminAddUser, adminDeleteUser, adminListUsers, adminUpdateUser, getUserView, LANGUAGES, setOwnLanguage, userView, type Language,
+} from './users.js';
+
+export interface UserRoutesDeps {
+  db: Db;
+  limiter: LoginLimiter;
+  sessionTtlMs: number;
+  cookieSecure: boolean;
+}
+
+const userSchema = {
+  $id: 'User',
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES },
+    extension: { type: ['string', 'null'] }, language: { type: 'string', enum: LANGUAGES },
+  },
+} as const;
+const userBody = { type: 'object', properties: { user: { $ref: 'User#' } } } as const;
+const extension = { type: ['string', 'null'], pattern: '^[0-9]{2,6}$' } as const;
+const password = { type: 'string', minLength: 8, maxLength: 256 } as const;
+
+export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): void {
+  const { db } = deps;
+  const ctx = (req: FastifyRequest) => ({ db, actor: actorOf(req) });
+  const secure = (req: FastifyRequest) => deps.cookieSecure || req.protocol === 'https';
+  app.addSchema(userSchema);
+
+  app.post<{ Body: { username: string; password: string } }>('/api/v1/auth/login', {
+    schema: {
+      tags: ['auth'], summary: 'Log in: sets the session cookie',
+      body: {
+        type: 'object', additionalProperties: false, required: ['username', 'password'],
+        properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', maxLength: 256 } },
+      },
+      response: { 200: userBody },
+    },
+  }, async (req, reply) => {
+    const user = await login(db, deps.limiter, { username: req.body.username, password: req.body.password, ip: req.ip });
+    const s = createSession(db, user.id, deps.sessionTtlMs);
+    reply.header('set-cookie', sessionCookie(s.id, Math.floor(deps.sessionTtlMs / 1000), secure(req)));
+    return { user: userView(user) };
+  });
+
+  app.post('/api/v1/auth/logout', { schema: { tags: ['auth'], summary: 'Log out: ends the session, clears the cookie' } }, async (req, reply: FastifyReply) => {
+    const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (sid) deleteSession(db, sid);
+    reply.header('set-cookie', sessionCookie('', 0, secure(req)));
+    return reply.code(204).send();
+  });
+
+  app.get('/api/v1/auth/me', { schema: { tags: ['auth'], summary: 'Who is logged in', response: { 200: userBody } } },
+    async (req) => ({ user: getUserView(db, actorOf(req).id) }));
+
+  app.patch<{ Body: { language: Language } }>('/api/v1/auth/me', {
+    schema: {
+      tags: ['auth'], summary: 'Choose your language',
+      body: { type: 'object', additionalProperties: false, required: ['language'], properties: { language: { type: 'string', enum: LANGUAGES } } },
+      response: { 200: userBody },
+    },
+  }, async (req) => ({ user: setOwnLanguage(ctx(req), req.body.language) }));
+
+  app.get('/api/v1/users', {
+    schema: { tags: ['users'], summary: 'All users (admins)', security: [{ bearer: [] }], response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'User#' } } } } } },
+  }, async (req) => ({ items: adminListUsers(ctx(req)) }));
+
+  app.post<{ Body: { name: string; role: Role; extension?: string | null; language?: Language; password: string } }>('/api/v1/users', {
+    schema: {
+      tags: ['users'], summary: 'Add a user (admins)', security: [{ bearer: [] }],
+      body: {
+        type: 'object', additionalProperties: false, required: ['name', 'role', 'password'],
+        properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, role: { type: 'string', enum: ROLES }, extension, language: { type: 'string', enum: LANGUAGES }, password },
+      },
+      response: { 201: { $ref: 'User#' } },
+    },
+  }, async (req, reply) => reply.code(201).send(await adminAddUser(ctx(req), req.body)));
+
+  app.patch<{ Params: { id: string }; Body: { role?: Role; extension?: string | null; language?: Language; password?: string } }>('/api/v1/users/:id', {
+    schema: {
+      tags: ['users'], summary: 'Change a user (admins)', security: [{ bearer: [] }],
+      params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
+      body: {
+        type: 'object', additionalProperties: false,
+        properties: { role: { type: 'string', enum: ROLES }, extension, language: { type: 'string', enum: LANGUAGES }, password },
+      },
+      response: { 200: { $ref: 'User#' } },
+    },
+  }, async (req) => adminUpdateUser(ctx(req), req.params.id, req.body));
+
+  app.delete<{ Params: { id: string } }>('/api/v1/users/:id', {
+    schema: {
+      tags: ['users'], summary: 'Delete a user (admins)', security: [{ bearer: [] }],
+      params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
+    },
+  }, async (req, reply) => {
+    adminDeleteUser(ctx(req), req.params.id);
+    return reply.code(204).send();
+  });
+}

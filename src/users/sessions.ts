@@ -1,0 +1,129 @@
+// Browser sessions and login (issue 4). The cookie carries 32 random bytes; the database keeps only
+// their SHA-256, so neither a database copy nor a log line lets anyone in. Passwords are argon2id
+// (users.password_hash); an unknown user name costs the same argon2 verify as a wrong password.
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { eq, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { sessions, users, type UserRow } from '../db/schema/index.js';
+import { CtiError } from '../lib/errors.js';
+import type { Actor } from './users.js';
+
+export const SESSION_COOKIE = 'cti_session';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** A hash to verify against when the user does not exist, so both failures take as long. */
+let dummyHash: Promise<string> | null = null;
+const dummy = () => (dummyHash ??= hash(randomBytes(16).toString('hex')));
+
+/**
+ * Failed logins per user name and per client address in a sliding window (in memory: one process
+ * serves the browsers; a restart forgets, which only helps a user who mistyped).
+ */
+export class LoginLimiter {
+  private readonly failures = new Map<string, number[]>();
+  constructor(private readonly max = 5, private readonly windowMs = 15 * 60_000, private readonly clock: () => number = Date.now) {}
+
+  private recent(key: string): number[] {
+    const since = this.clock() - this.windowMs;
+    const list = (this.failures.get(key) ?? []).filter((t) => t > since);
+    if (list.length) this.failures.set(key, list);
+    else this.failures.delete(key);
+    return list;
+  }
+
+  blocked(keys: string[]): boolean {
+    return keys.some((k) => this.recent(k).length >= this.max);
+  }
+
+  fail(keys: string[]): void {
+    if (this.failures.size > 50_000) for (const k of [...this.failures.keys()]) this.recent(k);
+    for (const k of keys) this.failures.set(k, [...this.recent(k), this.clock()]);
+  }
+
+  succeed(key: string): void {
+    this.failures.delete(key);
+  }
+}
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  ip: string;
+}
+
+/** Checks the password; 429 after too many failures for the name or the address, 401 otherwise. */
+export async function login(db: Db, limiter: LoginLimiter, input: LoginInput): Promise<UserRow> {
+  const nameKey = `user:${input.username.trim().toLowerCase()}`;
+  const keys = [nameKey, `ip:${input.ip}`];
+  if (limiter.blocked(keys)) throw new CtiError('CTI_ERR_TOO_MANY_ATTEMPTS');
+  const user = db.select().from(users).where(eq(users.name, input.username.trim())).get();
+  let ok = false;
+  try {
+    ok = await verify(user?.passwordHash ?? (await dummy()), input.password);
+  } catch {
+    ok = false;
+  }
+  if (!user || !user.passwordHash || !ok) {
+    limiter.fail(keys);
+    throw new CtiError('CTI_ERR_LOGIN_FAILED');
+  }
+  limiter.succeed(nameKey);
+  return user;
+}
+
+/** A new session for the user: returns the clear id, the only time it exists. */
+export function createSession(db: Db, userId: string, ttlMs: number, now = Date.now()): { id: string; expiresAt: number } {
+  const id = randomBytes(32).toString('base64url');
+  const expiresAt = now + ttlMs;
+  db.insert(sessions).values({ idHash: sha256(id), userId, createdAt: now, expiresAt }).run();
+  // Old sessions go as new ones come: no timer needed.
+  db.delete(sessions).where(lt(sessions.expiresAt, now)).run();
+  return { id, expiresAt };
+}
+
+export function deleteSession(db: Db, id: string): void {
+  db.delete(sessions).where(eq(sessions.idHash, sha256(id))).run();
+}
+
+const ph = sql.placeholder;
+const prepare = (db: Db) => db
+  .select({ id: users.id, name: users.name, role: users.role, extension: users.extension, expiresAt: sessions.expiresAt })
+  .from(sessions)
+  .innerJoin(users, eq(users.id, sessions.userId))
+  .where(eq(sessions.idHash, ph('idHash')))
+  .prepare();
+const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+
+/** The user of a live session, or null (unknown, expired, or the user was deleted). */
+export function actorForSession(db: Db, id: string, now = Date.now()): Actor | null {
+  let st = statements.get(db);
+  if (!st) statements.set(db, (st = prepare(db)));
+  const row = st.get({ idHash: sha256(id) });
+  if (!row || row.expiresAt <= now) return null;
+  return { id: row.id, name: row.name, role: row.role, extension: row.extension };
+}
+
+/** The value of one cookie in a Cookie header (RFC 6265 §5.4: `name=value; name2=value2`). */
+export function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    if (part.slice(0, i).trim() === name) {
+      const v = part.slice(i + 1).trim();
+      try {
+        return decodeURIComponent(v);
+      } catch {
+        return v;
+      }
+    }
+  }
+  return null;
+}
+
+/** Set-Cookie for the session (HttpOnly, SameSite=Lax, Path=/; Secure when asked). maxAge 0 clears it. */
+export function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
+}

@@ -1,0 +1,140 @@
+// Screen pops over socket.io on a listening app: recorded Asterisk traffic (tests/fixtures/ami) goes
+// through the real pipeline (typed events -> call tracker -> pops, storage, tasks), and the card must
+// reach the sockets of the extension that rings, and no one else's.
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CallStore } from '../../src/calls/store.js';
+import type { CallRecord } from '../../src/calls/model.js';
+import type { ScreenPop } from '../../src/realtime/events.js';
+import { insertTask } from '../../src/tasks/tasks.js';
+import { createToken } from '../../src/users/users.js';
+import { scenarioEvents } from '../support/ami-fixture.js';
+import { testApp, type TestApp } from '../support/app.js';
+import { loginCookie, seedPasswordUser, socketFor, type ClientSocket } from '../support/session.js';
+
+const CLIENT = '79161230001';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Everything a socket received, in order. */
+function recorder(s: ClientSocket): { name: string; payload: any }[] {
+  const got: { name: string; payload: any }[] = [];
+  s.onAny((name: string, payload: unknown) => got.push({ name, payload }));
+  return got;
+}
+
+describe('realtime: pops to the ringing extension only', () => {
+  let t: TestApp;
+  let url: string;
+  let ids: Record<string, string>;
+  const sockets: ClientSocket[] = [];
+
+  beforeEach(async () => {
+    t = await testApp({}, { trackCalls: true, overdueCheckMs: 50 });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    ids = {
+      anna: await seedPasswordUser(t.app, 'anna', 'manager', '101'),
+      boris: await seedPasswordUser(t.app, 'boris', 'manager', '102'),
+      sveta: await seedPasswordUser(t.app, 'sveta', 'supervisor'),
+    };
+  });
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    await t.close();
+  });
+
+  const connect = async (name: string) => {
+    const s = await socketFor(url, await loginCookie(t.app, name));
+    sockets.push(s);
+    return s;
+  };
+
+  /** A client owned by `owner` with contact Ivan on +79161230001, via the API. */
+  async function seedClient(owner: string): Promise<{ clientId: string; contactId: string }> {
+    const tok = createToken(t.app.db, 'sveta');
+    const h = { authorization: `Bearer ${tok}` };
+    const c = await t.app.inject({ method: 'POST', url: '/api/v1/clients', headers: h, payload: { kind: 'company', name: 'Romashka LLC', turnover: '250000.50', currency: 'RUB', ownerName: owner, segment: 'wholesale' } });
+    expect(c.statusCode, c.body).toBe(201);
+    const ct = await t.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: h, payload: { clientId: c.json().id, name: 'Ivan Petrov', email: 'ivan@romashka.ru', phones: [{ number: `+${CLIENT}`, label: 'mobile' }] } });
+    expect(ct.statusCode, ct.body).toBe(201);
+    return { clientId: c.json().id, contactId: ct.json().id };
+  }
+
+  it('refuses a socket without a session (connect_error CTI_ERR_UNAUTHORIZED)', async () => {
+    await expect(socketFor(url, null)).rejects.toThrow('CTI_ERR_UNAUTHORIZED');
+    await expect(socketFor(url, 'cti_session=forged')).rejects.toThrow('CTI_ERR_UNAUTHORIZED');
+  });
+
+  it("pops the caller's card on every tab of the manager whose phone rings, nobody else; then answered and ended", async () => {
+    const { clientId, contactId } = await seedClient('anna');
+    // History: an earlier answered call from this client on 101, and an open callback task for anna.
+    const earlier: CallRecord = {
+      linkedId: 'earlier', mergedLinkedIds: [], state: 'ended', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
+      externalNumber: `+${CLIENT}`, contactId, clientId, routedBy: 'owner', extension: '101', startedAt: Date.now() - 86_400_000,
+      answeredAt: Date.now() - 86_390_000, endedAt: Date.now() - 86_300_000, ringMs: 10_000, talkMs: 90_000, disposition: 'answered',
+      hangupCause: null, recordingFile: null, legs: [],
+    };
+    new CallStore(t.app.db).save('call-earlier', earlier);
+    insertTask(t.app.db, { kind: 'callback', contactId, clientId, number: `+${CLIENT}`, assigneeId: ids.anna!, dueAt: Date.now() + 3_600_000, description: 'send the quote' }, Date.now());
+
+    const [tab1, tab2, boris, sveta] = [await connect('anna'), await connect('anna'), await connect('boris'), await connect('sveta')];
+    const got = [tab1, tab2, boris, sveta].map(recorder);
+    for (const e of scenarioEvents('inbound-answered', { numbers: { 15551230001: CLIENT } })) t.app.callLog!.handle(e);
+    await sleep(300);
+
+    for (const g of [got[0]!, got[1]!]) {
+      expect(g.map((e) => e.name)).toEqual(['call:ringing', 'call:answered', 'call:ended']);
+      const pop: ScreenPop = g[0]!.payload;
+      expect(pop).toMatchObject({
+        direction: 'inbound', externalNumber: `+${CLIENT}`, extension: '101',
+        contact: { id: contactId, name: 'Ivan Petrov', email: 'ivan@romashka.ru' },
+        client: { id: clientId, name: 'Romashka LLC', kind: 'company', turnover: { amount: '250000.50', currency: 'RUB' }, owner: { id: ids.anna, name: 'anna', extension: '101' }, segment: 'wholesale' },
+        prefill: { number: `+${CLIENT}` },
+      });
+      expect(pop.lastCalls).toEqual([expect.objectContaining({ id: 'call-earlier', disposition: 'answered', talkSeconds: 90, extension: '101' })]);
+      expect(pop.openTasks).toEqual([expect.objectContaining({ description: 'send the quote', assigneeName: 'anna', overdue: false })]);
+      expect(g[1]!.payload).toMatchObject({ callId: pop.callId, extension: '101' });
+      expect(g[2]!.payload).toMatchObject({ callId: pop.callId, extension: '101', disposition: 'answered' });
+      expect(g[2]!.payload.talkSeconds).toBeGreaterThan(0);
+    }
+    expect(got[2]).toEqual([]);
+    expect(got[3]!.filter((e) => e.name.startsWith('call:'))).toEqual([]);
+  });
+
+  it("keeps another manager's client off the card (access rules), but offers the number to create a contact", async () => {
+    await seedClient('boris');
+    const anna = await connect('anna');
+    const got = recorder(anna);
+    for (const e of scenarioEvents('inbound-answered', { copy: 'b', numbers: { 15551230001: CLIENT } })) t.app.callLog!.handle(e);
+    await sleep(200);
+    const pop: ScreenPop = got.find((e) => e.name === 'call:ringing')!.payload;
+    expect(pop).toMatchObject({ extension: '101', contact: null, client: null, lastCalls: [], openTasks: [], prefill: { number: `+${CLIENT}` } });
+  });
+
+  it('a missed call creates one callback task, announced to the assignee and supervisors; overdue once', async () => {
+    const olga = await seedPasswordUser(t.app, 'olga', 'manager', '198');
+    const [olgaS, sveta, boris] = [await connect('olga'), await connect('sveta'), await connect('boris')];
+    const got = [olgaS, sveta, boris].map(recorder);
+    const events = scenarioEvents('inbound-no-answer', { numbers: { 15551230002: '79161230002' } });
+    for (const e of events) t.app.callLog!.handle(e);
+    t.app.callLog!.flush();
+    // Feeding the same call again changes nothing (one task per call).
+    t.app.callLog!.flush();
+    await sleep(300);
+    const created = got[0]!.filter((e) => e.name === 'task:created');
+    expect(created).toHaveLength(1);
+    const task = created[0]!.payload;
+    const ended = Math.max(...events.map((e) => e.at));
+    expect(task).toMatchObject({ kind: 'callback', assigneeId: olga, assigneeName: 'olga', number: '+79161230002', doneAt: null });
+    expect(Date.parse(task.dueAt) - ended).toBeGreaterThanOrEqual(15 * 60_000 - 1000);
+    expect(Date.parse(task.dueAt) - ended).toBeLessThanOrEqual(15 * 60_000 + 1000);
+    expect(got[1]!.filter((e) => e.name === 'task:created')).toHaveLength(1);
+    expect(got[2]!.filter((e) => e.name.startsWith('task:'))).toEqual([]);
+    // The recorded call ended an hour ago or more: its callback is overdue, announced once.
+    await sleep(200);
+    expect(got[1]!.filter((e) => e.name === 'task:overdue').map((e) => e.payload.id)).toEqual([task.id]);
+    expect(got[0]!.filter((e) => e.name === 'task:overdue')).toHaveLength(1);
+    // The pop went to 198 as it rang.
+    expect(got[0]!.map((e) => e.name)).toContain('call:ringing');
+  });
+});

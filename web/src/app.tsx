@@ -1,0 +1,173 @@
+// The shell: who is logged in, the header (navigation, language, logout), hash routes to the pages,
+// and the incoming-call pop that sits over every page while the user is logged in.
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import { ApiError, api, setUnauthorizedHandler } from './api.js';
+import { setLanguage, t } from './i18n.js';
+import { connectRealtime, disconnectRealtime, onStatus } from './realtime.js';
+import type { Language, User } from './types.js';
+import { LoginPage } from './pages/login.js';
+import { ContactsPage } from './pages/contacts.js';
+import { ContactCard } from './pages/contact-card.js';
+import { CallsPage } from './pages/calls.js';
+import { TasksPage } from './pages/tasks.js';
+import { UsersPage } from './pages/users.js';
+import { RoutingPage } from './pages/routing.js';
+import { CallPop } from './components/call-pop.js';
+import { OverdueAlerts } from './components/overdue-alerts.js';
+
+interface Session {
+  user: User;
+  setUser: (u: User) => void;
+}
+const SessionContext = createContext<Session | null>(null);
+
+export function useUser(): User {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useUser outside a session');
+  return s.user;
+}
+
+export const isSupervisor = (u: User) => u.role === 'supervisor' || u.role === 'admin';
+
+/** Plain words for an API failure. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.status === 0) return t('errorNetwork');
+    if (e.status === 403) return t('forbidden');
+    if (e.status === 404) return t('notFound');
+    return t('errorGeneric', { message: e.message });
+  }
+  return t('errorGeneric', { message: e instanceof Error ? e.message : String(e) });
+}
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
+
+export function navigate(to: string): void {
+  location.hash = to;
+}
+
+function Page({ hash }: { hash: string }) {
+  const user = useUser();
+  const path = hash.replace(/^#/, '') || '/contacts';
+  const [base, id] = path.split('?')[0]!.split('/').filter(Boolean);
+  if (base === 'contacts' && id) return <ContactCard id={id} />;
+  if (base === 'calls') return <CallsPage />;
+  if (base === 'tasks') return <TasksPage />;
+  if (base === 'users' && user.role === 'admin') return <UsersPage />;
+  if (base === 'routing' && isSupervisor(user)) return <RoutingPage />;
+  return <ContactsPage />;
+}
+
+function Header({ user, setUser, onLogout, online }: { user: User; setUser: (u: User) => void; onLogout: () => void; online: boolean }) {
+  const hash = useHash();
+  const link = (to: string, label: string) => (
+    <li>
+      <a href={`#${to}`} aria-current={hash.startsWith(`#${to}`) ? 'page' : undefined}>{label}</a>
+    </li>
+  );
+  async function switchLanguage(lang: Language) {
+    setLanguage(lang);
+    setUser({ ...user, language: lang });
+    try {
+      const r = await api.patch<{ user: User }>('/api/v1/auth/me', { language: lang });
+      if (r?.user) setUser(r.user);
+    } catch {
+      // The page is already in the new language; it is only not remembered for next time.
+    }
+  }
+  return (
+    <header class="container-fluid app-header">
+      <nav>
+        <ul>
+          <li><strong>{t('appName')}</strong></li>
+          {link('/contacts', t('navContacts'))}
+          {link('/calls', t('navCalls'))}
+          {link('/tasks', t('navTasks'))}
+          {user.role === 'admin' && link('/users', t('navUsers'))}
+          {isSupervisor(user) && link('/routing', t('navRouting'))}
+        </ul>
+        <ul>
+          <li class="muted">
+            {user.name}{user.extension ? ` · ${user.extension}` : ''}
+          </li>
+          <li>
+            <select
+              data-testid="language-switch"
+              aria-label={t('language')}
+              value={user.language}
+              onChange={(e) => void switchLanguage((e.currentTarget as HTMLSelectElement).value as Language)}
+            >
+              <option value="ru">Русский</option>
+              <option value="en">English</option>
+            </select>
+          </li>
+          <li>
+            <button class="secondary outline" data-testid="logout" onClick={onLogout}>{t('logout')}</button>
+          </li>
+        </ul>
+      </nav>
+      {!online && <p class="notice warn" role="status">{t('realtimeOffline')}</p>}
+    </header>
+  );
+}
+
+export function App() {
+  const [user, setUserState] = useState<User | null | undefined>(undefined);
+  const [online, setOnline] = useState(true);
+  const hash = useHash();
+
+  const setUser = (u: User | null) => {
+    if (u) setLanguage(u.language);
+    setUserState(u);
+  };
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      disconnectRealtime();
+      setUserState(null);
+    });
+    api.get<{ user: User }>('/api/v1/auth/me', undefined, true)
+      .then((r) => setUser(r.user))
+      .catch(() => setUser(null));
+  }, []);
+
+  useEffect(() => {
+    if (!user) return;
+    connectRealtime();
+    return onStatus(setOnline);
+  }, [user?.id]);
+
+  async function logout() {
+    try {
+      await api.post('/api/v1/auth/logout');
+    } finally {
+      disconnectRealtime();
+      setUserState(null);
+    }
+  }
+
+  if (user === undefined) return <main class="container"><p aria-busy="true">{t('loading')}</p></main>;
+  if (user === null) return <LoginPage onLogin={(u) => setUser(u)} />;
+  return (
+    <SessionContext.Provider value={{ user, setUser: (u) => setUser(u) }}>
+      {/* key: the whole page re-renders in the new language */}
+      <div key={user.language}>
+        <Header user={user} setUser={(u) => setUser(u)} onLogout={() => void logout()} online={online} />
+        <main class="container-fluid">
+          <Page hash={hash} />
+        </main>
+        <CallPop />
+        {isSupervisor(user) && <OverdueAlerts />}
+      </div>
+    </SessionContext.Provider>
+  );
+}

@@ -1,0 +1,95 @@
+// A table of calls with their outcome, durations, wrap-up and recording (played in the page with
+// seeking over HTTP Range, and downloadable). Used by the calls page and the contact card.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { language, t, tKey } from '../i18n.js';
+import { dateTime, dispositionText, duration } from '../format.js';
+import type { Call, Outcome } from '../types.js';
+
+let outcomesPromise: Promise<Outcome[]> | null = null;
+/** The configured wrap-up outcomes (GET /api/v1/wrapup/outcomes), fetched once per page load. */
+export function outcomes(): Promise<Outcome[]> {
+  outcomesPromise ??= api.get<Outcome[] | { items: Outcome[] }>('/api/v1/wrapup/outcomes')
+    .then((r) => (Array.isArray(r) ? r : r.items))
+    .catch((e: unknown) => {
+      outcomesPromise = null;
+      throw e;
+    });
+  return outcomesPromise;
+}
+
+export function useOutcomes(): Outcome[] {
+  const [list, setList] = useState<Outcome[]>([]);
+  useEffect(() => {
+    outcomes().then(setList).catch(() => setList([]));
+  }, []);
+  return list;
+}
+
+export function outcomeLabel(list: Outcome[], id: string): string {
+  const o = list.find((x) => x.id === id);
+  return o ? o.label[language()] : id;
+}
+
+function RecordingCell({ call, preload }: { call: Call; preload: 'none' | 'metadata' }) {
+  if (!call.recording) return <span class="muted">{t('noRecording')}</span>;
+  return (
+    <div class="recording">
+      <audio data-testid="recording-player" controls preload={preload} src={call.recording.url} />
+      <a data-testid="recording-download" href={call.recording.url} download={`${call.startedAt.slice(0, 19).replace(/:/g, '-')}_${call.externalNumber ?? call.id}.wav`}>
+        {t('download')}
+      </a>
+    </div>
+  );
+}
+
+export function CallsTable({ calls, showExtension = true, contactLinks = true }: { calls: Call[]; showExtension?: boolean; contactLinks?: boolean }) {
+  const outcomeList = useOutcomes();
+  if (calls.length === 0) return <p class="muted" data-testid="calls-table">{t('noCalls')}</p>;
+  return (
+    <div class="overflow-auto">
+      <table data-testid="calls-table" class="striped calls">
+        <thead>
+          <tr>
+            <th>{t('when')}</th>
+            <th>{t('direction')}</th>
+            <th>{t('number')}</th>
+            {showExtension && <th>{t('extension')}</th>}
+            <th>{t('disposition')}</th>
+            <th>{t('ring')}</th>
+            <th>{t('talk')}</th>
+            <th>{t('wrapupLabel')}</th>
+            <th>{t('recording')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {calls.map((c) => (
+            <tr key={c.id} data-testid="call-row" data-call-id={c.id} data-linked-id={c.linkedId}>
+              <td>{dateTime(c.startedAt)}</td>
+              <td>
+                {tKey('direction_', c.direction)}
+                {c.origin === 'click2call' && <small class="muted"> ({t('clickToCall')})</small>}
+              </td>
+              <td>
+                {contactLinks && c.contactId ? <a href={`#/contacts/${c.contactId}`}>{c.externalNumber ?? t('none')}</a> : (c.externalNumber ?? t('none'))}
+              </td>
+              {showExtension && <td>{c.extension ?? t('none')}</td>}
+              <td class={`disp disp-${c.state === 'live' ? 'live' : c.disposition ?? ''}`}>{dispositionText(c.disposition, c.state)}</td>
+              <td>{duration(c.ringSeconds)}</td>
+              <td>{duration(c.talkSeconds)}</td>
+              <td data-testid="call-wrapup">
+                {c.wrapup ? (
+                  <>
+                    <strong>{outcomeLabel(outcomeList, c.wrapup.outcome)}</strong>
+                    {c.wrapup.description && <div><small>{c.wrapup.description}</small></div>}
+                  </>
+                ) : t('none')}
+              </td>
+              <td><RecordingCell call={c} preload={calls.length > 10 ? 'none' : 'metadata'} /></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+// The call log: a manager's own calls, everyone's for a supervisor (the service decides), filtered by
+// period, direction and outcome, newest first, with "show more" over the cursor.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { errorText, isSupervisor, useUser } from '../app.js';
+import { t, tKey } from '../i18n.js';
+import { subscribe } from '../realtime.js';
+import { CallsTable } from '../components/calls-table.js';
+import type { Call, Page } from '../types.js';
+
+const PERIODS = ['today', 'week', 'month', 'all'] as const;
+type Period = (typeof PERIODS)[number];
+const DIRECTIONS = ['', 'inbound', 'outbound', 'internal'] as const;
+const DISPOSITIONS = ['', 'answered', 'no_answer', 'busy', 'failed'] as const;
+
+function since(p: Period): string | undefined {
+  const d = new Date();
+  if (p === 'today') d.setHours(0, 0, 0, 0);
+  else if (p === 'week') d.setDate(d.getDate() - 7);
+  else if (p === 'month') d.setDate(d.getDate() - 30);
+  else return undefined;
+  return d.toISOString();
+}
+
+export function CallsPage() {
+  const user = useUser();
+  const [period, setPeriod] = useState<Period>('week');
+  const [direction, setDirection] = useState<string>('');
+  const [disposition, setDisposition] = useState<string>('');
+  const [calls, setCalls] = useState<Call[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+
+  async function load(cursor: string | null) {
+    try {
+      const r = await api.get<Page<Call>>('/api/v1/calls', { from: since(period), direction, disposition, limit: 50, cursor });
+      setCalls((prev) => (cursor && prev ? [...prev, ...r.items] : r.items));
+      setNext(r.nextCursor);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  useEffect(() => void load(null), [period, direction, disposition, tick]);
+  useEffect(() => {
+    const refresh = () => setTimeout(() => setTick((n) => n + 1), 1500);
+    const off = subscribe('call:ended', refresh);
+    addEventListener('cti:wrapup-saved', refresh);
+    return () => {
+      off();
+      removeEventListener('cti:wrapup-saved', refresh);
+    };
+  }, []);
+
+  const select = (label: string, value: string, set: (v: string) => void, options: readonly string[], text: (o: string) => string, testid: string) => (
+    <label>
+      {label}
+      <select data-testid={testid} value={value} onChange={(e) => set(e.currentTarget.value)}>
+        {options.map((o) => <option key={o} value={o}>{text(o)}</option>)}
+      </select>
+    </label>
+  );
+
+  return (
+    <section>
+      <h2>{isSupervisor(user) ? t('allCalls') : t('myCalls')}</h2>
+      <div class="grid filters">
+        {select(t('period'), period, (v) => setPeriod(v as Period), PERIODS, (o) => tKey('period_', o), 'filter-period')}
+        {select(t('direction'), direction, setDirection, DIRECTIONS, (o) => (o ? tKey('direction_', o) : t('direction_any')), 'filter-direction')}
+        {select(t('disposition'), disposition, setDisposition, DISPOSITIONS, (o) => (o ? tKey('disposition_', o) : t('disposition_any')), 'filter-disposition')}
+      </div>
+      {error && <p class="notice error" role="alert">{error}</p>}
+      {calls === null ? <p aria-busy="true">{t('loading')}</p> : <CallsTable calls={calls} showExtension={isSupervisor(user)} />}
+      {next && <button class="secondary" onClick={() => void load(next)}>{t('more')}</button>}
+    </section>
+  );
+}

@@ -1,0 +1,131 @@
+// Admin: users with their role, extension and language; a new user; a password reset; removal.
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api } from '../api.js';
+import { errorText, useUser } from '../app.js';
+import { t, tKey } from '../i18n.js';
+import type { Language, Role, User } from '../types.js';
+
+const ROLES: Role[] = ['manager', 'supervisor', 'admin'];
+
+function message(e: unknown): string {
+  return e instanceof ApiError && (e.status === 400 || e.status === 409) ? e.message : errorText(e);
+}
+
+function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: User) => void; onDeleted: () => void }) {
+  const me = useUser();
+  const [role, setRole] = useState<Role>(user.role);
+  const [extension, setExtension] = useState(user.extension ?? '');
+  const [language, setLanguage] = useState<Language>(user.language);
+  const [password, setPassword] = useState('');
+  const [state, setState] = useState<{ ok?: boolean; error?: string }>({});
+  async function save() {
+    try {
+      const body: Record<string, unknown> = { role, extension: extension || null, language };
+      if (password) body['password'] = password;
+      const r = await api.patch<User | { user: User }>(`/api/v1/users/${encodeURIComponent(user.id)}`, body);
+      const u = r && 'user' in r ? r.user : (r as User | undefined);
+      onChanged(u ?? { ...user, role, extension: extension || null, language });
+      setPassword('');
+      setState({ ok: true });
+    } catch (e) {
+      setState({ error: message(e) });
+    }
+  }
+  async function remove() {
+    if (!confirm(t('confirmDelete', { name: user.name }))) return;
+    try {
+      await api.del(`/api/v1/users/${encodeURIComponent(user.id)}`);
+      onDeleted();
+    } catch (e) {
+      setState({ error: message(e) });
+    }
+  }
+  return (
+    <tr data-testid="user-row" data-user={user.name}>
+      <td>{user.name}</td>
+      <td>
+        <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+          {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}
+        </select>
+      </td>
+      <td><input value={extension} inputMode="numeric" pattern="[0-9]{2,6}" onInput={(e) => setExtension(e.currentTarget.value)} /></td>
+      <td>
+        <select value={language} onChange={(e) => setLanguage(e.currentTarget.value as Language)}>
+          <option value="ru">Русский</option>
+          <option value="en">English</option>
+        </select>
+      </td>
+      <td><input type="password" autocomplete="new-password" placeholder={t('newPassword')} value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></td>
+      <td class="actions">
+        <button class="small" onClick={() => void save()}>{t('save')}</button>
+        {user.id !== me.id && <button class="small secondary outline" onClick={() => void remove()}>{t('delete')}</button>}
+        {state.ok && <small class="ok"> {t('saved')}</small>}
+        {state.error && <small class="error" role="alert"> {state.error}</small>}
+      </td>
+    </tr>
+  );
+}
+
+export function UsersPage() {
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [draft, setDraft] = useState({ name: '', role: 'manager' as Role, extension: '', language: 'ru' as Language, password: '' });
+
+  useEffect(() => {
+    api.get<User[] | { items: User[] }>('/api/v1/users')
+      .then((r) => setUsers(Array.isArray(r) ? r : r.items))
+      .catch((e) => setError(errorText(e)));
+  }, []);
+
+  async function create(e: Event) {
+    e.preventDefault();
+    try {
+      const r = await api.post<User | { user: User }>('/api/v1/users', { ...draft, extension: draft.extension || undefined });
+      const u = 'user' in r ? r.user : r;
+      setUsers((l) => [...(l ?? []), u]);
+      setDraft({ ...draft, name: '', extension: '', password: '' });
+      setError(null);
+    } catch (err) {
+      setError(message(err));
+    }
+  }
+
+  return (
+    <section>
+      <h2>{t('usersTitle')}</h2>
+      {error && <p class="notice error" role="alert">{error}</p>}
+      {users === null ? <p aria-busy="true">{t('loading')}</p> : (
+        <div class="overflow-auto">
+          <table class="striped users">
+            <thead>
+              <tr><th>{t('name')}</th><th>{t('role')}</th><th>{t('extension')}</th><th>{t('language')}</th><th>{t('password')}</th><th /></tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <UserRow key={u.id} user={u}
+                  onChanged={(nu) => setUsers((l) => (l ?? []).map((x) => (x.id === nu.id ? nu : x)))}
+                  onDeleted={() => setUsers((l) => (l ?? []).filter((x) => x.id !== u.id))} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <article>
+        <h4>{t('newUser')}</h4>
+        <form class="grid" onSubmit={(e) => void create(e)}>
+          <input required placeholder={t('username')} aria-label={t('username')} value={draft.name} onInput={(e) => setDraft({ ...draft, name: e.currentTarget.value })} />
+          <select aria-label={t('role')} value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.currentTarget.value as Role })}>
+            {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}
+          </select>
+          <input placeholder={t('extension')} aria-label={t('extension')} inputMode="numeric" value={draft.extension} onInput={(e) => setDraft({ ...draft, extension: e.currentTarget.value })} />
+          <select aria-label={t('language')} value={draft.language} onChange={(e) => setDraft({ ...draft, language: e.currentTarget.value as Language })}>
+            <option value="ru">Русский</option>
+            <option value="en">English</option>
+          </select>
+          <input required type="password" autocomplete="new-password" placeholder={t('password')} aria-label={t('password')} value={draft.password} onInput={(e) => setDraft({ ...draft, password: e.currentTarget.value })} />
+          <button type="submit">{t('add')}</button>
+        </form>
+      </article>
+    </section>
+  );
+}

@@ -1,0 +1,166 @@
+// What the service sends, as docs/design/browser-contract.md and the README's REST API describe it.
+// Kept by hand on this side of the wire (the socket events mirror src/realtime/events.ts): the web app
+// is type-checked on its own, without the service's Node types.
+
+export type Role = 'manager' | 'supervisor' | 'admin';
+export type Language = 'ru' | 'en';
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  extension: string | null;
+  language: Language;
+}
+
+export type Direction = 'inbound' | 'outbound' | 'internal';
+export type Disposition = 'answered' | 'no_answer' | 'busy' | 'failed';
+
+export interface Wrapup {
+  description: string;
+  outcome: string;
+  by: string;
+  at: string;
+}
+
+export interface Call {
+  id: string;
+  linkedId: string;
+  direction: Direction;
+  externalNumber: string | null;
+  extension: string | null;
+  managerId: string | null;
+  contactId: string | null;
+  clientId: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  ringSeconds: number | null;
+  talkSeconds: number | null;
+  disposition: Disposition | null;
+  hangupCause: string | null;
+  recording: { url: string; durationSeconds: number | null } | null;
+  state: 'live' | 'ended';
+  origin: 'click2call' | null;
+  routedBy?: string | null;
+  wrapup?: Wrapup | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Client {
+  id: string;
+  kind: 'company' | 'person';
+  name: string;
+  turnover: string | null;
+  currency: string | null;
+  ownerId: string | null;
+  segment: string | null;
+  externalId: string | null;
+}
+
+export interface Phone {
+  number: string;
+  e164: string;
+  label: string | null;
+}
+
+export interface Contact {
+  id: string;
+  clientId: string;
+  name: string;
+  email: string | null;
+  externalId: string | null;
+  phones: Phone[];
+}
+
+export interface Owner {
+  id: string;
+  name: string;
+  extension: string | null;
+}
+
+export interface Lookup {
+  contact: Contact;
+  client: Client;
+  owner: Owner | null;
+  turnover: { amount: string; currency: string } | null;
+}
+
+export interface Task {
+  id: string;
+  kind: 'callback' | 'follow_up';
+  callId: string | null;
+  contactId: string | null;
+  clientId: string | null;
+  number: string | null;
+  assigneeId: string;
+  assigneeName: string;
+  dueAt: string;
+  doneAt: string | null;
+  description: string | null;
+  createdAt: string;
+  overdue: boolean;
+}
+
+export interface CallSummary {
+  id: string;
+  startedAt: string;
+  direction: Direction;
+  disposition: Disposition | null;
+  talkSeconds: number | null;
+  extension: string | null;
+}
+
+export interface ScreenPop {
+  callId: string;
+  linkedId: string;
+  direction: Direction;
+  externalNumber: string | null;
+  extension: string;
+  startedAt: string;
+  routedBy: string | null;
+  contact: { id: string; name: string; email: string | null } | null;
+  client: {
+    id: string;
+    name: string;
+    kind: 'company' | 'person';
+    turnover: { amount: string; currency: string } | null;
+    owner: Owner | null;
+    segment: string | null;
+  } | null;
+  lastCalls: CallSummary[];
+  openTasks: Task[];
+  prefill: { number: string | null };
+}
+
+export interface CallAnswered { callId: string; linkedId: string; extension: string; answeredAt: string }
+/** `extension`: the one the call belongs to (who answered last, else who rang last). */
+export interface CallEnded { callId: string; linkedId: string; extension: string | null; disposition: Disposition | null; talkSeconds: number }
+
+export type C2cStage = 'calling_you' | 'calling_client' | 'talking' | 'ended' | 'failed';
+export type C2cReason = 'not_registered' | 'busy' | 'no_answer' | 'rejected' | 'pbx_unavailable';
+export interface C2cProgress { requestId: string; stage: C2cStage; reason?: C2cReason; callId?: string }
+
+/** socket.io events from the service (src/realtime/events.ts on the other side). */
+export interface ServerToClientEvents {
+  'call:ringing': (pop: ScreenPop) => void;
+  'call:answered': (e: CallAnswered) => void;
+  'call:ended': (e: CallEnded) => void;
+  'c2c:progress': (e: C2cProgress) => void;
+  'task:created': (t: Task) => void;
+  'task:updated': (t: Task) => void;
+  'task:overdue': (t: Task) => void;
+}
+// The browser sends nothing over the socket: changes go through the REST API.
+export type ClientToServerEvents = Record<string, never>;
+
+export interface Outcome {
+  id: string;
+  label: { ru: string; en: string };
+}
+
+export type RoutingTarget = { extension: string } | { group: string[] } | { queue: string };
