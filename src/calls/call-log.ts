@@ -46,6 +46,8 @@ export class CallLog {
   private dirty = new Map<string, Call>();
   private removed = new Set<string>();
   private flushScheduled = false;
+  /** What each live call's legs looked like when last written (their rows are rewritten only on change). */
+  private savedLegs = new Map<string, string>();
   private interval: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: CallLogOptions) {
@@ -58,6 +60,8 @@ export class CallLog {
     this.tracker.on('updated', (call) => this.persist(call));
     this.tracker.on('merged', (into, fromId) => {
       this.dirty.delete(fromId);
+      this.savedLegs.delete(fromId);
+      this.savedLegs.delete(into.id);
       this.removed.add(fromId);
       this.persist(into);
     });
@@ -113,7 +117,14 @@ export class CallLog {
   flush(): void {
     this.flushScheduled = false;
     if (this.dirty.size === 0 && this.removed.size === 0) return;
-    const items = [...this.dirty.values()].map((c) => [c.id, c.toRecord()] as const);
+    const items = [...this.dirty.values()].map((c) => {
+      const rec = c.toRecord();
+      const legsKey = rec.legs.map((l) => `${l.uniqueId}/${l.answeredAt}/${l.endedAt}/${l.disposition}`).join('|');
+      const writeLegs = this.savedLegs.get(c.id) !== legsKey;
+      if (rec.state === 'ended') this.savedLegs.delete(c.id);
+      else this.savedLegs.set(c.id, legsKey);
+      return [c.id, rec, writeLegs] as const;
+    });
     const removed = [...this.removed];
     this.dirty.clear();
     this.removed.clear();
@@ -143,7 +154,8 @@ export class CallLog {
       const file = localRecordingPath(this.o.recordingsDir, file0);
       this.later(1000, () => {
         try {
-          this.store.setRecordingDuration(call.id, wavDurationMs(file));
+          const ms = wavDurationMs(file);
+          if (ms !== null) this.store.setRecordingDuration(call.id, ms);
         } catch (err) {
           call.log.warn({ err }, 'could not read the recording');
         }

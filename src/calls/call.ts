@@ -142,6 +142,15 @@ export class Call {
     this.partial ||= other.partial;
   }
 
+  /** libphonenumber parsing is the costliest step of a record: once per raw number. */
+  private normalised: { raw: string | null; e164: string | null } | null = null;
+  private normalisedExternal(): string | null {
+    if (!this.normalised || this.normalised.raw !== this.externalRaw) {
+      this.normalised = { raw: this.externalRaw, e164: normaliseExternal(this.externalRaw, this.ctx.region) };
+    }
+    return this.normalised.e164;
+  }
+
   private phoneLegs(): TrackedChannel[] {
     return [...this.channels.values()].filter((c) => c.kind === 'phone').sort((a, b) => a.createdAt - b.createdAt);
   }
@@ -190,7 +199,7 @@ export class Call {
     const origin = this.originatingPhone();
     let external: string | null;
     if (direction === 'internal') external = origin?.extension ?? this.externalRaw;
-    else external = normaliseExternal(this.externalRaw, this.ctx.region);
+    else external = this.normalisedExternal();
     const ended = this._state === 'ended';
     // The cause of the first hangup that carried one (who ended the call, and why); Local channels last.
     const causes = [...this.channels.values()]

@@ -1,8 +1,13 @@
 // REST API v1 for the call log. Schemas double as validation (400 naming the parameter) and OpenAPI.
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/client.js';
 import { actorOf } from '../http/auth.js';
 import { sendAudio } from '../http/recording-response.js';
+import { CSV_CONTENT_TYPE } from '../lib/csv.js';
+import type { Outcome } from '../tasks/outcomes.js';
+import { getUserView } from '../users/users.js';
+import { callsCsv } from './csv.js';
 import type { ClickToCall } from './click-to-call.js';
 import { getCall, getRecordingFile, listCalls, type CallFilters } from './queries.js';
 
@@ -48,11 +53,13 @@ const errorSchema = {
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
 } as const;
 
-export function registerCallRoutes(app: FastifyInstance, deps: { db: Db; recordingsDir: string; region: string; clickToCall: ClickToCall }): void {
+export function registerCallRoutes(app: FastifyInstance, deps: {
+  db: Db; recordingsDir: string; region: string; clickToCall: ClickToCall; timeZone: string; outcomes: readonly Outcome[];
+}): void {
   const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir });
   app.addSchema(callSchema);
 
-  app.get<{ Querystring: CallFilters }>('/api/v1/calls', {
+  app.get<{ Querystring: CallFilters & { format?: 'json' | 'csv' } }>('/api/v1/calls', {
     schema: {
       tags: ['calls'],
       summary: 'The call log, newest first, one page at a time',
@@ -71,6 +78,10 @@ export function registerCallRoutes(app: FastifyInstance, deps: { db: Db; recordi
           clientId: { type: 'string', maxLength: 64, description: 'calls matched to this client' },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           cursor: { type: 'string', maxLength: 200 },
+          format: {
+            type: 'string', enum: ['json', 'csv'], default: 'json',
+            description: 'csv: every matching call (limit and cursor ignored), streamed, for Excel (UTF-8 BOM, ";")',
+          },
         },
       },
       response: {
@@ -78,7 +89,14 @@ export function registerCallRoutes(app: FastifyInstance, deps: { db: Db; recordi
         400: errorSchema, 401: errorSchema,
       },
     },
-  }, async (req) => listCalls(ctx(req), req.query));
+  }, async (req, reply) => {
+    const { format, ...filters } = req.query;
+    if (format !== 'csv') return listCalls(ctx(req), filters);
+    const c = ctx(req);
+    const lang = getUserView(deps.db, c.actor.id).language;
+    const chunks = callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes });
+    return reply.type(CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="calls.csv"').send(Readable.from(chunks));
+  });
 
   app.get<{ Params: { id: string } }>('/api/v1/calls/:id', {
     schema: {

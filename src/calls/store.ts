@@ -29,12 +29,12 @@ export class CallStore {
    * Several calls in one transaction, with prepared statements (the hot path: the tracker flushes
    * what changed once per event-loop turn). Upserts use ON CONFLICT ... excluded, as PostgreSQL does.
    */
-  saveMany(items: Iterable<readonly [string, CallRecord]>, removed: Iterable<string> = []): void {
+  saveMany(items: Iterable<readonly [string, CallRecord] | readonly [string, CallRecord, boolean]>, removed: Iterable<string> = []): void {
     const now = this.clock();
     const st = this.statements();
     this.db.transaction(() => {
       for (const id of removed) st.removeCall.run({ id });
-      for (const [id, rec] of items) {
+      for (const [id, rec, writeLegs = true] of items) {
         st.upsertCall.run({
           id,
           linkedId: rec.linkedId,
@@ -61,6 +61,8 @@ export class CallStore {
           mergedLinkedIds: rec.mergedLinkedIds.join(' '),
           updatedAt: now,
         });
+        // Legs are rewritten only when they changed: most saves of a live call touch the call row alone.
+        if (!writeLegs) continue;
         st.deleteLegs.run({ callId: id });
         for (const l of rec.legs) st.upsertLeg.run({ ...l, id: `${id}:${l.uniqueId}`, callId: id, managerId: null });
       }

@@ -1,6 +1,7 @@
 // Configuration: read once from the environment at startup, validated, frozen.
 // A missing or bad value stops the process with a message naming the variable (see ConfigError).
 import { z } from 'zod';
+import { isTimeZone } from '../reports/timezone.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -51,6 +52,10 @@ const serviceShape = {
   CTI_CALLBACK_DUE_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(15),
   /** The built web app (web/dist), served at / when the folder exists. */
   CTI_WEB_DIR: z.string().min(1).default('./web/dist'),
+  /** The company's time zone (IANA name): where report days, weeks and months begin. */
+  CTI_TIMEZONE: z.string().default('Europe/Moscow').refine(isTimeZone, 'an IANA time zone name such as Europe/Moscow'),
+  /** KPI bands per report metric (JSON, see src/reports/kpi.ts); the shipped defaults when the file is absent. */
+  CTI_KPI_FILE: z.string().min(1).default('./config/kpi.json'),
 };
 
 const baseSchema = z.object(baseShape);

@@ -14,8 +14,11 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import { Pbx, type PbxHealth } from '../pbx/pbx.js';
 import { CallLog } from '../calls/call-log.js';
 import { registerCallRoutes } from '../calls/routes.js';
+import { loadKpi } from '../reports/kpi.js';
+import { registerReportRoutes } from '../reports/routes.js';
 import { registerContactRoutes } from '../contacts/routes.js';
 import { RulesStore } from '../routing/rules.js';
+import { refreshAggregates } from '../reports/aggregates.js';
 import { Router } from '../routing/router.js';
 import { factsSource } from '../routing/facts.js';
 import { registerRoutingRoutes } from '../routing/routes.js';
@@ -99,6 +102,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.decorate('realtime', realtime);
   app.addHook('preClose', async () => realtime.close());
   const outcomes = loadOutcomes(config.CTI_WRAPUP_OUTCOMES_FILE);
+  const kpi = loadKpi(config.CTI_KPI_FILE);
   const sweepMissed = (callIds: string[] | null) => {
     for (const t of createMissedCallTasks(handle.db, { dueMinutes: config.CTI_CALLBACK_DUE_MINUTES, callIds })) realtime.taskCreated(t);
   };
@@ -111,6 +115,16 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   }, opts.overdueCheckMs ?? 10_000);
   overdue.unref();
   app.addHook('onClose', async () => clearInterval(overdue));
+  // Report totals of the buckets that calls and wrap-ups touched (src/reports/aggregates.ts).
+  const aggregates = setInterval(() => {
+    try {
+      refreshAggregates(handle.db);
+    } catch (err) {
+      log.error({ err }, 'report aggregates refresh failed');
+    }
+  }, 1000);
+  aggregates.unref();
+  app.addHook('onClose', async () => clearInterval(aggregates));
 
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;
@@ -188,7 +202,10 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   registerUserRoutes(app, {
     db: handle.db, limiter: new LoginLimiter(), sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
   });
-  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall });
+  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall,
+    timeZone: config.CTI_TIMEZONE, outcomes,
+  });
+  registerReportRoutes(app, { db: handle.db, timeZone: config.CTI_TIMEZONE, kpi, outcomes });
   registerTaskRoutes(app, {
     db: handle.db, outcomes, onTaskCreated: (t) => realtime.taskCreated(t), onTaskUpdated: (t) => realtime.taskUpdated(t),
   });

@@ -6,3 +6,4 @@ export * from './contacts.js';
 export * from './contact-phones.js';
 export * from './sessions.js';
 export * from './tasks.js';
+export * from './reports.js';

@@ -38,6 +38,8 @@ export const tasks = sqliteTable(
     index('tasks_contact_idx').on(t.contactId),
     index('tasks_client_idx').on(t.clientId),
     index('tasks_number_idx').on(t.number),
+    // Reports: callbacks due in a period.
+    index('tasks_kind_due_idx').on(t.kind, t.dueAt),
   ],
 );
 
