@@ -105,7 +105,7 @@ export async function importContacts(ctx: ContactsContext, input: CsvInput, opts
   const counts: ImportCounts = { rowsRead: 0, rowsImported: 0, rowsChanged: 0, rowsRejected: 0 };
   const read: ReadOptions = {
     region: ctx.region,
-    batchSize: opts.batchSize ?? 1000,
+    batchSize: opts.batchSize ?? 5000,
     userIds: new Map(ctx.db.select({ id: users.id, name: users.name }).from(users).all().map((u) => [u.name, u.id])),
   };
   const report = (e: ImportRowError) => opts.onRowError?.(e);
