@@ -104,7 +104,7 @@ export class CallLog {
   private persist(call: Call): void {
     // Match the outside number once, as soon as the dialplan has said who it is.
     if (call.match === undefined && call.direction && call.direction !== 'internal') {
-      call.match = this.match(call.toRecord().externalNumber);
+      call.match = this.match(call.normalisedExternal());
     }
     this.dirty.set(call.id, call);
     if (!this.flushScheduled) {

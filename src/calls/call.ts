@@ -144,7 +144,7 @@ export class Call {
 
   /** libphonenumber parsing is the costliest step of a record: once per raw number. */
   private normalised: { raw: string | null; e164: string | null } | null = null;
-  private normalisedExternal(): string | null {
+  normalisedExternal(): string | null {
     if (!this.normalised || this.normalised.raw !== this.externalRaw) {
       this.normalised = { raw: this.externalRaw, e164: normaliseExternal(this.externalRaw, this.ctx.region) };
     }
