@@ -6,7 +6,6 @@
 //   - memory held per call in progress (target: under 4 KB).
 // Usage: npm run bench   (node --expose-gc dist/bench/pipeline.js [copies])
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { CallTracker } from '../src/calls/tracker.js';
 import { openDb } from '../src/db/client.js';
 import { AmiClient } from '../src/pbx/ami-client.js';
 import { toPbxEvent } from '../src/pbx/ami-events.js';
+import { serveAmi } from './ami-server.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
@@ -44,36 +44,13 @@ function traffic(blocks: string[], copies: number): { text: string; events: numb
   return { text: parts.join(''), events: blocks.length * copies };
 }
 
-/** A loopback AMI server: greets, accepts any Login, answers CoreShowChannels with an empty list, then streams. */
+/** The recording, then a BenchDone marker, to every socket that logs in. */
 function server(payload: Buffer): Promise<{ port: number; close: () => void }> {
-  return new Promise((resolveServer) => {
-    const srv = net.createServer((sock) => {
-      sock.write('Asterisk Call Manager/11.0.0\r\n');
-      let buf = '';
-      sock.on('data', (d) => {
-        buf += d.toString();
-        let i: number;
-        while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 4);
-          const id = /ActionID: (.*)/i.exec(block)?.[1] ?? '';
-          if (/Action: login/i.test(block)) {
-            sock.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
-            setTimeout(() => {
-              sock.write(payload);
-              sock.write('Event: BenchDone\r\n\r\n');
-            }, 50);
-          } else if (/Action: CoreShowChannels/i.test(block)) {
-            sock.write(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\n\r\nEvent: CoreShowChannelsComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n`);
-          }
-        }
-      });
-      sock.on('error', () => {});
-    });
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address() as net.AddressInfo;
-      resolveServer({ port: addr.port, close: () => srv.close() });
-    });
+  return serveAmi((sock) => {
+    setTimeout(() => {
+      sock.write(payload);
+      sock.write('Event: BenchDone\r\n\r\n');
+    }, 50);
   });
 }
 

@@ -28,6 +28,7 @@ import { SYSTEM_ACTOR } from '../src/contacts/context.js';
 import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
 import { buildApp } from '../src/http/app.js';
+import { serveAmi } from './ami-server.js';
 import type { ScreenPop } from '../src/realtime/events.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser } from '../src/users/users.js';
@@ -62,31 +63,11 @@ async function workerMain(): Promise<void> {
   let sock = null as net.Socket | null;
   let loggedIn!: () => void;
   const login = new Promise<void>((r) => (loggedIn = r));
-  const srv = net.createServer((s) => {
-    s.write('Asterisk Call Manager/11.0.0\r\n');
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d.toString();
-      let i: number;
-      while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 4);
-        const id = /ActionID: (.*)/i.exec(block)?.[1] ?? '';
-        if (/Action: login/i.test(block)) {
-          s.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
-          sock = s;
-          loggedIn();
-        } else if (/Action: CoreShowChannels/i.test(block)) {
-          s.write(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\n\r\nEvent: CoreShowChannelsComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n`);
-        } else {
-          s.write(`Response: Success\r\nActionID: ${id}\r\n\r\n`);
-        }
-      }
-    });
-    s.on('error', () => {});
+  const srv = await serveAmi((s) => {
+    sock = s;
+    loggedIn();
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  port.postMessage({ type: 'amiPort', port: (srv.address() as net.AddressInfo).port } satisfies Msg);
+  port.postMessage({ type: 'amiPort', port: srv.port } satisfies Msg);
 
   const { httpPort, cookies } = await new Promise<{ httpPort: number; cookies: Record<string, string[]> }>((r) => port.once('message', r));
   const dialAt = new Map<string, number>(); // linkedid -> Timestamp (ms) written into the DialBegin to the phone

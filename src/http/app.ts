@@ -18,7 +18,6 @@ import { loadKpi } from '../reports/kpi.js';
 import { registerReportRoutes } from '../reports/routes.js';
 import { registerContactRoutes } from '../contacts/routes.js';
 import { RulesStore } from '../routing/rules.js';
-import { refreshAggregates } from '../reports/aggregates.js';
 import { Router } from '../routing/router.js';
 import { factsSource } from '../routing/facts.js';
 import { registerRoutingRoutes } from '../routing/routes.js';
@@ -115,16 +114,6 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   }, opts.overdueCheckMs ?? 10_000);
   overdue.unref();
   app.addHook('onClose', async () => clearInterval(overdue));
-  // Report totals of the buckets that calls and wrap-ups touched (src/reports/aggregates.ts).
-  const aggregates = setInterval(() => {
-    try {
-      refreshAggregates(handle.db);
-    } catch (err) {
-      log.error({ err }, 'report aggregates refresh failed');
-    }
-  }, 1000);
-  aggregates.unref();
-  app.addHook('onClose', async () => clearInterval(aggregates));
 
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;

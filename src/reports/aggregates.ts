@@ -1,8 +1,9 @@
 // Keeps the hourly report totals (call_stats_hourly, call_outcome_stats_hourly) true. Writes of calls
 // and wrap-ups only note the bucket they touch (UTC hour x extension, triggers of migration 0005), so
 // the call-end path stays cheap; here each noted bucket is recomputed from `calls` as a whole, which
-// makes updates, CDR completions, merges and deletions exact. Runs every second in the service and
-// before every report, so a report never reads a stale bucket.
+// makes updates, CDR completions, merges and deletions exact. Runs before every report, so a report never
+// reads a stale bucket, and never on the call path: a timer here delayed screen pops by up to a second
+// under load (a bucket's recomputation holds the event loop for as long as it scans its calls).
 import type { Db } from '../db/client.js';
 
 const BATCH = 2000;

@@ -39,7 +39,7 @@ export const callOutcomeStatsHourly = sqliteTable(
 /**
  * Buckets (UTC hour x extension) whose totals must be recomputed: the triggers of migration 0005 only
  * note a bucket here when a call or wrap-up in it is written (cheap, on the call-end path); the totals
- * are recomputed in the background every second and before every report (src/reports/aggregates.ts).
+ * are recomputed before every report (src/reports/aggregates.ts).
  * extension '' stands for none (null).
  */
 export const reportDirty = sqliteTable(
