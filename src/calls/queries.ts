@@ -1,9 +1,9 @@
 // Reading the call log, with access rules checked first: a manager sees only calls on their own
 // extension (the call's manager or any of its legs); supervisors and admins see all.
 import { statSync } from 'node:fs';
-import { and, desc, eq, gte, lt, or, inArray, isNotNull, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, ne, or, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { callLegs, calls, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
+import { callLegs, calls, callWrapups, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
 import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
@@ -19,8 +19,17 @@ export interface CallFilters {
   from?: string;
   to?: string;
   direction?: 'inbound' | 'outbound' | 'internal';
+  /** The call's manager extension; 'none': calls that have none. */
   extension?: string;
   disposition?: 'answered' | 'no_answer' | 'busy' | 'failed';
+  state?: 'live' | 'ended';
+  /**
+   * As the report counts them (src/reports/report.ts), so a report cell drills down to exactly its calls:
+   * answered = disposition answered; missed = inbound and not answered (any other disposition, or none).
+   */
+  result?: 'answered' | 'missed';
+  /** Calls wrapped up with this outcome id. */
+  outcome?: string;
   linkedId?: string;
   contactId?: string;
   clientId?: string;
@@ -168,7 +177,11 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   if (to !== null) conds.push(lt(calls.startedAt, to));
   if (f.direction) conds.push(eq(calls.direction, f.direction));
   if (f.disposition) conds.push(eq(calls.disposition, f.disposition));
-  if (f.extension) conds.push(eq(calls.extension, f.extension));
+  if (f.extension) conds.push(f.extension === 'none' ? isNull(calls.extension) : eq(calls.extension, f.extension));
+  if (f.state) conds.push(eq(calls.state, f.state));
+  if (f.result === 'answered') conds.push(eq(calls.disposition, 'answered'));
+  if (f.result === 'missed') conds.push(eq(calls.direction, 'inbound'), or(isNull(calls.disposition), ne(calls.disposition, 'answered')));
+  if (f.outcome) conds.push(inArray(calls.id, ctx.db.select({ id: callWrapups.callId }).from(callWrapups).where(eq(callWrapups.outcome, f.outcome))));
   if (f.linkedId) conds.push(eq(calls.linkedId, f.linkedId));
   if (f.contactId) conds.push(eq(calls.contactId, f.contactId));
   if (f.clientId) conds.push(eq(calls.clientId, f.clientId));

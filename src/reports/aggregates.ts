@@ -17,8 +17,9 @@ function prepare(sqlite: Sqlite) {
     noted: sqlite.prepare('SELECT hour_start AS hour, extension FROM report_dirty LIMIT ' + BATCH),
     forget: sqlite.prepare('DELETE FROM report_dirty WHERE hour_start = @hour AND extension = @extKey'),
     clearStats: sqlite.prepare('DELETE FROM call_stats_hourly WHERE hour_start = @hour AND extension IS @ext'),
+    // IS, not =: an ended call may have no disposition, and NULL = 'answered' would make the sum NULL.
     fillStats: sqlite.prepare(`INSERT INTO call_stats_hourly (hour_start, extension, direction, calls, answered, ring_answered_ms, talk_ms, max_talk_ms)
-      SELECT @hour, @ext, direction, count(*), sum(disposition = 'answered'),
+      SELECT @hour, @ext, direction, count(*), sum(disposition IS 'answered'),
         coalesce(sum(CASE WHEN disposition = 'answered' THEN ring_ms END), 0), sum(talk_ms), max(talk_ms)
       FROM calls WHERE ${bucket} AND state = 'ended' GROUP BY direction`),
     clearOutcomes: sqlite.prepare('DELETE FROM call_outcome_stats_hourly WHERE hour_start = @hour AND extension IS @ext'),

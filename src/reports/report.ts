@@ -191,7 +191,7 @@ function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: 
        GROUP BY 1, 2, 3`),
   };
   const log = {
-    calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, direction AS dir, ${idx('started_at')} AS idx, count(*) AS n, sum(disposition = 'answered') AS a,
+    calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, direction AS dir, ${idx('started_at')} AS idx, count(*) AS n, sum(disposition IS 'answered') AS a,
          sum(CASE WHEN disposition = 'answered' THEN ring_ms ELSE 0 END) AS r, sum(talk_ms) AS t, max(talk_ms) AS mx
        FROM calls INDEXED BY calls_report_idx
        WHERE started_at >= @from AND started_at < @to AND state = 'ended'${filters('extension', 'direction')}
