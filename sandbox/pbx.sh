@@ -5,6 +5,10 @@
 #   sandbox/pbx.sh status   print what runs; exit 0 when all is up, 3 otherwise
 # State: ${CTI_PBX_DIR:-<project>/.pbx} (root/ = chroot, run/ = pids + logs, sandbox.env, secrets.env).
 # Env for `up`: CTI_RING_TIMEOUT (seconds a phone rings, default 10).
+#   CTI_PBX_NETNS=<name>: run Asterisk and the phones in a network namespace of that name, created here
+#   (loopback + a placeholder veth vmnet0 for WebRTC's ICE, see sandbox/asterisk/rtp.conf) and deleted
+#   by `down`. Browser phones (WebRTC) need it; whatever talks to this PBX then runs under
+#   `ip netns exec <name>` (its own 127.0.0.1, so the ports do not clash with a host-netns sandbox).
 # Needs root and the host packages of scripts/install-deps.sh.
 set -euo pipefail
 
@@ -16,6 +20,10 @@ RUN=$PBX/run
 ETC_IN=/etc/cti-sandbox
 ETC=$R$ETC_IN
 AST=(chroot "$R" /usr/sbin/asterisk -C "$ETC_IN/asterisk.conf")
+NS=${CTI_PBX_NETNS:-}
+NSX=()                                   # prefix that runs a command in the sandbox's network namespace
+[ -n "$NS" ] && NSX=(ip netns exec "$NS")
+ICE_PLACEHOLDER=198.51.100.7             # documentation address on vmnet0; rtp.conf maps it to 127.0.0.1
 
 # CTI_PBX_PORT_OFFSET (default 0) moves every port, so two sandboxes (two CTI_PBX_DIRs) can run at once.
 OFF=${CTI_PBX_PORT_OFFSET:-0}
@@ -60,6 +68,34 @@ build_root() {
   mv "$tmp" "$R"
 }
 
+# ------------------------------------------------------------------ network namespace (CTI_PBX_NETNS)
+netns_exists() { [ -e "/run/netns/$1" ]; }
+
+netns_up() {
+  [ -n "$NS" ] || return 0
+  [[ $NS =~ ^[A-Za-z0-9_-]{1,15}$ ]] || die "CTI_PBX_NETNS: 1 to 15 letters, digits, - or _"
+  netns_exists "$NS" || ip netns add "$NS"
+  echo "$NS" >"$RUN/netns"
+  ip -n "$NS" link set lo up
+  # Asterisk never offers a 127.0.0.0/8 ICE candidate: give it an interface whose address rtp.conf maps
+  # to 127.0.0.1. A veth (this kernel may lack the dummy module), named vmnet0 so Chromium ignores it.
+  if ! ip -n "$NS" link show vmnet0 >/dev/null 2>&1; then
+    ip -n "$NS" link add vmnet0 type veth peer name vmnet1
+    "${NSX[@]}" sysctl -qw net.ipv6.conf.vmnet0.disable_ipv6=1 net.ipv6.conf.vmnet1.disable_ipv6=1
+    ip -n "$NS" addr add "$ICE_PLACEHOLDER/32" dev vmnet0
+    ip -n "$NS" link set vmnet1 up
+    ip -n "$NS" link set vmnet0 up
+  fi
+}
+
+netns_down() {  # deletes the namespace `up` recorded (whatever CTI_PBX_NETNS says now)
+  local ns
+  [ -f "$RUN/netns" ] || return 0
+  ns=$(cat "$RUN/netns")
+  if [ -n "$ns" ] && netns_exists "$ns"; then ip netns del "$ns" || true; fi
+  rm -f "$RUN/netns"
+}
+
 # ------------------------------------------------------------------ secrets + config
 secrets() {
   if [ ! -s "$PBX/secrets.env" ]; then
@@ -72,6 +108,10 @@ secrets() {
       echo "CTI_PHONE_SECRET=$(eval "$gen")"
     } >"$PBX/secrets.env"
     umask 022
+  fi
+  # Browser phones' SIP passwords derive from it (src/softphone); added to older sandboxes too.
+  if ! grep -q '^CTI_SIP_SECRET=' "$PBX/secrets.env"; then
+    echo "CTI_SIP_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >>"$PBX/secrets.env"
   fi
   # shellcheck disable=SC1091
   . "$PBX/secrets.env"
@@ -124,6 +164,9 @@ CTI_SANDBOX_ASTERISK_CONF=$ETC_IN/asterisk.conf
 CTI_SANDBOX_SIP=127.0.0.1:$SIP_PORT
 CTI_SANDBOX_PHONES=$phones
 CTI_SANDBOX_RING_TIMEOUT=$RING_TIMEOUT
+CTI_SANDBOX_NETNS=$NS
+CTI_SIP_SECRET=$CTI_SIP_SECRET
+CTI_SOFTPHONE_ENDPOINT=media_address=127.0.0.1;bind_rtp_to_media_address=yes
 EOF
   chmod 600 "$PBX/sandbox.env.tmp"
   mv "$PBX/sandbox.env.tmp" "$PBX/sandbox.env"
@@ -132,7 +175,7 @@ EOF
 # ------------------------------------------------------------------ processes
 port_busy() {  # $1 proto (t|u), $2 port
   local out
-  out=$(ss -Hln"$1" "sport = :$2" 2>/dev/null || true)
+  out=$("${NSX[@]}" ss -Hln"$1" "sport = :$2" 2>/dev/null || true)
   [ -n "$out" ]
 }
 
@@ -144,7 +187,7 @@ start_asterisk() {
   done
   mountpoint -q "$R/proc" || mount -t proc proc "$R/proc"
   rm -f "$R/var/run/asterisk/asterisk.ctl" "$R/var/run/asterisk/asterisk.pid"
-  setsid "${AST[@]}" -f </dev/null >"$RUN/asterisk.out" 2>&1 &
+  setsid "${NSX[@]}" "${AST[@]}" -f </dev/null >"$RUN/asterisk.out" 2>&1 &
   echo $! >"$RUN/asterisk.pid"
   local i
   for i in $(seq 1 300); do
@@ -171,13 +214,13 @@ start_phone() {  # $1 ext, $2 index
       "$HERE/baresip/config.tpl" >"$dir/config"
   echo "<sip:$ext@127.0.0.1:$SIP_PORT;transport=udp>;auth_user=$ext;auth_pass=$CTI_PHONE_SECRET;answermode=$answer;regint=600;audio_codecs=pcmu,pcma" >"$dir/accounts"
   chmod 600 "$dir/accounts"
-  setsid baresip -f "$dir" </dev/null >"$RUN/phone-$ext.out" 2>&1 &
+  setsid "${NSX[@]}" baresip -f "$dir" </dev/null >"$RUN/phone-$ext.out" 2>&1 &
   echo $! >"$RUN/phone-$ext.pid"
 }
 
 start_busy_phone() {
   port_busy u $BUSY_PORT && die "udp port $BUSY_PORT already in use"
-  setsid node "$HERE/busy-phone.mjs" --port $BUSY_PORT </dev/null >"$RUN/phone-$BUSY_EXT.out" 2>&1 &
+  setsid "${NSX[@]}" node "$HERE/busy-phone.mjs" --port $BUSY_PORT </dev/null >"$RUN/phone-$BUSY_EXT.out" 2>&1 &
   echo $! >"$RUN/phone-$BUSY_EXT.pid"
   local i
   for i in $(seq 1 50); do port_busy u $BUSY_PORT && return 0; sleep 0.1; done
@@ -215,14 +258,17 @@ cmd_up() {
   mkdir -p "$RUN"
   if [ -f "$RUN/asterisk.pid" ] || ls "$RUN"/phone-*.pid >/dev/null 2>&1; then
     secrets
-    if all_up; then write_env; log "already up ($PBX/sandbox.env)"; return 0; fi
-    log "partly up: restarting"
+    local was_ns=""
+    [ -f "$RUN/netns" ] && was_ns=$(cat "$RUN/netns")
+    if [ "$was_ns" = "$NS" ] && all_up; then write_env; log "already up ($PBX/sandbox.env)"; return 0; fi
+    log "partly up or in another network namespace: restarting"
     cmd_down >/dev/null
   fi
   local t0=$SECONDS
   build_root
   secrets
   render_config
+  netns_up
   start_asterisk
   log "asterisk fully booted ($(ast_rx 'core show version' | head -1 | cut -d' ' -f1-2))"
   local i=0 e
@@ -240,7 +286,7 @@ cmd_up() {
     registered "$e" "$contacts" || { cmd_status || true; die "phone $e did not register (see $RUN/phone-$e.out)"; }
   done
   write_env
-  log "up in $((SECONDS - t0)) s: AMI 127.0.0.1:$AMI_PORT, ARI http://127.0.0.1:$HTTP_PORT, SIP udp 127.0.0.1:$SIP_PORT"
+  log "up in $((SECONDS - t0)) s: AMI 127.0.0.1:$AMI_PORT, ARI http://127.0.0.1:$HTTP_PORT, SIP udp 127.0.0.1:$SIP_PORT${NS:+ (network namespace $NS: ip netns exec $NS ...)}"
   log "env: $PBX/sandbox.env"
 }
 
@@ -257,6 +303,7 @@ cmd_down() {
     stop_pid "$RUN/asterisk.pid"
   fi
   if [ -d "$R/proc" ] && mountpoint -q "$R/proc"; then umount "$R/proc" || umount -l "$R/proc"; fi
+  netns_down
   rm -f "$PBX/sandbox.env"
   log "down"
 }
@@ -284,6 +331,7 @@ cmd_status() {
     echo "phone $BUSY_EXT: busy-phone.mjs running (pid $(cat "$RUN/phone-$BUSY_EXT.pid"), udp 127.0.0.1:$BUSY_PORT, static contact, always 486)"
   else echo "phone $BUSY_EXT: busy-phone.mjs not running"; rc=3; fi
   mountpoint -q "$R/proc" 2>/dev/null && echo "mount: $R/proc"
+  [ -f "$RUN/netns" ] && echo "network namespace: $(cat "$RUN/netns")"
   return $rc
 }
 

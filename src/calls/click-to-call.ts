@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { assertSeesClient, isManager } from '../contacts/context.js';
 import { matchNumber } from '../contacts/match.js';
 import type { Db } from '../db/client.js';
-import { clients, contacts } from '../db/schema/index.js';
+import { clients, contacts, users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { parsePhone } from '../lib/phone.js';
@@ -136,6 +136,9 @@ export class ClickToCall {
     if (!ami || ami.state !== 'connected') throw new CtiError('CTI_ERR_PBX_UNAVAILABLE');
     const requestId = randomUUID();
     const digits = e164.slice(1);
+    // A browser phone is told which ring is the one it asked for (X-CTI-Request: our requestId), so the
+    // page answers it at once instead of ringing its own user (web/src/softphone).
+    const browser = ctx.db.select({ mode: users.phoneMode }).from(users).where(eq(users.id, ctx.actor.id)).get()?.mode === 'browser';
     const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), SILENCE_MS);
     timer.unref();
     this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer });
@@ -145,6 +148,7 @@ export class ClickToCall {
         action: 'Originate', actionid: `c2c-${requestId}`,
         channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: digits, priority: 1,
         channelid: requestId, callerid: `"${digits}" <${digits}>`, timeout: RING_MS, async: 'true',
+        ...(browser ? { variable: { 'PJSIP_HEADER(add,X-CTI-Request)': requestId } } : {}),
       });
     } catch (err) {
       this.deps.log.warn({ err, requestId, ext }, 'click-to-call: Originate refused');

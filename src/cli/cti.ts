@@ -78,7 +78,8 @@ user.command('add <name>')
   .option('--extension <ext>', "the manager's phone extension")
   .option('--language <lang>', 'ru or en', 'ru')
   .option('--password [password]', 'set a password (prompted, or CTI_PASSWORD, when no value is given)')
-  .action((name: string, o: { role: string; extension?: string; language: string; password?: string | boolean }) => guarded(async () => {
+  .addOption(new Option('--phone <mode>', 'where calls ring: desk (a SIP phone) or browser (the phone in the page)').choices(['desk', 'browser']).default('desk'))
+  .action((name: string, o: { role: string; extension?: string; language: string; password?: string | boolean; phone: 'desk' | 'browser' }) => guarded(async () => {
     loadEnv(program.opts());
     if (!isRole(o.role)) fail(`--role: ${o.role} is not a role`);
     if (o.language !== 'ru' && o.language !== 'en') fail('--language: ru or en');
@@ -86,8 +87,8 @@ user.command('add <name>')
     if (password !== null && password.length < 8) fail('--password: at least 8 characters');
     const h = openDb(loadBaseConfig().CTI_DB_FILE);
     try {
-      const u = await addUser(h.db, { name, role: o.role, extension: o.extension ?? null, password, language: o.language });
-      console.log(`user ${u.name} added (${u.role}${u.extension ? `, extension ${u.extension}` : ''})`);
+      const u = await addUser(h.db, { name, role: o.role, extension: o.extension ?? null, password, language: o.language, phoneMode: o.phone });
+      console.log(`user ${u.name} added (${u.role}${u.extension ? `, extension ${u.extension}` : ''}${u.phoneMode === 'browser' ? ', browser phone' : ''})`);
     } finally {
       h.close();
     }

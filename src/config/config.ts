@@ -56,6 +56,24 @@ const serviceShape = {
   CTI_TIMEZONE: z.string().default('Europe/Moscow').refine(isTimeZone, 'an IANA time zone name such as Europe/Moscow'),
   /** KPI bands per report metric (JSON, see src/reports/kpi.ts); the shipped defaults when the file is absent. */
   CTI_KPI_FILE: z.string().min(1).default('./config/kpi.json'),
+  // --- the browser phone (src/softphone): optional; without CTI_SIP_SECRET no user can be in browser mode
+  /** Browser phones' SIP passwords are HMAC(CTI_SIP_SECRET, user id + rotation): never stored, never in the page. */
+  CTI_SIP_SECRET: z.string().min(16, 'at least 16 characters (e.g. openssl rand -hex 32)').optional(),
+  /** Where browsers reach Asterisk's SIP websocket (wss://pbx.example.com:8089/ws); default: ws on the ARI host and port. */
+  CTI_SOFTPHONE_WS_URL: z.string().url().refine((s) => /^wss?:\/\//.test(s), 'a ws:// or wss:// URL').optional(),
+  /** The SIP domain of browser phones' addresses (sip:<extension>@<domain>); default: the websocket URL's host. */
+  CTI_SOFTPHONE_SIP_DOMAIN: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or address').optional(),
+  /** STUN/TURN servers for browsers outside the office network: JSON RTCIceServer list. */
+  CTI_SOFTPHONE_ICE_SERVERS: z.string().default('[]').transform((s, ctx) => {
+    try {
+      const v: unknown = JSON.parse(s);
+      if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && 'urls' in x)) return v as { urls: string | string[]; username?: string; credential?: string }[];
+    } catch { /* reported below */ }
+    ctx.addIssue({ code: 'custom', message: 'a JSON list of { "urls": ..., "username"?, "credential"? }' });
+    return z.NEVER;
+  }),
+  /** Extra or overriding PJSIP endpoint options for browser phones, `name=value;name=value` (see README). */
+  CTI_SOFTPHONE_ENDPOINT: z.string().default('').refine((s) => s.split(';').every((p) => p.trim() === '' || /^[a-z_]+=.*$/.test(p.trim())), 'name=value pairs separated by ;'),
 };
 
 const baseSchema = z.object(baseShape);

@@ -30,6 +30,10 @@ import { registerTaskRoutes } from '../tasks/routes.js';
 import { createMissedCallTasks, takeNewlyOverdue } from '../tasks/tasks.js';
 import { LoginLimiter } from '../users/sessions.js';
 import { registerUserRoutes } from '../users/routes.js';
+import { parseEndpointOptions, SoftphoneEndpoints } from '../pbx/softphone-endpoints.js';
+import { softphoneSettings } from '../softphone/credentials.js';
+import { SoftphoneProvisioning } from '../softphone/provisioning.js';
+import { registerSoftphoneRoutes } from '../softphone/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -117,6 +121,8 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
 
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;
+  const softphone = softphoneSettings(config);
+  let provisioning: SoftphoneProvisioning | null = null;
   if (opts.connectPbx !== false || opts.trackCalls) {
     callLog = new CallLog({
       db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
@@ -143,6 +149,16 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       faultDelayMs: config.CTI_FAULT_ROUTING_DELAY_MS,
     });
     stasis.onRoute((req) => router.route(req));
+    // Browser phones' endpoints live in Asterisk's memory: pushed again after every ARI (re)connect.
+    const prov = new SoftphoneProvisioning({
+      db: handle.db, secret: softphone.secret, log: log.child({ feature: 'softphone' }),
+      endpoints: new SoftphoneEndpoints({
+        ariUrl: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD,
+        endpointOptions: parseEndpointOptions(config.CTI_SOFTPHONE_ENDPOINT),
+      }, log.child({ feature: 'softphone' })),
+    });
+    provisioning = prov;
+    p.ari.on('ready', () => void prov.sync());
     p.on('event', (e) => cl.handle(e));
     p.on('amiReady', ({ reconnect }) => {
       void (async () => {
@@ -190,7 +206,9 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   });
   registerUserRoutes(app, {
     db: handle.db, limiter: new LoginLimiter(), sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
+    onUserChanged: (before, after) => provisioning?.userChanged(before, after),
   });
+  registerSoftphoneRoutes(app, { db: handle.db, settings: softphone });
   registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall,
     timeZone: config.CTI_TIMEZONE, outcomes,
   });

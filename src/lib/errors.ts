@@ -22,6 +22,8 @@ export const ERRORS = {
   CTI_ERR_IMPORT_NOT_FOUND: { status: 404, message: 'No such import' },
   CTI_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   CTI_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here' },
+  CTI_ERR_NOT_BROWSER_PHONE: { status: 409, message: 'Your calls ring a desk phone: the browser phone is off for you' },
+  CTI_ERR_SOFTPHONE_DISABLED: { status: 503, message: 'The browser phone is not set up on this server (CTI_SIP_SECRET)' },
   CTI_ERR_PBX_LOGIN_FAILED: { status: 503, message: 'The PBX refused our login' },
   CTI_ERR_PBX_UNAVAILABLE: { status: 503, message: 'The PBX is not connected' },
   CTI_ERR_PBX_TIMEOUT: { status: 504, message: 'The PBX did not answer in time' },

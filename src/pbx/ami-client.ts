@@ -6,8 +6,8 @@ import type { Logger } from '../lib/logger.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { CtiError } from '../lib/errors.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
-import { toLiveChannel, toPbxEvent, type RawAmiEvent } from './ami-events.js';
-import type { ConnectionState, LiveChannel, PbxEvent } from './events.js';
+import { toDeviceStatus, toLiveChannel, toPbxEvent, type RawAmiEvent } from './ami-events.js';
+import type { ConnectionState, DeviceStatus, LiveChannel, PbxEvent } from './events.js';
 
 export interface AmiOptions {
   host: string;
@@ -161,17 +161,34 @@ export class AmiClient extends TypedEmitter<AmiEvents> {
     });
   }
 
-  /** CoreShowChannels: every channel alive now. Collects the list events up to the Complete event. */
-  async liveChannels(timeoutMs = this.opts.actionTimeoutMs): Promise<LiveChannel[]> {
+  /** CoreShowChannels: every channel alive now. */
+  liveChannels(timeoutMs = this.opts.actionTimeoutMs): Promise<LiveChannel[]> {
+    return this.listAction('CoreShowChannels', 'CoreShowChannel', toLiveChannel, timeoutMs);
+  }
+
+  /**
+   * DeviceStateList (res_manager_devicestate, Asterisk 13+): every device's state now, as a series of
+   * DeviceStateChange events. Privilege call or reporting: the `cti` user's write=reporting covers it.
+   */
+  deviceStates(timeoutMs = this.opts.actionTimeoutMs): Promise<DeviceStatus[]> {
+    return this.listAction('DeviceStateList', 'DeviceStateChange', toDeviceStatus, timeoutMs);
+  }
+
+  /**
+   * An AMI list action: the response says "EventList: start", then one event per item carrying our
+   * ActionID, then `<Action>Complete` (e.g. CoreShowChannelsComplete). Collects the items.
+   */
+  private listAction<T>(action: string, itemEvent: string, map: (raw: RawAmiEvent) => T, timeoutMs: number): Promise<T[]> {
     const m = this.mgr;
-    if (!m || this._state !== 'connected') throw new CtiError('CTI_ERR_PBX_UNAVAILABLE');
-    const actionId = `cti-scc-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    const out: LiveChannel[] = [];
+    if (!m || this._state !== 'connected') return Promise.reject(new CtiError('CTI_ERR_PBX_UNAVAILABLE'));
+    const actionId = `cti-${action}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const completeEvent = `${action}Complete`;
+    const out: T[] = [];
     return new Promise((resolve, reject) => {
       const onEvent = (raw: RawAmiEvent) => {
         if (raw['actionid'] !== actionId) return;
-        if (raw['event'] === 'CoreShowChannel') out.push(toLiveChannel(raw));
-        else if (raw['event'] === 'CoreShowChannelsComplete') finish(null);
+        if (raw['event'] === itemEvent) out.push(map(raw));
+        else if (raw['event'] === completeEvent) finish(null);
       };
       const finish = (err: Error | null) => {
         clearTimeout(t);
@@ -179,10 +196,10 @@ export class AmiClient extends TypedEmitter<AmiEvents> {
         if (err) reject(err);
         else resolve(out);
       };
-      const t = setTimeout(() => finish(new CtiError('CTI_ERR_PBX_TIMEOUT', `AMI CoreShowChannels got no answer in ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(() => finish(new CtiError('CTI_ERR_PBX_TIMEOUT', `AMI ${action} got no answer in ${timeoutMs} ms`)), timeoutMs);
       m.on('managerevent', onEvent);
-      m.action({ action: 'CoreShowChannels', actionid: actionId }, (err: unknown) => {
-        if (err) finish(new CtiError('CTI_ERR_PBX_UNAVAILABLE', `AMI CoreShowChannels refused: ${String((err as RawAmiEvent)['message'] ?? '')}`));
+      m.action({ action, actionid: actionId }, (err: unknown) => {
+        if (err) finish(new CtiError('CTI_ERR_PBX_UNAVAILABLE', `AMI ${action} refused: ${String((err as RawAmiEvent)['message'] ?? '')}`));
       });
     });
   }

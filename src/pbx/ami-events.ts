@@ -1,7 +1,7 @@
 // Raw AMI event (as asterisk-manager parses it: lower-cased header names, string values) -> PbxEvent.
 // Header names and values: Asterisk 22 AMI event documentation (Newchannel, Newstate, Hangup, DialBegin,
 // DialEnd, BridgeEnter, BridgeLeave, UserEvent, AttendedTransfer, BlindTransfer, CoreShowChannel).
-import type { ChannelState, DialStatus, LiveChannel, PbxEvent } from './events.js';
+import type { ChannelState, DeviceState, DeviceStatus, DialStatus, LiveChannel, PbxEvent } from './events.js';
 
 export type RawAmiEvent = Record<string, unknown>;
 
@@ -102,9 +102,28 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
         success: str(raw['response']) === 'Success', reason: Number(str(raw['reason']) || '0'),
       };
     }
+    case 'DeviceStateChange':
+      return { type: 'device.state', at, ...toDeviceStatus(raw) };
     default:
       return null;
   }
+}
+
+/** ast_devstate_str() names (main/devicestate.c) -> DeviceState. */
+const DEVICE_STATES: Record<string, DeviceState> = {
+  NOT_INUSE: 'idle', INUSE: 'in_use', BUSY: 'busy', RINGING: 'ringing', RINGINUSE: 'ringing_in_use',
+  ONHOLD: 'on_hold', UNAVAILABLE: 'unavailable', INVALID: 'invalid', UNKNOWN: 'unknown',
+};
+
+/** DeviceStateChange (live, or one item of the DeviceStateList action): "Device: PJSIP/101", "State: INUSE". */
+export function toDeviceStatus(raw: RawAmiEvent): DeviceStatus {
+  const device = str(raw['device']);
+  const slash = device.indexOf('/');
+  return {
+    tech: slash < 0 ? device : device.slice(0, slash),
+    resource: slash < 0 ? '' : device.slice(slash + 1),
+    state: DEVICE_STATES[str(raw['state'])] ?? 'unknown',
+  };
 }
 
 /** "01:02:03" -> 3723 */

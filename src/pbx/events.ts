@@ -103,6 +103,24 @@ export interface OriginateResponded extends Base {
   reason: number;
 }
 
+/**
+ * A device's state as Asterisk aggregates it from its channels and registration (include/asterisk/
+ * devicestate.h, AST_DEVICE_*): idle NOT_INUSE, in_use INUSE, busy BUSY, ringing RINGING,
+ * ringing_in_use RINGINUSE (a second call rings while one is up), on_hold ONHOLD, unavailable
+ * UNAVAILABLE (not registered), invalid INVALID, unknown UNKNOWN.
+ */
+export type DeviceState = 'idle' | 'in_use' | 'busy' | 'ringing' | 'ringing_in_use' | 'on_hold' | 'unavailable' | 'invalid' | 'unknown';
+
+/** A device (a phone: tech PJSIP, resource 101) and its state, from AMI DeviceStateChange (class call). */
+export interface DeviceStatus {
+  tech: string;
+  resource: string;
+  state: DeviceState;
+}
+export interface DeviceStateChanged extends Base, DeviceStatus {
+  type: 'device.state';
+}
+
 export type PbxEvent =
   | ChannelCreated
   | ChannelStateChanged
@@ -116,7 +134,8 @@ export type PbxEvent =
   | CallRouted
   | AttendedTransferDone
   | BlindTransferDone
-  | OriginateResponded;
+  | OriginateResponded
+  | DeviceStateChanged;
 
 /** A channel alive in Asterisk right now (AMI CoreShowChannels), used to re-sync after a reconnect. */
 export interface LiveChannel {

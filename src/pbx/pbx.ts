@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { AmiClient, type AmiOptions } from './ami-client.js';
 import { AriConnection, type AriOptions } from './ari-client.js';
-import type { ConnectionState, LiveChannel, PbxEvent } from './events.js';
+import type { ConnectionState, DeviceStatus, LiveChannel, PbxEvent } from './events.js';
 
 export interface PbxHealth {
   ami: { state: ConnectionState; error: string | null };
@@ -15,6 +15,8 @@ type PbxEvents = {
   event: (e: PbxEvent) => void;
   /** AMI logged in (again): time to re-sync calls in progress and reconcile. */
   amiReady: (info: { reconnect: boolean }) => void;
+  /** AMI connection state changes (what is known of device states goes stale while it is down). */
+  amiState: (state: ConnectionState) => void;
 };
 
 export class Pbx extends TypedEmitter<PbxEvents> {
@@ -27,6 +29,7 @@ export class Pbx extends TypedEmitter<PbxEvents> {
     this.ari = new AriConnection(opts.ari, log.child({ pbx: 'ari' }));
     this.ami.on('event', (e) => this.emit('event', e));
     this.ami.on('ready', (info) => this.emit('amiReady', info));
+    this.ami.on('state', (s) => this.emit('amiState', s));
   }
 
   start(): void {
@@ -47,5 +50,10 @@ export class Pbx extends TypedEmitter<PbxEvents> {
 
   liveChannels(): Promise<LiveChannel[]> {
     return this.ami.liveChannels();
+  }
+
+  /** Every device's state now (AMI DeviceStateList), to start from after a (re)connect. */
+  deviceStates(): Promise<DeviceStatus[]> {
+    return this.ami.deviceStates();
   }
 }

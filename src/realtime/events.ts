@@ -1,5 +1,6 @@
 // What the service tells the manager's browser over socket.io (docs/design/browser-contract.md,
 // "Realtime"). These types are the contract: web/ imports them, the hub emits only through them.
+import type { LiveDelta } from '../live/model.js';
 import type { TaskView } from '../tasks/tasks.js';
 
 export type Direction = 'inbound' | 'outbound' | 'internal';
@@ -75,6 +76,8 @@ export interface ServerToClientEvents {
   'task:created': (t: TaskView) => void;
   'task:updated': (t: TaskView) => void;
   'task:overdue': (t: TaskView) => void;
+  /** The live board's changes, to supervisors and admins (src/live). */
+  'live:delta': (d: LiveDelta) => void;
 }
 
 /** The browser sends nothing over the socket: changes go through the REST API. */

@@ -8,6 +8,7 @@ import { Server } from 'socket.io';
 import type { Call } from '../calls/call.js';
 import type { CallTracker } from '../calls/tracker.js';
 import type { Db } from '../db/client.js';
+import type { LiveDelta } from '../live/model.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskView } from '../tasks/tasks.js';
 import { actorForSession, readCookie, SESSION_COOKIE } from '../users/sessions.js';
@@ -108,6 +109,15 @@ export class RealtimeHub {
 
   taskOverdue(t: TaskView): void {
     this.io.to(this.taskRooms(t)).emit('task:overdue', t);
+  }
+
+  /** Someone watches the live board (or could: every supervisor's and admin's socket). */
+  hasSupervisors(): boolean {
+    return (this.io.sockets.adapter.rooms.get(rooms.supervisors)?.size ?? 0) > 0;
+  }
+
+  liveDelta(d: LiveDelta): void {
+    this.io.to(rooms.supervisors).emit('live:delta', d);
   }
 
   c2cProgress(userId: string, p: C2cProgress): void {

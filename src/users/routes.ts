@@ -1,11 +1,11 @@
 // Login, logout, "me" and the admin users API (docs/design/browser-contract.md, "Sessions and login").
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
-import { ROLES, type Role } from '../db/schema/index.js';
+import { PHONE_MODES, ROLES, type PhoneMode, type Role } from '../db/schema/index.js';
 import { actorOf } from '../http/auth.js';
 import { createSession, deleteSession, login, readCookie, SESSION_COOKIE, sessionCookie, type LoginLimiter } from './sessions.js';
 import {
-  adminAddUser, adminDeleteUser, adminListUsers, adminUpdateUser, getUserView, LANGUAGES, setOwnLanguage, userView, type Language,
+  adminAddUser, adminDeleteUser, adminListUsers, adminUpdateUser, getUserView, LANGUAGES, setOwnLanguage, userView, type Language, type UserView,
 } from './users.js';
 
 export interface UserRoutesDeps {
@@ -13,6 +13,8 @@ export interface UserRoutesDeps {
   limiter: LoginLimiter;
   sessionTtlMs: number;
   cookieSecure: boolean;
+  /** A user was added, changed or deleted (null): the browser phone's PBX endpoint follows (src/softphone). */
+  onUserChanged?: (before: UserView | null, after: UserView | null) => void;
 }
 
 const userSchema = {
@@ -21,8 +23,10 @@ const userSchema = {
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES },
     extension: { type: ['string', 'null'] }, language: { type: 'string', enum: LANGUAGES },
+    phoneMode: { type: 'string', enum: PHONE_MODES },
   },
 } as const;
+const phoneMode = { type: 'string', enum: PHONE_MODES } as const;
 const userBody = { type: 'object', properties: { user: { $ref: 'User#' } } } as const;
 const extension = { type: ['string', 'null'], pattern: '^[0-9]{2,6}$' } as const;
 const password = { type: 'string', minLength: 8, maxLength: 256 } as const;
@@ -71,28 +75,37 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
     schema: { tags: ['users'], summary: 'All users (admins)', security: [{ bearer: [] }], response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'User#' } } } } } },
   }, async (req) => ({ items: adminListUsers(ctx(req)) }));
 
-  app.post<{ Body: { name: string; role: Role; extension?: string | null; language?: Language; password: string } }>('/api/v1/users', {
+  app.post<{ Body: { name: string; role: Role; extension?: string | null; language?: Language; password: string; phoneMode?: PhoneMode } }>('/api/v1/users', {
     schema: {
       tags: ['users'], summary: 'Add a user (admins)', security: [{ bearer: [] }],
       body: {
         type: 'object', additionalProperties: false, required: ['name', 'role', 'password'],
-        properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, role: { type: 'string', enum: ROLES }, extension, language: { type: 'string', enum: LANGUAGES }, password },
+        properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, role: { type: 'string', enum: ROLES }, extension, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
       },
       response: { 201: { $ref: 'User#' } },
     },
-  }, async (req, reply) => reply.code(201).send(await adminAddUser(ctx(req), req.body)));
+  }, async (req, reply) => {
+    const u = await adminAddUser(ctx(req), req.body);
+    deps.onUserChanged?.(null, u);
+    return reply.code(201).send(u);
+  });
 
-  app.patch<{ Params: { id: string }; Body: { role?: Role; extension?: string | null; language?: Language; password?: string } }>('/api/v1/users/:id', {
+  app.patch<{ Params: { id: string }; Body: { role?: Role; extension?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode } }>('/api/v1/users/:id', {
     schema: {
       tags: ['users'], summary: 'Change a user (admins)', security: [{ bearer: [] }],
       params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
       body: {
         type: 'object', additionalProperties: false,
-        properties: { role: { type: 'string', enum: ROLES }, extension, language: { type: 'string', enum: LANGUAGES }, password },
+        properties: { role: { type: 'string', enum: ROLES }, extension, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
       },
       response: { 200: { $ref: 'User#' } },
     },
-  }, async (req) => adminUpdateUser(ctx(req), req.params.id, req.body));
+  }, async (req) => {
+    const before = ctx(req).actor.role === 'admin' ? getUserView(db, req.params.id) : null;
+    const u = await adminUpdateUser(ctx(req), req.params.id, req.body);
+    deps.onUserChanged?.(before, u);
+    return u;
+  });
 
   app.delete<{ Params: { id: string } }>('/api/v1/users/:id', {
     schema: {
@@ -100,7 +113,9 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
       params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
     },
   }, async (req, reply) => {
+    const before = ctx(req).actor.role === 'admin' ? getUserView(db, req.params.id) : null;
     adminDeleteUser(ctx(req), req.params.id);
+    deps.onUserChanged?.(before, null);
     return reply.code(204).send();
   });
 }

@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiTokens, users, ROLES, type Role, type UserRow } from '../db/schema/index.js';
+import { apiTokens, users, ROLES, type PhoneMode, type Role, type UserRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 
 /** Who is acting: passed into every domain function, which checks access on its first line. */
@@ -18,11 +18,12 @@ export function isRole(s: string): s is Role {
   return (ROLES as readonly string[]).includes(s);
 }
 
-export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; password?: string | null; language?: 'ru' | 'en' }): Promise<UserRow> {
+export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }): Promise<UserRow> {
   const name = input.name.trim();
   if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(name)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'name: 1 to 64 letters, digits, dots, dashes, underscores or @');
   if (input.extension != null && !/^[0-9]{2,6}$/.test(input.extension)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
   if (input.role === 'manager' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
+  if (input.phoneMode === 'browser' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (db.select().from(users).where(eq(users.name, name)).get()) throw new CtiError('CTI_ERR_USER_EXISTS', `user '${name}' exists already`);
   const row = {
     id: randomUUID(),
@@ -31,6 +32,8 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
     extension: input.extension ?? null,
     passwordHash: input.password ? await hash(input.password) : null,
     language: input.language ?? 'ru',
+    phoneMode: input.phoneMode ?? 'desk',
+    sipRotation: 0,
     createdAt: Date.now(),
   };
   db.insert(users).values(row).run();
@@ -82,10 +85,15 @@ export interface UserView {
   role: Role;
   extension: string | null;
   language: Language;
+  /** Where their calls ring: a desk phone, or the browser phone in the page (src/softphone). */
+  phoneMode: PhoneMode;
 }
 
-export function userView(row: Pick<UserRow, 'id' | 'name' | 'role' | 'extension' | 'language'>): UserView {
-  return { id: row.id, name: row.name, role: row.role, extension: row.extension, language: row.language === 'en' ? 'en' : 'ru' };
+export function userView(row: Pick<UserRow, 'id' | 'name' | 'role' | 'extension' | 'language' | 'phoneMode'>): UserView {
+  return {
+    id: row.id, name: row.name, role: row.role, extension: row.extension, language: row.language === 'en' ? 'en' : 'ru',
+    phoneMode: row.phoneMode === 'browser' ? 'browser' : 'desk',
+  };
 }
 
 export interface UsersContext {
@@ -112,23 +120,28 @@ export function adminListUsers(ctx: UsersContext): UserView[] {
   return listUsers(ctx.db).sort((a, b) => a.name.localeCompare(b.name)).map(userView);
 }
 
-export async function adminAddUser(ctx: UsersContext, input: { name: string; role: Role; extension?: string | null; language?: Language; password: string }): Promise<UserView> {
+export async function adminAddUser(ctx: UsersContext, input: { name: string; role: Role; extension?: string | null; language?: Language; password: string; phoneMode?: PhoneMode }): Promise<UserView> {
   assertAdmin(ctx.actor);
   if (!input.password) throw new CtiError('CTI_ERR_BAD_REQUEST', 'password: required');
   return userView(await addUser(ctx.db, input));
 }
 
-export async function adminUpdateUser(ctx: UsersContext, id: string, input: { role?: Role; extension?: string | null; language?: Language; password?: string }): Promise<UserView> {
+export async function adminUpdateUser(ctx: UsersContext, id: string, input: { role?: Role; extension?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode }): Promise<UserView> {
   assertAdmin(ctx.actor);
   const row = userRow(ctx.db, id);
   const role = input.role ?? row.role;
   const extension = input.extension === undefined ? row.extension : input.extension;
+  const phoneMode = input.phoneMode ?? row.phoneMode;
   if (extension != null && !/^[0-9]{2,6}$/.test(extension)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
   if (role === 'manager' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
+  if (phoneMode === 'browser' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (row.id === ctx.actor.id && role !== 'admin') throw new CtiError('CTI_ERR_BAD_REQUEST', 'role: you cannot take your own admin role away');
-  const set: Partial<UserRow> = { role, extension: extension ?? null };
+  const set: Partial<UserRow> = { role, extension: extension ?? null, phoneMode };
   if (input.language) set.language = input.language;
   if (input.password) set.passwordHash = await hash(input.password);
+  // A new login password or another extension also changes the browser phone's SIP password
+  // (src/softphone/credentials.ts), so whoever knew the old one is locked out of the PBX too.
+  if (input.password || (extension ?? null) !== row.extension) set.sipRotation = row.sipRotation + 1;
   ctx.db.update(users).set(set).where(eq(users.id, id)).run();
   return getUserView(ctx.db, id);
 }

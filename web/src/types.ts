@@ -154,6 +154,7 @@ export interface ServerToClientEvents {
   'task:created': (t: Task) => void;
   'task:updated': (t: Task) => void;
   'task:overdue': (t: Task) => void;
+  'live:delta': (d: LiveDelta) => void;
 }
 // The browser sends nothing over the socket: changes go through the REST API.
 export type ClientToServerEvents = Record<string, never>;
@@ -164,3 +165,56 @@ export interface Outcome {
 }
 
 export type RoutingTarget = { extension: string } | { group: string[] } | { queue: string };
+
+// The supervisors' live board (src/live/model.ts): GET /api/v1/live, then socket.io live:delta.
+export type ManagerState = 'available' | 'ringing' | 'talking' | 'offline';
+export interface LiveManager {
+  extension: string;
+  userId: string | null;
+  name: string | null;
+  state: ManagerState;
+  since: string;
+  deviceState: string | null;
+}
+export interface LiveCall {
+  id: string;
+  direction: Direction;
+  state: 'dialling' | 'ringing' | 'talking';
+  extension: string | null;
+  managerName: string | null;
+  externalNumber: string | null;
+  contactName: string | null;
+  clientName: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  waiting: boolean;
+}
+export interface LiveCounterValues {
+  calls: number;
+  answered: number;
+  missed: number;
+  talkSeconds: number;
+}
+export interface LiveCounters {
+  day: string;
+  timeZone: string;
+  total: LiveCounterValues;
+  managers: (LiveCounterValues & { extension: string; name: string | null })[];
+}
+export interface LiveSnapshot {
+  seq: number;
+  serverTime: string;
+  pbx: 'connected' | 'disconnected';
+  managers: LiveManager[];
+  calls: LiveCall[];
+  counters: LiveCounters;
+}
+export interface LiveDelta {
+  seq: number;
+  serverTime: string;
+  pbx?: 'connected' | 'disconnected';
+  managers?: LiveManager[];
+  calls?: LiveCall[];
+  removedCalls?: string[];
+  counters?: LiveCounters;
+}

@@ -3,6 +3,9 @@ import { sqliteTable, text, integer, uniqueIndex, index } from 'drizzle-orm/sqli
 
 export const ROLES = ['manager', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+/** Where a user's calls ring: a desk (or any SIP) phone the PBX knows, or the softphone in the CRM page. */
+export const PHONE_MODES = ['desk', 'browser'] as const;
+export type PhoneMode = (typeof PHONE_MODES)[number];
 
 export const users = sqliteTable(
   'users',
@@ -13,6 +16,9 @@ export const users = sqliteTable(
     extension: text('extension'),
     passwordHash: text('password_hash'),
     language: text('language').notNull().default('ru'),
+    phoneMode: text('phone_mode', { enum: PHONE_MODES }).notNull().default('desk'),
+    /** Bumped to change the browser phone's SIP password (it is derived from CTI_SIP_SECRET and this). */
+    sipRotation: integer('sip_rotation').notNull().default(0),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('users_name_uq').on(t.name), index('users_extension_idx').on(t.extension)],

@@ -1,0 +1,264 @@
+// The live board service: keeps the board (board.ts) current from the PBX's device states and the call
+// tracker's events (one interpretation of calls: src/calls/tracker.ts), refreshes today's counters when
+// calls end, and pushes what changed to the supervisors' browsers as throttled deltas: a change is sent
+// within COALESCE_MS when the floor is quiet, and at most once per PUSH_MS when it is busy, each delta
+// carrying only the calls and managers that changed (200 calls in progress do not mean 200 messages).
+import { eq, isNotNull, sql } from 'drizzle-orm';
+import type { Call } from '../calls/call.js';
+import type { CallTracker } from '../calls/tracker.js';
+import type { Db } from '../db/client.js';
+import { clients, contacts, users } from '../db/schema/index.js';
+import { CtiError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { PbxEvent } from '../pbx/events.js';
+import type { Pbx } from '../pbx/pbx.js';
+import type { Actor } from '../users/users.js';
+import { LiveBoard, type PhoneUser } from './board.js';
+import { liveCallView } from './call-view.js';
+import { todayCounters, todayIn } from './counters.js';
+import type { LiveCallView, LiveDelta, LiveSnapshot } from './model.js';
+
+/** A quiet floor: a change waits this long for the events that usually follow it (a DialBegin's DialEnd). */
+const COALESCE_MS = 30;
+/** A busy floor: at most one delta per this period (about 2 per second keeps a running board smooth). */
+const PUSH_MS = 500;
+/** Counters are re-read at most this often while calls keep ending. */
+const COUNTERS_MS = 1000;
+/** Users (names on phones) change rarely and are re-read with every snapshot and this often. */
+const USERS_MS = 30_000;
+
+/** Where deltas go: the supervisors' room of the realtime hub. */
+export interface LiveSink {
+  hasSupervisors(): boolean;
+  liveDelta(d: LiveDelta): void;
+}
+
+export interface LiveOptions {
+  db: Db;
+  log: Logger;
+  timeZone: string;
+  isExtension: (resource: string) => boolean;
+  now?: () => number;
+  pushMs?: number;
+}
+
+const ph = sql.placeholder;
+function prepare(db: Db) {
+  return {
+    // A manager before anyone else on a shared extension (as the screen pop picks its recipient).
+    phoneUsers: db.select({ extension: users.extension, id: users.id, name: users.name, role: users.role })
+      .from(users).where(isNotNull(users.extension))
+      .orderBy(users.extension, sql`case when ${users.role} = 'manager' then 0 else 1 end`, users.name).prepare(),
+    contactName: db.select({ name: contacts.name }).from(contacts).where(eq(contacts.id, ph('id'))).prepare(),
+    clientName: db.select({ name: clients.name }).from(clients).where(eq(clients.id, ph('id'))).prepare(),
+  };
+}
+
+export class LiveService {
+  readonly board: LiveBoard;
+  private readonly st: ReturnType<typeof prepare>;
+  private readonly now: () => number;
+  private readonly pushMs: number;
+  private sink: LiveSink | null = null;
+  private users: PhoneUser[] = [];
+  /** Calls changed since the board last saw them (views are built once per push, not per event). */
+  private readonly dirty = new Map<string, Call | null>();
+  /** Names of each live call's contact and client, looked up once per match. */
+  private readonly names = new Map<string, { key: string; contact: string | null; client: string | null }>();
+  private pushTimer: NodeJS.Timeout | null = null;
+  private lastPush = 0;
+  private countersTimer: NodeJS.Timeout | null = null;
+  private lastCounters = 0;
+  private usersTimer: NodeJS.Timeout | null = null;
+  private midnightTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly o: LiveOptions) {
+    this.now = o.now ?? Date.now;
+    this.pushMs = o.pushMs ?? PUSH_MS;
+    this.st = prepare(o.db);
+    this.loadUsers();
+    this.board = new LiveBoard(o.isExtension, todayCounters(o.db, o.timeZone, this.now(), this.users));
+    this.board.setUsers(this.users, this.now());
+    this.usersTimer = setInterval(() => this.safely('users refresh', () => {
+      this.loadUsers();
+      this.board.setUsers(this.users, this.now());
+      this.schedule();
+    }), USERS_MS);
+    this.usersTimer.unref();
+    this.scheduleMidnight();
+  }
+
+  publishTo(sink: LiveSink): void {
+    this.sink = sink;
+  }
+
+  /** Calls from the tracker: every change that can move a call on the board marks it for the next push. */
+  attachTracker(tracker: CallTracker): void {
+    const mark = (call: Call) => {
+      this.dirty.set(call.id, call);
+      this.schedule();
+    };
+    tracker.on('updated', mark);
+    tracker.on('ended', mark);
+    tracker.on('legRinging', mark);
+    tracker.on('legAnswered', mark);
+    tracker.on('legEnded', mark);
+    tracker.on('merged', (into, fromId) => {
+      this.dirty.set(fromId, null);
+      mark(into);
+    });
+    for (const c of tracker.liveCalls()) this.dirty.set(c.id, c);
+  }
+
+  /** Device states from the PBX: live changes, the full list after every (re)connect, and the link. */
+  attachPbx(pbx: Pbx): void {
+    pbx.on('event', (e) => this.handlePbxEvent(e));
+    pbx.on('amiState', (s) => {
+      if (s === 'connected') return; // amiReady follows, with the device list
+      this.board.setPbxLink('disconnected');
+      this.schedule();
+    });
+    pbx.on('amiReady', () => {
+      void (async () => {
+        try {
+          const list = await pbx.deviceStates();
+          this.board.setAllDevices(list, this.now());
+          this.board.setPbxLink('connected');
+          this.o.log.info({ devices: list.length }, 'device states loaded');
+        } catch (err) {
+          // Live DeviceStateChange events still arrive; phones that stay idle show offline until they move.
+          this.board.setPbxLink('connected');
+          this.o.log.error({ err }, 'could not list device states (AMI DeviceStateList)');
+        }
+        this.schedule();
+      })();
+    });
+  }
+
+  handlePbxEvent(e: PbxEvent): void {
+    if (e.type !== 'device.state') return;
+    this.board.setDevice(e.tech, e.resource, e.state, e.at);
+    this.schedule();
+  }
+
+  /** Ended calls were written to the call log: the counters move (re-read at most once per COUNTERS_MS). */
+  callsEnded(): void {
+    if (this.countersTimer || this.stopped) return;
+    const wait = Math.max(0, this.lastCounters + COUNTERS_MS - this.now());
+    this.countersTimer = setTimeout(() => {
+      this.countersTimer = null;
+      this.safely('counters refresh', () => this.refreshCounters());
+      this.schedule();
+    }, wait);
+  }
+
+  /** The whole board now (GET /api/v1/live); deltas after it have seq > snapshot.seq. */
+  snapshot(): LiveSnapshot {
+    this.loadUsers();
+    this.board.setUsers(this.users, this.now());
+    this.applyDirty();
+    this.refreshCounters();
+    return this.board.snapshot(this.now());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    if (this.countersTimer) clearTimeout(this.countersTimer);
+    if (this.usersTimer) clearInterval(this.usersTimer);
+    if (this.midnightTimer) clearTimeout(this.midnightTimer);
+  }
+
+  private loadUsers(): void {
+    const seen = new Set<string>();
+    const out: PhoneUser[] = [];
+    for (const u of this.st.phoneUsers.all()) {
+      if (!u.extension || seen.has(u.extension)) continue;
+      seen.add(u.extension);
+      out.push({ extension: u.extension, id: u.id, name: u.name });
+    }
+    this.users = out;
+  }
+
+  private refreshCounters(): void {
+    this.lastCounters = this.now();
+    this.board.setCounters(todayCounters(this.o.db, this.o.timeZone, this.lastCounters, this.users));
+  }
+
+  /** At local midnight the counters start again from zero. */
+  private scheduleMidnight(): void {
+    const now = this.now();
+    this.midnightTimer = setTimeout(() => {
+      this.safely('midnight', () => this.refreshCounters());
+      this.schedule();
+      this.scheduleMidnight();
+    }, todayIn(this.o.timeZone, now).to - now + 1000);
+    this.midnightTimer.unref();
+  }
+
+  private schedule(): void {
+    if (this.pushTimer || this.stopped) return;
+    const wait = Math.max(COALESCE_MS, this.lastPush + this.pushMs - this.now());
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
+      this.safely('live push', () => this.push());
+    }, wait);
+  }
+
+  private push(): void {
+    this.lastPush = this.now();
+    this.applyDirty();
+    const d = this.board.takeDelta(this.now());
+    // Nobody is watching: the changes are in the board for the next snapshot, nothing to send.
+    if (d && this.sink?.hasSupervisors()) this.sink.liveDelta(d);
+  }
+
+  private applyDirty(): void {
+    for (const [id, call] of this.dirty) {
+      const view = call && call.state !== 'ended' ? this.viewOf(call) : null;
+      if (view) {
+        this.board.upsertCall(view);
+      } else {
+        this.board.removeCall(id);
+        if (!call || call.state === 'ended') this.names.delete(id);
+      }
+    }
+    this.dirty.clear();
+  }
+
+  private nameOf(extension: string | null): string | null {
+    if (!extension) return null;
+    return this.users.find((u) => u.extension === extension)?.name ?? null;
+  }
+
+  private viewOf(call: Call): LiveCallView | null {
+    return liveCallView(call, (r) => {
+      const key = `${r.contactId}|${r.clientId}`;
+      let n = this.names.get(call.id);
+      if (!n || n.key !== key) {
+        n = {
+          key,
+          contact: r.contactId ? this.st.contactName.get({ id: r.contactId })?.name ?? null : null,
+          client: r.clientId ? this.st.clientName.get({ id: r.clientId })?.name ?? null : null,
+        };
+        this.names.set(call.id, n);
+      }
+      return { manager: this.nameOf(r.extension), contact: n.contact, client: n.client };
+    });
+  }
+
+  private safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.o.log.error({ err }, `${what} failed`);
+    }
+  }
+}
+
+/** The live board for a supervisor or an admin; a manager sees only their own calls elsewhere. */
+export function liveSnapshot(ctx: { actor: Actor; live: LiveService }): LiveSnapshot {
+  if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'The live board is for supervisors and admins');
+  return ctx.live.snapshot();
+}

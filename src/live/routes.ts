@@ -1,0 +1,76 @@
+// REST API v1 for the live board: one snapshot; what changes after it comes over socket.io (live:delta).
+import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../http/auth.js';
+import { liveSnapshot, type LiveService } from './live.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    live: LiveService;
+  }
+}
+
+const nullable = (type: string) => ({ type: [type, 'null'] }) as const;
+const counterValues = {
+  calls: { type: 'integer' }, answered: { type: 'integer' }, missed: { type: 'integer' }, talkSeconds: { type: 'integer' },
+} as const;
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+} as const;
+
+export const liveSnapshotSchema = {
+  $id: 'LiveSnapshot',
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    serverTime: { type: 'string', format: 'date-time' },
+    pbx: { type: 'string', enum: ['connected', 'disconnected'] },
+    managers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          extension: { type: 'string' }, userId: nullable('string'), name: nullable('string'),
+          state: { type: 'string', enum: ['available', 'ringing', 'talking', 'offline'] },
+          since: { type: 'string', format: 'date-time' }, deviceState: nullable('string'),
+        },
+      },
+    },
+    calls: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] },
+          state: { type: 'string', enum: ['dialling', 'ringing', 'talking'] },
+          extension: nullable('string'), managerName: nullable('string'), externalNumber: nullable('string'),
+          contactName: nullable('string'), clientName: nullable('string'),
+          startedAt: { type: 'string', format: 'date-time' }, answeredAt: nullable('string'), waiting: { type: 'boolean' },
+        },
+      },
+    },
+    counters: {
+      type: 'object',
+      properties: {
+        day: { type: 'string' }, timeZone: { type: 'string' },
+        total: { type: 'object', properties: counterValues },
+        managers: { type: 'array', items: { type: 'object', properties: { extension: { type: 'string' }, name: nullable('string'), ...counterValues } } },
+      },
+    },
+  },
+} as const;
+
+export function registerLiveRoutes(app: FastifyInstance, live: LiveService): void {
+  app.decorate('live', live);
+  app.addSchema(liveSnapshotSchema);
+  app.get('/api/v1/live', {
+    schema: {
+      tags: ['live'],
+      summary: 'The live board: managers and their phones\' states, calls in progress and waiting, today\'s counters (supervisors and admins)',
+      description: 'Changes after this snapshot arrive over socket.io as `live:delta` events to supervisors and admins; '
+        + 'apply those with seq greater than the snapshot\'s, in order, and fetch a new snapshot on a gap.',
+      security: [{ bearer: [] }],
+      response: { 200: { $ref: 'LiveSnapshot#' }, 401: errorSchema, 403: errorSchema },
+    },
+  }, async (req) => liveSnapshot({ actor: actorOf(req), live }));
+}

@@ -1,0 +1,241 @@
+// The live board's pure logic, fed with AMI traffic recorded from the sandbox Asterisk 22
+// (tests/fixtures/ami): the real call tracker for calls, the recorded DeviceStateChange events for the
+// phones. The browser's side (web/src/live-state.ts) applies the board's deltas; both must agree.
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { CallTracker } from '../../src/calls/tracker.js';
+import { LiveBoard, managerStateOf } from '../../src/live/board.js';
+import { liveCallView } from '../../src/live/call-view.js';
+import { todayIn } from '../../src/live/counters.js';
+import type { LiveCallView, LiveCounters, ManagerState } from '../../src/live/model.js';
+import { toPbxEvent } from '../../src/pbx/ami-events.js';
+import type { PbxEvent } from '../../src/pbx/events.js';
+import { applyDelta } from '../../web/src/live-state.js';
+import type { LiveSnapshot as BrowserBoard } from '../../web/src/types.js';
+import { loadScenario } from '../support/ami-fixture.js';
+
+const isExtension = (r: string) => /^[0-9]{2,5}$/.test(r);
+const counters = (calls = 0): LiveCounters => ({
+  day: '2026-11-22', timeZone: 'Europe/Moscow', total: { calls, answered: 0, missed: 0, talkSeconds: 0 }, managers: [],
+});
+const names = () => ({ manager: null, contact: null, client: null });
+
+interface Replay {
+  /** The board's state of each phone after each event that changed it, in order. */
+  phoneStates: Map<string, ManagerState[]>;
+  /** The board's calls after every event (their id, state, manager and whether they wait). */
+  callFrames: LiveCallView[][];
+  board: LiveBoard;
+  events: PbxEvent[];
+}
+
+/** Feeds a recorded scenario to the tracker and the board as the live service does (one view per change). */
+function replay(name: string): Replay {
+  const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
+  const board = new LiveBoard(isExtension, counters());
+  const phoneStates = new Map<string, ManagerState[]>();
+  const callFrames: LiveCallView[][] = [];
+  const dirty = new Map<string, ReturnType<CallTracker['liveCalls']>[number] | null>();
+  const mark = (c: ReturnType<CallTracker['liveCalls']>[number]) => dirty.set(c.id, c);
+  for (const ev of ['updated', 'ended', 'legRinging', 'legAnswered', 'legEnded'] as const) tracker.on(ev, mark);
+  tracker.on('merged', (into, fromId) => { dirty.set(fromId, null); mark(into); });
+  const events: PbxEvent[] = [];
+  for (const raw of loadScenario(name).events) {
+    const e = toPbxEvent(raw);
+    if (!e) continue;
+    events.push(e);
+    tracker.handle(e);
+    if (e.type === 'device.state') board.setDevice(e.tech, e.resource, e.state, e.at);
+    for (const [id, c] of dirty) {
+      const v = c && c.state !== 'ended' ? liveCallView(c, names) : null;
+      if (v) board.upsertCall(v);
+      else board.removeCall(id);
+    }
+    dirty.clear();
+    const d = board.takeDelta(e.at);
+    for (const m of d?.managers ?? []) {
+      const list = phoneStates.get(m.extension) ?? [];
+      if (list.at(-1) !== m.state) list.push(m.state);
+      phoneStates.set(m.extension, list);
+    }
+    if (d?.calls || d?.removedCalls) callFrames.push(board.snapshot(e.at).calls);
+  }
+  return { phoneStates, callFrames, board, events };
+}
+
+describe('phone states from the PBX', () => {
+  it('maps every device state Asterisk names to what the floor needs', () => {
+    expect(managerStateOf('idle')).toBe('available');
+    expect(managerStateOf('ringing')).toBe('ringing');
+    for (const s of ['in_use', 'busy', 'on_hold', 'ringing_in_use'] as const) expect(managerStateOf(s)).toBe('talking');
+    for (const s of ['unavailable', 'invalid', 'unknown', null] as const) expect(managerStateOf(s)).toBe('offline');
+  });
+
+  it('reads DeviceStateChange as a phone (PJSIP/101) and its state', () => {
+    expect(toPbxEvent({ event: 'DeviceStateChange', device: 'PJSIP/101', state: 'RINGINUSE', timestamp: '1795330129.5' }))
+      .toEqual({ type: 'device.state', at: 1795330129500, tech: 'PJSIP', resource: '101', state: 'ringing_in_use' });
+    expect(toPbxEvent({ event: 'DeviceStateChange', device: 'PJSIP/101', state: 'SOMETHING_NEW' })).toMatchObject({ state: 'unknown' });
+  });
+
+  it('inbound answered: 101 goes ringing -> talking -> available; Local devices are not phones', () => {
+    const { phoneStates } = replay('inbound-answered');
+    expect(phoneStates.get('101')).toEqual(['ringing', 'talking', 'available']);
+    expect([...phoneStates.keys()]).toEqual(['101']);
+  });
+
+  it('internal call: both phones show their part (102 rings, then both talk, then both are free)', () => {
+    const { phoneStates, events } = replay('internal');
+    const devices = new Set(events.filter((e) => e.type === 'device.state').map((e) => (e as { resource: string }).resource));
+    for (const ext of devices) {
+      const states = phoneStates.get(ext)!;
+      expect(states.at(-1)).toBe('available');
+      expect(states).toContain('talking');
+    }
+    expect(devices.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the full list after a reconnect replaces what was known: a phone no longer listed is offline', () => {
+    const board = new LiveBoard(isExtension, counters());
+    board.setAllDevices([{ tech: 'PJSIP', resource: '101', state: 'in_use' }, { tech: 'PJSIP', resource: '102', state: 'idle' }], 1000);
+    board.takeDelta(1000);
+    board.setAllDevices([{ tech: 'PJSIP', resource: '101', state: 'in_use' }, { tech: 'Local', resource: '8005550101@cti-inbound', state: 'in_use' }], 2000);
+    const d = board.takeDelta(2000)!;
+    expect(d.managers).toEqual([expect.objectContaining({ extension: '102', state: 'offline', since: new Date(2000).toISOString() })]);
+    expect(board.managers().map((m) => [m.extension, m.state])).toEqual([['101', 'talking'], ['102', 'offline']]);
+  });
+
+  it('keeps `since` when the PBX changes its word but not the floor state (INUSE -> ONHOLD)', () => {
+    const board = new LiveBoard(isExtension, counters());
+    board.setDevice('PJSIP', '101', 'in_use', 1000);
+    board.setDevice('PJSIP', '101', 'on_hold', 5000);
+    expect(board.managers()[0]).toMatchObject({ state: 'talking', deviceState: 'on_hold', since: new Date(1000).toISOString() });
+  });
+
+  it('names phones after their users; a user whose phone the PBX never mentioned is offline', () => {
+    const board = new LiveBoard(isExtension, counters());
+    board.setUsers([{ extension: '103', id: 'u3', name: 'vera' }], 0);
+    board.setDevice('PJSIP', '101', 'idle', 10);
+    expect(board.managers()).toEqual([
+      expect.objectContaining({ extension: '101', name: null, state: 'available' }),
+      expect.objectContaining({ extension: '103', name: 'vera', userId: 'u3', state: 'offline', deviceState: null }),
+    ]);
+  });
+});
+
+describe('calls on the board, from the call tracker', () => {
+  it('inbound answered: waits while 101 rings, then 101 talks with the caller, then it goes', () => {
+    const { callFrames, events } = replay('inbound-answered');
+    const first = callFrames.find((f) => f.length === 1)!;
+    expect(first[0]).toMatchObject({ direction: 'inbound', waiting: true, answeredAt: null });
+    const ringing = callFrames.find((f) => f[0]?.state === 'ringing' && f[0].extension === '101')!;
+    expect(ringing[0]).toMatchObject({ waiting: true, externalNumber: expect.stringContaining('15551230001') });
+    const talking = callFrames.find((f) => f[0]?.state === 'talking')!;
+    expect(talking[0]).toMatchObject({ extension: '101', waiting: false, answeredAt: expect.any(String) });
+    const dialEnd = events.find((e) => e.type === 'dial.end' && e.status === 'ANSWER')!;
+    expect(Date.parse(talking[0]!.answeredAt!)).toBe(dialEnd.at);
+    expect(callFrames.at(-1)).toEqual([]);
+  });
+
+  it('outbound: the manager who dialled talks with the outside number; never "waiting"', () => {
+    const { callFrames } = replay('outbound');
+    const views = callFrames.flat();
+    expect(views.length).toBeGreaterThan(0);
+    expect(views.every((v) => v.direction === 'outbound' && !v.waiting)).toBe(true);
+    expect(views.find((v) => v.state === 'talking')).toMatchObject({ extension: expect.stringMatching(/^10[1-3]$/) });
+    expect(callFrames.at(-1)).toEqual([]);
+  });
+
+  it('attended transfer: one call on the board at a time after the merge, and none at the end', () => {
+    const { callFrames } = replay('attended-transfer');
+    expect(callFrames.at(-1)).toEqual([]);
+    const ids = new Set(callFrames.flat().map((c) => c.id));
+    expect(ids.size).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a view that did not change sends nothing', () => {
+    const board = new LiveBoard(isExtension, counters());
+    const v: LiveCallView = {
+      id: 'c1', direction: 'inbound', state: 'ringing', extension: '101', managerName: null, externalNumber: '+79161234567',
+      contactName: null, clientName: null, startedAt: new Date(0).toISOString(), answeredAt: null, waiting: true,
+    };
+    board.upsertCall(v);
+    expect(board.takeDelta(1)?.calls).toEqual([v]);
+    board.upsertCall({ ...v });
+    expect(board.takeDelta(2)).toBeNull();
+  });
+});
+
+describe('deltas and the browser', () => {
+  it('a snapshot plus every delta, applied in order, equals the board at the end (two-calls recording)', () => {
+    const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
+    const board = new LiveBoard(isExtension, counters());
+    board.setUsers([{ extension: '101', id: 'u1', name: 'anna' }], 0);
+    let client: BrowserBoard = board.snapshot(0);
+    const seen: LiveCallView[] = [];
+    const mark = (c: ReturnType<CallTracker['liveCalls']>[number]) => {
+      const v = c.state !== 'ended' ? liveCallView(c, names) : null;
+      if (v) board.upsertCall(v);
+      else board.removeCall(c.id);
+    };
+    for (const ev of ['updated', 'ended', 'legRinging', 'legAnswered', 'legEnded'] as const) tracker.on(ev, mark);
+    let n = 0;
+    for (const raw of loadScenario('two-calls').events) {
+      const e = toPbxEvent(raw);
+      if (!e) continue;
+      tracker.handle(e);
+      if (e.type === 'device.state') board.setDevice(e.tech, e.resource, e.state, e.at);
+      // Every few events, as the throttled service would.
+      if (++n % 7 === 0) {
+        const d = board.takeDelta(e.at);
+        if (d) {
+          seen.push(...(d.calls ?? []));
+          const r = applyDelta(client, d);
+          expect(r.kind).toBe('applied');
+          if (r.kind === 'applied') client = r.board;
+        }
+      }
+      if (n === 40) board.setCounters(counters(1));
+    }
+    const last = board.takeDelta(Date.now());
+    if (last) {
+      const r = applyDelta(client, last);
+      if (r.kind === 'applied') client = r.board;
+    }
+    const truth = board.snapshot(0);
+    expect(client.seq).toBe(truth.seq);
+    expect(client.managers).toEqual(truth.managers);
+    expect(client.calls).toEqual(truth.calls);
+    expect(client.counters).toEqual(truth.counters);
+    expect(client.calls).toEqual([]);
+    expect(new Set(seen.map((c) => c.id)).size).toBe(2);
+  });
+
+  it('a delta already in the snapshot is stale; a missed one is a gap (fetch a new snapshot)', () => {
+    const board = new LiveBoard(isExtension, counters());
+    board.setDevice('PJSIP', '101', 'idle', 1);
+    const d1 = board.takeDelta(1)!;
+    const snap = board.snapshot(1);
+    board.setDevice('PJSIP', '101', 'ringing', 2);
+    board.takeDelta(2);
+    board.setDevice('PJSIP', '101', 'in_use', 3);
+    const d3 = board.takeDelta(3)!;
+    expect(applyDelta(snap, d1).kind).toBe('stale');
+    expect(applyDelta(snap, d3).kind).toBe('gap');
+  });
+});
+
+describe("today in the company's zone", () => {
+  it('Moscow: the day runs from 21:00 UTC the day before', () => {
+    const t = todayIn('Europe/Moscow', Date.parse('2026-11-22T20:59:59Z'));
+    expect(t).toEqual({ day: '2026-11-22', from: Date.parse('2026-11-21T21:00:00Z'), to: Date.parse('2026-11-22T21:00:00Z') });
+    expect(todayIn('Europe/Moscow', Date.parse('2026-11-22T21:00:00Z')).day).toBe('2026-11-23');
+  });
+
+  it('a DST change day is 23 or 25 hours long (New York)', () => {
+    const spring = todayIn('America/New_York', Date.parse('2026-03-08T12:00:00Z'));
+    expect(spring.to - spring.from).toBe(23 * 3_600_000);
+    const autumn = todayIn('America/New_York', Date.parse('2026-11-01T12:00:00Z'));
+    expect(autumn.to - autumn.from).toBe(25 * 3_600_000);
+    expect(autumn.from).toBe(Date.parse('2026-11-01T04:00:00Z'));
+  });
+});

@@ -1,0 +1,182 @@
+// The supervisors' live board: each manager's phone state, calls waiting for an answer, calls in
+// progress with running durations, and today's counters. One snapshot from GET /api/v1/live, then the
+// socket's live:delta events applied in order (a gap or a reconnect fetches a new snapshot). Durations
+// run on the page's clock corrected by the service's (serverTime), so they do not depend on the PC's.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { errorText } from '../app.js';
+import { duration } from '../format.js';
+import { t, tKey } from '../i18n.js';
+import { applyDelta } from '../live-state.js';
+import { onStatus, subscribe } from '../realtime.js';
+import type { LiveCall, LiveDelta, LiveManager, LiveSnapshot } from '../types.js';
+
+/** Seconds from an ISO time to now on the service's clock. */
+const since = (iso: string | null, now: number) => (iso ? Math.max(0, Math.floor((now - Date.parse(iso)) / 1000)) : 0);
+
+function party(c: LiveCall): string {
+  const who = [c.contactName, c.clientName].filter(Boolean).join(', ');
+  const number = c.externalNumber ?? t('unknownCaller');
+  return who ? `${who} (${number})` : number;
+}
+
+function manager(name: string | null, extension: string | null): string {
+  if (!extension) return t('liveNobody');
+  return name ? `${name} · ${extension}` : extension;
+}
+
+function ManagerCard({ m, now }: { m: LiveManager; now: number }) {
+  return (
+    <article class={`live-manager state-${m.state}`} data-testid="live-manager" data-extension={m.extension} data-state={m.state}>
+      <strong>{m.name ?? m.extension}</strong>
+      <span class="muted"> · {m.extension}</span>
+      <div>
+        <span class={`live-badge state-${m.state}`} data-testid="live-manager-state">{tKey('liveState_', m.state)}</span>{' '}
+        {m.state !== 'offline' && <small class="muted">{t('liveFor', { duration: duration(since(m.since, now)) })}</small>}
+      </div>
+    </article>
+  );
+}
+
+function CallsTable({ calls, now, waiting }: { calls: LiveCall[]; now: number; waiting: boolean }) {
+  return (
+    <table class="calls" data-testid={waiting ? 'live-waiting' : 'live-calls'}>
+      <thead>
+        <tr>
+          <th>{t('direction')}</th>
+          <th>{waiting ? t('liveRings') : t('liveManager')}</th>
+          <th>{t('liveWith')}</th>
+          <th>{waiting ? t('liveWaited') : t('liveDuration')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {calls.map((c) => (
+          <tr key={c.id} data-testid={waiting ? 'live-waiting-row' : 'live-call-row'} data-call-id={c.id} data-state={c.state}>
+            <td>{tKey('direction_', c.direction)}</td>
+            <td data-testid="live-call-manager">{manager(c.managerName, c.extension)}</td>
+            <td data-testid="live-call-party">{party(c)}</td>
+            <td data-testid="live-call-duration" class="live-duration">
+              {waiting || c.answeredAt
+                ? duration(since(c.answeredAt ?? c.startedAt, now))
+                : `${tKey('liveState_', 'ringing')} ${duration(since(c.startedAt, now))}`}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function LivePage() {
+  const [board, setBoard] = useState<LiveSnapshot | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [now, setNow] = useState(Date.now());
+  const boardRef = useRef<LiveSnapshot | null>(null);
+  const offset = useRef(0);
+  const pending = useRef<LiveDelta[]>([]);
+  const loading = useRef(false);
+
+  const show = (b: LiveSnapshot) => {
+    boardRef.current = b;
+    offset.current = Date.parse(b.serverTime) - Date.now();
+    setBoard(b);
+  };
+
+  async function load() {
+    if (loading.current) return;
+    loading.current = true;
+    try {
+      let b = await api.get<LiveSnapshot>('/api/v1/live');
+      // Deltas that arrived while the snapshot was on its way.
+      for (const d of pending.current.splice(0)) {
+        const r = applyDelta(b, d);
+        if (r.kind === 'applied') b = r.board;
+      }
+      show(b);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      loading.current = false;
+    }
+  }
+
+  useEffect(() => {
+    // Subscribe first, then fetch: no change can fall between the snapshot and the first delta.
+    const off = subscribe('live:delta', (d) => {
+      const b = boardRef.current;
+      if (!b || loading.current) {
+        pending.current.push(d);
+        return;
+      }
+      const r = applyDelta(b, d);
+      if (r.kind === 'applied') show(r.board);
+      else if (r.kind === 'gap') void load();
+    });
+    const offStatus = onStatus((connected) => { if (connected) void load(); });
+    void load();
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      off();
+      offStatus();
+      clearInterval(timer);
+    };
+  }, []);
+
+  if (!board) return error ? <p class="notice error" role="alert">{error}</p> : <p aria-busy="true">{t('loading')}</p>;
+  const serverNow = now + offset.current;
+  const waiting = board.calls.filter((c) => c.waiting);
+  const inProgress = board.calls.filter((c) => !c.waiting);
+  const c = board.counters;
+  return (
+    <section data-testid="live-board" data-seq={board.seq}>
+      <h2>{t('liveTitle')}</h2>
+      {error && <p class="notice error" role="alert">{error}</p>}
+      {board.pbx === 'disconnected' && <p class="notice warn" role="status" data-testid="live-pbx-down">{t('livePbxDown')}</p>}
+
+      <h3>{t('liveManagers')}</h3>
+      <div class="live-managers">
+        {board.managers.map((m) => <ManagerCard key={m.extension} m={m} now={serverNow} />)}
+      </div>
+
+      <h3>{t('liveWaiting')} <small class="muted" data-testid="live-waiting-count">{waiting.length}</small></h3>
+      {waiting.length ? <CallsTable calls={waiting} now={serverNow} waiting /> : <p class="muted">{t('liveNoWaiting')}</p>}
+
+      <h3>{t('liveInProgress')} <small class="muted" data-testid="live-calls-count">{inProgress.length}</small></h3>
+      {inProgress.length ? <CallsTable calls={inProgress} now={serverNow} waiting={false} /> : <p class="muted">{t('liveNoCalls')}</p>}
+
+      <h3>{t('liveToday', { day: c.day })}</h3>
+      <table class="calls" data-testid="live-counters">
+        <thead>
+          <tr>
+            <th>{t('liveManager')}</th>
+            <th>{t('liveCalls')}</th>
+            <th>{t('liveAnswered')}</th>
+            <th>{t('liveMissed')}</th>
+            <th>{t('liveTalkTime')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.managers.map((m) => (
+            <tr key={m.extension} data-testid="live-counters-row" data-extension={m.extension}>
+              <td>{manager(m.name, m.extension)}</td>
+              <td data-testid="counter-calls">{m.calls}</td>
+              <td data-testid="counter-answered">{m.answered}</td>
+              <td data-testid="counter-missed">{m.missed}</td>
+              <td data-testid="counter-talk">{duration(m.talkSeconds)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr data-testid="live-counters-total">
+            <th>{t('liveTotal')}</th>
+            <th data-testid="counter-calls">{c.total.calls}</th>
+            <th data-testid="counter-answered">{c.total.answered}</th>
+            <th data-testid="counter-missed">{c.total.missed}</th>
+            <th data-testid="counter-talk">{duration(c.total.talkSeconds)}</th>
+          </tr>
+        </tfoot>
+      </table>
+    </section>
+  );
+}
