@@ -30,6 +30,8 @@ import { registerTaskRoutes } from '../tasks/routes.js';
 import { createMissedCallTasks, takeNewlyOverdue } from '../tasks/tasks.js';
 import { LoginLimiter } from '../users/sessions.js';
 import { registerUserRoutes } from '../users/routes.js';
+import { LiveService } from '../live/live.js';
+import { registerLiveRoutes } from '../live/routes.js';
 import { parseEndpointOptions, SoftphoneEndpoints } from '../pbx/softphone-endpoints.js';
 import { softphoneSettings } from '../softphone/credentials.js';
 import { SoftphoneProvisioning } from '../softphone/provisioning.js';
@@ -104,6 +106,14 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   const realtime = new RealtimeHub(app.server, { db: handle.db, log: log.child({ feature: 'realtime' }) });
   app.decorate('realtime', realtime);
   app.addHook('preClose', async () => realtime.close());
+  // --- the supervisors' live board (src/live): device states + the call tracker -> deltas to supervisors
+  const phonePattern = new RegExp(config.CTI_EXTENSION_PATTERN);
+  const live = new LiveService({
+    db: handle.db, log: log.child({ feature: 'live' }), timeZone: config.CTI_TIMEZONE,
+    isExtension: (r) => phonePattern.test(r),
+  });
+  live.publishTo(realtime);
+  app.addHook('onClose', async () => live.stop());
   const outcomes = loadOutcomes(config.CTI_WRAPUP_OUTCOMES_FILE);
   const kpi = loadKpi(config.CTI_KPI_FILE);
   const sweepMissed = (callIds: string[] | null) => {
@@ -128,9 +138,10 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
       recordingsDir: config.CTI_RECORDINGS_DIR, cdrFile: config.CTI_CDR_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
-      onCallsEnded: sweepMissed,
+      onCallsEnded: (ids) => { sweepMissed(ids); live.callsEnded(); },
     });
     realtime.attach(callLog.tracker);
+    live.attachTracker(callLog.tracker);
   }
   if (callLog && opts.connectPbx === false) {
     const cl = callLog;
@@ -160,6 +171,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     provisioning = prov;
     p.ari.on('ready', () => void prov.sync());
     p.on('event', (e) => cl.handle(e));
+    live.attachPbx(p);
     p.on('amiReady', ({ reconnect }) => {
       void (async () => {
         try {
@@ -218,6 +230,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   });
   registerContactRoutes(app, { db: handle.db, log, region: config.CTI_DEFAULT_REGION, rematchDays: config.CTI_CONTACTS_REMATCH_DAYS });
   registerRoutingRoutes(app, rules);
+  registerLiveRoutes(app, live);
 
   // --- the web app (web/dist, built separately), with the SPA's routes falling back to index.html
   const webDir = resolve(config.CTI_WEB_DIR);
