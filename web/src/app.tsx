@@ -13,6 +13,7 @@ import { CallsPage } from './pages/calls.js';
 import { TasksPage } from './pages/tasks.js';
 import { UsersPage } from './pages/users.js';
 import { RoutingPage } from './pages/routing.js';
+import { ReportsPage } from './pages/reports.js';
 import { LivePage } from './pages/live.js';
 import { CallPop } from './components/call-pop.js';
 import { OverdueAlerts } from './components/overdue-alerts.js';
@@ -65,6 +66,7 @@ function Page({ hash }: { hash: string }) {
   if (base === 'tasks') return <TasksPage />;
   if (base === 'users' && user.role === 'admin') return <UsersPage />;
   if (base === 'routing' && isSupervisor(user)) return <RoutingPage />;
+  if (base === 'reports') return <ReportsPage />; // a manager gets its "no access" page
   if (base === 'live') return <LivePage />; // a manager gets its "no access" notice (the API says 403)
   return <ContactsPage />;
 }
@@ -96,6 +98,7 @@ function Header({ user, setUser, onLogout, online }: { user: User; setUser: (u: 
           {link('/tasks', t('navTasks'))}
           {user.role === 'admin' && link('/users', t('navUsers'))}
           {isSupervisor(user) && link('/routing', t('navRouting'))}
+          {isSupervisor(user) && link('/reports', t('navReports'))}
           {isSupervisor(user) && link('/live', t('navLive'))}
         </ul>
         <ul>

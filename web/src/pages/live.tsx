@@ -29,7 +29,7 @@ function ManagerCard({ m, now }: { m: LiveManager; now: number }) {
   return (
     <article class={`live-manager state-${m.state}`} data-testid="live-manager" data-extension={m.extension} data-state={m.state}>
       <strong>{m.name ?? m.extension}</strong>
-      <span class="muted"> · {m.extension}</span>
+      {m.name && <span class="muted"> · {m.extension}</span>}
       <div>
         <span class={`live-badge state-${m.state}`} data-testid="live-manager-state">{tKey('liveState_', m.state)}</span>{' '}
         {m.state !== 'offline' && <small class="muted">{t('liveFor', { duration: duration(since(m.since, now)) })}</small>}

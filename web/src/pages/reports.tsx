@@ -1,0 +1,292 @@
+// The supervisors' calls report (GET /api/v1/reports/calls): a period with quick choices, a grouping and a
+// direction; charts; a table whose cells carry their KPI band and open the calls behind the number (with
+// their recordings); totals and the previous period of equal length; CSV of the table and of each list.
+// A manager gets a plain "no access" page (the API answers them 403 as well).
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { errorText, isSupervisor, useUser } from '../app.js';
+import { t, tKey, language } from '../i18n.js';
+import { duration } from '../format.js';
+import { CallsTable, outcomeLabel, useOutcomes } from '../components/calls-table.js';
+import { ReportCharts } from '../components/report-charts.js';
+import {
+  GROUPINGS, QUICK_PERIODS, cellValue, change, dayAfter, drillQuery, quickRange, todayIn,
+  type CallQuery, type CallReport, type DrillMetric, type DrillScope, type Grouping, type Metric, type Metrics, type QuickPeriod, type ReportRow,
+} from '../reports-model.js';
+import type { Call, Direction, Page } from '../types.js';
+
+/** The table's metric columns, in order (callbacks get one column of their own: on time / due). */
+const COLUMNS: Metric[] = [
+  'calls', 'callsIn', 'callsOut', 'callsInternal', 'answered', 'missed', 'answerRate', 'talkSeconds', 'avgTalkSeconds',
+  'avgRingSeconds', 'longestCallSeconds',
+];
+const SECONDS: Metric[] = ['talkSeconds', 'avgTalkSeconds', 'avgRingSeconds', 'longestCallSeconds'];
+const DIRECTIONS = ['', 'inbound', 'outbound', 'internal'] as const;
+
+function formatMetric(metric: Metric, v: number | null): string {
+  if (v === null) return t('none');
+  if (metric === 'answerRate') return `${Math.round(v * 1000) / 10}%`;
+  if (SECONDS.includes(metric)) return duration(v);
+  return String(v);
+}
+
+const periodLabel = (p: string) => p.replace('T', ' ');
+const managerLabel = (r: ReportRow) =>
+  r.extension === null ? t('repNoManager') : r.managerName ? `${r.managerName} (${r.extension})` : r.extension;
+
+/** A local date (YYYY-MM-DD) of an instant in the report's zone; `end` for an exclusive end (the day before). */
+function localDay(iso: string, tz: string, end = false): string {
+  const ms = Date.parse(iso) - (end ? 1 : 0);
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+  } catch {
+    return iso.slice(0, 10);
+  }
+}
+
+/** A query string without the empty filters (the API refuses `direction=`). */
+const queryString = (q: Record<string, string | undefined>) =>
+  new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => Boolean(e[1]))).toString();
+
+interface Drill {
+  title: string;
+  query: CallQuery;
+  /** The cell's number when it is a count of calls (the list's length should match it). */
+  count: number | null;
+}
+
+function Cell({ metric, m, onDrill, drillable }: { metric: Metric; m: Metrics; onDrill: () => void; drillable: boolean }) {
+  const c = m[metric];
+  const text = formatMetric(metric, c.value);
+  return (
+    <td class={c.band ? `num band band-${c.band}` : 'num'} data-testid="report-cell" data-metric={metric} data-band={c.band ?? undefined} data-value={c.value ?? ''}>
+      {drillable && c.value ? <button class="cell-link" onClick={onDrill}>{text}</button> : text}
+    </td>
+  );
+}
+
+function ChangeCell({ now, before, metric }: { now: number | null; before: number | null; metric: string }) {
+  const d = change(now, before);
+  if (d === null) return <td class="num muted" data-metric={metric}>{t('none')}</td>;
+  const pct = Math.round(d * 1000) / 10;
+  return <td class={`num ${pct > 0 ? 'up' : pct < 0 ? 'down' : ''}`} data-metric={metric}>{pct > 0 ? '▲ +' : pct < 0 ? '▼ ' : ''}{pct}%</td>;
+}
+
+function DrillPanel({ drill, onClose }: { drill: Drill; onClose: () => void }) {
+  const [calls, setCalls] = useState<Call[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const q = drill.query as unknown as Record<string, string>;
+
+  async function load(cursor: string | null) {
+    try {
+      const r = await api.get<Page<Call>>('/api/v1/calls', { ...q, limit: 50, cursor });
+      setCalls((prev) => (cursor && prev ? [...prev, ...r.items] : r.items));
+      setNext(r.nextCursor);
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+  useEffect(() => {
+    setCalls(null);
+    void load(null);
+    document.getElementById('drill')?.scrollIntoView({ block: 'start' });
+  }, [drill]);
+
+  return (
+    <article id="drill" class="drill" data-testid="drill">
+      <header class="drill-head">
+        <strong data-testid="drill-title">{drill.title}</strong>
+        <span class="drill-actions">
+          {calls && drill.count !== null && (
+            <small class="muted" data-testid="drill-count">{t('repCallsShown', { shown: calls.length, total: drill.count })}</small>
+          )}
+          <a data-testid="drill-csv" role="button" class="secondary outline small" href={`/api/v1/calls?${queryString({ ...q, format: 'csv' })}`} download="calls.csv">
+            {t('repExportCsv')}
+          </a>
+          <button class="secondary outline small" data-testid="drill-close" onClick={onClose}>{t('close')}</button>
+        </span>
+      </header>
+      {error && <p class="notice error" role="alert">{error}</p>}
+      {calls === null ? <p aria-busy="true">{t('loading')}</p> : <CallsTable calls={calls} />}
+      {next && <button class="secondary" onClick={() => void load(next)}>{t('more')}</button>}
+    </article>
+  );
+}
+
+export function ReportsPage() {
+  const user = useUser();
+  if (!isSupervisor(user)) {
+    return (
+      <section data-testid="no-access">
+        <h2>{t('reportsTitle')}</h2>
+        <p class="notice error" role="alert">{t('reportsNoAccess')}</p>
+      </section>
+    );
+  }
+  return <Report />;
+}
+
+function Report() {
+  const initial = quickRange('thisMonth', todayIn(undefined));
+  const [from, setFrom] = useState(initial.from);
+  const [to, setTo] = useState(initial.to);
+  const [grouping, setGrouping] = useState<Grouping>('manager');
+  const [direction, setDirection] = useState<Direction | ''>('');
+  const [report, setReport] = useState<CallReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [drill, setDrill] = useState<Drill | null>(null);
+  const outcomeList = useOutcomes();
+
+  const query = { from, to: to ? dayAfter(to) : '', groupBy: grouping, direction };
+  useEffect(() => {
+    if (!from || !to) return;
+    setDrill(null);
+    api.get<CallReport>('/api/v1/reports/calls', query)
+      .then((r) => { setReport(r); setError(null); })
+      .catch((e) => { setReport(null); setError(errorText(e)); });
+  }, [from, to, grouping, direction]);
+
+  function quick(p: QuickPeriod) {
+    const r = quickRange(p, todayIn(report?.timeZone));
+    setFrom(r.from);
+    setTo(r.to);
+  }
+
+  const outcomeIds = report
+    ? [...new Set([...outcomeList.map((o) => o.id), ...[report.totals, report.previous, ...report.rows].flatMap((r) => Object.keys(r.outcomes))])]
+    : [];
+  const byManager = report?.groupBy.includes('manager') ?? false;
+  const byPeriod = report?.groupBy.some((k) => k !== 'manager') ?? false;
+
+  function open(scope: DrillScope, metric: DrillMetric, cells: { metrics: Metrics; outcomes: Record<string, number> }) {
+    if (!report) return;
+    const q = drillQuery(report, scope, metric, { direction });
+    if (!q) return;
+    const what = metric.startsWith('outcome:') ? outcomeLabel(outcomeList, metric.slice(8)) : tKey('metric_', metric);
+    const where = scope.kind === 'row'
+      ? [byManager ? managerLabel(scope.row) : '', scope.row.period ? periodLabel(scope.row.period) : ''].filter(Boolean).join(', ') || t('repTotal')
+      : scope.kind === 'total' ? t('repTotal') : t('repPrevious');
+    const isCount = metric.startsWith('outcome:') || ['calls', 'callsIn', 'callsOut', 'callsInternal', 'answered', 'missed'].includes(metric);
+    setDrill({ title: t('repDrillTitle', { what, scope: where }), query: q, count: isCount ? cellValue(cells, metric) : null });
+  }
+
+  const cells = (scope: DrillScope, m: { metrics: Metrics; outcomes: Record<string, number> }) => (
+    <>
+      {COLUMNS.map((metric) => <Cell key={metric} metric={metric} m={m.metrics} drillable onDrill={() => open(scope, metric, m)} />)}
+      <td class="num" data-testid="report-cell" data-metric="callbacksOnTime" title={t('repNotCalls')}>
+        {m.metrics.callbacksDue.value ? `${m.metrics.callbacksOnTime.value ?? 0} / ${m.metrics.callbacksDue.value}` : t('none')}
+      </td>
+      {outcomeIds.map((id) => {
+        const n = m.outcomes[id] ?? 0;
+        return (
+          <td key={id} class="num" data-testid="report-cell" data-metric={`outcome:${id}`} data-value={n}>
+            {n ? <button class="cell-link" onClick={() => open(scope, `outcome:${id}`, m)}>{n}</button> : 0}
+          </td>
+        );
+      })}
+    </>
+  );
+  const lead = (label: string) => (
+    <>
+      <th scope="row" colSpan={(byManager ? 1 : 0) + (byPeriod ? 1 : 0) || 1}>{label}</th>
+    </>
+  );
+  const csvHref = `/api/v1/reports/calls?${queryString({ ...query, format: 'csv' })}`;
+
+  return (
+    <section class="report" data-testid="report-page">
+      <h2>{t('reportsTitle')}</h2>
+      <div class="report-filters">
+        <div class="quick" role="group">
+          {QUICK_PERIODS.map((p) => (
+            <button key={p} class="secondary outline small" data-testid={`quick-${p}`} onClick={() => quick(p)}>{tKey('quick_', p)}</button>
+          ))}
+        </div>
+        <div class="grid filters">
+          <label>
+            {t('repFrom')}
+            <input type="date" data-testid="report-from" value={from} max={to} onChange={(e) => setFrom(e.currentTarget.value)} />
+          </label>
+          <label>
+            {t('repTo')}
+            <input type="date" data-testid="report-to" value={to} min={from} onChange={(e) => setTo(e.currentTarget.value)} />
+          </label>
+          <label>
+            {t('repGroupBy')}
+            <select data-testid="report-group" value={grouping} onChange={(e) => setGrouping(e.currentTarget.value as Grouping)}>
+              {GROUPINGS.map((g) => <option key={g} value={g}>{tKey('group_', g.replace(',', '_'))}</option>)}
+            </select>
+          </label>
+          <label>
+            {t('direction')}
+            <select data-testid="report-direction" value={direction} onChange={(e) => setDirection(e.currentTarget.value as Direction | '')}>
+              {DIRECTIONS.map((d) => <option key={d} value={d}>{d ? tKey('direction_', d) : t('direction_any')}</option>)}
+            </select>
+          </label>
+        </div>
+      </div>
+      {error && <p class="notice error" role="alert">{error}</p>}
+      {!report && !error && <p aria-busy="true">{t('loading')}</p>}
+      {report && (
+        <>
+          <p class="muted" data-testid="report-compared">
+            {t('repComparedWith', {
+              from: localDay(report.previous.from, report.timeZone), to: localDay(report.previous.to, report.timeZone, true), tz: report.timeZone,
+            })}
+            {' '}{t('repDrillHint')}
+          </p>
+          <ReportCharts key={`${language()}-${report.from}-${report.to}-${report.groupBy.join()}`} report={report} managerLabel={managerLabel} periodLabel={periodLabel} />
+          <div class="table-actions">
+            <a role="button" class="secondary outline small" data-testid="report-csv" href={csvHref} download="calls-report.csv">{t('repExportCsv')}</a>
+          </div>
+          <div class="overflow-auto">
+            <table class="striped report-table" data-testid="report-table">
+              <thead>
+                <tr>
+                  {byManager && <th>{t('repManager')}</th>}
+                  {byPeriod && <th>{t('repPeriod')}</th>}
+                  {!byManager && !byPeriod && <th />}
+                  {COLUMNS.map((m) => <th key={m} class="num">{tKey('metric_', m)}</th>)}
+                  <th class="num">{t('metric_callbacksOnTime')}</th>
+                  {outcomeIds.map((id) => <th key={id} class="num">{outcomeLabel(outcomeList, id)}</th>)}
+                </tr>
+              </thead>
+              <tbody>
+                {report.rows.length === 0 && (
+                  <tr><td colSpan={COLUMNS.length + outcomeIds.length + 3} class="muted">{t('repNoRows')}</td></tr>
+                )}
+                {report.rows.map((r) => (
+                  <tr key={`${r.extension}|${r.period}`} data-testid="report-row" data-extension={r.extension ?? 'none'} data-period={r.period ?? ''}>
+                    {byManager && <th scope="row">{managerLabel(r)}</th>}
+                    {byPeriod && <td>{r.period ? periodLabel(r.period) : ''}</td>}
+                    {!byManager && !byPeriod && <th scope="row">{t('repTotal')}</th>}
+                    {cells({ kind: 'row', row: r }, r)}
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr data-testid="report-totals">
+                  {lead(t('repTotal'))}
+                  {cells({ kind: 'total' }, report.totals)}
+                </tr>
+                <tr data-testid="report-previous">
+                  {lead(t('repPrevious'))}
+                  {cells({ kind: 'previous' }, report.previous)}
+                </tr>
+                <tr data-testid="report-change" class="change">
+                  {lead(t('repChange'))}
+                  {COLUMNS.map((m) => <ChangeCell key={m} metric={m} now={report.totals.metrics[m].value} before={report.previous.metrics[m].value} />)}
+                  <ChangeCell metric="callbacksOnTime" now={report.totals.metrics.callbacksOnTime.value} before={report.previous.metrics.callbacksOnTime.value} />
+                  {outcomeIds.map((id) => <ChangeCell key={id} metric={`outcome:${id}`} now={report.totals.outcomes[id] ?? 0} before={report.previous.outcomes[id] ?? 0} />)}
+                </tr>
+              </tfoot>
+            </table>
+          </div>
+          {drill && <DrillPanel drill={drill} onClose={() => setDrill(null)} />}
+        </>
+      )}
+    </section>
+  );
+}
