@@ -38,9 +38,9 @@ async function reportRows(): Promise<Row[]> {
 }
 const metric = (rows: Row[], ext: string, m: string) => rows.find((r) => r.extension === ext)?.metrics[m]?.value ?? 0;
 
-async function shot(p: Page, name: string): Promise<void> {
+async function shot(p: Page, name: string, fullPage = true): Promise<void> {
   const path = screenshotPath(name);
-  if (path) await p.screenshot({ path, fullPage: true });
+  if (path) await p.screenshot({ path, fullPage });
 }
 
 beforeAll(async () => {
@@ -111,12 +111,18 @@ describe("the supervisors' report", () => {
     const band = await answered.getAttribute('data-band');
     expect(band).toBeTruthy();
     expect(await answered.getAttribute('class')).toContain(`band-${band}`);
+    const [cellBg, plainBg] = await Promise.all([
+      answered.evaluate((el) => getComputedStyle(el).backgroundColor),
+      row.locator('[data-testid="report-cell"][data-metric="callsInternal"]').evaluate((el) => getComputedStyle(el).backgroundColor),
+    ]);
+    expect(cellBg).not.toBe(plainBg);
 
     // The chart is drawn: anna's bar in her band's colour, and the talk-time chart has bars too.
     const color = await page.evaluate((b) => getComputedStyle(document.documentElement).getPropertyValue(`--band-${b}`).trim(), band);
     await expect.poll(async () => (await canvasPixels(page, 'chart-calls', color)).match, { timeout: 10_000 }).toBeGreaterThan(200);
     const talk = await canvasPixels(page, 'chart-talk', await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--chart-talk').trim()));
     expect(talk.drawn).toBeGreaterThan(1000);
+    await page.waitForTimeout(600); // the charts' 300 ms animation, for the screenshot
     await shot(page, 'reports.png');
   });
 
@@ -148,7 +154,8 @@ describe("the supervisors' report", () => {
     });
     expect(played.currentTime, JSON.stringify(played)).toBeGreaterThan(0.4);
     expect(played.duration).toBeGreaterThan(3);
-    await shot(page, 'reports-drill.png');
+    await drill.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 320)); // the table's foot too
+    await shot(page, 'reports-drill.png', false); // the panel's top: the list goes on below
 
     // The list as CSV: BOM, then our call.
     const [download] = await Promise.all([page.waitForEvent('download'), drill.getByTestId('drill-csv').click()]);
