@@ -1,6 +1,6 @@
 // A loopback stand-in for Asterisk's AMI port, for benchmarks that replay recorded traffic: it greets,
-// accepts any Login, answers CoreShowChannels with an empty list (and any other action with Success),
-// and hands each logged-in socket to `onLogin`, which streams whatever it wants.
+// accepts any Login, answers CoreShowChannels and DeviceStateList with empty lists (and any other action
+// with Success), and hands each logged-in socket to `onLogin`, which streams whatever it wants.
 import net from 'node:net';
 
 export async function serveAmi(onLogin: (sock: net.Socket) => void): Promise<{ port: number; close: () => void }> {
@@ -17,6 +17,8 @@ export async function serveAmi(onLogin: (sock: net.Socket) => void): Promise<{ p
         if (/Action: login/i.test(block)) {
           sock.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
           onLogin(sock);
+        } else if (/Action: DeviceStateList/i.test(block)) {
+          sock.write(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\n\r\nEvent: DeviceStateListComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n`);
         } else if (/Action: CoreShowChannels/i.test(block)) {
           sock.write(`Response: Success\r\nActionID: ${id}\r\nEventList: start\r\n\r\nEvent: CoreShowChannelsComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n`);
         } else {
