@@ -26,7 +26,6 @@ import pino from 'pino';
 import { io as connect } from 'socket.io-client';
 import { CallStore } from '../src/calls/store.js';
 import type { CallRecord } from '../src/calls/model.js';
-import { loadServiceConfig } from '../src/config/config.js';
 import { createClient } from '../src/contacts/clients.js';
 import { SYSTEM_ACTOR } from '../src/contacts/context.js';
 import { createContact } from '../src/contacts/contacts.js';
@@ -37,23 +36,13 @@ import type { LiveDelta } from '../src/live/model.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser, createToken } from '../src/users/users.js';
 import { serveAmi } from './ami-server.js';
+import { arg, now, pct, replayConfig, summary } from './replay.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
 const fixture = join(root, 'tests/fixtures/ami/inbound-answered.ami');
 const RING_MS = 1000;
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-const now = () => performance.timeOrigin + performance.now();
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-function summary(label: string, xs: number[], unit = 'ms'): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const f = (n: number) => n.toFixed(2);
-  return `${label}: n=${s.length}  p50 ${f(pct(s, 50))} ${unit}  p90 ${f(pct(s, 90))} ${unit}  p99 ${f(pct(s, 99))} ${unit}  max ${f(s.at(-1) ?? NaN)} ${unit}`;
-}
 const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
 
 interface WorkerIn { calls: number; churn: number; seconds: number; numbers: string[]; extensions: string[] }
@@ -250,12 +239,7 @@ async function main(): Promise<void> {
   const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { calls, churn, seconds, numbers, extensions } satisfies WorkerIn });
   const next = () => new Promise<FromWorker>((r) => worker.once('message', r));
   const amiPort = ((await next()) as { port: number }).port;
-  const config = loadServiceConfig({
-    CTI_DB_FILE: dbFile, CTI_AMI_PORT: String(amiPort), CTI_AMI_USER: 'bench', CTI_AMI_SECRET: 'bench',
-    CTI_ARI_URL: 'http://127.0.0.1:9', CTI_ARI_USER: 'bench', CTI_ARI_PASSWORD: 'bench',
-    CTI_RECORDINGS_DIR: dir, CTI_CDR_FILE: join(dir, 'none.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'),
-    CTI_LOG_LEVEL: 'silent',
-  });
+  const config = replayConfig(dir, dbFile, amiPort);
   const app = await buildApp(config, { logger: pino({ level: 'silent' }) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const httpPort = (app.server.address() as net.AddressInfo).port;

@@ -29,6 +29,7 @@ import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
 import { buildApp } from '../src/http/app.js';
 import { serveAmi } from './ami-server.js';
+import { arg, now, pct, replayConfig, summary } from './replay.js';
 import type { ScreenPop } from '../src/realtime/events.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser } from '../src/users/users.js';
@@ -37,17 +38,6 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
 const fixture = join(root, 'tests/fixtures/ami/inbound-answered.ami');
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-const now = () => performance.timeOrigin + performance.now();
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-function summary(label: string, xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const f = (n: number) => n.toFixed(2);
-  return `${label}: n=${s.length}  p50 ${f(pct(s, 50))} ms  p90 ${f(pct(s, 90))} ms  p99 ${f(pct(s, 99))} ms  max ${f(s.at(-1) ?? NaN)} ms`;
-}
 
 interface WorkerIn { seconds: number; rate: number; extensions: string[]; numbers: string[] }
 type Msg = { type: 'amiPort'; port: number } | { type: 'clientsReady' } | { type: 'done'; latencies: number[]; calls: number; lostPops: number };
@@ -184,12 +174,7 @@ async function replay(): Promise<void> {
   const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { seconds, rate, extensions, numbers } satisfies WorkerIn });
   const next = () => new Promise<Msg>((r) => worker.once('message', r));
   const amiPort = ((await next()) as { port: number }).port;
-  const config = loadServiceConfig({
-    CTI_DB_FILE: dbFile, CTI_AMI_PORT: String(amiPort), CTI_AMI_USER: 'bench', CTI_AMI_SECRET: 'bench',
-    CTI_ARI_URL: 'http://127.0.0.1:9', CTI_ARI_USER: 'bench', CTI_ARI_PASSWORD: 'bench',
-    CTI_RECORDINGS_DIR: dir, CTI_CDR_FILE: join(dir, 'none.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'),
-    CTI_LOG_LEVEL: 'silent',
-  });
+  const config = replayConfig(dir, dbFile, amiPort);
   const app = await buildApp(config, { logger: pino({ level: 'silent' }) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   worker.postMessage({ httpPort: (app.server.address() as net.AddressInfo).port, cookies });

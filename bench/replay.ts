@@ -1,0 +1,31 @@
+// What the benches that replay recorded AMI traffic into the real service share: command-line numbers,
+// a clock that worker threads agree on, percentiles, and the service's config for the loopback AMI server.
+import { join } from 'node:path';
+import { loadServiceConfig, type ServiceConfig } from '../src/config/config.js';
+
+export function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+
+/** Epoch ms with sub-ms precision, the same in every thread of the process. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/** The p-th percentile of sorted `xs`. */
+export const pct = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+
+export function summary(label: string, xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const f = (n: number) => n.toFixed(2);
+  return `${label}: n=${s.length}  p50 ${f(pct(s, 50))} ms  p90 ${f(pct(s, 90))} ms  p99 ${f(pct(s, 99))} ms  max ${f(s.at(-1) ?? NaN)} ms`;
+}
+
+/** The service on a scratch dir, attached to the loopback AMI server (bench/ami-server.ts); no ARI, no CDR. */
+export function replayConfig(dir: string, dbFile: string, amiPort: number): ServiceConfig {
+  return loadServiceConfig({
+    CTI_DB_FILE: dbFile, CTI_AMI_PORT: String(amiPort), CTI_AMI_USER: 'bench', CTI_AMI_SECRET: 'bench',
+    CTI_ARI_URL: 'http://127.0.0.1:9', CTI_ARI_USER: 'bench', CTI_ARI_PASSWORD: 'bench',
+    CTI_RECORDINGS_DIR: dir, CTI_CDR_FILE: join(dir, 'none.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'),
+    CTI_LOG_LEVEL: 'silent',
+  });
+}
