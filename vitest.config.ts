@@ -30,6 +30,18 @@ export default defineConfig({
           sequence: { concurrent: false },
         },
       },
+      {
+        // The browser phone (WebRTC): the sandbox in a network namespace, vitest under `ip netns exec`
+        // (scripts/test.sh; tests/softphone/browser-phone.test.ts says how by hand).
+        test: {
+          name: 'softphone',
+          include: ['tests/softphone/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          sequence: { concurrent: false },
+        },
+      },
     ],
   },
 });

@@ -73,7 +73,7 @@ netns_exists() { [ -e "/run/netns/$1" ]; }
 
 netns_up() {
   [ -n "$NS" ] || return 0
-  [[ $NS =~ ^[A-Za-z0-9_-]{1,15}$ ]] || die "CTI_PBX_NETNS: 1 to 15 letters, digits, - or _"
+  [[ $NS =~ ^[A-Za-z0-9_-]{1,32}$ ]] || die "CTI_PBX_NETNS: 1 to 32 letters, digits, - or _"
   netns_exists "$NS" || ip netns add "$NS"
   echo "$NS" >"$RUN/netns"
   ip -n "$NS" link set lo up

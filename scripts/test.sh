@@ -13,6 +13,13 @@ bash sandbox/pbx.sh up
 trap 'bash sandbox/pbx.sh down || true' EXIT
 npx vitest run --project integration --reporter=default --reporter=json --outputFile="$out/integration.json" || status=1
 npx vitest run --project e2e --reporter=default --reporter=json --outputFile="$out/e2e.json" || status=1
+# The browser phone (WebRTC): the same sandbox restarted inside a network namespace (Asterisk offers no
+# loopback ICE candidate; sandbox/pbx.sh CTI_PBX_NETNS), and vitest in there with it. `down` (also the
+# EXIT trap's) deletes the namespace.
+SOFTPHONE_NS=cti-softphone-$$
+bash sandbox/pbx.sh down >/dev/null
+CTI_PBX_NETNS=$SOFTPHONE_NS bash sandbox/pbx.sh up
+ip netns exec "$SOFTPHONE_NS" npx vitest run --project softphone --reporter=default --reporter=json --outputFile="$out/softphone.json" || status=1
 node -e '
   let p = 0, f = 0, s = 0;
   for (const file of process.argv.slice(1)) {
@@ -22,5 +29,5 @@ node -e '
     } catch { f += 1; }
   }
   console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
-' "$out/fast.json" "$out/integration.json" "$out/e2e.json"
+' "$out/fast.json" "$out/integration.json" "$out/e2e.json" "$out/softphone.json"
 exit $status

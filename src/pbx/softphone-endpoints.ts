@@ -97,7 +97,16 @@ export class SoftphoneEndpoints {
     // Several tabs (or a tab and a reloaded one) may register at once: every one rings, the first to
     // answer takes the call. remove_existing drops the oldest when a fourth registers.
     await this.request('PUT', 'aor', ep.extension, { max_contacts: '3', remove_existing: 'yes' });
-    await this.request('PUT', 'endpoint', ep.extension, endpointFields(ep, this.opts.endpointOptions));
+    const fields = endpointFields(ep, this.opts.endpointOptions);
+    try {
+      await this.request('PUT', 'endpoint', ep.extension, fields);
+    } catch (err) {
+      // Asterisk 22 cannot update an endpoint in the memory wizard in place ("Allocation failed", 500):
+      // replace it. Its registrations live on the aor, so the page stays registered.
+      if (!(err instanceof PbxConfigError) || err.status !== 500) throw err;
+      await this.request('DELETE', 'endpoint', ep.extension);
+      await this.request('PUT', 'endpoint', ep.extension, fields);
+    }
     this.log.info({ extension: ep.extension }, 'browser phone endpoint provisioned');
   }
 

@@ -33,13 +33,15 @@ export class SoftphoneProvisioning {
   }
 
   private async syncOnce(): Promise<void> {
+    // No CTI_SIP_SECRET: no browser phones on this server, and nothing of ours to clear in Asterisk.
+    if (!this.deps.secret) return;
     const rows = this.deps.db.select({ id: users.id, name: users.name, extension: users.extension, phoneMode: users.phoneMode, sipRotation: users.sipRotation })
       .from(users).where(isNotNull(users.extension)).all();
     const browser = new Set<string>();
     let pushed = 0;
     let failed = 0;
     for (const r of rows) {
-      if (r.phoneMode !== 'browser' || !r.extension || !this.deps.secret) continue;
+      if (r.phoneMode !== 'browser' || !r.extension) continue;
       browser.add(r.extension);
       try {
         await this.deps.endpoints.put({ extension: r.extension, password: sipPassword(this.deps.secret, r.id, r.sipRotation), displayName: r.name });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wavDurationMs } from '../../src/calls/recording.js';
 import {
-  attendedTransfer, clickToCall, completeAttendedTransfer, inboundCall, Phone, readCdr, recordingPath,
+  attendedTransfer, clickToCall, completeAttendedTransfer, dialTo, inboundCall, oneCdr, Phone, readCdr, recordingPath,
   waitForCdr, waitForChannel, waitUntil, type CdrRow,
 } from '../support/sandbox.js';
 import { api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
@@ -31,12 +31,7 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-function one(rows: CdrRow[], pred: (r: CdrRow) => boolean, what: string): CdrRow {
-  const r = rows.find(pred);
-  if (!r) throw new Error(`no CDR row for ${what} among:\n${rows.map((x) => `${x.channel} -> ${x.dstchannel} ${x.lastapp} ${x.disposition} ${x.billsec}`).join('\n')}`);
-  return r;
-}
-const dialTo = (ext: string) => (r: CdrRow) => r.lastapp === 'Dial' && r.dstchannel.startsWith(`PJSIP/${ext}-`);
+const one = oneCdr;
 
 /** The call as the API returns it, once ended and (when answered) once its recording is measured. */
 async function logged(linkedId: string): Promise<any> {

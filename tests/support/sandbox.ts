@@ -367,6 +367,16 @@ export function parseCdrLine(line: string): CdrRow {
 }
 
 /** All rows of the sandbox's cti.csv (CTI_CDR_FILE); [] when Asterisk has not written one yet. */
+/** The one CDR row of `rows` that `pred` picks; the error lists them all when none does. */
+export function oneCdr(rows: CdrRow[], pred: (r: CdrRow) => boolean, what: string): CdrRow {
+  const r = rows.find(pred);
+  if (!r) throw new Error(`no CDR row for ${what} among:\n${rows.map((x) => `${x.channel} -> ${x.dstchannel} ${x.lastapp} ${x.disposition} ${x.billsec}`).join('\n')}`);
+  return r;
+}
+
+/** Picks the CDR row of the Dial() that rang this extension. */
+export const dialTo = (ext: string) => (r: CdrRow) => r.lastapp === 'Dial' && r.dstchannel.startsWith(`PJSIP/${ext}-`);
+
 export function readCdr(file = envValue('CTI_CDR_FILE')): CdrRow[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map(parseCdrLine);

@@ -17,6 +17,7 @@ import { ReportsPage } from './pages/reports.js';
 import { LivePage } from './pages/live.js';
 import { CallPop } from './components/call-pop.js';
 import { OverdueAlerts } from './components/overdue-alerts.js';
+import { SoftphonePanel } from './softphone/softphone.js';
 
 interface Session {
   user: User;
@@ -174,6 +175,8 @@ export function App() {
         <CallPop />
         {isSupervisor(user) && <OverdueAlerts />}
       </div>
+      {/* Outside the keyed div: switching the language must not re-register the phone. */}
+      {user.phoneMode === 'browser' && user.extension && <SoftphonePanel key={`${user.id}:${user.extension}`} />}
     </SessionContext.Provider>
   );
 }

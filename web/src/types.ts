@@ -11,7 +11,11 @@ export interface User {
   role: Role;
   extension: string | null;
   language: Language;
+  /** Where their calls ring: a desk phone, or the browser phone in the page. */
+  phoneMode: PhoneMode;
 }
+
+export type PhoneMode = 'desk' | 'browser';
 
 export type Direction = 'inbound' | 'outbound' | 'internal';
 export type Disposition = 'answered' | 'no_answer' | 'busy' | 'failed';

@@ -13,6 +13,7 @@ import { dateTime, dispositionText, duration, money, routedBy, toLocalInput } fr
 import { subscribe } from '../realtime.js';
 import type { CallAnswered, CallEnded, ScreenPop } from '../types.js';
 import { useOutcomes } from './calls-table.js';
+import { RingControls } from '../softphone/softphone.js';
 
 type Phase = 'ringing' | 'talking' | 'elsewhere' | 'missed' | 'wrapup' | 'saved';
 
@@ -122,6 +123,8 @@ function PopCard({ entry, onClose, onSaved }: { entry: PopEntry; onClose: () => 
         <button class="close" aria-label={t('close')} onClick={onClose}>×</button>
       </header>
       <p class={`pop-status ${phase}`} data-testid="pop-status" data-phase={phase}>{status}</p>
+      {/* A browser phone rings in the page: answer or decline right here. */}
+      {phase === 'ringing' && <RingControls />}
       {pop && phase !== 'wrapup' && phase !== 'saved' && <PopDetails pop={pop} />}
       {pop && !pop.contact && (phase === 'ringing' || phase === 'talking') && <CreateContact number={pop.prefill.number ?? ''} />}
       {phase === 'wrapup' && <WrapupForm callId={entry.callId} onSaved={onSaved} onSkip={onClose} />}

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { t, tKey } from '../i18n.js';
 import { subscribe } from '../realtime.js';
+import { expectClickToCall } from '../softphone/softphone.js';
 import type { C2cProgress } from '../types.js';
 
 type Status = { stage: 'requested' | C2cProgress['stage']; reason?: string } | { error: string } | null;
@@ -26,6 +27,8 @@ export function ClickToCall({ number, contactId, label }: { number: string; cont
     try {
       const r = await api.post<{ requestId: string }>('/api/v1/calls/click-to-call', { number, ...(contactId ? { contactId } : {}) });
       requestId.current = r.requestId;
+      // A browser phone answers the ring carrying this id at once (it is the manager's own call).
+      expectClickToCall(r.requestId);
       const mine = early.current.filter((p) => p.requestId === r.requestId);
       early.current = [];
       const last = mine[mine.length - 1];

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
 import { t, tKey } from '../i18n.js';
-import type { Language, Role, User } from '../types.js';
+import type { Language, PhoneMode, Role, User } from '../types.js';
 
 const ROLES: Role[] = ['manager', 'supervisor', 'admin'];
 
@@ -16,15 +16,16 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
   const [role, setRole] = useState<Role>(user.role);
   const [extension, setExtension] = useState(user.extension ?? '');
   const [language, setLanguage] = useState<Language>(user.language);
+  const [phoneMode, setPhoneMode] = useState<PhoneMode>(user.phoneMode);
   const [password, setPassword] = useState('');
   const [state, setState] = useState<{ ok?: boolean; error?: string }>({});
   async function save() {
     try {
-      const body: Record<string, unknown> = { role, extension: extension || null, language };
+      const body: Record<string, unknown> = { role, extension: extension || null, language, phoneMode };
       if (password) body['password'] = password;
       const r = await api.patch<User | { user: User }>(`/api/v1/users/${encodeURIComponent(user.id)}`, body);
       const u = r && 'user' in r ? r.user : (r as User | undefined);
-      onChanged(u ?? { ...user, role, extension: extension || null, language });
+      onChanged(u ?? { ...user, role, extension: extension || null, language, phoneMode });
       setPassword('');
       setState({ ok: true });
     } catch (e) {
@@ -55,6 +56,12 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
           <option value="en">English</option>
         </select>
       </td>
+      <td>
+        <select data-testid="user-phone-mode" aria-label={t('phoneMode')} value={phoneMode} onChange={(e) => setPhoneMode(e.currentTarget.value as PhoneMode)}>
+          <option value="desk">{t('phoneMode_desk')}</option>
+          <option value="browser">{t('phoneMode_browser')}</option>
+        </select>
+      </td>
       <td><input type="password" autocomplete="new-password" placeholder={t('newPassword')} value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></td>
       <td class="actions">
         <button class="small" onClick={() => void save()}>{t('save')}</button>
@@ -69,7 +76,7 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
 export function UsersPage() {
   const [users, setUsers] = useState<User[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [draft, setDraft] = useState({ name: '', role: 'manager' as Role, extension: '', language: 'ru' as Language, password: '' });
+  const [draft, setDraft] = useState({ name: '', role: 'manager' as Role, extension: '', language: 'ru' as Language, phoneMode: 'desk' as PhoneMode, password: '' });
 
   useEffect(() => {
     api.get<User[] | { items: User[] }>('/api/v1/users')
@@ -98,7 +105,7 @@ export function UsersPage() {
         <div class="overflow-auto">
           <table class="striped users">
             <thead>
-              <tr><th>{t('name')}</th><th>{t('role')}</th><th>{t('extension')}</th><th>{t('language')}</th><th>{t('password')}</th><th /></tr>
+              <tr><th>{t('name')}</th><th>{t('role')}</th><th>{t('extension')}</th><th>{t('language')}</th><th>{t('phoneMode')}</th><th>{t('password')}</th><th /></tr>
             </thead>
             <tbody>
               {users.map((u) => (
@@ -121,6 +128,10 @@ export function UsersPage() {
           <select aria-label={t('language')} value={draft.language} onChange={(e) => setDraft({ ...draft, language: e.currentTarget.value as Language })}>
             <option value="ru">Русский</option>
             <option value="en">English</option>
+          </select>
+          <select aria-label={t('phoneMode')} value={draft.phoneMode} onChange={(e) => setDraft({ ...draft, phoneMode: e.currentTarget.value as PhoneMode })}>
+            <option value="desk">{t('phoneMode_desk')}</option>
+            <option value="browser">{t('phoneMode_browser')}</option>
           </select>
           <input required type="password" autocomplete="new-password" placeholder={t('password')} aria-label={t('password')} value={draft.password} onInput={(e) => setDraft({ ...draft, password: e.currentTarget.value })} />
           <button type="submit">{t('add')}</button>
