@@ -2,7 +2,7 @@
 // direction; charts; a table whose cells carry their KPI band and open the calls behind the number (with
 // their recordings); totals and the previous period of equal length; CSV of the table and of each list.
 // A manager gets a plain "no access" page (the API answers them 403 as well).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText, isSupervisor, useUser } from '../app.js';
 import { t, tKey, language } from '../i18n.js';
@@ -147,6 +147,19 @@ function Report() {
       .then((r) => { setReport(r); setError(null); })
       .catch((e) => { setReport(null); setError(errorText(e)); });
   }, [from, to, grouping, direction]);
+
+  // The first range is the browser's month; the report says the company's zone, whose month may differ
+  // (the evening of the 31st in New York is already the 1st in Moscow): follow it once.
+  const settled = useRef(false);
+  useEffect(() => {
+    if (!report || settled.current) return;
+    settled.current = true;
+    const r = quickRange('thisMonth', todayIn(report.timeZone));
+    if (r.from !== from || r.to !== to) {
+      setFrom(r.from);
+      setTo(r.to);
+    }
+  }, [report]);
 
   function quick(p: QuickPeriod) {
     const r = quickRange(p, todayIn(report?.timeZone));

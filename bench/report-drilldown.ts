@@ -1,0 +1,112 @@
+// The report page's drill-down at scale: on the 10,000,000-call database of bench/reports.ts, the calls
+// behind report cells (manager x day of one month, and the month's totals) through the real call-log query
+// (listCalls) with the filters the page sends (web/src/reports-model.ts drillQuery): the first page a
+// supervisor sees, every page (what the cell's CSV export reads), and a cell of one wrap-up outcome with a
+// million wrap-ups (added in a transaction that is rolled back, so the cached database stays as it was).
+// Prints figures; asserts nothing but that a listed cell has as many calls as the report says.
+// Usage: npm run bench:reports (builds the database), then npm run bench:drilldown [calls]
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+import { openDb } from '../src/db/client.js';
+import { listCalls, type CallFilters, type QueryContext } from '../src/calls/queries.js';
+import { callsCsv } from '../src/calls/csv.js';
+import { DEFAULT_KPI } from '../src/reports/kpi.js';
+import { callReport, type ReportContext } from '../src/reports/report.js';
+import { DEFAULT_OUTCOMES } from '../src/tasks/outcomes.js';
+import { drillQuery, type CallReport, type DrillMetric } from '../web/src/reports-model.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
+const CALLS = Number(process.argv[2] ?? 10_000_000);
+const dbFile = join(root, 'bench/out', `reports-${CALLS}.sqlite`);
+if (!existsSync(dbFile)) {
+  console.error(`${dbFile} is missing: run \`npm run bench:reports\` first (it builds or copies the database)`);
+  process.exit(1);
+}
+
+const h = openDb(dbFile);
+const sqlite = (h.db as unknown as { $client: Database.Database }).$client;
+const actor = { id: 'bench', name: 'bench', role: 'supervisor' as const, extension: null };
+const rctx: ReportContext = { db: h.db, actor, timeZone: 'Europe/Moscow', kpi: DEFAULT_KPI, outcomes: DEFAULT_OUTCOMES };
+const qctx: QueryContext = { db: h.db, actor, recordingsDir: join(root, 'bench/out/no-recordings') };
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+const f = (x: number) => x.toFixed(1);
+function timed<T>(fn: () => T): [T, number] {
+  const t0 = performance.now();
+  const r = fn();
+  return [r, performance.now() - t0];
+}
+
+const { n, last } = sqlite.prepare('select count(*) as n, max(started_at) as last from calls').get() as { n: number; last: number };
+const lastDay = new Date(last);
+const month = new Date(Date.UTC(lastDay.getUTCFullYear(), lastDay.getUTCMonth() - 1, 1));
+const from = month.toISOString().slice(0, 10);
+const to = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+const report: CallReport = JSON.parse(JSON.stringify(callReport(rctx, { from, to, groupBy: 'manager,day' })));
+console.log(`${n.toLocaleString('en-US')} calls; manager x day ${from} .. ${to}: ${report.rows.length} rows, ${report.totals.metrics.calls.value?.toLocaleString('en-US')} calls`);
+
+/** Every call of a query, page by page (500 a page, as the CSV export does with 1,000). */
+function countAll(q: CallFilters): number {
+  let total = 0;
+  let cursor: string | undefined;
+  do {
+    const page = listCalls(qctx, { ...q, limit: 500, cursor });
+    total += page.items.length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return total;
+}
+
+// First page of a cell: what the supervisor waits for after a click.
+const metrics: DrillMetric[] = ['calls', 'answered', 'missed', 'talkSeconds'];
+const step = Math.max(1, Math.floor(report.rows.length / 50));
+const sampled = report.rows.filter((_, i) => i % step === 0).slice(0, 50);
+const firstPage: number[] = [];
+for (const row of sampled) {
+  for (const m of metrics) {
+    const q = drillQuery(report, { kind: 'row', row }, m)!;
+    firstPage.push(timed(() => listCalls(qctx, { ...q, limit: 50 }))[1]);
+  }
+}
+console.log(`first page (50 calls) of a manager-day cell: p50 ${f(pct(firstPage, 50))} ms, p99 ${f(pct(firstPage, 99))} ms (${firstPage.length} cells)`);
+
+const totalsFirst: number[] = [];
+for (const m of metrics) {
+  const q = drillQuery(report, { kind: 'total' }, m)!;
+  totalsFirst.push(timed(() => listCalls(qctx, { ...q, limit: 50 }))[1]);
+}
+console.log(`first page of a month-total cell (${metrics.join(', ')}): max ${f(Math.max(...totalsFirst))} ms`);
+
+// Every call of a cell, checked against the cell: what the list's CSV export reads.
+const busiest = [...report.rows].sort((a, b) => (b.metrics.missed.value ?? 0) - (a.metrics.missed.value ?? 0))[0]!;
+const q = drillQuery(report, { kind: 'row', row: busiest }, 'missed')!;
+const [all, allMs] = timed(() => countAll(q));
+if (all !== busiest.metrics.missed.value) throw new Error(`drill-down lists ${all} calls, the cell says ${busiest.metrics.missed.value}`);
+console.log(`every call of the busiest missed cell (${all} calls, = the cell): ${f(allMs)} ms`);
+const csvStart = performance.now();
+let bytes = 0;
+for await (const chunk of callsCsv(qctx, q, { lang: 'ru', timeZone: 'Europe/Moscow', outcomes: DEFAULT_OUTCOMES })) bytes += Buffer.byteLength(chunk);
+console.log(`its CSV export: ${f(performance.now() - csvStart)} ms, ${(bytes / 1024).toFixed(0)} KiB`);
+
+// A wrap-up outcome's cell with a million wrap-ups in the table (rolled back afterwards).
+sqlite.exec('BEGIN');
+try {
+  const [, insMs] = timed(() => sqlite.prepare(`INSERT OR IGNORE INTO call_wrapups (call_id, description, outcome, at)
+    SELECT id, '', CASE rowid % 3 WHEN 0 THEN 'sale' WHEN 1 THEN 'consultation' ELSE 'quote_sent' END, 0
+    FROM calls WHERE rowid % 10 = 0`).run());
+  const wrapups = (sqlite.prepare('select count(*) as n from call_wrapups').get() as { n: number }).n;
+  const outcomeFirst: number[] = [];
+  for (const row of sampled) {
+    const oq = drillQuery(report, { kind: 'row', row }, 'outcome:sale')!;
+    outcomeFirst.push(timed(() => listCalls(qctx, { ...oq, limit: 50 }))[1]);
+  }
+  console.log(`first page of an outcome cell with ${wrapups.toLocaleString('en-US')} wrap-ups (added in ${f(insMs / 1000)} s): p50 ${f(pct(outcomeFirst, 50))} ms, p99 ${f(pct(outcomeFirst, 99))} ms`);
+  const [, totalMs] = timed(() => listCalls(qctx, { ...drillQuery(report, { kind: 'total' }, 'outcome:sale')!, limit: 50 }));
+  console.log(`first page of the month's total outcome cell: ${f(totalMs)} ms`);
+} finally {
+  sqlite.exec('ROLLBACK');
+}
+h.close();
