@@ -1,6 +1,9 @@
 // The live board's pure logic, fed with AMI traffic recorded from the sandbox Asterisk 22
 // (tests/fixtures/ami): the real call tracker for calls, the recorded DeviceStateChange events for the
 // phones. The browser's side (web/src/live-state.ts) applies the board's deltas; both must agree.
+// device-state-list.ami is the `cti` user's own session (least rights), recorded by hand: Login, then
+// `Action: DeviceStateList` while an inbound call rang phone 198 (sandbox SCENARIOS: 198 never answers).
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CallTracker } from '../../src/calls/tracker.js';
@@ -8,11 +11,11 @@ import { LiveBoard, managerStateOf } from '../../src/live/board.js';
 import { liveCallView } from '../../src/live/call-view.js';
 import { todayIn } from '../../src/live/counters.js';
 import type { LiveCallView, LiveCounters, ManagerState } from '../../src/live/model.js';
-import { toPbxEvent } from '../../src/pbx/ami-events.js';
+import { toDeviceStatus, toPbxEvent } from '../../src/pbx/ami-events.js';
 import type { PbxEvent } from '../../src/pbx/events.js';
 import { applyDelta } from '../../web/src/live-state.js';
 import type { LiveSnapshot as BrowserBoard } from '../../web/src/types.js';
-import { loadScenario } from '../support/ami-fixture.js';
+import { fixturesDir, loadScenario, parseAmiStream } from '../support/ami-fixture.js';
 
 const isExtension = (r: string) => /^[0-9]{2,5}$/.test(r);
 const counters = (calls = 0): LiveCounters => ({
@@ -92,6 +95,17 @@ describe('phone states from the PBX', () => {
       expect(states).toContain('talking');
     }
     expect(devices.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reads the DeviceStateList answer the `cti` user got while 198 rang (recorded): 198 ringing, the rest available', () => {
+    const raw = parseAmiStream(readFileSync(`${fixturesDir}device-state-list.ami`, 'utf8'));
+    expect(raw.at(-1)).toMatchObject({ event: 'DeviceStateListComplete', listitems: '5' });
+    const items = raw.filter((e) => e['event'] === 'DeviceStateChange').map(toDeviceStatus);
+    const board = new LiveBoard(isExtension, counters());
+    board.setAllDevices(items, 1000);
+    expect(board.managers().map((m) => [m.extension, m.state])).toEqual([
+      ['101', 'available'], ['102', 'available'], ['103', 'available'], ['198', 'ringing'], ['199', 'available'],
+    ]);
   });
 
   it('the full list after a reconnect replaces what was known: a phone no longer listed is offline', () => {
