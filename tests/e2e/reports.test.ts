@@ -179,6 +179,21 @@ describe("the supervisors' report", () => {
     expect(Number(anna![header.indexOf('Answered')])).toBe(before.answered101 + 2);
   });
 
+  it('exports the calls page as CSV with its filters', async () => {
+    await page.goto(`${svc.url}/#/calls`);
+    await page.getByTestId('filter-direction').selectOption('inbound');
+    await page.getByTestId('filter-disposition').selectOption('busy');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('calls-csv').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.charCodeAt(0)).toBe(0xfeff);
+    const rows = csv.slice(1).split('\r\n').filter(Boolean).slice(1).map((l) => l.split(';'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r[1] === 'Inbound' && r[4] === 'Busy'), csv).toBe(true);
+    expect(rows.some((r) => r[2] === num(3))).toBe(true); // our call to the busy 199
+    await page.goto(`${svc.url}/#/reports`);
+    await page.locator('[data-testid="report-row"][data-extension="101"]').waitFor();
+  });
+
   it('takes quick periods, groups by manager and day, filters by direction', async () => {
     const today = todayIn(TZ);
     await page.getByTestId('quick-today').click();

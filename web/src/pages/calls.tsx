@@ -6,6 +6,7 @@ import { errorText, isSupervisor, useUser } from '../app.js';
 import { t, tKey } from '../i18n.js';
 import { subscribe } from '../realtime.js';
 import { CallsTable } from '../components/calls-table.js';
+import { CsvLink } from '../components/csv-link.js';
 import type { Call, Page } from '../types.js';
 
 const PERIODS = ['today', 'week', 'month', 'all'] as const;
@@ -70,6 +71,9 @@ export function CallsPage() {
         {select(t('period'), period, (v) => setPeriod(v as Period), PERIODS, (o) => tKey('period_', o), 'filter-period')}
         {select(t('direction'), direction, setDirection, DIRECTIONS, (o) => (o ? tKey('direction_', o) : t('direction_any')), 'filter-direction')}
         {select(t('disposition'), disposition, setDisposition, DISPOSITIONS, (o) => (o ? tKey('disposition_', o) : t('disposition_any')), 'filter-disposition')}
+      </div>
+      <div class="table-actions">
+        <CsvLink path="/api/v1/calls" query={{ from: since(period), direction, disposition }} filename="calls.csv" testid="calls-csv" />
       </div>
       {error && <p class="notice error" role="alert">{error}</p>}
       {calls === null ? <p aria-busy="true">{t('loading')}</p> : <CallsTable calls={calls} showExtension={isSupervisor(user)} />}

@@ -7,6 +7,7 @@ import { t } from '../i18n.js';
 import { money } from '../format.js';
 import { subscribe } from '../realtime.js';
 import { CallsTable } from '../components/calls-table.js';
+import { CsvLink } from '../components/csv-link.js';
 import { ClickToCall } from '../components/click-to-call.js';
 import { TaskList } from '../components/task-list.js';
 import type { Call, Client, Contact, Lookup, Owner, Page, Task } from '../types.js';
@@ -113,6 +114,9 @@ export function ContactCard({ id }: { id: string }) {
       <h3>{t('openTasks')}</h3>
       <TaskList tasks={tasks} onChanged={() => setTick((n) => n + 1)} />
       <h3>{t('contactCalls')}</h3>
+      <div class="table-actions">
+        <CsvLink path="/api/v1/calls" query={{ contactId: contact.id }} filename="calls.csv" testid="contact-calls-csv" />
+      </div>
       <CallsTable calls={calls} contactLinks={false} />
     </section>
   );

@@ -8,6 +8,7 @@ import { errorText, isSupervisor, useUser } from '../app.js';
 import { t, tKey, language } from '../i18n.js';
 import { duration } from '../format.js';
 import { CallsTable, outcomeLabel, useOutcomes } from '../components/calls-table.js';
+import { CsvLink } from '../components/csv-link.js';
 import { ReportCharts } from '../components/report-charts.js';
 import {
   GROUPINGS, QUICK_PERIODS, cellValue, change, dayAfter, drillQuery, quickRange, todayIn,
@@ -43,10 +44,6 @@ function localDay(iso: string, tz: string, end = false): string {
     return iso.slice(0, 10);
   }
 }
-
-/** A query string without the empty filters (the API refuses `direction=`). */
-const queryString = (q: Record<string, string | undefined>) =>
-  new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => Boolean(e[1]))).toString();
 
 interface Drill {
   title: string;
@@ -102,9 +99,7 @@ function DrillPanel({ drill, onClose }: { drill: Drill; onClose: () => void }) {
           {calls && drill.count !== null && (
             <small class="muted" data-testid="drill-count">{t('repCallsShown', { shown: calls.length, total: drill.count })}</small>
           )}
-          <a data-testid="drill-csv" role="button" class="secondary outline small" href={`/api/v1/calls?${queryString({ ...q, format: 'csv' })}`} download="calls.csv">
-            {t('repExportCsv')}
-          </a>
+          <CsvLink path="/api/v1/calls" query={q} filename="calls.csv" testid="drill-csv" />
           <button class="secondary outline small" data-testid="drill-close" onClick={onClose}>{t('close')}</button>
         </span>
       </header>
@@ -206,7 +201,6 @@ function Report() {
       <th scope="row" colSpan={(byManager ? 1 : 0) + (byPeriod ? 1 : 0) || 1}>{label}</th>
     </>
   );
-  const csvHref = `/api/v1/reports/calls?${queryString({ ...query, format: 'csv' })}`;
 
   return (
     <section class="report" data-testid="report-page">
@@ -252,7 +246,7 @@ function Report() {
           </p>
           <ReportCharts key={`${language()}-${report.from}-${report.to}-${report.groupBy.join()}`} report={report} managerLabel={managerLabel} periodLabel={periodLabel} />
           <div class="table-actions">
-            <a role="button" class="secondary outline small" data-testid="report-csv" href={csvHref} download="calls-report.csv">{t('repExportCsv')}</a>
+            <CsvLink path="/api/v1/reports/calls" query={query} filename="calls-report.csv" testid="report-csv" />
           </div>
           <div class="overflow-auto">
             <table class="striped report-table" data-testid="report-table">
