@@ -2,7 +2,7 @@
 // on the server. Every bad row goes to stderr as it is found ("line 12, phones: ..."), a summary to
 // stdout. Exit code 0: every row went in; 1: some rows were rejected (the good ones went in); 2: the
 // file could not be imported (missing, bad header).
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { BaseConfig } from '../config/config.js';
 import { SYSTEM_ACTOR } from '../contacts/context.js';
 import { importContacts } from '../contacts/import.js';
@@ -18,7 +18,7 @@ export async function runImport(file: string, cfg: BaseConfig, batchSize: number
   try {
     const r = await importContacts(
       { db: h.db, actor: SYSTEM_ACTOR, region: cfg.CTI_DEFAULT_REGION, rematchWindowMs: cfg.CTI_CONTACTS_REMATCH_DAYS * 86_400_000 },
-      createReadStream(file),
+      { path: file },
       {
         batchSize,
         onRowError: (e) => process.stderr.write(`line ${e.row}${e.column ? `, ${e.column}` : ''}: ${e.reason}\n`),

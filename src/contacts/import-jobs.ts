@@ -3,7 +3,7 @@
 // its first 10,000 bad rows (the counts are always complete). A restart forgets them; what they wrote
 // stays, and importing the same file again completes an interrupted one.
 import { randomUUID } from 'node:crypto';
-import { createReadStream, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { CtiError } from '../lib/errors.js';
@@ -49,7 +49,7 @@ export class ImportJobs {
     }
     const abort = new AbortController();
     const log = this.log.child({ importId: id });
-    const done = importContacts(ctx, createReadStream(file), {
+    const done = importContacts(ctx, { path: file }, {
       signal: abort.signal,
       onProgress: (c) => Object.assign(job, c),
       onRowError: (e) => {

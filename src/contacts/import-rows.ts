@@ -2,8 +2,9 @@
 // worker thread as well as inline (import.ts decides): a CSV import is half parsing and checking
 // (csv-parse, libphonenumber), half writing, and the two halves then use both cores.
 // Columns and rules: see import.ts and the README.
-import { Readable, pipeline } from 'node:stream';
-import { parse, type CsvError, type Info } from 'csv-parse';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { Parser, type CsvError } from 'csv-parse';
 import { CLIENT_KINDS, type ClientKind } from '../db/schema/clients.js';
 import { CtiError } from '../lib/errors.js';
 import { checkCurrency, checkEmail, checkExternalId, checkName, checkPhones, checkSegment, checkTurnover, splitPhonesCell, type CleanPhone } from './fields.js';
@@ -51,7 +52,7 @@ export function detectDelimiter(head: Buffer): ',' | ';' {
 
 /** The first chunks up to the end of the header line (or 64 KB), and the rest of the stream after them. */
 async function peekHead(input: CsvInput): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
-  const it = (Symbol.asyncIterator in input ? input : Readable.from(input) as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const it = chunksOf(input)[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let size = 0;
   while (size < MAX_HEADER_BYTES) {
@@ -64,19 +65,37 @@ async function peekHead(input: CsvInput): Promise<{ head: Buffer; rest: AsyncIte
   }
   const head = Buffer.concat(chunks);
   async function* rest(): AsyncIterable<Buffer> {
-    if (head.length) yield head;
-    for (;;) {
-      const next = await it.next();
-      if (next.done) return;
-      yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    try {
+      if (head.length) yield head;
+      for (;;) {
+        const next = await it.next();
+        if (next.done) return;
+        yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+      }
+    } finally {
+      await it.return?.(); // left early (a bad header, an abort): nothing is left reading the file
     }
   }
   return { head, rest: rest() };
 }
 
 
-/** A file stream, a request body, or chunks in memory (tests). */
-export type CsvInput = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
+/**
+ * A file by its path (what the CLI and the API's spooled uploads give: a worker thread then reads it
+ * itself), a stream such as a request body, or chunks in memory (tests).
+ */
+export type CsvInput = CsvFile | AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
+export interface CsvFile {
+  path: string;
+}
+
+export const isCsvFile = (input: CsvInput): input is CsvFile => typeof (input as Partial<CsvFile>).path === 'string' && !(Symbol.asyncIterator in input);
+
+/** The input's chunks (a file is streamed, never read whole). */
+export function chunksOf(input: CsvInput): AsyncIterable<Buffer | string> {
+  if (isCsvFile(input)) return createReadStream(input.path);
+  return Symbol.asyncIterator in input ? input : Readable.from(input);
+}
 
 function headerColumns(record: string[], ignored: string[]): Map<Column, number> {
   const m = new Map<Column, number>();
@@ -169,59 +188,77 @@ export type ReadEvent =
   | { kind: 'batch'; rows: Row[]; errors: ImportRowError[]; rowsRead: number; rowsRejected: number };
 
 /**
+ * csv-parse's parser core (what its own sync API and its stream wrap): takes a chunk and hands each
+ * record to `push` before returning, while `info.lines` is that record's line. Driven directly, a record
+ * costs no object-mode stream push, no async iteration and no info snapshot: together they took more
+ * of a large import than the parsing itself. Not in csv-parse's typings, so a csv-parse upgrade that
+ * moves it fails every import test at once rather than quietly.
+ */
+interface CsvCore {
+  parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
+}
+
+/**
  * The file in batches of checked rows. Throws CtiError for a file that cannot be imported at all
  * (empty, no client_external_id column). Rows CSV cannot read are reported and skipped.
  */
 export async function* readCsv(input: CsvInput, o: ReadOptions): AsyncGenerator<ReadEvent> {
   const { head, rest } = await peekHead(input);
   const delimiter = detectDelimiter(head);
-  const parser = parse({
-    delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
-    // ООО "Ромашка" unquoted, as 1C and hand-made files write it: the quotes are part of the value.
-    relax_quotes: true,
-    info: true, max_record_size: 64 * 1024,
-  });
   let rows: Row[] = [];
   let errors: ImportRowError[] = [];
   let rowsRead = 0;
   let rowsRejected = 0;
   let lastSkipped = -1;
-  parser.on('skip', (err: CsvError & { lines?: number }) => {
-    const line = err.lines ?? 0;
-    if (line === lastSkipped) return; // one unreadable record can raise several errors
-    lastSkipped = line;
-    rowsRead++;
-    rowsRejected++;
-    errors.push({ row: line, column: null, reason: err.message });
+  const parser = new Parser({
+    delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
+    // ООО "Ромашка" unquoted, as 1C and hand-made files write it: the quotes are part of the value.
+    relax_quotes: true,
+    max_record_size: 64 * 1024,
+    on_skip: (err: CsvError | undefined) => {
+      const line = (err as (CsvError & { lines?: number }) | undefined)?.lines ?? 0;
+      if (line === lastSkipped) return; // one unreadable record can raise several errors
+      lastSkipped = line;
+      rowsRead++;
+      rowsRejected++;
+      errors.push({ row: line, column: null, reason: err?.message ?? 'unreadable' });
+    },
   });
-  // pipeline: a read error reaches the loop below through the parser, and leaving the loop early
-  // (a bad header, an abort) destroys the source, so nothing is left reading.
-  pipeline(Readable.from(rest), parser, () => {});
-  const take = (): ReadEvent => {
-    const e: ReadEvent = { kind: 'batch', rows, errors, rowsRead, rowsRejected };
+  const core = (parser as unknown as { api: CsvCore }).api;
+  const ready: ReadEvent[] = [];
+  const take = () => {
+    ready.push({ kind: 'batch', rows, errors, rowsRead, rowsRejected });
     rows = [];
     errors = [];
     rowsRead = 0;
     rowsRejected = 0;
-    return e;
   };
-
   let columns: Map<Column, number> | null = null;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+  const onRecord = (record: string[]) => {
     if (!columns) {
       const ignoredColumns: string[] = [];
       columns = headerColumns(record, ignoredColumns);
-      yield { kind: 'header', delimiter, ignoredColumns };
-      continue;
+      ready.push({ kind: 'header', delimiter, ignoredColumns });
+      return;
     }
     rowsRead++;
-    const checked = checkRow(record, info.lines, columns, o.userIds, o.region);
+    const checked = checkRow(record, parser.info.lines, columns, o.userIds, o.region);
     if (Array.isArray(checked)) {
       rowsRejected++;
-      errors.push(...checked);
+      for (const e of checked) errors.push(e);
     } else rows.push(checked);
-    if (rows.length >= o.batchSize || errors.length >= o.batchSize) yield take();
+    if (rows.length >= o.batchSize || errors.length >= o.batchSize) take();
+  };
+  const close = () => {};
+  for await (const chunk of rest) {
+    const err = core.parse(chunk, false, onRecord, close);
+    if (err) throw err;
+    // A 64 KB chunk holds a few hundred rows: what it completed goes out before the next is read.
+    while (ready.length) yield ready.shift()!;
   }
+  const err = core.parse(undefined, true, onRecord, close);
+  if (err) throw err;
   if (!columns) throw new CtiError('CTI_ERR_BAD_REQUEST', 'header: the file is empty (a header line is required)');
-  yield take();
+  take();
+  while (ready.length) yield ready.shift()!;
 }

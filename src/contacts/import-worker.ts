@@ -1,9 +1,10 @@
 // Worker thread of a CSV import: reads and checks rows (import-rows.ts) off the main thread, which
 // only writes them. Protocol (all messages small, the file itself never held whole):
-//   worker -> main: { type: 'pull' } for the next chunk of the file; ReadEvents; { kind: 'done' } or
-//                   { kind: 'fatal', message, code }.
+//   worker -> main: { type: 'pull' } for the next chunk of the input (not for a file: the worker reads
+//                   that itself); ReadEvents; { kind: 'done' } or { kind: 'fatal', message, code }.
 //   main -> worker: { type: 'chunk', data } or { type: 'end' }; { type: 'ack' } after each batch written.
 // The worker stays at most two batches ahead of the writer, so memory stays flat.
+import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CtiError } from '../lib/errors.js';
 import { readCsv } from './import-rows.js';
@@ -12,6 +13,8 @@ export interface WorkerInit {
   region: string;
   users: [string, string][];
   batchSize: number;
+  /** The file to read; null: the main thread feeds the input. */
+  file: string | null;
 }
 
 const port = parentPort!;
@@ -32,7 +35,16 @@ port.on('message', (m: { type: 'chunk'; data: Uint8Array } | { type: 'end' } | {
   chunkArrived?.();
 });
 
+async function* fromFile(path: string): AsyncIterable<Buffer> {
+  try {
+    for await (const c of createReadStream(path)) yield c as Buffer;
+  } catch (err) {
+    throw new Error(`reading the file: ${(err as Error).message}`);
+  }
+}
+
 async function* input(): AsyncIterable<Buffer> {
+  if (init.file !== null) return yield* fromFile(init.file);
   for (;;) {
     port.postMessage({ type: 'pull' });
     while (chunks.length === 0) await new Promise<void>((r) => (chunkArrived = r));
