@@ -16,7 +16,7 @@
 // Today's counters are re-read while calls end, over TODAY calls already logged today.
 //
 // Usage: npm run bench:live [-- --calls 200 --churn 40 --seconds 10 --today 20000]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,7 +36,7 @@ import type { LiveDelta } from '../src/live/model.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser, createToken } from '../src/users/users.js';
 import { serveAmi } from './ami-server.js';
-import { arg, now, pct, replayConfig, summary } from './replay.js';
+import { arg, now, pct, recordedEvents, replayConfig, summary } from './replay.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
@@ -56,9 +56,7 @@ type FromWorker =
 async function workerMain(): Promise<void> {
   const w = workerData as WorkerIn;
   const port = parentPort!;
-  const blocks = readFileSync(fixture, 'utf8').replace(/\r\n/g, '\n').split('\n\n').filter((b) => b.startsWith('Event: '));
-  const ts = (b: string) => Number(/^Timestamp: ([0-9.]+)$/m.exec(b)?.[1] ?? 0);
-  const t0 = ts(blocks[0]!);
+  const { blocks, ts, t0 } = recordedEvents(fixture);
   // The recording: ring (up to the phone's RINGING), answer (to the talk), hang up (after 4 s of talk).
   const answerAt = blocks.findIndex((b) => b.startsWith('Event: Newstate') && /Channel: PJSIP\/101-/.test(b) && /ChannelState: 6/.test(b));
   const hangupAt = blocks.findIndex((b) => ts(b) - t0 > 1);

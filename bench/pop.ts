@@ -29,7 +29,7 @@ import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
 import { buildApp } from '../src/http/app.js';
 import { serveAmi } from './ami-server.js';
-import { arg, now, pct, replayConfig, summary } from './replay.js';
+import { arg, now, pct, recordedEvents, replayConfig, summary } from './replay.js';
 import type { ScreenPop } from '../src/realtime/events.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser } from '../src/users/users.js';
@@ -46,9 +46,7 @@ type Msg = { type: 'amiPort'; port: number } | { type: 'clientsReady' } | { type
 async function workerMain(): Promise<void> {
   const w = workerData as WorkerIn;
   const port = parentPort!;
-  const blocks = readFileSync(fixture, 'utf8').replace(/\r\n/g, '\n').split('\n\n').filter((b) => b.startsWith('Event: '));
-  const ts = (b: string) => Number(/^Timestamp: ([0-9.]+)$/m.exec(b)?.[1] ?? 0);
-  const t0 = ts(blocks[0]!);
+  const { blocks, ts, t0 } = recordedEvents(fixture);
   const timeline = blocks.map((b) => ({ at: (ts(b) - t0) * 1000, b }));
   let sock = null as net.Socket | null;
   let loggedIn!: () => void;

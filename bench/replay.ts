@@ -1,5 +1,6 @@
 // What the benches that replay recorded AMI traffic into the real service share: command-line numbers,
 // a clock that worker threads agree on, percentiles, and the service's config for the loopback AMI server.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadServiceConfig, type ServiceConfig } from '../src/config/config.js';
 
@@ -28,4 +29,11 @@ export function replayConfig(dir: string, dbFile: string, amiPort: number): Serv
     CTI_RECORDINGS_DIR: dir, CTI_CDR_FILE: join(dir, 'none.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'),
     CTI_LOG_LEVEL: 'silent',
   });
+}
+
+/** A recorded AMI stream (tests/fixtures/ami/*.ami): its event blocks (LF line ends) and each one's Timestamp in s. */
+export function recordedEvents(file: string): { blocks: string[]; ts: (block: string) => number; t0: number } {
+  const blocks = readFileSync(file, 'utf8').replace(/\r\n/g, '\n').split('\n\n').filter((b) => b.startsWith('Event: '));
+  const ts = (b: string) => Number(/^Timestamp: ([0-9.]+)$/m.exec(b)?.[1] ?? 0);
+  return { blocks, ts, t0: ts(blocks[0]!) };
 }
