@@ -14,8 +14,6 @@ import {
 } from '../support/sandbox.js';
 import { api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
 import { CHROMIUM, login, seedLoginUser } from '../support/browser.js';
-import { openDb } from '../../src/db/client.js';
-import { adminUpdateUser } from '../../src/users/users.js';
 
 const PASSWORD = 'correct horse battery';
 const WEB_EXT = '105'; // vera's browser phone: not in pjsip.conf, pushed by the service over ARI
@@ -84,13 +82,7 @@ beforeAll(async () => {
   admin = (await seedLoginUser(dbFile, 'root', 'admin', { password: PASSWORD })).token;
   const vera = await seedLoginUser(dbFile, 'vera', 'manager', { extension: WEB_EXT, password: PASSWORD, language: 'en' });
   await seedLoginUser(dbFile, 'anna', 'manager', { extension: '101', password: PASSWORD, language: 'en' });
-  // The admin's switch: vera takes her calls in the browser.
-  const h = openDb(dbFile);
-  try {
-    await adminUpdateUser({ db: h.db, actor: { id: 'root', name: 'root', role: 'admin', extension: null } }, vera.id, { phoneMode: 'browser' });
-  } finally {
-    h.close();
-  }
+  expect(vera.id).toBeTruthy();
   svc = await startService({ dbFile, rules: RULES });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -122,6 +114,15 @@ beforeAll(async () => {
   // The page's console (SIP.js warnings, our phone's errors) next to the service's log, for a failure's story.
   const consoleLog = createWriteStream(`${svc.logFile}.browser.log`);
   ctx.on('console', (m) => consoleLog.write(`${new Date().toISOString()} ${m.type()} ${m.text()}\n`));
+  // The admin's switch, on the users page: vera takes her calls in the browser from now on.
+  const adminCtx = await browser.newContext({ locale: 'en-GB' });
+  const adminPage = await login(adminCtx, svc.url, 'root', PASSWORD);
+  await adminPage.goto(`${svc.url}/#/users`);
+  const row = adminPage.locator('[data-testid="user-row"][data-user="vera"]');
+  await row.getByTestId('user-phone-mode').selectOption('browser');
+  await row.getByRole('button', { name: /save|сохранить/i }).click();
+  await row.locator('small.ok').waitFor({ timeout: 10_000 });
+  await adminCtx.close();
   page = await login(ctx, svc.url, 'vera', PASSWORD);
 });
 
@@ -140,6 +141,10 @@ describe('the browser phone on the sandbox Asterisk', () => {
     expect(asterisk(`pjsip show endpoint ${WEB_EXT}`)).toMatch(/webrtc\s+:\s+yes/);
     const contacts = await waitUntil(() => { const c = asterisk('pjsip show contacts'); return c.includes(`Contact:  ${WEB_EXT}/sip:`) ? c : undefined; }, 5000, 'the contact');
     expect(contacts.split('\n').find((l) => l.includes(`${WEB_EXT}/sip:`)), contacts).toMatch(/transport=ws/i);
+    // The microphone can be chosen (Chromium's fake device is listed once the page had the microphone).
+    await page.getByTestId('phone-devices-toggle').click();
+    expect(await page.getByTestId('phone-mic').locator('option').count()).toBeGreaterThanOrEqual(1);
+    await page.getByTestId('phone-devices-toggle').click();
   });
 
   it('an inbound call pops and rings in the page, is answered there, audio flows both ways, and it ends', async () => {

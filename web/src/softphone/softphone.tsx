@@ -4,7 +4,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../i18n.js';
 import { duration } from '../format.js';
-import { BrowserPhone, type PhoneSnapshot } from './phone.js';
+// sip.js is loaded only for users in browser mode (its own chunk): desk users never download it.
+import type { BrowserPhone, PhoneSnapshot } from './phone.js';
 
 let phone: BrowserPhone | null = null;
 const phoneListeners = new Set<() => void>();
@@ -132,17 +133,23 @@ export function SoftphonePanel() {
   const [sent, setSent] = useState('');
 
   useEffect(() => {
-    const p = new BrowserPhone(audio.current!);
-    phone = p;
-    setReady(true);
-    phoneListeners.forEach((l) => l());
-    p.start();
-    const bye = () => void p.stop();
-    addEventListener('pagehide', bye);
+    let p: BrowserPhone | null = null;
+    let gone = false;
+    const bye = () => void p?.stop();
+    void import('./phone.js').then(({ BrowserPhone: Phone }) => {
+      if (gone) return;
+      p = new Phone(audio.current!);
+      phone = p;
+      setReady(true);
+      phoneListeners.forEach((l) => l());
+      p.start();
+      addEventListener('pagehide', bye);
+    });
     return () => {
+      gone = true;
       removeEventListener('pagehide', bye);
-      void p.stop();
-      if (phone === p) phone = null;
+      void p?.stop();
+      if (p && phone === p) phone = null;
       phoneListeners.forEach((l) => l());
     };
   }, []);
