@@ -122,7 +122,6 @@ describe("the supervisors' report", () => {
     await expect.poll(async () => (await canvasPixels(page, 'chart-calls', color)).match, { timeout: 10_000 }).toBeGreaterThan(200);
     const talk = await canvasPixels(page, 'chart-talk', await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--chart-talk').trim()));
     expect(talk.drawn).toBeGreaterThan(1000);
-    await page.waitForTimeout(600); // the charts' 300 ms animation, for the screenshot
     await shot(page, 'reports.png');
   });
 
@@ -213,6 +212,14 @@ describe("the supervisors' report", () => {
     // One line per manager over the days, drawn.
     await expect.poll(async () => (await canvasPixels(page, 'chart-calls', '#000')).drawn, { timeout: 10_000 }).toBeGreaterThan(1000);
 
+    // By manager and hour: one line per manager when the calls span several hours, else bars; drawn either way.
+    await page.getByTestId('report-group').selectOption('manager,hour');
+    await page.locator(`[data-testid="report-row"][data-extension="101"][data-period^="${today}T"]`).first().waitFor();
+    await expect.poll(async () => (await canvasPixels(page, 'chart-talk', '#000')).drawn, { timeout: 10_000 }).toBeGreaterThan(1000);
+    await shot(page, 'reports-by-hour.png');
+    await page.getByTestId('report-group').selectOption('manager,day');
+    await row.waitFor();
+
     await page.getByTestId('report-direction').selectOption('inbound');
     const inbound = (await fromApi('&direction=inbound'))!;
     await expect.poll(async () => Number(await cell('callsOut').getAttribute('data-value'))).toBe(0);
@@ -236,7 +243,7 @@ describe("the supervisors' report", () => {
     await page.getByRole('link', { name: 'Отчёты' }).waitFor();
     await page.locator('[data-testid="report-row"][data-extension="101"]').waitFor();
     expect(await page.locator('table[data-testid="report-table"] thead').innerText()).toContain('Отвечено');
-    await page.waitForTimeout(500); // the charts' short animation
+    await expect.poll(async () => (await canvasPixels(page, 'chart-calls', '#000')).drawn, { timeout: 10_000 }).toBeGreaterThan(1000);
     await shot(page, 'reports-ru.png');
     await page.getByTestId('language-switch').selectOption('en');
   });

@@ -1,7 +1,7 @@
 // The report page's quick periods and dates (web/src/reports-model.ts): weeks Monday to Sunday, months
 // and the month before across a year's end, "today" in the company's zone rather than the browser's.
 import { describe, expect, it } from 'vitest';
-import { dayAfter, quickRange, todayIn } from '../../web/src/reports-model.js';
+import { dayAfter, fillPeriods, quickRange, todayIn } from '../../web/src/reports-model.js';
 
 describe('report periods', () => {
   it('this week runs Monday to Sunday, whatever day today is', () => {
@@ -30,5 +30,18 @@ describe('report periods', () => {
     expect(todayIn('Europe/Moscow', now)).toBe('2026-11-21');
     expect(todayIn('America/New_York', now)).toBe('2026-11-20');
     expect(todayIn('UTC', now)).toBe('2026-11-20');
+  });
+});
+
+describe('chart axes: every period between the first and the last', () => {
+  it('fills the hours, days, weeks and months no call fell in', () => {
+    expect(fillPeriods(['2026-11-22T12:00', '2026-11-22T10:00'])).toEqual(['2026-11-22T10:00', '2026-11-22T11:00', '2026-11-22T12:00']);
+    expect(fillPeriods(['2026-11-30T23:00', '2026-12-01T01:00'])).toEqual(['2026-11-30T23:00', '2026-12-01T00:00', '2026-12-01T01:00']);
+    expect(fillPeriods(['2026-12-30', '2027-01-02'])).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+    expect(fillPeriods(['2026-W52', '2027-W02'])).toEqual(['2026-W52', '2026-W53', '2027-W01', '2027-W02']); // 2026 has 53 ISO weeks
+    expect(fillPeriods(['2025-W52', '2026-W01'])).toEqual(['2025-W52', '2026-W01']);
+    expect(fillPeriods(['2026-11', '2027-02'])).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
+    expect(fillPeriods(['2026-11-20'])).toEqual(['2026-11-20']);
+    expect(fillPeriods([])).toEqual([]);
   });
 });

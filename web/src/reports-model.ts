@@ -89,6 +89,57 @@ export function dayAfter(day: string): string {
   return label(parse(day) + DAY);
 }
 
+/**
+ * Every period label from the first to the last given, with the ones no call fell in (a chart's axis
+ * must not jump from 10:00 to 12:00). Labels as the API writes them: 2026-11-20T09:00, 2026-11-20,
+ * 2026-W47, 2026-11; wall-clock arithmetic, as the API's periods are local.
+ */
+export function fillPeriods(labels: readonly string[]): string[] {
+  const sorted = [...new Set(labels)].sort();
+  const first = sorted[0];
+  const last = sorted.at(-1);
+  if (!first || !last) return [];
+  const hour = /^(\d{4}-\d{2}-\d{2})T(\d{2}):00$/;
+  const week = /^(\d{4})-W(\d{2})$/;
+  const monthRe = /^(\d{4})-(\d{2})$/;
+  let toMs: (l: string) => number;
+  let toLabel: (ms: number) => string;
+  let next: (ms: number) => number;
+  if (hour.test(first)) {
+    toMs = (l) => Date.parse(`${l}:00Z`);
+    toLabel = (ms) => new Date(ms).toISOString().slice(0, 16).replace(/:\d{2}$/, ':00');
+    next = (ms) => ms + 3_600_000;
+  } else if (week.test(first)) {
+    // ISO week 1 holds 4 January; its Monday starts the year's weeks.
+    toMs = (l) => {
+      const [, y, w] = week.exec(l)!;
+      const jan4 = Date.UTC(Number(y), 0, 4);
+      return jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * DAY + (Number(w) - 1) * 7 * DAY;
+    };
+    toLabel = (ms) => {
+      const thursday = new Date(ms + 3 * DAY);
+      const y = thursday.getUTCFullYear();
+      return `${y}-W${pad(Math.floor((thursday.getTime() - Date.UTC(y, 0, 1)) / DAY / 7) + 1)}`;
+    };
+    next = (ms) => ms + 7 * DAY;
+  } else if (monthRe.test(first)) {
+    toMs = (l) => Date.parse(`${l}-01T00:00:00Z`);
+    toLabel = (ms) => new Date(ms).toISOString().slice(0, 7);
+    next = (ms) => {
+      const d = new Date(ms);
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    };
+  } else {
+    toMs = parse;
+    toLabel = label;
+    next = (ms) => ms + DAY;
+  }
+  const out: string[] = [];
+  const end = toMs(last);
+  for (let ms = toMs(first); ms <= end && out.length < 5000; ms = next(ms)) out.push(toLabel(ms));
+  return out;
+}
+
 // ------------------------------------------------------------------------------------------ drill-down
 
 /** A clickable cell: a metric, or the count of one wrap-up outcome. */

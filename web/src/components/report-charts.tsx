@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Chart, ChartConfiguration } from 'chart.js';
 import { t } from '../i18n.js';
-import type { Band, CallReport, Metric, ReportRow } from '../reports-model.js';
+import { fillPeriods, type Band, type CallReport, type Metric, type ReportRow } from '../reports-model.js';
 
 let chartLib: Promise<typeof import('./chart-lib.js')> | null = null;
 const loadChartLib = () => (chartLib ??= import('./chart-lib.js').catch((e: unknown) => {
@@ -41,7 +41,12 @@ function withLegend<T extends object>(options: T, colors: string[]) {
   };
 }
 
-function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: string) => string): ChartConfiguration[] {
+interface Drawn {
+  config: ChartConfiguration;
+  title: string;
+}
+
+function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: string) => string): [Drawn, Drawn] {
   const byManager = report.groupBy.includes('manager');
   const byPeriod = report.groupBy.some((k) => k !== 'manager');
   const answered = css('--chart-answered', '#2f9e44');
@@ -50,14 +55,15 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
   const common = {
     responsive: true,
     maintainAspectRatio: false,
-    animation: { duration: 300 },
+    animation: false as const, // drawn at once: a report is read, not watched
     scales: { y: { beginAtZero: true } },
     plugins: { legend: { position: 'bottom' as const } },
   };
   const minutes = (r: ReportRow | undefined) => (r ? Math.round(((r.metrics.talkSeconds.value ?? 0) / 60) * 10) / 10 : 0);
 
-  if (byManager && byPeriod) {
-    const periods = [...new Set(report.rows.map((r) => r.period!))].sort();
+  const periods = byPeriod ? fillPeriods(report.rows.map((r) => r.period ?? '')) : [];
+  // Lines need two periods at least; one period per manager reads better as bars.
+  if (byManager && byPeriod && periods.length > 1) {
     const managers = [...new Set(report.rows.map((r) => r.extension))];
     const line = (metric: Metric | 'talk', fallback: (i: number) => string) => managers.map((ext, i) => {
       const rows = periods.map((p) => report.rows.find((r) => r.extension === ext && r.period === p));
@@ -73,9 +79,10 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
       };
     });
     const labels = periods.map(periodLabel);
+    // Answered only: a missed line per manager too would double the legend.
     return [
-      { type: 'line', data: { labels, datasets: line('answered', (i) => PALETTE[i % PALETTE.length]!) }, options: common },
-      { type: 'line', data: { labels, datasets: line('talk', (i) => PALETTE[i % PALETTE.length]!) }, options: common },
+      { config: { type: 'line', data: { labels, datasets: line('answered', (i) => PALETTE[i % PALETTE.length]!) }, options: common }, title: t('metric_answered') },
+      { config: { type: 'line', data: { labels, datasets: line('talk', (i) => PALETTE[i % PALETTE.length]!) }, options: common }, title: t('repChartTalk') },
     ];
   }
 
@@ -85,7 +92,7 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
   const banded = rows.some((r) => r.metrics.answered.band);
   const talkBanded = rows.some((r) => r.metrics.talkSeconds.band);
   return [
-    {
+    { title: t('repChartCalls'), config: {
       type: 'bar',
       data: {
         labels,
@@ -99,8 +106,8 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
         ],
       },
       options: withLegend(common, [banded ? NEUTRAL : answered, missed]),
-    },
-    {
+    } },
+    { title: t('repChartTalk'), config: {
       type: 'bar',
       data: {
         labels,
@@ -110,7 +117,7 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
         }],
       },
       options: withLegend(common, [talkBanded ? NEUTRAL : talk]),
-    },
+    } },
   ];
 }
 
@@ -142,8 +149,8 @@ export function ReportCharts({ report, managerLabel, periodLabel }: { report: Ca
   if (report.rows.length === 0) return null;
   return (
     <div class="grid report-charts">
-      <ChartCanvas config={calls!} title={t('repChartCalls')} testid="chart-calls" />
-      <ChartCanvas config={talk!} title={t('repChartTalk')} testid="chart-talk" />
+      <ChartCanvas config={calls.config} title={calls.title} testid="chart-calls" />
+      <ChartCanvas config={talk.config} title={talk.title} testid="chart-talk" />
     </div>
   );
 }
