@@ -12,7 +12,7 @@ import {
   asterisk, closeSandbox, coreShowChannels, dialTo, hangupChannel, inboundCall, loadSandboxEnv, onAmiEvent, oneCdr, Phone, recordingPath,
   sandboxAmi, waitForCdr, waitForChannel, waitUntil, type AmiMessage,
 } from '../support/sandbox.js';
-import { api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
+import { AmiProxy, api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
 import { CHROMIUM, login, seedLoginUser } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery';
@@ -29,6 +29,7 @@ let ctx: BrowserContext;
 let page: Page;
 const events: AmiMessage[] = [];
 let off: (() => void) | null = null;
+let wsProxy: AmiProxy;
 
 interface MediaStats { state: string; rxPackets: number; rxEnergy: number; txPackets: number; micEnergy: number; codec: string }
 
@@ -83,7 +84,10 @@ beforeAll(async () => {
   const vera = await seedLoginUser(dbFile, 'vera', 'manager', { extension: WEB_EXT, password: PASSWORD, language: 'en' });
   await seedLoginUser(dbFile, 'anna', 'manager', { extension: '101', password: PASSWORD, language: 'en' });
   expect(vera.id).toBeTruthy();
-  svc = await startService({ dbFile, rules: RULES });
+  // Browsers reach Asterisk's SIP websocket through a proxy the network-drop test can cut (any TCP works).
+  wsProxy = new AmiProxy(Number(new URL(env.CTI_ARI_URL).port));
+  const wsPort = await wsProxy.start();
+  svc = await startService({ dbFile, rules: RULES, env: { CTI_SOFTPHONE_WS_URL: `ws://127.0.0.1:${wsPort}/ws` } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -131,6 +135,7 @@ afterAll(async () => {
   await ctx?.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
   await svc?.stop();
+  await wsProxy?.cut();
   await closeSandbox();
 });
 
@@ -281,6 +286,18 @@ describe('the browser phone on the sandbox Asterisk', () => {
     } finally {
       p101.close();
     }
+  });
+
+  it('recovers after a network drop: says so, and registers again when the network is back', async () => {
+    await page.locator('[data-testid="phone-state"][data-state="registered"]').waitFor({ timeout: 20_000 });
+    // The page reaches Asterisk's websocket through a TCP proxy: cut it (connections dropped, new ones
+    // refused) for a few seconds, as a Wi-Fi change or a VPN drop would.
+    await wsProxy.cut();
+    await page.locator('[data-testid="phone-state"][data-state="retrying"]').waitFor({ timeout: 10_000 });
+    await sleep(3000);
+    await wsProxy.restore();
+    await page.locator('[data-testid="phone-state"][data-state="registered"]').waitFor({ timeout: 30_000 });
+    expect(asterisk('pjsip show contacts')).toContain(`Contact:  ${WEB_EXT}/sip:`);
   });
 
   it('recovers after a PBX restart: the service pushes the endpoint again and the page registers again', async () => {
