@@ -69,7 +69,7 @@ async function* readInWorker(input: CsvInput, o: ReadOptions, file: URL): AsyncG
   const init: WorkerInit = { region: o.region, users: [...o.userIds], batchSize: o.batchSize, file: isCsvFile(input) ? input.path : null };
   const worker = new Worker(file, { workerData: init });
   const source = isCsvFile(input) ? null : chunksOf(input)[Symbol.asyncIterator]();
-  type Msg = ReadEvent | { kind: 'done' } | { kind: 'fatal'; message: string; code: ErrorCode | null };
+  type Msg = ReadEvent | { kind: 'json'; json: string } | { kind: 'done' } | { kind: 'fatal'; message: string; code: ErrorCode | null };
   const queue: Msg[] = [];
   let wake: (() => void) | null = null;
   const push = (m: Msg) => {
@@ -92,8 +92,12 @@ async function* readInWorker(input: CsvInput, o: ReadOptions, file: URL): AsyncG
       const m = queue.shift()!;
       if (m.kind === 'done') return;
       if (m.kind === 'fatal') throw m.code ? new CtiError(m.code, m.message) : new Error(m.message);
-      yield m;
-      if (m.kind === 'batch') worker.postMessage({ type: 'ack' });
+      if (m.kind !== 'json') {
+        yield m;
+        continue;
+      }
+      yield JSON.parse(m.json) as ReadEvent;
+      worker.postMessage({ type: 'ack' });
     }
   } finally {
     worker.removeAllListeners('exit');

@@ -10,9 +10,9 @@
 //
 // matchNumber is on the call-start path: one prepared statement, index-only probes
 // (contact_phones.e164, primary keys, calls(contact_id, disposition, started_at)).
-import { and, asc, desc, eq, gte, inArray, isNotNull, or, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, or, isNull, ne, sql } from 'drizzle-orm';
+import type Sqlite from 'better-sqlite3';
 import type { Db } from '../db/client.js';
-import { allInSlices, slicePlaceholders } from '../db/in-slices.js';
 import { calls, clients, contactPhones, contacts } from '../db/schema/index.js';
 
 export interface NumberMatch {
@@ -51,8 +51,10 @@ function prepare(db: Db) {
     match: match(false),
     matchOwned: match(true),
     anyCall: db.select({ id: calls.id }).from(calls).where(inWindow).limit(1).prepare(),
-    numbersWithCalls: db.selectDistinct({ n: calls.externalNumber }).from(calls)
-      .where(and(inArray(calls.externalNumber, slicePlaceholders()), gte(calls.startedAt, ph('since')))).prepare(),
+    // One statement for any number of numbers (a CSV import batch has thousands), each an index probe
+    // of calls(external_number, started_at); raw better-sqlite3, as the import's bulk path.
+    numbersWithCalls: (db as unknown as { $client: Sqlite.Database }).$client
+      .prepare('SELECT j.value FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM calls c WHERE c.external_number = j.value AND c.started_at >= ?)').pluck(),
     setMatch: db.update(calls)
       .set({ contactId: ph('contactId') as never, clientId: ph('clientId') as never })
       .where(and(inWindow, or(isNull(calls.contactId), ne(calls.contactId, ph('contactId')), isNull(calls.clientId), ne(calls.clientId, ph('clientId')))))
@@ -90,13 +92,13 @@ export function rematchCalls(db: Db, e164s: Iterable<string>, since: number): nu
   const s = st(db);
   const all = [...new Set(e164s)];
   let changed = 0;
-  // Most numbers have no recent call: find the ones that do with one indexed query per 500 numbers
-  // (a CSV import re-matches every number it writes).
+  // Most numbers have no recent call: find the ones that do with one indexed query (a CSV import
+  // re-matches every number it writes).
   const withCalls = new Set<string>();
   if (all.length === 1) {
     if (s.anyCall.get({ e164: all[0]!, since })) withCalls.add(all[0]!);
-  } else {
-    for (const r of allInSlices(s.numbersWithCalls, all, { since })) if (r.n) withCalls.add(r.n);
+  } else if (all.length > 1) {
+    for (const n of s.numbersWithCalls.all(JSON.stringify(all), since) as string[]) withCalls.add(n);
   }
   for (const e164 of withCalls) {
     const m = matchNumber(db, e164);
