@@ -81,6 +81,7 @@ async function workerMain(): Promise<void> {
   let deltas = 0;
   let bytes = 0;
   const client = connect(`http://127.0.0.1:${start.httpPort}`, { transports: ['websocket'], extraHeaders: { cookie: start.cookie }, reconnection: false, forceNew: true });
+  client.emit('live:watch', true);
   client.on('live:delta', (d: LiveDelta) => {
     const t = now();
     if (measuring) {

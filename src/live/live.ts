@@ -32,7 +32,7 @@ const USERS_MS = 30_000;
 
 /** Where deltas go: the supervisors' room of the realtime hub. */
 export interface LiveSink {
-  hasSupervisors(): boolean;
+  hasLiveWatchers(): boolean;
   liveDelta(d: LiveDelta): void;
 }
 
@@ -215,7 +215,7 @@ export class LiveService {
     this.applyDirty();
     const d = this.board.takeDelta(this.now());
     // Nobody is watching: the changes are in the board for the next snapshot, nothing to send.
-    if (d && this.sink?.hasSupervisors()) this.sink.liveDelta(d);
+    if (d && this.sink?.hasLiveWatchers()) this.sink.liveDelta(d);
   }
 
   private applyDirty(): void {

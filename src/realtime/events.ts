@@ -81,7 +81,10 @@ export interface ServerToClientEvents {
 }
 
 /** The browser sends nothing over the socket: changes go through the REST API. */
-export type ClientToServerEvents = Record<string, never>;
+export interface ClientToServerEvents {
+  /** The live board page opens (true) or closes (false): only its sockets get live:delta. */
+  'live:watch': (watch: boolean) => void;
+}
 
 export interface SocketData {
   userId: string;
@@ -94,4 +97,6 @@ export const rooms = {
   user: (id: string) => `user:${id}`,
   ext: (ext: string) => `ext:${ext}`,
   supervisors: 'supervisors',
+  /** Supervisors' and admins' sockets whose live board is open (live:watch). */
+  live: 'live',
 } as const;

@@ -37,6 +37,11 @@ export class RealtimeHub {
       if (d.extension) joined.push(rooms.ext(d.extension));
       if (d.role !== 'manager') joined.push(rooms.supervisors);
       void socket.join(joined);
+      // Deltas go only to open boards: on a busy floor they are ~50 KiB/s, wasted on other pages.
+      socket.on('live:watch', (watch) => {
+        if (d.role === 'manager') return;
+        void (watch === true ? socket.join(rooms.live) : socket.leave(rooms.live));
+      });
     });
   }
 
@@ -111,13 +116,13 @@ export class RealtimeHub {
     this.io.to(this.taskRooms(t)).emit('task:overdue', t);
   }
 
-  /** Someone watches the live board (or could: every supervisor's and admin's socket). */
-  hasSupervisors(): boolean {
-    return (this.io.sockets.adapter.rooms.get(rooms.supervisors)?.size ?? 0) > 0;
+  /** Someone has the live board open. */
+  hasLiveWatchers(): boolean {
+    return (this.io.sockets.adapter.rooms.get(rooms.live)?.size ?? 0) > 0;
   }
 
   liveDelta(d: LiveDelta): void {
-    this.io.to(rooms.supervisors).emit('live:delta', d);
+    this.io.to(rooms.live).emit('live:delta', d);
   }
 
   c2cProgress(userId: string, p: C2cProgress): void {

@@ -53,6 +53,7 @@ beforeAll(async () => {
   svc = await startService({ dbFile, rules: { defaultTarget: { extension: '198' }, managerRingSeconds: 20, targetRingSeconds: 20, tiers: [] } });
   sock = await socketFor(svc.url, cookieFor('sveta'));
   sock.on('live:delta', (d) => deltas.push(d as LiveDelta));
+  sock.emit('live:watch', true);
 });
 
 afterAll(async () => {

@@ -136,14 +136,23 @@ describe('live board API', () => {
     ]);
   });
 
-  it('sends deltas to supervisors only; a snapshot plus the deltas is the board', async () => {
-    const sup = await socketFor(url, await loginCookie(t.app, 'sveta'));
+  it('sends deltas only to supervisors whose board is open; a snapshot plus the deltas is the board', async () => {
+    const cookie = await loginCookie(t.app, 'sveta');
+    const sup = await socketFor(url, cookie);
+    // The same supervisor in another tab, on another page: no live:delta there.
+    const otherTab = await socketFor(url, cookie);
     const mgr = await socketFor(url, await loginCookie(t.app, 'anna'));
-    sockets.push(sup, mgr);
+    sockets.push(sup, otherTab, mgr);
     const supGot: LiveDelta[] = [];
     const mgrGot: unknown[] = [];
+    const otherGot: unknown[] = [];
     sup.on('live:delta', (d) => supGot.push(d as LiveDelta));
     mgr.on('live:delta', (d) => mgrGot.push(d));
+    otherTab.on('live:delta', (d) => otherGot.push(d));
+    // A manager asking to watch is ignored.
+    sup.emit('live:watch', true);
+    mgr.emit('live:watch', true);
+    await sleep(100);
     let client: BrowserBoard = await board();
 
     const a = recorded('inbound-answered', 'b');
@@ -169,6 +178,7 @@ describe('live board API', () => {
     // Calls were seen in progress on the way.
     expect(supGot.flatMap((d) => d.calls ?? []).map((c) => c.state)).toContain('talking');
     expect(mgrGot).toEqual([]);
+    expect(otherGot).toEqual([]);
     // Throttled: far fewer deltas than events.
     expect(supGot.length).toBeLessThan(all.length / 3);
   });

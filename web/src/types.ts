@@ -161,7 +161,10 @@ export interface ServerToClientEvents {
   'live:delta': (d: LiveDelta) => void;
 }
 // The browser sends nothing over the socket: changes go through the REST API.
-export type ClientToServerEvents = Record<string, never>;
+export interface ClientToServerEvents {
+  /** The live board opens (true) or closes (false): only open boards get live:delta. */
+  'live:watch': (watch: boolean) => void;
+}
 
 export interface Outcome {
   id: string;

@@ -8,7 +8,7 @@ import { errorText } from '../app.js';
 import { duration } from '../format.js';
 import { t, tKey } from '../i18n.js';
 import { applyDelta } from '../live-state.js';
-import { onStatus, subscribe } from '../realtime.js';
+import { onStatus, realtime, subscribe } from '../realtime.js';
 import type { LiveCall, LiveDelta, LiveManager, LiveSnapshot } from '../types.js';
 
 /** Seconds from an ISO time to now on the service's clock. */
@@ -113,10 +113,17 @@ export function LivePage() {
       if (r.kind === 'applied') show(r.board);
       else if (r.kind === 'gap') void load();
     });
-    const offStatus = onStatus((connected) => { if (connected) void load(); });
+    // A reconnected socket has left every room: ask for the deltas again, then refetch.
+    const offStatus = onStatus((connected) => {
+      if (!connected) return;
+      realtime()?.emit('live:watch', true);
+      void load();
+    });
+    realtime()?.emit('live:watch', true);
     void load();
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => {
+      realtime()?.emit('live:watch', false);
       off();
       offStatus();
       clearInterval(timer);
