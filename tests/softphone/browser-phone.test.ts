@@ -13,7 +13,7 @@ import {
   sandboxAmi, waitForCdr, waitForChannel, waitUntil, type AmiMessage,
 } from '../support/sandbox.js';
 import { AmiProxy, api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
-import { CHROMIUM, login, seedLoginUser } from '../support/browser.js';
+import { CHROMIUM, login, screenshotPath, seedLoginUser } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery';
 const WEB_EXT = '105'; // vera's browser phone: not in pjsip.conf, pushed by the service over ARI
@@ -164,6 +164,8 @@ describe('the browser phone on the sandbox Asterisk', () => {
     await page.locator('[data-testid="pop-status"][data-phase="talking"]').waitFor({ timeout: 10_000 });
     await webChannel(h.linkedid);
     await sleep(4000);
+    const shot = screenshotPath('browser-phone.png');
+    if (shot) await page.screenshot({ path: shot });
     const s1 = (await pageStats())!;
     await sleep(1000);
     const s2 = (await pageStats())!;

@@ -166,8 +166,8 @@ export function SoftphonePanel() {
       <header>
         <span class="phone-dot" aria-hidden="true" />
         <strong>{t('phoneTitle')}</strong>
-        <small data-testid="phone-state" data-state={s?.registration ?? 'off'} role="status">{s ? stateText(s) : t('phoneOff')}</small>
         <button type="button" class="outline secondary small" data-testid="phone-devices-toggle" aria-expanded={devices} onClick={() => setDevices(!devices)}>{t('phoneDevices')}</button>
+        <small data-testid="phone-state" data-state={s?.registration ?? 'off'} role="status">{s ? stateText(s) : t('phoneOff')}</small>
       </header>
       {devices && <Devices />}
       {s && s.call === 'idle' && (
@@ -199,7 +199,7 @@ export function SoftphonePanel() {
           )}
           {s.call === 'active' && (
             <form class="phone-transfer" onSubmit={(e) => { e.preventDefault(); if (transferTo.trim()) void phone?.transfer(transferTo.trim()); }}>
-              <input data-testid="phone-transfer-to" inputMode="tel" placeholder={t('phoneTransferTo')} aria-label={t('phoneTransferTo')} value={transferTo} onInput={(e) => setTransferTo(e.currentTarget.value)} />
+              <input data-testid="phone-transfer-to" inputMode="tel" placeholder={t('phoneNumber')} aria-label={t('phoneTransferTo')} value={transferTo} onInput={(e) => setTransferTo(e.currentTarget.value)} />
               <button type="submit" class="outline" data-testid="phone-transfer" disabled={!transferTo.trim() || s.transfer === 'sending'}>{t('phoneTransfer')}</button>
               {s.transfer === 'failed' && <small class="error" role="alert">{t('phoneTransferFailed')}</small>}
             </form>
