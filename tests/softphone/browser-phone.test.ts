@@ -198,6 +198,18 @@ describe('the browser phone on the sandbox Asterisk', () => {
     expect(rms(recordingPath(h.linkedid))).toBeGreaterThan(0.005);
   });
 
+  it('a declined call stops ringing in the page and is logged as the PBX saw it (busy)', async () => {
+    const from = num(5);
+    const h = await inboundCall({ from, did: '74950000000' });
+    await page.locator('[data-testid="softphone"][data-call="incoming"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('pop').getByTestId('phone-decline').click();
+    await page.locator('[data-testid="softphone"][data-call="idle"]').waitFor({ timeout: 10_000 });
+    const rows = await waitForCdr(h.linkedid);
+    const call = await logged(h.linkedid);
+    expect(one(rows, dialTo(WEB_EXT), `the Dial to ${WEB_EXT}`).disposition).toBe('BUSY');
+    expect(call).toMatchObject({ direction: 'inbound', disposition: 'busy', extension: WEB_EXT, talkSeconds: 0, recording: null });
+  });
+
   it('click-to-call in browser mode rings the page, which answers its own call; hold, unhold and DTMF reach Asterisk', async () => {
     const clientNumber = num(2);
     const c = await api(svc, '/api/v1/clients', admin, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'company', name: `Web Co ${RUN}`, ownerName: 'vera' }) });
