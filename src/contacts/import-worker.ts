@@ -4,7 +4,7 @@
 //                   that itself); the header event; each batch event as { kind: 'json', json };
 //                   { kind: 'done' } or { kind: 'fatal', message, code }.
 //   main -> worker: { type: 'chunk', data } or { type: 'end' }; { type: 'ack' } after each batch written.
-// The worker stays at most two batches ahead of the writer, so memory stays flat.
+// The worker stays at most AHEAD batches ahead of the writer, so memory stays flat.
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CtiError } from '../lib/errors.js';
@@ -20,7 +20,9 @@ export interface WorkerInit {
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
-const AHEAD = 2;
+// Batches posted and not yet written (the one being written counts): with 2 the two threads, about as
+// busy as each other, kept waiting for one another whenever the machine's other work delayed either.
+const AHEAD = 4;
 
 const chunks: (Buffer | null)[] = [];
 let chunkArrived: (() => void) | null = null;

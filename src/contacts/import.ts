@@ -46,7 +46,7 @@ export interface ImportResult extends ImportCounts {
 }
 
 export interface ImportOptions {
-  /** Rows per transaction (default 1000). */
+  /** Rows per transaction (default 5000). */
   batchSize?: number;
   /** Every bad row, as soon as it is known. */
   onRowError?(e: ImportRowError): void;
