@@ -110,7 +110,7 @@ program.command('token').description('manage API tokens')
 program.command('import').description('import data from files')
   .command('contacts <file>')
   .description('import clients and contacts from a CSV file (columns in the README); bad rows are listed, good rows go in')
-  .option('--batch <rows>', 'rows per transaction', '1000')
+  .option('--batch <rows>', 'rows per transaction', '5000')
   .action((file: string, o: { batch: string }) => guarded(async () => {
     loadEnv(program.opts());
     const { runImport } = await import('./import.js');
