@@ -9,16 +9,17 @@ import { listCalls, type CallFilters, type CallView, type QueryContext } from '.
 type Language = 'ru' | 'en';
 const PAGE = 1000;
 
-const HEADERS = {
-  ru: ['Начало', 'Направление', 'Номер', 'Добавочный', 'Состояние', 'Ожидание, с', 'Разговор, с', 'Итог', 'Комментарий', 'Запись', 'ID звонка'],
-  en: ['Started', 'Direction', 'Number', 'Extension', 'Disposition', 'Ring, s', 'Talk, s', 'Outcome', 'Note', 'Recording', 'Call id'],
+// The page's words (web/src/i18n.ts: disposition, ring, talk; the wrap-up's outcome), with units.
+export const CALLS_CSV_HEADERS = {
+  ru: ['Начало', 'Направление', 'Номер', 'Добавочный', 'Результат', 'Ожидание, с', 'Разговор, с', 'Итог разговора', 'Комментарий', 'Запись', 'ID звонка'],
+  en: ['Started', 'Direction', 'Number', 'Extension', 'Result', 'Ring time, s', 'Talk, s', 'Outcome', 'Note', 'Recording', 'Call id'],
 };
 const DIRECTIONS: Record<Language, Record<string, string>> = {
   ru: { inbound: 'Входящий', outbound: 'Исходящий', internal: 'Внутренний' },
   en: { inbound: 'Inbound', outbound: 'Outbound', internal: 'Internal' },
 };
-const DISPOSITIONS: Record<Language, Record<string, string>> = {
-  ru: { answered: 'Отвечен', no_answer: 'Не отвечен', busy: 'Занято', failed: 'Ошибка' },
+export const CALLS_CSV_DISPOSITIONS: Record<Language, Record<string, string>> = {
+  ru: { answered: 'Отвечен', no_answer: 'Без ответа', busy: 'Занято', failed: 'Ошибка' },
   en: { answered: 'Answered', no_answer: 'No answer', busy: 'Busy', failed: 'Failed' },
 };
 
@@ -32,7 +33,7 @@ function line(c: CallView, o: CallsCsvOptions): string {
   const outcome = c.wrapup ? o.outcomes.find((x) => x.id === c.wrapup!.outcome)?.label[o.lang] ?? c.wrapup.outcome : null;
   return csvLine([
     localDateTime(o.timeZone, Date.parse(c.startedAt)), DIRECTIONS[o.lang][c.direction] ?? c.direction, c.externalNumber, c.extension,
-    c.disposition ? DISPOSITIONS[o.lang][c.disposition] ?? c.disposition : null, c.ringSeconds, c.talkSeconds,
+    c.disposition ? CALLS_CSV_DISPOSITIONS[o.lang][c.disposition] ?? c.disposition : null, c.ringSeconds, c.talkSeconds,
     outcome, c.wrapup?.description ?? null, c.recording?.url ?? null, c.id,
   ]);
 }
@@ -45,7 +46,7 @@ export function callsCsv(ctx: QueryContext, filters: CallFilters, o: CallsCsvOpt
   const f = { ...filters, limit: PAGE, cursor: undefined };
   const first = listCalls(ctx, f);
   return (async function* chunks() {
-    yield CSV_BOM + csvLine(HEADERS[o.lang]);
+    yield CSV_BOM + csvLine(CALLS_CSV_HEADERS[o.lang]);
     let page = first;
     for (;;) {
       yield page.items.map((c) => line(c, o)).join('');

@@ -179,6 +179,15 @@ describe("the manager's browser", () => {
       .toContain('Wants 40 pallets in March');
     expect(await card.getByTestId('contact-client').innerText()).toBe('Northwind Trading');
     expect(await card.getByTestId('contact-owner').innerText()).toContain('anna');
+    // The number shows under "Phones", inside the card's list (a class shared with the browser phone's
+    // panel once pinned it to the window's bottom-left corner).
+    const list = (await card.locator('ul.phones').boundingBox())!;
+    const shown = (await card.locator('ul.phones span.phone').first().boundingBox())!;
+    expect(await card.locator('ul.phones span.phone').first().innerText()).toContain(num(1).slice(-7));
+    expect(shown.x).toBeGreaterThanOrEqual(list.x);
+    expect(shown.y).toBeGreaterThanOrEqual(list.y);
+    expect(shown.x + shown.width).toBeLessThanOrEqual(list.x + list.width);
+    expect(shown.y + shown.height).toBeLessThanOrEqual(list.y + list.height);
     await closePops(pageA);
     await shot(pageA, 'browser-contact-card.png');
     const tasks = await api(svc!, `/api/v1/tasks?assignee=${ids['anna']}&state=open`, admin);

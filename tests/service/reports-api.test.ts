@@ -247,7 +247,7 @@ describe('calls report', () => {
     expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(r.body.startsWith('\uFEFF')).toBe(true);
     const [head, ...lines] = parseCsv(r.body);
-    expect(head).toEqual(['Начало', 'Направление', 'Номер', 'Добавочный', 'Состояние', 'Ожидание, с', 'Разговор, с', 'Итог', 'Комментарий', 'Запись', 'ID звонка']);
+    expect(head).toEqual(['Начало', 'Направление', 'Номер', 'Добавочный', 'Результат', 'Ожидание, с', 'Разговор, с', 'Итог разговора', 'Комментарий', 'Запись', 'ID звонка']);
     // 101's calls, newest first: c9, c7 (live), c3, c2, c1, c8; limit ignored.
     expect(lines.map((l) => l[10])).toEqual(['c9', 'c7', 'c3', 'c2', 'c1', 'c8']);
     const c1 = lines.find((l) => l[10] === 'c1')!;

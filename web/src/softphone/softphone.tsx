@@ -160,7 +160,7 @@ export function SoftphonePanel() {
 
   const registered = s?.registration === 'registered';
   return (
-    <aside class={`phone phone-${s?.registration ?? 'off'}`} data-testid="softphone" data-registration={s?.registration ?? 'off'} data-call={s?.call ?? 'idle'}
+    <aside class={`softphone softphone-${s?.registration ?? 'off'}`} data-testid="softphone" data-registration={s?.registration ?? 'off'} data-call={s?.call ?? 'idle'}
       data-muted={s?.muted ? 'yes' : 'no'} data-held={s?.held ? 'yes' : 'no'} aria-label={t('phoneTitle')}>
       <audio ref={audio} autoplay data-testid="phone-audio" />
       <header>
