@@ -19,14 +19,19 @@ const DEMO_USERS = [
   { name: 'anna', role: 'manager', extension: '101' },
   { name: 'boris', role: 'manager', extension: '102' },
   { name: 'olga', role: 'manager', extension: '103' },
+  // The sandbox's phone 198 never answers: denis collects missed calls and callback tasks.
+  { name: 'denis', role: 'manager', extension: '198' },
   { name: 'sveta', role: 'supervisor', extension: null },
+  { name: 'admin', role: 'admin', extension: null },
 ] as const;
+export const DEMO_PASSWORD = 'demo-password';
 
 /** Demo clients: routing sends their calls to the owner, the prior manager or by turnover. */
 const DEMO_CLIENTS = [
-  { ext: 'demo-romashka', name: 'ООО «Ромашка»', turnover: 2_000, owner: null, phone: '+79160000001' },
+  { ext: 'demo-romashka', name: 'ООО «Ромашка»', turnover: 2_000, owner: 'anna', phone: '+79160000001' },
   { ext: 'demo-vector', name: 'АО «Вектор Опт»', turnover: 250_000, owner: null, phone: '+79160000002' },
   { ext: 'demo-lotus', name: 'Lotus Trading', turnover: 40_000, owner: 'boris', phone: '+79160000003' },
+  { ext: 'demo-smirnova', name: 'ИП Смирнова', turnover: 15_000, owner: 'olga', phone: '+79160000004' },
 ] as const;
 
 /** Half the demo calls come from known clients, half from numbers nobody knows. */
@@ -57,7 +62,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
 
   // Demo users and a supervisor token to try the API with.
   const h = openDb(config.CTI_DB_FILE);
-  for (const u of DEMO_USERS) if (!findUser(h.db, u.name)) await addUser(h.db, { ...u, password: 'demo-password' });
+  for (const u of DEMO_USERS) if (!findUser(h.db, u.name)) await addUser(h.db, { ...u, password: DEMO_PASSWORD });
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: config.CTI_DEFAULT_REGION, rematchWindowMs: 30 * 86_400_000 };
   for (const c of DEMO_CLIENTS) {
     upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: 'RUB', ownerName: c.owner });
@@ -70,6 +75,8 @@ export async function runDemo(projectRoot: string): Promise<void> {
   await runServer();
   const base = `http://${config.CTI_HTTP_HOST}:${config.CTI_HTTP_PORT}`;
   console.log(`\nservice on ${base}  (API docs: ${base}/api/docs)`);
+  console.log(`log in at ${base} with password ${DEMO_PASSWORD} as: anna, boris, olga (managers, phones 101-103),`);
+  console.log('  denis (manager, phone 198 never answers), sveta (supervisor: reports, live board), admin (users, routing)');
   console.log(`supervisor token: ${token}`);
   console.log(`try: curl -s -H "Authorization: Bearer ${token}" ${base}/api/v1/calls | head -c 600\n`);
 
@@ -110,7 +117,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
       console.log(`${t}  ${c.direction.padEnd(8)} ${String(c.externalNumber ?? '').padEnd(13)} ext ${c.extension ?? '-'}  ${String(c.disposition).padEnd(9)} ring ${Math.round(c.ringMs / 1000)}s talk ${Math.round(c.talkMs / 1000)}s${c.routedBy ? `  routed: ${c.routedBy}` : ''}${c.recordingFile && c.talkMs > 0 ? '  recorded' : ''}`);
     }
   }, 1000);
-  console.log('calls appear below as they end (Ctrl-C to stop; `cti pbx down` stops the PBX)');
+  console.log('calls appear below as they end (Ctrl-C to stop; `node bin/cti.js pbx down` stops the PBX)');
 }
 
 function pick<T>(xs: readonly T[]): T {
@@ -131,5 +138,7 @@ function clickToCall(ami: AmiClient, ext: string) {
   return ami.action({
     action: 'Originate', channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: randomClient().slice(1), priority: 1,
     callerid: `"Click to call" <${ext}>`, async: 'true', timeout: 30_000, channelid: randomUUID(),
+    // Inherited (_) down to the simulated client in sandbox-pstn, which hangs up after TALK seconds.
+    variable: { _TALK: String(randomInt(5, 25)) },
   });
 }
