@@ -64,6 +64,15 @@ const scenarios: Record<string, Scenario> = {
     await phones.p101.hangup();
     await phones.p101.waitFor('CALL_CLOSED', 10_000);
   },
+  // Click-to-call whose first leg (the manager's own phone) fails: the dialplan never runs, no CtiCall mark.
+  'click2call-busy': async () => {
+    const call = await clickToCall({ ext: '199', number: '15551230017' });
+    await call.originateResponse;
+  },
+  'click2call-no-answer': async () => {
+    const call = await clickToCall({ ext: '198', number: '15551230018', timeoutSeconds: 6 });
+    await call.originateResponse;
+  },
   'blind-transfer': async () => {
     const call = await inboundCall({ from: '15551230008', did: '8005550101' });
     await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);

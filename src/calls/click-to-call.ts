@@ -4,8 +4,12 @@
 //
 //   requested ─► calling_you ─► calling_client ─► talking ─► ended
 //        │            │               │
-//        └────────────┴───────────────┴─► failed (not_registered | busy | no_answer | rejected | pbx_unavailable)
+//        └────────────┴───────────────┴─► failed (reason: whose side failed and how, C2cReason)
 //
+// Failed while calling_you: the manager's own phone (not_registered, you_busy, you_no_answer,
+// you_rejected); while calling_client: the client's line (client_busy, client_no_answer, client_rejected).
+// The tracker is told the request up front (expectClickToCall): when the manager's phone never answers,
+// the dialplan never runs and only we know the call was a click-to-call to that client.
 // An unregistered phone gets no channel at all: only AMI OriginateResponse (Failure) says so.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
@@ -44,10 +48,10 @@ export interface ClickToCallContext {
 /** DIALSTATUS of a dial that did not answer -> what the manager is told. */
 function reasonOf(status: DialStatus | null, party: 'you' | 'client'): C2cReason {
   switch (status) {
-    case 'BUSY': return 'busy';
-    case 'NOANSWER': case 'CANCEL': case null: return 'no_answer';
-    case 'CHANUNAVAIL': return party === 'you' ? 'not_registered' : 'rejected';
-    default: return 'rejected';
+    case 'BUSY': return `${party}_busy`;
+    case 'NOANSWER': case 'CANCEL': case null: return `${party}_no_answer`;
+    case 'CHANUNAVAIL': return party === 'you' ? 'not_registered' : 'client_rejected';
+    default: return `${party}_rejected`;
   }
 }
 
@@ -101,6 +105,7 @@ export class ClickToCall {
     if (stage === 'ended' || stage === 'failed') {
       clearTimeout(p.timer);
       this.pending.delete(p.requestId);
+      this.deps.tracker?.forgetClickToCall(p.requestId);
     }
   }
 
@@ -110,9 +115,10 @@ export class ClickToCall {
     const p = id ? this.pending.get(id) : undefined;
     if (!p) return;
     // Reason: 5 busy, 3 ring timeout, 1 hung up; 0 or 8 with no channel seen: the phone is not there.
-    if (e.reason === 5) this.advance(p.requestId, 'failed', 'busy');
-    else if (e.reason === 3) this.advance(p.requestId, 'failed', 'no_answer');
-    else if (p.stage === 'requested') this.advance(p.requestId, 'failed', e.reason === 1 ? 'rejected' : 'not_registered');
+    // Originate's dial is the manager's phone: every reason here is about it, not the client.
+    if (e.reason === 5) this.advance(p.requestId, 'failed', 'you_busy');
+    else if (e.reason === 3) this.advance(p.requestId, 'failed', 'you_no_answer');
+    else if (p.stage === 'requested') this.advance(p.requestId, 'failed', e.reason === 1 ? 'you_rejected' : 'not_registered');
     // Otherwise the tracker saw the phone ring and its DialEnd/Hangup tell the reason.
   }
 
@@ -142,6 +148,7 @@ export class ClickToCall {
     const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), SILENCE_MS);
     timer.unref();
     this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer });
+    this.deps.tracker?.expectClickToCall(requestId, digits);
     try {
       // Asterisk 22 manager_originate: ChannelId sets the originated channel's Uniqueid (= the linkedid).
       await ami.action({

@@ -54,6 +54,12 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
   private readonly newId: () => string;
   /** Phone channels a Dial() rang, and whether that dial was Originate's own (for the leg events). */
   private readonly rung = new WeakMap<TrackedChannel, boolean>();
+  /**
+   * Click-to-call requests by linkedid (our Originate ChannelId) -> the client's number. When the
+   * manager's own phone is busy or never answers, cti-click2call never runs and no CtiCall mark comes:
+   * the call would look like an internal call of the manager's phone to itself.
+   */
+  private readonly expected = new Map<string, string>();
   /** Asterisk time of the newest event seen: "now" on the PBX's clock. */
   lastEventAt = 0;
 
@@ -78,7 +84,22 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
   private create(linkedId: string, at: number, id = this.newId()): Call {
     const call = new Call(id, linkedId, at, this.ctx);
     this.byLinkedId.set(linkedId, call);
+    const number = this.expected.get(linkedId);
+    if (number !== undefined) {
+      this.expected.delete(linkedId);
+      markClickToCall(call, number);
+    }
     return call;
+  }
+
+  /** Click-to-call is about to Originate with ChannelId = linkedId, to dial `number` (digits). */
+  expectClickToCall(linkedId: string, number: string): void {
+    this.expected.set(linkedId, number);
+  }
+
+  /** The request ended without a channel (phone not registered, PBX refused): nothing will come. */
+  forgetClickToCall(linkedId: string): void {
+    this.expected.delete(linkedId);
   }
 
   /** The call this channel event belongs to, joining calls when Asterisk moved the channel to another linkedid. */
@@ -206,6 +227,16 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
       }
       case 'transfer.blind':
         return;
+      case 'originate.response': {
+        // An Originate into cti-click2call whose first leg (the manager's phone) failed: the dialplan
+        // never ran, so this is the only word that the call was a click-to-call, and to whom.
+        if (e.success || e.context !== 'cti-click2call' || !e.exten || !e.uniqueId) return;
+        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.uniqueId);
+        if (!call || call.direction) return;
+        markClickToCall(call, e.exten);
+        this.emit('updated', call);
+        return;
+      }
     }
   }
 
@@ -280,4 +311,11 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
     }
     return adopted;
   }
+}
+
+/** What cti-mark does for cti-click2call (dialplan/extensions_cti.conf): outbound, the client's number. */
+function markClickToCall(call: Call, number: string): void {
+  call.direction = 'outbound';
+  call.origin = 'click2call';
+  call.externalRaw = number.replace(/^\+/, '');
 }

@@ -100,6 +100,7 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
         type: 'originate.response', at, actionId: str(raw['actionid']),
         uniqueId: uid && uid !== '<null>' ? uid : null,
         success: str(raw['response']) === 'Success', reason: Number(str(raw['reason']) || '0'),
+        context: str(raw['context']) || null, exten: str(raw['exten']) || null,
       };
     }
     case 'DeviceStateChange':

@@ -101,6 +101,9 @@ export interface OriginateResponded extends Base {
   uniqueId: string | null;
   success: boolean;
   reason: number;
+  /** Where the originated channel was to go once answered (Originate's Context/Exten). */
+  context: string | null;
+  exten: string | null;
 }
 
 /**

@@ -33,11 +33,17 @@ export interface ScreenPop {
     owner: { id: string; name: string; extension: string | null } | null;
     segment: string | null;
   } | null;
+  /**
+   * The number is a contact of a client this manager may not see (another manager's client): only the
+   * owner's name, no card data. Not "unknown": the page says "Client of <owner>" and offers no
+   * create-contact form (it would make a duplicate). null otherwise (matched, unknown, or a supervisor).
+   */
+  otherOwner: { name: string | null } | null;
   /** Up to 5, newest first. */
   lastCalls: CallSummary[];
   /** Up to 5, soonest due first. */
   openTasks: TaskView[];
-  /** Always: the page offers "create contact" with it when contact is null. */
+  /** Always: the page offers "create contact" with it when contact and otherOwner are null. */
   prefill: { number: string | null };
 }
 
@@ -59,7 +65,13 @@ export interface CallEnded {
 }
 
 export type C2cStage = 'calling_you' | 'calling_client' | 'talking' | 'ended' | 'failed';
-export type C2cReason = 'not_registered' | 'busy' | 'no_answer' | 'rejected' | 'pbx_unavailable';
+/**
+ * Why a click-to-call failed, and whose side: `you_*` / not_registered: the manager's own phone (rung
+ * first); `client_*`: the client's line, once the manager had answered.
+ */
+export type C2cReason =
+  | 'not_registered' | 'you_busy' | 'you_no_answer' | 'you_rejected'
+  | 'client_busy' | 'client_no_answer' | 'client_rejected' | 'pbx_unavailable';
 
 export interface C2cProgress {
   requestId: string;

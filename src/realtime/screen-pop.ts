@@ -59,8 +59,14 @@ export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: Trac
   const number = record.externalNumber;
   const manager = recipient.role === 'manager';
   let m: { contactId: string; clientId: string } | null = null;
+  let otherOwner: ScreenPop['otherOwner'] = null;
   if (record.direction !== 'internal' && number?.startsWith('+')) {
     m = manager ? matchOwnedNumber(db, number, recipient.id) : (call.match ?? matchNumber(db, number));
+    if (manager && !m) {
+      // Not theirs, but perhaps a colleague's client: say whose (the name only), not "unknown".
+      const any = call.match ? s.client.get({ id: call.match.clientId }) : matchNumber(db, number);
+      if (any) otherOwner = { name: any.ownerId ? s.user.get({ id: any.ownerId })?.name ?? null : null };
+    }
   }
   const contact = m ? s.contact.get({ id: m.contactId }) ?? null : null;
   const client = m ? s.client.get({ id: m.clientId }) ?? null : null;
@@ -85,6 +91,7 @@ export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: Trac
       turnover: client.turnoverMinor !== null && client.currency ? { amount: formatAmount(client.turnoverMinor, client.currency), currency: client.currency } : null,
       owner, segment: client.segment,
     } : null,
+    otherOwner,
     lastCalls,
     openTasks: taskViews(db, openTasksFor(db, recipient, contact?.id ?? null, number, now), now),
     prefill: { number },

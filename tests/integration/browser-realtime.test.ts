@@ -6,12 +6,13 @@ import { openDb } from '../../src/db/client.js';
 import type { C2cProgress, ScreenPop } from '../../src/realtime/events.js';
 import { createSession } from '../../src/users/sessions.js';
 import { findUser } from '../../src/users/users.js';
-import { coreShowChannels, hangupChannel, inboundCall, onAmiEvent, sandboxAmi, waitUntil, type AmiMessage } from '../support/sandbox.js';
-import { newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
+import { coreShowChannels, hangupChannel, inboundCall, oneCdr, onAmiEvent, sandboxAmi, waitForCdr, waitUntil, type AmiMessage } from '../support/sandbox.js';
+import { loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
 import { socketFor, type ClientSocket } from '../support/session.js';
 
 let svc: ServiceProcess | null = null;
 let dbFile: string;
+let supervisor: string;
 const sockets: ClientSocket[] = [];
 const RUN = String(Math.floor(Math.random() * 9000) + 1000);
 
@@ -51,7 +52,8 @@ beforeAll(async () => {
     dials.set(l, [...(dials.get(l) ?? []), { dest: String(e.destchannel), at: Number(e.timestamp) * 1000 }]);
   });
   dbFile = newDbFile();
-  for (const [name, ext] of [['anna', '101'], ['boris', '102'], ['busy', '199'], ['ghost', '104']] as const) await seedUser(dbFile, name, 'manager', ext);
+  for (const [name, ext] of [['anna', '101'], ['boris', '102'], ['busy', '199'], ['sleepy', '198'], ['ghost', '104']] as const) await seedUser(dbFile, name, 'manager', ext);
+  supervisor = await seedUser(dbFile, 'sveta', 'supervisor');
   svc = await startService({ dbFile, rules: { defaultTarget: { extension: '101' }, managerRingSeconds: 6, targetRingSeconds: 10, tiers: [] } });
 });
 
@@ -84,15 +86,31 @@ describe('click-to-call and pops on the sandbox Asterisk', () => {
     expect(got.filter((e) => e.name === 'call:ringing')).toEqual([]);
   });
 
-  it('says plainly when the phone is busy or not registered', async () => {
+  it("says plainly when the manager's own phone is busy, does not answer or is not registered", async () => {
     const busy = await socket('busy');
+    const sleepy = await socket('sleepy');
     const ghost = await socket('ghost');
     const rb = await c2c('busy', `+7916${RUN}124`);
+    const rs = await c2c('sleepy', `+7916${RUN}126`);
     const rg = await c2c('ghost', `+7916${RUN}125`);
-    expect([rb.status, rg.status]).toEqual([202, 202]);
+    expect([rb.status, rs.status, rg.status]).toEqual([202, 202, 202]);
     const last = (g: typeof busy.got) => g.filter((e) => e.name === 'c2c:progress').map((e) => e.payload as C2cProgress).find((p) => p.stage === 'failed');
-    expect((await waitUntil(() => last(busy.got), 15_000, 'busy')).reason).toBe('busy');
+    expect((await waitUntil(() => last(busy.got), 15_000, 'busy')).reason).toBe('you_busy');
     expect((await waitUntil(() => last(ghost.got), 15_000, 'not registered')).reason).toBe('not_registered');
+    // 198 rings for click-to-call's 30 s ring time, then Originate gives up.
+    expect((await waitUntil(() => last(sleepy.got), 50_000, 'no answer')).reason).toBe('you_no_answer');
+    // The stored calls: outbound click-to-calls of the manager to the client, as Asterisk's CDR says
+    // (before the fix they were logged as internal calls of 199/198 to themselves).
+    for (const [r, ext, number, cdrDisposition, disposition] of [
+      [rb, '199', `+7916${RUN}124`, 'BUSY', 'busy'], [rs, '198', `+7916${RUN}126`, 'NO ANSWER', 'no_answer'],
+    ] as const) {
+      const rows = await waitForCdr(r.body.requestId);
+      const row = oneCdr(rows, (x) => x.channel.startsWith(`PJSIP/${ext}-`), `the originated ${ext} leg`);
+      expect(row.disposition).toBe(cdrDisposition);
+      const call = await loggedCall(svc!, supervisor, r.body.requestId);
+      expect(call).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: ext, externalNumber: number, disposition, talkSeconds: 0 });
+      expect(Math.abs(call.ringSeconds - row.duration), `ring ${call.ringSeconds} vs CDR ${row.duration}`).toBeLessThanOrEqual(1);
+    }
   });
 
   it("a real inbound call pops on 101's socket only, within a second of Asterisk's DialBegin", async () => {

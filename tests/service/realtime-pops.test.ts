@@ -91,6 +91,7 @@ describe('realtime: pops to the ringing extension only', () => {
         client: { id: clientId, name: 'Romashka LLC', kind: 'company', turnover: { amount: '250000.50', currency: 'RUB' }, owner: { id: ids.anna, name: 'anna', extension: '101' }, segment: 'wholesale' },
         prefill: { number: `+${CLIENT}` },
       });
+      expect(pop.otherOwner).toBeNull();
       expect(pop.lastCalls).toEqual([expect.objectContaining({ id: 'call-earlier', disposition: 'answered', talkSeconds: 90, extension: '101' })]);
       expect(pop.openTasks).toEqual([expect.objectContaining({ description: 'send the quote', assigneeName: 'anna', overdue: false })]);
       expect(g[1]!.payload).toMatchObject({ callId: pop.callId, extension: '101' });
@@ -101,7 +102,7 @@ describe('realtime: pops to the ringing extension only', () => {
     expect(got[3]!.filter((e) => e.name.startsWith('call:'))).toEqual([]);
   });
 
-  it("keeps another manager's client off the card (access rules), but offers the number to create a contact", async () => {
+  it("keeps another manager's client off the card (access rules), but says whose client it is, not 'unknown'", async () => {
     await seedClient('boris');
     const anna = await connect('anna');
     const got = recorder(anna);
@@ -109,6 +110,18 @@ describe('realtime: pops to the ringing extension only', () => {
     await sleep(200);
     const pop: ScreenPop = got.find((e) => e.name === 'call:ringing')!.payload;
     expect(pop).toMatchObject({ extension: '101', contact: null, client: null, lastCalls: [], openTasks: [], prefill: { number: `+${CLIENT}` } });
+    // The owner's name and nothing else of the card (no client name, turnover, contact, email).
+    expect(pop.otherOwner).toEqual({ name: 'boris' });
+    expect(JSON.stringify(pop)).not.toMatch(/Romashka|Ivan|romashka\.ru|250000/);
+  });
+
+  it('an unknown number is unknown: no otherOwner, the create-contact prefill', async () => {
+    const anna = await connect('anna');
+    const got = recorder(anna);
+    for (const e of scenarioEvents('inbound-answered', { copy: 'u', numbers: { 15551230001: CLIENT } })) t.app.callLog!.handle(e);
+    await sleep(200);
+    const pop: ScreenPop = got.find((e) => e.name === 'call:ringing')!.payload;
+    expect(pop).toMatchObject({ contact: null, client: null, otherOwner: null, prefill: { number: `+${CLIENT}` } });
   });
 
   it('a missed call creates one callback task, announced to the assignee and supervisors; overdue once', async () => {

@@ -97,6 +97,39 @@ describe('call tracker on recorded Asterisk traffic', () => {
     expect(c.legs[0]!.answeredAt!).toBeLessThan(c.answeredAt!);
   });
 
+  // The manager's own phone fails (199 busy, 198 never answers): cti-click2call never runs, so no CtiCall
+  // mark; Asterisk's OriginateResponse (Context cti-click2call, Exten = the client) says what it was.
+  for (const [name, ext, cdrDisposition, disposition] of [
+    ['click2call-busy', '199', 'BUSY', 'busy'], ['click2call-no-answer', '198', 'NO ANSWER', 'no_answer'],
+  ] as const) {
+    it(`${name}: an outbound click-to-call of manager ${ext}, not an internal call to itself`, () => {
+      const { calls, cdr } = replay(name);
+      expect(calls).toHaveLength(1);
+      const r = row(cdr, (x) => x.channel.startsWith(`PJSIP/${ext}-`));
+      expect(r.disposition).toBe(cdrDisposition);
+      expect(calls[0]).toMatchObject({
+        direction: 'outbound', origin: 'click2call', extension: ext, disposition, answeredAt: null, talkMs: 0,
+        externalNumber: r.src, linkedId: r.linkedid,
+      });
+      expect(Math.abs(secs(calls[0]!.ringMs) - r.duration)).toBeLessThanOrEqual(1);
+    });
+  }
+
+  it('click-to-call expected up front: marked even when the OriginateResponse comes after the hang-up', () => {
+    const { events, cdr } = loadScenario('click2call-busy');
+    const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
+    const calls: CallRecord[] = [];
+    tracker.on('ended', (c) => calls.push(c.toRecord()));
+    const r = cdr[0]!;
+    tracker.expectClickToCall(r.linkedid, r.src);
+    // Without the OriginateResponse the stream alone looks like phone 199 calling nobody.
+    for (const raw of events) {
+      const e = toPbxEvent(raw);
+      if (e && e.type !== 'originate.response') tracker.handle(e);
+    }
+    expect(calls[0]).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: '199', disposition: 'busy', externalNumber: r.src });
+  });
+
   it('blind transfer: one call, talk time per manager leg, owned by the manager who took it', () => {
     const { calls, cdr } = replay('blind-transfer');
     expect(calls).toHaveLength(1);

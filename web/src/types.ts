@@ -136,6 +136,8 @@ export interface ScreenPop {
     owner: Owner | null;
     segment: string | null;
   } | null;
+  /** Another manager's client: the owner's name only (no card); no create-contact form then. */
+  otherOwner: { name: string | null } | null;
   lastCalls: CallSummary[];
   openTasks: Task[];
   prefill: { number: string | null };
@@ -146,7 +148,10 @@ export interface CallAnswered { callId: string; linkedId: string; extension: str
 export interface CallEnded { callId: string; linkedId: string; extension: string | null; disposition: Disposition | null; talkSeconds: number }
 
 export type C2cStage = 'calling_you' | 'calling_client' | 'talking' | 'ended' | 'failed';
-export type C2cReason = 'not_registered' | 'busy' | 'no_answer' | 'rejected' | 'pbx_unavailable';
+/** you_* / not_registered: the manager's own phone (rung first); client_*: the client's line. */
+export type C2cReason =
+  | 'not_registered' | 'you_busy' | 'you_no_answer' | 'you_rejected'
+  | 'client_busy' | 'client_no_answer' | 'client_rejected' | 'pbx_unavailable';
 export interface C2cProgress { requestId: string; stage: C2cStage; reason?: C2cReason; callId?: string }
 
 /** socket.io events from the service (src/realtime/events.ts on the other side). */

@@ -116,7 +116,7 @@ function PopCard({ entry, onClose, onSaved }: { entry: PopEntry; onClose: () => 
         <div>
           <small class="muted">{pop ? t('incomingCall') : t('wrapupTitle')}</small>
           <h3 data-testid="pop-contact-name">
-            {pop ? (pop.contact ? <a href={`#/contacts/${pop.contact.id}`}>{pop.contact.name}</a> : t('unknownCaller')) : ''}
+            {pop ? (pop.contact ? <a href={`#/contacts/${pop.contact.id}`}>{pop.contact.name}</a> : pop.otherOwner ? otherOwnerText(pop.otherOwner) : t('unknownCaller')) : ''}
           </h3>
           {number && <div class="pop-number">{number}</div>}
         </div>
@@ -126,10 +126,15 @@ function PopCard({ entry, onClose, onSaved }: { entry: PopEntry; onClose: () => 
       {/* A browser phone rings in the page: answer or decline right here. */}
       {phase === 'ringing' && <RingControls />}
       {pop && phase !== 'wrapup' && phase !== 'saved' && <PopDetails pop={pop} />}
-      {pop && !pop.contact && (phase === 'ringing' || phase === 'talking') && <CreateContact number={pop.prefill.number ?? ''} />}
+      {/* Another manager's client is known, just not to this manager: a new contact would be a duplicate. */}
+      {pop && !pop.contact && !pop.otherOwner && (phase === 'ringing' || phase === 'talking') && <CreateContact number={pop.prefill.number ?? ''} />}
       {phase === 'wrapup' && <WrapupForm callId={entry.callId} onSaved={onSaved} onSkip={onClose} />}
     </article>
   );
+}
+
+function otherOwnerText(o: { name: string | null }): string {
+  return o.name ? t('clientOf', { owner: o.name }) : t('clientOfNobody');
 }
 
 function PopDetails({ pop }: { pop: ScreenPop }) {
