@@ -1,5 +1,5 @@
-// The calls report (issue 5): totals per manager and/or period, with KPI bands and the previous period of
-// equal length for comparison. Supervisors and admins only.
+// The calls report (issue 5): totals per manager and/or period, with KPI bands and the period just
+// before for comparison (previousPeriod). Supervisors and admins only.
 //
 // Where the numbers come from. Ended calls only (a call in progress has no outcome yet). A call belongs
 // to the period its start falls in, in the report's time zone: a call that spans midnight counts for the
@@ -22,7 +22,7 @@ import { refreshAggregates } from './aggregates.js';
 import type { Actor } from '../users/users.js';
 import type { Outcome } from '../tasks/outcomes.js';
 import { bandOf, BANDED_METRICS, type Band, type BandedMetric, type KpiBands } from './kpi.js';
-import { DAY, HOUR, dayLabel, isTimeZone, localToUtc, pad, parseBound, segments, type Segment } from './timezone.js';
+import { DAY, HOUR, dayLabel, isTimeZone, localToUtc, offsetAt, pad, parseBound, segments, type Segment } from './timezone.js';
 
 export const GROUP_KEYS = ['manager', 'day', 'week', 'month', 'hour'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
@@ -288,6 +288,25 @@ function period(unit: TimeUnit, idx: number): { label: string; start: number; en
   return { label: `${y}-${pad(m + 1)}`, start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1) };
 }
 
+/**
+ * The period a report is compared with. Whole calendar months (local midnight on the 1st to the 1st) are
+ * compared with as many months before: November with October, not with the 30 days before. Whole local
+ * days (and so whole weeks) with as many local days before, whatever DST does to their hours. Anything
+ * else with the same length just before.
+ */
+export function previousPeriod(tz: string, from: number, to: number): { from: number; to: number } {
+  const lf = from + offsetAt(tz, from);
+  const lt = to + offsetAt(tz, to);
+  if (lf % DAY !== 0 || lt % DAY !== 0) return { from: from - (to - from), to: from };
+  const f = new Date(lf);
+  const t = new Date(lt);
+  if (f.getUTCDate() === 1 && t.getUTCDate() === 1) {
+    const months = (t.getUTCFullYear() - f.getUTCFullYear()) * 12 + t.getUTCMonth() - f.getUTCMonth();
+    return { from: localToUtc(tz, Date.UTC(f.getUTCFullYear(), f.getUTCMonth() - months, 1)), to: from };
+  }
+  return { from: localToUtc(tz, lf - (lt - lf)), to: from };
+}
+
 const MAX_DAYS = 3660;
 const MAX_HOUR_DAYS = 93;
 
@@ -309,7 +328,7 @@ export function callReport(ctx: ReportContext, input: ReportInput): CallReport {
   const sqlite = (ctx.db as unknown as { $client: Database.Database }).$client;
   const q: Query = { from, to, byManager: groupBy.includes('manager'), unit, direction: input.direction, extension: input.extension };
   const segs = segments(tz, from, to);
-  const prevQ: Query = { ...q, from: from - (to - from), to: from, byManager: false, unit: null };
+  const prevQ: Query = { ...q, ...previousPeriod(tz, from, to), byManager: false, unit: null };
   const current = collect(sqlite, q, segs);
   const previous = collect(sqlite, prevQ, []);
   const managers = new Map<string, { id: string; name: string }>();

@@ -119,6 +119,14 @@ describe('calls report', () => {
     expect(values(body.previous.metrics)).toEqual({ ...zero, calls: 1, callsIn: 1, answered: 1, answerRate: 1, talkSeconds: 40, avgTalkSeconds: 40, avgRingSeconds: 6, longestCallSeconds: 40 });
   });
 
+  it('a calendar month is compared with the month before (November with October 1-31, not the 30 days before)', async () => {
+    store.save('o1', call('LO1', '101', 'inbound', '2026-09-30T22:00:00Z', 2, 50)); // Moscow Oct 1st 01:00: October
+    store.save('o2', call('LO2', '101', 'inbound', '2026-09-30T20:00:00Z', 2, 70)); // Moscow Sep 30th 23:00: September
+    const body = (await get(sveta, 'from=2026-11-01&to=2026-12-01&groupBy=manager')).json();
+    expect(body.previous).toMatchObject({ from: '2026-09-30T21:00:00.000Z', to: '2026-10-31T21:00:00.000Z' });
+    expect(values(body.previous.metrics)).toMatchObject({ calls: 1, talkSeconds: 50 });
+  });
+
   it('puts KPI bands on every metric that has thresholds (config/kpi.json)', async () => {
     const body = (await get(sveta, 'from=2026-11-20&to=2026-11-22&groupBy=manager')).json();
     const a = row(body, '101', null)!;
