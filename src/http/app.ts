@@ -117,7 +117,9 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   const outcomes = loadOutcomes(config.CTI_WRAPUP_OUTCOMES_FILE);
   const kpi = loadKpi(config.CTI_KPI_FILE);
   const sweepMissed = (callIds: string[] | null) => {
-    for (const t of createMissedCallTasks(handle.db, { dueMinutes: config.CTI_CALLBACK_DUE_MINUTES, callIds })) realtime.taskCreated(t);
+    const r = createMissedCallTasks(handle.db, { dueMinutes: config.CTI_CALLBACK_DUE_MINUTES, callIds });
+    for (const t of r.created) realtime.taskCreated(t);
+    for (const t of r.updated) realtime.taskUpdated(t);
   };
   const overdue = setInterval(() => {
     try {

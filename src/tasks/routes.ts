@@ -23,6 +23,9 @@ export const taskSchema = {
     clientId: nullableString, number: nullableString, assigneeId: { type: 'string' }, assigneeName: { type: 'string' },
     dueAt: { type: 'string', format: 'date-time' }, doneAt: nullableString, description: nullableString,
     createdAt: { type: 'string', format: 'date-time' }, overdue: { type: 'boolean' },
+    // Callbacks: one open task per number and assignee; later missed calls count here.
+    missedCount: { type: 'integer', description: 'Callbacks: missed calls from this number the task stands for (0 for other tasks)' },
+    lastMissedAt: { ...nullableString, description: 'Callbacks: when the newest of those missed calls ended' },
   },
 } as const;
 

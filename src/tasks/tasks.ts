@@ -1,7 +1,9 @@
 // Tasks: callbacks and follow-ups with a due time. Access rules first in every function: a manager sees
 // and changes only tasks assigned to them; supervisors and admins see and change all.
-// Missed inbound calls get one callback task each (createMissedCallTasks, idempotent through the unique
-// tasks.missed_call_id), whether the call was watched live or rebuilt from the CDR.
+// Missed inbound calls get a callback task (createMissedCallTasks, idempotent through the unique
+// tasks.missed_call_id), whether the call was watched live or rebuilt from the CDR. While a callback for
+// the same number and assignee is open, a further missed call does not make another: it counts on the
+// open one (missedCount, lastMissedAt) and brings its due time forward if its own would be sooner.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -24,6 +26,10 @@ export interface TaskView {
   description: string | null;
   createdAt: string;
   overdue: boolean;
+  /** Callbacks: how many missed calls from this number it stands for (0 for other tasks). */
+  missedCount: number;
+  /** Callbacks: when the newest of those calls ended. */
+  lastMissedAt: string | null;
 }
 
 export interface TasksContext {
@@ -42,6 +48,7 @@ export function taskView(row: TaskRow, assigneeName: string, now: number): TaskV
     assigneeId: row.assigneeId, assigneeName, dueAt: new Date(row.dueAt).toISOString(), doneAt: iso(row.doneAt),
     description: row.description, createdAt: new Date(row.createdAt).toISOString(),
     overdue: row.doneAt === null && row.dueAt <= now,
+    missedCount: row.missedCount, lastMissedAt: iso(row.lastMissedAt),
   };
 }
 
@@ -130,11 +137,12 @@ export interface NewTask {
 }
 
 /** Inserts a task (no access check: callers are domain functions that checked already). */
-export function insertTask(db: Db, t: NewTask & { missedCallId?: string | null }, now: number): TaskRow | null {
+export function insertTask(db: Db, t: NewTask & { missedCallId?: string | null; lastMissedAt?: number | null }, now: number): TaskRow | null {
   const row: TaskRow = {
     id: randomUUID(), kind: t.kind, callId: t.callId ?? null, missedCallId: t.missedCallId ?? null,
     contactId: t.contactId ?? null, clientId: t.clientId ?? null, number: t.number ?? null, assigneeId: t.assigneeId,
     dueAt: t.dueAt, doneAt: null, description: t.description ?? null, overdueNotifiedAt: null, createdAt: now, updatedAt: now,
+    missedCount: t.missedCallId ? 1 : 0, lastMissedAt: t.missedCallId ? (t.lastMissedAt ?? null) : null,
   };
   const r = db.insert(tasks).values(row).onConflictDoNothing().run();
   return r.changes ? row : null;
@@ -144,10 +152,14 @@ export function insertTask(db: Db, t: NewTask & { missedCallId?: string | null }
 const MISSED_LOOKBACK_MS = 7 * 24 * 3600_000;
 
 /**
- * One callback task per missed inbound call (no_answer or busy) that has none yet, for the client's
- * owner, else the manager whose phone rang last; due `dueMinutes` after the call ended. Idempotent.
+ * A callback task for each missed inbound call (no_answer or busy) not yet handled, for the client's
+ * owner, else the manager whose phone rang last; due `dueMinutes` after the call ended. When that
+ * assignee already has an open callback for the number, the call counts on it instead (missedCount + 1,
+ * lastMissedAt; due time brought forward when the new one would be sooner, never pushed back).
+ * Idempotent: a call that ended at or before a callback's lastMissedAt for its number and assignee is
+ * already counted (calls are taken oldest first). Returns the tasks created and the tasks updated.
  */
-export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: number; callIds?: string[] | null }): TaskView[] {
+export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: number; callIds?: string[] | null }): { created: TaskView[]; updated: TaskView[] } {
   const now = opts.now ?? Date.now();
   // Calls the tracker just ended: look at those only (the live path runs this after every write).
   const scope = opts.callIds ? inArray(calls.id, opts.callIds) : gte(calls.startedAt, now - MISSED_LOOKBACK_MS);
@@ -164,25 +176,48 @@ export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: 
       eq(calls.direction, 'inbound'), eq(calls.state, 'ended'), inArray(calls.disposition, ['no_answer', 'busy']),
       isNull(tasks.id),
     ))
+    .orderBy(asc(sql`coalesce(${calls.endedAt}, ${calls.startedAt})`), asc(calls.id))
     .all();
-  if (!candidates.length) return [];
+  if (!candidates.length) return { created: [], updated: [] };
   const byExt = new Map<string, string>();
   for (const u of db.select({ id: users.id, ext: users.extension, role: users.role }).from(users).where(isNotNull(users.extension)).all()) {
     if (u.ext && (!byExt.has(u.ext) || u.role === 'manager')) byExt.set(u.ext, u.id);
   }
   const created: TaskRow[] = [];
+  const updated = new Map<string, TaskRow>();
+  const sameCaller = (number: string, assigneeId: string) => and(eq(tasks.kind, 'callback'), eq(tasks.number, number), eq(tasks.assigneeId, assigneeId));
   db.transaction(() => {
     for (const c of candidates) {
       const assigneeId = c.ownerId ?? (c.extension ? byExt.get(c.extension) : undefined);
       if (!assigneeId) continue;
+      const endedAt = c.endedAt ?? c.startedAt;
+      const dueAt = endedAt + opts.dueMinutes * 60_000;
+      if (c.externalNumber) {
+        const counted = db.select({ id: tasks.id }).from(tasks)
+          .where(and(sameCaller(c.externalNumber, assigneeId), gte(tasks.lastMissedAt, endedAt))).limit(1).get();
+        if (counted) continue;
+        const open = db.select().from(tasks)
+          .where(and(sameCaller(c.externalNumber, assigneeId), isNull(tasks.doneAt)))
+          .orderBy(asc(tasks.dueAt), asc(tasks.id)).limit(1).get();
+        if (open) {
+          const set: Partial<TaskRow> = { missedCount: open.missedCount + 1, lastMissedAt: endedAt, updatedAt: now };
+          if (dueAt < open.dueAt) Object.assign(set, { dueAt, overdueNotifiedAt: null });
+          db.update(tasks).set(set).where(eq(tasks.id, open.id)).run();
+          updated.set(open.id, { ...open, ...set });
+          continue;
+        }
+      }
       const row = insertTask(db, {
         kind: 'callback', callId: c.id, missedCallId: c.id, contactId: c.contactId, clientId: c.clientId, number: c.externalNumber,
-        assigneeId, dueAt: (c.endedAt ?? c.startedAt) + opts.dueMinutes * 60_000,
+        assigneeId, dueAt, lastMissedAt: endedAt,
       }, now);
       if (row) created.push(row);
     }
   });
-  return taskViews(db, created, now);
+  // A task created and then counted on in the same sweep is announced once, as created (final state).
+  const fresh = new Set(created.map((r) => r.id));
+  const createdRows = created.map((r) => updated.get(r.id) ?? r);
+  return { created: taskViews(db, createdRows, now), updated: taskViews(db, [...updated.values()].filter((r) => !fresh.has(r.id)), now) };
 }
 
 /** Open tasks past their due time not yet announced: marks them announced and returns them (once each). */

@@ -150,4 +150,47 @@ describe('realtime: pops to the ringing extension only', () => {
     // The pop went to 198 as it rang.
     expect(got[0]!.map((e) => e.name)).toContain('call:ringing');
   });
+
+  it('two busy calls from the same number 12 s apart: one callback task, counting both; a new one once it is done', async () => {
+    const busy = await seedPasswordUser(t.app, 'busy', 'manager', '199');
+    const [busyS, sveta] = [await connect('busy'), await connect('sveta')];
+    const got = [busyS, sveta].map(recorder);
+    const NUMBER = { 15551230003: '79161230003' };
+    const first = scenarioEvents('inbound-busy', { copy: 'a', numbers: NUMBER });
+    const second = scenarioEvents('inbound-busy', { copy: 'b', numbers: NUMBER }).map((e) => ({ ...e, at: e.at + 12_000 }));
+    for (const e of first) t.app.callLog!.handle(e);
+    t.app.callLog!.flush();
+    for (const e of second) t.app.callLog!.handle(e);
+    t.app.callLog!.flush();
+    t.app.callLog!.flush();
+    await sleep(300);
+    const tok = createToken(t.app.db, 'sveta');
+    const list = async () => (await t.app.inject({ method: 'GET', url: `/api/v1/tasks?assignee=${busy}&state=open`, headers: { authorization: `Bearer ${tok}` } })).json().items;
+    const open = await list();
+    expect(open).toHaveLength(1);
+    const endedFirst = Math.max(...first.map((e) => e.at));
+    const endedSecond = Math.max(...second.map((e) => e.at));
+    expect(open[0]).toMatchObject({ kind: 'callback', number: '+79161230003', missedCount: 2 });
+    // lastMissedAt: the second call's end (the first ended 12 s before).
+    expect(Math.abs(Date.parse(open[0].lastMissedAt) - endedSecond)).toBeLessThan(1000);
+    // The due time stays the first call's (the sooner one).
+    expect(Date.parse(open[0].dueAt) - endedFirst).toBeGreaterThanOrEqual(15 * 60_000 - 1000);
+    expect(Date.parse(open[0].dueAt) - endedFirst).toBeLessThanOrEqual(15 * 60_000 + 1000);
+    for (const g of got) {
+      expect(g.filter((e) => e.name === 'task:created')).toHaveLength(1);
+      expect(g.filter((e) => e.name === 'task:updated').map((e) => e.payload.missedCount)).toEqual([2]);
+    }
+    // A full sweep (as after a restart) counts nothing twice.
+    expect(await list()).toEqual(open);
+    // Done: the next missed call from that number makes a new callback.
+    const done = await t.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${open[0].id}`, headers: { authorization: `Bearer ${tok}` }, payload: { done: true } });
+    expect(done.statusCode, done.body).toBe(200);
+    for (const e of scenarioEvents('inbound-busy', { copy: 'c', numbers: NUMBER }).map((e) => ({ ...e, at: e.at + 60_000 }))) t.app.callLog!.handle(e);
+    t.app.callLog!.flush();
+    await sleep(200);
+    const after = await list();
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ missedCount: 1 });
+    expect(after[0].id).not.toBe(open[0].id);
+  });
 });

@@ -108,6 +108,9 @@ export interface Task {
   description: string | null;
   createdAt: string;
   overdue: boolean;
+  /** Callbacks: missed calls from this number it stands for (one task while open); 0 for others. */
+  missedCount: number;
+  lastMissedAt: string | null;
 }
 
 export interface CallSummary {

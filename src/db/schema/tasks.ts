@@ -26,6 +26,13 @@ export const tasks = sqliteTable(
     dueAt: integer('due_at').notNull(),
     doneAt: integer('done_at'),
     description: text('description'),
+    /**
+     * Missed calls this callback stands for: the first creates it, later ones from the same number for
+     * the same assignee while it is open only count here (no duplicate task). 0 for other tasks.
+     */
+    missedCount: integer('missed_count').notNull().default(0),
+    /** When the newest of those missed calls ended. */
+    lastMissedAt: integer('last_missed_at'),
     /** When task:overdue was sent; cleared when the due time moves, so it is sent once per due time. */
     overdueNotifiedAt: integer('overdue_notified_at'),
     createdAt: integer('created_at').notNull(),
