@@ -121,7 +121,7 @@ describe("the supervisors' live board", () => {
     expect(await m.getByRole('link', { name: 'Live board' }).count()).toBe(0);
     await m.goto(`${svc!.url}/#/live`);
     await m.getByRole('alert').waitFor();
-    expect(await m.getByRole('alert').innerText()).toBe('You do not have access to this.');
+    expect(await m.getByRole('alert').innerText()).toBe('Only supervisors and administrators may open this page. Ask one of them if you need it.');
     expect(await m.getByTestId('live-board').count()).toBe(0);
     expect(await pageFetchStatus(m, '/api/v1/live')).toBe(403);
   });

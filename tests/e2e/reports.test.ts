@@ -122,6 +122,15 @@ describe("the supervisors' report", () => {
     await expect.poll(async () => (await canvasPixels(page, 'chart-calls', color)).match, { timeout: 10_000 }).toBeGreaterThan(200);
     const talk = await canvasPixels(page, 'chart-talk', await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--chart-talk').trim()));
     expect(talk.drawn).toBeGreaterThan(1000);
+
+    // The wide table scrolls in its own box, not the page; scrolled, the manager column stays in view.
+    const box = page.getByTestId('report-scroll');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await row.locator('th').evaluate((el) => getComputedStyle(el).position)).toBe('sticky');
+    await box.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+    const [boxAt, nameAt] = [(await box.boundingBox())!, (await row.locator('th').boundingBox())!];
+    expect(Math.abs(nameAt.x - boxAt.x)).toBeLessThan(2);
+    await box.evaluate((el) => { el.scrollLeft = 0; });
     await shot(page, 'reports.png');
   });
 
@@ -153,6 +162,9 @@ describe("the supervisors' report", () => {
     });
     expect(played.currentTime, JSON.stringify(played)).toBeGreaterThan(0.4);
     expect(played.duration).toBeGreaterThan(3);
+    // The download link is whole inside the panel, not cut at its edge.
+    const [panelAt, linkAt] = [(await drill.boundingBox())!, (await ours.getByTestId('recording-download').boundingBox())!];
+    expect(linkAt.x + linkAt.width).toBeLessThanOrEqual(panelAt.x + panelAt.width);
     await drill.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 320)); // the table's foot too
     await shot(page, 'reports-drill.png', false); // the panel's top: the list goes on below
 
@@ -252,11 +264,26 @@ describe("the supervisors' report", () => {
     const mctx = await newUserContext(browser);
     try {
       const m = await login(mctx, svc.url, 'anna', PASSWORD);
+      // A page load asks for nothing that is not there (the favicon is inline in index.html).
+      const missing: string[] = [];
+      m.on('response', (r) => { if (r.status() === 404) missing.push(r.url()); });
+      await m.reload();
+      await m.getByRole('link', { name: 'Calls' }).waitFor();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(missing).toEqual([]);
       expect(await m.getByRole('link', { name: 'Reports' }).count()).toBe(0);
       await m.goto(`${svc.url}/#/reports`);
       await m.getByTestId('no-access').waitFor();
-      expect(await m.getByTestId('no-access').innerText()).toContain('Reports are for supervisors and administrators');
+      const noAccess = 'Only supervisors and administrators may open this page.';
+      expect(await m.getByTestId('no-access').innerText()).toContain(noAccess);
       expect(await m.getByTestId('report-table').count()).toBe(0);
+      // Every page a manager may not open says the same, with its own title: no silent redirect.
+      for (const [hash, title, who] of [['routing', 'Routing rules', noAccess], ['live', 'Live board', noAccess], ['users', 'Users', 'Only administrators may open this page.']] as const) {
+        await m.goto(`${svc.url}/#/${hash}`);
+        await expect.poll(() => m.getByTestId('no-access').locator('h2').innerText().catch(() => '')).toBe(title);
+        expect(await m.getByTestId('no-access').getByRole('alert').innerText()).toContain(who);
+        expect(await m.getByTestId('contacts-search').count()).toBe(0);
+      }
       expect(await pageFetchStatus(m, `/api/v1/reports/calls?${range}`)).toBe(403);
       expect(await pageFetchStatus(m, `/api/v1/reports/calls?${range}&format=csv`)).toBe(403);
     } finally {

@@ -18,6 +18,7 @@ import { LivePage } from './pages/live.js';
 import { CallPop } from './components/call-pop.js';
 import { OverdueAlerts } from './components/overdue-alerts.js';
 import { SoftphonePanel } from './softphone/softphone.js';
+import { NoAccess } from './components/no-access.js';
 
 interface Session {
   user: User;
@@ -65,10 +66,11 @@ function Page({ hash }: { hash: string }) {
   if (base === 'contacts' && id) return <ContactCard id={id} />;
   if (base === 'calls') return <CallsPage />;
   if (base === 'tasks') return <TasksPage />;
-  if (base === 'users' && user.role === 'admin') return <UsersPage />;
-  if (base === 'routing' && isSupervisor(user)) return <RoutingPage />;
-  if (base === 'reports') return <ReportsPage />; // a manager gets its "no access" page
-  if (base === 'live') return <LivePage />; // a manager gets its "no access" notice (the API says 403)
+  // A page the user may not open says so, and who may (the API answers 403 as well).
+  if (base === 'users') return user.role === 'admin' ? <UsersPage /> : <NoAccess title="usersTitle" who="admins" />;
+  if (base === 'routing') return isSupervisor(user) ? <RoutingPage /> : <NoAccess title="routingTitle" who="supervisors" />;
+  if (base === 'reports') return isSupervisor(user) ? <ReportsPage /> : <NoAccess title="reportsTitle" who="supervisors" />;
+  if (base === 'live') return isSupervisor(user) ? <LivePage /> : <NoAccess title="liveTitle" who="supervisors" />;
   return <ContactsPage />;
 }
 

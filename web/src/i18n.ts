@@ -54,6 +54,8 @@ const en = {
   openCard: 'Open the card',
   notFound: 'Not found.',
   forbidden: 'You do not have access to this.',
+  noAccess_supervisors: 'Only supervisors and administrators may open this page. Ask one of them if you need it.',
+  noAccess_admins: 'Only administrators may open this page. Ask one of them if you need it.',
 
   // click-to-call
   call: 'Call',
@@ -202,7 +204,6 @@ const en = {
   // reports (supervisors)
   navReports: 'Reports',
   reportsTitle: 'Calls report',
-  reportsNoAccess: 'Reports are for supervisors and administrators. Ask one of them if you need these figures.',
   repFrom: 'From',
   repTo: 'To (inclusive)',
   repGroupBy: 'Group by',
@@ -242,7 +243,7 @@ const en = {
   repNoRows: 'No calls in this period.',
   exportCsv: 'Export CSV',
   repChartCalls: 'Answered and missed',
-  repChartTalk: 'Talk time, minutes',
+  repChartTalk: 'Talk time (m:ss)',
   repDrillTitle: '{what}: {scope}',
   repDrillHint: 'Click a number to see its calls.',
   repCallsShown: '{shown} of {total} calls',
@@ -336,6 +337,8 @@ const ru: Record<MessageKey, string> = {
   openCard: 'Открыть карточку',
   notFound: 'Не найдено.',
   forbidden: 'У вас нет доступа к этому.',
+  noAccess_supervisors: 'Эту страницу открывают только руководители и администраторы. Если она вам нужна, обратитесь к ним.',
+  noAccess_admins: 'Эту страницу открывают только администраторы. Если она вам нужна, обратитесь к ним.',
 
   call: 'Позвонить',
   callNumber: 'Позвонить на {number}',
@@ -474,7 +477,6 @@ const ru: Record<MessageKey, string> = {
 
   navReports: 'Отчёты',
   reportsTitle: 'Отчёт по звонкам',
-  reportsNoAccess: 'Отчёты доступны руководителям и администраторам. Если вам нужны эти цифры, обратитесь к ним.',
   repFrom: 'С',
   repTo: 'По (включительно)',
   repGroupBy: 'Группировка',
@@ -514,7 +516,7 @@ const ru: Record<MessageKey, string> = {
   repNoRows: 'За этот период звонков нет.',
   exportCsv: 'Выгрузить CSV',
   repChartCalls: 'Отвеченные и пропущенные',
-  repChartTalk: 'Время разговоров, минуты',
+  repChartTalk: 'Время разговоров (мин:с)',
   repDrillTitle: '{what}: {scope}',
   repDrillHint: 'Нажмите на число, чтобы увидеть его звонки.',
   repCallsShown: 'Показано {shown} из {total}',

@@ -224,3 +224,19 @@ export function change(current: number | null, previous: number | null): number 
   if (current === null || previous === null || previous === 0) return null;
   return (current - previous) / previous;
 }
+
+/**
+ * The talk-time chart's tick step in seconds: a clock-friendly step (5 s, 1 min, 15 min...) giving at
+ * most `ticks` steps up to the largest value, so that 0:03 and 0:08 stand at different heights and the
+ * axis reads as whole minutes and seconds.
+ */
+export function talkStep(maxSeconds: number, ticks = 6): number {
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 18000, 36000];
+  for (const s of steps) if (maxSeconds / s <= ticks) return s;
+  return Math.ceil(maxSeconds / ticks / 36000) * 36000;
+}
+
+/** A call-count axis never shows fractions: step 1 while the counts are small, Chart.js's own above. */
+export function countStep(maxCount: number): number | undefined {
+  return maxCount <= 10 ? 1 : undefined;
+}

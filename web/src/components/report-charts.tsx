@@ -4,8 +4,9 @@
 // metric has no band.
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Chart, ChartConfiguration } from 'chart.js';
+import { duration } from '../format.js';
 import { t } from '../i18n.js';
-import { fillPeriods, type Band, type CallReport, type Metric, type ReportRow } from '../reports-model.js';
+import { countStep, fillPeriods, talkStep, type Band, type CallReport, type Metric, type ReportRow } from '../reports-model.js';
 
 let chartLib: Promise<typeof import('./chart-lib.js')> | null = null;
 const loadChartLib = () => (chartLib ??= import('./chart-lib.js').catch((e: unknown) => {
@@ -25,10 +26,11 @@ const NEUTRAL = '#adb5bd';
  * Chart.js paints a legend box in the colour of a dataset's first bar; with a colour per bar (its band)
  * that would tell nothing. The legend gets one colour per dataset instead (neutral for banded bars).
  */
-function withLegend<T extends object>(options: T, colors: string[]) {
+function withLegend<T extends { plugins?: object }>(options: T, colors: string[]) {
   return {
     ...options,
     plugins: {
+      ...options.plugins,
       legend: {
         position: 'bottom' as const,
         labels: {
@@ -59,7 +61,19 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
     scales: { y: { beginAtZero: true } },
     plugins: { legend: { position: 'bottom' as const } },
   };
-  const minutes = (r: ReportRow | undefined) => (r ? Math.round(((r.metrics.talkSeconds.value ?? 0) / 60) * 10) / 10 : 0);
+  // Talk time in seconds, unrounded, on an axis and in tooltips written as m:ss (h:mm:ss).
+  const seconds = (r: ReportRow | undefined) => r?.metrics.talkSeconds.value ?? 0;
+  const talkOptions = {
+    ...common,
+    scales: { y: { beginAtZero: true, ticks: { stepSize: talkStep(Math.max(0, ...report.rows.map(seconds))), callback: (v: number | string) => duration(Number(v)) } } },
+    plugins: {
+      ...common.plugins,
+      tooltip: { callbacks: { label: (c: { dataset: { label?: string }; parsed: { y: number | null } }) => `${c.dataset.label ?? ''}: ${duration(c.parsed.y ?? 0)}` } },
+    },
+  };
+  // Call counts: whole-number ticks.
+  const callsOptions = (max: number) => ({ ...common, scales: { y: { beginAtZero: true, ticks: { precision: 0, stepSize: countStep(max) } } } });
+  const maxOf = (metrics: Metric[]) => Math.max(0, ...report.rows.flatMap((r) => metrics.map((m) => r.metrics[m].value ?? 0)));
 
   const periods = byPeriod ? fillPeriods(report.rows.map((r) => r.period ?? '')) : [];
   // Lines need two periods at least; one period per manager reads better as bars.
@@ -71,7 +85,7 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
       return {
         type: 'line' as const,
         label: managerLabel(first),
-        data: rows.map((r) => (metric === 'talk' ? minutes(r) : r?.metrics[metric].value ?? 0)),
+        data: rows.map((r) => (metric === 'talk' ? seconds(r) : r?.metrics[metric].value ?? 0)),
         borderColor: fallback(i),
         backgroundColor: fallback(i),
         pointRadius: 5,
@@ -81,8 +95,8 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
     const labels = periods.map(periodLabel);
     // Answered only: a missed line per manager too would double the legend.
     return [
-      { config: { type: 'line', data: { labels, datasets: line('answered', (i) => PALETTE[i % PALETTE.length]!) }, options: common }, title: t('metric_answered') },
-      { config: { type: 'line', data: { labels, datasets: line('talk', (i) => PALETTE[i % PALETTE.length]!) }, options: common }, title: t('repChartTalk') },
+      { config: { type: 'line', data: { labels, datasets: line('answered', (i) => PALETTE[i % PALETTE.length]!) }, options: callsOptions(maxOf(['answered'])) }, title: t('metric_answered') },
+      { config: { type: 'line', data: { labels, datasets: line('talk', (i) => PALETTE[i % PALETTE.length]!) }, options: talkOptions }, title: t('repChartTalk') },
     ];
   }
 
@@ -105,18 +119,18 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
           { type: 'bar' as const, label: t('metric_missed'), data: rows.map((r) => r.metrics.missed.value ?? 0), backgroundColor: missed },
         ],
       },
-      options: withLegend(common, [banded ? NEUTRAL : answered, missed]),
+      options: withLegend(callsOptions(maxOf(['answered', 'missed'])), [banded ? NEUTRAL : answered, missed]),
     } },
     { title: t('repChartTalk'), config: {
       type: 'bar',
       data: {
         labels,
         datasets: [{
-          type: 'bar' as const, label: talkBanded ? `${t('repChartTalk')} (${t('repBandColours')})` : t('repChartTalk'), data: rows.map(minutes),
+          type: 'bar' as const, label: talkBanded ? `${t('repChartTalk')} (${t('repBandColours')})` : t('repChartTalk'), data: rows.map(seconds),
           backgroundColor: rows.map((r) => bandColor(r.metrics.talkSeconds.band, talk)),
         }],
       },
-      options: withLegend(common, [talkBanded ? NEUTRAL : talk]),
+      options: withLegend(talkOptions, [talkBanded ? NEUTRAL : talk]),
     } },
   ];
 }

@@ -49,7 +49,7 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
           {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}
         </select>
       </td>
-      <td><input value={extension} inputMode="numeric" pattern="[0-9]{2,6}" onInput={(e) => setExtension(e.currentTarget.value)} /></td>
+      <td><input class="extension" value={extension} inputMode="numeric" pattern="[0-9]{2,6}" onInput={(e) => setExtension(e.currentTarget.value)} /></td>
       <td>
         <select value={language} onChange={(e) => setLanguage(e.currentTarget.value as Language)}>
           <option value="ru">Русский</option>
@@ -119,7 +119,7 @@ export function UsersPage() {
       )}
       <article>
         <h4>{t('newUser')}</h4>
-        <form class="grid" onSubmit={(e) => void create(e)}>
+        <form class="new-user" onSubmit={(e) => void create(e)}>
           <input required placeholder={t('username')} aria-label={t('username')} value={draft.name} onInput={(e) => setDraft({ ...draft, name: e.currentTarget.value })} />
           <select aria-label={t('role')} value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.currentTarget.value as Role })}>
             {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}

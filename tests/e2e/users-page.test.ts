@@ -1,0 +1,58 @@
+// The admin's users page in Russian at 1400 px (the review's window): every select and input shows its
+// value or placeholder whole ("Администратор", "Настольный", "Новый пароль (пусто — не менять)"), in the
+// table and in the new-user form; the page itself does not scroll sideways.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { closeSandbox, sandboxAmi } from '../support/sandbox.js';
+import { newDbFile, startService, type ServiceProcess } from '../support/service.js';
+import { launchChromium, login, seedLoginUser } from '../support/browser.js';
+
+const PASSWORD = 'correct horse battery';
+let svc: ServiceProcess;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  await sandboxAmi();
+  const dbFile = newDbFile();
+  await seedLoginUser(dbFile, 'adm', 'admin', { password: PASSWORD, language: 'ru' });
+  await seedLoginUser(dbFile, 'anna', 'manager', { extension: '101', password: PASSWORD, language: 'ru' });
+  await seedLoginUser(dbFile, 'sveta', 'supervisor', { password: PASSWORD, language: 'ru' });
+  svc = await startService({ dbFile });
+  browser = await launchChromium();
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
+  page = await login(ctx, svc.url, 'adm', PASSWORD);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await svc?.stop();
+  await closeSandbox();
+});
+
+/** Fields whose shown text (the chosen option, the value, else the placeholder) is wider than their text box. */
+function cutFields(p: Page): Promise<string[]> {
+  return p.evaluate(() => {
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    const cut: string[] = [];
+    for (const el of document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('main select, main input')) {
+      const s = getComputedStyle(el);
+      ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+      const text = el instanceof HTMLSelectElement ? el.selectedOptions[0]?.text ?? '' : el.value || el.placeholder;
+      const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+      if (ctx.measureText(text).width > room + 1) cut.push(`${text} (${Math.round(ctx.measureText(text).width)} > ${Math.round(room)})`);
+    }
+    return cut;
+  });
+}
+
+describe('the users page', () => {
+  it('shows every field whole at 1400 px, in Russian', async () => {
+    await page.goto(`${svc.url}/#/users`);
+    await page.locator('[data-testid="user-row"][data-user="sveta"]').waitFor();
+    const role = page.locator('[data-testid="user-row"][data-user="adm"] select').first();
+    expect(await role.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]!.text)).toBe('Администратор');
+    expect(await cutFields(page)).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  });
+});
