@@ -27,6 +27,12 @@ export interface CallsCsvOptions {
   lang: Language;
   timeZone: string;
   outcomes: readonly Outcome[];
+  /**
+   * Origin the recording links are made absolute with (a spreadsheet has no page to resolve a relative
+   * URL against): the request's protocol and host, which fastify takes from X-Forwarded-* only when
+   * trustProxy is configured.
+   */
+  baseUrl: string;
 }
 
 function line(c: CallView, o: CallsCsvOptions): string {
@@ -34,7 +40,7 @@ function line(c: CallView, o: CallsCsvOptions): string {
   return csvLine([
     localDateTime(o.timeZone, Date.parse(c.startedAt)), DIRECTIONS[o.lang][c.direction] ?? c.direction, c.externalNumber, c.extension,
     c.disposition ? CALLS_CSV_DISPOSITIONS[o.lang][c.disposition] ?? c.disposition : null, c.ringSeconds, c.talkSeconds,
-    outcome, c.wrapup?.description ?? null, c.recording?.url ?? null, c.id,
+    outcome, c.wrapup?.description ?? null, c.recording ? `${o.baseUrl}${c.recording.url}` : null, c.id,
   ]);
 }
 

@@ -13,6 +13,8 @@ export interface QueryContext {
   db: Db;
   actor: Actor;
   recordingsDir: string;
+  /** "Now" for the times so far of live calls (ms); Date.now() when absent. */
+  now?: number;
 }
 
 export interface CallFilters {
@@ -39,6 +41,18 @@ export interface CallFilters {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const secs = (ms: number) => Math.round(ms / 1000);
+
+/**
+ * Ring and talk time of a call or leg. Stored times are final only once it ended; while it is live the
+ * stored talk time is 0, so the times so far are counted to `now`: ringing until the answer (or now),
+ * talking from the answer to now.
+ */
+function timesSoFar(r: { startedAt: number; answeredAt: number | null; endedAt: number | null; ringMs: number; talkMs: number }, live: boolean, now: number): { ringSeconds: number; talkSeconds: number } {
+  if (!live || r.endedAt !== null) return { ringSeconds: secs(r.ringMs), talkSeconds: secs(r.talkMs) };
+  const ringMs = Math.max(0, (r.answeredAt ?? now) - r.startedAt);
+  const talkMs = r.answeredAt === null ? 0 : Math.max(0, now - r.answeredAt);
+  return { ringSeconds: secs(ringMs), talkSeconds: secs(talkMs) };
+}
 
 export interface LegView {
   extension: string | null;
@@ -111,6 +125,8 @@ function managerIds(db: Db): Map<string, string> {
 function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map<string, string>, wrapup: WrapupView | null): CallView {
   const file = recordingPath(ctx.recordingsDir, row);
   const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
+  const live = row.state === 'live';
+  const now = ctx.now ?? Date.now();
   return {
     id: row.id,
     linkedId: row.linkedId,
@@ -127,8 +143,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map
     startedAt: new Date(row.startedAt).toISOString(),
     answeredAt: iso(row.answeredAt),
     endedAt: iso(row.endedAt),
-    ringSeconds: secs(row.ringMs),
-    talkSeconds: secs(row.talkMs),
+    ...timesSoFar(row, live, now),
     disposition: row.disposition,
     hangupCause: row.hangupCause,
     recording: file && recMs !== null ? { url: `/api/v1/calls/${row.id}/recording`, durationSeconds: Math.round(recMs / 100) / 10 } : null,
@@ -142,8 +157,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map
         startedAt: new Date(l.startedAt).toISOString(),
         answeredAt: iso(l.answeredAt),
         endedAt: iso(l.endedAt),
-        ringSeconds: secs(l.ringMs),
-        talkSeconds: secs(l.talkMs),
+        ...timesSoFar(l, live, now),
         disposition: l.disposition,
         hangupCause: l.hangupCause,
       })),

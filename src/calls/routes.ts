@@ -29,7 +29,8 @@ export const callSchema = {
     direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] }, origin: nullableString,
     externalNumber: nullableString, extension: nullableString, managerId: nullableString, contactId: nullableString, clientId: nullableString, routedBy: nullableString,
     startedAt: { type: 'string', format: 'date-time' }, answeredAt: nullableString, endedAt: nullableString,
-    ringSeconds: { type: 'integer' }, talkSeconds: { type: 'integer' },
+    ringSeconds: { type: 'integer', description: 'Seconds from the start to the answer (or the end). A live call: so far (to now while still ringing).' },
+    talkSeconds: { type: 'integer', description: 'Seconds from the answer to the end. A live answered call: so far (now - answeredAt).' },
     disposition: { type: ['string', 'null'], enum: ['answered', 'no_answer', 'busy', 'failed', null] },
     hangupCause: nullableString,
     recording: {
@@ -86,7 +87,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
           cursor: { type: 'string', maxLength: 200 },
           format: {
             type: 'string', enum: ['json', 'csv'], default: 'json',
-            description: 'csv: every matching call (limit and cursor ignored), streamed, for Excel (UTF-8 BOM, ";")',
+            description: 'csv: every matching call (limit and cursor ignored), streamed, for Excel (UTF-8 BOM, ";"); recording links absolute (this request\'s protocol and host)',
           },
         },
       },
@@ -100,7 +101,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
     if (format !== 'csv') return listCalls(ctx(req), filters);
     const c = ctx(req);
     const lang = getUserView(deps.db, c.actor.id).language;
-    const chunks = callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes });
+    const chunks = callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes, baseUrl: `${req.protocol}://${req.host}` });
     return reply.type(CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="calls.csv"').send(Readable.from(chunks));
   });
 

@@ -140,6 +140,41 @@ describe('calls API', () => {
     expect((await t.app.inject({ url: '/api/v1/calls/c3/recording', headers: auth(sveta) })).statusCode).toBe(404);
   });
 
+  it('a live call: ring and talk time so far (now - answeredAt), not the stored 0', async () => {
+    const now = Date.now();
+    const store = new CallStore(t.app.db);
+    const leg = (id: string, answeredAt: number | null) => ({ uniqueId: id, channel: 'PJSIP/101-00000009', extension: '101', startedAt: now - 30_000, answeredAt, endedAt: null, ringMs: 0, talkMs: 0, disposition: null, hangupCause: null });
+    store.save('talking', record({ linkedId: 'LT', state: 'live', startedAt: now - 30_000, answeredAt: now - 20_000, endedAt: null, ringMs: 0, talkMs: 0, disposition: null, legs: [leg('LT-leg', now - 20_000)] }));
+    store.save('ringing', record({ linkedId: 'LR', state: 'live', startedAt: now - 8_000, answeredAt: null, endedAt: null, ringMs: 0, talkMs: 0, disposition: null, legs: [] }));
+    const talking = (await t.app.inject({ url: '/api/v1/calls/talking', headers: auth(sveta) })).json();
+    expect(talking).toMatchObject({ state: 'live', ringSeconds: 10 });
+    expect(talking.talkSeconds).toBeGreaterThanOrEqual(20);
+    expect(talking.talkSeconds).toBeLessThanOrEqual(22);
+    expect(talking.legs[0].ringSeconds).toBe(10);
+    expect(talking.legs[0].talkSeconds).toBeGreaterThanOrEqual(20);
+    const ringing = (await t.app.inject({ url: '/api/v1/calls?linkedId=LR', headers: auth(sveta) })).json().items[0];
+    expect(ringing).toMatchObject({ state: 'live', talkSeconds: 0 });
+    expect(ringing.ringSeconds).toBeGreaterThanOrEqual(8);
+    expect(ringing.ringSeconds).toBeLessThanOrEqual(10);
+    // An ended call keeps its stored times.
+    expect((await t.app.inject({ url: '/api/v1/calls/c1', headers: auth(sveta) })).json()).toMatchObject({ ringSeconds: 5, talkSeconds: 60 });
+  });
+
+  it('CSV: the recording link is absolute, from the request host (X-Forwarded-* ignored without trustProxy)', async () => {
+    const r = await t.app.inject({
+      url: '/api/v1/calls?format=csv', headers: { ...auth(sveta), host: 'cti.example.local:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+    });
+    expect(r.statusCode).toBe(200);
+    const rows = r.body.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean).map((l) => l.split(';'));
+    const c1 = rows.find((l) => l.at(-1) === 'c1')!;
+    expect(c1.at(-2)).toBe('http://cti.example.local:8080/api/v1/calls/c1/recording');
+    // The link works as it says (same host, with the token).
+    const rec = await t.app.inject({ url: new URL(c1.at(-2)!).pathname, headers: auth(sveta) });
+    expect(rec.statusCode).toBe(200);
+    // No recording: empty.
+    expect(rows.find((l) => l.at(-1) === 'c3')!.at(-2)).toBe('');
+  });
+
   it('describes the API with OpenAPI at /api/docs', async () => {
     const r = await t.app.inject({ url: '/api/docs/json' });
     expect(r.statusCode).toBe(200);
