@@ -73,6 +73,12 @@ const scenarios: Record<string, Scenario> = {
     const call = await clickToCall({ ext: '198', number: '15551230018', timeoutSeconds: 6 });
     await call.originateResponse;
   },
+  // The manager answers, the client's line is busy (sandbox-pstn 15550000486).
+  'click2call-client-busy': async () => {
+    const call = await clickToCall({ ext: '101', number: '15550000486' });
+    await call.originateResponse;
+    await waitUntil(async () => !(await coreShowChannels()).some((c) => c.linkedid === call.linkedid), 15_000, 'the call to end');
+  },
   'blind-transfer': async () => {
     const call = await inboundCall({ from: '15551230008', did: '8005550101' });
     await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);

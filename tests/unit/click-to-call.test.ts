@@ -1,0 +1,72 @@
+// Click-to-call progress on recorded Asterisk traffic (tests/fixtures/ami, captured from the sandbox):
+// the real call tracker and ClickToCall, the recorded events fed as the PBX sends them (tracker first,
+// as in src/http/app.ts), the fixture's linkedid replaced by the request id the service chose. The only
+// stand-in is the AMI action sender (a unit test sends nothing to a PBX). Checks what the manager is
+// told: whose side failed, and how.
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClickToCall } from '../../src/calls/click-to-call.js';
+import { CallTracker } from '../../src/calls/tracker.js';
+import { openDb, type DbHandle } from '../../src/db/client.js';
+import type { Pbx } from '../../src/pbx/pbx.js';
+import type { C2cProgress } from '../../src/realtime/events.js';
+import { addUser, findUser } from '../../src/users/users.js';
+import { loadScenario, scenarioEvents } from '../support/ami-fixture.js';
+
+const handles: DbHandle[] = [];
+afterEach(() => { for (const h of handles.splice(0)) h.close(); });
+
+/** `fixtureNumber`: the client's number in the recording (a sandbox 1555... one), replaced by a Russian mobile. */
+async function run(scenario: string, ext: string, fixtureNumber: string): Promise<{ got: C2cProgress[]; record: ReturnType<import('../../src/calls/call.js').Call['toRecord']> | null }> {
+  const h = openDb(':memory:');
+  handles.push(h);
+  await addUser(h.db, { name: 'anna', role: 'supervisor', extension: ext });
+  const actor = findUser(h.db, 'anna')!;
+  const log = pino({ level: 'silent' });
+  const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log });
+  let record: ReturnType<import('../../src/calls/call.js').Call['toRecord']> | null = null;
+  tracker.on('ended', (c) => { record = c.toRecord(); });
+  const bus = new EventEmitter();
+  const sent: Record<string, unknown>[] = [];
+  const pbx = Object.assign(bus, { ami: { state: 'connected', action: async (a: Record<string, unknown>) => { sent.push(a); return {}; } } }) as unknown as Pbx;
+  const got: C2cProgress[] = [];
+  const c2c = new ClickToCall({ pbx, tracker, notify: (_u, p) => got.push(p), log });
+  const number = `7916${fixtureNumber.slice(-7)}`;
+  const { requestId } = await c2c.start({ db: h.db, actor: { id: actor.id, name: actor.name, role: actor.role, extension: ext }, region: 'RU' }, { number: `+${number}` });
+  expect(sent[0]).toMatchObject({ action: 'Originate', channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: number, channelid: requestId });
+  const fixtureLinkedId = loadScenario(scenario).cdr[0]!.linkedid;
+  for (const e of scenarioEvents(scenario, { numbers: { [fixtureLinkedId]: requestId, [fixtureNumber]: number } })) {
+    tracker.handle(e);
+    bus.emit('event', e);
+  }
+  c2c.stop();
+  expect(got.every((p) => p.requestId === requestId)).toBe(true);
+  return { got, record };
+}
+
+describe('click-to-call progress on recorded traffic', () => {
+  it("the manager's own phone busy (199): failed you_busy, logged as an outbound click-to-call", async () => {
+    const { got, record } = await run('click2call-busy', '199', '15551230017');
+    expect(got.map((p) => [p.stage, p.reason])).toEqual([['calling_you', undefined], ['failed', 'you_busy']]);
+    expect(record).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: '199', disposition: 'busy', externalNumber: '+79161230017' });
+  });
+
+  it("the manager's own phone never answers (198): failed you_no_answer", async () => {
+    const { got, record } = await run('click2call-no-answer', '198', '15551230018');
+    expect(got.map((p) => [p.stage, p.reason])).toEqual([['calling_you', undefined], ['failed', 'you_no_answer']]);
+    expect(record).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: '198', disposition: 'no_answer' });
+  });
+
+  it("the manager answers, the client's line is busy: failed client_busy", async () => {
+    const { got, record } = await run('click2call-client-busy', '101', '15550000486');
+    expect(got.map((p) => [p.stage, p.reason])).toEqual([['calling_you', undefined], ['calling_client', undefined], ['failed', 'client_busy']]);
+    expect(record).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: '101', disposition: 'busy', answeredAt: null });
+  });
+
+  it('answered on both sides: calling_you -> calling_client -> talking -> ended', async () => {
+    const { got, record } = await run('click2call', '101', '15551230007');
+    expect(got.map((p) => p.stage)).toEqual(['calling_you', 'calling_client', 'talking', 'ended']);
+    expect(record).toMatchObject({ origin: 'click2call', disposition: 'answered' });
+  });
+});
