@@ -1,11 +1,11 @@
 // The admin's users page in Russian at 1400 px (the review's window): every select and input shows its
-// value or placeholder whole ("Администратор", "Настольный", "Новый пароль (пусто — не менять)"), in the
+// value or placeholder whole ("Администратор", "Настольный", "Новый, чтобы сменить"), in the
 // table and in the new-user form; the page itself does not scroll sideways.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { closeSandbox, sandboxAmi } from '../support/sandbox.js';
 import { newDbFile, startService, type ServiceProcess } from '../support/service.js';
-import { launchChromium, login, seedLoginUser } from '../support/browser.js';
+import { launchChromium, login, screenshotPath, seedLoginUser } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery';
 let svc: ServiceProcess;
@@ -54,5 +54,9 @@ describe('the users page', () => {
     expect(await role.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]!.text)).toBe('Администратор');
     expect(await cutFields(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    // The table fits its box at this width: the Save and Delete buttons are not scrolled away.
+    expect(await page.locator('table.users').evaluate((el) => el.parentElement!.scrollWidth <= el.parentElement!.clientWidth)).toBe(true);
+    const shot = screenshotPath('users.png');
+    if (shot) await page.screenshot({ path: shot, fullPage: true });
   });
 });

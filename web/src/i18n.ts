@@ -165,7 +165,7 @@ const en = {
   role_supervisor: 'Supervisor',
   role_admin: 'Administrator',
   newUser: 'New user',
-  newPassword: 'New password (leave empty to keep)',
+  newPassword: 'New one, to change it',
   confirmDelete: 'Delete user {name}?',
 
   // admin: routing
@@ -441,7 +441,7 @@ const ru: Record<MessageKey, string> = {
   role_supervisor: 'Руководитель',
   role_admin: 'Администратор',
   newUser: 'Новый пользователь',
-  newPassword: 'Новый пароль (пусто — не менять)',
+  newPassword: 'Новый, чтобы сменить',
   confirmDelete: 'Удалить пользователя {name}?',
 
   routingTitle: 'Правила маршрутизации',
