@@ -124,13 +124,17 @@ describe("the supervisors' report", () => {
     expect(talk.drawn).toBeGreaterThan(1000);
 
     // The wide table scrolls in its own box, not the page; scrolled, the manager column stays in view.
+    // (A narrow window, so that it is wider than its box whatever the outcomes configured.)
+    await page.setViewportSize({ width: 900, height: 900 });
     const box = page.getByTestId('report-scroll');
+    expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     expect(await row.locator('th').evaluate((el) => getComputedStyle(el).position)).toBe('sticky');
     await box.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
     const [boxAt, nameAt] = [(await box.boundingBox())!, (await row.locator('th').boundingBox())!];
     expect(Math.abs(nameAt.x - boxAt.x)).toBeLessThan(2);
     await box.evaluate((el) => { el.scrollLeft = 0; });
+    await page.setViewportSize({ width: 1440, height: 900 });
     await shot(page, 'reports.png');
   });
 
@@ -162,9 +166,11 @@ describe("the supervisors' report", () => {
     });
     expect(played.currentTime, JSON.stringify(played)).toBeGreaterThan(0.4);
     expect(played.duration).toBeGreaterThan(3);
-    // The download link is whole inside the panel, not cut at its edge.
+    // The download link is whole inside the panel, not cut at its edge, also in a narrower window.
+    await page.setViewportSize({ width: 1100, height: 900 });
     const [panelAt, linkAt] = [(await drill.boundingBox())!, (await ours.getByTestId('recording-download').boundingBox())!];
     expect(linkAt.x + linkAt.width).toBeLessThanOrEqual(panelAt.x + panelAt.width);
+    await page.setViewportSize({ width: 1440, height: 900 });
     await drill.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 320)); // the table's foot too
     await shot(page, 'reports-drill.png', false); // the panel's top: the list goes on below
 
