@@ -136,8 +136,12 @@ export function summariseCdr(rows: CdrRow[], isExtension: (r: string) => boolean
     const { tech, resource } = parseChannelName(ch);
     return tech !== 'Local' && ch !== '' && isExtension(resource) ? resource : null;
   };
-  const m = mark(sorted);
   const origin = phoneOf(first.channel);
+  // An Originate's own dial of a phone that never answered (lastapp AppDial2, no dialplan ran, so no
+  // cti mark): only click-to-call originates to phones, and its CallerID (src) is the client's number.
+  const m = mark(sorted) ?? (origin && sorted.length === 1 && first.lastapp === 'AppDial2' && first.answer === null && first.src
+    ? { direction: 'outbound' as const, origin: 'click2call' as const, external: first.src, routedBy: null }
+    : null);
   const direction: Direction = m?.direction ?? (origin ? (main.some((r) => r.dstchannel && !phoneOf(r.dstchannel)) ? 'outbound' : 'internal') : 'inbound');
 
   const answeredRows = main.filter((r) => r.disposition === 'ANSWERED' && r.answer !== null);

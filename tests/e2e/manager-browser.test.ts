@@ -32,6 +32,7 @@ const digits = (s: string) => s.replace(/\D/g, '');
 let svc: ServiceProcess | null = null;
 let admin: string;
 const ids: Record<string, string> = {};
+let dbFile: string;
 let browser: Browser;
 let ctxA: BrowserContext;
 let ctxB: BrowserContext;
@@ -73,7 +74,7 @@ async function closePops(page: Page): Promise<void> {
 beforeAll(async () => {
   await sandboxAmi();
   off = onAmiEvent((e) => { if (e['event'] === 'DialBegin' || e['event'] === 'Newchannel') events.push(e); });
-  const dbFile = newDbFile();
+  dbFile = newDbFile();
   admin = (await seedLoginUser(dbFile, 'root', 'admin', { password: PASSWORD })).token;
   for (const [name, ext, language] of [['anna', '101', 'en'], ['boris', '102', 'ru'], ['sleepy', '198', 'en']] as const) {
     ids[name] = (await seedLoginUser(dbFile, name, 'manager', { extension: ext, password: PASSWORD, language })).id;
@@ -212,6 +213,31 @@ describe("the manager's browser", () => {
     await pageA.reload();
     await pageA.getByTestId('contacts-search').fill('novak');
     await expect.poll(() => pageA.getByTestId('contact-row').allInnerTexts()).toEqual([expect.stringContaining('Maria Novak')]);
+  });
+
+  it("a number of another manager's client pops 'Client of <owner>' on anna's page: no card data, no create-contact form", async () => {
+    // Olga's phone 104 is not registered and the client has no turnover: the routing falls to the
+    // default target, anna's 101.
+    await seedLoginUser(dbFile, 'olga', 'manager', { extension: '104', password: PASSWORD });
+    const c = await api(svc!, '/api/v1/clients', admin, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'company', name: 'Orlova Freight', ownerName: 'olga' }),
+    });
+    expect(c.status, JSON.stringify(c.body)).toBe(201);
+    const ct = await api(svc!, '/api/v1/contacts', admin, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: c.body.id, name: 'Nina Orlova', phones: [{ number: num(9), label: null }] }),
+    });
+    expect(ct.status, JSON.stringify(ct.body)).toBe(201);
+    await pageA.goto(`${svc!.url}/#/contacts`);
+    const h = await inboundCall({ from: num(9), did: DID, talkSeconds: 3, timeoutSeconds: 40 });
+    const pop = pageA.locator('[data-testid="pop"]').last();
+    await expect.poll(() => pop.getByTestId('pop-contact-name').innerText(), { timeout: 10_000 }).toBe('Client of olga');
+    await pop.getByTestId('pop-status').waitFor();
+    expect(await pop.getByTestId('pop-create-contact').count()).toBe(0);
+    expect(await pop.innerText()).not.toMatch(/Orlova Freight|Nina Orlova|Unknown number/);
+    await waitForCdr(h.linkedid, 30_000);
+    // Still no create-contact form while it was answered and talked (checked again at the end).
+    expect(await pop.getByTestId('pop-create-contact').count()).toBe(0);
+    await closePops(pageA);
   });
 
   it("click-to-call from the card rings the manager's phone, then the client; the call plays back from the history", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCdrLine, parseCdrText, splitCsvLine, summariseCdr } from '../../src/calls/cdr.js';
+import { loadScenario } from '../support/ami-fixture.js';
 
 const isExt = (r: string) => /^[0-9]{2,5}$/.test(r);
 
@@ -22,6 +23,16 @@ describe('CDR CSV', () => {
     expect(bad).toBe(2);
     expect(rows[0]).toMatchObject({ linkedid: 'L1', start: 1795329789500, answer: 1795329790500, end: 1795329800500, billsec: 10 });
   });
+
+  // Recorded on the sandbox: the manager's own phone busy (199) / never answering (198), so the dialplan
+  // never ran and the row carries no cti mark; rebuilt from the CDR alone it is still a click-to-call.
+  for (const [name, ext, disposition] of [['click2call-busy', '199', 'busy'], ['click2call-no-answer', '198', 'no_answer']] as const) {
+    it(`${name}: a failed click-to-call, not an internal call of ${ext} to itself`, () => {
+      const { cdr } = loadScenario(name);
+      const s = summariseCdr(cdr, isExt, 'RU');
+      expect(s).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: ext, disposition, externalNumber: cdr[0]!.src, talkMs: 0 });
+    });
+  }
 
   it('summarises an internal call from its Dial row', () => {
     const { rows } = parseCdrText('"L1","U1","PJSIP/101-00000001","PJSIP/102-00000002","101","102","cti-phones","Dial","1795329789.5","1795329790.5","1795329800.5","11","10","ANSWERED","cti:internal:102","3"\n');
