@@ -233,6 +233,7 @@ describe("the manager's browser", () => {
     await expect.poll(() => pop.getByTestId('pop-contact-name').innerText(), { timeout: 10_000 }).toBe('Client of olga');
     await pop.getByTestId('pop-status').waitFor();
     expect(await pop.getByTestId('pop-create-contact').count()).toBe(0);
+    expect(await pop.getByTestId('pop-owner').innerText()).toBe('olga');
     expect(await pop.innerText()).not.toMatch(/Orlova Freight|Nina Orlova|Unknown number/);
     await waitForCdr(h.linkedid, 30_000);
     // Still no create-contact form while it was answered and talked (checked again at the end).

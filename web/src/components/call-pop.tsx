@@ -147,7 +147,7 @@ function PopDetails({ pop }: { pop: ScreenPop }) {
         <dt>{t('turnover')}</dt>
         <dd data-testid="pop-turnover">{c?.turnover ? t('perMonth', { amount: money(c.turnover.amount, c.turnover.currency) }) : t('none')}</dd>
         <dt>{t('owner')}</dt>
-        <dd data-testid="pop-owner">{c?.owner ? `${c.owner.name}${c.owner.extension ? ` (${c.owner.extension})` : ''}` : t('none')}</dd>
+        <dd data-testid="pop-owner">{c?.owner ? `${c.owner.name}${c.owner.extension ? ` (${c.owner.extension})` : ''}` : pop.otherOwner?.name ?? t('none')}</dd>
         <dt>{t('whyHere')}</dt>
         <dd data-testid="pop-routed-by" data-routed-by={pop.routedBy ?? ''}>{routedBy(pop.routedBy)}</dd>
       </dl>
