@@ -322,6 +322,13 @@ describe("the manager's browser", () => {
         return false;
       }, { timeout: 20_000, interval: 1000 }).toBe(true);
       expect(digits(await task.innerText())).toContain(digits(num(3)).slice(-10));
+      // The client tries again and misses again: the same task counts it (live), no second task.
+      const again = await inboundCall({ from: num(3), did: DID, timeoutSeconds: 40 });
+      const second = await loggedCall(svc!, admin, again.linkedid, 60_000);
+      expect(second.disposition).toBe('no_answer');
+      await expect.poll(async () => (await task.getByTestId('task-missed').count()) ? await task.getByTestId('task-missed').innerText() : '', { timeout: 20_000 })
+        .toMatch(/missed 2 times/);
+      expect(await page.locator(`[data-testid="task-row"][data-kind="callback"][data-call-id="${second.id}"]`).count()).toBe(0);
     } finally {
       await ctx.close();
     }

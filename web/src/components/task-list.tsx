@@ -30,6 +30,9 @@ export function TaskList({ tasks, onChanged, showAssignee = false }: { tasks: Ta
               {task.number && <> {task.number}</>}
               {' · '}<span>{t('due')}: {dateTime(task.dueAt)}</span>
               {task.overdue && !task.doneAt && <mark class="overdue-mark">{t('overdue')}</mark>}
+              {task.missedCount > 1 && task.lastMissedAt && (
+                <> · <span data-testid="task-missed">{t('missedTimes', { count: String(task.missedCount), at: dateTime(task.lastMissedAt) })}</span></>
+              )}
               {showAssignee && <> · {t('assignee')}: {task.assigneeName}</>}
               {task.description && <div><small>{task.description}</small></div>}
               <div class="task-actions">
