@@ -9,7 +9,7 @@ import { listCalls, type CallFilters, type CallView, type QueryContext } from '.
 type Language = 'ru' | 'en';
 const PAGE = 1000;
 
-// The page's words (web/src/i18n.ts: disposition, ring, talk; the wrap-up's outcome), with units.
+// The page's words (web/src/messages: disposition, ring, talk; the wrap-up's outcome), with units.
 export const CALLS_CSV_HEADERS = {
   ru: ['Начало', 'Направление', 'Номер', 'Добавочный', 'Результат', 'Ожидание, с', 'Разговор, с', 'Итог разговора', 'Комментарий', 'Запись', 'ID звонка'],
   en: ['Started', 'Direction', 'Number', 'Extension', 'Result', 'Ring time, s', 'Talk, s', 'Outcome', 'Note', 'Recording', 'Call id'],

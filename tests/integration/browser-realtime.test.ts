@@ -2,13 +2,10 @@
 // manager's phone 101 first, then the client; Asterisk's DialBegin events are the oracle for the order),
 // plain failure reasons, and the pop of a real inbound call reaching only the ringing extension's socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/db/client.js';
 import type { C2cProgress, ScreenPop } from '../../src/realtime/events.js';
-import { createSession } from '../../src/users/sessions.js';
-import { findUser } from '../../src/users/users.js';
 import { coreShowChannels, hangupChannel, inboundCall, oneCdr, onAmiEvent, sandboxAmi, waitForCdr, waitUntil, type AmiMessage } from '../support/sandbox.js';
 import { loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
-import { socketFor, type ClientSocket } from '../support/session.js';
+import { sessionCookieIn, socketFor, type ClientSocket } from '../support/session.js';
 
 let svc: ServiceProcess | null = null;
 let dbFile: string;
@@ -20,14 +17,7 @@ const RUN = String(Math.floor(Math.random() * 9000) + 1000);
 const dials = new Map<string, { dest: string; at: number }[]>();
 let off: (() => void) | null = null;
 
-function cookieFor(name: string): string {
-  const h = openDb(dbFile);
-  try {
-    return `cti_session=${createSession(h.db, findUser(h.db, name)!.id, 3_600_000).id}`;
-  } finally {
-    h.close();
-  }
-}
+const cookieFor = (name: string): string => sessionCookieIn(dbFile, name);
 
 async function socket(name: string): Promise<{ s: ClientSocket; got: { name: string; payload: any }[] }> {
   const s = await socketFor(svc!.url, cookieFor(name));

@@ -4,13 +4,10 @@
 // and goes, and today's counters move. What the supervisor's socket receives (live:delta) and what
 // GET /api/v1/live returns are checked against the PBX's own word (the sandbox user's DeviceStateChange).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/db/client.js';
 import type { LiveDelta, LiveSnapshot } from '../../src/live/model.js';
-import { createSession } from '../../src/users/sessions.js';
-import { findUser } from '../../src/users/users.js';
 import { closeSandbox, inboundCall, onAmiEvent, Phone, sandboxAmi, waitUntil, type AmiMessage } from '../support/sandbox.js';
 import { api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
-import { socketFor, type ClientSocket } from '../support/session.js';
+import { sessionCookieIn, socketFor, type ClientSocket } from '../support/session.js';
 
 let svc: ServiceProcess | null = null;
 let dbFile: string;
@@ -22,14 +19,7 @@ const pbxStates: { device: string; state: string }[] = [];
 let off: (() => void) | null = null;
 const phone198 = () => new Phone(198);
 
-function cookieFor(name: string): string {
-  const h = openDb(dbFile);
-  try {
-    return `cti_session=${createSession(h.db, findUser(h.db, name)!.id, 3_600_000).id}`;
-  } finally {
-    h.close();
-  }
-}
+const cookieFor = (name: string): string => sessionCookieIn(dbFile, name);
 
 const board = async (): Promise<LiveSnapshot> => {
   const r = await api<LiveSnapshot>(svc!, '/api/v1/live', sveta);

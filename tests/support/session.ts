@@ -3,7 +3,9 @@
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.js';
-import { addUser } from '../../src/users/users.js';
+import { openDb } from '../../src/db/client.js';
+import { createSession, SESSION_COOKIE } from '../../src/users/sessions.js';
+import { addUser, findUser } from '../../src/users/users.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -17,6 +19,16 @@ export async function loginCookie(app: FastifyInstance, name: string, password =
   if (r.statusCode !== 200) throw new Error(`login ${name}: ${r.statusCode} ${r.body}`);
   const set = String(r.headers['set-cookie']);
   return set.split(';')[0]!;
+}
+
+/** A session cookie for NAME written straight into the database of a service running elsewhere (a child process). */
+export function sessionCookieIn(dbFile: string, name: string): string {
+  const h = openDb(dbFile);
+  try {
+    return `${SESSION_COOKIE}=${createSession(h.db, findUser(h.db, name)!.id, 3_600_000).id}`;
+  } finally {
+    h.close();
+  }
 }
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

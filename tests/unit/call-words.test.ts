@@ -1,4 +1,4 @@
-// The calls tables' words (web/src/i18n.ts) and the calls CSV's headers (src/calls/csv.ts): the call's
+// The calls tables' words (web/src/messages) and the calls CSV's headers (src/calls/csv.ts): the call's
 // result (answered, busy...) and the wrap-up's outcome are different things and must not share a word,
 // and the CSV says what the page says.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
