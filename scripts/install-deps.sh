@@ -12,6 +12,7 @@ PKGS=(
   util-linux      # mountpoint, setsid
   procps          # ps / kill used by pbx.sh down/status
   iproute2        # ss, used by pbx.sh to wait for listening ports
+  faketime        # the unit and service tiers run again at other dates (scripts/test.sh)
   chromium        # the e2e tests' browser, driven by playwright-core (never a downloaded browser build)
 )
 

@@ -1,5 +1,5 @@
 // Reconciliation with Asterisk's CDR on a fresh SQLite: CDR rows recorded from the sandbox Asterisk.
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../src/db/client.js';
 import { CallStore } from '../../src/calls/store.js';
 import { Reconciler } from '../../src/calls/reconcile.js';
-import { fixturesDir } from '../support/ami-fixture.js';
+import { cdrFixtureText } from '../support/ami-fixture.js';
 
 const isExt = (r: string) => /^[0-9]{2,5}$/.test(r);
 
@@ -33,7 +33,7 @@ describe('reconciliation with the CDR', () => {
   });
 
   it('adds the calls it never saw, and a second pass changes nothing', async () => {
-    writeFileSync(cdrFile, ['inbound-answered', 'inbound-busy', 'internal'].map((s) => readFileSync(join(fixturesDir, `${s}.cdr.csv`), 'utf8')).join(''));
+    writeFileSync(cdrFile, ['inbound-answered', 'inbound-busy', 'internal'].map((s) => cdrFixtureText(s)).join(''));
     const first = await reconciler().run();
     expect(first).toMatchObject({ added: 3, completed: 0, badLines: 0 });
     const rows = h.db.query.calls.findMany().sync();
@@ -46,7 +46,7 @@ describe('reconciliation with the CDR', () => {
   });
 
   it('completes a call it saw in part, keeping what only it knew', async () => {
-    const cdr = readFileSync(join(fixturesDir, 'inbound-answered.cdr.csv'), 'utf8');
+    const cdr = cdrFixtureText('inbound-answered');
     const linkedId = JSON.parse(`[${cdr.split('\n')[0]}]`)[0] as string;
     store.save('seen', {
       linkedId, mergedLinkedIds: [], state: 'live', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
@@ -62,25 +62,25 @@ describe('reconciliation with the CDR', () => {
   });
 
   it('leaves calls the live tracker follows alone', async () => {
-    copyFileSync(join(fixturesDir, 'inbound-answered.cdr.csv'), cdrFile);
+    writeFileSync(cdrFile, cdrFixtureText('inbound-answered'));
     const linkedId = JSON.parse(`[${readFileSync(cdrFile, 'utf8').split('\n')[0]}]`)[0] as string;
     live.add(linkedId);
     expect(await reconciler().run()).toMatchObject({ added: 0 });
   });
 
   it('skips broken lines, reads only new lines next time, and starts over after a rotation', async () => {
-    writeFileSync(cdrFile, `${readFileSync(join(fixturesDir, 'inbound-busy.cdr.csv'), 'utf8')}this is not a CDR line\n"unterminated\n`);
+    writeFileSync(cdrFile, `${cdrFixtureText('inbound-busy')}this is not a CDR line\n"unterminated\n`);
     expect(await reconciler().run()).toMatchObject({ added: 1, badLines: 2 });
-    appendFileSync(cdrFile, readFileSync(join(fixturesDir, 'internal.cdr.csv'), 'utf8'));
+    appendFileSync(cdrFile, cdrFixtureText('internal'));
     expect(await reconciler().run()).toMatchObject({ added: 1 });
     // Rotated: a new, shorter file.
-    writeFileSync(cdrFile, readFileSync(join(fixturesDir, 'outbound.cdr.csv'), 'utf8'));
+    writeFileSync(cdrFile, cdrFixtureText('outbound'));
     expect(await reconciler().run()).toMatchObject({ added: 1 });
     expect(h.db.query.calls.findMany().sync()).toHaveLength(3);
   });
 
   it('does not import calls older than its window (a first start on a PBX with years of CDR)', async () => {
-    copyFileSync(join(fixturesDir, 'inbound-answered.cdr.csv'), cdrFile);
+    writeFileSync(cdrFile, cdrFixtureText('inbound-answered'));
     const end = Math.max(...readFileSync(cdrFile, 'utf8').trim().split('\n').map((l) => Number(JSON.parse(`[${l}]`)[10]) * 1000));
     const late = new Reconciler({ db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 30, clock: () => end + 31 * 86_400_000, isLive: () => false, log: pino({ level: 'silent' }) });
     expect(await late.run()).toMatchObject({ added: 0 });

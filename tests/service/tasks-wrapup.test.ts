@@ -1,11 +1,11 @@
 // Wrap-up, tasks, missed-call callbacks from CDR reconciliation, click-to-call checks, and the access
 // rules of each (a manager: own calls and tasks; supervisors: all), with the session cookie.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
-import { fixturesDir } from '../support/ami-fixture.js';
+import { cdrFixtureText } from '../support/ami-fixture.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { loginCookie, seedPasswordUser } from '../support/session.js';
 
@@ -105,7 +105,7 @@ describe('wrap-up and tasks', () => {
 
   it('a missed call the service only learns of from the CDR gets one callback task, however often it reconciles', async () => {
     await seedPasswordUser(t.app, 'busyman', 'manager', '199');
-    writeFileSync(t.config.CTI_CDR_FILE, readFileSync(join(fixturesDir, 'inbound-busy.cdr.csv'), 'utf8'));
+    writeFileSync(t.config.CTI_CDR_FILE, cdrFixtureText('inbound-busy'));
     await t.app.callLog!.reconcile();
     await t.app.callLog!.reconcile();
     const tasks = (await t.app.inject({ url: '/api/v1/tasks', headers: { cookie: sveta } })).json().items;

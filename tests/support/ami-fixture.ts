@@ -23,10 +23,69 @@ export function parseAmiStream(text: string): RawAmiEvent[] {
   return out;
 }
 
-export function loadScenario(name: string): { events: RawAmiEvent[]; cdr: CdrRow[] } {
+// Recorded fixtures carry the times of the day they were recorded. Tests see them moved to the run's
+// clock (the scenario's last CDR end ten minutes before now, or the time a test names), AMI Timestamp
+// headers and the CDR's start/answer/end columns by the same amount, so that durations, ordering and the
+// AMI-vs-CDR comparisons are untouched and nothing depends on today's date (a look-back window, "today"'s
+// counters). Ids (uniqueid, linkedid: "epoch.seq" in Asterisk) keep their recorded text.
+
+/** The CDR columns that hold times (dialplan/cdr_custom_cti.conf: start, answer, end as ${CDR(x,u)}). */
+const CDR_TIME_COLUMNS = [8, 9, 10];
+
+/** Microseconds to add to a scenario's recorded times so that its last CDR end falls at `endAt` (ms). */
+export function fixtureShiftUs(cdrText: string, endAt: number = Date.now() - 10 * 60_000): number {
+  let last = 0;
+  for (const line of cdrText.split('\n')) {
+    const cols = splitCsv(line);
+    if (!cols) continue;
+    for (const i of CDR_TIME_COLUMNS) last = Math.max(last, toUs(cols[i] ?? '0'));
+  }
+  return last === 0 ? 0 : Math.round(endAt * 1000) - last;
+}
+
+/** A recorded CDR file's text with its times moved by `shiftUs` (0 = "no answer" stays 0). */
+export function shiftCdrText(text: string, shiftUs: number): string {
+  return text.split('\n').map((line) => {
+    const cols = splitCsv(line);
+    if (!cols) return line;
+    for (const i of CDR_TIME_COLUMNS) if (toUs(cols[i] ?? '0') > 0) cols[i] = fromUs(toUs(cols[i]!) + shiftUs);
+    return cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
+  }).join('\n');
+}
+
+/** A recorded scenario's CDR file text, moved to the run's clock (see fixtureShiftUs). */
+export function cdrFixtureText(name: string, endAt?: number): string {
+  const text = readFileSync(`${fixturesDir}${name}.cdr.csv`, 'utf8');
+  return shiftCdrText(text, fixtureShiftUs(text, endAt));
+}
+
+export function loadScenario(name: string, opts: { endAt?: number } = {}): { events: RawAmiEvent[]; cdr: CdrRow[] } {
+  const cdrText = readFileSync(`${fixturesDir}${name}.cdr.csv`, 'utf8');
+  const shift = fixtureShiftUs(cdrText, opts.endAt);
   const events = parseAmiStream(readFileSync(`${fixturesDir}${name}.ami`, 'utf8'));
-  const cdr = parseCdrText(readFileSync(`${fixturesDir}${name}.cdr.csv`, 'utf8')).rows;
+  for (const ev of events) if (typeof ev['timestamp'] === 'string') ev['timestamp'] = fromUs(toUs(ev['timestamp']) + shift);
+  const cdr = parseCdrText(shiftCdrText(cdrText, shift)).rows;
   return { events, cdr };
+}
+
+function toUs(s: string): number {
+  const [sec = '0', frac = ''] = s.split('.');
+  return Number(sec) * 1_000_000 + Number(frac.padEnd(6, '0').slice(0, 6));
+}
+function fromUs(us: number): string {
+  return `${Math.floor(us / 1_000_000)}.${String(us % 1_000_000).padStart(6, '0')}`;
+}
+/** The recorded files' lines: every field double-quoted, "" inside (CSV_QUOTE); null for other lines. */
+function splitCsv(line: string): string[] | null {
+  if (!line.startsWith('"')) return null;
+  const cols: string[] = [];
+  const re = /"((?:[^"]|"")*)"(?:,|$)/gy;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line)) !== null) {
+    cols.push(m[1]!.replace(/""/g, '"'));
+    if (re.lastIndex >= line.length) break;
+  }
+  return cols.length >= 11 ? cols : null;
 }
 
 /**
