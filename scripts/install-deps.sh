@@ -12,6 +12,8 @@ PKGS=(
   util-linux      # mountpoint, setsid
   procps          # ps / kill used by pbx.sh down/status
   iproute2        # ss, used by pbx.sh to wait for listening ports
+  nginx           # tests/integration/ws-proxy.test.ts runs docs/asterisk-ws-proxy.nginx.conf (never as a service)
+  openssl         # that test's throw-away certificate
   faketime        # the unit and service tiers run again at other dates (scripts/test.sh)
   chromium        # the e2e tests' browser, driven by playwright-core (never a downloaded browser build)
 )
@@ -32,5 +34,11 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
+# No package may start a service here (nginx would listen on 0.0.0.0:80): policy-rc.d answers "not now"
+# (101) while apt runs, unless the machine already has one.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "install-deps: done"

@@ -4,7 +4,16 @@
 # Brings the sandbox up for the run and always takes it down again. Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The first run leaves the clone as it was: installing and building rewrite no tracked file (the lock).
+in_git() { git rev-parse --is-inside-work-tree >/dev/null 2>&1; }
+tracked_state() { in_git && git diff HEAD | sha1sum || true; }
+before=$(tracked_state)
 bash scripts/setup.sh
+if [ "$(tracked_state)" != "$before" ]; then
+  echo "test: installing and building changed tracked files:" >&2
+  git status --short >&2
+  exit 1
+fi
 npx tsc -p tsconfig.json --noEmit
 out=$(mktemp -d)
 status=0

@@ -120,14 +120,22 @@ program.command('import').description('import data from files')
 const pbx = program.command('pbx').description('the sandbox Asterisk for the demo and the tests');
 for (const verb of ['up', 'down', 'status'] as const) {
   pbx.command(verb).description(`${verb === 'status' ? 'show' : 'bring ' + verb} the sandbox PBX`).action(() => {
+    loadEnv({}); // CTI_PBX_PORT_OFFSET / CTI_PBX_DIR from .env reach sandbox/pbx.sh too
     const r = spawnSync('bash', [resolve(projectRoot, 'sandbox/pbx.sh'), verb], { stdio: 'inherit' });
     process.exit(r.status ?? 1);
   });
 }
 
 program.command('demo').description('sandbox PBX + service + demo calls flowing, so the log fills as you watch').action(async () => {
+  loadEnv({});
   const { runDemo } = await import('./demo.js');
   await runDemo(projectRoot);
 });
+
+program.addHelpText('after', `
+A second copy beside another (another clone, or the tests while a demo runs): give it its own HTTP port
+and move every port of its sandbox PBX (AMI, ARI, SIP, RTP, the test phones) by an offset, e.g.
+  CTI_HTTP_PORT=3100 CTI_PBX_PORT_OFFSET=100 cti demo
+Both may also stand in .env (see .env.example); CTI_PBX_DIR moves the sandbox's folder (default .pbx/).`);
 
 await program.parseAsync(process.argv);
