@@ -91,10 +91,11 @@ function splitCsv(line: string): string[] | null {
 /**
  * A recorded scenario's events as typed PbxEvents, for feeding the real tracker (app.callLog.handle).
  * `copy` suffixes every uniqueid and linkedid (a distinct call per copy); `numbers` rewrites caller
- * numbers (e.g. the sandbox's 1555... to a Russian mobile that parses as E.164).
+ * numbers (e.g. the sandbox's 1555... to a Russian mobile that parses as E.164); `endAt` moves the call
+ * to end then (default: ten minutes ago, see fixtureShiftUs).
  */
-export function scenarioEvents(name: string, opts: { copy?: string; numbers?: Record<string, string> } = {}): import('../../src/pbx/events.js').PbxEvent[] {
-  const { events } = loadScenario(name);
+export function scenarioEvents(name: string, opts: { copy?: string; numbers?: Record<string, string>; endAt?: number } = {}): import('../../src/pbx/events.js').PbxEvent[] {
+  const { events } = loadScenario(name, opts.endAt === undefined ? {} : { endAt: opts.endAt });
   const out: import('../../src/pbx/events.js').PbxEvent[] = [];
   for (const raw of events) {
     const r: Record<string, unknown> = {};
