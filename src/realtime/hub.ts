@@ -49,11 +49,16 @@ const MAX_TIMER_MS = 2_147_483_647;
 export function originAllowed(origin: string | undefined, publicUrl: string): boolean {
   if (origin === undefined) return true;
   try {
-    return new URL(origin).origin === new URL(publicUrl).origin;
+    const [a, b] = [new URL(origin), new URL(publicUrl)];
+    if (a.origin === b.origin) return true;
+    // localhost, 127.0.0.1 and [::1] on the same scheme and port are this very service on this machine
+    // (the demo prints 127.0.0.1; people type localhost): no other site can be there.
+    return LOOPBACK.has(a.hostname) && LOOPBACK.has(b.hostname) && a.protocol === b.protocol && a.port === b.port;
   } catch {
     return false; // "null" (sandboxed frames, file:) and anything else that is not a URL
   }
 }
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export class RealtimeHub {
   readonly io: RealtimeServer;
@@ -81,6 +86,9 @@ export class RealtimeHub {
       next();
     });
     this.io.on('connection', (socket) => {
+      // Again, now that the socket is in the server's list: a logout or a revocation that came while
+      // the handshake was under way found no socket to disconnect.
+      if (!this.stillValid(socket)) return;
       const d = socket.data;
       const joined = [rooms.user(d.userId)];
       if (d.extension) joined.push(rooms.ext(d.extension));

@@ -36,6 +36,15 @@ describe('the Origin of a socket', () => {
   ])('%s: %s', (origin, ok) => {
     expect(originAllowed(origin, pub)).toBe(ok);
   });
+
+  it('takes the loopback names for one another on the same scheme and port, nothing else', () => {
+    const demo = 'http://127.0.0.1:3000';
+    expect(originAllowed('http://localhost:3000', demo)).toBe(true);
+    expect(originAllowed('http://[::1]:3000', demo)).toBe(true);
+    expect(originAllowed('http://localhost:3001', demo)).toBe(false);
+    expect(originAllowed('https://localhost:3000', demo)).toBe(false);
+    expect(originAllowed('http://localhost:3000', 'https://crm.example.com')).toBe(false);
+  });
 });
 
 describe('token expiry', () => {
