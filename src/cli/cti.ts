@@ -1,4 +1,4 @@
-// `cti`: the command line. serve | migrate | user add | token create | import contacts | pbx up/down/status | demo.
+// `cti`: the command line. serve | migrate | user add | token create/list/revoke | import contacts | pbx up/down/status | demo.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadBaseConfig } from '../config/config.js';
 import { openDb } from '../db/client.js';
 import { CtiError } from '../lib/errors.js';
+import { listTokens, parseExpiry, revokeToken } from '../users/tokens.js';
 import { addUser, createToken, isRole } from '../users/users.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..');
@@ -94,17 +95,42 @@ user.command('add <name>')
     }
   }));
 
-program.command('token').description('manage API tokens')
-  .command('create <name>')
-  .description("create an API token for a user (printed once)")
-  .action((name: string) => guarded(() => {
-    loadEnv(program.opts());
-    const h = openDb(loadBaseConfig().CTI_DB_FILE);
-    try {
-      console.log(createToken(h.db, name));
-    } finally {
-      h.close();
-    }
+/** Opens the database of the configuration, runs fn, closes it. */
+function withDb<T>(fn: (db: ReturnType<typeof openDb>['db']) => T): T {
+  loadEnv(program.opts());
+  const h = openDb(loadBaseConfig().CTI_DB_FILE);
+  try {
+    return fn(h.db);
+  } finally {
+    h.close();
+  }
+}
+
+const token = program.command('token').description('manage API tokens (README, "API tokens and revocation")');
+token.command('create <name>')
+  .description('create an API token for a user (printed once; only its SHA-256 is stored)')
+  .option('--expires <when>', 'when it stops working: 30d, 12h, or an ISO 8601 date or date-time (default: until revoked)')
+  .option('--label <text>', 'what the token is for, shown by `cti token list`')
+  .action((name: string, o: { expires?: string; label?: string }) => guarded(() => {
+    const expiresAt = o.expires === undefined ? null : parseExpiry(o.expires, Date.now(), '--expires');
+    console.log(withDb((db) => createToken(db, name, { expiresAt, label: o.label?.trim() || null })));
+  }));
+token.command('list')
+  .description('list API tokens (never the secret): id, user, label, created, expires, last used (UTC)')
+  .option('--user <name>', "only this user's tokens")
+  .action((o: { user?: string }) => guarded(() => {
+    const rows = withDb((db) => listTokens(db, o.user ? { userName: o.user } : {}));
+    const minute = (iso: string | null) => (iso ? `${iso.slice(0, 16)}Z` : '-');
+    const table = [['id', 'user', 'label', 'created', 'expires', 'last used'],
+      ...rows.map((r) => [r.id, r.userName, r.label ?? '-', minute(r.createdAt), minute(r.expiresAt), minute(r.lastUsedAt)])];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    for (const row of table) console.log(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  }));
+token.command('revoke <id>')
+  .description('revoke an API token (the id from `cti token list`): its next request gets 401')
+  .action((id: string) => guarded(() => {
+    withDb((db) => revokeToken(db, id));
+    console.log(`token ${id} revoked`);
   }));
 
 program.command('import').description('import data from files')

@@ -20,6 +20,11 @@ const serviceShape = {
   ...baseShape,
   CTI_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   CTI_HTTP_PORT: port.default(3000),
+  /**
+   * Where browsers open the page (http://127.0.0.1:3000, https://crm.example.com). Sockets whose Origin
+   * (scheme, host, port) is another are refused. Default: http://CTI_HTTP_HOST:CTI_HTTP_PORT (see publicUrl).
+   */
+  CTI_PUBLIC_URL: z.string().url().refine((s) => /^https?:\/\//i.test(s), 'an http:// or https:// address such as https://crm.example.com').optional(),
   CTI_AMI_HOST: z.string().min(1).default('127.0.0.1'),
   CTI_AMI_PORT: port.default(5038),
   CTI_AMI_USER: z.string().min(1),
@@ -103,6 +108,13 @@ function parse<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv): Reado
     );
   }
   return Object.freeze(result.data);
+}
+
+/** CTI_PUBLIC_URL, or the address the service listens on (a wildcard host as 127.0.0.1). */
+export function publicUrl(c: Pick<ServiceConfig, 'CTI_PUBLIC_URL' | 'CTI_HTTP_HOST' | 'CTI_HTTP_PORT'>): string {
+  if (c.CTI_PUBLIC_URL) return new URL(c.CTI_PUBLIC_URL).origin;
+  const host = c.CTI_HTTP_HOST === '0.0.0.0' || c.CTI_HTTP_HOST === '::' ? '127.0.0.1' : c.CTI_HTTP_HOST;
+  return new URL(`http://${host.includes(':') ? `[${host}]` : host}:${c.CTI_HTTP_PORT}`).origin;
 }
 
 export function loadBaseConfig(env: NodeJS.ProcessEnv = process.env): BaseConfig {

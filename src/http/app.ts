@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogge
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { ServiceConfig } from '../config/config.js';
+import { publicUrl, type ServiceConfig } from '../config/config.js';
 import { openDb, type Db } from '../db/client.js';
 import { CtiError, toHttp } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -30,6 +30,8 @@ import { registerTaskRoutes } from '../tasks/routes.js';
 import { createMissedCallTasks, takeNewlyOverdue } from '../tasks/tasks.js';
 import { LoginLimiter } from '../users/sessions.js';
 import { registerUserRoutes } from '../users/routes.js';
+import { registerTokenRoutes } from '../users/token-routes.js';
+import { UserAccess } from '../users/access.js';
 import { LiveService } from '../live/live.js';
 import { registerLiveRoutes } from '../live/routes.js';
 import { parseEndpointOptions, SoftphoneEndpoints } from '../pbx/softphone-endpoints.js';
@@ -103,8 +105,11 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
 
   // --- pbx + call log + routing
   // --- realtime (socket.io on the same HTTP server) and tasks
-  const realtime = new RealtimeHub(app.server, { db: handle.db, log: log.child({ feature: 'realtime' }) });
+  const realtime = new RealtimeHub(app.server, { db: handle.db, log: log.child({ feature: 'realtime' }), publicUrl: publicUrl(config) });
   app.decorate('realtime', realtime);
+  // Logouts and changes to users (src/users/access.ts) end the sockets they must.
+  const access = new UserAccess();
+  realtime.follow(access);
   app.addHook('preClose', async () => realtime.close());
   // --- the supervisors' live board (src/live): device states + the call tracker -> deltas to supervisors
   const phonePattern = new RegExp(config.CTI_EXTENSION_PATTERN);
@@ -220,8 +225,9 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   });
   registerUserRoutes(app, {
     db: handle.db, limiter: new LoginLimiter(), sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
-    onUserChanged: (before, after) => provisioning?.userChanged(before, after),
+    access, onUserChanged: (before, after) => provisioning?.userChanged(before, after),
   });
+  registerTokenRoutes(app, { db: handle.db });
   registerSoftphoneRoutes(app, { db: handle.db, settings: softphone });
   registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall,
     timeZone: config.CTI_TIMEZONE, outcomes,

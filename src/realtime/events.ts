@@ -102,6 +102,9 @@ export interface SocketData {
   userId: string;
   role: 'manager' | 'supervisor' | 'admin';
   extension: string | null;
+  /** The session's stored hash (never the cookie's id) and its end: the hub drops the socket with it. */
+  sessionHash: string;
+  expiresAt: number;
 }
 
 /** Rooms: every socket of a user, of an extension's phone, and of supervisors and admins. */

@@ -1,9 +1,17 @@
 // Realtime: socket.io on the service's HTTP server. A socket is the browser of a logged-in user
-// (session cookie checked at the handshake); it joins its user's room, its extension's room and, for
-// supervisors and admins, `supervisors`. The hub turns the call tracker's leg events into pops for
-// exactly the extension that rings, as soon as the DialBegin arrives (not after the 50 ms storage
-// flush), and routes task and click-to-call events to the people they concern.
-import type { Server as HttpServer } from 'node:http';
+// (session cookie checked at the handshake, Origin checked against CTI_PUBLIC_URL); it joins its
+// user's room, its extension's room and, for supervisors and admins, `supervisors`. The hub turns the
+// call tracker's leg events into pops for exactly the extension that rings, as soon as the DialBegin
+// arrives (not after the 50 ms storage flush), and routes task and click-to-call events to the people
+// they concern.
+//
+// A socket keeps only what its session still allows (issue 10): it is disconnected when its session
+// ends (logout, expiry: a timer at expiresAt), when its user's rights change or the user is gone
+// (src/users/access.ts), and when a socket event or the periodic re-check finds the session invalid or
+// the user changed behind our back. Disconnect, not a quiet room move: the page then asks
+// /api/v1/auth/me and either shows the login page or reconnects as the user it now is
+// (web/src/realtime.ts), so its own idea of the user (extension, role) is never stale either.
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Call } from '../calls/call.js';
 import type { CallTracker } from '../calls/tracker.js';
@@ -11,38 +19,147 @@ import type { Db } from '../db/client.js';
 import type { LiveDelta } from '../live/model.js';
 import type { Logger } from '../lib/logger.js';
 import type { TaskView } from '../tasks/tasks.js';
-import { actorForSession, readCookie, SESSION_COOKIE } from '../users/sessions.js';
+import type { UserAccess } from '../users/access.js';
+import { liveSession, readCookie, sessionByHash, SESSION_COOKIE } from '../users/sessions.js';
 import { rooms, type C2cProgress, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
 import { buildScreenPop, userForExtension } from './screen-pop.js';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type RealtimeSocket = Parameters<Parameters<RealtimeServer['on']>[1]>[0];
+
+export interface RealtimeDeps {
+  db: Db;
+  log: Logger;
+  /** The address browsers open the page at (CTI_PUBLIC_URL): the only Origin a socket may come from. */
+  publicUrl: string;
+  /** How often every socket's session is checked again (ms), for changes made outside this process. */
+  recheckMs?: number;
+  clock?: () => number;
+}
+
+/** setTimeout's limit (2^31 - 1 ms, about 24.8 days); a longer session re-arms its timer. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Whether a handshake's Origin may open a socket. Browsers send Origin on every WebSocket handshake
+ * and every cross-origin request (RFC 6455 §4.1, Fetch "origin header"), so a page elsewhere is always
+ * refused. No Origin: a same-origin long-polling GET or a non-browser client (scripts, the benchmarks),
+ * which still needs a valid session cookie; nothing a foreign page can forge.
+ */
+export function originAllowed(origin: string | undefined, publicUrl: string): boolean {
+  if (origin === undefined) return true;
+  try {
+    const [a, b] = [new URL(origin), new URL(publicUrl)];
+    if (a.origin === b.origin) return true;
+    // localhost, 127.0.0.1 and [::1] on the same scheme and port are this very service on this machine
+    // (the demo prints 127.0.0.1; people type localhost): no other site can be there.
+    return LOOPBACK.has(a.hostname) && LOOPBACK.has(b.hostname) && a.protocol === b.protocol && a.port === b.port;
+  } catch {
+    return false; // "null" (sandboxed frames, file:) and anything else that is not a URL
+  }
+}
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export class RealtimeHub {
   readonly io: RealtimeServer;
   /** Extensions that rang per live call: they get call:answered and call:ended. */
   private readonly rang = new Map<string, Set<string>>();
+  private readonly clock: () => number;
+  private readonly recheck: NodeJS.Timeout;
 
-  constructor(server: HttpServer, private readonly deps: { db: Db; log: Logger }) {
-    this.io = new Server(server, { path: '/socket.io', serveClient: false });
+  constructor(server: HttpServer, private readonly deps: RealtimeDeps) {
+    this.clock = deps.clock ?? Date.now;
+    const allowed = new URL(deps.publicUrl).origin;
+    this.io = new Server(server, {
+      path: '/socket.io', serveClient: false,
+      allowRequest: (req: IncomingMessage, cb) => {
+        const ok = originAllowed(req.headers.origin, allowed);
+        if (!ok) deps.log.warn({ origin: req.headers.origin, allowed }, 'socket refused: foreign Origin');
+        cb(ok ? null : 'CTI_ERR_FORBIDDEN', ok);
+      },
+    });
     this.io.use((socket, next) => {
       const sid = readCookie(socket.request.headers.cookie, SESSION_COOKIE);
-      const actor = sid ? actorForSession(deps.db, sid) : null;
-      if (!actor) return next(new Error('CTI_ERR_UNAUTHORIZED'));
-      socket.data = { userId: actor.id, role: actor.role, extension: actor.extension };
+      const s = sid ? liveSession(deps.db, sid, this.clock()) : null;
+      if (!s) return next(new Error('CTI_ERR_UNAUTHORIZED'));
+      socket.data = { userId: s.actor.id, role: s.actor.role, extension: s.actor.extension, sessionHash: s.sessionHash, expiresAt: s.expiresAt };
       next();
     });
     this.io.on('connection', (socket) => {
+      // Again, now that the socket is in the server's list: a logout or a revocation that came while
+      // the handshake was under way found no socket to disconnect.
+      if (!this.stillValid(socket)) return;
       const d = socket.data;
       const joined = [rooms.user(d.userId)];
       if (d.extension) joined.push(rooms.ext(d.extension));
       if (d.role !== 'manager') joined.push(rooms.supervisors);
       void socket.join(joined);
+      this.armExpiry(socket);
+      // STYLE: a user's rights are checked on every socket event, not only at the handshake.
+      socket.use((_packet, next) => {
+        if (this.stillValid(socket)) next();
+      });
       // Deltas go only to open boards: on a busy floor they are ~50 KiB/s, wasted on other pages.
       socket.on('live:watch', (watch) => {
         if (d.role === 'manager') return;
         void (watch === true ? socket.join(rooms.live) : socket.leave(rooms.live));
       });
     });
+    this.recheck = setInterval(() => {
+      for (const socket of this.io.sockets.sockets.values()) this.stillValid(socket);
+    }, deps.recheckMs ?? 60_000);
+    this.recheck.unref();
+  }
+
+  /** Follow the users feature: a session that ends, a user whose rights change, take their sockets. */
+  follow(access: UserAccess): void {
+    access.on('sessionEnded', ({ userId, sessionHash }) => {
+      for (const socket of this.socketsOf(userId)) {
+        if (socket.data.sessionHash === sessionHash) this.drop(socket, 'session ended');
+      }
+    });
+    access.on('userChanged', ({ userId, changes }) => {
+      for (const socket of this.socketsOf(userId)) this.drop(socket, `user changed: ${changes.join(', ')}`);
+    });
+  }
+
+  private socketsOf(userId: string): RealtimeSocket[] {
+    const ids = this.io.sockets.adapter.rooms.get(rooms.user(userId));
+    return [...(ids ?? [])].map((id) => this.io.sockets.sockets.get(id)).filter((s): s is RealtimeSocket => !!s);
+  }
+
+  private drop(socket: RealtimeSocket, why: string): void {
+    this.deps.log.info({ userId: socket.data.userId, socketId: socket.id, why }, 'socket disconnected');
+    socket.disconnect(true);
+  }
+
+  /**
+   * The socket's session is still there and unexpired, and its user still has the role and extension
+   * its rooms were chosen by; otherwise it is disconnected. One indexed read.
+   */
+  private stillValid(socket: RealtimeSocket): boolean {
+    const d = socket.data;
+    const s = sessionByHash(this.deps.db, d.sessionHash, this.clock());
+    if (s && s.actor.role === d.role && s.actor.extension === d.extension) {
+      d.expiresAt = s.expiresAt;
+      return true;
+    }
+    this.drop(socket, s ? 'user changed' : 'session ended or expired');
+    return false;
+  }
+
+  /** A timer at the session's expiry, so an expired session's socket stops at once, not at its next event. */
+  private armExpiry(socket: RealtimeSocket): void {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      const ms = socket.data.expiresAt - this.clock();
+      timer = setTimeout(() => {
+        if (this.stillValid(socket)) arm();
+      }, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+      timer.unref();
+    };
+    arm();
+    socket.once('disconnect', () => clearTimeout(timer));
   }
 
   /** Follow the call tracker: pops, answered, ended. */
@@ -131,6 +248,7 @@ export class RealtimeHub {
 
   /** Disconnects every browser; the HTTP server itself is fastify's to close. */
   close(): void {
+    clearInterval(this.recheck);
     this.io.disconnectSockets(true);
     this.io.engine.close();
   }

@@ -7,12 +7,15 @@ import { createSession, deleteSession, login, readCookie, SESSION_COOKIE, sessio
 import {
   adminAddUser, adminDeleteUser, adminListUsers, adminUpdateUser, getUserView, LANGUAGES, setOwnLanguage, userView, type Language, type UserView,
 } from './users.js';
+import type { UserAccess } from './access.js';
 
 export interface UserRoutesDeps {
   db: Db;
   limiter: LoginLimiter;
   sessionTtlMs: number;
   cookieSecure: boolean;
+  /** Told when a logout, a password, role or extension change or a deletion must end sockets (src/realtime). */
+  access?: UserAccess;
   /** A user was added, changed or deleted (null): the browser phone's PBX endpoint follows (src/softphone). */
   onUserChanged?: (before: UserView | null, after: UserView | null) => void;
 }
@@ -33,7 +36,7 @@ const password = { type: 'string', minLength: 8, maxLength: 256 } as const;
 
 export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): void {
   const { db } = deps;
-  const ctx = (req: FastifyRequest) => ({ db, actor: actorOf(req) });
+  const ctx = (req: FastifyRequest) => ({ db, actor: actorOf(req), access: deps.access });
   const secure = (req: FastifyRequest) => deps.cookieSecure || req.protocol === 'https';
   app.addSchema(userSchema);
 
@@ -55,7 +58,8 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
 
   app.post('/api/v1/auth/logout', { schema: { tags: ['auth'], summary: 'Log out: ends the session, clears the cookie' } }, async (req, reply: FastifyReply) => {
     const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
-    if (sid) deleteSession(db, sid);
+    const ended = sid ? deleteSession(db, sid) : null;
+    if (ended) deps.access?.sessionEnded(ended.userId, ended.sessionHash);
     reply.header('set-cookie', sessionCookie('', 0, secure(req)));
     return reply.code(204).send();
   });

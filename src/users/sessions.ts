@@ -83,8 +83,11 @@ export function createSession(db: Db, userId: string, ttlMs: number, now = Date.
   return { id, expiresAt };
 }
 
-export function deleteSession(db: Db, id: string): void {
-  db.delete(sessions).where(eq(sessions.idHash, sha256(id))).run();
+/** Ends one session (logout); returns whose it was, for src/users/access.ts, or null if there was none. */
+export function deleteSession(db: Db, id: string): { userId: string; sessionHash: string } | null {
+  const sessionHash = sha256(id);
+  const row = db.delete(sessions).where(eq(sessions.idHash, sessionHash)).returning({ userId: sessions.userId }).get();
+  return row ? { userId: row.userId, sessionHash } : null;
 }
 
 const ph = sql.placeholder;
@@ -98,11 +101,27 @@ const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
 
 /** The user of a live session, or null (unknown, expired, or the user was deleted). */
 export function actorForSession(db: Db, id: string, now = Date.now()): Actor | null {
+  return sessionByHash(db, sha256(id), now)?.actor ?? null;
+}
+
+/** A session as the realtime hub keeps it: by its stored hash (the clear id stays in the cookie). */
+export interface LiveSession {
+  actor: Actor;
+  expiresAt: number;
+  sessionHash: string;
+}
+
+export function liveSession(db: Db, id: string, now = Date.now()): LiveSession | null {
+  return sessionByHash(db, sha256(id), now);
+}
+
+/** The session with this hash if it is still valid, with its user as the database has them now. */
+export function sessionByHash(db: Db, sessionHash: string, now = Date.now()): LiveSession | null {
   let st = statements.get(db);
   if (!st) statements.set(db, (st = prepare(db)));
-  const row = st.get({ idHash: sha256(id) });
+  const row = st.get({ idHash: sessionHash });
   if (!row || row.expiresAt <= now) return null;
-  return { id: row.id, name: row.name, role: row.role, extension: row.extension };
+  return { actor: { id: row.id, name: row.name, role: row.role, extension: row.extension }, expiresAt: row.expiresAt, sessionHash };
 }
 
 /** The value of one cookie in a Cookie header (RFC 6265 §5.4: `name=value; name2=value2`). */

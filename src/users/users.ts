@@ -1,10 +1,14 @@
-// Users and API tokens. Passwords are argon2id hashes; tokens are shown once and stored as SHA-256.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+// Users. Passwords are argon2id hashes; API tokens are in tokens.ts (re-exported here), and what a
+// change to a user ends (sessions, tokens, sockets) in access.ts.
+import { randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiTokens, users, ROLES, type PhoneMode, type Role, type UserRow } from '../db/schema/index.js';
+import { users, ROLES, type PhoneMode, type Role, type UserRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
+import { REVOKING, revokeAccess, type AccessChange, type UserAccess } from './access.js';
+
+export { actorForToken, createToken } from './tokens.js';
 
 /** Who is acting: passed into every domain function, which checks access on its first line. */
 export interface Actor {
@@ -48,31 +52,6 @@ export function listUsers(db: Db): UserRow[] {
   return db.select().from(users).all();
 }
 
-function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/** A new API token for `name`; the only time the clear token exists. */
-export function createToken(db: Db, name: string): string {
-  const user = findUser(db, name);
-  if (!user) throw new CtiError('CTI_ERR_USER_NOT_FOUND', `no user '${name}'`);
-  const token = `cti_${randomBytes(32).toString('base64url')}`;
-  db.insert(apiTokens).values({ id: randomUUID(), userId: user.id, tokenHash: tokenHash(token), createdAt: Date.now() }).run();
-  return token;
-}
-
-export function actorForToken(db: Db, token: string): Actor | null {
-  const row = db
-    .select({ id: users.id, name: users.name, role: users.role, extension: users.extension, tokenId: apiTokens.id })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.tokenHash, tokenHash(token)))
-    .get();
-  if (!row) return null;
-  db.update(apiTokens).set({ lastUsedAt: Date.now() }).where(eq(apiTokens.id, row.tokenId)).run();
-  return { id: row.id, name: row.name, role: row.role, extension: row.extension };
-}
-
 // ---- the browser's view of users and the admin API (issue 4)
 
 export const LANGUAGES = ['ru', 'en'] as const;
@@ -99,6 +78,8 @@ export function userView(row: Pick<UserRow, 'id' | 'name' | 'role' | 'extension'
 export interface UsersContext {
   db: Db;
   actor: Actor;
+  /** Told when a change must end sessions, tokens or sockets (the realtime hub follows it). */
+  access?: UserAccess;
 }
 
 function assertAdmin(actor: Actor): void {
@@ -142,7 +123,17 @@ export async function adminUpdateUser(ctx: UsersContext, id: string, input: { ro
   // A new login password or another extension also changes the browser phone's SIP password
   // (src/softphone/credentials.ts), so whoever knew the old one is locked out of the PBX too.
   if (input.password || (extension ?? null) !== row.extension) set.sipRotation = row.sipRotation + 1;
-  ctx.db.update(users).set(set).where(eq(users.id, id)).run();
+  const changes: AccessChange[] = [];
+  if (input.password) changes.push('password');
+  if (role !== row.role) changes.push('role');
+  if ((extension ?? null) !== row.extension) changes.push('extension');
+  // A new password or role ends every session and API token of the user in the same transaction:
+  // whoever held the old password, or the old rights, is out at once (README, "Revocation").
+  ctx.db.transaction(() => {
+    ctx.db.update(users).set(set).where(eq(users.id, id)).run();
+    if (changes.some((c) => REVOKING.includes(c))) revokeAccess(ctx.db, id);
+  });
+  ctx.access?.userChanged(id, changes);
   return getUserView(ctx.db, id);
 }
 
@@ -150,7 +141,12 @@ export function adminDeleteUser(ctx: UsersContext, id: string): void {
   assertAdmin(ctx.actor);
   userRow(ctx.db, id);
   if (id === ctx.actor.id) throw new CtiError('CTI_ERR_BAD_REQUEST', 'id: you cannot delete yourself');
-  ctx.db.delete(users).where(eq(users.id, id)).run();
+  // Sessions and tokens go with the user (ON DELETE CASCADE); revokeAccess says so where it is read.
+  ctx.db.transaction(() => {
+    revokeAccess(ctx.db, id);
+    ctx.db.delete(users).where(eq(users.id, id)).run();
+  });
+  ctx.access?.userChanged(id, ['deleted']);
 }
 
 /** Anyone may choose their own language. */

@@ -4,7 +4,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { ApiError, api, setUnauthorizedHandler } from './api.js';
 import { setLanguage, t } from './i18n.js';
-import { connectRealtime, disconnectRealtime, onStatus } from './realtime.js';
+import { connectRealtime, disconnectRealtime, onServerClosed, onStatus, reconnectRealtime } from './realtime.js';
 import type { Language, User } from './types.js';
 import { LoginPage } from './pages/login.js';
 import { ContactsPage } from './pages/contacts.js';
@@ -152,7 +152,30 @@ export function App() {
   useEffect(() => {
     if (!user) return;
     connectRealtime();
-    return onStatus(setOnline);
+    const offStatus = onStatus(setOnline);
+    // The service ended the socket: who are we now? A 401 shows the login page (the unauthorized
+    // handler above); otherwise the new user (another extension) and a new socket in its rooms. While
+    // the service is unreachable (a restart), ask again with backoff.
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const recheck = (delay: number) => {
+      clearTimeout(retry);
+      retry = setTimeout(() => {
+        api.get<{ user: User }>('/api/v1/auth/me')
+          .then((r) => {
+            setUser(r.user);
+            reconnectRealtime();
+          })
+          .catch((err: unknown) => {
+            if (!(err instanceof ApiError && err.status === 401)) recheck(Math.min(30_000, Math.max(1000, delay * 2)));
+          });
+      }, delay);
+    };
+    const offClosed = onServerClosed(() => recheck(0));
+    return () => {
+      clearTimeout(retry);
+      offStatus();
+      offClosed();
+    };
   }, [user?.id]);
 
   async function logout() {

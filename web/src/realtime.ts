@@ -1,6 +1,9 @@
 // One socket.io connection per tab, authenticated by the session cookie in the handshake
 // (browser-contract.md, Realtime). Pages subscribe to the typed events they care about; the socket
-// reconnects by itself, and `onStatus` tells the header whether pops can arrive.
+// reconnects by itself after a network drop, and `onStatus` tells the header whether pops can arrive.
+// When the service itself ends the socket (a logout elsewhere, the session's expiry, a new password,
+// role or extension) or refuses it, socket.io does not reconnect: `onServerClosed` tells the app, which
+// asks who the user is now and shows the login page or reconnects (app.tsx).
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from './types.js';
 
@@ -8,6 +11,7 @@ export type RealtimeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 let socket: RealtimeSocket | null = null;
 const statusListeners = new Set<(connected: boolean) => void>();
+const closedListeners = new Set<() => void>();
 // Subscriptions live here, not on the socket: components subscribe in their effects, which run before
 // the app's own effect connects, and they survive a logout and a new socket.
 const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
@@ -21,8 +25,14 @@ export function connectRealtime(): RealtimeSocket {
     statusListeners.forEach((l) => l(connected));
   };
   s.on('connect', () => status(true));
-  s.on('disconnect', () => status(false));
-  s.on('connect_error', () => status(false));
+  s.on('disconnect', (reason) => {
+    status(false);
+    if (reason === 'io server disconnect') closedListeners.forEach((l) => l());
+  });
+  s.on('connect_error', (err) => {
+    status(false);
+    if (err.message === 'CTI_ERR_UNAUTHORIZED') closedListeners.forEach((l) => l());
+  });
   s.onAny((event: string, ...args: unknown[]) => listeners.get(event)?.forEach((fn) => fn(...args)));
   socket = s;
   return s;
@@ -32,6 +42,17 @@ export function disconnectRealtime(): void {
   socket?.disconnect();
   delete document.body.dataset['realtime'];
   socket = null;
+}
+
+/** Opens the same socket again (a new handshake: the rooms of the user as they are now). */
+export function reconnectRealtime(): void {
+  if (socket && !socket.connected) socket.connect();
+}
+
+/** The service ended or refused this socket; it will not come back by itself. */
+export function onServerClosed(fn: () => void): () => void {
+  closedListeners.add(fn);
+  return () => closedListeners.delete(fn);
 }
 
 export function realtime(): RealtimeSocket | null {
