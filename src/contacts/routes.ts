@@ -19,7 +19,13 @@ import { lookupNumber } from './lookup.js';
 const nullableString = { type: ['string', 'null'] } as const;
 const errorSchema = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  properties: {
+    error: {
+      type: 'object',
+      // details: CTI_ERR_BAD_TEXT's { field, fault } (src/lib/text.ts)
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } },
+    },
+  },
 } as const;
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema } as const;
 
