@@ -279,7 +279,8 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
           else cb(null, chunk);
         },
       });
-      await pipeline(req.body as Readable, limit, createWriteStream(file));
+      // mkdtemp made the folder 0700; the upload is 0600 from its creation (issue 10).
+      await pipeline(req.body as Readable, limit, createWriteStream(file, { mode: 0o600 }));
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       throw err;
