@@ -35,7 +35,9 @@ function ownFile(file: string): void {
     try {
       if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // Absent (no -wal yet), or another user's file (a mounted volume): its owner decides its mode.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EPERM') throw err;
     }
   }
 }

@@ -12,7 +12,7 @@ import { addUser, createToken } from '../../src/users/users.js';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
-describe('file modes', () => {
+describe('file modes', { timeout: 30_000 }, () => {
   let dir: string;
   let umask: number;
   beforeEach(() => {
