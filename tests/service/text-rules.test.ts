@@ -15,7 +15,7 @@ const BAD: [string, string, RegExp][] = [
   ['a lone surrogate', 'Anna\ud800', /lone surrogate/],
 ];
 
-describe('names and notes', () => {
+describe('names and notes', { timeout: 30_000 }, () => {
   let t: TestApp;
   let root: string;
   const h = () => ({ authorization: `Bearer ${root}`, 'content-type': 'application/json' });
