@@ -54,9 +54,9 @@ export async function runDemo(projectRoot: string): Promise<void> {
   const rulesFile = resolve(projectRoot, 'data/demo-routing.json');
   process.env['CTI_ROUTING_FILE'] ??= rulesFile;
   if (!existsSync(rulesFile)) {
-    mkdirSync(dirname(rulesFile), { recursive: true });
+    mkdirSync(dirname(rulesFile), { recursive: true, mode: 0o700 });
     const example = JSON.parse(readFileSync(resolve(projectRoot, 'config/routing.example.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(rulesFile, JSON.stringify({ ...example, managerRingSeconds: 10, targetRingSeconds: 15 }, null, 2));
+    writeFileSync(rulesFile, JSON.stringify({ ...example, managerRingSeconds: 10, targetRingSeconds: 15 }, null, 2), { mode: 0o600 });
   }
   const config = loadServiceConfig();
 

@@ -1,7 +1,18 @@
 // Configuration: read once from the environment at startup, validated, frozen.
 // A missing or bad value stops the process with a message naming the variable (see ConfigError).
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isTimeZone } from '../reports/timezone.js';
+
+/** 10.0.0.5, 10.0.0.0/8, ::1, fd00::/8 (what proxy-addr, behind fastify's trustProxy, accepts). */
+function isAddressOrCidr(s: string): boolean {
+  const [addr, bits, extra] = s.split('/');
+  if (extra !== undefined || !addr) return false;
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  return /^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -49,6 +60,25 @@ const serviceShape = {
   CTI_FAULT_ROUTING_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   /** The session cookie gets Secure (always sent over HTTPS only); set it behind a TLS proxy. */
   CTI_COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * Who may tell us the client's address in X-Forwarded-For (fastify's trustProxy): false (nobody, the
+   * default: the socket's address counts), true (anyone: only when nothing but the proxy can reach the
+   * service), or a comma-separated list of proxy addresses and CIDRs. No hop count: this fastify
+   * trusts nothing for one (a count cannot tell the proxy from a client that adds headers itself).
+   */
+  CTI_TRUST_PROXY: z.string().default('false').transform((s, ctx): boolean | string[] => {
+    const v = s.trim();
+    if (v === 'false') return false;
+    if (v === 'true') return true;
+    const list = v.split(',').map((p) => p.trim()).filter((p) => p !== '');
+    if (list.length && list.every(isAddressOrCidr)) return list;
+    ctx.addIssue({ code: 'custom', message: 'false, true, or proxy addresses and CIDRs separated by commas (10.0.0.5,192.168.0.0/16)' });
+    return z.NEVER;
+  }),
+  /** Failed logins of one user name from one address (in 15 minutes) before that pair is locked. */
+  CTI_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Failed logins from one address, whatever the names (in 15 minutes), before the address is locked. */
+  CTI_LOGIN_ADDRESS_MAX_FAILURES: z.coerce.number().int().min(1).max(100_000).default(100),
   /** A browser session lasts this long after login. */
   CTI_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(12),
   /** Wrap-up outcomes (JSON: [{ id, label: { ru, en } }]); the shipped defaults when the file is absent. */

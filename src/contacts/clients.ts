@@ -6,6 +6,7 @@ import { CtiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { formatAmount } from '../lib/money.js';
 import { parsePhone } from '../lib/phone.js';
+import { badText, userNameKey, type TextFault } from '../lib/text.js';
 import { assertMayAssignOwner, assertSeesClient, isManager, nowOf, visibleClients, type ContactsContext } from './context.js';
 import { checkCurrency, checkExternalId, checkName, checkSegment, checkTurnover, type Checked } from './fields.js';
 import { rematchCalls } from './match.js';
@@ -35,12 +36,14 @@ export interface ClientFilters {
 
 type ClientFields = Pick<ClientRow, 'kind' | 'name' | 'turnoverMinor' | 'currency' | 'ownerId' | 'segment' | 'externalId'>;
 
-export function badField(field: string, reason: string): never {
+/** 400 naming the field; CTI_ERR_BAD_TEXT when the text rule refused it (src/lib/text.ts). */
+export function badField(field: string, reason: string, fault?: TextFault): never {
+  if (fault) throw badText(field, { fault, reason });
   throw new CtiError('CTI_ERR_BAD_REQUEST', `${field}: ${reason}`);
 }
 
 export function must<T>(field: string, c: Checked<T>): T {
-  if (!c.ok) badField(field, c.reason);
+  if (!c.ok) badField(field, c.reason, c.fault);
   return c.value;
 }
 
@@ -53,7 +56,7 @@ function resolveOwner(ctx: ContactsContext, input: ClientInput): string | null |
   }
   if (input.ownerName !== undefined) {
     if (input.ownerName === null) return null;
-    const u = ctx.db.select({ id: users.id }).from(users).where(eq(users.name, input.ownerName)).get();
+    const u = ctx.db.select({ id: users.id }).from(users).where(eq(users.name, userNameKey(input.ownerName))).get();
     if (!u) badField('ownerName', `no user '${input.ownerName}'`);
     return u.id;
   }

@@ -63,7 +63,7 @@ function clientOf(ctx: ContactsContext, input: ContactInput): ClientRow | undefi
 
 function cleanPhones(ctx: ContactsContext, list: readonly PhoneInput[]): CleanPhone[] {
   const r = checkPhones(list, ctx.region);
-  if (!r.ok) badField(`phones/${r.index}/${r.field}`, r.reason);
+  if (!r.ok) badField(`phones/${r.index}/${r.field}`, r.reason, r.fault);
   return r.value;
 }
 

@@ -1,29 +1,33 @@
 // Field rules shared by the API and the CSV importer: each check returns the clean value or a reason,
 // and the caller names the field (`phones/1/number` in a 400, the column in an import report).
+// Characters are checked by the one text rule (src/lib/text.ts): names NFC, external ids as given.
 import { isCurrency, parseAmount } from '../lib/money.js';
 import { parsePhone } from '../lib/phone.js';
+import { cleanIdentifier, cleanText, type CleanText, type TextFault } from '../lib/text.js';
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** A refusal by the text rule carries its fault: the route answers CTI_ERR_BAD_TEXT (clients.ts `must`). */
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string; fault?: TextFault };
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 const bad = (reason: string): Checked<never> => ({ ok: false, reason });
 
-/* eslint-disable-next-line no-control-regex */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export function checkText(s: string, max: number): Checked<string> {
-  const v = s.trim();
-  if (v === '') return bad('must not be empty');
-  if (v.length > max) return bad(`at most ${max} characters`);
-  if (CONTROL.test(v)) return bad('must not contain control characters');
-  return ok(v);
+function checkLength(c: CleanText, max: number): Checked<string> {
+  if (!c.ok) return c;
+  if (c.value === '') return bad('must not be empty');
+  if (c.value.length > max) return bad(`at most ${max} characters`);
+  return c;
 }
 
+/** A name or label: one line, NFC. */
+export const checkText = (s: string, max: number): Checked<string> => checkLength(cleanText(s, 'name'), max);
+
 export const checkName = (s: string) => checkText(s, 200);
-export const checkExternalId = (s: string) => checkText(s, 128);
+export const checkExternalId = (s: string) => checkLength(cleanIdentifier(s), 128);
 export const checkSegment = (s: string) => checkText(s, 64);
 
 export function checkEmail(s: string): Checked<string> {
-  const v = s.trim();
+  const c = cleanText(s, 'name');
+  if (!c.ok) return c;
+  const v = c.value;
   if (v.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/u.test(v)) return bad(`'${s}' is not an email address`);
   return ok(v);
 }
@@ -52,18 +56,20 @@ export interface CleanPhone {
 export const MAX_PHONES = 20;
 
 /** Every number must parse; the same E.164 twice is kept once (the first label wins). */
-export function checkPhones(list: readonly PhoneInput[], region: string): { ok: true; value: CleanPhone[] } | { ok: false; index: number; field: 'number' | 'label'; reason: string } {
+export function checkPhones(list: readonly PhoneInput[], region: string): { ok: true; value: CleanPhone[] } | { ok: false; index: number; field: 'number' | 'label'; reason: string; fault?: TextFault } {
   if (list.length > MAX_PHONES) return { ok: false, index: MAX_PHONES, field: 'number', reason: `at most ${MAX_PHONES} numbers` };
   const out: CleanPhone[] = [];
   const seen = new Set<string>();
   for (const [index, p] of list.entries()) {
-    const raw = p.number.trim();
+    const n = cleanIdentifier(p.number); // kept as given, but no hidden characters in what we show
+    if (!n.ok) return { ok: false, index, field: 'number', reason: n.reason, fault: n.fault };
+    const raw = n.value;
     const parsed = parsePhone(raw, region);
     if (!parsed) return { ok: false, index, field: 'number', reason: `'${p.number}' is not a phone number` };
     let label: string | null = null;
     if (p.label != null && p.label.trim() !== '') {
       const l = checkText(p.label, 32);
-      if (!l.ok) return { ok: false, index, field: 'label', reason: l.reason };
+      if (!l.ok) return { ok: false, index, field: 'label', reason: l.reason, ...(l.fault ? { fault: l.fault } : {}) };
       label = l.value;
     }
     if (seen.has(parsed.e164)) continue;

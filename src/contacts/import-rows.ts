@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { Parser, type CsvError } from 'csv-parse';
 import { CLIENT_KINDS, type ClientKind } from '../db/schema/clients.js';
 import { CtiError } from '../lib/errors.js';
+import { userNameKey } from '../lib/text.js';
 import { checkCurrency, checkEmail, checkExternalId, checkName, checkPhones, checkSegment, checkTurnover, splitPhonesCell, type CleanPhone } from './fields.js';
 
 export const IMPORT_COLUMNS = [
@@ -148,7 +149,7 @@ function checkRow(record: string[], line: number, cols: Map<Column, number>, use
   }
   const owner = cell('owner');
   if (owner !== undefined) {
-    const id = userIds.get(owner);
+    const id = userIds.get(userNameKey(owner));
     if (id) client.ownerId = id;
     else fail('owner', `no user '${owner}'`);
   }

@@ -19,7 +19,13 @@ import { lookupNumber } from './lookup.js';
 const nullableString = { type: ['string', 'null'] } as const;
 const errorSchema = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  properties: {
+    error: {
+      type: 'object',
+      // details: CTI_ERR_BAD_TEXT's { field, fault } (src/lib/text.ts)
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } },
+    },
+  },
 } as const;
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema } as const;
 
@@ -273,7 +279,8 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
           else cb(null, chunk);
         },
       });
-      await pipeline(req.body as Readable, limit, createWriteStream(file));
+      // mkdtemp made the folder 0700; the upload is 0600 from its creation (issue 10).
+      await pipeline(req.body as Readable, limit, createWriteStream(file, { mode: 0o600 }));
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       throw err;

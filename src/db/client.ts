@@ -1,6 +1,6 @@
 // Opens the embedded database (better-sqlite3, WAL) and applies the generated migrations.
 // Domain code sees only the drizzle `Db`; nothing outside src/db knows it is SQLite.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -22,8 +22,28 @@ export function migrationsFolder(): string {
   return here.includes(`${'/dist/'}`) ? fromDist : fromSrc;
 }
 
+/**
+ * The database holds the company's contacts and calls: only the service's user may read it. SQLite
+ * creates a new file 0644 (less the umask) but gives its -wal and -shm the mode of the database file
+ * (os_unix.c, findCreateFileMode), so the file is created 0600 here, before SQLite opens it, and an
+ * existing one is made 0600 (with its -wal and -shm) before any data is written. Folders: 0700.
+ */
+function ownFile(file: string): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, constants.O_CREAT | constants.O_RDWR, 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch (err) {
+      // Absent (no -wal yet), or another user's file (a mounted volume): its owner decides its mode.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EPERM') throw err;
+    }
+  }
+}
+
 export function openDb(file: string, opts: { migrate?: boolean } = {}): DbHandle {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (file !== ':memory:' && !file.startsWith('file:')) ownFile(file);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

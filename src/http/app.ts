@@ -28,7 +28,7 @@ import { RealtimeHub } from '../realtime/hub.js';
 import { loadOutcomes } from '../tasks/outcomes.js';
 import { registerTaskRoutes } from '../tasks/routes.js';
 import { createMissedCallTasks, takeNewlyOverdue } from '../tasks/tasks.js';
-import { LoginLimiter } from '../users/sessions.js';
+import { LOGIN_WINDOW_MS, LoginLimiter } from '../users/login-limiter.js';
 import { registerUserRoutes } from '../users/routes.js';
 import { registerTokenRoutes } from '../users/token-routes.js';
 import { UserAccess } from '../users/access.js';
@@ -65,6 +65,8 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   const log = opts.logger ?? createLogger(config.CTI_LOG_LEVEL);
   const app: FastifyInstance = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
+    // request.ip (the login limiter's client address) reads X-Forwarded-For only from these proxies.
+    trustProxy: config.CTI_TRUST_PROXY,
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   });
 
@@ -224,7 +226,11 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     });
   });
   registerUserRoutes(app, {
-    db: handle.db, limiter: new LoginLimiter(), sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
+    db: handle.db,
+    limiter: new LoginLimiter(handle.db, {
+      maxPerUser: config.CTI_LOGIN_MAX_FAILURES, maxPerAddress: config.CTI_LOGIN_ADDRESS_MAX_FAILURES, windowMs: LOGIN_WINDOW_MS,
+    }),
+    sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
     access, onUserChanged: (before, after) => provisioning?.userChanged(before, after),
   });
   registerTokenRoutes(app, { db: handle.db });

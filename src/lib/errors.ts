@@ -3,6 +3,8 @@
 
 export const ERRORS = {
   CTI_ERR_BAD_REQUEST: { status: 400, message: 'The request is not valid' },
+  /** details: { field, fault: control | bidi | surrogate } (src/lib/text.ts); the message names the field. */
+  CTI_ERR_BAD_TEXT: { status: 400, message: 'The text has characters that are not allowed: control characters, bidirectional overrides or broken Unicode' },
   CTI_ERR_UNAUTHORIZED: { status: 401, message: 'Log in, or send a valid API token' },
   CTI_ERR_LOGIN_FAILED: { status: 401, message: 'Wrong user name or password' },
   CTI_ERR_FORBIDDEN: { status: 403, message: 'You may not see this' },

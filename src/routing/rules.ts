@@ -119,9 +119,10 @@ export class RulesStore {
   /** Validates, writes the file atomically, and applies at once. */
   replace(input: unknown): RoutingRules {
     const rules = parseRules(input);
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(rules, null, 2)}\n`);
+    // The service's own file (issue 10): 0600 from its creation; the rename keeps the mode.
+    writeFileSync(tmp, `${JSON.stringify(rules, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, this.file);
     this.mtime = statSync(this.file).mtimeMs;
     this.current = rules;

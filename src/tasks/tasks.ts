@@ -10,6 +10,7 @@ import type { Db } from '../db/client.js';
 import { calls, clients, tasks, users, type TaskKind, type TaskRow } from '../db/schema/index.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { CtiError } from '../lib/errors.js';
+import { requireText } from '../lib/text.js';
 import type { Actor } from '../users/users.js';
 
 export interface TaskView {
@@ -120,7 +121,7 @@ export function updateTask(ctx: TasksContext, id: string, input: { done?: boolea
     // A new due time can become overdue again (once).
     if (set.dueAt !== row.dueAt) set.overdueNotifiedAt = null;
   }
-  if (input.description !== undefined) set.description = input.description;
+  if (input.description !== undefined) set.description = input.description === null ? null : requireText('description', input.description, 'note');
   ctx.db.update(tasks).set(set).where(eq(tasks.id, id)).run();
   return getTask(ctx, id);
 }

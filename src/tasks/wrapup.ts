@@ -5,6 +5,7 @@ import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { callLegs, callWrapups, calls, tasks, users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
+import { requireText } from '../lib/text.js';
 import type { Actor } from '../users/users.js';
 import type { Outcome } from './outcomes.js';
 import { insertTask, taskViews, type TaskView } from './tasks.js';
@@ -60,6 +61,9 @@ export function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInpu
   if (!ctx.outcomes.some((o) => o.id === input.outcome)) {
     throw new CtiError('CTI_ERR_BAD_REQUEST', `outcome: '${input.outcome.slice(0, 64)}' is not one of the configured outcomes`);
   }
+  // Notes keep their line breaks; hidden characters are refused (src/lib/text.ts).
+  const description = requireText('description', input.description, 'note');
+  const nextDescription = input.nextStep?.description == null ? null : requireText('nextStep/description', input.nextStep.description, 'note');
   const now = (ctx.clock ?? Date.now)();
   let dueAt: number | null = null;
   if (input.nextStep) {
@@ -72,13 +76,13 @@ export function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInpu
     : undefined;
   let taskId: string | null = null;
   ctx.db.transaction((tx) => {
-    const row = { callId, description: input.description, outcome: input.outcome, byUserId: ctx.actor.id, at: now };
+    const row = { callId, description, outcome: input.outcome, byUserId: ctx.actor.id, at: now };
     tx.insert(callWrapups).values(row).onConflictDoUpdate({ target: callWrapups.callId, set: row }).run();
     if (input.nextStep && dueAt !== null) {
       const t = insertTask(tx as unknown as Db, {
         kind: 'callback', callId, contactId: call.contactId, clientId: call.clientId, number: call.externalNumber,
         assigneeId: ctx.actor.role === 'manager' ? ctx.actor.id : manager?.id ?? ctx.actor.id,
-        dueAt, description: input.nextStep.description ?? input.description,
+        dueAt, description: nextDescription ?? description,
       }, now);
       taskId = t?.id ?? null;
     }

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
 import { PHONE_MODES, ROLES, type PhoneMode, type Role } from '../db/schema/index.js';
 import { actorOf } from '../http/auth.js';
-import { createSession, deleteSession, login, readCookie, SESSION_COOKIE, sessionCookie, type LoginLimiter } from './sessions.js';
+import type { LoginLimiter } from './login-limiter.js';
+import { createSession, deleteSession, login, readCookie, SESSION_COOKIE, sessionCookie } from './sessions.js';
 import {
   adminAddUser, adminDeleteUser, adminListUsers, adminUpdateUser, getUserView, LANGUAGES, setOwnLanguage, userView, type Language, type UserView,
 } from './users.js';

@@ -7,6 +7,8 @@ import { eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { sessions, users, type UserRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
+import { userNameKey } from '../lib/text.js';
+import type { LoginLimiter } from './login-limiter.js';
 import type { Actor } from './users.js';
 
 export const SESSION_COOKIE = 'cti_session';
@@ -17,59 +19,30 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 let dummyHash: Promise<string> | null = null;
 const dummy = () => (dummyHash ??= hash(randomBytes(16).toString('hex')));
 
-/**
- * Failed logins per user name and per client address in a sliding window (in memory: one process
- * serves the browsers; a restart forgets, which only helps a user who mistyped).
- */
-export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-  constructor(private readonly max = 5, private readonly windowMs = 15 * 60_000, private readonly clock: () => number = Date.now) {}
-
-  private recent(key: string): number[] {
-    const since = this.clock() - this.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > since);
-    if (list.length) this.failures.set(key, list);
-    else this.failures.delete(key);
-    return list;
-  }
-
-  blocked(keys: string[]): boolean {
-    return keys.some((k) => this.recent(k).length >= this.max);
-  }
-
-  fail(keys: string[]): void {
-    if (this.failures.size > 50_000) for (const k of [...this.failures.keys()]) this.recent(k);
-    for (const k of keys) this.failures.set(k, [...this.recent(k), this.clock()]);
-  }
-
-  succeed(key: string): void {
-    this.failures.delete(key);
-  }
-}
-
 export interface LoginInput {
   username: string;
   password: string;
   ip: string;
 }
 
-/** Checks the password; 429 after too many failures for the name or the address, 401 otherwise. */
+/**
+ * Checks the password; 429 after too many failures for this name from this address, or from this
+ * address at all (login-limiter.ts); 401 otherwise.
+ */
 export async function login(db: Db, limiter: LoginLimiter, input: LoginInput): Promise<UserRow> {
-  const nameKey = `user:${input.username.trim().toLowerCase()}`;
-  const keys = [nameKey, `ip:${input.ip}`];
-  if (limiter.blocked(keys)) throw new CtiError('CTI_ERR_TOO_MANY_ATTEMPTS');
-  const user = db.select().from(users).where(eq(users.name, input.username.trim())).get();
+  if (limiter.blocked(input.username, input.ip)) throw new CtiError('CTI_ERR_TOO_MANY_ATTEMPTS');
+  // Counted as a failure before the (slow) verify, so parallel guesses cannot all pass the check
+  // above before any is counted; a right password clears it again.
+  limiter.fail(input.username, input.ip);
+  const user = db.select().from(users).where(eq(users.name, userNameKey(input.username))).get();
   let ok = false;
   try {
     ok = await verify(user?.passwordHash ?? (await dummy()), input.password);
   } catch {
     ok = false;
   }
-  if (!user || !user.passwordHash || !ok) {
-    limiter.fail(keys);
-    throw new CtiError('CTI_ERR_LOGIN_FAILED');
-  }
-  limiter.succeed(nameKey);
+  if (!user || !user.passwordHash || !ok) throw new CtiError('CTI_ERR_LOGIN_FAILED');
+  limiter.succeed(input.username, input.ip);
   return user;
 }
 

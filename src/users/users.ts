@@ -9,6 +9,7 @@ import { CtiError } from '../lib/errors.js';
 import { REVOKING, revokeAccess, type AccessChange, type UserAccess } from './access.js';
 
 export { actorForToken, createToken } from './tokens.js';
+import { requireText, userNameKey } from '../lib/text.js';
 
 /** Who is acting: passed into every domain function, which checks access on its first line. */
 export interface Actor {
@@ -23,8 +24,8 @@ export function isRole(s: string): s is Role {
 }
 
 export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }): Promise<UserRow> {
-  const name = input.name.trim();
-  if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(name)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'name: 1 to 64 letters, digits, dots, dashes, underscores or @');
+  const name = requireText('name', input.name); // NFC: "й" typed on any keyboard is one name (src/lib/text.ts)
+  if (!/^[\p{L}\p{M}\p{N}._@-]{1,64}$/u.test(name)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'name: 1 to 64 letters, digits, dots, dashes, underscores or @');
   if (input.extension != null && !/^[0-9]{2,6}$/.test(input.extension)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
   if (input.role === 'manager' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (input.phoneMode === 'browser' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
@@ -45,7 +46,7 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
 }
 
 export function findUser(db: Db, name: string): UserRow | undefined {
-  return db.select().from(users).where(eq(users.name, name)).get();
+  return db.select().from(users).where(eq(users.name, userNameKey(name))).get();
 }
 
 export function listUsers(db: Db): UserRow[] {

@@ -34,6 +34,17 @@ describe('configuration', () => {
     expect(() => loadServiceConfig({ ...minimal, [name]: value })).toThrow(new RegExp(`${name}:`));
   });
 
+  it('reads CTI_TRUST_PROXY as false (the default), true, or proxy addresses and CIDRs; anything else stops it, naming the variable', () => {
+    expect(loadServiceConfig(minimal).CTI_TRUST_PROXY).toBe(false);
+    expect(loadServiceConfig({ ...minimal, CTI_TRUST_PROXY: 'true' }).CTI_TRUST_PROXY).toBe(true);
+    expect(loadServiceConfig({ ...minimal, CTI_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,fd00::/8' }).CTI_TRUST_PROXY).toEqual(['10.0.0.5', '192.168.0.0/16', 'fd00::/8']);
+    for (const bad of ['yes', '2', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/1', ',']) {
+      expect(() => loadServiceConfig({ ...minimal, CTI_TRUST_PROXY: bad }), bad).toThrow(/CTI_TRUST_PROXY:/);
+    }
+    expect(loadServiceConfig(minimal)).toMatchObject({ CTI_LOGIN_MAX_FAILURES: 5, CTI_LOGIN_ADDRESS_MAX_FAILURES: 100 });
+    expect(() => loadServiceConfig({ ...minimal, CTI_LOGIN_MAX_FAILURES: '0' })).toThrow(/CTI_LOGIN_MAX_FAILURES:/);
+  });
+
   it('needs only storage settings for commands that do not talk to the PBX', () => {
     expect(loadBaseConfig({}).CTI_DB_FILE).toBe('./data/cti.sqlite');
   });

@@ -1,11 +1,19 @@
 // The REST client: the session cookie goes with every request (same origin), changes carry the
 // X-CTI-CSRF header the service demands of cookie-authenticated writes (browser-contract.md, Sessions).
 // Errors become ApiError with the service's stable code, so pages can say what happened plainly.
+import { t } from './i18n.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }
+}
+
+/** Text the service refused (CTI_ERR_BAD_TEXT, src/lib/text.ts) in the page's language, naming the field. */
+function badTextMessage(code: string | undefined, details: { field?: unknown; fault?: unknown } | undefined): string | null {
+  if (code !== 'CTI_ERR_BAD_TEXT' || typeof details?.field !== 'string') return null;
+  const fault = details.fault === 'control' || details.fault === 'bidi' || details.fault === 'surrogate' ? details.fault : null;
+  return fault ? t(`errorBadText_${fault}`, { field: details.field }) : null;
 }
 
 type Query = Record<string, string | number | null | undefined>;
@@ -47,9 +55,9 @@ export async function request<T>(method: string, path: string, opts: { query?: Q
     json = null;
   }
   if (!r.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    const err = (json as { error?: { code?: string; message?: string; details?: { field?: unknown; fault?: unknown } } } | null)?.error;
     if (r.status === 401 && !opts.quiet401) onUnauthorized();
-    throw new ApiError(r.status, err?.code ?? `HTTP_${r.status}`, err?.message ?? r.statusText);
+    throw new ApiError(r.status, err?.code ?? `HTTP_${r.status}`, badTextMessage(err?.code, err?.details) ?? err?.message ?? r.statusText);
   }
   return json as T;
 }

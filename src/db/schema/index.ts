@@ -7,3 +7,4 @@ export * from './contact-phones.js';
 export * from './sessions.js';
 export * from './tasks.js';
 export * from './reports.js';
+export * from './login-failures.js';

@@ -282,6 +282,9 @@ export const en = {
   // errors
   errorNetwork: 'The service cannot be reached. Check the connection.',
   errorGeneric: 'Something went wrong: {message}',
+  errorBadText_control: 'The field “{field}” has a control character that is not allowed here (a name cannot hold line breaks or tabs). Remove it and try again.',
+  errorBadText_bidi: 'The field “{field}” has an invisible character that turns the text’s direction around (U+202A–U+202E, U+2066–U+2069). Remove it and try again.',
+  errorBadText_surrogate: 'The field “{field}” has a broken character (not valid Unicode). Type the text again.',
 };
 
 export type MessageKey = keyof typeof en;
