@@ -20,7 +20,7 @@ const STALE_LIVE_MS = 6 * 3600_000;
 /** An answered call's recording is looked for again this long after the call ended (a file that shows up late). */
 const LATE_RECORDING_MS = 10 * 60_000;
 /** ...among calls that started this long ago at most (bounds the read to a range of calls_started_at_idx). */
-const LONGEST_CALL_MS = 12 * 3600_000;
+const LONGEST_CALL_MS = 4 * 3600_000;
 
 export interface ReconcileResult {
   added: number;
@@ -112,6 +112,8 @@ export class Reconciler {
     const result: ReconcileResult = { added: 0, completed: 0, unchanged: 0, badLines: bad, closedStale: 0, recordings: 0 };
     const oldest = clock() - (this.d.windowDays ?? 30) * 86_400_000;
     const recordingOf = (ids: string[]) => this.d.findRecording?.(ids) ?? null;
+    // MixMonitor writes only while the call is bridged (option b): an unanswered call has no file to look for.
+    const cdrRecording = (rec: CallRecord) => (rec.answeredAt !== null ? recordingOf([rec.linkedId]) : null);
     for (const [linkedId, group] of groups) {
       if (this.d.isLive(linkedId)) continue;
       if (Math.max(...group.map((r) => r.end)) < oldest) continue;
@@ -121,7 +123,7 @@ export class Reconciler {
       if (existing && existing.state === 'ended' && existing.source === 'ami' && !existing.needsCdr) { result.unchanged++; continue; }
       const rec = summariseCdr(group, this.d.isExtension, this.d.region);
       if (!existing) {
-        rec.recordingFile = recordingOf([linkedId]);
+        rec.recordingFile = cdrRecording(rec);
         const m = rec.direction === 'internal' ? null : this.d.match?.(rec.externalNumber) ?? null;
         if (m) Object.assign(rec, m);
         this.d.store.save(randomUUID(), rec);
@@ -131,7 +133,7 @@ export class Reconciler {
       if (existing.source === 'cdr') {
         // Built from the CDR before: rebuild only if the CDR grew (rows of one call written at different times)
         // or its recording was found since.
-        rec.recordingFile = existing.recordingFile ?? recordingOf([linkedId]);
+        rec.recordingFile = existing.recordingFile ?? cdrRecording(rec);
         if (same(existing, rec)) result.unchanged++;
         else { this.d.store.save(existing.id, rec); result.completed++; }
         continue;
