@@ -6,7 +6,7 @@ import { matchNumber } from '../contacts/match.js';
 import type { Logger } from '../lib/logger.js';
 import type { PbxEvent, LiveChannel } from '../pbx/events.js';
 import type { Call } from './call.js';
-import { localRecordingPath, wavDurationMs } from './recording.js';
+import { findRecording, localRecordingPath, wavDurationMs } from './recording.js';
 import { Reconciler } from './reconcile.js';
 import { CallStore } from './store.js';
 import { CallTracker, type KnownCall } from './tracker.js';
@@ -55,7 +55,8 @@ export class CallLog {
     this.tracker = new CallTracker({ extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }) });
     this.reconciler = new Reconciler({
       db: o.db, store: this.store, cdrFile: o.cdrFile, isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n),
-      region: o.region, windowDays: o.reconcileDays, isLive: (l) => this.tracker.find(l) !== undefined, log: o.log.child({ feature: 'reconcile' }),
+      region: o.region, windowDays: o.reconcileDays, isLive: (l) => this.tracker.find(l) !== undefined,
+      findRecording: (ids) => findRecording(o.recordingsDir, ids), log: o.log.child({ feature: 'reconcile' }),
     });
     this.tracker.on('updated', (call) => this.persist(call));
     this.tracker.on('merged', (into, fromId) => {
@@ -146,7 +147,18 @@ export class CallLog {
     }
   }
 
+  /**
+   * A call whose CtiRecording event we did not see (adopted after a restart or reconnect) learns its
+   * recording from the dialplan's naming rule, as the CDR path does (recording.ts findRecording).
+   */
+  private learnRecording(call: Call): void {
+    if (call.recordingFiles.size > 0) return;
+    const file = findRecording(this.o.recordingsDir, call.aliases);
+    if (file) call.recordingFiles.add(file);
+  }
+
   private onEnded(call: Call): void {
+    this.learnRecording(call);
     this.persist(call);
     const file0 = [...call.recordingFiles][0];
     if (file0) {
@@ -184,9 +196,12 @@ export class CallLog {
       return {
         id: row.id, linkedId: row.linkedId, startedAt: row.startedAt, answeredAt: row.answeredAt,
         direction: row.direction, origin: (row.origin as 'click2call' | null) ?? null, externalNumber: row.externalNumber,
+        recordingFile: row.recordingFile,
       };
     };
     const adopted = this.tracker.adopt(live, known, pbxNow);
+    // Written at the next flush, so the adopted call's first save already carries its recording.
+    for (const call of adopted) this.learnRecording(call);
     return { ended: ended.length, adopted: adopted.length };
   }
 }

@@ -17,6 +17,10 @@ const OFFSET_KEY = 'cdr.offset';
 const OVERLAP_BYTES = 256 * 1024;
 /** A call left "live" in storage with no channel in Asterisk and no CDR row after this long is closed. */
 const STALE_LIVE_MS = 6 * 3600_000;
+/** An answered call's recording is looked for again this long after the call ended (a file that shows up late). */
+const LATE_RECORDING_MS = 10 * 60_000;
+/** ...among calls that started this long ago at most (bounds the read to a range of calls_started_at_idx). */
+const LONGEST_CALL_MS = 4 * 3600_000;
 
 export interface ReconcileResult {
   added: number;
@@ -24,6 +28,8 @@ export interface ReconcileResult {
   unchanged: number;
   badLines: number;
   closedStale: number;
+  /** Recordings found for calls written earlier without one. */
+  recordings: number;
 }
 
 export interface ReconcilerDeps {
@@ -38,6 +44,11 @@ export interface ReconcilerDeps {
   windowDays?: number;
   /** True while the live tracker follows this linkedid: leave it to the tracker. */
   isLive: (linkedId: string) => boolean;
+  /**
+   * The recording the dialplan made for a call with these linkedids, if its file is there
+   * (recording.ts findRecording): the CDR does not name it.
+   */
+  findRecording?: (linkedIds: string[]) => string | null;
   log: Logger;
   clock?: () => number;
 }
@@ -45,7 +56,7 @@ export interface ReconcilerDeps {
 function same(row: CallRow, rec: CallRecord): boolean {
   return row.state === rec.state && row.startedAt === rec.startedAt && row.answeredAt === rec.answeredAt &&
     row.endedAt === rec.endedAt && row.disposition === rec.disposition && row.extension === rec.extension &&
-    row.talkMs === rec.talkMs && row.ringMs === rec.ringMs;
+    row.talkMs === rec.talkMs && row.ringMs === rec.ringMs && row.recordingFile === rec.recordingFile;
 }
 
 export class Reconciler {
@@ -98,8 +109,11 @@ export class Reconciler {
       g.push(r);
       groups.set(r.linkedid, g);
     }
-    const result: ReconcileResult = { added: 0, completed: 0, unchanged: 0, badLines: bad, closedStale: 0 };
+    const result: ReconcileResult = { added: 0, completed: 0, unchanged: 0, badLines: bad, closedStale: 0, recordings: 0 };
     const oldest = clock() - (this.d.windowDays ?? 30) * 86_400_000;
+    const recordingOf = (ids: string[]) => this.d.findRecording?.(ids) ?? null;
+    // MixMonitor writes only while the call is bridged (option b): an unanswered call has no file to look for.
+    const cdrRecording = (rec: CallRecord) => (rec.answeredAt !== null ? recordingOf([rec.linkedId]) : null);
     for (const [linkedId, group] of groups) {
       if (this.d.isLive(linkedId)) continue;
       if (Math.max(...group.map((r) => r.end)) < oldest) continue;
@@ -109,6 +123,7 @@ export class Reconciler {
       if (existing && existing.state === 'ended' && existing.source === 'ami' && !existing.needsCdr) { result.unchanged++; continue; }
       const rec = summariseCdr(group, this.d.isExtension, this.d.region);
       if (!existing) {
+        rec.recordingFile = cdrRecording(rec);
         const m = rec.direction === 'internal' ? null : this.d.match?.(rec.externalNumber) ?? null;
         if (m) Object.assign(rec, m);
         this.d.store.save(randomUUID(), rec);
@@ -116,12 +131,15 @@ export class Reconciler {
         continue;
       }
       if (existing.source === 'cdr') {
-        // Built from the CDR before: rebuild only if the CDR grew (rows of one call written at different times).
+        // Built from the CDR before: rebuild only if the CDR grew (rows of one call written at different times)
+        // or its recording was found since.
+        rec.recordingFile = existing.recordingFile ?? cdrRecording(rec);
         if (same(existing, rec)) result.unchanged++;
         else { this.d.store.save(existing.id, rec); result.completed++; }
         continue;
       }
       // Seen in part: the CDR's times and outcome win; what only we know (direction, number, recording) stays.
+      const merged = existing.mergedLinkedIds ? existing.mergedLinkedIds.split(' ') : [];
       const completed: CallRecord = {
         ...rec,
         source: 'ami+cdr',
@@ -129,8 +147,8 @@ export class Reconciler {
         origin: (existing.origin as 'click2call' | null) ?? rec.origin,
         externalNumber: existing.externalNumber ?? rec.externalNumber,
         extension: rec.extension ?? existing.extension,
-        recordingFile: existing.recordingFile ?? rec.recordingFile,
-        mergedLinkedIds: existing.mergedLinkedIds ? existing.mergedLinkedIds.split(' ') : [],
+        recordingFile: existing.recordingFile ?? recordingOf([linkedId, ...merged]),
+        mergedLinkedIds: merged,
       };
       if (same(existing, completed) && existing.source === 'ami+cdr' && !existing.needsCdr) { result.unchanged++; continue; }
       this.d.store.save(existing.id, completed);
@@ -143,11 +161,23 @@ export class Reconciler {
       this.d.store.closeStale(row.id);
       result.closedStale++;
     }
+    // MixMonitor may close (or a sync bring) the file after the CDR row: answered calls that ended
+    // lately without one get it when it shows up. The row is the only write: nothing else changes.
+    if (this.d.findRecording) {
+      const now = clock();
+      for (const row of this.d.store.endedWithoutRecording(now - LONGEST_CALL_MS, now - LATE_RECORDING_MS)) {
+        if (this.d.isLive(row.linkedId)) continue;
+        const file = recordingOf([row.linkedId, ...(row.mergedLinkedIds ? row.mergedLinkedIds.split(' ') : [])]);
+        if (!file) continue;
+        this.d.store.setRecordingFile(row.id, file);
+        result.recordings++;
+      }
+    }
     if (nextOffset > 0) {
       this.d.db.insert(settings).values({ key: OFFSET_KEY, value: String(nextOffset) })
         .onConflictDoUpdate({ target: settings.key, set: { value: String(nextOffset) } }).run();
     }
-    if (result.added || result.completed || result.closedStale) this.d.log.info(result, 'reconciled with the CDR');
+    if (result.added || result.completed || result.closedStale || result.recordings) this.d.log.info(result, 'reconciled with the CDR');
     return result;
   }
 }

@@ -1,11 +1,41 @@
 // Recordings written by MixMonitor (dialplan/extensions_cti.conf): <linkedid>.wav in the recordings dir.
 // Duration comes from the WAV header (RIFF: fmt byte rate, data chunk size), no external tool needed.
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { openSync, readSync, closeSync, lstatSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, isAbsolute } from 'node:path';
 
 /** The file as seen from here: the same name under CTI_RECORDINGS_DIR (Asterisk may see another root). */
 export function localRecordingPath(recordingsDir: string, asteriskPath: string): string {
   return join(recordingsDir, basename(asteriskPath));
+}
+
+/**
+ * A linkedid that can name a file: Asterisk's own ("1795328425.123", "<systemname>-1795328425.123") or
+ * the UUID an Originate's ChannelId gave. Anything else (a slash, "..", a NUL) is never looked up.
+ */
+const LINKEDID_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * The recording of a call found by the dialplan's naming rule alone (cti-record: MixMonitor into
+ * `${CTI_RECORDINGS_DIR}/${CHANNEL(linkedid)}.wav`), for a call whose CtiRecording event we never saw
+ * (adopted after a restart, rebuilt from the CDR). The first of `linkedIds` (the call's, then those a
+ * transfer merged into it) whose file exists here, as a path under `recordingsDir`; else null. Only
+ * linkedids that are plain file names are tried, and the path must stay inside the dir and be a regular
+ * file (not a symlink), so nothing read from the CDR or AMI can point the API at another file.
+ */
+export function findRecording(recordingsDir: string, linkedIds: Iterable<string>): string | null {
+  const dir = resolve(recordingsDir);
+  for (const id of linkedIds) {
+    if (!LINKEDID_FILE_NAME.test(id) || id.includes('..')) continue;
+    const file = resolve(dir, `${id}.wav`);
+    const rel = relative(dir, file);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel !== basename(file)) continue;
+    try {
+      if (lstatSync(file).isFile()) return file;
+    } catch {
+      // Not there (yet): MixMonitor opens the file on the first bridged audio (option b).
+    }
+  }
+  return null;
 }
 
 /** Duration in ms of a PCM WAV file, or null when missing or not a WAV file. */

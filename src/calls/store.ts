@@ -1,6 +1,6 @@
 // Persistence of calls and legs. A call row is written when it starts, when it is answered and when it
 // ends, so a crash loses at most what the CDR gives back (see reconcile.ts).
-import { eq, like, sql } from 'drizzle-orm';
+import { and, eq, gte, isNotNull, isNull, like, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { callLegs, calls, type CallRow } from '../db/schema/index.js';
 import type { CallRecord } from './model.js';
@@ -95,6 +95,9 @@ export class CallStore {
             contactId: sql.raw(`coalesce(excluded.${calls.contactId.name}, ${calls.contactId.name})`),
             clientId: sql.raw(`coalesce(excluded.${calls.clientId.name}, ${calls.clientId.name})`),
             routedBy: sql.raw(`coalesce(excluded.${calls.routedBy.name}, ${calls.routedBy.name})`),
+            // A recording once known stays: a later write that lacks it (a call adopted after a restart, a
+            // CDR rebuild, the end of a call whose CtiRecording event we missed) does not forget the file.
+            recordingFile: sql.raw(`coalesce(excluded.${calls.recordingFile.name}, ${calls.recordingFile.name})`),
           },
         })
         .prepare(),
@@ -109,6 +112,22 @@ export class CallStore {
         .prepare(),
       removeCall: this.db.delete(calls).where(eq(calls.id, ph('id'))).prepare(),
     };
+  }
+
+  /** Fills in a recording found after the call was written; one already known is kept. */
+  setRecordingFile(id: string, file: string): void {
+    this.db.update(calls).set({ recordingFile: file }).where(and(eq(calls.id, id), isNull(calls.recordingFile))).run();
+  }
+
+  /**
+   * Answered calls that started since `startedSince`, ended since `endedSince` and have no recording yet:
+   * those whose file may still show up (read by started_at, which is indexed).
+   */
+  endedWithoutRecording(startedSince: number, endedSince: number): Pick<CallRow, 'id' | 'linkedId' | 'mergedLinkedIds'>[] {
+    return this.db.select({ id: calls.id, linkedId: calls.linkedId, mergedLinkedIds: calls.mergedLinkedIds }).from(calls).where(and(
+      gte(calls.startedAt, startedSince), eq(calls.state, 'ended'), gte(calls.endedAt, endedSince),
+      isNotNull(calls.answeredAt), isNull(calls.recordingFile),
+    )).all();
   }
 
   setRecordingDuration(id: string, ms: number | null): void {

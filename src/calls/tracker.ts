@@ -45,6 +45,8 @@ export interface KnownCall {
   direction: 'inbound' | 'outbound' | 'internal';
   origin: 'click2call' | null;
   externalNumber: string | null;
+  /** The recording storage knew (the CtiRecording event of the run before the restart). */
+  recordingFile: string | null;
 }
 
 export class CallTracker extends TypedEmitter<TrackerEvents> {
@@ -295,6 +297,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         call.origin = k.origin;
         call.externalRaw = k.externalNumber;
         call.answeredAt = k.answeredAt;
+        if (k.recordingFile) call.recordingFiles.add(k.recordingFile);
       } else {
         const external = chans.find((c) => c.context === 'cti-inbound');
         if (external) {

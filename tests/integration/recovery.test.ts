@@ -29,6 +29,36 @@ function expectExact(call: any, rows: CdrRow[], ext: string) {
   expect(Date.parse(call.endedAt) - Date.parse(call.startedAt)).toBeGreaterThanOrEqual(dial!.billsec * 1000 - 1000);
 }
 
+/**
+ * The call has its recording, and it plays: GET /calls/:id names it, the file is served whole (200) and
+ * by Range (206), and it is a WAV with seconds of sound in it (the sandbox phones send a tone), not a
+ * bare header. Waits a little: a file found after the CDR row is filled in by a later reconcile pass.
+ */
+async function expectRecordingPlays(svc: ServiceProcess, token: string, callId: string): Promise<void> {
+  const call = await waitUntil(async () => {
+    const r = await api(svc, `/api/v1/calls/${callId}`, token);
+    return r.status === 200 && r.body.recording ? r.body : undefined;
+  }, 15_000, `call ${callId} with its recording`, 250).catch(async (err) => {
+    const r = await api(svc, `/api/v1/calls/${callId}`, token);
+    throw new Error(`${(err as Error).message}; the call: ${JSON.stringify({ ...r.body, legs: undefined })}`);
+  });
+  expect(call.recording.url).toBe(`/api/v1/calls/${callId}/recording`);
+  expect(call.recording.durationSeconds).toBeGreaterThanOrEqual(call.talkSeconds - 1);
+  const whole = await api(svc, call.recording.url, token);
+  expect(whole.status).toBe(200);
+  expect(whole.headers.get('content-type')).toBe('audio/wav');
+  expect(whole.bytes.subarray(0, 4).toString()).toBe('RIFF');
+  expect(whole.bytes.length, 'a WAV with seconds of audio, not a header').toBeGreaterThan(16_000);
+  // Not silence: 16-bit PCM samples after the 44-byte header reach a tone's amplitude.
+  let peak = 0;
+  for (let i = 44; i + 1 < whole.bytes.length; i += 2) peak = Math.max(peak, Math.abs(whole.bytes.readInt16LE(i)));
+  expect(peak, 'the peak sample of the recording').toBeGreaterThan(1000);
+  const part = await api(svc, call.recording.url, token, { headers: { range: 'bytes=1000-4999' } });
+  expect(part.status).toBe(206);
+  expect(part.headers.get('content-range')).toBe(`bytes 1000-4999/${whole.bytes.length}`);
+  expect(part.bytes.equals(whole.bytes.subarray(1000, 5000))).toBe(true);
+}
+
 /** The call as the service logged it, while it is still in progress and answered. */
 async function seenTalking(svc: ServiceProcess, token: string, linkedId: string): Promise<any> {
   return waitUntil(async () => {
@@ -74,13 +104,17 @@ describe('recovery', () => {
     expect(never.source).toBe('cdr');
     expect(never.externalNumber).toBe('+79161230002');
     expectExact(never, unseenRows, '102');
+    await expectRecordingPlays(second, token, call.id);
+    await expectRecordingPlays(second, token, never.id);
 
-    // Reconciling again (another restart) changes nothing.
+    // Reconciling again (another restart) changes nothing, recordings included.
+    const callBefore = await loggedCall(second, token, h.linkedid);
+    const neverBefore = await loggedCall(second, token, unseen.linkedid);
     await second.stop();
     running.splice(running.indexOf(second), 1);
     const third = await service(dbFile);
-    expect(await loggedCall(third, token, h.linkedid)).toEqual(call);
-    expect(await loggedCall(third, token, unseen.linkedid)).toEqual(never);
+    expect(await loggedCall(third, token, h.linkedid)).toEqual(callBefore);
+    expect(await loggedCall(third, token, unseen.linkedid)).toEqual(neverBefore);
     const all = await api(third, '/api/v1/calls?limit=500', token);
     expect(all.body.items.filter((c: any) => c.linkedId === h.linkedid || c.linkedId === unseen.linkedid)).toHaveLength(2);
   });
@@ -99,6 +133,7 @@ describe('recovery', () => {
       return c.source === 'ami+cdr' ? c : undefined;
     }, 20_000, 'the adopted call completed from the CDR');
     expectExact(call, rows, '101');
+    await expectRecordingPlays(second, token, call.id);
   });
 
   it('dropped AMI connection mid-call: the call is completed after the reconnect', async () => {
@@ -132,5 +167,7 @@ describe('recovery', () => {
       return c.source !== 'ami' ? c : undefined;
     }, 20_000, 'the call that started during the gap');
     expectExact(adopted, duringRows, '102');
+    await expectRecordingPlays(svc, token, call.id);
+    await expectRecordingPlays(svc, token, adopted.id);
   });
 });

@@ -1,5 +1,5 @@
 // Reconciliation with Asterisk's CDR on a fresh SQLite: CDR rows recorded from the sandbox Asterisk.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -7,24 +7,45 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../src/db/client.js';
 import { CallStore } from '../../src/calls/store.js';
 import { Reconciler } from '../../src/calls/reconcile.js';
+import { findRecording } from '../../src/calls/recording.js';
+import type { CallRecord } from '../../src/calls/model.js';
 import { cdrFixtureText } from '../support/ami-fixture.js';
 
 const isExt = (r: string) => /^[0-9]{2,5}$/.test(r);
+
+/** A valid 8 kHz 16-bit mono WAV of `seconds` of silence (what MixMonitor writes, in size). */
+function wav(seconds: number): Buffer {
+  const data = 8000 * 2 * seconds;
+  const b = Buffer.alloc(44 + data);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + data, 4); b.write('WAVE', 8); b.write('fmt ', 12);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(8000, 24);
+  b.writeUInt32LE(16000, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(data, 40);
+  return b;
+}
+
+const linkedIdOf = (cdr: string) => JSON.parse(`[${cdr.split('\n')[0]}]`)[0] as string;
+const endOf = (cdr: string) => Math.max(...cdr.trim().split('\n').map((l) => Number(JSON.parse(`[${l}]`)[10]) * 1000));
 
 describe('reconciliation with the CDR', () => {
   let dir: string;
   let h: DbHandle;
   let store: CallStore;
   let cdrFile: string;
+  let recordingsDir: string;
   let live = new Set<string>();
   // The fixtures were recorded on one day: a window of ~100 years keeps this test true whenever it runs.
-  const reconciler = () => new Reconciler({ db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 36_500, isLive: (l) => live.has(l), log: pino({ level: 'silent' }) });
+  const reconciler = (clock?: () => number) => new Reconciler({
+    db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 36_500, isLive: (l) => live.has(l), clock,
+    findRecording: (ids) => findRecording(recordingsDir, ids), log: pino({ level: 'silent' }),
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'cti-rec-'));
     h = openDb(join(dir, 'cti.sqlite'));
     store = new CallStore(h.db);
     cdrFile = join(dir, 'cti.csv');
+    recordingsDir = join(dir, 'recordings');
+    mkdirSync(recordingsDir);
     live = new Set();
   });
   afterEach(() => {
@@ -59,6 +80,48 @@ describe('reconciliation with the CDR', () => {
     expect(row).toMatchObject({ id: 'seen', state: 'ended', source: 'ami+cdr', disposition: 'answered', externalNumber: '+79161234567', recordingFile: '/rec/x.wav', needsCdr: false });
     expect(Math.round(row.talkMs / 1000)).toBe(4);
     expect(await reconciler().run({ fromStart: true })).toMatchObject({ completed: 0, unchanged: 1 });
+  });
+
+  it('a call rebuilt from the CDR alone finds its recording by its linkedid, as the dialplan names it', async () => {
+    const cdr = cdrFixtureText('inbound-answered');
+    const file = join(recordingsDir, `${linkedIdOf(cdr)}.wav`);
+    writeFileSync(file, wav(4));
+    writeFileSync(cdrFile, cdr);
+    expect(await reconciler().run()).toMatchObject({ added: 1 });
+    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'cdr', recordingFile: file });
+    expect(await reconciler().run({ fromStart: true })).toMatchObject({ completed: 0, unchanged: 1 });
+  });
+
+  it('a recording that shows up after the CDR row is filled in by a later pass', async () => {
+    const cdr = cdrFixtureText('inbound-answered');
+    const file = join(recordingsDir, `${linkedIdOf(cdr)}.wav`);
+    writeFileSync(cdrFile, cdr);
+    // A minute after the call: the CDR row is there, MixMonitor's file not yet.
+    const clock = () => endOf(cdr) + 60_000;
+    expect(await reconciler(clock).run()).toMatchObject({ added: 1, recordings: 0 });
+    expect(h.db.query.calls.findFirst().sync()?.recordingFile).toBeNull();
+    writeFileSync(file, wav(4));
+    // The CDR rows are not read again (no new lines past the saved offset's overlap would do either way).
+    writeFileSync(cdrFile, '');
+    expect(await reconciler(clock).run()).toMatchObject({ recordings: 1 });
+    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'cdr', recordingFile: file });
+  });
+
+  it('a recording once stored is never replaced by null: a later save without one, then the CDR completing the call', async () => {
+    const cdr = cdrFixtureText('inbound-answered');
+    const linkedId = linkedIdOf(cdr);
+    const seen: CallRecord = {
+      linkedId, mergedLinkedIds: [], state: 'live', source: 'ami', needsCdr: true, direction: 'inbound', origin: null,
+      externalNumber: '+79161234567', contactId: null, clientId: null, routedBy: null, extension: '101', startedAt: 1, answeredAt: 2, endedAt: null, ringMs: 1, talkMs: 0,
+      disposition: null, hangupCause: null, recordingFile: '/var/spool/asterisk/monitor/cti/x.wav', legs: [],
+    };
+    store.save('seen', seen);
+    // What the service adopting the call after a restart wrote at its end: everything but the recording.
+    store.save('seen', { ...seen, state: 'ended', endedAt: 5000, recordingFile: null });
+    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ state: 'ended', recordingFile: '/var/spool/asterisk/monitor/cti/x.wav' });
+    writeFileSync(cdrFile, cdr);
+    expect(await reconciler().run()).toMatchObject({ completed: 1 });
+    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'ami+cdr', recordingFile: '/var/spool/asterisk/monitor/cti/x.wav' });
   });
 
   it('leaves calls the live tracker follows alone', async () => {
