@@ -140,6 +140,26 @@ describe('calls API', () => {
     expect((await t.app.inject({ url: '/api/v1/calls/c3/recording', headers: auth(sveta) })).statusCode).toBe(404);
   });
 
+  it('a Range it does not serve (another unit, several ranges, a malformed one) gets 200 and the whole file (RFC 9110 §14.2)', async () => {
+    const size = 44 + 48_000;
+    for (const range of ['items=0-5', 'bytes=0-1,5-9', 'bytes=0-1, -5', 'bytes=9-5', 'bytes=abc', 'bytes=-', 'bytes 0-5']) {
+      const r = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range } });
+      expect(r.statusCode, range).toBe(200);
+      expect(r.headers['content-range'], range).toBeUndefined();
+      expect(r.rawPayload.length, range).toBe(size);
+    }
+    // Unsatisfiable byte ranges are 416 with the current length (§15.5.17): a start at or past the end, an empty suffix.
+    for (const range of [`bytes=${size}-`, `bytes=${size + 10}-${size + 20}`, 'bytes=-0']) {
+      const r = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range } });
+      expect(r.statusCode, range).toBe(416);
+      expect(r.headers['content-range'], range).toBe(`bytes */${size}`);
+    }
+    // The unit is case-insensitive (§14.1); a last position past the end is cut to the end (§14.1.2).
+    const last = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range: `Bytes=${size - 4}-${size + 100}` } });
+    expect(last.statusCode).toBe(206);
+    expect(last.headers['content-range']).toBe(`bytes ${size - 4}-${size - 1}/${size}`);
+  });
+
   it('a live call: ring and talk time so far (now - answeredAt), not the stored 0', async () => {
     const now = Date.now();
     const store = new CallStore(t.app.db);
