@@ -20,6 +20,15 @@ const serviceShape = {
   ...baseShape,
   CTI_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   CTI_HTTP_PORT: port.default(3000),
+  /**
+   * Where users reach the service (https://cti.example.com behind a proxy): absolute links (the CSV's
+   * recordings) are built from it, never from the request's Host header. Default: the HTTP host and port.
+   */
+  CTI_PUBLIC_URL: z.string().url().optional().refine((s) => {
+    if (s === undefined) return true;
+    const u = URL.parse(s);
+    return !!u && (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password;
+  }, 'an http:// or https:// URL without query, fragment or credentials (https://cti.example.com)'),
   CTI_AMI_HOST: z.string().min(1).default('127.0.0.1'),
   CTI_AMI_PORT: port.default(5038),
   CTI_AMI_USER: z.string().min(1),
@@ -77,7 +86,14 @@ const serviceShape = {
 };
 
 const baseSchema = z.object(baseShape);
-const serviceSchema = z.object(serviceShape);
+const serviceSchema = z.object(serviceShape).transform((c) => ({ ...c, CTI_PUBLIC_URL: publicUrl(c) }));
+
+/** CTI_PUBLIC_URL without a trailing slash, or http://<CTI_HTTP_HOST>:<CTI_HTTP_PORT>. */
+function publicUrl(c: { CTI_PUBLIC_URL?: string | undefined; CTI_HTTP_HOST: string; CTI_HTTP_PORT: number }): string {
+  if (c.CTI_PUBLIC_URL) return c.CTI_PUBLIC_URL.replace(/\/+$/, '');
+  const host = c.CTI_HTTP_HOST.includes(':') ? `[${c.CTI_HTTP_HOST}]` : c.CTI_HTTP_HOST;
+  return `http://${host}:${c.CTI_HTTP_PORT}`;
+}
 
 export type BaseConfig = Readonly<z.infer<typeof baseSchema>>;
 export type ServiceConfig = Readonly<z.infer<typeof serviceSchema>>;

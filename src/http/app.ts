@@ -224,7 +224,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   });
   registerSoftphoneRoutes(app, { db: handle.db, settings: softphone });
   registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall,
-    timeZone: config.CTI_TIMEZONE, outcomes,
+    timeZone: config.CTI_TIMEZONE, outcomes, publicUrl: config.CTI_PUBLIC_URL,
   });
   registerReportRoutes(app, { db: handle.db, timeZone: config.CTI_TIMEZONE, kpi, outcomes });
   registerTaskRoutes(app, {

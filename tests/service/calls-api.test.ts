@@ -36,7 +36,7 @@ describe('calls API', () => {
   const auth = (tok: string) => ({ authorization: `Bearer ${tok}` });
 
   beforeEach(async () => {
-    t = await testApp();
+    t = await testApp({ CTI_PUBLIC_URL: 'https://cti.example.com/' }); // where the CSV's recording links point
     const db = t.app.db;
     await addUser(db, { name: 'anna', role: 'manager', extension: '101' });
     await addUser(db, { name: 'boris', role: 'manager', extension: '102' });
@@ -180,14 +180,14 @@ describe('calls API', () => {
     expect((await t.app.inject({ url: '/api/v1/calls/c1', headers: auth(sveta) })).json()).toMatchObject({ ringSeconds: 5, talkSeconds: 60 });
   });
 
-  it('CSV: the recording link is absolute, from the request host (X-Forwarded-* ignored without trustProxy)', async () => {
-    const r = await t.app.inject({
-      url: '/api/v1/calls?format=csv', headers: { ...auth(sveta), host: 'cti.example.local:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
-    });
+  it('CSV: the recording link is absolute, built from CTI_PUBLIC_URL, never from the Host or X-Forwarded-* headers', async () => {
+    const hostile = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
+    const r = await t.app.inject({ url: '/api/v1/calls?format=csv', headers: { ...auth(sveta), ...hostile } });
     expect(r.statusCode).toBe(200);
+    expect(r.body).not.toContain('evil.example');
     const rows = r.body.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean).map((l) => l.split(';'));
     const c1 = rows.find((l) => l.at(-1) === 'c1')!;
-    expect(c1.at(-2)).toBe('http://cti.example.local:8080/api/v1/calls/c1/recording');
+    expect(c1.at(-2)).toBe('https://cti.example.com/api/v1/calls/c1/recording');
     // The link works as it says (same host, with the token).
     const rec = await t.app.inject({ url: new URL(c1.at(-2)!).pathname, headers: auth(sveta) });
     expect(rec.statusCode).toBe(200);
