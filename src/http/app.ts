@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
-import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceConfig } from '../config/config.js';
@@ -23,6 +22,7 @@ import { factsSource } from '../routing/facts.js';
 import { registerRoutingRoutes } from '../routing/routes.js';
 import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
+import { registerWebApp } from './web-app.js';
 import { ClickToCall } from '../calls/click-to-call.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import { loadOutcomes } from '../tasks/outcomes.js';
@@ -236,17 +236,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
 
   // --- the web app (web/dist, built separately), with the SPA's routes falling back to index.html
   const webDir = resolve(config.CTI_WEB_DIR);
-  if (existsSync(resolve(webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDir, prefix: '/', index: ['index.html'] });
-    app.setNotFoundHandler((req, reply) => {
-      const path = req.url.split('?', 1)[0]!;
-      if (req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/socket.io') && !/\.[a-z0-9]+$/i.test(path)) {
-        return reply.type('text/html; charset=utf-8').sendFile('index.html');
-      }
-      const { status, body } = toHttp(new CtiError('CTI_ERR_NOT_FOUND', `No route ${req.method} ${path}`));
-      return reply.code(status).send(body);
-    });
-  }
+  if (existsSync(resolve(webDir, 'index.html'))) await registerWebApp(app, webDir);
 
   return app;
 }
