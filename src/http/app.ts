@@ -10,7 +10,7 @@ import type { ServiceConfig } from '../config/config.js';
 import { openDb, type Db } from '../db/client.js';
 import { CtiError, toHttp } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { Pbx, type PbxHealth } from '../pbx/pbx.js';
+import { Pbx } from '../pbx/pbx.js';
 import { CallLog } from '../calls/call-log.js';
 import { registerCallRoutes } from '../calls/routes.js';
 import { loadKpi } from '../reports/kpi.js';
@@ -22,6 +22,7 @@ import { factsSource } from '../routing/facts.js';
 import { registerRoutingRoutes } from '../routing/routes.js';
 import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
+import { registerHealth } from './health.js';
 import { registerWebApp } from './web-app.js';
 import { ClickToCall } from '../calls/click-to-call.js';
 import { RealtimeHub } from '../realtime/hub.js';
@@ -206,18 +207,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.addHook('onClose', async () => clickToCall.stop());
 
   // --- routes
-  app.get('/healthz', {
-    schema: { tags: ['health'], summary: 'AMI and ARI connection states' },
-  }, async (_req, reply) => {
-    const h: PbxHealth | null = pbx ? pbx.health() : null;
-    const ok = h ? h.ami.state === 'connected' && h.ari.state === 'connected' : true;
-    return reply.code(ok ? 200 : 503).send({
-      status: ok ? 'ok' : 'degraded',
-      ami: h?.ami ?? { state: 'disabled', error: null },
-      ari: h?.ari ?? { state: 'disabled', error: null },
-      liveCalls: callLog?.tracker.liveCount ?? 0,
-    });
-  });
+  registerHealth(app, { db: handle.db, pbx, liveCalls: () => callLog?.tracker.liveCount ?? 0 });
   registerUserRoutes(app, {
     db: handle.db, limiter: new LoginLimiter(), sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
     onUserChanged: (before, after) => provisioning?.userChanged(before, after),
