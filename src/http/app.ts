@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { ServiceConfig } from '../config/config.js';
@@ -23,6 +24,7 @@ import { registerRoutingRoutes } from '../routing/routes.js';
 import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
 import { registerHealth } from './health.js';
+import { securityHeaders, swaggerUiPolicy } from './security-headers.js';
 import { registerWebApp } from './web-app.js';
 import { ClickToCall } from '../calls/click-to-call.js';
 import { RealtimeHub } from '../realtime/hub.js';
@@ -67,6 +69,10 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   });
 
+  // --- security headers on every response, errors and 404s included (src/http/security-headers.ts)
+  const softphone = softphoneSettings(config);
+  await app.register(helmet, securityHeaders({ publicUrl: config.CTI_PUBLIC_URL, softphoneWsUrl: softphone.wsUrl }));
+
   // --- db
   const handle = openDb(config.CTI_DB_FILE);
   app.decorate('db', handle.db);
@@ -93,7 +99,12 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // Swagger UI runs under the same policy, but its bundle injects a <style> element: its pages alone
+  // get style-src 'unsafe-inline' (scripts stay 'self' only). No call-outs to validator.swagger.io.
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs', uiConfig: { validatorUrl: null },
+    transformStaticCSP: (csp) => swaggerUiPolicy(csp),
+  });
 
   registerAuth(app, handle.db);
 
@@ -134,7 +145,6 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
 
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;
-  const softphone = softphoneSettings(config);
   let provisioning: SoftphoneProvisioning | null = null;
   if (opts.connectPbx !== false || opts.trackCalls) {
     callLog = new CallLog({
