@@ -11,7 +11,8 @@ export default defineConfig({
   base: '/',
   // Preact's JSX through esbuild alone: no framework plugin needed.
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 300 },
+  // No source maps in dist: the service would publish the sources (it refuses *.map anyway, src/http/web-app.ts).
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 300 },
   server: {
     host: '127.0.0.1',
     proxy: {

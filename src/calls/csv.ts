@@ -28,9 +28,9 @@ export interface CallsCsvOptions {
   timeZone: string;
   outcomes: readonly Outcome[];
   /**
-   * Origin the recording links are made absolute with (a spreadsheet has no page to resolve a relative
-   * URL against): the request's protocol and host, which fastify takes from X-Forwarded-* only when
-   * trustProxy is configured.
+   * Where the recording links are made absolute (a spreadsheet has no page to resolve a relative URL
+   * against): CTI_PUBLIC_URL, never the request's Host header, which the client chooses (a link to
+   * another host in a file people trust, with their token pasted next to it).
    */
   baseUrl: string;
 }

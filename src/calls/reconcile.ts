@@ -61,6 +61,8 @@ function same(row: CallRow, rec: CallRecord): boolean {
 
 export class Reconciler {
   private running: Promise<ReconcileResult> | null = null;
+  /** The CDR file was missing at the last pass: said once, not at every pass (a fresh PBX has none yet). */
+  private cdrMissing = false;
   constructor(private readonly d: ReconcilerDeps) {}
 
   /** One pass; concurrent callers share the pass in progress. */
@@ -79,9 +81,13 @@ export class Reconciler {
     try {
       size = statSync(this.d.cdrFile).size;
     } catch {
-      this.d.log.warn({ file: this.d.cdrFile }, 'CDR file not found (CTI_CDR_FILE); nothing to reconcile');
+      const level = this.cdrMissing ? 'debug' : 'warn';
+      this.cdrMissing = true;
+      this.d.log[level]({ file: this.d.cdrFile }, 'CDR file not found (CTI_CDR_FILE); nothing to reconcile');
       return { text: '', nextOffset: 0 };
     }
+    if (this.cdrMissing) this.d.log.info({ file: this.d.cdrFile }, 'CDR file found');
+    this.cdrMissing = false;
     const saved = Number(this.d.db.select().from(settings).where(eq(settings.key, OFFSET_KEY)).get()?.value ?? 0);
     // A file smaller than our offset was rotated: start over.
     const from = fromStart || saved > size ? 0 : Math.max(0, saved - OVERLAP_BYTES);

@@ -56,6 +56,8 @@ const errorSchema = {
 
 export function registerCallRoutes(app: FastifyInstance, deps: {
   db: Db; recordingsDir: string; region: string; clickToCall: ClickToCall; timeZone: string; outcomes: readonly Outcome[];
+  /** CTI_PUBLIC_URL: the CSV's recording links start with it. */
+  publicUrl: string;
 }): void {
   const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir });
   app.addSchema(callSchema);
@@ -87,7 +89,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
           cursor: { type: 'string', maxLength: 200 },
           format: {
             type: 'string', enum: ['json', 'csv'], default: 'json',
-            description: 'csv: every matching call (limit and cursor ignored), streamed, for Excel (UTF-8 BOM, ";"); recording links absolute (this request\'s protocol and host)',
+            description: 'csv: every matching call (limit and cursor ignored), streamed, for Excel (UTF-8 BOM, ";"); recording links absolute (CTI_PUBLIC_URL)',
           },
         },
       },
@@ -101,7 +103,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
     if (format !== 'csv') return listCalls(ctx(req), filters);
     const c = ctx(req);
     const lang = getUserView(deps.db, c.actor.id).language;
-    const chunks = callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes, baseUrl: `${req.protocol}://${req.host}` });
+    const chunks = callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes, baseUrl: deps.publicUrl });
     return reply.type(CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="calls.csv"').send(Readable.from(chunks));
   });
 

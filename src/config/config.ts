@@ -32,10 +32,14 @@ const serviceShape = {
   CTI_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   CTI_HTTP_PORT: port.default(3000),
   /**
-   * Where browsers open the page (http://127.0.0.1:3000, https://crm.example.com). Sockets whose Origin
-   * (scheme, host, port) is another are refused. Default: http://CTI_HTTP_HOST:CTI_HTTP_PORT (see publicUrl).
+   * Where users reach the service (https://cti.example.com behind a proxy): absolute links (the CSV's
+   * recordings) are built from it, never from the request's Host header. Default: the HTTP host and port.
    */
-  CTI_PUBLIC_URL: z.string().url().refine((s) => /^https?:\/\//i.test(s), 'an http:// or https:// address such as https://crm.example.com').optional(),
+  CTI_PUBLIC_URL: z.string().url().optional().refine((s) => {
+    if (s === undefined) return true;
+    const u = URL.parse(s);
+    return !!u && (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password;
+  }, 'an http:// or https:// URL without query, fragment or credentials (https://cti.example.com)'),
   CTI_AMI_HOST: z.string().min(1).default('127.0.0.1'),
   CTI_AMI_PORT: port.default(5038),
   CTI_AMI_USER: z.string().min(1),
@@ -112,7 +116,17 @@ const serviceShape = {
 };
 
 const baseSchema = z.object(baseShape);
-const serviceSchema = z.object(serviceShape);
+const serviceSchema = z.object(serviceShape).transform((c) => ({ ...c, CTI_PUBLIC_URL: defaultPublicUrl(c) }));
+
+/**
+ * CTI_PUBLIC_URL without a trailing slash, or http://<CTI_HTTP_HOST>:<CTI_HTTP_PORT> (a wildcard host
+ * as 127.0.0.1: nobody opens http://0.0.0.0). One rule for the CSV's links and the sockets' Origin.
+ */
+function defaultPublicUrl(c: { CTI_PUBLIC_URL?: string | undefined; CTI_HTTP_HOST: string; CTI_HTTP_PORT: number }): string {
+  if (c.CTI_PUBLIC_URL) return c.CTI_PUBLIC_URL.replace(/\/+$/, '');
+  const host = c.CTI_HTTP_HOST === '0.0.0.0' || c.CTI_HTTP_HOST === '::' ? '127.0.0.1' : c.CTI_HTTP_HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${c.CTI_HTTP_PORT}`;
+}
 
 export type BaseConfig = Readonly<z.infer<typeof baseSchema>>;
 export type ServiceConfig = Readonly<z.infer<typeof serviceSchema>>;
@@ -140,11 +154,9 @@ function parse<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv): Reado
   return Object.freeze(result.data);
 }
 
-/** CTI_PUBLIC_URL, or the address the service listens on (a wildcard host as 127.0.0.1). */
+/** The origin (scheme, host, port) of CTI_PUBLIC_URL: the only Origin a browser's socket may come from. */
 export function publicUrl(c: Pick<ServiceConfig, 'CTI_PUBLIC_URL' | 'CTI_HTTP_HOST' | 'CTI_HTTP_PORT'>): string {
-  if (c.CTI_PUBLIC_URL) return new URL(c.CTI_PUBLIC_URL).origin;
-  const host = c.CTI_HTTP_HOST === '0.0.0.0' || c.CTI_HTTP_HOST === '::' ? '127.0.0.1' : c.CTI_HTTP_HOST;
-  return new URL(`http://${host.includes(':') ? `[${host}]` : host}:${c.CTI_HTTP_PORT}`).origin;
+  return new URL(defaultPublicUrl(c)).origin;
 }
 
 export function loadBaseConfig(env: NodeJS.ProcessEnv = process.env): BaseConfig {

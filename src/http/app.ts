@@ -4,14 +4,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
-import fastifyStatic from '@fastify/static';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { publicUrl, type ServiceConfig } from '../config/config.js';
 import { openDb, type Db } from '../db/client.js';
 import { CtiError, toHttp } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { Pbx, type PbxHealth } from '../pbx/pbx.js';
+import { Pbx } from '../pbx/pbx.js';
 import { CallLog } from '../calls/call-log.js';
 import { registerCallRoutes } from '../calls/routes.js';
 import { loadKpi } from '../reports/kpi.js';
@@ -23,6 +23,9 @@ import { factsSource } from '../routing/facts.js';
 import { registerRoutingRoutes } from '../routing/routes.js';
 import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
+import { registerHealth } from './health.js';
+import { securityHeaders, swaggerUiPolicy } from './security-headers.js';
+import { registerWebApp } from './web-app.js';
 import { ClickToCall } from '../calls/click-to-call.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import { loadOutcomes } from '../tasks/outcomes.js';
@@ -70,6 +73,10 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   });
 
+  // --- security headers on every response, errors and 404s included (src/http/security-headers.ts)
+  const softphone = softphoneSettings(config);
+  await app.register(helmet, securityHeaders({ publicUrl: config.CTI_PUBLIC_URL, softphoneWsUrl: softphone.wsUrl }));
+
   // --- db
   const handle = openDb(config.CTI_DB_FILE);
   app.decorate('db', handle.db);
@@ -96,7 +103,12 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // Swagger UI runs under the same policy, but its bundle injects a <style> element: its pages alone
+  // get style-src 'unsafe-inline' (scripts stay 'self' only). No call-outs to validator.swagger.io.
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs', uiConfig: { validatorUrl: null },
+    transformStaticCSP: (csp) => swaggerUiPolicy(csp),
+  });
 
   registerAuth(app, handle.db);
 
@@ -140,7 +152,6 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
 
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;
-  const softphone = softphoneSettings(config);
   let provisioning: SoftphoneProvisioning | null = null;
   if (opts.connectPbx !== false || opts.trackCalls) {
     callLog = new CallLog({
@@ -213,18 +224,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.addHook('onClose', async () => clickToCall.stop());
 
   // --- routes
-  app.get('/healthz', {
-    schema: { tags: ['health'], summary: 'AMI and ARI connection states' },
-  }, async (_req, reply) => {
-    const h: PbxHealth | null = pbx ? pbx.health() : null;
-    const ok = h ? h.ami.state === 'connected' && h.ari.state === 'connected' : true;
-    return reply.code(ok ? 200 : 503).send({
-      status: ok ? 'ok' : 'degraded',
-      ami: h?.ami ?? { state: 'disabled', error: null },
-      ari: h?.ari ?? { state: 'disabled', error: null },
-      liveCalls: callLog?.tracker.liveCount ?? 0,
-    });
-  });
+  registerHealth(app, { db: handle.db, pbx, liveCalls: () => callLog?.tracker.liveCount ?? 0 });
   registerUserRoutes(app, {
     db: handle.db,
     limiter: new LoginLimiter(handle.db, {
@@ -236,7 +236,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   registerTokenRoutes(app, { db: handle.db });
   registerSoftphoneRoutes(app, { db: handle.db, settings: softphone });
   registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall,
-    timeZone: config.CTI_TIMEZONE, outcomes,
+    timeZone: config.CTI_TIMEZONE, outcomes, publicUrl: config.CTI_PUBLIC_URL,
   });
   registerReportRoutes(app, { db: handle.db, timeZone: config.CTI_TIMEZONE, kpi, outcomes });
   registerTaskRoutes(app, {
@@ -248,17 +248,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
 
   // --- the web app (web/dist, built separately), with the SPA's routes falling back to index.html
   const webDir = resolve(config.CTI_WEB_DIR);
-  if (existsSync(resolve(webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDir, prefix: '/', index: ['index.html'] });
-    app.setNotFoundHandler((req, reply) => {
-      const path = req.url.split('?', 1)[0]!;
-      if (req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/socket.io') && !/\.[a-z0-9]+$/i.test(path)) {
-        return reply.type('text/html; charset=utf-8').sendFile('index.html');
-      }
-      const { status, body } = toHttp(new CtiError('CTI_ERR_NOT_FOUND', `No route ${req.method} ${path}`));
-      return reply.code(status).send(body);
-    });
-  }
+  if (existsSync(resolve(webDir, 'index.html'))) await registerWebApp(app, webDir);
 
   return app;
 }

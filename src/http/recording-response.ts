@@ -1,26 +1,31 @@
-// Serving an audio file with HTTP Range (RFC 9110 §14): 206 for one satisfiable range, 416 otherwise,
-// so the browser's <audio> can seek.
+// Serving an audio file with HTTP Range (RFC 9110 §14), so the browser's <audio> can seek: 206 for one
+// satisfiable byte range, 416 for an unsatisfiable one, and the whole file (200) for any Range we do not
+// serve: another unit (§14.2: a server MUST ignore a range unit it does not understand), several ranges
+// (a multipart/byteranges answer is optional, and no player asks for one) or a malformed header (§14.2
+// lets a server ignore an invalid ranges-specifier).
 import { createReadStream, statSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
 import { CtiError } from '../lib/errors.js';
 
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'invalid' {
+/** null: send the whole file; 'unsatisfiable': 416; else the inclusive byte range to send. */
+export type RangeAnswer = { start: number; end: number } | null | 'unsatisfiable';
+
+export function parseRange(header: string | undefined, size: number): RangeAnswer {
   if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
-  let start: number;
-  let end: number;
+  // ranges-specifier = range-unit "=" range-set (§14.1); the unit is case-insensitive, OWS allowed around.
+  const m = /^\s*bytes\s*=\s*(\d*)-(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === '' && m[2] === '')) return null;
   if (m[1] === '') {
+    // suffix-range: the last N bytes; N = 0 is unsatisfiable (§14.1.1).
     const suffix = Number(m[2]);
-    if (suffix === 0) return 'invalid';
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (suffix === 0) return 'unsatisfiable';
+    return size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
   }
-  if (start >= size || start > end) return 'invalid';
-  return { start, end };
+  const start = Number(m[1]);
+  const last = m[2] === '' ? Infinity : Number(m[2]);
+  if (last < start) return null; // invalid int-range (§14.1.1): ignored
+  if (start >= size) return 'unsatisfiable'; // first-pos at or past the end (§14.1.1)
+  return { start, end: Math.min(last, size - 1) }; // a last-pos past the end is cut to the end (§14.1.2)
 }
 
 export function sendAudio(reply: FastifyReply, file: string, rangeHeader: string | undefined, downloadName: string): FastifyReply {
@@ -29,7 +34,8 @@ export function sendAudio(reply: FastifyReply, file: string, rangeHeader: string
   reply.header('Accept-Ranges', 'bytes');
   reply.header('Content-Type', 'audio/wav');
   reply.header('Content-Disposition', `inline; filename="${downloadName}"`);
-  if (range === 'invalid') {
+  if (range === 'unsatisfiable') {
+    // §15.5.17: a 416 names the current length.
     reply.header('Content-Range', `bytes */${size}`);
     throw new CtiError('CTI_ERR_RANGE_NOT_SATISFIABLE');
   }

@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import type { ConnectionState } from './events.js';
+import { routeSwaggerLog } from './swagger-log.js';
 
 export interface AriOptions {
   url: string;
@@ -29,6 +30,7 @@ export class AriConnection extends TypedEmitter<AriEvents> {
 
   constructor(private readonly opts: AriOptions, private readonly log: Logger) {
     super();
+    routeSwaggerLog(log);
   }
 
   get state(): ConnectionState {

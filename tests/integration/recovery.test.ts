@@ -71,10 +71,11 @@ async function seenTalking(svc: ServiceProcess, token: string, linkedId: string)
 describe('recovery', () => {
   it('a refused AMI or ARI login is reported plainly, naming the variable to fix', async () => {
     const dbFile = newDbFile();
+    const admin = await seedUser(dbFile, 'root', 'admin'); // /healthz gives the details to admins only
     const svc = await startService({ dbFile, env: { CTI_AMI_SECRET: 'wrong-secret', CTI_ARI_PASSWORD: 'wrong-password' }, waitConnected: false });
     running.push(svc);
     const health = await waitUntil(async () => {
-      const r = await fetch(`${svc.url}/healthz`);
+      const r = await fetch(`${svc.url}/healthz`, { headers: { authorization: `Bearer ${admin}` } });
       const b = await r.json();
       return r.status === 503 && b.ami.state === 'login_failed' && b.ari.error ? b : undefined;
     }, 20_000, 'healthz to report the refused logins');
@@ -147,8 +148,11 @@ describe('recovery', () => {
     await seenTalking(svc, token, h.linkedid);
     await proxy.cut();
     await waitUntil(async () => (await fetch(`${svc.url}/healthz`)).status === 503, 10_000, 'healthz to report AMI down');
-    const health = await (await fetch(`${svc.url}/healthz`)).json();
-    expect(health.ami.state).not.toBe('connected');
+    const health = await (await fetch(`${svc.url}/healthz`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(health).toEqual({ status: 'down' }); // a supervisor: up or down, no details
+    const admin = await seedUser(dbFile, 'root', 'admin');
+    const details = await (await fetch(`${svc.url}/healthz`, { headers: { authorization: `Bearer ${admin}` } })).json();
+    expect(details.ami.state).not.toBe('connected');
     // The call ends while we are cut off; another one starts while we are cut off and outlives the gap.
     const rows = await waitForCdr(h.linkedid, 20_000);
     const during = await inboundCall({ from: '+79161230005', did: '74950000102', talkSeconds: 8 });

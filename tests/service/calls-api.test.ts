@@ -36,7 +36,7 @@ describe('calls API', () => {
   const auth = (tok: string) => ({ authorization: `Bearer ${tok}` });
 
   beforeEach(async () => {
-    t = await testApp();
+    t = await testApp({ CTI_PUBLIC_URL: 'https://cti.example.com/' }); // where the CSV's recording links point
     const db = t.app.db;
     await addUser(db, { name: 'anna', role: 'manager', extension: '101' });
     await addUser(db, { name: 'boris', role: 'manager', extension: '102' });
@@ -140,6 +140,26 @@ describe('calls API', () => {
     expect((await t.app.inject({ url: '/api/v1/calls/c3/recording', headers: auth(sveta) })).statusCode).toBe(404);
   });
 
+  it('a Range it does not serve (another unit, several ranges, a malformed one) gets 200 and the whole file (RFC 9110 §14.2)', async () => {
+    const size = 44 + 48_000;
+    for (const range of ['items=0-5', 'bytes=0-1,5-9', 'bytes=0-1, -5', 'bytes=9-5', 'bytes=abc', 'bytes=-', 'bytes 0-5']) {
+      const r = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range } });
+      expect(r.statusCode, range).toBe(200);
+      expect(r.headers['content-range'], range).toBeUndefined();
+      expect(r.rawPayload.length, range).toBe(size);
+    }
+    // Unsatisfiable byte ranges are 416 with the current length (§15.5.17): a start at or past the end, an empty suffix.
+    for (const range of [`bytes=${size}-`, `bytes=${size + 10}-${size + 20}`, 'bytes=-0']) {
+      const r = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range } });
+      expect(r.statusCode, range).toBe(416);
+      expect(r.headers['content-range'], range).toBe(`bytes */${size}`);
+    }
+    // The unit is case-insensitive (§14.1); a last position past the end is cut to the end (§14.1.2).
+    const last = await t.app.inject({ url: '/api/v1/calls/c1/recording', headers: { ...auth(anna), range: `Bytes=${size - 4}-${size + 100}` } });
+    expect(last.statusCode).toBe(206);
+    expect(last.headers['content-range']).toBe(`bytes ${size - 4}-${size - 1}/${size}`);
+  });
+
   it('a live call: ring and talk time so far (now - answeredAt), not the stored 0', async () => {
     const now = Date.now();
     const store = new CallStore(t.app.db);
@@ -160,14 +180,14 @@ describe('calls API', () => {
     expect((await t.app.inject({ url: '/api/v1/calls/c1', headers: auth(sveta) })).json()).toMatchObject({ ringSeconds: 5, talkSeconds: 60 });
   });
 
-  it('CSV: the recording link is absolute, from the request host (X-Forwarded-* ignored without trustProxy)', async () => {
-    const r = await t.app.inject({
-      url: '/api/v1/calls?format=csv', headers: { ...auth(sveta), host: 'cti.example.local:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
-    });
+  it('CSV: the recording link is absolute, built from CTI_PUBLIC_URL, never from the Host or X-Forwarded-* headers', async () => {
+    const hostile = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
+    const r = await t.app.inject({ url: '/api/v1/calls?format=csv', headers: { ...auth(sveta), ...hostile } });
     expect(r.statusCode).toBe(200);
+    expect(r.body).not.toContain('evil.example');
     const rows = r.body.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean).map((l) => l.split(';'));
     const c1 = rows.find((l) => l.at(-1) === 'c1')!;
-    expect(c1.at(-2)).toBe('http://cti.example.local:8080/api/v1/calls/c1/recording');
+    expect(c1.at(-2)).toBe('https://cti.example.com/api/v1/calls/c1/recording');
     // The link works as it says (same host, with the token).
     const rec = await t.app.inject({ url: new URL(c1.at(-2)!).pathname, headers: auth(sveta) });
     expect(rec.statusCode).toBe(200);

@@ -30,6 +30,9 @@ describe('configuration', () => {
     ['CTI_DEFAULT_REGION', 'russia'],
     ['CTI_EXTENSION_PATTERN', '(['],
     ['CTI_LOG_LEVEL', 'loud'],
+    ['CTI_PUBLIC_URL', 'cti.example.com'],
+    ['CTI_PUBLIC_URL', 'ftp://cti.example.com'],
+    ['CTI_PUBLIC_URL', 'https://cti.example.com/?x=1'],
   ])('rejects a bad %s, naming it', (name, value) => {
     expect(() => loadServiceConfig({ ...minimal, [name]: value })).toThrow(new RegExp(`${name}:`));
   });
@@ -43,6 +46,13 @@ describe('configuration', () => {
     }
     expect(loadServiceConfig(minimal)).toMatchObject({ CTI_LOGIN_MAX_FAILURES: 5, CTI_LOGIN_ADDRESS_MAX_FAILURES: 100 });
     expect(() => loadServiceConfig({ ...minimal, CTI_LOGIN_MAX_FAILURES: '0' })).toThrow(/CTI_LOGIN_MAX_FAILURES:/);
+  });
+
+  it('CTI_PUBLIC_URL: the origin users reach us at, by default the HTTP host and port, without a trailing slash', () => {
+    expect(loadServiceConfig(minimal).CTI_PUBLIC_URL).toBe('http://127.0.0.1:3000');
+    expect(loadServiceConfig({ ...minimal, CTI_HTTP_HOST: '::1', CTI_HTTP_PORT: '8080' }).CTI_PUBLIC_URL).toBe('http://[::1]:8080');
+    expect(loadServiceConfig({ ...minimal, CTI_PUBLIC_URL: 'https://cti.example.com/' }).CTI_PUBLIC_URL).toBe('https://cti.example.com');
+    expect(loadServiceConfig({ ...minimal, CTI_PUBLIC_URL: 'https://example.com:8443/cti/' }).CTI_PUBLIC_URL).toBe('https://example.com:8443/cti');
   });
 
   it('needs only storage settings for commands that do not talk to the PBX', () => {

@@ -1,0 +1,52 @@
+// GET /healthz for load balancers and monitoring. Anyone may ask whether we are up (200) or down (503:
+// AMI or ARI not connected); only an admin (API token or session) gets the connection states, whose
+// errors name PBX users, hosts and ports, and the number of live calls.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../db/client.js';
+import type { Pbx } from '../pbx/pbx.js';
+import { actorForSession, readCookie, SESSION_COOKIE } from '../users/sessions.js';
+import { actorForToken, type Actor } from '../users/users.js';
+
+export interface HealthDeps {
+  db: Db;
+  /** null: the service runs without a PBX connection (API only), which counts as up. */
+  pbx: Pbx | null;
+  liveCalls: () => number;
+}
+
+/** The caller if they sent a valid token or session; /healthz is outside /api/v1, so no hook did it. */
+function callerOf(db: Db, req: FastifyRequest): Actor | null {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (bearer) return actorForToken(db, bearer);
+  const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
+  return sid ? actorForSession(db, sid) : null;
+}
+
+export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
+  const state = { type: 'string', description: 'connected, connecting, disconnected, login_failed or disabled' };
+  const link = { type: 'object', properties: { state, error: { type: ['string', 'null'] } } };
+  const body = {
+    type: 'object',
+    required: ['status'],
+    properties: {
+      status: { type: 'string', enum: ['up', 'down'] },
+      ami: { ...link, description: 'admins only' },
+      ari: { ...link, description: 'admins only' },
+      liveCalls: { type: 'integer', description: 'admins only' },
+    },
+  };
+  app.get('/healthz', {
+    schema: {
+      tags: ['health'], summary: 'Up or down (AMI and ARI connected); admins also get the connection states',
+      response: { 200: body, 503: body },
+    },
+  }, async (req, reply) => {
+    const h = deps.pbx?.health() ?? null;
+    const up = !h || (h.ami.state === 'connected' && h.ari.state === 'connected');
+    reply.code(up ? 200 : 503);
+    const status = up ? 'up' : 'down';
+    if (callerOf(deps.db, req)?.role !== 'admin') return { status };
+    const disabled = { state: 'disabled', error: null };
+    return { status, ami: h?.ami ?? disabled, ari: h?.ari ?? disabled, liveCalls: deps.liveCalls() };
+  });
+}
