@@ -189,7 +189,8 @@ export type ReadEvent =
 
 /**
  * The file in batches of checked rows. Throws CtiError for a file that cannot be imported at all
- * (empty, no client_external_id column). Rows CSV cannot read are reported and skipped.
+ * (empty, no client_external_id column, a header over 64 KiB). Rows CSV cannot read (over 64 KiB, a
+ * quote never closed: csv-records.ts) are reported and skipped.
  */
 export async function* readCsv(input: CsvInput, o: ReadOptions): AsyncGenerator<ReadEvent> {
   const { head, rest } = await peekHead(input);
