@@ -4,10 +4,10 @@
 // Columns and rules: see import.ts and the README.
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { Parser, type CsvError } from 'csv-parse';
 import { CLIENT_KINDS, type ClientKind } from '../db/schema/clients.js';
 import { CtiError } from '../lib/errors.js';
 import { userNameKey } from '../lib/text.js';
+import { CsvRecords, MAX_RECORD_BYTES, type SkippedRecord } from './csv-records.js';
 import { checkCurrency, checkEmail, checkExternalId, checkName, checkPhones, checkSegment, checkTurnover, splitPhonesCell, type CleanPhone } from './fields.js';
 
 export const IMPORT_COLUMNS = [
@@ -189,19 +189,9 @@ export type ReadEvent =
   | { kind: 'batch'; rows: Row[]; errors: ImportRowError[]; rowsRead: number; rowsRejected: number };
 
 /**
- * csv-parse's parser core (what its own sync API and its stream wrap): takes a chunk and hands each
- * record to `push` before returning, while `info.lines` is that record's line. Driven directly, a record
- * costs no object-mode stream push, no async iteration and no info snapshot: together they took more
- * of a large import than the parsing itself. Not in csv-parse's typings, so a csv-parse upgrade that
- * moves it fails every import test at once rather than quietly.
- */
-interface CsvCore {
-  parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
-}
-
-/**
  * The file in batches of checked rows. Throws CtiError for a file that cannot be imported at all
- * (empty, no client_external_id column). Rows CSV cannot read are reported and skipped.
+ * (empty, no client_external_id column, a header over 64 KiB). Rows CSV cannot read (over 64 KiB, a
+ * quote never closed: csv-records.ts) are reported and skipped.
  */
 export async function* readCsv(input: CsvInput, o: ReadOptions): AsyncGenerator<ReadEvent> {
   const { head, rest } = await peekHead(input);
@@ -210,22 +200,6 @@ export async function* readCsv(input: CsvInput, o: ReadOptions): AsyncGenerator<
   let errors: ImportRowError[] = [];
   let rowsRead = 0;
   let rowsRejected = 0;
-  let lastSkipped = -1;
-  const parser = new Parser({
-    delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
-    // ООО "Ромашка" unquoted, as 1C and hand-made files write it: the quotes are part of the value.
-    relax_quotes: true,
-    max_record_size: 64 * 1024,
-    on_skip: (err: CsvError | undefined) => {
-      const line = (err as (CsvError & { lines?: number }) | undefined)?.lines ?? 0;
-      if (line === lastSkipped) return; // one unreadable record can raise several errors
-      lastSkipped = line;
-      rowsRead++;
-      rowsRejected++;
-      errors.push({ row: line, column: null, reason: err?.message ?? 'unreadable' });
-    },
-  });
-  const core = (parser as unknown as { api: CsvCore }).api;
   const ready: ReadEvent[] = [];
   const take = () => {
     ready.push({ kind: 'batch', rows, errors, rowsRead, rowsRejected });
@@ -235,31 +209,49 @@ export async function* readCsv(input: CsvInput, o: ReadOptions): AsyncGenerator<
     rowsRejected = 0;
   };
   let columns: Map<Column, number> | null = null;
-  const onRecord = (record: string[]) => {
+  let header: string[] = [];
+  const onRecord = (record: string[], line: number) => {
     if (!columns) {
       const ignoredColumns: string[] = [];
       columns = headerColumns(record, ignoredColumns);
+      header = record;
       ready.push({ kind: 'header', delimiter, ignoredColumns });
       return;
     }
     rowsRead++;
-    const checked = checkRow(record, parser.info.lines, columns, o.userIds, o.region);
+    const checked = checkRow(record, line, columns, o.userIds, o.region);
     if (Array.isArray(checked)) {
       rowsRejected++;
       for (const e of checked) errors.push(e);
     } else rows.push(checked);
     if (rows.length >= o.batchSize || errors.length >= o.batchSize) take();
   };
-  const close = () => {};
+  const onSkipped = (r: SkippedRecord) => {
+    if (!columns) throw new CtiError('CTI_ERR_BAD_REQUEST', r.unclosedTo === null ? 'header: the line is over 64 KiB' : 'header: a quote is never closed');
+    rowsRead++;
+    rowsRejected++;
+    errors.push(skippedRowError(r, columns, header));
+    if (errors.length >= o.batchSize) take();
+  };
+  const records = new CsvRecords(delimiter, { record: onRecord, skipped: onSkipped });
   for await (const chunk of rest) {
-    const err = core.parse(chunk, false, onRecord, close);
-    if (err) throw err;
+    records.write(chunk);
     // A 64 KB chunk holds a few hundred rows: what it completed goes out before the next is read.
     while (ready.length) yield ready.shift()!;
   }
-  const err = core.parse(undefined, true, onRecord, close);
-  if (err) throw err;
+  records.end();
   if (!columns) throw new CtiError('CTI_ERR_BAD_REQUEST', 'header: the file is empty (a header line is required)');
   take();
   while (ready.length) yield ready.shift()!;
+}
+
+/** A row CSV reading skipped, as the import reports it: at the column of the cell at fault when it is one of ours. */
+function skippedRowError(r: SkippedRecord, columns: Map<Column, number>, header: readonly string[]): ImportRowError {
+  let column: Column | null = null;
+  for (const [c, i] of columns) if (i === r.field) column = c;
+  const cell = r.field === null || column !== null ? 'this cell' : r.field < header.length ? `the column '${header[r.field]}'` : `field ${r.field + 1}`;
+  const reason = r.unclosedTo !== null
+    ? `a quote opened in ${cell} is never closed: the rest of the file (${r.bytes} bytes, to line ${r.unclosedTo}) is not imported`
+    : `row too large: ${r.bytes} bytes${column === null && r.field !== null ? `, most in ${cell}` : ''} (the limit is ${MAX_RECORD_BYTES / 1024} KiB)`;
+  return { row: r.line, column, reason };
 }

@@ -1,5 +1,5 @@
 // `cti import contacts FILE.csv` as an operator runs it: the built CLI in a child process.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,14 +8,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/client.js';
 import { matchNumber } from '../../src/contacts/match.js';
 import { addUser } from '../../src/users/users.js';
+import { HEADER, phoneOf, rows } from '../support/big-rows.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('cti import contacts', () => {
   let dir: string;
   let dbFile: string;
-  const cti = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/cti.js'), ...args], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, CTI_DB_FILE: dbFile, CTI_LOG_LEVEL: 'silent', CTI_DEFAULT_REGION: 'RU' },
+  const env = () => ({ ...process.env, CTI_DB_FILE: dbFile, CTI_LOG_LEVEL: 'silent', CTI_DEFAULT_REGION: 'RU' });
+  const cti = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/cti.js'), ...args], { cwd: dir, encoding: 'utf8', env: env() });
+  /** The same without blocking this thread for seconds (vitest's worker must answer its runner meanwhile). */
+  const ctiAsync = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((done, fail) => {
+    const p = spawn(process.execPath, [join(root, 'bin/cti.js'), ...args], { cwd: dir, env: env() });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('error', fail);
+    p.on('close', (status) => done({ status, stdout, stderr }));
   });
 
   beforeAll(async () => {
@@ -59,6 +69,37 @@ describe('cti import contacts', () => {
     const clean = cti('import', 'contacts', file);
     expect(clean.status, clean.stderr).toBe(0);
   });
+
+  it('reports a row over 64 KiB (70 KB, 20 MB) with its line and column and imports the rest', async () => {
+    const file = join(dir, 'big.csv');
+    for (const [size, big] of [
+      ['70 KB', `B70,${'Я'.repeat(35_000)},P-b70,Big,+79169999970`],
+      ['20 MB', `B20,Big,P-b20,Big,"${('x'.repeat(99) + '\n').repeat(200_000)}"`],
+    ] as const) {
+      writeFileSync(file, `${HEADER}\n${rows(1, 1000)}${big}\n${rows(1001, 2000)}`);
+      const r = await ctiAsync('import', 'contacts', file);
+      expect(r.status, `${size}: ${r.stderr}`).toBe(1);
+      const column = size === '70 KB' ? 'client_name' : 'phones';
+      expect(r.stderr.trim(), size).toBe(`line 1002, ${column}: row too large: ${Buffer.byteLength(big) + 1} bytes (the limit is 64 KiB)`);
+      expect(r.stdout, size).toMatch(/^2001 rows read, 2000 imported \(\d+ changed\), 1 rejected/);
+      const h = openDb(dbFile);
+      try {
+        expect(matchNumber(h.db, phoneOf(2000)), size).not.toBeNull();
+      } finally {
+        h.close();
+      }
+    }
+  }, 60_000);
+
+  it('ends with a clear report when a quote is never closed at the end of a big file', async () => {
+    const file = join(dir, 'open-quote.csv');
+    const open = 'Q1,"Never closed,Q-p1,Open,+79168888888\n';
+    writeFileSync(file, `${HEADER}\n${rows(1, 3000)}${open}${rows(3001, 5000)}`);
+    const r = await ctiAsync('import', 'contacts', file);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^line 3002, client_name: a quote opened in this cell is never closed: the rest of the file \(\d+ bytes, to line 5002\) is not imported\n$/);
+    expect(r.stdout).toMatch(/^3001 rows read, 3000 imported/);
+  }, 60_000);
 
   it('stops with a message naming the problem', () => {
     const missing = cti('import', 'contacts', join(dir, 'nope.csv'));
