@@ -24,6 +24,7 @@ import { registerRoutingRoutes } from '../routing/routes.js';
 import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
 import { ClickToCall } from '../calls/click-to-call.js';
+import { dialPolicyOf } from '../calls/dial-policy.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import { loadOutcomes } from '../tasks/outcomes.js';
 import { registerTaskRoutes } from '../tasks/routes.js';
@@ -201,7 +202,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.decorate('callLog', callLog);
   const clickToCall = new ClickToCall({
     pbx, tracker: callLog?.tracker ?? null, log: log.child({ feature: 'click2call' }),
-    notify: (userId, p) => realtime.c2cProgress(userId, p),
+    notify: (userId, p) => realtime.c2cProgress(userId, p), policy: dialPolicyOf(config),
   });
   app.addHook('onClose', async () => clickToCall.stop());
 
