@@ -6,7 +6,7 @@
 // Needs `sandbox/pbx.sh up` and `npm run build`.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  clickToCall, coreShowChannels, hangupChannel, onAmiEvent, Phone, readCdr, sandboxAmi, waitForCdr, waitUntil, type AmiMessage, type CdrRow,
+  asterisk, clickToCall, coreShowChannels, hangupChannel, onAmiEvent, Phone, readCdr, sandboxAmi, waitForCdr, waitUntil, type AmiMessage, type CdrRow,
 } from '../support/sandbox.js';
 import { loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
 
@@ -111,5 +111,43 @@ describe('the dial policy in the dialplan: an Originate into cti-click2call that
     await waitUntil(() => (dials.get(h.linkedid) ?? []).some((d) => d.startsWith('Local/79161234510@sandbox-pstn')), 15_000, 'the Dial to the client');
     for (const c of (await coreShowChannels()).filter((x) => x.linkedid === h.linkedid && x.channel.startsWith('PJSIP/103-'))) await hangupChannel(c.channel);
     await waitForCdr(h.linkedid);
+  });
+});
+
+describe("the dial policy in the dialplan: an endpoint's limits (2 at once, 10 a minute)", () => {
+  const minute = () => {
+    const d = new Date();
+    const p = (n: number) => String(n).padStart(2, '0');
+    // STRFTIME(${EPOCH},,%Y%m%d%H%M) in the PBX's zone: the sandbox runs in UTC.
+    return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}`;
+  };
+  afterEach(() => { asterisk('database del cti-dial-rate 103'); });
+
+  it('the 11th call of a minute is refused (rate), nothing dialled out', async () => {
+    // Not across a minute's end: the count is per calendar minute.
+    if (new Date().getUTCSeconds() >= 55) await new Promise((r) => setTimeout(r, (61 - new Date().getUTCSeconds()) * 1000));
+    asterisk(`database put cti-dial-rate 103 ${minute()}:10`);
+    const h = await clickToCall({ ext: '103', number: '79161234511' });
+    const rows = await waitForCdr(h.linkedid);
+    expect((dials.get(h.linkedid) ?? []).filter((d) => d.includes('sandbox-pstn'))).toEqual([]);
+    expect(rows.map((r) => r.userfield)).toContainEqual(expect.stringContaining(';denied=rate'));
+  });
+
+  it('two calls at once go out, a third at the same time is refused (concurrency)', async () => {
+    const first = await clickToCall({ ext: '103', number: '79161234513' });
+    await waitUntil(() => (dials.get(first.linkedid) ?? []).some((d) => d.includes('sandbox-pstn')), 15_000, 'the first call out');
+    const second = await clickToCall({ ext: '103', number: '79161234514' });
+    await waitUntil(() => (dials.get(second.linkedid) ?? []).some((d) => d.includes('sandbox-pstn')), 15_000, 'the second call out');
+    const third = await clickToCall({ ext: '103', number: '79161234515' });
+    const rows = await waitForCdr(third.linkedid);
+    expect((dials.get(third.linkedid) ?? []).filter((d) => d.includes('sandbox-pstn'))).toEqual([]);
+    expect(rows.map((r) => r.userfield)).toContainEqual(expect.stringContaining(';denied=concurrency'));
+  });
+
+  it('a count of an earlier minute does not hold the next call back', async () => {
+    asterisk('database put cti-dial-rate 103 200001010000:10');
+    const h = await clickToCall({ ext: '103', number: '79161234512' });
+    await waitUntil(() => (dials.get(h.linkedid) ?? []).some((d) => d.startsWith('Local/79161234512@sandbox-pstn')), 15_000, 'the Dial to the client');
+    expect(asterisk('database get cti-dial-rate 103')).toContain(`${minute().slice(0, 10)}`);
   });
 });
