@@ -49,6 +49,16 @@ const scenarios: Record<string, Scenario> = {
     await phones.p101.hangup();
     await phones.p101.waitFor('CALL_CLOSED', 10_000);
   },
+  // The dial policy refuses it in the dialplan (extensions_cti_policy.conf: +882 is an international network).
+  'outbound-denied': async () => {
+    await phones.p101.dial('+882161234567');
+    await phones.p101.waitFor('CALL_CLOSED', 10_000);
+  },
+  // Click-to-call past the service to a premium number: 101 answers, the client is never dialled.
+  'click2call-denied': async () => {
+    const call = await clickToCall({ ext: '101', number: '78091234567' });
+    await call.originateResponse;
+  },
   internal: async () => {
     await phones.p101.dial('102');
     await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);

@@ -67,6 +67,8 @@ export class Call {
   endedAt: number | null = null;
   lastDialStatus: DialStatus | null = null;
   routedBy: string | null = null;
+  /** The dial policy's reason when the dialplan refused the call's number (UserEvent CtiDialDenied). */
+  deniedBy: string | null = null;
   /** Caller-ID match, looked up once when the call is first saved (undefined: not yet looked up). */
   match: { contactId: string; clientId: string } | null | undefined = undefined;
   /** Seen only in part (adopted after a restart or reconnect): the CDR completes it. */
@@ -223,7 +225,7 @@ export class Call {
       endedAt: now,
       ringMs: Math.max(0, ((this.answeredAt ?? now ?? this.startedAt) - this.startedAt)),
       talkMs: this.answeredAt !== null && now !== null ? Math.max(0, now - this.answeredAt) : 0,
-      disposition: ended ? (this.answeredAt !== null ? 'answered' : dispositionOf(this.lastDialStatus)) : null,
+      disposition: ended ? (this.answeredAt !== null ? 'answered' : this.deniedBy ? 'failed' : dispositionOf(this.lastDialStatus)) : null,
       hangupCause: ended ? (causes[0]?.cause ?? null) : null,
       recordingFile: [...this.recordingFiles][0] ?? null,
       legs,

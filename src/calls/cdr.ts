@@ -106,17 +106,18 @@ function cdrDisposition(d: string): Disposition {
 }
 
 /** "cti:<direction>:<external>" set by cti-mark in the dialplan. */
-interface Mark { direction: Direction; origin: 'click2call' | null; external: string; routedBy: string | null }
+interface Mark { direction: Direction; origin: 'click2call' | null; external: string; routedBy: string | null; deniedBy: string | null }
 function mark(rows: CdrRow[]): Mark | null {
   let found = null as Mark | null;
-  // "cti:<direction>:<external>[;routed=<reason>]": the last routing reason written wins.
+  // "cti:<direction>:<external>[;routed=<reason>][;denied=<reason>]": the last routing reason written
+  // wins; denied: the dial policy refused the number (cti-dial-denied), nothing was dialled out.
   for (const r of rows) {
-    const m = /^cti:(inbound|outbound|internal|click2call):([^;]*)(?:;routed=(.*))?$/.exec(r.userfield);
+    const m = /^cti:(inbound|outbound|internal|click2call):([^;]*)(?:;routed=([^;]*))?(?:;denied=([^;]*))?$/.exec(r.userfield);
     if (!m) continue;
     const d = m[1] as 'inbound' | 'outbound' | 'internal' | 'click2call';
     found = {
       direction: d === 'click2call' ? 'outbound' : d, origin: d === 'click2call' ? 'click2call' : null,
-      external: found?.external || (m[2] ?? ''), routedBy: m[3] || found?.routedBy || null,
+      external: found?.external || (m[2] ?? ''), routedBy: m[3] || found?.routedBy || null, deniedBy: m[4] || found?.deniedBy || null,
     };
   }
   return found;
@@ -140,16 +141,17 @@ export function summariseCdr(rows: CdrRow[], isExtension: (r: string) => boolean
   // An Originate's own dial of a phone that never answered (lastapp AppDial2, no dialplan ran, so no
   // cti mark): only click-to-call originates to phones, and its CallerID (src) is the client's number.
   const m = mark(sorted) ?? (origin && sorted.length === 1 && first.lastapp === 'AppDial2' && first.answer === null && first.src
-    ? { direction: 'outbound' as const, origin: 'click2call' as const, external: first.src, routedBy: null }
+    ? { direction: 'outbound' as const, origin: 'click2call' as const, external: first.src, routedBy: null, deniedBy: null }
     : null);
   const direction: Direction = m?.direction ?? (origin ? (main.some((r) => r.dstchannel && !phoneOf(r.dstchannel)) ? 'outbound' : 'internal') : 'inbound');
 
-  const answeredRows = main.filter((r) => r.disposition === 'ANSWERED' && r.answer !== null);
+  // A refused call was never dialled out: a click-to-call's row is ANSWERED by the manager's phone alone.
+  const answeredRows = m?.deniedBy ? [] : main.filter((r) => r.disposition === 'ANSWERED' && r.answer !== null);
   const answeredAt = answeredRows.length > 0 ? Math.min(...answeredRows.map((r) => r.answer as number)) : null;
   const startedAt = Math.min(...sorted.map((r) => r.start));
   const endedAt = Math.max(...sorted.map((r) => r.end));
   const lastMain = main[main.length - 1] ?? first;
-  const disposition: Disposition = answeredAt !== null ? 'answered' : cdrDisposition(lastMain.disposition);
+  const disposition: Disposition = answeredAt !== null ? 'answered' : m?.deniedBy ? 'failed' : cdrDisposition(lastMain.disposition);
 
   const legs: LegRecord[] = [];
   const seen = new Set<string>();

@@ -11,6 +11,8 @@
 // The tracker is told the request up front (expectClickToCall): when the manager's phone never answers,
 // the dialplan never runs and only we know the call was a click-to-call to that client.
 // An unregistered phone gets no channel at all: only AMI OriginateResponse (Failure) says so.
+// Before anything reaches the PBX the dial policy (dial-policy.ts) checks the number (403 with the
+// reason) and the user's limits (429): each request takes a place until its call is over.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { assertSeesClient, isManager } from '../contacts/context.js';
@@ -23,6 +25,7 @@ import { parsePhone } from '../lib/phone.js';
 import type { DialStatus, PbxEvent } from '../pbx/events.js';
 import type { Pbx } from '../pbx/pbx.js';
 import type { C2cProgress, C2cReason, C2cStage } from '../realtime/events.js';
+import { checkDestination, DENY_MESSAGES, DialLimiter, type DialPolicy } from './dial-policy.js';
 import type { Actor } from '../users/users.js';
 import type { Call } from './call.js';
 import type { CallTracker } from './tracker.js';
@@ -37,6 +40,8 @@ interface Pending {
   userId: string;
   stage: 'requested' | C2cStage;
   timer: NodeJS.Timeout;
+  /** Frees the user's place under the concurrency limit. */
+  release: () => void;
 }
 
 export interface ClickToCallContext {
@@ -57,13 +62,18 @@ function reasonOf(status: DialStatus | null, party: 'you' | 'client'): C2cReason
 
 export class ClickToCall {
   private readonly pending = new Map<string, Pending>();
+  private readonly limiter: DialLimiter;
 
   constructor(private readonly deps: {
     pbx: Pbx | null;
     tracker: CallTracker | null;
     notify: (userId: string, p: C2cProgress) => void;
     log: Logger;
+    policy: DialPolicy;
+    /** The limiter's clock (tests). */
+    now?: () => number;
   }) {
+    this.limiter = new DialLimiter(deps.policy.limits, deps.now);
     const t = deps.tracker;
     if (t) {
       t.on('legRinging', (call, _leg, info) => { if (info.originate) this.advance(call, 'calling_you'); });
@@ -104,6 +114,7 @@ export class ClickToCall {
     this.deps.notify(p.userId, msg);
     if (stage === 'ended' || stage === 'failed') {
       clearTimeout(p.timer);
+      p.release();
       this.pending.delete(p.requestId);
       this.deps.tracker?.forgetClickToCall(p.requestId);
     }
@@ -128,6 +139,11 @@ export class ClickToCall {
     if (!ext) throw new CtiError('CTI_ERR_NO_EXTENSION');
     const e164 = parsePhone(input.number, ctx.region)?.e164;
     if (!e164) throw new CtiError('CTI_ERR_BAD_REQUEST', `number: '${input.number.slice(0, 40)}' is not a phone number`);
+    const verdict = checkDestination(this.deps.policy, e164);
+    if (!verdict.allowed) {
+      this.deps.log.info({ userId: ctx.actor.id, ext, number: e164, reason: verdict.reason }, 'click-to-call: destination refused by the dial policy');
+      throw new CtiError('CTI_ERR_DESTINATION_DENIED', DENY_MESSAGES[verdict.reason], { reason: verdict.reason, number: e164 });
+    }
     if (input.contactId) {
       const row = ctx.db.select({ ownerId: clients.ownerId }).from(contacts).innerJoin(clients, eq(clients.id, contacts.clientId))
         .where(eq(contacts.id, input.contactId)).get();
@@ -138,8 +154,21 @@ export class ClickToCall {
       const m = matchNumber(ctx.db, e164);
       if (m && m.ownerId !== ctx.actor.id) throw new CtiError('CTI_ERR_FORBIDDEN', "This number belongs to another manager's client");
     }
+    // Counted before the PBX is asked: a request the PBX then refuses still took its place in the minute.
+    const admission = this.limiter.admit(ctx.actor.id);
+    if (!admission.ok) {
+      this.deps.log.info({ userId: ctx.actor.id, ext, limit: admission.limit }, 'click-to-call: refused by the dial limits');
+      if (admission.limit === 'rate') {
+        throw new CtiError('CTI_ERR_DIAL_RATE_LIMITED', `At most ${admission.max} calls a minute; try again in ${admission.retryAfterSeconds} s`,
+          { limit: 'rate', max: admission.max, retryAfterSeconds: admission.retryAfterSeconds });
+      }
+      throw new CtiError('CTI_ERR_DIAL_CONCURRENCY_LIMITED', `At most ${admission.max} of your calls at once`, { limit: 'concurrency', max: admission.max });
+    }
     const ami = this.deps.pbx?.ami;
-    if (!ami || ami.state !== 'connected') throw new CtiError('CTI_ERR_PBX_UNAVAILABLE');
+    if (!ami || ami.state !== 'connected') {
+      admission.release();
+      throw new CtiError('CTI_ERR_PBX_UNAVAILABLE');
+    }
     const requestId = randomUUID();
     const digits = e164.slice(1);
     // A browser phone is told which ring is the one it asked for (X-CTI-Request: our requestId), so the
@@ -147,7 +176,7 @@ export class ClickToCall {
     const browser = ctx.db.select({ mode: users.phoneMode }).from(users).where(eq(users.id, ctx.actor.id)).get()?.mode === 'browser';
     const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), SILENCE_MS);
     timer.unref();
-    this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer });
+    this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer, release: admission.release });
     this.deps.tracker?.expectClickToCall(requestId, digits);
     try {
       // Asterisk 22 manager_originate: ChannelId sets the originated channel's Uniqueid (= the linkedid).
@@ -166,7 +195,7 @@ export class ClickToCall {
   }
 
   stop(): void {
-    for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const p of this.pending.values()) { clearTimeout(p.timer); p.release(); }
     this.pending.clear();
   }
 }

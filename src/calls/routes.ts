@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { actorOf } from '../http/auth.js';
 import { sendAudio } from '../http/recording-response.js';
 import { CSV_CONTENT_TYPE } from '../lib/csv.js';
+import { CtiError } from '../lib/errors.js';
 import type { Outcome } from '../tasks/outcomes.js';
 import { getUserView } from '../users/users.js';
 import { callsCsv } from './csv.js';
@@ -51,7 +52,12 @@ export const callSchema = {
 
 const errorSchema = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } },
+    },
+  },
 } as const;
 
 export function registerCallRoutes(app: FastifyInstance, deps: {
@@ -133,10 +139,23 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
         type: 'object', additionalProperties: false, required: ['number'],
         properties: { number: { type: 'string', minLength: 1, maxLength: 64 }, contactId: { type: ['string', 'null'], maxLength: 64 } },
       },
-      response: { 202: { type: 'object', properties: { requestId: { type: 'string' } } }, 400: errorSchema, 403: errorSchema, 409: errorSchema, 503: errorSchema },
+      description: 'The dial policy (README, "Which numbers may be dialled") answers first: 403 CTI_ERR_DESTINATION_DENIED with'
+        + ' details.reason (prefix, premium, international_network, region); 429 CTI_ERR_DIAL_RATE_LIMITED (with Retry-After)'
+        + ' or CTI_ERR_DIAL_CONCURRENCY_LIMITED (details.max).',
+      response: {
+        202: { type: 'object', properties: { requestId: { type: 'string' } } },
+        400: errorSchema, 403: errorSchema, 409: errorSchema, 429: errorSchema, 503: errorSchema,
+      },
     },
   }, async (req, reply) => {
-    const r = await deps.clickToCall.start({ db: deps.db, actor: actorOf(req), region: deps.region }, req.body);
-    return reply.code(202).send(r);
+    try {
+      const r = await deps.clickToCall.start({ db: deps.db, actor: actorOf(req), region: deps.region }, req.body);
+      return await reply.code(202).send(r);
+    } catch (err) {
+      // RFC 9110 10.2.3: when to try again; the error handler writes the body.
+      const retry = err instanceof CtiError ? err.details?.['retryAfterSeconds'] : undefined;
+      if (typeof retry === 'number') void reply.header('retry-after', String(retry));
+      throw err;
+    }
   });
 }

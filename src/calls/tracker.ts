@@ -215,6 +215,14 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         this.emit('updated', call);
         return;
       }
+      case 'call.denied': {
+        // The dial policy refused the number in the dialplan: nothing was dialled out (cti-dial-denied).
+        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
+        if (!call) return;
+        call.deniedBy = e.reason || 'denied';
+        this.emit('updated', call);
+        return;
+      }
       case 'recording.started': {
         const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
         if (call && e.file) call.recordingFiles.add(e.file);

@@ -1,4 +1,4 @@
-// `cti`: the command line. serve | migrate | user add | token create/list/revoke | import contacts | pbx up/down/status | demo.
+// `cti`: the command line. serve | migrate | user add | token create/list/revoke | import contacts | dial-policy | pbx up/down/status | demo.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -141,6 +141,15 @@ program.command('import').description('import data from files')
     loadEnv(program.opts());
     const { runImport } = await import('./import.js');
     process.exitCode = await runImport(file, loadBaseConfig(), Number(o.batch));
+  }));
+
+program.command('dial-policy')
+  .description('print the dial policy (CTI_DIAL_*) as Asterisk dialplan, for extensions_cti_policy.conf')
+  .action(() => guarded(async () => {
+    loadEnv(program.opts());
+    const { dialPolicyOf } = await import('../calls/dial-policy.js');
+    const { renderDialplanPolicy } = await import('../calls/dial-policy-dialplan.js');
+    process.stdout.write(renderDialplanPolicy(dialPolicyOf(loadBaseConfig())));
   }));
 
 const pbx = program.command('pbx').description('the sandbox Asterisk for the demo and the tests');

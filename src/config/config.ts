@@ -1,6 +1,7 @@
 // Configuration: read once from the environment at startup, validated, frozen.
 // A missing or bad value stops the process with a message naming the variable (see ConfigError).
 import { isIP } from 'node:net';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { isTimeZone } from '../reports/timezone.js';
 
@@ -17,6 +18,21 @@ function isAddressOrCidr(s: string): boolean {
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** A comma list (spaces around items ignored); an empty item is a typo, not "nothing". */
+function commaList(what: string, item: (s: string) => boolean) {
+  return z.string().transform((s, ctx) => {
+    const items = s.split(',').map((x) => x.trim());
+    const bad = items.find((x) => !item(x));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `${bad === '' ? 'an empty item' : `'${bad}'`}: ${what}` });
+      return z.NEVER;
+    }
+    return items;
+  });
+}
+const dialPrefix = (x: string) => /^\+[0-9]{1,15}$/.test(x);
+const dialRegion = (x: string) => /^[A-Z]{2}$/.test(x) && isSupportedCountry(x);
+
 /** What every command needs: storage and logging. */
 const baseShape = {
   CTI_DB_FILE: z.string().min(1).default('./data/cti.sqlite'),
@@ -24,6 +40,15 @@ const baseShape = {
   CTI_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO country code such as RU').default('RU'),
   /** Calls this recent are re-matched when a contact is created or its numbers change. */
   CTI_CONTACTS_REMATCH_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  // --- which numbers may be dialled (src/calls/dial-policy.ts; also rendered into the dialplan by `cti dial-policy`)
+  /** Countries (RU) or E.164 prefixes (+375) that may be dialled, or *; default: CTI_DEFAULT_REGION alone. */
+  CTI_DIAL_ALLOW: commaList('a country code such as RU, a prefix such as +375, or *', (x) => x === '*' || dialRegion(x) || dialPrefix(x)).optional(),
+  /** E.164 prefixes never dialled, whatever CTI_DIAL_ALLOW says (+7495,+44871). */
+  CTI_DIAL_DENY: commaList('a prefix such as +7809 (a plus and digits)', dialPrefix).optional(),
+  /** Click-to-calls a user may start in any 60 s; 0: no limit. */
+  CTI_DIAL_RATE_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(10),
+  /** Click-to-calls of one user in progress at once; 0: no limit. */
+  CTI_DIAL_MAX_CONCURRENT: z.coerce.number().int().min(0).max(1000).default(2),
 };
 
 /** What the running service needs on top: HTTP, the PBX, recordings and Asterisk's own CDR. */

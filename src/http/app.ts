@@ -27,6 +27,7 @@ import { registerHealth } from './health.js';
 import { securityHeaders, swaggerUiPolicy } from './security-headers.js';
 import { registerWebApp } from './web-app.js';
 import { ClickToCall } from '../calls/click-to-call.js';
+import { dialPolicyOf } from '../calls/dial-policy.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import { loadOutcomes } from '../tasks/outcomes.js';
 import { registerTaskRoutes } from '../tasks/routes.js';
@@ -219,7 +220,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.decorate('callLog', callLog);
   const clickToCall = new ClickToCall({
     pbx, tracker: callLog?.tracker ?? null, log: log.child({ feature: 'click2call' }),
-    notify: (userId, p) => realtime.c2cProgress(userId, p),
+    notify: (userId, p) => realtime.c2cProgress(userId, p), policy: dialPolicyOf(config),
   });
   app.addHook('onClose', async () => clickToCall.stop());
 

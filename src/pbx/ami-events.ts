@@ -84,6 +84,7 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
       }
       if (kind === 'CtiRecording') return { type: 'recording.started', ...ref(), file: str(raw['file']) };
       if (kind === 'CtiRoute') return { type: 'call.routed', ...ref(), routedBy: str(raw['routedby']), target: str(raw['target']) };
+      if (kind === 'CtiDialDenied') return { type: 'call.denied', ...ref(), reason: str(raw['reason']), number: str(raw['number']) };
       return null;
     }
     case 'AttendedTransfer': {

@@ -74,6 +74,13 @@ export interface CallRouted extends ChannelRef {
   routedBy: string;
   target: string;
 }
+/** UserEvent(CtiDialDenied) from cti-dial-denied: the dial policy refused this call's number. */
+export interface CallDenied extends ChannelRef {
+  type: 'call.denied';
+  /** prefix, premium, region, international_network, rate, concurrency (src/calls/dial-policy.ts) */
+  reason: string;
+  number: string;
+}
 /** A completed attended transfer: the linkedids it joined into one conversation. */
 export interface AttendedTransferDone extends Base {
   type: 'transfer.attended';
@@ -135,6 +142,7 @@ export type PbxEvent =
   | CallMarked
   | RecordingStarted
   | CallRouted
+  | CallDenied
   | AttendedTransferDone
   | BlindTransferDone
   | OriginateResponded

@@ -7,6 +7,9 @@ import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClickToCall } from '../../src/calls/click-to-call.js';
+import { dialPolicyOf } from '../../src/calls/dial-policy.js';
+import { loadBaseConfig } from '../../src/config/config.js';
+import { CtiError } from '../../src/lib/errors.js';
 import { CallTracker } from '../../src/calls/tracker.js';
 import { openDb, type DbHandle } from '../../src/db/client.js';
 import type { Pbx } from '../../src/pbx/pbx.js';
@@ -31,7 +34,7 @@ async function run(scenario: string, ext: string, fixtureNumber: string): Promis
   const sent: Record<string, unknown>[] = [];
   const pbx = Object.assign(bus, { ami: { state: 'connected', action: async (a: Record<string, unknown>) => { sent.push(a); return {}; } } }) as unknown as Pbx;
   const got: C2cProgress[] = [];
-  const c2c = new ClickToCall({ pbx, tracker, notify: (_u, p) => got.push(p), log });
+  const c2c = new ClickToCall({ pbx, tracker, notify: (_u, p) => got.push(p), log, policy: dialPolicyOf(loadBaseConfig({})) });
   const number = `7916${fixtureNumber.slice(-7)}`;
   const { requestId } = await c2c.start({ db: h.db, actor: { id: actor.id, name: actor.name, role: actor.role, extension: ext }, region: 'RU' }, { number: `+${number}` });
   expect(sent[0]).toMatchObject({ action: 'Originate', channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: number, channelid: requestId });
@@ -68,5 +71,36 @@ describe('click-to-call progress on recorded traffic', () => {
     const { got, record } = await run('click2call', '101', '15551230007');
     expect(got.map((p) => p.stage)).toEqual(['calling_you', 'calling_client', 'talking', 'ended']);
     expect(record).toMatchObject({ origin: 'click2call', disposition: 'answered' });
+  });
+});
+
+describe('click-to-call limits: calls of one manager at once', () => {
+  it('a third call while two are in progress is 429 CTI_ERR_DIAL_CONCURRENCY_LIMITED; one ending frees its place', async () => {
+    const h = openDb(':memory:');
+    handles.push(h);
+    await addUser(h.db, { name: 'anna', role: 'supervisor', extension: '101' });
+    const u = findUser(h.db, 'anna')!;
+    const actor = { id: u.id, name: u.name, role: u.role, extension: '101' };
+    const bus = new EventEmitter();
+    const sent: Record<string, unknown>[] = [];
+    const pbx = Object.assign(bus, { ami: { state: 'connected', action: async (a: Record<string, unknown>) => { sent.push(a); return {}; } } }) as unknown as Pbx;
+    const got: C2cProgress[] = [];
+    const c2c = new ClickToCall({
+      pbx, tracker: null, notify: (_u, p) => got.push(p), log: pino({ level: 'silent' }),
+      policy: dialPolicyOf(loadBaseConfig({ CTI_DIAL_MAX_CONCURRENT: '2' })),
+    });
+    const start = (n: string) => c2c.start({ db: h.db, actor, region: 'RU' }, { number: n });
+    const first = await start('+79161234561');
+    await start('+79161234562');
+    const third = await start('+79161234563').catch((e: unknown) => e);
+    expect(third).toBeInstanceOf(CtiError);
+    expect(third).toMatchObject({ code: 'CTI_ERR_DIAL_CONCURRENCY_LIMITED', status: 429, details: { max: 2 } });
+    expect(sent).toHaveLength(2);
+    // The first one's phone was busy (OriginateResponse Failure, reason 5): over, its place is free.
+    bus.emit('event', { type: 'originate.response', actionId: `c2c-${first.requestId}`, uniqueId: first.requestId, success: false, reason: 5 });
+    expect(got).toContainEqual(expect.objectContaining({ requestId: first.requestId, stage: 'failed', reason: 'you_busy' }));
+    await start('+79161234563');
+    expect(sent).toHaveLength(3);
+    c2c.stop();
   });
 });

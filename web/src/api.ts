@@ -4,7 +4,7 @@
 import { t } from './i18n.js';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -55,9 +55,9 @@ export async function request<T>(method: string, path: string, opts: { query?: Q
     json = null;
   }
   if (!r.ok) {
-    const err = (json as { error?: { code?: string; message?: string; details?: { field?: unknown; fault?: unknown } } } | null)?.error;
+    const err = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
     if (r.status === 401 && !opts.quiet401) onUnauthorized();
-    throw new ApiError(r.status, err?.code ?? `HTTP_${r.status}`, badTextMessage(err?.code, err?.details) ?? err?.message ?? r.statusText);
+    throw new ApiError(r.status, err?.code ?? `HTTP_${r.status}`, badTextMessage(err?.code, err?.details) ?? err?.message ?? r.statusText, err?.details ?? {});
   }
   return json as T;
 }

@@ -36,6 +36,11 @@ export function ClickToCall({ number, contactId, label }: { number: string; cont
     } catch (e) {
       requestId.current = '';
       if (e instanceof ApiError && e.code === 'CTI_ERR_NO_EXTENSION') setStatus({ error: t('c2cNoExtension') });
+      // The dial policy (README, "Which numbers may be dialled"): why, in the user's language.
+      else if (e instanceof ApiError && e.code === 'CTI_ERR_DESTINATION_DENIED') setStatus({ error: tKey('c2cDenied_', String(e.details['reason'] ?? 'region')) });
+      else if (e instanceof ApiError && e.code === 'CTI_ERR_DIAL_RATE_LIMITED') {
+        setStatus({ error: t('c2cRateLimited', { max: String(e.details['max'] ?? ''), seconds: String(e.details['retryAfterSeconds'] ?? 60) }) });
+      } else if (e instanceof ApiError && e.code === 'CTI_ERR_DIAL_CONCURRENCY_LIMITED') setStatus({ error: t('c2cTooManyAtOnce', { max: String(e.details['max'] ?? '') }) });
       else if (e instanceof ApiError && e.status === 400) setStatus({ error: t('c2cBadNumber') });
       else if (e instanceof ApiError && e.status === 503) setStatus({ error: t('c2cPbxDown') });
       else if (e instanceof ApiError && e.status === 403) setStatus({ error: t('forbidden') });

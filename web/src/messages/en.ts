@@ -74,6 +74,12 @@ export const en = {
   c2cNoExtension: 'You have no extension: ask an administrator to give you one.',
   c2cBadNumber: 'This is not a phone number.',
   c2cPbxDown: 'The PBX is not connected right now. Try again in a minute.',
+  c2cDenied_premium: 'Calls to premium-rate and shared-cost numbers are not allowed.',
+  c2cDenied_international_network: 'Calls to satellite and international network numbers are not allowed.',
+  c2cDenied_region: 'Calls to this country are not allowed. Ask an administrator if you need it.',
+  c2cDenied_prefix: 'Calls to this number are blocked by the company (a blocked prefix).',
+  c2cRateLimited: 'Too many calls: at most {max} a minute. Try again in {seconds} s.',
+  c2cTooManyAtOnce: 'You have {max} calls in progress already: finish one first.',
 
   // calls
   callsTitle: 'Calls',
