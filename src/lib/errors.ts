@@ -16,6 +16,7 @@ export const ERRORS = {
   CTI_ERR_RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the recording' },
   CTI_ERR_USER_EXISTS: { status: 409, message: 'A user with this name exists already' },
   CTI_ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  CTI_ERR_EXTENSION_TAKEN: { status: 409, message: 'This extension belongs to another user: one extension, one person' },
   CTI_ERR_CLIENT_NOT_FOUND: { status: 404, message: 'No such client' },
   CTI_ERR_CONTACT_NOT_FOUND: { status: 404, message: 'No contact with this number or id' },
   CTI_ERR_EXTERNAL_ID_TAKEN: { status: 409, message: 'Another record has this external id' },

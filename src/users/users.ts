@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { apiTokens, users, ROLES, type PhoneMode, type Role, type UserRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
+import { checkExtension, isExtensionConflict } from './directory.js';
 
 /** Who is acting: passed into every domain function, which checks access on its first line. */
 export interface Actor {
@@ -21,7 +22,7 @@ export function isRole(s: string): s is Role {
 export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }): Promise<UserRow> {
   const name = input.name.trim();
   if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(name)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'name: 1 to 64 letters, digits, dots, dashes, underscores or @');
-  if (input.extension != null && !/^[0-9]{2,6}$/.test(input.extension)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
+  checkExtension(db, input.extension ?? null, null);
   if (input.role === 'manager' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (input.phoneMode === 'browser' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (db.select().from(users).where(eq(users.name, name)).get()) throw new CtiError('CTI_ERR_USER_EXISTS', `user '${name}' exists already`);
@@ -36,8 +37,19 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
     sipRotation: 0,
     createdAt: Date.now(),
   };
-  db.insert(users).values(row).run();
+  writeUser(db, row.extension, () => db.insert(users).values(row).run());
   return row;
+}
+
+/** A write that gives a user an extension: another writer may have taken it since checkExtension. */
+function writeUser(db: Db, extension: string | null, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if (!isExtensionConflict(err) || extension === null) throw err;
+    checkExtension(db, extension, null);
+    throw err;
+  }
 }
 
 export function findUser(db: Db, name: string): UserRow | undefined {
@@ -132,7 +144,7 @@ export async function adminUpdateUser(ctx: UsersContext, id: string, input: { ro
   const role = input.role ?? row.role;
   const extension = input.extension === undefined ? row.extension : input.extension;
   const phoneMode = input.phoneMode ?? row.phoneMode;
-  if (extension != null && !/^[0-9]{2,6}$/.test(extension)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
+  checkExtension(ctx.db, extension ?? null, id);
   if (role === 'manager' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (phoneMode === 'browser' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (row.id === ctx.actor.id && role !== 'admin') throw new CtiError('CTI_ERR_BAD_REQUEST', 'role: you cannot take your own admin role away');
@@ -142,7 +154,7 @@ export async function adminUpdateUser(ctx: UsersContext, id: string, input: { ro
   // A new login password or another extension also changes the browser phone's SIP password
   // (src/softphone/credentials.ts), so whoever knew the old one is locked out of the PBX too.
   if (input.password || (extension ?? null) !== row.extension) set.sipRotation = row.sipRotation + 1;
-  ctx.db.update(users).set(set).where(eq(users.id, id)).run();
+  writeUser(ctx.db, set.extension ?? null, () => ctx.db.update(users).set(set).where(eq(users.id, id)).run());
   return getUserView(ctx.db, id);
 }
 
