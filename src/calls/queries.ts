@@ -1,9 +1,11 @@
-// Reading the call log, with access rules checked first: a manager sees only calls on their own
-// extension (the call's manager or any of its legs); supervisors and admins see all.
+// Reading the call log, with access rules checked first: a manager sees only their own calls, those
+// they handled or on which their phone rang (the call's manager or any of its legs, the user recorded
+// when it was written: src/users/directory.ts), not the past calls of a phone they took over later;
+// supervisors and admins see all.
 import { statSync } from 'node:fs';
-import { and, desc, eq, exists, gte, lt, ne, or, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, exists, gte, lt, ne, or, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { callLegs, calls, callWrapups, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
+import { callLegs, calls, callWrapups, type CallLegRow, type CallRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
 import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
@@ -96,10 +98,9 @@ export interface CallView {
 
 function canSee(db: Db, actor: Actor): SQL | undefined {
   if (actor.role !== 'manager') return undefined;
-  if (!actor.extension) return eq(calls.id, '');
   return or(
-    eq(calls.extension, actor.extension),
-    inArray(calls.id, db.select({ id: callLegs.callId }).from(callLegs).where(eq(callLegs.extension, actor.extension))),
+    eq(calls.managerId, actor.id),
+    inArray(calls.id, db.select({ id: callLegs.callId }).from(callLegs).where(eq(callLegs.managerId, actor.id))),
   );
 }
 
@@ -114,15 +115,7 @@ export function recordingPath(recordingsDir: string, row: CallRow): string | nul
   }
 }
 
-function managerIds(db: Db): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const u of db.select({ id: users.id, ext: users.extension }).from(users).where(isNotNull(users.extension)).all()) {
-    if (u.ext) m.set(u.ext, u.id);
-  }
-  return m;
-}
-
-function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map<string, string>, wrapup: WrapupView | null): CallView {
+function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null): CallView {
   const file = recordingPath(ctx.recordingsDir, row);
   const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
   const live = row.state === 'live';
@@ -136,7 +129,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map
     origin: row.origin,
     externalNumber: row.externalNumber,
     extension: row.extension,
-    managerId: row.extension ? managers.get(row.extension) ?? null : null,
+    managerId: row.managerId,
     contactId: row.contactId,
     clientId: row.clientId,
     routedBy: row.routedBy,
@@ -152,7 +145,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map
       .sort((a, b) => a.startedAt - b.startedAt)
       .map((l) => ({
         extension: l.extension,
-        managerId: l.extension ? managers.get(l.extension) ?? null : null,
+        managerId: l.managerId,
         channel: l.channel,
         startedAt: new Date(l.startedAt).toISOString(),
         answeredAt: iso(l.answeredAt),
@@ -212,9 +205,8 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   const legs = page.length
     ? ctx.db.select().from(callLegs).where(inArray(callLegs.callId, page.map((r) => r.id))).all()
     : [];
-  const managers = managerIds(ctx.db);
   const wrapups = wrapupsOf(ctx.db, page.map((r) => r.id));
-  const items = page.map((r) => view(ctx, r, legs.filter((l) => l.callId === r.id), managers, wrapups.get(r.id) ?? null));
+  const items = page.map((r) => view(ctx, r, legs.filter((l) => l.callId === r.id), wrapups.get(r.id) ?? null));
   const last = page.at(-1);
   const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.startedAt, last.id])).toString('base64url') : null;
   return { items, nextCursor };
@@ -234,7 +226,7 @@ function visibleRow(ctx: QueryContext, id: string): CallRow {
 export function getCall(ctx: QueryContext, id: string): CallView {
   const row = visibleRow(ctx, id);
   const legs = ctx.db.select().from(callLegs).where(eq(callLegs.callId, id)).all();
-  return view(ctx, row, legs, managerIds(ctx.db), wrapupsOf(ctx.db, [id]).get(id) ?? null);
+  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null);
 }
 
 export function getRecordingFile(ctx: QueryContext, id: string): string {

@@ -220,7 +220,10 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   });
   registerUserRoutes(app, {
     db: handle.db, limiter: new LoginLimiter(), sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
-    onUserChanged: (before, after) => provisioning?.userChanged(before, after),
+    onUserChanged: (before, after) => {
+      live.usersChanged();
+      provisioning?.userChanged(before, after);
+    },
   });
   registerSoftphoneRoutes(app, { db: handle.db, settings: softphone });
   registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall,

@@ -13,7 +13,8 @@ import type { Logger } from '../lib/logger.js';
 import type { TaskView } from '../tasks/tasks.js';
 import { actorForSession, readCookie, SESSION_COOKIE } from '../users/sessions.js';
 import { rooms, type C2cProgress, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
-import { buildScreenPop, userForExtension } from './screen-pop.js';
+import { whoIsOn } from '../users/directory.js';
+import { buildScreenPop } from './screen-pop.js';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -93,7 +94,7 @@ export class RealtimeHub {
     const room = rooms.ext(ext);
     // Nobody is looking at this phone's page: no card to build.
     if (!this.io.sockets.adapter.rooms.get(room)?.size) return;
-    const recipient = userForExtension(this.deps.db, ext);
+    const recipient = whoIsOn(this.deps.db, ext);
     if (!recipient) return;
     const card = buildScreenPop(this.deps.db, call, call.toRecord(), leg, recipient);
     this.io.to(room).emit('call:ringing', card);
