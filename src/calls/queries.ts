@@ -25,6 +25,8 @@ export interface CallFilters {
   direction?: 'inbound' | 'outbound' | 'internal';
   /** The call's manager extension; 'none': calls that have none. */
   extension?: string;
+  /** The user the call is credited to (calls.manager_id); 'none': nobody. A report row per manager drills down by it. */
+  managerId?: string;
   disposition?: 'answered' | 'no_answer' | 'busy' | 'failed';
   state?: 'live' | 'ended';
   /**
@@ -185,6 +187,7 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   if (f.direction) conds.push(eq(calls.direction, f.direction));
   if (f.disposition) conds.push(eq(calls.disposition, f.disposition));
   if (f.extension) conds.push(f.extension === 'none' ? isNull(calls.extension) : eq(calls.extension, f.extension));
+  if (f.managerId) conds.push(f.managerId === 'none' ? isNull(calls.managerId) : eq(calls.managerId, f.managerId));
   if (f.state) conds.push(eq(calls.state, f.state));
   if (f.result === 'answered') conds.push(eq(calls.disposition, 'answered'));
   if (f.result === 'missed') conds.push(eq(calls.direction, 'inbound'), or(isNull(calls.disposition), ne(calls.disposition, 'answered')));

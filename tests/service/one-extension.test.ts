@@ -140,6 +140,8 @@ describe('one extension, one person', () => {
     store.save('old', call('OLD', '101', T0, { recordingFile: '/var/spool/asterisk/monitor/cti/OLD.wav' }));
     await borisTakes101();
     store.save('new', call('NEW', '101', T0 + 3_600_000));
+    // Written again after the handover (a CDR completion, a re-match): still anna's, call and leg.
+    store.save('old', call('OLD', '101', T0, { recordingFile: '/var/spool/asterisk/monitor/cti/OLD.wav', source: 'ami+cdr' }));
 
     const borisCalls = (await t.app.inject({ url: '/api/v1/calls', headers: h('boris') })).json().items.map((c: { id: string }) => c.id);
     expect(borisCalls).toEqual(['new']);
@@ -156,6 +158,9 @@ describe('one extension, one person', () => {
       [x.extension, x.managerName, x.managerId, x.metrics.calls.value]);
     expect(rows).toEqual(expect.arrayContaining([['101', 'anna', id.anna, 1], ['101', 'boris', id.boris, 1]]));
     expect(rows).toHaveLength(2);
+    // A row's calls: the report page drills down by the phone and the user.
+    const drill = await t.app.inject({ url: `/api/v1/calls?extension=101&managerId=${id.anna}`, headers: h('sveta') });
+    expect(drill.json().items.map((c: { id: string }) => c.id)).toEqual(['old']);
   });
 
   it("boris, who takes 101 after anna's user is deleted, does not see her past calls; the report keeps them off boris", async () => {

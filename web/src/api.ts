@@ -3,7 +3,7 @@
 // Errors become ApiError with the service's stable code, so pages can say what happened plainly.
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -47,9 +47,9 @@ export async function request<T>(method: string, path: string, opts: { query?: Q
     json = null;
   }
   if (!r.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    const err = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
     if (r.status === 401 && !opts.quiet401) onUnauthorized();
-    throw new ApiError(r.status, err?.code ?? `HTTP_${r.status}`, err?.message ?? r.statusText);
+    throw new ApiError(r.status, err?.code ?? `HTTP_${r.status}`, err?.message ?? r.statusText, err?.details ?? {});
   }
   return json as T;
 }
