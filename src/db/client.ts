@@ -22,6 +22,11 @@ export function migrationsFolder(): string {
   return here.includes(`${'/dist/'}`) ? fromDist : fromSrc;
 }
 
+/** A pending migration cannot apply to this database's data; the message says what the admin must fix. */
+export class MigrationBlockedError extends Error {
+  override name = 'MigrationBlockedError';
+}
+
 /**
  * Checks that must pass before pending migrations run, each with a message an admin can act on (SQLite's
  * own error would be a bare "UNIQUE constraint failed"). They read only; migrate() never starts.
@@ -34,9 +39,9 @@ function checkBeforeMigrating(sqlite: Database.Database): void {
         WHERE extension IS NOT NULL AND extension IN (SELECT extension FROM users GROUP BY extension HAVING count(*) > 1) ORDER BY extension, name)
       GROUP BY extension ORDER BY extension`).all() as { extension: string; names: string }[];
     if (dups.length) {
-      throw new Error(
-        'The database cannot be upgraded (migration 0008_unique_extension): an extension may belong to one user only, and here '
-        + `${dups.map((d) => `extension ${d.extension}: ${d.names}`).join('; ')}. Nothing was changed. Give all but one of them another `
+      throw new MigrationBlockedError(
+        'The database cannot be upgraded (migration 0008_unique_extension): an extension may belong to one user only, but users share '
+        + `extensions here (${dups.map((d) => `extension ${d.extension}: ${d.names}`).join('; ')}). Nothing was changed. Give all but one of each another `
         + "extension or none, with the previous version's users page (PATCH /api/v1/users/:id) or in SQL, e.g. "
         + `UPDATE users SET extension = NULL WHERE name = '${dups[0]!.names.split(', ').at(-1)}'; then start again.`,
       );
