@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { migrationsFolder, openDb } from '../../src/db/client.js';
+import { factsSource } from '../../src/routing/facts.js';
 import { createMissedCallTasks } from '../../src/tasks/tasks.js';
 import { addUser, createToken } from '../../src/users/users.js';
 import { scenarioEvents } from '../support/ami-fixture.js';
@@ -171,6 +172,16 @@ describe('one extension, one person', () => {
     expect((await t.app.inject({ url: '/api/v1/calls/old', headers: h('boris') })).statusCode).toBe(403);
     const r = await t.app.inject({ url: '/api/v1/reports/calls?from=2026-11-20&to=2026-11-21&groupBy=manager', headers: h('sveta') });
     expect(r.json().rows).toEqual([expect.objectContaining({ extension: '101', managerId: id.anna, managerName: null })]);
+  });
+
+  it('routing rings the person: a client who last spoke with anna rings her on 105, not boris who took 101', async () => {
+    const c = await t.app.inject({ method: 'POST', url: '/api/v1/clients', headers: h('sveta'), payload: { kind: 'company', name: 'Romashka LLC' } });
+    expect(c.statusCode, c.body).toBe(201);
+    const ct = await t.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: h('sveta'), payload: { clientId: c.json().id, name: 'Ivan', phones: [{ number: '+79161230001' }] } });
+    expect(ct.statusCode, ct.body).toBe(201);
+    new CallStore(t.app.db).save('talk', call('TALK', '101', Date.now() - 3_600_000, { externalNumber: '+79161230001', clientId: c.json().id, contactId: ct.json().id }));
+    await borisTakes101();
+    expect(factsSource(t.app.db)('+79161230001', 30)).toMatchObject({ priorManagerExtension: '105', ownerExtension: null });
   });
 
   it('the pop, the tasks and the live board name the same person for an extension, at once after a change', async () => {
