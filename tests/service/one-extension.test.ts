@@ -184,7 +184,7 @@ describe('one extension, one person', () => {
     expect(factsSource(t.app.db)('+79161230001', 30)).toMatchObject({ priorManagerExtension: '105', ownerExtension: null });
   });
 
-  it('the pop, the tasks and the live board name the same person for an extension, at once after a change', async () => {
+  it('the pop, the tasks and the live board name the same person for an extension, at once after a change; a page open before it gets no more of its calls', async () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     const board = async () => (await t.app.inject({ url: '/api/v1/live', headers: h('sveta') })).json();
@@ -192,13 +192,15 @@ describe('one extension, one person', () => {
     expect((await board()).managers.find((m: { extension: string }) => m.extension === '101')).toMatchObject({ name: 'anna' });
     const missed = (lid: string, at: number) => call(lid, '101', at, { answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] });
     new CallStore(t.app.db).save('missed-anna', missed('MA', Date.now() - 600_000));
+    // anna's page, open since before the handover, must not get 101's calls after it.
+    const annaSocket = await socketFor(url, await loginCookie(t.app, 'anna'));
 
     await borisTakes101();
     new CallStore(t.app.db).save('missed-boris', missed('MB', Date.now() - 300_000));
     const tasks = createMissedCallTasks(t.app.db, { dueMinutes: 15 });
     expect(Object.fromEntries(tasks.created.map((x) => [x.callId, x.assigneeName]))).toEqual({ 'missed-anna': 'anna', 'missed-boris': 'boris' });
 
-    const sockets: ClientSocket[] = [await socketFor(url, await loginCookie(t.app, 'boris')), await socketFor(url, await loginCookie(t.app, 'anna'))];
+    const sockets: ClientSocket[] = [await socketFor(url, await loginCookie(t.app, 'boris')), annaSocket];
     const got = sockets.map(() => [] as string[]);
     sockets.forEach((s, i) => s.onAny((name: string) => got[i]!.push(name)));
     const evs = scenarioEvents('inbound-answered', { numbers: { 15551230001: '79161230001' } });
@@ -214,6 +216,10 @@ describe('one extension, one person', () => {
     expect(b.managers.filter((m: { extension: string }) => ['101', '105'].includes(m.extension)).map((m: { extension: string; name: string }) => [m.extension, m.name]))
       .toEqual([['101', 'boris'], ['105', 'anna']]);
     expect(b.calls[0]).toMatchObject({ extension: '101', managerName: 'boris' });
+    for (const e of evs.slice(ring + 1)) t.app.callLog!.handle(e);
+    await sleep(200);
+    expect(got[0]).toEqual(expect.arrayContaining(['call:answered', 'call:ended']));
+    expect(got[1]!.filter((n) => n.startsWith('call:'))).toEqual([]);
     for (const s of sockets) s.close();
   });
 });
