@@ -37,9 +37,10 @@ function build(): void {
   const exts = Array.from({ length: 20 }, (_, i) => String(101 + i));
   const insUser = db.prepare("insert into users (id, name, role, extension, language, created_at) values (?, ?, 'manager', ?, 'ru', ?)");
   for (const e of exts) insUser.run(`u${e}`, `m${e}`, e, now);
-  const ins = db.prepare(`insert into calls (id, linked_id, state, source, needs_cdr, direction, external_number, extension,
+  // manager_id: the user on the extension, as the call log writes it (src/users/directory.ts).
+  const ins = db.prepare(`insert into calls (id, linked_id, state, source, needs_cdr, direction, external_number, extension, manager_id,
     started_at, answered_at, ended_at, ring_ms, talk_ms, disposition, merged_linked_ids, updated_at)
-    values (?, ?, 'ended', 'ami', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)`);
+    values (?, ?, 'ended', 'ami', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)`);
   const dirs = ['inbound', 'inbound', 'outbound', 'internal'] as const;
   const span = 365 * DAY;
   const t0 = performance.now();
@@ -50,16 +51,17 @@ function build(): void {
         const answered = i % 4 !== 0;
         const ring = 1000 + (i % 30) * 1000;
         const talk = answered ? 5000 + ((i * 7919) % 900) * 1000 : 0;
-        ins.run(`call${i}`, `L${i}`, dirs[i % 4], `+7916${String(i % 1_000_000).padStart(7, '0')}`, exts[(i * 31) % exts.length],
+        const ext = exts[(i * 31) % exts.length]!;
+        ins.run(`call${i}`, `L${i}`, dirs[i % 4], `+7916${String(i % 1_000_000).padStart(7, '0')}`, ext, `u${ext}`,
           started, answered ? started + ring : null, started + ring + talk, ring, talk, answered ? 'answered' : 'no_answer', now);
       }
     })();
   }
   const t1 = performance.now();
-  db.exec(`insert into call_stats_hourly (hour_start, extension, direction, calls, answered, ring_answered_ms, talk_ms, max_talk_ms)
-    select started_at - started_at % 3600000, extension, direction, count(*), sum(disposition = 'answered'),
+  db.exec(`insert into call_stats_hourly (hour_start, extension, manager_id, direction, calls, answered, ring_answered_ms, talk_ms, max_talk_ms)
+    select started_at - started_at % 3600000, extension, manager_id, direction, count(*), sum(disposition = 'answered'),
       coalesce(sum(case when disposition = 'answered' then ring_ms end), 0), sum(talk_ms), max(talk_ms)
-    from calls where state = 'ended' group by 1, 2, 3`);
+    from calls where state = 'ended' group by 1, 2, 3, 4`);
   for (const t of triggers) db.exec(t.sql);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.exec('analyze');

@@ -50,9 +50,10 @@ function build(): void {
     }
   })();
   const t1 = performance.now();
-  const insCall = db.prepare(`insert into calls (id, linked_id, state, source, needs_cdr, direction, external_number, extension, contact_id, client_id,
+  // manager_id: the user on the extension, as the call log writes it (src/users/directory.ts).
+  const insCall = db.prepare(`insert into calls (id, linked_id, state, source, needs_cdr, direction, external_number, extension, manager_id, contact_id, client_id,
     started_at, answered_at, ended_at, ring_ms, talk_ms, disposition, merged_linked_ids, updated_at)
-    values (?, ?, 'ended', 'ami', 0, 'inbound', ?, ?, ?, ?, ?, ?, ?, 5000, 60000, ?, '', ?)`);
+    values (?, ?, 'ended', 'ami', 0, 'inbound', ?, ?, ?, ?, ?, ?, ?, ?, 5000, 60000, ?, '', ?)`);
   const batch = 200_000;
   for (let b = 0; b < CALLS; b += batch) {
     db.transaction(() => {
@@ -60,7 +61,7 @@ function build(): void {
         const c = (i * 7919) % CONTACTS;
         const started = now - (i % (400 * 86_400)) * 1000;
         const answered = i % 4 !== 0;
-        insCall.run(`call${i}`, `L${i}`, number(c), users[i % users.length], `ct${c}`, `cl${c}`, started,
+        insCall.run(`call${i}`, `L${i}`, number(c), users[i % users.length], `u${users[i % users.length]}`, `ct${c}`, `cl${c}`, started,
           answered ? started + 5000 : null, started + 65_000, answered ? 'answered' : 'no_answer', now);
       }
     })();

@@ -1,5 +1,6 @@
 // Entry point: read config, build the app, listen, and stop cleanly on SIGTERM/SIGINT.
 import { ConfigError, loadServiceConfig } from './config/config.js';
+import { MigrationBlockedError } from './db/client.js';
 import { buildApp } from './http/app.js';
 
 export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -13,7 +14,16 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
     }
     throw err;
   }
-  const app = await buildApp(config);
+  let app;
+  try {
+    app = await buildApp(config);
+  } catch (err) {
+    if (err instanceof MigrationBlockedError) {
+      console.error(`cti: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   // ari-client loads Asterisk's API description with swagger-client, whose SwaggerApi.fail() calls our
   // failure callback and then *throws the message string* outside any promise: an ARI hiccup while
   // connecting would kill the process. The ARI connection already handled it; keep running. Anything

@@ -1,9 +1,11 @@
-// Reading the call log, with access rules checked first: a manager sees only calls on their own
-// extension (the call's manager or any of its legs); supervisors and admins see all.
+// Reading the call log, with access rules checked first: a manager sees only their own calls, those
+// they handled or on which their phone rang (the call's manager or any of its legs, the user recorded
+// when it was written: src/users/directory.ts), not the past calls of a phone they took over later;
+// supervisors and admins see all.
 import { statSync } from 'node:fs';
-import { and, desc, eq, exists, gte, lt, ne, or, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, exists, gte, lt, ne, or, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { callLegs, calls, callWrapups, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
+import { callLegs, calls, callWrapups, type CallLegRow, type CallRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
 import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
@@ -23,6 +25,8 @@ export interface CallFilters {
   direction?: 'inbound' | 'outbound' | 'internal';
   /** The call's manager extension; 'none': calls that have none. */
   extension?: string;
+  /** The user the call is credited to (calls.manager_id); 'none': nobody. A report row per manager drills down by it. */
+  managerId?: string;
   disposition?: 'answered' | 'no_answer' | 'busy' | 'failed';
   state?: 'live' | 'ended';
   /**
@@ -96,10 +100,9 @@ export interface CallView {
 
 function canSee(db: Db, actor: Actor): SQL | undefined {
   if (actor.role !== 'manager') return undefined;
-  if (!actor.extension) return eq(calls.id, '');
   return or(
-    eq(calls.extension, actor.extension),
-    inArray(calls.id, db.select({ id: callLegs.callId }).from(callLegs).where(eq(callLegs.extension, actor.extension))),
+    eq(calls.managerId, actor.id),
+    inArray(calls.id, db.select({ id: callLegs.callId }).from(callLegs).where(eq(callLegs.managerId, actor.id))),
   );
 }
 
@@ -114,15 +117,7 @@ export function recordingPath(recordingsDir: string, row: CallRow): string | nul
   }
 }
 
-function managerIds(db: Db): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const u of db.select({ id: users.id, ext: users.extension }).from(users).where(isNotNull(users.extension)).all()) {
-    if (u.ext) m.set(u.ext, u.id);
-  }
-  return m;
-}
-
-function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map<string, string>, wrapup: WrapupView | null): CallView {
+function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null): CallView {
   const file = recordingPath(ctx.recordingsDir, row);
   const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
   const live = row.state === 'live';
@@ -136,7 +131,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map
     origin: row.origin,
     externalNumber: row.externalNumber,
     extension: row.extension,
-    managerId: row.extension ? managers.get(row.extension) ?? null : null,
+    managerId: row.managerId,
     contactId: row.contactId,
     clientId: row.clientId,
     routedBy: row.routedBy,
@@ -152,7 +147,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], managers: Map
       .sort((a, b) => a.startedAt - b.startedAt)
       .map((l) => ({
         extension: l.extension,
-        managerId: l.extension ? managers.get(l.extension) ?? null : null,
+        managerId: l.managerId,
         channel: l.channel,
         startedAt: new Date(l.startedAt).toISOString(),
         answeredAt: iso(l.answeredAt),
@@ -192,6 +187,7 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   if (f.direction) conds.push(eq(calls.direction, f.direction));
   if (f.disposition) conds.push(eq(calls.disposition, f.disposition));
   if (f.extension) conds.push(f.extension === 'none' ? isNull(calls.extension) : eq(calls.extension, f.extension));
+  if (f.managerId) conds.push(f.managerId === 'none' ? isNull(calls.managerId) : eq(calls.managerId, f.managerId));
   if (f.state) conds.push(eq(calls.state, f.state));
   if (f.result === 'answered') conds.push(eq(calls.disposition, 'answered'));
   if (f.result === 'missed') conds.push(eq(calls.direction, 'inbound'), or(isNull(calls.disposition), ne(calls.disposition, 'answered')));
@@ -212,9 +208,8 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   const legs = page.length
     ? ctx.db.select().from(callLegs).where(inArray(callLegs.callId, page.map((r) => r.id))).all()
     : [];
-  const managers = managerIds(ctx.db);
   const wrapups = wrapupsOf(ctx.db, page.map((r) => r.id));
-  const items = page.map((r) => view(ctx, r, legs.filter((l) => l.callId === r.id), managers, wrapups.get(r.id) ?? null));
+  const items = page.map((r) => view(ctx, r, legs.filter((l) => l.callId === r.id), wrapups.get(r.id) ?? null));
   const last = page.at(-1);
   const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.startedAt, last.id])).toString('base64url') : null;
   return { items, nextCursor };
@@ -234,7 +229,7 @@ function visibleRow(ctx: QueryContext, id: string): CallRow {
 export function getCall(ctx: QueryContext, id: string): CallView {
   const row = visibleRow(ctx, id);
   const legs = ctx.db.select().from(callLegs).where(eq(callLegs.callId, id)).all();
-  return view(ctx, row, legs, managerIds(ctx.db), wrapupsOf(ctx.db, [id]).get(id) ?? null);
+  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null);
 }
 
 export function getRecordingFile(ctx: QueryContext, id: string): string {

@@ -81,6 +81,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
           to: { type: 'string', format: 'date-time', description: 'calls started before (ISO 8601)' },
           direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] },
           extension: { type: 'string', pattern: '^([0-9]{2,6}|none)$', description: "the call's manager extension; none: calls without one" },
+          managerId: { type: 'string', maxLength: 64, description: "the user the call is credited to (who had its phone then); none: nobody" },
           disposition: { type: 'string', enum: ['answered', 'no_answer', 'busy', 'failed'] },
           state: { type: 'string', enum: ['live', 'ended'], description: 'ended: what the report counts' },
           result: {

@@ -3,6 +3,7 @@
 import { and, eq, gte, isNotNull, isNull, like, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { callLegs, calls, type CallRow } from '../db/schema/index.js';
+import { managerIdFor } from '../users/directory.js';
 import type { CallRecord } from './model.js';
 
 export class CallStore {
@@ -45,7 +46,6 @@ export class CallStore {
           origin: rec.origin,
           externalNumber: rec.externalNumber,
           extension: rec.extension,
-          managerId: null,
           contactId: rec.contactId,
           clientId: rec.clientId,
           routedBy: rec.routedBy,
@@ -63,8 +63,13 @@ export class CallStore {
         });
         // Legs are rewritten only when they changed: most saves of a live call touch the call row alone.
         if (!writeLegs) continue;
+        // A leg keeps the user it was written with while its extension stays (a CDR completion hours later).
+        const kept = new Map(st.legManagers.all({ callId: id }).map((l) => [l.uniqueId, l]));
         st.deleteLegs.run({ callId: id });
-        for (const l of rec.legs) st.upsertLeg.run({ ...l, id: `${id}:${l.uniqueId}`, callId: id, managerId: null });
+        for (const l of rec.legs) {
+          const old = kept.get(l.uniqueId);
+          st.upsertLeg.run({ ...l, id: `${id}:${l.uniqueId}`, callId: id, keptManagerId: old && old.extension === l.extension ? old.managerId : null });
+        }
       }
     });
   }
@@ -82,8 +87,9 @@ export class CallStore {
     const callKeys = ['linkedId', 'state', 'source', 'needsCdr', 'direction', 'origin', 'externalNumber', 'extension', 'startedAt', 'answeredAt',
       'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause', 'recordingFile', 'mergedLinkedIds', 'updatedAt'] as const;
     const legKeys = ['callId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
-    const allCallKeys = [...callKeys, 'id', 'managerId', 'contactId', 'clientId', 'routedBy', 'recordingMs'] as const;
-    const callValues = Object.fromEntries(allCallKeys.map((k) => [k, ph(k)]));
+    const allCallKeys = [...callKeys, 'id', 'contactId', 'clientId', 'routedBy', 'recordingMs'] as const;
+    // The manager is the user on the extension as the call is written (src/users/directory.ts)...
+    const callValues = { ...Object.fromEntries(allCallKeys.map((k) => [k, ph(k)])), managerId: managerIdFor(ph('extension')) };
     return {
       upsertCall: this.db.insert(calls)
         .values(callValues as never)
@@ -98,14 +104,20 @@ export class CallStore {
             // A recording once known stays: a later write that lacks it (a call adopted after a restart, a
             // CDR rebuild, the end of a call whose CtiRecording event we missed) does not forget the file.
             recordingFile: sql.raw(`coalesce(excluded.${calls.recordingFile.name}, ${calls.recordingFile.name})`),
+            // ...and stays while the extension does: re-saved after the phone went to someone else (a CDR
+            // completion, a re-match), the call is still the first user's.
+            managerId: sql.raw(`CASE WHEN excluded.${calls.extension.name} IS ${calls.extension.name} AND ${calls.managerId.name} IS NOT NULL`
+              + ` THEN ${calls.managerId.name} ELSE excluded.${calls.managerId.name} END`),
           },
         })
         .prepare(),
+      legManagers: this.db.select({ uniqueId: callLegs.uniqueId, extension: callLegs.extension, managerId: callLegs.managerId })
+        .from(callLegs).where(eq(callLegs.callId, ph('callId'))).prepare(),
       deleteLegs: this.db.delete(callLegs).where(eq(callLegs.callId, ph('callId'))).prepare(),
       upsertLeg: this.db.insert(callLegs)
         .values({
           id: ph('id'), callId: ph('callId'), uniqueId: ph('uniqueId'), channel: ph('channel'), extension: ph('extension'),
-          managerId: ph('managerId'), startedAt: ph('startedAt'), answeredAt: ph('answeredAt'), endedAt: ph('endedAt'),
+          managerId: sql`coalesce(${ph('keptManagerId')}, ${managerIdFor(ph('extension'))})`, startedAt: ph('startedAt'), answeredAt: ph('answeredAt'), endedAt: ph('endedAt'),
           ringMs: ph('ringMs'), talkMs: ph('talkMs'), disposition: ph('disposition'), hangupCause: ph('hangupCause'),
         } as never)
         .onConflictDoUpdate({ target: callLegs.uniqueId, set: excluded(callLegs as never, legKeys as never) })

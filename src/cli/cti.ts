@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigError, loadBaseConfig } from '../config/config.js';
-import { openDb } from '../db/client.js';
+import { MigrationBlockedError, openDb } from '../db/client.js';
 import { CtiError } from '../lib/errors.js';
 import { listTokens, parseExpiry, revokeToken } from '../users/tokens.js';
 import { addUser, createToken, isRole } from '../users/users.js';
@@ -37,7 +37,7 @@ async function guarded(fn: () => Promise<void> | void): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof CtiError) fail(err.message);
+    if (err instanceof ConfigError || err instanceof CtiError || err instanceof MigrationBlockedError) fail(err.message);
     throw err;
   }
 }

@@ -42,6 +42,33 @@ function ownFile(file: string): void {
   }
 }
 
+/** A pending migration cannot apply to this database's data; the message says what the admin must fix. */
+export class MigrationBlockedError extends Error {
+  override name = 'MigrationBlockedError';
+}
+
+/**
+ * Checks that must pass before pending migrations run, each with a message an admin can act on (SQLite's
+ * own error would be a bare "UNIQUE constraint failed"). They read only; migrate() never starts.
+ */
+function checkBeforeMigrating(sqlite: Database.Database): void {
+  const has = (type: string, name: string) => !!sqlite.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get(type, name);
+  // 0010_unique_extension: one extension, one person (src/users/directory.ts).
+  if (has('table', 'users') && !has('index', 'users_extension_uq')) {
+    const dups = sqlite.prepare(`SELECT extension, group_concat(name, ', ') AS names FROM (SELECT extension, name FROM users
+        WHERE extension IS NOT NULL AND extension IN (SELECT extension FROM users GROUP BY extension HAVING count(*) > 1) ORDER BY extension, name)
+      GROUP BY extension ORDER BY extension`).all() as { extension: string; names: string }[];
+    if (dups.length) {
+      throw new MigrationBlockedError(
+        'The database cannot be upgraded (migration 0010_unique_extension): an extension may belong to one user only, but users share '
+        + `extensions here (${dups.map((d) => `extension ${d.extension}: ${d.names}`).join('; ')}). Nothing was changed. Give all but one of each another `
+        + "extension or none, with the previous version's users page (PATCH /api/v1/users/:id) or in SQL, e.g. "
+        + `UPDATE users SET extension = NULL WHERE name = '${dups[0]!.names.split(', ').at(-1)}'; then start again.`,
+      );
+    }
+  }
+}
+
 export function openDb(file: string, opts: { migrate?: boolean } = {}): DbHandle {
   if (file !== ':memory:' && !file.startsWith('file:')) ownFile(file);
   const sqlite = new Database(file);
@@ -53,6 +80,14 @@ export function openDb(file: string, opts: { migrate?: boolean } = {}): DbHandle
   // all over a database of a million contacts; reads beyond it come from the OS cache.
   sqlite.pragma('cache_size = -65536');
   const db = drizzle(sqlite, { schema });
-  if (opts.migrate !== false) migrate(db, { migrationsFolder: migrationsFolder() });
+  if (opts.migrate !== false) {
+    try {
+      checkBeforeMigrating(sqlite);
+    } catch (err) {
+      sqlite.close();
+      throw err;
+    }
+    migrate(db, { migrationsFolder: migrationsFolder() });
+  }
   return { db, close: () => sqlite.close() };
 }

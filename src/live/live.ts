@@ -3,15 +3,16 @@
 // calls end, and pushes what changed to the supervisors' browsers as throttled deltas: a change is sent
 // within COALESCE_MS when the floor is quiet, and at most once per PUSH_MS when it is busy, each delta
 // carrying only the calls and managers that changed (200 calls in progress do not mean 200 messages).
-import { eq, isNotNull, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Call } from '../calls/call.js';
 import type { CallTracker } from '../calls/tracker.js';
 import type { Db } from '../db/client.js';
-import { clients, contacts, users } from '../db/schema/index.js';
+import { clients, contacts } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { PbxEvent } from '../pbx/events.js';
 import type { Pbx } from '../pbx/pbx.js';
+import { phoneOwners } from '../users/directory.js';
 import type { Actor } from '../users/users.js';
 import { LiveBoard, type PhoneUser } from './board.js';
 import { liveCallView } from './call-view.js';
@@ -48,10 +49,6 @@ export interface LiveOptions {
 const ph = sql.placeholder;
 function prepare(db: Db) {
   return {
-    // A manager before anyone else on a shared extension (as the screen pop picks its recipient).
-    phoneUsers: db.select({ extension: users.extension, id: users.id, name: users.name, role: users.role })
-      .from(users).where(isNotNull(users.extension))
-      .orderBy(users.extension, sql`case when ${users.role} = 'manager' then 0 else 1 end`, users.name).prepare(),
     contactName: db.select({ name: contacts.name }).from(contacts).where(eq(contacts.id, ph('id'))).prepare(),
     clientName: db.select({ name: clients.name }).from(clients).where(eq(clients.id, ph('id'))).prepare(),
   };
@@ -81,7 +78,7 @@ export class LiveService {
     this.pushMs = o.pushMs ?? PUSH_MS;
     this.st = prepare(o.db);
     this.loadUsers();
-    this.board = new LiveBoard(o.isExtension, todayCounters(o.db, o.timeZone, this.now(), this.users));
+    this.board = new LiveBoard(o.isExtension, todayCounters(o.db, o.timeZone, this.now()));
     this.board.setUsers(this.users, this.now());
     this.usersTimer = setInterval(() => this.safely('users refresh', () => {
       this.loadUsers();
@@ -174,20 +171,23 @@ export class LiveService {
     if (this.midnightTimer) clearTimeout(this.midnightTimer);
   }
 
+  /** Who is on each phone (src/users/directory.ts, one user per extension). */
   private loadUsers(): void {
-    const seen = new Set<string>();
-    const out: PhoneUser[] = [];
-    for (const u of this.st.phoneUsers.all()) {
-      if (!u.extension || seen.has(u.extension)) continue;
-      seen.add(u.extension);
-      out.push({ extension: u.extension, id: u.id, name: u.name });
-    }
-    this.users = out;
+    this.users = phoneOwners(this.o.db).map((u) => ({ extension: u.extension, id: u.id, name: u.name }));
+  }
+
+  /** A user was added, changed or deleted: the board names the new person at once, not in USERS_MS. */
+  usersChanged(): void {
+    this.safely('users refresh', () => {
+      this.loadUsers();
+      this.board.setUsers(this.users, this.now());
+      this.schedule();
+    });
   }
 
   private refreshCounters(): void {
     this.lastCounters = this.now();
-    this.board.setCounters(todayCounters(this.o.db, this.o.timeZone, this.lastCounters, this.users));
+    this.board.setCounters(todayCounters(this.o.db, this.o.timeZone, this.lastCounters));
   }
 
   /** At local midnight the counters start again from zero. */
@@ -231,6 +231,7 @@ export class LiveService {
     this.dirty.clear();
   }
 
+  /** A call in progress is the current user's of its phone (the directory's rule, from the board's copy). */
   private nameOf(extension: string | null): string | null {
     if (!extension) return null;
     return this.users.find((u) => u.extension === extension)?.name ?? null;

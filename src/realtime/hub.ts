@@ -1,8 +1,9 @@
 // Realtime: socket.io on the service's HTTP server. A socket is the browser of a logged-in user
 // (session cookie checked at the handshake, Origin checked against CTI_PUBLIC_URL); it joins its
 // user's room, its extension's room and, for supervisors and admins, `supervisors`. The hub turns the
-// call tracker's leg events into pops for exactly the extension that rings, as soon as the DialBegin
-// arrives (not after the 50 ms storage flush), and routes task and click-to-call events to the people
+// call tracker's leg events into pops for exactly the user on the extension that rings
+// (src/users/directory.ts; sent to their user room), as soon as the DialBegin arrives (not after the
+// 50 ms storage flush), and routes task and click-to-call events to the people
 // they concern.
 //
 // A socket keeps only what its session still allows (issue 10): it is disconnected when its session
@@ -22,7 +23,8 @@ import type { TaskView } from '../tasks/tasks.js';
 import type { UserAccess } from '../users/access.js';
 import { liveSession, readCookie, sessionByHash, SESSION_COOKIE } from '../users/sessions.js';
 import { rooms, type C2cProgress, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
-import { buildScreenPop, userForExtension } from './screen-pop.js';
+import { whoIsOn, type PhoneOwner } from '../users/directory.js';
+import { buildScreenPop } from './screen-pop.js';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type RealtimeSocket = Parameters<Parameters<RealtimeServer['on']>[1]>[0];
@@ -62,7 +64,11 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export class RealtimeHub {
   readonly io: RealtimeServer;
-  /** Extensions that rang per live call: they get call:answered and call:ended. */
+  /**
+   * The users whose phone rang, per live call: they get call:answered and call:ended. Users, not
+   * extension rooms: a socket joins its extension's room at the handshake, so a page open since before
+   * its phone went to someone else would still be in that room (src/users/directory.ts).
+   */
   private readonly rang = new Map<string, Set<string>>();
   private readonly clock: () => number;
   private readonly recheck: NodeJS.Timeout;
@@ -166,11 +172,13 @@ export class RealtimeHub {
   attach(tracker: CallTracker): void {
     tracker.on('legRinging', (call, leg, info) => {
       if (!leg.extension) return;
-      this.rangSet(call.id).add(leg.extension);
+      const user = whoIsOn(this.deps.db, leg.extension);
+      if (!user) return;
+      this.rangSet(call.id).add(user.id);
       // Click-to-call rings the manager who asked for it: no card for their own call.
       if (info.originate) return;
       try {
-        this.pop(call, leg.extension, leg);
+        this.pop(call, user, leg);
       } catch (err) {
         call.log.error({ err, ext: leg.extension }, 'screen pop failed');
       }
@@ -179,7 +187,7 @@ export class RealtimeHub {
       if (info.originate || !leg.extension) return;
       const to = this.rang.get(call.id);
       if (!to?.size) return;
-      this.io.to([...to].map(rooms.ext)).emit('call:answered', {
+      this.io.to([...to].map(rooms.user)).emit('call:answered', {
         callId: call.id, linkedId: call.linkedId, extension: leg.extension, answeredAt: new Date(info.at).toISOString(),
       });
     });
@@ -194,7 +202,7 @@ export class RealtimeHub {
       this.rang.delete(call.id);
       if (!to?.size) return;
       const r = call.toRecord();
-      this.io.to([...to].map(rooms.ext)).emit('call:ended', {
+      this.io.to([...to].map(rooms.user)).emit('call:ended', {
         callId: call.id, linkedId: call.linkedId, extension: r.extension, disposition: r.disposition, talkSeconds: Math.round(r.talkMs / 1000),
       });
     });
@@ -206,12 +214,11 @@ export class RealtimeHub {
     return s;
   }
 
-  private pop(call: Call, ext: string, leg: Parameters<typeof buildScreenPop>[3]): void {
-    const room = rooms.ext(ext);
+  /** The card goes to every page of the user on the ringing phone, and only theirs. */
+  private pop(call: Call, recipient: PhoneOwner, leg: Parameters<typeof buildScreenPop>[3]): void {
+    const room = rooms.user(recipient.id);
     // Nobody is looking at this phone's page: no card to build.
     if (!this.io.sockets.adapter.rooms.get(room)?.size) return;
-    const recipient = userForExtension(this.deps.db, ext);
-    if (!recipient) return;
     const card = buildScreenPop(this.deps.db, call, call.toRecord(), leg, recipient);
     this.io.to(room).emit('call:ringing', card);
   }

@@ -23,18 +23,17 @@ function prepare(db: Db) {
     .where(and(
       or(eq(calls.contactId, ph('contactId')), eq(calls.externalNumber, ph('number'))),
       ne(calls.id, ph('callId')),
+      // A manager's own calls, as the call log's access rule has them (src/calls/queries.ts): the user
+      // recorded on the call or a leg, not whoever has the extension now.
       own ? or(
-        eq(calls.extension, ph('ext')),
-        sql`exists (select 1 from ${callLegs} where ${callLegs.callId} = ${calls.id} and ${callLegs.extension} = ${ph('ext')})`,
+        eq(calls.managerId, ph('userId')),
+        sql`exists (select 1 from ${callLegs} where ${callLegs.callId} = ${calls.id} and ${callLegs.managerId} = ${ph('userId')})`,
       ) : undefined,
     ))
     .orderBy(desc(calls.startedAt))
     .limit(5)
     .prepare();
   return {
-    userByExt: db.select({ id: users.id, name: users.name, role: users.role, extension: users.extension })
-      .from(users).where(eq(users.extension, ph('ext')))
-      .orderBy(sql`case when ${users.role} = 'manager' then 0 else 1 end`).limit(1).prepare(),
     contact: db.select({ id: contacts.id, name: contacts.name, email: contacts.email }).from(contacts).where(eq(contacts.id, ph('id'))).prepare(),
     client: db.select().from(clients).where(eq(clients.id, ph('id'))).prepare(),
     user: db.select({ id: users.id, name: users.name, extension: users.extension }).from(users).where(eq(users.id, ph('id'))).prepare(),
@@ -47,11 +46,6 @@ function st(db: Db): ReturnType<typeof prepare> {
   let s = statements.get(db);
   if (!s) statements.set(db, (s = prepare(db)));
   return s;
-}
-
-/** Whose phone this extension is (a manager before anyone else), or null. */
-export function userForExtension(db: Db, ext: string): Actor | null {
-  return st(db).userByExt.get({ ext }) ?? null;
 }
 
 export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: TrackedChannel, recipient: Actor, now = Date.now()): ScreenPop {
@@ -72,7 +66,7 @@ export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: Trac
   const client = m ? s.client.get({ id: m.clientId }) ?? null : null;
   const owner = client?.ownerId ? s.user.get({ id: client.ownerId }) ?? null : null;
   const args = { contactId: contact?.id ?? '\u0000', number: number ?? '\u0000', callId: call.id };
-  const rows = manager ? s.ownLastCalls.all({ ...args, ext: recipient.extension ?? '\u0000' }) : s.lastCalls.all(args);
+  const rows = manager ? s.ownLastCalls.all({ ...args, userId: recipient.id }) : s.lastCalls.all(args);
   const lastCalls: CallSummary[] = rows.map((r) => ({
     id: r.id, startedAt: new Date(r.startedAt).toISOString(), direction: r.direction, disposition: r.disposition,
     talkSeconds: Math.round(r.talkMs / 1000), extension: r.extension,

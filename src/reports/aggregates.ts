@@ -18,15 +18,16 @@ function prepare(sqlite: Sqlite) {
     forget: sqlite.prepare('DELETE FROM report_dirty WHERE hour_start = @hour AND extension = @extKey'),
     clearStats: sqlite.prepare('DELETE FROM call_stats_hourly WHERE hour_start = @hour AND extension IS @ext'),
     // IS, not =: an ended call may have no disposition, and NULL = 'answered' would make the sum NULL.
-    fillStats: sqlite.prepare(`INSERT INTO call_stats_hourly (hour_start, extension, direction, calls, answered, ring_answered_ms, talk_ms, max_talk_ms)
-      SELECT @hour, @ext, direction, count(*), sum(disposition IS 'answered'),
+    // Per manager too (calls.manager_id: the user on the phone when the call was written).
+    fillStats: sqlite.prepare(`INSERT INTO call_stats_hourly (hour_start, extension, manager_id, direction, calls, answered, ring_answered_ms, talk_ms, max_talk_ms)
+      SELECT @hour, @ext, manager_id, direction, count(*), sum(disposition IS 'answered'),
         coalesce(sum(CASE WHEN disposition = 'answered' THEN ring_ms END), 0), sum(talk_ms), max(talk_ms)
-      FROM calls WHERE ${bucket} AND state = 'ended' GROUP BY direction`),
+      FROM calls WHERE ${bucket} AND state = 'ended' GROUP BY manager_id, direction`),
     clearOutcomes: sqlite.prepare('DELETE FROM call_outcome_stats_hourly WHERE hour_start = @hour AND extension IS @ext'),
-    fillOutcomes: sqlite.prepare(`INSERT INTO call_outcome_stats_hourly (hour_start, extension, direction, outcome, calls)
-      SELECT @hour, @ext, c.direction, w.outcome, count(*) FROM calls c JOIN call_wrapups w ON w.call_id = c.id
+    fillOutcomes: sqlite.prepare(`INSERT INTO call_outcome_stats_hourly (hour_start, extension, manager_id, direction, outcome, calls)
+      SELECT @hour, @ext, c.manager_id, c.direction, w.outcome, count(*) FROM calls c JOIN call_wrapups w ON w.call_id = c.id
       WHERE c.extension IS @ext AND c.started_at >= @hour AND c.started_at < @hour + 3600000 AND c.state = 'ended'
-      GROUP BY c.direction, w.outcome`),
+      GROUP BY c.manager_id, c.direction, w.outcome`),
   };
 }
 

@@ -4,8 +4,10 @@
 // Where the numbers come from. Ended calls only (a call in progress has no outcome yet). A call belongs
 // to the period its start falls in, in the report's time zone: a call that spans midnight counts for the
 // day (hour, week, month) it started, all its talk time included. "Manager" is the call's manager
-// extension (see README: the phone that answered last, or placed the call). Callbacks count by their due
-// time and the assignee's extension; one is on time when done_at <= due_at.
+// extension (see README: the phone that answered last, or placed the call) and the user who had that
+// phone when the call was written (calls.manager_id, src/users/directory.ts): a phone handed over keeps its
+// past calls with the first user, in a row of their own. Callbacks count by their due time and their
+// assignee (on the assignee's extension now); one is on time when done_at <= due_at.
 //
 // Speed. Calls are summed from call_stats_hourly (UTC hour x extension x direction, see aggregates.ts)
 // for every UTC hour that lies wholly in one period: all of them in a zone with a whole-hour offset and
@@ -14,7 +16,6 @@
 // calls_report_idx. SQL buckets by arithmetic within segments of constant offset (DST splits a range
 // into segments); weeks and months are rolled up from days here.
 import type Database from 'better-sqlite3';
-import { isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
@@ -135,9 +136,9 @@ interface Query {
   extension?: string;
 }
 
-interface BucketRow { ext: string | null; dir: string; idx: number; n: number; a: number; r: number; t: number; mx: number }
-interface OutcomeRow { ext: string | null; idx: number; outcome: string; n: number }
-interface CallbackRow { ext: string | null; idx: number; due: number; ontime: number }
+interface BucketRow { ext: string | null; mid: string | null; dir: string; idx: number; n: number; a: number; r: number; t: number; mx: number }
+interface OutcomeRow { ext: string | null; mid: string | null; idx: number; outcome: string; n: number }
+interface CallbackRow { ext: string | null; mid: string | null; idx: number; due: number; ontime: number }
 
 /**
  * Which parts of a constant-offset segment the hourly aggregates can answer: every UTC hour that lies
@@ -162,52 +163,53 @@ export function planSegment(unit: TimeUnit | null, seg: Segment): { agg: { from:
   return { agg: { from: a, to: b, exclude }, calls };
 }
 
-type Collected = Map<string, Sums & { ext: string | null; idx: number }>;
+type Collected = Map<string, Sums & { ext: string | null; mid: string | null; idx: number }>;
 
-/** Sums per (extension, local period index) over [q.from, q.to), keyed "ext|idx"; and what served them. */
+/** Sums per (extension, manager, local period index) over [q.from, q.to), keyed "ext|mid|idx"; and what served them. */
 function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: Collected; aggregates: boolean; calls: boolean } {
   const out: Collected = new Map();
-  const at = (ext: string | null, idx: number) => {
-    const key = `${ext ?? ''}|${idx}`;
+  const at = (ext: string | null, mid: string | null, idx: number) => {
+    const key = `${ext ?? ''}|${mid ?? ''}|${idx}`;
     let s = out.get(key);
-    if (!s) out.set(key, (s = { ...emptySums(), ext, idx }));
+    if (!s) out.set(key, (s = { ...emptySums(), ext, mid, idx }));
     return s;
   };
   const unitMs = q.unit === 'hour' ? HOUR : DAY;
   // CAST: better-sqlite3 binds JS numbers as REAL, and REAL / n is no integer division.
   const idx = (col: string) => (q.unit ? `((${col} + CAST(@off AS INTEGER)) / ${unitMs})` : '0');
   const ext = (col: string) => (q.byManager ? col : 'NULL');
+  const mid = (col: string) => (q.byManager ? col : 'NULL');
   const filters = (e: string, d: string | null) =>
     `${q.extension !== undefined ? ` AND ${e} = @extension` : ''}${q.direction && d ? ` AND ${d} = @direction` : ''}`;
   const notExcluded = ' AND hour_start NOT IN (SELECT value FROM json_each(@exclude))';
 
   const agg = {
-    calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, direction AS dir, ${idx('hour_start')} AS idx, sum(calls) AS n, sum(answered) AS a,
+    calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, direction AS dir, ${idx('hour_start')} AS idx, sum(calls) AS n, sum(answered) AS a,
          sum(ring_answered_ms) AS r, sum(talk_ms) AS t, max(max_talk_ms) AS mx
        FROM call_stats_hourly WHERE hour_start >= @from AND hour_start < @to${notExcluded}${filters('extension', 'direction')}
-       GROUP BY 1, 2, 3`),
-    outcomes: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${idx('hour_start')} AS idx, outcome, sum(calls) AS n
+       GROUP BY 1, 2, 3, 4`),
+    outcomes: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, ${idx('hour_start')} AS idx, outcome, sum(calls) AS n
        FROM call_outcome_stats_hourly WHERE hour_start >= @from AND hour_start < @to${notExcluded}${filters('extension', 'direction')}
-       GROUP BY 1, 2, 3`),
+       GROUP BY 1, 2, 3, 4`),
   };
   const log = {
-    calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, direction AS dir, ${idx('started_at')} AS idx, count(*) AS n, sum(disposition IS 'answered') AS a,
+    calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, direction AS dir, ${idx('started_at')} AS idx, count(*) AS n, sum(disposition IS 'answered') AS a,
          sum(CASE WHEN disposition = 'answered' THEN ring_ms ELSE 0 END) AS r, sum(talk_ms) AS t, max(talk_ms) AS mx
        FROM calls INDEXED BY calls_report_idx
        WHERE started_at >= @from AND started_at < @to AND state = 'ended'${filters('extension', 'direction')}
-       GROUP BY 1, 2, 3`),
-    outcomes: sqlite.prepare(`SELECT ${ext('c.extension')} AS ext, ${idx('c.started_at')} AS idx, w.outcome AS outcome, count(*) AS n
+       GROUP BY 1, 2, 3, 4`),
+    outcomes: sqlite.prepare(`SELECT ${ext('c.extension')} AS ext, ${mid('c.manager_id')} AS mid, ${idx('c.started_at')} AS idx, w.outcome AS outcome, count(*) AS n
        FROM calls c INDEXED BY calls_report_idx JOIN call_wrapups w ON w.call_id = c.id
        WHERE c.started_at >= @from AND c.started_at < @to AND c.state = 'ended'${filters('c.extension', 'c.direction')}
-       GROUP BY 1, 2, 3`),
+       GROUP BY 1, 2, 3, 4`),
   };
   // Callbacks answer missed inbound calls: none under an outbound or internal filter.
   const callbacks = q.direction && q.direction !== 'inbound' ? null : sqlite.prepare(
-    `SELECT ${ext('u.extension')} AS ext, ${idx('t.due_at')} AS idx, count(*) AS due,
+    `SELECT ${ext('u.extension')} AS ext, ${mid('t.assignee_id')} AS mid, ${idx('t.due_at')} AS idx, count(*) AS due,
          sum(t.done_at IS NOT NULL AND t.done_at <= t.due_at) AS ontime
        FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
        WHERE t.kind = 'callback' AND t.due_at >= @from AND t.due_at < @to${filters('u.extension', null)}
-       GROUP BY 1, 2`);
+       GROUP BY 1, 2, 3`);
 
   const params = (from: number, to: number, off: number, extra: Record<string, unknown> = {}) => {
     const p: Record<string, unknown> = { from, to, ...extra };
@@ -217,7 +219,7 @@ function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: 
   };
   const addCalls = (rows: BucketRow[]) => {
     for (const b of rows) {
-      const s = at(b.ext, b.idx);
+      const s = at(b.ext, b.mid, b.idx);
       if (b.dir === 'inbound') { s.callsIn += b.n; s.answeredIn += b.a; }
       else if (b.dir === 'outbound') s.callsOut += b.n;
       else s.callsInternal += b.n;
@@ -229,7 +231,7 @@ function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: 
   };
   const addOutcomes = (rows: OutcomeRow[]) => {
     for (const o of rows) {
-      const s = at(o.ext, o.idx);
+      const s = at(o.ext, o.mid, o.idx);
       s.outcomes[o.outcome] = (s.outcomes[o.outcome] ?? 0) + o.n;
     }
   };
@@ -252,7 +254,7 @@ function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: 
     }
     if (callbacks) {
       for (const c of callbacks.all(params(seg.from, seg.to, seg.offset)) as CallbackRow[]) {
-        const s = at(c.ext, c.idx);
+        const s = at(c.ext, c.mid, c.idx);
         s.callbacksDue += c.due;
         s.callbacksOnTime += c.ontime;
       }
@@ -331,19 +333,17 @@ export function callReport(ctx: ReportContext, input: ReportInput): CallReport {
   const prevQ: Query = { ...q, ...previousPeriod(tz, from, to), byManager: false, unit: null };
   const current = collect(sqlite, q, segs);
   const previous = collect(sqlite, prevQ, []);
-  const managers = new Map<string, { id: string; name: string }>();
-  for (const u of ctx.db.select({ id: users.id, name: users.name, ext: users.extension }).from(users).where(isNotNull(users.extension)).all()) {
-    if (u.ext && !managers.has(u.ext)) managers.set(u.ext, { id: u.id, name: u.name });
-  }
+  // Names of the users the calls were credited to (a deleted user's calls keep the id, with no name).
+  const names = new Map(ctx.db.select({ id: users.id, name: users.name }).from(users).all().map((u) => [u.id, u.name]));
 
   // Merge SQL buckets into rows (weeks and months are several day buckets).
-  const rows = new Map<string, { ext: string | null; p: ReturnType<typeof period> | null; sums: Sums }>();
+  const rows = new Map<string, { ext: string | null; mid: string | null; p: ReturnType<typeof period> | null; sums: Sums }>();
   const total = emptySums();
   for (const b of current.sums.values()) {
     const p = unit ? period(unit, b.idx) : null;
-    const key = `${b.ext ?? ''}|${p?.label ?? ''}`;
+    const key = `${b.ext ?? ''}|${b.mid ?? ''}|${p?.label ?? ''}`;
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { ext: b.ext, p, sums: emptySums() }));
+    if (!r) rows.set(key, (r = { ext: b.ext, mid: b.mid, p, sums: emptySums() }));
     add(r.sums, b);
     add(total, b);
   }
@@ -352,11 +352,13 @@ export function callReport(ctx: ReportContext, input: ReportInput): CallReport {
 
   const iso = (localMs: number) => new Date(localToUtc(tz, localMs)).toISOString();
   const out: ReportRow[] = [...rows.values()]
-    .sort((a, b) => (a.ext ?? '\uffff').localeCompare(b.ext ?? '\uffff') || (a.p?.start ?? 0) - (b.p?.start ?? 0))
+    .sort((a, b) => (a.ext ?? '\uffff').localeCompare(b.ext ?? '\uffff')
+      || (a.mid ? names.get(a.mid) ?? a.mid : '\uffff').localeCompare(b.mid ? names.get(b.mid) ?? b.mid : '\uffff')
+      || (a.p?.start ?? 0) - (b.p?.start ?? 0))
     .map((r) => ({
       extension: r.ext,
-      managerId: r.ext ? managers.get(r.ext)?.id ?? null : null,
-      managerName: r.ext ? managers.get(r.ext)?.name ?? null : null,
+      managerId: r.mid,
+      managerName: r.mid ? names.get(r.mid) ?? null : null,
       period: r.p?.label ?? null,
       periodStart: r.p ? iso(r.p.start) : null,
       periodEnd: r.p ? iso(r.p.end) : null,

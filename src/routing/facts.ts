@@ -1,9 +1,12 @@
 // What routing needs to know about a caller, from storage: the client (by caller-ID match), the manager
-// who last answered a call with that client within the window, and the owner's extension.
+// who last answered a call with that client within the window, and the owner's extension. Both are
+// people, rung where they are now (src/users/directory.ts): a manager who moved from 101 to 105 gets their
+// client's calls on 105, not whoever took 101.
 // Prepared statements; index probes only (contact_phones.e164, calls(client_id, started_at)).
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { calls, users } from '../db/schema/index.js';
+import { calls } from '../db/schema/index.js';
+import { extensionOf } from '../users/directory.js';
 import { matchNumber } from '../contacts/match.js';
 import { minorDigits } from '../lib/money.js';
 import type { CallerFacts } from './decide.js';
@@ -12,10 +15,9 @@ const ph = sql.placeholder;
 
 function prepare(db: Db) {
   return {
-    prior: db.select({ extension: calls.extension }).from(calls)
+    prior: db.select({ extension: calls.extension, managerId: calls.managerId }).from(calls)
       .where(and(eq(calls.clientId, ph('clientId')), eq(calls.disposition, 'answered'), gte(calls.startedAt, ph('since'))))
       .orderBy(desc(calls.startedAt)).limit(1).prepare(),
-    ownerExt: db.select({ extension: users.extension }).from(users).where(eq(users.id, ph('id'))).prepare(),
   };
 }
 
@@ -26,11 +28,12 @@ export function factsSource(db: Db, clock: () => number = Date.now) {
     if (!m) return { client: null, priorManagerExtension: null, ownerExtension: null };
     const turnover = m.turnoverMinor === null || !m.currency ? null : m.turnoverMinor / 10 ** minorDigits(m.currency);
     const prior = st.prior.get({ clientId: m.clientId, since: clock() - windowDays * 86_400_000 });
-    const owner = m.ownerId ? st.ownerExt.get({ id: m.ownerId }) : undefined;
+    // A call nobody's (no user on its phone then) rings that phone again.
+    const priorExt = prior ? (prior.managerId ? extensionOf(db, prior.managerId) : prior.extension) : null;
     return {
       client: { id: m.clientId, turnover, currency: m.currency },
-      priorManagerExtension: prior?.extension ?? null,
-      ownerExtension: owner?.extension ?? null,
+      priorManagerExtension: priorExt,
+      ownerExtension: extensionOf(db, m.ownerId),
     };
   };
 }

@@ -154,7 +154,7 @@ const MISSED_LOOKBACK_MS = 7 * 24 * 3600_000;
 
 /**
  * A callback task for each missed inbound call (no_answer or busy) not yet handled, for the client's
- * owner, else the manager whose phone rang last; due `dueMinutes` after the call ended. When that
+ * owner, else the user whose phone rang last (the call's manager, recorded as it was written); due `dueMinutes` after the call ended. When that
  * assignee already has an open callback for the number, the call counts on it instead (missedCount + 1,
  * lastMissedAt; due time brought forward when the new one would be sooner, never pushed back).
  * Idempotent: a call that ended at or before a callback's lastMissedAt for its number and assignee is
@@ -166,12 +166,14 @@ export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: 
   const scope = opts.callIds ? inArray(calls.id, opts.callIds) : gte(calls.startedAt, now - MISSED_LOOKBACK_MS);
   const candidates = db
     .select({
-      id: calls.id, endedAt: calls.endedAt, startedAt: calls.startedAt, extension: calls.extension, externalNumber: calls.externalNumber,
+      id: calls.id, endedAt: calls.endedAt, startedAt: calls.startedAt, managerId: users.id, externalNumber: calls.externalNumber,
       contactId: calls.contactId, clientId: calls.clientId, ownerId: clients.ownerId,
     })
     .from(calls)
     .leftJoin(tasks, eq(tasks.missedCallId, calls.id))
     .leftJoin(clients, eq(clients.id, calls.clientId))
+    // The user on the phone when the call was missed (src/users/directory.ts), if they still exist.
+    .leftJoin(users, eq(users.id, calls.managerId))
     .where(and(
       scope,
       eq(calls.direction, 'inbound'), eq(calls.state, 'ended'), inArray(calls.disposition, ['no_answer', 'busy']),
@@ -180,16 +182,12 @@ export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: 
     .orderBy(asc(sql`coalesce(${calls.endedAt}, ${calls.startedAt})`), asc(calls.id))
     .all();
   if (!candidates.length) return { created: [], updated: [] };
-  const byExt = new Map<string, string>();
-  for (const u of db.select({ id: users.id, ext: users.extension, role: users.role }).from(users).where(isNotNull(users.extension)).all()) {
-    if (u.ext && (!byExt.has(u.ext) || u.role === 'manager')) byExt.set(u.ext, u.id);
-  }
   const created: TaskRow[] = [];
   const updated = new Map<string, TaskRow>();
   const sameCaller = (number: string, assigneeId: string) => and(eq(tasks.kind, 'callback'), eq(tasks.number, number), eq(tasks.assigneeId, assigneeId));
   db.transaction(() => {
     for (const c of candidates) {
-      const assigneeId = c.ownerId ?? (c.extension ? byExt.get(c.extension) : undefined);
+      const assigneeId = c.ownerId ?? c.managerId;
       if (!assigneeId) continue;
       const endedAt = c.endedAt ?? c.startedAt;
       const dueAt = endedAt + opts.dueMinutes * 60_000;

@@ -50,12 +50,12 @@ export function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInpu
   const call = ctx.db.select().from(calls).where(eq(calls.id, callId)).get();
   if (!call) throw new CtiError('CTI_ERR_CALL_NOT_FOUND');
   if (ctx.actor.role === 'manager') {
-    const ext = ctx.actor.extension;
-    const answeredHere = !!ext && (
-      (call.extension === ext && call.answeredAt !== null)
+    // Answered by them: the user recorded on the call or its leg (src/users/directory.ts), not whoever
+    // has that phone now.
+    const me = ctx.actor.id;
+    const answeredHere = (call.managerId === me && call.answeredAt !== null)
       || !!ctx.db.select({ id: callLegs.id }).from(callLegs)
-        .where(and(eq(callLegs.callId, callId), eq(callLegs.extension, ext), isNotNull(callLegs.answeredAt))).get()
-    );
+        .where(and(eq(callLegs.callId, callId), eq(callLegs.managerId, me), isNotNull(callLegs.answeredAt))).get();
     if (!answeredHere) throw new CtiError('CTI_ERR_FORBIDDEN', 'Only the manager who answered this call may wrap it up');
   }
   if (!ctx.outcomes.some((o) => o.id === input.outcome)) {
@@ -71,9 +71,7 @@ export function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInpu
     if (!Number.isFinite(dueAt)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'nextStep/dueAt: not an ISO 8601 date-time');
   }
   // The next step is the call's manager's (a supervisor wrapping up assigns it to them), else the actor's.
-  const manager = call.extension
-    ? ctx.db.select({ id: users.id }).from(users).where(and(eq(users.extension, call.extension), eq(users.role, 'manager'))).get()
-    : undefined;
+  const manager = call.managerId ? ctx.db.select({ id: users.id }).from(users).where(eq(users.id, call.managerId)).get() : undefined;
   let taskId: string | null = null;
   ctx.db.transaction((tx) => {
     const row = { callId, description, outcome: input.outcome, byUserId: ctx.actor.id, at: now };

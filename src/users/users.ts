@@ -10,6 +10,7 @@ import { REVOKING, revokeAccess, type AccessChange, type UserAccess } from './ac
 
 export { actorForToken, createToken } from './tokens.js';
 import { requireText, userNameKey } from '../lib/text.js';
+import { checkExtension, isExtensionConflict } from './directory.js';
 
 /** Who is acting: passed into every domain function, which checks access on its first line. */
 export interface Actor {
@@ -26,7 +27,7 @@ export function isRole(s: string): s is Role {
 export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }): Promise<UserRow> {
   const name = requireText('name', input.name); // NFC: "й" typed on any keyboard is one name (src/lib/text.ts)
   if (!/^[\p{L}\p{M}\p{N}._@-]{1,64}$/u.test(name)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'name: 1 to 64 letters, digits, dots, dashes, underscores or @');
-  if (input.extension != null && !/^[0-9]{2,6}$/.test(input.extension)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
+  checkExtension(db, input.extension ?? null, null);
   if (input.role === 'manager' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (input.phoneMode === 'browser' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (db.select().from(users).where(eq(users.name, name)).get()) throw new CtiError('CTI_ERR_USER_EXISTS', `user '${name}' exists already`);
@@ -41,8 +42,19 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
     sipRotation: 0,
     createdAt: Date.now(),
   };
-  db.insert(users).values(row).run();
+  writeUser(db, row.extension, () => db.insert(users).values(row).run());
   return row;
+}
+
+/** A write that gives a user an extension: another writer may have taken it since checkExtension. */
+function writeUser(db: Db, extension: string | null, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if (!isExtensionConflict(err) || extension === null) throw err;
+    checkExtension(db, extension, null);
+    throw err;
+  }
 }
 
 export function findUser(db: Db, name: string): UserRow | undefined {
@@ -114,7 +126,7 @@ export async function adminUpdateUser(ctx: UsersContext, id: string, input: { ro
   const role = input.role ?? row.role;
   const extension = input.extension === undefined ? row.extension : input.extension;
   const phoneMode = input.phoneMode ?? row.phoneMode;
-  if (extension != null && !/^[0-9]{2,6}$/.test(extension)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
+  checkExtension(ctx.db, extension ?? null, id);
   if (role === 'manager' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (phoneMode === 'browser' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (row.id === ctx.actor.id && role !== 'admin') throw new CtiError('CTI_ERR_BAD_REQUEST', 'role: you cannot take your own admin role away');
@@ -131,7 +143,7 @@ export async function adminUpdateUser(ctx: UsersContext, id: string, input: { ro
   // A new password or role ends every session and API token of the user in the same transaction:
   // whoever held the old password, or the old rights, is out at once (README, "Revocation").
   ctx.db.transaction(() => {
-    ctx.db.update(users).set(set).where(eq(users.id, id)).run();
+    writeUser(ctx.db, set.extension ?? null, () => ctx.db.update(users).set(set).where(eq(users.id, id)).run());
     if (changes.some((c) => REVOKING.includes(c))) revokeAccess(ctx.db, id);
   });
   ctx.access?.userChanged(id, changes);

@@ -154,6 +154,7 @@ export interface CallQuery {
   to: string;
   state: 'ended';
   extension?: string;
+  managerId?: string;
   direction?: Direction;
   result?: 'answered' | 'missed';
   outcome?: string;
@@ -204,7 +205,11 @@ export function drillQuery(
     // A week or month row may stick out of the report's range: only the part inside it was counted.
     if (r.periodStart) q.from = later(r.periodStart, report.from);
     if (r.periodEnd) q.to = earlier(r.periodEnd, report.to);
-    if (report.groupBy.includes('manager')) q.extension = r.extension ?? 'none';
+    // A manager row is a phone and the user who had it (a phone handed over is two rows).
+    if (report.groupBy.includes('manager')) {
+      q.extension = r.extension ?? 'none';
+      q.managerId = r.managerId ?? 'none';
+    }
   }
   if (filters.extension && !q.extension) q.extension = filters.extension;
   const direction = byMetric.direction ?? (filters.direction || undefined);

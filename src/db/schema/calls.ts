@@ -19,6 +19,11 @@ export const calls = sqliteTable(
     origin: text('origin'),
     externalNumber: text('external_number'),
     extension: text('extension'),
+    /**
+     * The user who was on `extension` when the call was written (src/users/directory.ts): the call stays
+     * theirs for access and reports after the phone goes to someone else. No foreign key: a deleted
+     * user's calls keep the id, and nobody else gets them.
+     */
     managerId: text('manager_id'),
     /** The matched contact and client (src/contacts/match.ts), re-matched when contacts change. */
     contactId: text('contact_id'),
@@ -51,7 +56,9 @@ export const calls = sqliteTable(
     index('calls_client_started_idx').on(t.clientId, t.startedAt),
     // Reports when the hourly aggregates cannot serve (a time zone with a half-hour offset, bounds off the
     // hour): covers every column the report reads, so a month is one range scan without table lookups.
-    index('calls_report_idx').on(t.startedAt, t.extension, t.direction, t.state, t.disposition, t.ringMs, t.talkMs),
+    index('calls_report_idx').on(t.startedAt, t.extension, t.managerId, t.direction, t.state, t.disposition, t.ringMs, t.talkMs),
+    // A manager's own calls (access rule, src/calls/queries.ts).
+    index('calls_manager_started_idx').on(t.managerId, t.startedAt),
   ],
 );
 
@@ -65,6 +72,7 @@ export const callLegs = sqliteTable(
     uniqueId: text('unique_id').notNull(),
     channel: text('channel').notNull(),
     extension: text('extension'),
+    /** The user on `extension` when the leg was written, as for the call. */
     managerId: text('manager_id'),
     startedAt: integer('started_at').notNull(),
     answeredAt: integer('answered_at'),
@@ -74,7 +82,7 @@ export const callLegs = sqliteTable(
     disposition: text('disposition', { enum: CALL_DISPOSITIONS }),
     hangupCause: text('hangup_cause'),
   },
-  (t) => [uniqueIndex('call_legs_unique_id_uq').on(t.uniqueId), index('call_legs_call_idx').on(t.callId)],
+  (t) => [uniqueIndex('call_legs_unique_id_uq').on(t.uniqueId), index('call_legs_call_idx').on(t.callId), index('call_legs_manager_idx').on(t.managerId)],
 );
 
 export type CallRow = typeof calls.$inferSelect;

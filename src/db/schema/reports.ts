@@ -1,4 +1,4 @@
-// Report aggregates (issue 5): call totals per UTC hour x extension x direction. Triggers note the buckets
+// Report aggregates (issue 5): call totals per UTC hour x extension x manager x direction. Triggers note the buckets
 // a written call or wrap-up touches (report_dirty, migration 0005); src/reports/aggregates.ts recomputes
 // them from `calls`, so updates, CDR completions, transfers (deleted calls) and wrap-ups never leave them stale.
 // Keyed by UTC hour, not by local day, so the same rows serve every time zone whose offset is whole hours
@@ -12,6 +12,8 @@ export const callStatsHourly = sqliteTable(
     hourStart: integer('hour_start').notNull(),
     /** The call's manager extension (null: nobody's). */
     extension: text('extension'),
+    /** The user who had that extension when the call was written (calls.manager_id; null: nobody). */
+    managerId: text('manager_id'),
     direction: text('direction').notNull(),
     calls: integer('calls').notNull(),
     answered: integer('answered').notNull(),
@@ -29,6 +31,7 @@ export const callOutcomeStatsHourly = sqliteTable(
   {
     hourStart: integer('hour_start').notNull(),
     extension: text('extension'),
+    managerId: text('manager_id'),
     direction: text('direction').notNull(),
     outcome: text('outcome').notNull(),
     calls: integer('calls').notNull(),

@@ -1,5 +1,6 @@
 // Users (managers, supervisors, admins) and their API tokens (stored as SHA-256 hashes only).
-import { sqliteTable, text, integer, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const ROLES = ['manager', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -13,6 +14,7 @@ export const users = sqliteTable(
     id: text('id').primaryKey(),
     name: text('name').notNull(),
     role: text('role', { enum: ROLES }).notNull(),
+    /** The user's phone: at most one user per extension (users_extension_uq; src/users/directory.ts). */
     extension: text('extension'),
     passwordHash: text('password_hash'),
     language: text('language').notNull().default('ru'),
@@ -21,7 +23,11 @@ export const users = sqliteTable(
     sipRotation: integer('sip_rotation').notNull().default(0),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('users_name_uq').on(t.name), index('users_extension_idx').on(t.extension)],
+  (t) => [
+    uniqueIndex('users_name_uq').on(t.name),
+    // One extension, one person. Deleting a user frees the extension (users are deleted, not deactivated).
+    uniqueIndex('users_extension_uq').on(t.extension).where(sql`${t.extension} IS NOT NULL`),
+  ],
 );
 
 export const apiTokens = sqliteTable(

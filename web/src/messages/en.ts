@@ -168,6 +168,7 @@ export const en = {
   role_manager: 'Manager',
   role_supervisor: 'Supervisor',
   role_admin: 'Administrator',
+  extensionTaken: 'Extension {extension} belongs to {user}: one extension, one person. Give {user} another extension (or none) first.',
   newUser: 'New user',
   newPassword: 'New one, to change it',
   confirmDelete: 'Delete user {name}?',

@@ -160,6 +160,7 @@ export const ru: Record<MessageKey, string> = {
   role_manager: 'Менеджер',
   role_supervisor: 'Руководитель',
   role_admin: 'Администратор',
+  extensionTaken: 'Внутренний номер {extension} уже у пользователя {user}: у одного номера один владелец. Сначала дайте {user} другой номер (или уберите его).',
   newUser: 'Новый пользователь',
   newPassword: 'Новый, чтобы сменить',
   confirmDelete: 'Удалить пользователя {name}?',

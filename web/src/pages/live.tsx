@@ -165,7 +165,7 @@ export function LivePage() {
         </thead>
         <tbody>
           {c.managers.map((m) => (
-            <tr key={m.extension} data-testid="live-counters-row" data-extension={m.extension}>
+            <tr key={`${m.extension}|${m.name ?? ''}`} data-testid="live-counters-row" data-extension={m.extension}>
               <td>{manager(m.name, m.extension)}</td>
               <td data-testid="counter-calls">{m.calls}</td>
               <td data-testid="counter-answered">{m.answered}</td>

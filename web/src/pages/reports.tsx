@@ -256,7 +256,7 @@ function Report() {
                   <tr><td colSpan={COLUMNS.length + outcomeIds.length + 3} class="muted">{t('repNoRows')}</td></tr>
                 )}
                 {report.rows.map((r) => (
-                  <tr key={`${r.extension}|${r.period}`} data-testid="report-row" data-extension={r.extension ?? 'none'} data-period={r.period ?? ''}>
+                  <tr key={`${r.extension}|${r.managerId}|${r.period}`} data-testid="report-row" data-extension={r.extension ?? 'none'} data-period={r.period ?? ''}>
                     {byManager && <th scope="row">{managerLabel(r)}</th>}
                     {byPeriod && <td>{r.period ? periodLabel(r.period) : ''}</td>}
                     {!byManager && !byPeriod && <th scope="row">{t('repTotal')}</th>}

@@ -8,6 +8,10 @@ import type { Language, PhoneMode, Role, User } from '../types.js';
 const ROLES: Role[] = ['manager', 'supervisor', 'admin'];
 
 function message(e: unknown): string {
+  // One extension, one person: say whose it is, in the page's language.
+  if (e instanceof ApiError && e.code === 'CTI_ERR_EXTENSION_TAKEN') {
+    return t('extensionTaken', { extension: String(e.details.extension ?? ''), user: String(e.details.user ?? '') });
+  }
   return e instanceof ApiError && (e.status === 400 || e.status === 409) ? e.message : errorText(e);
 }
 

@@ -1,0 +1,89 @@
+// Who is on an extension, and which extension a user has: the one answer to both, for the pop, the call
+// log, access to calls, tasks, routing, reports and the live board (issue 10, item 11).
+//
+// The rule. An extension belongs to at most one user, of any role (the unique index users_extension_uq,
+// migration 0008); the user on it now is `whoIsOn(ext)`. A call belongs to the user who was on its
+// extension when it was written (calls.manager_id, call_legs.manager_id, set by `managerIdFor` in SQL
+// as the call log stores it, and kept when the same call is written again): handing a phone to someone
+// else hands over its future calls, never its past ones. Extensions are compared exactly: they are
+// validated as 2 to 6 digits before they are stored (`checkExtension`), so there is nothing to trim.
+//
+// No cache, on purpose: a lookup is one probe of the unique index (microseconds, prepared), and users
+// change from another process too (`cti user add` beside a running service), which no in-memory cache
+// here would hear of.
+import { and, eq, isNotNull, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/client.js';
+import { users, type Role } from '../db/schema/index.js';
+import { CtiError } from '../lib/errors.js';
+
+/** The person on a phone. */
+export interface PhoneOwner {
+  id: string;
+  name: string;
+  role: Role;
+  extension: string;
+}
+
+const ph = sql.placeholder;
+
+/**
+ * The id of the user on the extension in `ext` (a column or a bound value), as an SQL scalar subquery:
+ * the same rule as `whoIsOn`, for statements that resolve it inside SQL (the call log's writes).
+ */
+export function managerIdFor(ext: SQLiteColumn | SQL | Placeholder): SQL<string | null> {
+  return sql<string | null>`(select ${users.id} from ${users} where ${users.extension} = ${ext})`;
+}
+
+function prepare(db: Db) {
+  const owner = { id: users.id, name: users.name, role: users.role, extension: users.extension };
+  return {
+    onExt: db.select(owner).from(users).where(eq(users.extension, ph('ext'))).prepare(),
+    ofUser: db.select({ extension: users.extension }).from(users).where(eq(users.id, ph('id'))).prepare(),
+    all: db.select(owner).from(users).where(isNotNull(users.extension)).orderBy(users.extension).prepare(),
+  };
+}
+const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+function st(db: Db): ReturnType<typeof prepare> {
+  let s = statements.get(db);
+  if (!s) statements.set(db, (s = prepare(db)));
+  return s;
+}
+
+/** The user on this extension now, or null for a phone nobody has. */
+export function whoIsOn(db: Db, ext: string | null | undefined): PhoneOwner | null {
+  if (!ext) return null;
+  return (st(db).onExt.get({ ext }) as PhoneOwner | undefined) ?? null;
+}
+
+/** This user's extension now, or null (no phone, or no such user). */
+export function extensionOf(db: Db, userId: string | null | undefined): string | null {
+  if (!userId) return null;
+  return st(db).ofUser.get({ id: userId })?.extension ?? null;
+}
+
+/** Every user with a phone, one per extension (the index makes it so), by extension. */
+export function phoneOwners(db: Db): PhoneOwner[] {
+  return st(db).all.all() as PhoneOwner[];
+}
+
+/**
+ * Checks an extension a user is about to get: its form, and that nobody else has it (409 naming who).
+ * `userId`: the user who gets it (keeping one's own extension is no conflict).
+ */
+export function checkExtension(db: Db, ext: string | null, userId: string | null): void {
+  if (ext === null) return;
+  if (!/^[0-9]{2,6}$/.test(ext)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
+  const other = db.select({ name: users.name }).from(users)
+    .where(and(eq(users.extension, ext), userId ? ne(users.id, userId) : undefined)).get();
+  if (other) {
+    throw new CtiError('CTI_ERR_EXTENSION_TAKEN', `Extension ${ext} belongs to ${other.name}: one extension, one person. Give ${other.name} another extension (or none) first.`,
+      { extension: ext, user: other.name });
+  }
+}
+
+/** Is this the SQLite error of users_extension_uq (two writers raced past checkExtension)? */
+export function isExtensionConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('users.extension');
+}
