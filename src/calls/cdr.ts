@@ -83,11 +83,33 @@ export function parseCdrLine(line: string): CdrRow | null {
   };
 }
 
-/** Parses a chunk of the CSV file. Lines that do not parse are counted, not fatal. */
+/**
+ * The records of a chunk of the CSV file: a newline ends a record only outside quotes. CSV_QUOTE
+ * doubles quotes but leaves a CR or LF inside a field as it is, so a caller ID (src) or a DID (dst) with a
+ * line break spans lines; split on every newline, its second half would be read as a record of its own,
+ * one that the caller wrote.
+ */
+export function splitCdrRecords(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === '\n' && !quoted) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (start < text.length) out.push(text.slice(start));
+  return out;
+}
+
+/** Parses a chunk of the CSV file. Records that do not parse are counted, not fatal. */
 export function parseCdrText(text: string): { rows: CdrRow[]; bad: number } {
   const rows: CdrRow[] = [];
   let bad = 0;
-  for (const line of text.split('\n')) {
+  for (const line of splitCdrRecords(text)) {
     if (line.trim() === '') continue;
     const r = parseCdrLine(line);
     if (r) rows.push(r);
@@ -105,18 +127,32 @@ function cdrDisposition(d: string): Disposition {
   }
 }
 
-/** "cti:<direction>:<external>" set by cti-mark in the dialplan. */
+/**
+ * The userfield cti-mark and cti-routed write (dialplan/extensions_cti.conf):
+ * "cti:<direction>:<digits>[;routed=<reason>]", the digits empty for inbound calls. An inbound call's
+ * outside party is the caller, the src column of the row that carries the mark (Asterisk's own
+ * CALLERID(num)), never the userfield: rows written before the dialplan kept trunk data out of it had
+ * "cti:inbound:<caller ID>;routed=<reason>", where a caller ID with ";routed=" or ":" in it reads as
+ * fields of ours. So the reason is the text after the last ";routed=" (the dialplan writes it last),
+ * and only a word the router gives.
+ */
 interface Mark { direction: Direction; origin: 'click2call' | null; external: string; routedBy: string | null }
+const MARK = /^cti:(inbound|outbound|internal|click2call)(?::|;|$)/;
+const ROUTED_BY = /^(?:prior_manager|owner|default|fallback|turnover:[^;]*)$/;
+const ROUTED = ';routed=';
 function mark(rows: CdrRow[]): Mark | null {
   let found = null as Mark | null;
-  // "cti:<direction>:<external>[;routed=<reason>]": the last routing reason written wins.
   for (const r of rows) {
-    const m = /^cti:(inbound|outbound|internal|click2call):([^;]*)(?:;routed=(.*))?$/.exec(r.userfield);
+    const m = MARK.exec(r.userfield);
     if (!m) continue;
     const d = m[1] as 'inbound' | 'outbound' | 'internal' | 'click2call';
+    const rest = r.userfield.slice(m[0].length);
+    const at = rest.lastIndexOf(ROUTED);
+    const reason = at < 0 ? null : rest.slice(at + ROUTED.length);
+    const digits = d === 'inbound' ? r.src : (at < 0 ? rest : rest.slice(0, at)).split(';')[0] ?? '';
     found = {
       direction: d === 'click2call' ? 'outbound' : d, origin: d === 'click2call' ? 'click2call' : null,
-      external: found?.external || (m[2] ?? ''), routedBy: m[3] || found?.routedBy || null,
+      external: found?.external || digits, routedBy: (reason !== null && ROUTED_BY.test(reason) ? reason : null) || found?.routedBy || null,
     };
   }
   return found;
