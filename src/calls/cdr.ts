@@ -131,13 +131,13 @@ function cdrDisposition(d: string): Disposition {
  * The userfield cti-mark and cti-routed write (dialplan/extensions_cti.conf):
  * "cti:<direction>:<digits>[;routed=<reason>]", the digits empty for inbound calls. An inbound call's
  * outside party is the caller, the src column of the row that carries the mark (Asterisk's own
- * CALLERID(num)), never the userfield: rows written before the dialplan kept trunk data out of it had
- * "cti:inbound:<caller ID>;routed=<reason>", where a caller ID with ";routed=" or ":" in it reads as
- * fields of ours. So the reason is the text after the last ";routed=" (the dialplan writes it last),
- * and only a word the router gives.
+ * CALLERID(num)), never the userfield. Rows written before the dialplan kept trunk data out of it have
+ * "cti:inbound:<caller ID>[;routed=<reason>]", where a caller ID with ";routed=" or ":" in it would read
+ * as fields of ours: that caller ID is the row's src, so it is taken off as a whole before the rest is
+ * read. A reason is a word the router gives.
  */
 interface Mark { direction: Direction; origin: 'click2call' | null; external: string; routedBy: string | null }
-const MARK = /^cti:(inbound|outbound|internal|click2call)(?::|;|$)/;
+const MARK = /^cti:(inbound|outbound|internal|click2call)(?::|$)/;
 const ROUTED_BY = /^(?:prior_manager|owner|default|fallback|turnover:[^;]*)$/;
 const ROUTED = ';routed=';
 function mark(rows: CdrRow[]): Mark | null {
@@ -146,13 +146,21 @@ function mark(rows: CdrRow[]): Mark | null {
     const m = MARK.exec(r.userfield);
     if (!m) continue;
     const d = m[1] as 'inbound' | 'outbound' | 'internal' | 'click2call';
-    const rest = r.userfield.slice(m[0].length);
-    const at = rest.lastIndexOf(ROUTED);
-    const reason = at < 0 ? null : rest.slice(at + ROUTED.length);
-    const digits = d === 'inbound' ? r.src : (at < 0 ? rest : rest.slice(0, at)).split(';')[0] ?? '';
+    let rest = r.userfield.slice(m[0].length);
+    let external: string;
+    if (d === 'inbound') {
+      if (r.src !== '' && rest.startsWith(r.src)) rest = rest.slice(r.src.length);
+      external = r.src;
+    } else {
+      const semi = rest.indexOf(';');
+      external = semi < 0 ? rest : rest.slice(0, semi);
+      rest = semi < 0 ? '' : rest.slice(semi);
+    }
+    const reason = rest.startsWith(ROUTED) ? rest.slice(ROUTED.length) : null;
     found = {
       direction: d === 'click2call' ? 'outbound' : d, origin: d === 'click2call' ? 'click2call' : null,
-      external: found?.external || digits, routedBy: (reason !== null && ROUTED_BY.test(reason) ? reason : null) || found?.routedBy || null,
+      external: found?.external || external,
+      routedBy: (reason !== null && ROUTED_BY.test(reason) ? reason : null) || found?.routedBy || null,
     };
   }
   return found;
