@@ -84,24 +84,34 @@ export function parseCdrLine(line: string): CdrRow | null {
 }
 
 /**
- * The records of a chunk of the CSV file: a newline ends a record only outside quotes. CSV_QUOTE
- * doubles quotes but leaves a CR or LF inside a field as it is, so a caller ID (src) or a DID (dst) with a
- * line break spans lines; split on every newline, its second half would be read as a record of its own,
- * one that the caller wrote.
+ * A record's first line: cdr_custom_cti.conf quotes every field, and the first, the linkedid, is never
+ * empty. A line inside a quoted field never looks like this: CSV_QUOTE doubles the quotes of the value,
+ * and the field's closing quote is followed by a comma or the end of the record.
+ */
+const RECORD_START = /^"[^",]/;
+const oddQuotes = (s: string): boolean => {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n % 2 === 1;
+};
+
+/**
+ * The records of a chunk of the CSV file. CSV_QUOTE doubles quotes but leaves a CR or LF inside a field
+ * as it is, so a caller ID (src) or a DID (dst) with a line break spans lines; split on every newline,
+ * its later lines would be read as records of their own, written by the caller. A record goes on while
+ * its quotes are open, up to the next record's first line; a line that starts no record (the rest of a
+ * record cut by a chunk boundary) is returned as it is, to be counted as bad, never read as a row.
  */
 export function splitCdrRecords(text: string): string[] {
+  const lines = text.split('\n');
   const out: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') quoted = !quoted;
-    else if (c === '\n' && !quoted) {
-      out.push(text.slice(start, i));
-      start = i + 1;
+  for (let i = 0; i < lines.length; i++) {
+    let rec = lines[i]!;
+    if (RECORD_START.test(rec)) {
+      while (oddQuotes(rec) && i + 1 < lines.length && !RECORD_START.test(lines[i + 1]!)) rec += `\n${lines[++i]}`;
     }
+    out.push(rec);
   }
-  if (start < text.length) out.push(text.slice(start));
   return out;
 }
 
@@ -111,7 +121,7 @@ export function parseCdrText(text: string): { rows: CdrRow[]; bad: number } {
   let bad = 0;
   for (const line of splitCdrRecords(text)) {
     if (line.trim() === '') continue;
-    const r = parseCdrLine(line);
+    const r = RECORD_START.test(line) ? parseCdrLine(line) : null;
     if (r) rows.push(r);
     else bad++;
   }

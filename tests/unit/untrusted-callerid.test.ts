@@ -97,6 +97,21 @@ describe('the CDR of a call with a crafted caller ID', () => {
     expect(summariseCdr(rows, isExt, 'RU')).toMatchObject({ direction: 'inbound', extension: '101', routedBy: 'fallback' });
   });
 
+  it('a chunk that starts inside such a record (the reconciler re-reads from an offset) reads no row of the caller\'s', () => {
+    const forged = 'FORGED,FORGED,PJSIP/102-00000009,Local/79167654321@trunk,102,79167654321,cti-outbound,Dial,1796116720.9,1796116721.9,1796116800.9,80,79,ANSWERED,cti:outbound:79167654321,1';
+    const text = inboundRows(`1\n${forged}\n2`, 'cti:inbound:;routed=fallback');
+    expect(parseCdrText(text).rows.map((r) => r.linkedid)).toEqual(['L-1', 'L-1']);
+    // The reader drops the partial first line of a chunk: here it lands on the forged line.
+    const cut = text.slice(text.indexOf('\nFORGED') + 1);
+    const { rows, bad } = parseCdrText(cut);
+    expect(rows.map((r) => r.linkedid)).toEqual([]);
+    expect(bad).toBe(2);
+    // A stray unbalanced quote (a line cut short) swallows no record after it.
+    const after = parseCdrText(`"unterminated\n${inboundRows('74950000001', 'cti:inbound:;routed=default')}`);
+    expect(after).toMatchObject({ bad: 1 });
+    expect(after.rows.map((r) => r.uniqueid)).toEqual(['L-1', 'U-2']);
+  });
+
   for (const cid of [FORGED, '74950000001;routed=owner', '74950000001:outbound:79167654321', "7495'0000001\"(x)|y", '7'.repeat(200)]) {
     it(`logged from the CDR alone, ${JSON.stringify(cid.slice(0, 40))}: inbound, the caller's own digits, routed as the dialplan said`, () => {
       const s = summariseCdr(parseCdrText(inboundRows(cid, 'cti:inbound:;routed=fallback')).rows, isExt, 'RU');
