@@ -4,6 +4,7 @@
 // (one row per pair of channels a Dial() or bridge joined; billsec = end - answer of that pair).
 import { normaliseExternal } from '../lib/phone.js';
 import { parseChannelName } from './call.js';
+import { DENY_REASONS } from './dial-policy.js';
 import type { CallRecord, Direction, Disposition, LegRecord } from './model.js';
 
 export const CDR_COLUMNS = [
@@ -83,13 +84,45 @@ export function parseCdrLine(line: string): CdrRow | null {
   };
 }
 
-/** Parses a chunk of the CSV file. Lines that do not parse are counted, not fatal. */
+/**
+ * A record's first line: cdr_custom_cti.conf quotes every field, and the first, the linkedid, is never
+ * empty. A line inside a quoted field never looks like this: CSV_QUOTE doubles the quotes of the value,
+ * and the field's closing quote is followed by a comma or the end of the record.
+ */
+const RECORD_START = /^"[^",]/;
+const oddQuotes = (s: string): boolean => {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n % 2 === 1;
+};
+
+/**
+ * The records of a chunk of the CSV file. CSV_QUOTE doubles quotes but leaves a CR or LF inside a field
+ * as it is, so a caller ID (src) or a DID (dst) with a line break spans lines; split on every newline,
+ * its later lines would be read as records of their own, written by the caller. A record goes on while
+ * its quotes are open, up to the next record's first line; a line that starts no record (the rest of a
+ * record cut by a chunk boundary) is returned as it is, to be counted as bad, never read as a row.
+ */
+export function splitCdrRecords(text: string): string[] {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let rec = lines[i]!;
+    if (RECORD_START.test(rec)) {
+      while (oddQuotes(rec) && i + 1 < lines.length && !RECORD_START.test(lines[i + 1]!)) rec += `\n${lines[++i]}`;
+    }
+    out.push(rec);
+  }
+  return out;
+}
+
+/** Parses a chunk of the CSV file. Records that do not parse are counted, not fatal. */
 export function parseCdrText(text: string): { rows: CdrRow[]; bad: number } {
   const rows: CdrRow[] = [];
   let bad = 0;
-  for (const line of text.split('\n')) {
+  for (const line of splitCdrRecords(text)) {
     if (line.trim() === '') continue;
-    const r = parseCdrLine(line);
+    const r = RECORD_START.test(line) ? parseCdrLine(line) : null;
     if (r) rows.push(r);
     else bad++;
   }
@@ -105,19 +138,46 @@ function cdrDisposition(d: string): Disposition {
   }
 }
 
-/** "cti:<direction>:<external>" set by cti-mark in the dialplan. */
+/**
+ * The userfield cti-mark, cti-routed and cti-dial-denied write (dialplan/extensions_cti.conf):
+ * "cti:<direction>:<digits>[;routed=<reason>][;denied=<reason>]", the digits empty for inbound calls.
+ * An inbound call's outside party is the caller, the src column of the row that carries the mark
+ * (Asterisk's own CALLERID(num)), never the userfield. Rows written before the dialplan kept trunk data
+ * out of it have "cti:inbound:<caller ID>[;routed=<reason>]", where a caller ID with ";routed=" or ":"
+ * in it would read as fields of ours: that caller ID is the row's src, so it is taken off as a whole
+ * before the rest is read. A reason is a word the router (routed) or the dial policy (denied: nothing
+ * was dialled out) gives; anything else is ignored.
+ */
 interface Mark { direction: Direction; origin: 'click2call' | null; external: string; routedBy: string | null; deniedBy: string | null }
+const MARK = /^cti:(inbound|outbound|internal|click2call)(?::|$)/;
+const ROUTED_BY = /^(?:prior_manager|owner|default|fallback|turnover:[^;]*)$/;
+/** The dial policy's reasons, and the dialplan's own per-phone limits (dial-policy-dialplan.ts). */
+const DENIED_BY = new Set<string>([...DENY_REASONS, 'rate', 'concurrency']);
 function mark(rows: CdrRow[]): Mark | null {
   let found = null as Mark | null;
-  // "cti:<direction>:<external>[;routed=<reason>][;denied=<reason>]": the last routing reason written
-  // wins; denied: the dial policy refused the number (cti-dial-denied), nothing was dialled out.
   for (const r of rows) {
-    const m = /^cti:(inbound|outbound|internal|click2call):([^;]*)(?:;routed=([^;]*))?(?:;denied=([^;]*))?$/.exec(r.userfield);
+    const m = MARK.exec(r.userfield);
     if (!m) continue;
     const d = m[1] as 'inbound' | 'outbound' | 'internal' | 'click2call';
+    let rest = r.userfield.slice(m[0].length);
+    let external: string;
+    if (d === 'inbound') {
+      if (r.src !== '' && rest.startsWith(r.src)) rest = rest.slice(r.src.length);
+      external = r.src;
+    } else {
+      const semi = rest.indexOf(';');
+      external = semi < 0 ? rest : rest.slice(0, semi);
+      rest = semi < 0 ? '' : rest.slice(semi);
+    }
+    // ";routed=<reason>" then ";denied=<reason>", each only when its reason is one of our words.
+    const fields = /^(?:;routed=([^;]*))?(?:;denied=([^;]*))?$/.exec(rest);
+    const routed = fields?.[1] ?? null;
+    const denied = fields?.[2] ?? null;
     found = {
       direction: d === 'click2call' ? 'outbound' : d, origin: d === 'click2call' ? 'click2call' : null,
-      external: found?.external || (m[2] ?? ''), routedBy: m[3] || found?.routedBy || null, deniedBy: m[4] || found?.deniedBy || null,
+      external: found?.external || external,
+      routedBy: (routed !== null && ROUTED_BY.test(routed) ? routed : null) || found?.routedBy || null,
+      deniedBy: (denied !== null && DENIED_BY.has(denied) ? denied : null) || found?.deniedBy || null,
     };
   }
   return found;

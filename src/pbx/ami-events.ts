@@ -13,6 +13,18 @@ function str(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
 }
 
+/**
+ * A header Asterisk writes after the channel's caller ID, when it comes twice: the last copy is
+ * Asterisk's. CallerIDNum and ConnectedLineNum are written unescaped (manager_channels.c,
+ * ast_manager_build_channel_state_string_prefix: only the names are C-escaped), so a CR/LF in a
+ * caller's number puts header lines of the caller's choosing before Asterisk's own Uniqueid, Linkedid
+ * and the UserEvent body (stasis.c writes the channel snapshot first, then "UserEvent:", then the
+ * body). asterisk-manager turns repeated headers into arrays, in order.
+ */
+function own(v: unknown): string {
+  return Array.isArray(v) ? str(v[v.length - 1]) : str(v);
+}
+
 /** Asterisk writes "<unknown>" or nothing for absent caller IDs. */
 function number(v: unknown): string | null {
   const s = str(v).trim();
@@ -44,7 +56,8 @@ export function eventTime(raw: RawAmiEvent, fallback: () => number = Date.now): 
 export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxEvent | null {
   const name = str(raw['event']);
   const at = eventTime(raw, now);
-  const ref = () => ({ at, uniqueId: str(raw['uniqueid']), linkedId: str(raw['linkedid']), channel: str(raw['channel']) });
+  // Channel comes before the caller ID (its first copy is Asterisk's), Uniqueid and Linkedid after it.
+  const ref = () => ({ at, uniqueId: own(raw['uniqueid']), linkedId: own(raw['linkedid']), channel: str(raw['channel']) });
   switch (name) {
     case 'Newchannel':
       return { type: 'channel.created', ...ref(), state: channelState(raw['channelstate']), callerNumber: number(raw['calleridnum']), context: str(raw['context']), exten: str(raw['exten']) };
@@ -76,15 +89,19 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
     case 'BridgeLeave':
       return { type: 'bridge.leave', ...ref(), bridgeId: str(raw['bridgeuniqueid']) };
     case 'UserEvent': {
-      const kind = str(raw['userevent']);
+      const kind = own(raw['userevent']);
       if (kind === 'CtiCall') {
-        const d = str(raw['direction']);
+        // The body is the dialplan's own words (dialplan/extensions_cti.conf, cti-mark). An inbound
+        // call's outside party is the caller: Asterisk's CallerIDNum header of this very event, never a
+        // field the dialplan wrote, so nothing the caller sends can name another number or direction.
+        const d = own(raw['direction']);
         if (d !== 'inbound' && d !== 'outbound' && d !== 'internal' && d !== 'click2call') return null;
-        return { type: 'call.marked', ...ref(), direction: d, external: str(raw['external']), dialled: str(raw['dialled']), caller: str(raw['caller']) };
+        const external = d === 'inbound' ? number(raw['calleridnum']) ?? '' : own(raw['external']);
+        return { type: 'call.marked', ...ref(), direction: d, external };
       }
-      if (kind === 'CtiRecording') return { type: 'recording.started', ...ref(), file: str(raw['file']) };
-      if (kind === 'CtiRoute') return { type: 'call.routed', ...ref(), routedBy: str(raw['routedby']), target: str(raw['target']) };
-      if (kind === 'CtiDialDenied') return { type: 'call.denied', ...ref(), reason: str(raw['reason']), number: str(raw['number']) };
+      if (kind === 'CtiRecording') return { type: 'recording.started', ...ref(), file: own(raw['file']) };
+      if (kind === 'CtiRoute') return { type: 'call.routed', ...ref(), routedBy: own(raw['routedby']), target: own(raw['target']) };
+      if (kind === 'CtiDialDenied') return { type: 'call.denied', ...ref(), reason: own(raw['reason']), number: own(raw['number']) };
       return null;
     }
     case 'AttendedTransfer': {

@@ -55,13 +55,15 @@ export interface BridgeLeft extends ChannelRef {
   type: 'bridge.leave';
   bridgeId: string;
 }
-/** UserEvent(CtiCall) from dialplan/extensions_cti.conf: the call's direction and outside party. */
+/**
+ * UserEvent(CtiCall) from dialplan/extensions_cti.conf: the call's direction and outside party. For an
+ * inbound call `external` is the caller's number as Asterisk holds it (the event's CallerIDNum), for the
+ * others the digits the phone dialled (the dialplan's External field).
+ */
 export interface CallMarked extends ChannelRef {
   type: 'call.marked';
   direction: 'inbound' | 'outbound' | 'internal' | 'click2call';
   external: string;
-  dialled: string;
-  caller: string;
 }
 /** UserEvent(CtiRecording): MixMonitor writes this file (path as Asterisk sees it). */
 export interface RecordingStarted extends ChannelRef {

@@ -246,6 +246,12 @@ export interface InboundCallOptions {
   talkSeconds?: number;
   /** How long the Originate waits for an answer (default 30 s; the phone itself rings CTI_SANDBOX_RING_TIMEOUT s). */
   timeoutSeconds?: number;
+  /**
+   * Caller ID exactly as a trunk might send it, any characters (CR/LF, quotes, "<", commas), which the
+   * Originate's CallerID header cannot carry: the call goes through the sandbox's [sandbox-trunk], which
+   * sets CALLERID(num) and (name) from base64 before it enters cti-inbound. `from` is then ignored.
+   */
+  trunkCallerId?: { number?: string; name?: string };
 }
 
 /**
@@ -255,12 +261,18 @@ export interface InboundCallOptions {
 export function inboundCall(opts: InboundCallOptions): Promise<CallHandle> {
   const vars: Record<string, string> = {};
   if (opts.talkSeconds !== undefined) vars['TALK'] = String(opts.talkSeconds);
+  const b64 = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'utf8').toString('base64'));
+  const trunk = opts.trunkCallerId;
+  if (trunk?.number !== undefined) vars['CALLER_NUM_B64'] = b64(trunk.number)!;
+  if (trunk?.name !== undefined) vars['CALLER_NAME_B64'] = b64(trunk.name)!;
+  // A Local channel takes its options after the last "/": a DID with a "/" in it needs an empty one.
+  const channel = `Local/${opts.did}@${trunk ? 'sandbox-trunk' : 'cti-inbound'}${opts.did.includes('/') ? '/' : ''}`;
   return originate({
-    channel: `Local/${opts.did}@cti-inbound`,
+    channel,
     context: 'sandbox-caller',
     exten: 's',
     priority: 1,
-    callerid: `"${opts.from}" <${opts.from}>`,
+    callerid: trunk ? undefined : `"${opts.from}" <${opts.from}>`,
     variable: Object.keys(vars).length ? vars : undefined,
   }, opts.timeoutSeconds ?? 30);
 }
