@@ -12,6 +12,7 @@ import { addUser } from '../../src/users/users.js';
 import { launchChromium } from '../support/browser.js';
 import { PROJECT_ROOT } from '../support/sandbox.js';
 import { testApp, type TestApp } from '../support/app.js';
+import { wav } from '../support/wav.js';
 
 const PASSWORD = 'correct horse battery';
 let t: TestApp;
@@ -40,16 +41,6 @@ function watch(page: Page, where: string): Page {
 async function seen(page: Page, where: string): Promise<void> {
   const list = await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []);
   violations.push(...list.map((v) => `${where}: ${v}`));
-}
-
-/** A valid 8 kHz 16-bit mono WAV of silence. */
-function wav(seconds: number): Buffer {
-  const data = 8000 * 2 * seconds;
-  const b = Buffer.alloc(44 + data);
-  b.write('RIFF', 0); b.writeUInt32LE(36 + data, 4); b.write('WAVE', 8); b.write('fmt ', 12);
-  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(16000, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(data, 40);
-  return b;
 }
 
 beforeAll(async () => {

@@ -5,6 +5,7 @@ import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { addUser, createToken } from '../../src/users/users.js';
 import { testApp, type TestApp } from '../support/app.js';
+import { wav } from '../support/wav.js';
 
 const T0 = Date.parse('2026-11-20T09:00:00Z');
 
@@ -16,16 +17,6 @@ function record(over: Partial<CallRecord> & { linkedId: string }): CallRecord {
     legs: [{ uniqueId: `${over.linkedId}-leg`, channel: 'PJSIP/101-00000001', extension: over.extension ?? '101', startedAt: T0 + 100, answeredAt: T0 + 5000, endedAt: T0 + 65_000, ringMs: 4900, talkMs: 60_000, disposition: 'answered', hangupCause: null }],
     ...over,
   };
-}
-
-/** A valid 8 kHz 16-bit mono WAV of `seconds` of silence. */
-function wav(seconds: number): Buffer {
-  const data = 8000 * 2 * seconds;
-  const b = Buffer.alloc(44 + data);
-  b.write('RIFF', 0); b.writeUInt32LE(36 + data, 4); b.write('WAVE', 8); b.write('fmt ', 12);
-  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(16000, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(data, 40);
-  return b;
 }
 
 describe('calls API', () => {

@@ -18,6 +18,7 @@ import { addUser, createToken } from '../../src/users/users.js';
 import { scenarioEvents } from '../support/ami-fixture.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { loginCookie, seedPasswordUser, socketFor, type ClientSocket } from '../support/session.js';
+import { wav } from '../support/wav.js';
 
 const T0 = Date.parse('2026-11-20T09:00:00Z');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,15 +31,6 @@ function call(linkedId: string, extension: string, startedAt: number, over: Part
     legs: [{ uniqueId: `${linkedId}-leg`, channel: `PJSIP/${extension}-00000001`, extension, startedAt: startedAt + 100, answeredAt: startedAt + 5000, endedAt: startedAt + 65_000, ringMs: 4900, talkMs: 60_000, disposition: 'answered', hangupCause: null }],
     ...over,
   };
-}
-
-function wav(seconds: number): Buffer {
-  const data = 8000 * 2 * seconds;
-  const b = Buffer.alloc(44 + data);
-  b.write('RIFF', 0); b.writeUInt32LE(36 + data, 4); b.write('WAVE', 8); b.write('fmt ', 12);
-  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(16000, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(data, 40);
-  return b;
 }
 
 describe('one extension, one person', () => {

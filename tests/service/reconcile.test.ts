@@ -10,18 +10,9 @@ import { Reconciler } from '../../src/calls/reconcile.js';
 import { findRecording } from '../../src/calls/recording.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { cdrFixtureText } from '../support/ami-fixture.js';
+import { wav } from '../support/wav.js';
 
 const isExt = (r: string) => /^[0-9]{2,5}$/.test(r);
-
-/** A valid 8 kHz 16-bit mono WAV of `seconds` of silence (what MixMonitor writes, in size). */
-function wav(seconds: number): Buffer {
-  const data = 8000 * 2 * seconds;
-  const b = Buffer.alloc(44 + data);
-  b.write('RIFF', 0); b.writeUInt32LE(36 + data, 4); b.write('WAVE', 8); b.write('fmt ', 12);
-  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(16000, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(data, 40);
-  return b;
-}
 
 const linkedIdOf = (cdr: string) => JSON.parse(`[${cdr.split('\n')[0]}]`)[0] as string;
 const endOf = (cdr: string) => Math.max(...cdr.trim().split('\n').map((l) => Number(JSON.parse(`[${l}]`)[10]) * 1000));
