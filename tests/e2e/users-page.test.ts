@@ -59,4 +59,19 @@ describe('the users page', () => {
     const shot = screenshotPath('users.png');
     if (shot) await page.screenshot({ path: shot, fullPage: true });
   });
+
+  it("giving sveta anna's extension says whose it is on a line of the table's width, and the field keeps the saved value", async () => {
+    await page.goto(`${svc.url}/#/users`);
+    const row = page.locator('[data-testid="user-row"][data-user="sveta"]');
+    await row.locator('input.extension').fill('101');
+    await row.getByRole('button', { name: 'Сохранить' }).click();
+    const err = page.getByTestId('user-row-error');
+    await err.waitFor();
+    expect(await err.innerText()).toBe('Внутренний номер 101 уже у пользователя anna: у одного номера один владелец. Сначала дайте anna другой номер (или уберите его).');
+    expect(await row.locator('input.extension').inputValue()).toBe('');
+    // Its own row, as wide as the table, right under sveta's.
+    const [table, line] = [await page.locator('table.users').boundingBox(), await err.boundingBox()];
+    expect(line!.width).toBeGreaterThan(table!.width / 2);
+    expect(await page.locator('tr.row-error').evaluate((el) => (el.previousElementSibling as HTMLElement).dataset['user'])).toBe('sveta');
+  });
 });

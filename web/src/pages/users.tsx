@@ -33,6 +33,8 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
       setPassword('');
       setState({ ok: true });
     } catch (e) {
+      // The extension stays what is saved, so the table never shows one extension on two rows.
+      if (e instanceof ApiError && e.code === 'CTI_ERR_EXTENSION_TAKEN') setExtension(user.extension ?? '');
       setState({ error: message(e) });
     }
   }
@@ -46,6 +48,7 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
     }
   }
   return (
+    <>
     <tr data-testid="user-row" data-user={user.name}>
       <td>{user.name}</td>
       <td>
@@ -71,9 +74,13 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
         <button class="small" onClick={() => void save()}>{t('save')}</button>
         {user.id !== me.id && <button class="small secondary outline" onClick={() => void remove()}>{t('delete')}</button>}
         {state.ok && <small class="ok"> {t('saved')}</small>}
-        {state.error && <small class="error" role="alert"> {state.error}</small>}
       </td>
     </tr>
+    {/* The row's error on a line of its own, the table's whole width: the actions column is narrow. */}
+    {state.error && (
+      <tr class="row-error"><td colSpan={7}><small class="error" role="alert" data-testid="user-row-error">{state.error}</small></td></tr>
+    )}
+    </>
   );
 }
 
