@@ -1,7 +1,7 @@
 // What `cti serve` prints while it starts and attaches to the PBX: log lines only (one JSON object per
 // line), none printed twice, and nothing the libraries print on their own (swagger-client, under
 // ari-client, prints an array with a deprecation notice on every ARI connect). The service runs as a
-// child process, against the stand-in PBX of tests/support/fake-pbx.ts.
+// child process, attached to the sandbox Asterisk as the `cti` user.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakePbx, type FakePbx } from '../support/fake-pbx.js';
+import { loadSandboxEnv } from '../support/sandbox.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,24 +22,21 @@ async function freePort(): Promise<number> {
 }
 
 describe('start-up output', () => {
-  let pbx: FakePbx | null = null;
   let dir = '';
   afterEach(async () => {
-    await pbx?.close();
-    pbx = null;
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('prints each log line once, as JSON, and no bare arrays or other library output', { timeout: 60_000 }, async () => {
-    pbx = await startFakePbx();
+    const sb = loadSandboxEnv();
     dir = mkdtempSync(join(tmpdir(), 'cti-startup-'));
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'], HOME: process.env['HOME'],
       CTI_DB_FILE: join(dir, 'cti.sqlite'), CTI_HTTP_PORT: String(port), CTI_LOG_LEVEL: 'info',
-      CTI_AMI_HOST: '127.0.0.1', CTI_AMI_PORT: String(pbx.amiPort), CTI_AMI_USER: 'cti', CTI_AMI_SECRET: 'secret',
-      CTI_ARI_URL: pbx.ariUrl, CTI_ARI_USER: 'cti', CTI_ARI_PASSWORD: 'secret',
-      // A fresh PBX: no CDR file yet (Asterisk writes it with the first call), no routing rules file.
+      CTI_AMI_HOST: sb.CTI_AMI_HOST, CTI_AMI_PORT: sb.CTI_AMI_PORT, CTI_AMI_USER: sb.CTI_AMI_USER, CTI_AMI_SECRET: sb.CTI_AMI_SECRET,
+      CTI_ARI_URL: sb.CTI_ARI_URL, CTI_ARI_USER: sb.CTI_ARI_USER, CTI_ARI_PASSWORD: sb.CTI_ARI_PASSWORD,
+      // As on a fresh PBX: no CDR file yet (Asterisk writes it with the first call), no routing rules file.
       CTI_CDR_FILE: join(dir, 'cdr', 'cti.csv'), CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_ROUTING_FILE: join(dir, 'routing.json'),
       CTI_WEB_DIR: join(dir, 'no-web'),
     };
