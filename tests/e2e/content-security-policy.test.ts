@@ -45,8 +45,10 @@ async function seen(page: Page, where: string): Promise<void> {
 
 beforeAll(async () => {
   // The SIP websocket goes nowhere (no PBX): the phone's attempt must still be allowed by connect-src.
+  // The page's address is the service's public address (CTI_PUBLIC_URL's default), or its socket is refused.
+  const port = await closedPort();
   t = await testApp({
-    CTI_WEB_DIR: join(PROJECT_ROOT, 'web/dist'),
+    CTI_WEB_DIR: join(PROJECT_ROOT, 'web/dist'), CTI_HTTP_PORT: String(port),
     CTI_SIP_SECRET: 'a-test-secret-of-enough-length', CTI_SOFTPHONE_WS_URL: `ws://127.0.0.1:${await closedPort()}/ws`,
   });
   await addUser(t.app.db, { name: 'adm', role: 'admin', extension: '101', phoneMode: 'browser', password: PASSWORD, language: 'en' });
@@ -58,8 +60,8 @@ beforeAll(async () => {
     clientId: null, routedBy: null, externalNumber: '+79161234567', extension: '101', startedAt: now - 60_000, answeredAt: now - 55_000,
     endedAt: now - 50_000, ringMs: 5000, talkMs: 5000, disposition: 'answered', hangupCause: null, recordingFile: '/x/L1.wav', legs: [],
   });
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+  await t.app.listen({ host: '127.0.0.1', port });
+  base = `http://127.0.0.1:${port}`;
   browser = await launchChromium();
   ctx = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Moscow' });
   await ctx.addInitScript(() => {

@@ -70,7 +70,7 @@ export function CallsTable({ calls, showExtension = true, contactLinks = true }:
                 {tKey('direction_', c.direction)}
                 {c.origin === 'click2call' && <small class="muted"> ({t('clickToCall')})</small>}
               </td>
-              <td>
+              <td class="number">
                 {contactLinks && c.contactId ? <a href={`#/contacts/${c.contactId}`}>{c.externalNumber ?? t('none')}</a> : (c.externalNumber ?? t('none'))}
               </td>
               {showExtension && <td>{c.extension ?? t('none')}</td>}
