@@ -15,6 +15,8 @@ RUN npm run build && npm prune --omit=dev
 FROM ${NODE_IMAGE}
 WORKDIR /app
 COPY --from=build /app /app
+# Listening beyond the container: set CTI_PUBLIC_URL to the address users open (https://cti.example.com);
+# CSV links are built from it and a browser's socket from another Origin is refused.
 ENV CTI_HTTP_HOST=0.0.0.0 CTI_DB_FILE=/data/cti.sqlite
 VOLUME /data
 EXPOSE 3000
