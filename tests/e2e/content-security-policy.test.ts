@@ -3,7 +3,6 @@
 // websocket) and the Swagger UI at /api/docs load with no policy violation. Needs the built web app
 // (`npm run build`), not the PBX: the service runs in this process without a PBX connection.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -13,6 +12,7 @@ import { launchChromium } from '../support/browser.js';
 import { PROJECT_ROOT } from '../support/sandbox.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { wav } from '../support/wav.js';
+import { freePort } from '../support/ports.js';
 
 const PASSWORD = 'correct horse battery';
 let t: TestApp;
@@ -21,14 +21,6 @@ let browser: Browser;
 let ctx: BrowserContext;
 /** Every violation and CSP console message of every page, as "where: what". */
 const violations: string[] = [];
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function watch(page: Page, where: string): Page {
   page.on('console', (m) => {
@@ -46,10 +38,10 @@ async function seen(page: Page, where: string): Promise<void> {
 beforeAll(async () => {
   // The SIP websocket goes nowhere (no PBX): the phone's attempt must still be allowed by connect-src.
   // The page's address is the service's public address (CTI_PUBLIC_URL's default), or its socket is refused.
-  const port = await closedPort();
+  const port = await freePort();
   t = await testApp({
     CTI_WEB_DIR: join(PROJECT_ROOT, 'web/dist'), CTI_HTTP_PORT: String(port),
-    CTI_SIP_SECRET: 'a-test-secret-of-enough-length', CTI_SOFTPHONE_WS_URL: `ws://127.0.0.1:${await closedPort()}/ws`,
+    CTI_SIP_SECRET: 'a-test-secret-of-enough-length', CTI_SOFTPHONE_WS_URL: `ws://127.0.0.1:${await freePort()}/ws`,
   });
   await addUser(t.app.db, { name: 'adm', role: 'admin', extension: '101', phoneMode: 'browser', password: PASSWORD, language: 'en' });
   mkdirSync(t.config.CTI_RECORDINGS_DIR, { recursive: true });

@@ -5,24 +5,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSandboxEnv, PROJECT_ROOT, waitUntil } from '../support/sandbox.js';
+import { freePort } from '../support/ports.js';
 
 const CONF = join(PROJECT_ROOT, 'docs', 'asterisk-ws-proxy.nginx.conf');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Answer { status: number; protocol?: string | undefined; body: string }
 

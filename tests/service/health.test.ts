@@ -1,7 +1,6 @@
 // /healthz tells a stranger (no session, no token) only up or down; an admin (token or session) gets the
 // AMI and ARI connection states and their errors, which name users and hosts.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -12,15 +11,7 @@ import { buildApp } from '../../src/http/app.js';
 import { createSession, SESSION_COOKIE } from '../../src/users/sessions.js';
 import { addUser, createToken } from '../../src/users/users.js';
 import { testApp } from '../support/app.js';
-
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s: Server = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from '../support/ports.js';
 
 async function waitFor<T>(f: () => Promise<T | undefined>, ms: number): Promise<T> {
   const until = Date.now() + ms;
@@ -57,8 +48,8 @@ describe('/healthz', () => {
 
   it('PBX unreachable: a stranger and a supervisor get {status: down} and 503; an admin gets the states and errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cti-health-'));
-    const ami = await closedPort();
-    const ari = await closedPort();
+    const ami = await freePort();
+    const ari = await freePort();
     const config = loadServiceConfig({
       CTI_DB_FILE: join(dir, 'cti.sqlite'), CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_CDR_FILE: join(dir, 'cti.csv'),
       CTI_ROUTING_FILE: join(dir, 'routing.json'),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openDb } from '../../src/db/client.js';
 import { addUser, createToken } from '../../src/users/users.js';
 import { loadSandboxEnv, PROJECT_ROOT, waitUntil } from './sandbox.js';
+import { freePort } from './ports.js';
 
 export interface ServiceProcess {
   url: string;
@@ -19,16 +20,6 @@ export interface ServiceProcess {
   stop(): Promise<void>;
   /** kill -9: a crash. */
   kill9(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 export function newDbFile(): string {
