@@ -3,12 +3,13 @@
 // when it was written: src/users/directory.ts), not the past calls of a phone they took over later;
 // supervisors and admins see all.
 import { statSync } from 'node:fs';
-import { and, desc, eq, exists, gte, lt, ne, or, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, exists, gte, lt, ne, notExists, or, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { callLegs, calls, callWrapups, type CallLegRow, type CallRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
 import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
+import { partiesOf, type CallParties } from './parties.js';
 import { localRecordingPath, wavDurationMs } from './recording.js';
 
 export interface QueryContext {
@@ -39,9 +40,17 @@ export interface CallFilters {
   linkedId?: string;
   contactId?: string;
   clientId?: string;
+  /**
+   * pending: the actor's own answered calls of the last PENDING_WRAPUP_DAYS days without a wrap-up (the
+   * ones they left for later), whatever their role; answered by them as wrapUpCall has it.
+   */
+  wrapup?: 'pending';
   limit?: number;
   cursor?: string;
 }
+
+/** How far back a wrap-up left for later is still asked for. */
+export const PENDING_WRAPUP_DAYS = 7;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const secs = (ms: number) => Math.round(ms / 1000);
@@ -95,6 +104,9 @@ export interface CallView {
   recording: { url: string; durationSeconds: number } | null;
   /** The manager's wrap-up (description, outcome), null until there is one. */
   wrapup: WrapupView | null;
+  /** The contact and client by name, as the actor may see them (src/calls/parties.ts). */
+  contact: CallParties['contact'];
+  client: CallParties['client'];
   legs: LegView[];
 }
 
@@ -117,7 +129,7 @@ export function recordingPath(recordingsDir: string, row: CallRow): string | nul
   }
 }
 
-function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null): CallView {
+function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null, parties: CallParties): CallView {
   const file = recordingPath(ctx.recordingsDir, row);
   const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
   const live = row.state === 'live';
@@ -143,6 +155,8 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: Wrapu
     hangupCause: row.hangupCause,
     recording: file && recMs !== null ? { url: `/api/v1/calls/${row.id}/recording`, durationSeconds: Math.round(recMs / 100) / 10 } : null,
     wrapup,
+    contact: parties.contact,
+    client: parties.client,
     legs: legs
       .sort((a, b) => a.startedAt - b.startedAt)
       .map((l) => ({
@@ -196,6 +210,18 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   if (f.outcome) {
     conds.push(exists(ctx.db.select({ one: sql`1` }).from(callWrapups).where(and(eq(callWrapups.callId, calls.id), eq(callWrapups.outcome, f.outcome)))));
   }
+  if (f.wrapup === 'pending') {
+    const me = ctx.actor.id;
+    conds.push(
+      eq(calls.state, 'ended'), eq(calls.disposition, 'answered'),
+      gte(calls.startedAt, (ctx.now ?? Date.now()) - PENDING_WRAPUP_DAYS * 86_400_000),
+      or(
+        and(eq(calls.managerId, me), isNotNull(calls.answeredAt)),
+        exists(ctx.db.select({ one: sql`1` }).from(callLegs).where(and(eq(callLegs.callId, calls.id), eq(callLegs.managerId, me), isNotNull(callLegs.answeredAt)))),
+      ),
+      notExists(ctx.db.select({ one: sql`1` }).from(callWrapups).where(eq(callWrapups.callId, calls.id))),
+    );
+  }
   if (f.linkedId) conds.push(eq(calls.linkedId, f.linkedId));
   if (f.contactId) conds.push(eq(calls.contactId, f.contactId));
   if (f.clientId) conds.push(eq(calls.clientId, f.clientId));
@@ -209,7 +235,8 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
     ? ctx.db.select().from(callLegs).where(inArray(callLegs.callId, page.map((r) => r.id))).all()
     : [];
   const wrapups = wrapupsOf(ctx.db, page.map((r) => r.id));
-  const items = page.map((r) => view(ctx, r, legs.filter((l) => l.callId === r.id), wrapups.get(r.id) ?? null));
+  const parties = partiesOf(ctx.db, ctx.actor, page);
+  const items = page.map((r, i) => view(ctx, r, legs.filter((l) => l.callId === r.id), wrapups.get(r.id) ?? null, parties[i]!));
   const last = page.at(-1);
   const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.startedAt, last.id])).toString('base64url') : null;
   return { items, nextCursor };
@@ -229,7 +256,7 @@ function visibleRow(ctx: QueryContext, id: string): CallRow {
 export function getCall(ctx: QueryContext, id: string): CallView {
   const row = visibleRow(ctx, id);
   const legs = ctx.db.select().from(callLegs).where(eq(callLegs.callId, id)).all();
-  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null);
+  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null, partiesOf(ctx.db, ctx.actor, [row])[0]!);
 }
 
 export function getRecordingFile(ctx: QueryContext, id: string): string {

@@ -46,6 +46,8 @@ export const callSchema = {
         },
       }],
     },
+    contact: { anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } }] },
+    client: { anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } }] },
     legs: { type: 'array', items: legSchema },
   },
 } as const;
@@ -92,6 +94,10 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
           linkedId: { type: 'string', maxLength: 64, description: "Asterisk's linkedid of the call" },
           contactId: { type: 'string', maxLength: 64, description: 'calls matched to this contact' },
           clientId: { type: 'string', maxLength: 64, description: 'calls matched to this client' },
+          wrapup: {
+            type: 'string', enum: ['pending'],
+            description: "pending: the caller's own answered calls of the last 7 days that have no wrap-up yet (left for later)",
+          },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           cursor: { type: 'string', maxLength: 200 },
           format: {

@@ -52,6 +52,8 @@ export interface CallAnswered {
   linkedId: string;
   /** The extension that answered. */
   extension: string;
+  /** The user on that extension (src/users/directory.ts), so the pop names the person; null: nobody's phone. */
+  answeredBy: { id: string; name: string } | null;
   answeredAt: string;
 }
 
@@ -62,6 +64,16 @@ export interface CallEnded {
   extension: string | null;
   disposition: Disposition | null;
   talkSeconds: number;
+  /**
+   * Which call it was, so a wrap-up names it even when it never popped (a click-to-call): the other
+   * party's number, the contact and client as this recipient may see them (src/calls/parties.ts).
+   */
+  direction: Direction;
+  origin: 'click2call' | null;
+  externalNumber: string | null;
+  startedAt: string;
+  contact: { id: string; name: string } | null;
+  client: { id: string; name: string } | null;
 }
 
 export type C2cStage = 'calling_you' | 'calling_client' | 'talking' | 'ended' | 'failed';

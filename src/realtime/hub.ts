@@ -25,6 +25,10 @@ import { liveSession, readCookie, sessionByHash, SESSION_COOKIE } from '../users
 import { rooms, type C2cProgress, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
 import { whoIsOn, type PhoneOwner } from '../users/directory.js';
 import { buildScreenPop } from './screen-pop.js';
+import { inArray } from 'drizzle-orm';
+import { users } from '../db/schema/index.js';
+import { partiesOf } from '../calls/parties.js';
+import type { Direction } from './events.js';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type RealtimeSocket = Parameters<Parameters<RealtimeServer['on']>[1]>[0];
@@ -187,8 +191,10 @@ export class RealtimeHub {
       if (info.originate || !leg.extension) return;
       const to = this.rang.get(call.id);
       if (!to?.size) return;
+      const who = whoIsOn(this.deps.db, leg.extension);
       this.io.to([...to].map(rooms.user)).emit('call:answered', {
         callId: call.id, linkedId: call.linkedId, extension: leg.extension, answeredAt: new Date(info.at).toISOString(),
+        answeredBy: who ? { id: who.id, name: who.name } : null,
       });
     });
     tracker.on('merged', (into, fromId) => {
@@ -202,9 +208,17 @@ export class RealtimeHub {
       this.rang.delete(call.id);
       if (!to?.size) return;
       const r = call.toRecord();
-      this.io.to([...to].map(rooms.user)).emit('call:ended', {
+      const base = {
         callId: call.id, linkedId: call.linkedId, extension: r.extension, disposition: r.disposition, talkSeconds: Math.round(r.talkMs / 1000),
-      });
+        direction: r.direction as Direction, origin: r.origin === 'click2call' ? 'click2call' as const : null,
+        externalNumber: r.externalNumber, startedAt: new Date(r.startedAt).toISOString(),
+      };
+      // Each recipient gets the names their own access allows (a manager: their own clients).
+      const recipients = this.deps.db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, [...to])).all();
+      for (const u of recipients) {
+        const [parties] = partiesOf(this.deps.db, u, [{ contactId: r.contactId, clientId: r.clientId }]);
+        this.io.to(rooms.user(u.id)).emit('call:ended', { ...base, ...parties! });
+      }
     });
   }
 

@@ -43,9 +43,13 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
     return deps.outcomes;
   });
 
-  app.post<{ Params: { id: string }; Body: WrapupInput }>('/api/v1/calls/:id/wrapup', {
+  // POST writes the wrap-up, PUT edits it afterwards (from the calls list or the contact card): one
+  // upsert with one access rule (the manager who answered, supervisors, admins), so either may come first.
+  for (const method of ['POST', 'PUT'] as const) app.route<{ Params: { id: string }; Body: WrapupInput }>({
+    method, url: '/api/v1/calls/:id/wrapup',
     schema: {
-      tags: ['wrap-up'], summary: 'Wrap up a call: description, outcome, optional next step (a callback task)', security: [{ bearer: [] }],
+      tags: ['wrap-up'], security: [{ bearer: [] }],
+      summary: method === 'POST' ? 'Wrap up a call: description, outcome, optional next step (a callback task)' : 'Edit a call\'s wrap-up (the same body; a next step adds a task)',
       params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
       body: {
         type: 'object', additionalProperties: false, required: ['description', 'outcome'],
@@ -61,10 +65,11 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
         },
       },
     },
-  }, async (req) => {
-    const r = wrapUpCall({ ...ctx(req), outcomes: deps.outcomes }, req.params.id, req.body);
-    if (r.task) deps.onTaskCreated(r.task);
-    return r;
+    handler: async (req) => {
+      const r = wrapUpCall({ ...ctx(req), outcomes: deps.outcomes }, req.params.id, req.body);
+      if (r.task) deps.onTaskCreated(r.task);
+      return r;
+    },
   });
 
   app.get<{ Querystring: TaskFilters }>('/api/v1/tasks', {
