@@ -1,5 +1,5 @@
 // The shell: who is logged in, the header (navigation, language, logout), hash routes to the pages,
-// and the incoming-call pop that sits over every page while the user is logged in.
+// and the call panel (pops and wrap-ups) in a column the page makes room for while the user is logged in.
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { ApiError, api, setUnauthorizedHandler } from './api.js';
@@ -19,6 +19,7 @@ import { CallPop } from './components/call-pop.js';
 import { OverdueAlerts } from './components/overdue-alerts.js';
 import { SoftphonePanel } from './softphone/softphone.js';
 import { NoAccess } from './components/no-access.js';
+import { resumeAll, useWrapupQueue } from './wrapup-queue.js';
 
 interface Session {
   user: User;
@@ -76,6 +77,7 @@ function Page({ hash }: { hash: string }) {
 
 function Header({ user, setUser, onLogout, online }: { user: User; setUser: (u: User) => void; onLogout: () => void; online: boolean }) {
   const hash = useHash();
+  const owed = useWrapupQueue().length;
   const link = (to: string, label: string) => (
     <li>
       <a href={`#${to}`} aria-current={hash.startsWith(`#${to}`) ? 'page' : undefined}>{label}</a>
@@ -105,6 +107,14 @@ function Header({ user, setUser, onLogout, online }: { user: User; setUser: (u: 
           {isSupervisor(user) && link('/live', t('navLive'))}
         </ul>
         <ul>
+          {owed > 0 && (
+            <li>
+              {/* The wrap-ups left for later (and the one being written): "Write now" brings them back to the panel. */}
+              <button class="outline wrapups-owed" data-testid="wrapup-pending" title={t('writeNow')} onClick={resumeAll}>
+                {t('pendingWrapups')} <span class="count" data-testid="pending-count">{owed}</span>
+              </button>
+            </li>
+          )}
           <li class="muted">
             {user.name}{user.extension ? ` · ${user.extension}` : ''}
           </li>

@@ -48,6 +48,10 @@ export interface Call {
   origin: 'click2call' | null;
   routedBy?: string | null;
   wrapup?: Wrapup | null;
+  /** By name, as this user may see them (a manager: their own clients). */
+  contact?: { id: string; name: string } | null;
+  client?: { id: string; name: string } | null;
+  legs?: { managerId: string | null; answeredAt: string | null }[];
 }
 
 export interface Page<T> {
@@ -146,9 +150,14 @@ export interface ScreenPop {
   prefill: { number: string | null };
 }
 
-export interface CallAnswered { callId: string; linkedId: string; extension: string; answeredAt: string }
+export interface CallAnswered { callId: string; linkedId: string; extension: string; answeredBy?: { id: string; name: string } | null; answeredAt: string }
 /** `extension`: the one the call belongs to (who answered last, else who rang last). */
-export interface CallEnded { callId: string; linkedId: string; extension: string | null; disposition: Disposition | null; talkSeconds: number }
+export interface CallEnded {
+  callId: string; linkedId: string; extension: string | null; disposition: Disposition | null; talkSeconds: number;
+  /** Which call it was (src/realtime/events.ts), so its wrap-up names it without a pop. */
+  direction?: Direction; origin?: 'click2call' | null; externalNumber?: string | null; startedAt?: string;
+  contact?: { id: string; name: string } | null; client?: { id: string; name: string } | null;
+}
 
 export type C2cStage = 'calling_you' | 'calling_client' | 'talking' | 'ended' | 'failed';
 /** you_* / not_registered: the manager's own phone (rung first); client_*: the client's line. */

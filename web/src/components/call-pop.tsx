@@ -1,21 +1,26 @@
-// The incoming-call pop, over any page. It follows the call (browser-contract.md, Realtime):
+// The call panel: a column on the right that the page makes room for (body.with-call-panel, style.css),
+// never over the page's own fields. It holds the pops of live calls and, below them, one wrap-up at a
+// time with a count of the rest (wrapup-queue.ts). A pop follows its call (browser-contract.md, Realtime):
 //
-//   call:ringing ──> ringing ──call:answered (here)──> talking ──call:ended──> wrap-up ──saved──> gone
-//                       │ └─call:answered (elsewhere)──> "answered by 102" ──(a few s)──> gone
+//   call:ringing ──> ringing ──call:answered (here)──> talking ──call:ended──> wrap-up (queued) ──saved──> gone
+//                       │ └─call:answered (elsewhere)──> "answered by <name>" ──(a few s)──> gone
 //                       └─call:ended (missed)──> "ended (no answer)" ──(a few s)──> gone
 //
-// An answered call of ours that never popped (click-to-call) still gets the wrap-up form when it ends.
+// An answered call of ours that never popped (click-to-call) gets its wrap-up too, named by the
+// call:ended event itself (number, contact, client, direction, time, duration). "Later" sets it aside:
+// counted in the header, written afterwards from there, the calls list or the contact card.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
-import { language, t, tKey } from '../i18n.js';
-import { dateTime, dispositionText, duration, money, routedBy, toLocalInput } from '../format.js';
+import { t, tKey } from '../i18n.js';
+import { dateTime, dispositionText, duration, money, routedBy } from '../format.js';
 import { subscribe } from '../realtime.js';
 import type { CallAnswered, CallEnded, ScreenPop } from '../types.js';
-import { useOutcomes } from './calls-table.js';
 import { RingControls } from '../softphone/softphone.js';
+import { done, enqueue, fromEnded, loadPending, resetQueue, setAside, useWrapupQueue, type WrapupCall } from '../wrapup-queue.js';
+import { WrapupForm } from './wrapup-form.js';
 
-type Phase = 'ringing' | 'talking' | 'elsewhere' | 'missed' | 'wrapup' | 'saved';
+type Phase = 'ringing' | 'talking' | 'elsewhere' | 'missed' | 'saved';
 
 interface PopEntry {
   callId: string;
@@ -36,6 +41,7 @@ function matches(p: PopEntry, e: { callId: string; linkedId: string }): boolean 
 export function CallPop() {
   const user = useUser();
   const [pops, setPops] = useState<PopEntry[]>([]);
+  const queue = useWrapupQueue();
 
   const update = (e: { callId: string; linkedId: string }, fn: (p: PopEntry) => PopEntry | null) =>
     setPops((list) => list.flatMap((p) => (matches(p, e) ? (fn(p) ?? []) : [p])));
@@ -43,13 +49,16 @@ export function CallPop() {
     setTimeout(() => setPops((list) => list.filter((p) => !(matches(p, e) && p.phase === phase))), CLOSE_AFTER_MS);
 
   useEffect(() => {
+    resetQueue();
+    void loadPending();
     const offs = [
       subscribe('call:ringing', (pop) => {
         setPops((list) => [...list.filter((p) => !matches(p, pop)), { callId: pop.callId, linkedId: pop.linkedId, pop, phase: 'ringing' }]);
       }),
       subscribe('call:answered', (e: CallAnswered) => {
         const here = e.extension === user.extension;
-        update(e, (p) => (here ? { ...p, phase: 'talking', answeredAt: e.answeredAt } : { ...p, phase: 'elsewhere', answeredBy: e.extension }));
+        const who = e.answeredBy ? `${e.answeredBy.name} (${e.extension})` : e.extension;
+        update(e, (p) => (here ? { ...p, phase: 'talking', answeredAt: e.answeredAt } : { ...p, phase: 'elsewhere', answeredBy: who }));
         if (!here) closeLater(e, 'elsewhere');
       }),
       subscribe('call:ended', (e: CallEnded) => {
@@ -57,12 +66,11 @@ export function CallPop() {
           const known = list.find((p) => matches(p, e));
           const answeredHere = known ? known.phase === 'talking' || (known.phase === 'ringing' && e.disposition === 'answered' && e.extension === user.extension)
             : e.disposition === 'answered' && e.extension === user.extension;
-          if (!known) {
-            return answeredHere ? [...list, { callId: e.callId, linkedId: e.linkedId, pop: null, phase: 'wrapup', ended: e }] : list;
-          }
+          // Outside the state update's pure part would be nicer; the queue ignores a second enqueue of a call.
+          if (answeredHere) queueMicrotask(() => enqueue(fromEnded(e, known?.pop ?? null)));
           return list.flatMap((p) => {
             if (!matches(p, e)) return [p];
-            if (answeredHere) return [{ ...p, phase: 'wrapup' as const, ended: e }];
+            if (answeredHere) return [];
             if (p.phase === 'elsewhere') return [p]; // it closes by itself, still saying who answered
             return [{ ...p, phase: 'missed' as const, ended: e }];
           });
@@ -73,19 +81,58 @@ export function CallPop() {
     return () => offs.forEach((off) => off());
   }, [user.extension]);
 
-  if (pops.length === 0) return null;
+  const open = queue.filter((q) => !q.later);
+  const active = open[0] ?? null;
+  const visible = pops.length > 0 || active !== null;
+  useEffect(() => {
+    document.body.classList.toggle('with-call-panel', visible);
+    return () => document.body.classList.remove('with-call-panel');
+  }, [visible]);
+
+  if (!visible) return null;
   return (
-    <div class="pops">
+    <aside class="pops" data-testid="call-panel" aria-label={t('callPanel')}>
       {pops.map((p) => (
-        <PopCard key={p.callId} entry={p}
-          onClose={() => setPops((l) => l.filter((x) => x !== p))}
-          onSaved={() => {
-            update(p, (x) => ({ ...x, phase: 'saved' }));
-            dispatchEvent(new Event('cti:wrapup-saved'));
-            setTimeout(() => setPops((l) => l.filter((x) => x.callId !== p.callId)), 2000);
-          }} />
+        <PopCard key={p.callId} entry={p} onClose={() => setPops((l) => l.filter((x) => x !== p))} />
       ))}
-    </div>
+      {active && (
+        <WrapupCard key={active.call.callId} call={active.call} rest={queue.length - 1}
+          onSaved={() => {
+            const saved: PopEntry = { callId: active.call.callId, linkedId: active.call.linkedId, pop: null, phase: 'saved' };
+            setPops((l) => [...l, saved]);
+            done(active.call.callId);
+            setTimeout(() => setPops((l) => l.filter((x) => x !== saved)), 2000);
+          }}
+          onLater={() => setAside(active.call.callId)} />
+      )}
+    </aside>
+  );
+}
+
+/** The one wrap-up being written: which call it is, the form, and how many more wait. */
+function WrapupCard({ call, rest, onSaved, onLater }: { call: WrapupCall; rest: number; onSaved: () => void; onLater: () => void }) {
+  const title = call.contact?.name ?? call.client?.name ?? call.externalNumber ?? t('unknownCaller');
+  return (
+    <article class="pop pop-wrapup" data-testid="pop" data-call-id={call.callId} data-phase="wrapup" aria-live="polite">
+      <header>
+        <div>
+          <small class="muted">{t('wrapupTitle')}</small>
+          <h3 data-testid="pop-contact-name">{call.contact ? <a href={`#/contacts/${call.contact.id}`}>{title}</a> : title}</h3>
+        </div>
+        <button class="close" aria-label={t('skip')} title={t('skip')} onClick={onLater}>×</button>
+      </header>
+      <dl data-testid="wrapup-call">
+        {call.contact && <><dt>{t('contact')}</dt><dd>{call.contact.name}</dd></>}
+        {call.client && <><dt>{t('client')}</dt><dd>{call.client.name}</dd></>}
+        <dt>{t('number')}</dt><dd>{call.externalNumber ?? t('none')}</dd>
+        <dt>{t('direction')}</dt>
+        <dd>{tKey('direction_', call.direction)}{call.origin === 'click2call' ? ` (${t('clickToCall')})` : ''}</dd>
+        <dt>{t('when')}</dt><dd>{dateTime(call.startedAt)}</dd>
+        <dt>{t('talk')}</dt><dd data-testid="wrapup-duration">{duration(call.talkSeconds)}</dd>
+      </dl>
+      <WrapupForm callId={call.callId} onSaved={onSaved} onLater={onLater} />
+      {rest > 0 && <p class="muted wrapup-more" data-testid="wrapup-more">{t('wrapupMore', { count: rest })}</p>}
+    </article>
   );
 }
 
@@ -98,15 +145,14 @@ function TalkTimer({ since }: { since: string }) {
   return <span class="talk-timer" data-testid="talk-timer">{duration((now - Date.parse(since)) / 1000)}</span>;
 }
 
-function PopCard({ entry, onClose, onSaved }: { entry: PopEntry; onClose: () => void; onSaved: () => void }) {
+function PopCard({ entry, onClose }: { entry: PopEntry; onClose: () => void }) {
   const { pop, phase } = entry;
   let status: preact.ComponentChildren;
   switch (phase) {
     case 'ringing': status = t('ringing'); break;
     case 'talking': status = <>{t('answeredHere')} <TalkTimer since={entry.answeredAt ?? new Date().toISOString()} /></>; break;
-    case 'elsewhere': status = t('answeredBy', { extension: entry.answeredBy ?? '' }); break;
+    case 'elsewhere': status = t('answeredBy', { who: entry.answeredBy ?? '' }); break;
     case 'missed': status = t('callEnded', { disposition: dispositionText(entry.ended?.disposition) }); break;
-    case 'wrapup': status = t('callEnded', { disposition: dispositionText(entry.ended?.disposition) }); break;
     case 'saved': status = t('wrapupSaved'); break;
   }
   const number = pop?.externalNumber ?? pop?.prefill.number ?? '';
@@ -125,10 +171,10 @@ function PopCard({ entry, onClose, onSaved }: { entry: PopEntry; onClose: () => 
       <p class={`pop-status ${phase}`} data-testid="pop-status" data-phase={phase}>{status}</p>
       {/* A browser phone rings in the page: answer or decline right here. */}
       {phase === 'ringing' && <RingControls />}
-      {pop && phase !== 'wrapup' && phase !== 'saved' && <PopDetails pop={pop} />}
-      {/* Another manager's client is known, just not to this manager: a new contact would be a duplicate. */}
+      {/* Another manager's client is known, just not to this manager: a new contact would be a duplicate.
+          First, so that it is on screen without scrolling (an unknown number has no history to show). */}
       {pop && !pop.contact && !pop.otherOwner && (phase === 'ringing' || phase === 'talking') && <CreateContact number={pop.prefill.number ?? ''} />}
-      {phase === 'wrapup' && <WrapupForm callId={entry.callId} onSaved={onSaved} onSkip={onClose} />}
+      {pop && phase !== 'saved' && <PopDetails pop={pop} />}
     </article>
   );
 }
@@ -195,55 +241,6 @@ function CreateContact({ number }: { number: string }) {
       <input data-testid="pop-create-contact-number" required aria-label={t('number')} value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
       {state.error && <p class="notice error" role="alert">{state.error}</p>}
       <button type="submit">{t('createContact')}</button>
-    </form>
-  );
-}
-
-function WrapupForm({ callId, onSaved, onSkip }: { callId: string; onSaved: () => void; onSkip: () => void }) {
-  const outcomes = useOutcomes();
-  const [description, setDescription] = useState('');
-  const [outcome, setOutcome] = useState('');
-  const [due, setDue] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await api.post(`/api/v1/calls/${encodeURIComponent(callId)}/wrapup`, {
-        description,
-        outcome,
-        ...(due ? { nextStep: { dueAt: new Date(due).toISOString(), description: description || undefined } } : {}),
-      });
-      onSaved();
-    } catch (err) {
-      setError(err instanceof ApiError && err.status === 400 ? err.message : errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-  return (
-    <form data-testid="wrapup-form" class="pop-form" onSubmit={(e) => void submit(e)}>
-      <label>
-        {t('description')}
-        <textarea data-testid="wrapup-description" rows={3} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-      </label>
-      <label>
-        {t('outcome')}
-        <select data-testid="wrapup-outcome" required value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)}>
-          <option value="" disabled>{t('chooseOutcome')}</option>
-          {outcomes.map((o) => <option key={o.id} value={o.id}>{o.label[language()]}</option>)}
-        </select>
-      </label>
-      <label>
-        {t('nextStep')}
-        <input data-testid="wrapup-next-due" type="datetime-local" min={toLocalInput(new Date())} value={due} onInput={(e) => setDue(e.currentTarget.value)} />
-      </label>
-      {error && <p class="notice error" role="alert">{error}</p>}
-      <div class="grid">
-        <button type="submit" data-testid="wrapup-submit" aria-busy={busy} disabled={busy}>{t('save')}</button>
-        <button type="button" class="secondary outline" onClick={onSkip}>{t('skip')}</button>
-      </div>
     </form>
   );
 }

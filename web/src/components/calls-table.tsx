@@ -1,10 +1,13 @@
 // A table of calls with their outcome, durations, wrap-up and recording (played in the page with
 // seeking over HTTP Range, and downloadable). Used by the calls page and the contact card.
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { isSupervisor, useUser } from '../app.js';
+import { WrapupForm } from './wrapup-form.js';
 import { language, t, tKey } from '../i18n.js';
 import { dateTime, dispositionText, duration } from '../format.js';
-import type { Call, Outcome } from '../types.js';
+import type { Call, Outcome, User } from '../types.js';
 
 let outcomesPromise: Promise<Outcome[]> | null = null;
 /** The configured wrap-up outcomes (GET /api/v1/wrapup/outcomes), fetched once per page load. */
@@ -43,8 +46,19 @@ function RecordingCell({ call, preload }: { call: Call; preload: 'none' | 'metad
   );
 }
 
+/** Who may write a call's wrap-up: the manager who answered it, supervisors and admins (as the API has it). */
+function mayWrapUp(user: User, c: Call): boolean {
+  if (c.state !== 'ended' || c.disposition !== 'answered') return false;
+  if (isSupervisor(user)) return true;
+  return (c.managerId === user.id && c.answeredAt !== null) || (c.legs ?? []).some((l) => l.managerId === user.id && l.answeredAt !== null);
+}
+
 export function CallsTable({ calls, showExtension = true, contactLinks = true }: { calls: Call[]; showExtension?: boolean; contactLinks?: boolean }) {
   const outcomeList = useOutcomes();
+  const user = useUser();
+  // The call whose wrap-up is being written or edited here, in a row of its own under the call.
+  const [editing, setEditing] = useState<string | null>(null);
+  const columns = showExtension ? 9 : 8;
   if (calls.length === 0) return <p class="muted" data-testid="calls-table">{t('noCalls')}</p>;
   return (
     <div class="overflow-auto">
@@ -64,7 +78,8 @@ export function CallsTable({ calls, showExtension = true, contactLinks = true }:
         </thead>
         <tbody>
           {calls.map((c) => (
-            <tr key={c.id} data-testid="call-row" data-call-id={c.id} data-linked-id={c.linkedId}>
+            <Fragment key={c.id}>
+            <tr data-testid="call-row" data-call-id={c.id} data-linked-id={c.linkedId}>
               <td>{dateTime(c.startedAt)}</td>
               <td>
                 {tKey('direction_', c.direction)}
@@ -83,10 +98,23 @@ export function CallsTable({ calls, showExtension = true, contactLinks = true }:
                     <strong>{outcomeLabel(outcomeList, c.wrapup.outcome)}</strong>
                     {c.wrapup.description && <div><small>{c.wrapup.description}</small></div>}
                   </>
-                ) : t('none')}
+                ) : !mayWrapUp(user, c) && t('none')}
+                {mayWrapUp(user, c) && editing !== c.id && (
+                  <button type="button" class="link-button" data-testid={c.wrapup ? 'wrapup-edit' : 'wrapup-write'} onClick={() => setEditing(c.id)}>
+                    {c.wrapup ? t('editOutcome') : t('writeOutcome')}
+                  </button>
+                )}
               </td>
               <td><RecordingCell call={c} preload={calls.length > 10 ? 'none' : 'metadata'} /></td>
             </tr>
+            {editing === c.id && (
+              <tr class="wrapup-row">
+                <td colSpan={columns}>
+                  <WrapupForm callId={c.id} initial={c.wrapup} laterLabel={t('cancel')} onSaved={() => setEditing(null)} onLater={() => setEditing(null)} />
+                </td>
+              </tr>
+            )}
+            </Fragment>
           ))}
         </tbody>
       </table>

@@ -112,7 +112,7 @@ export const en = {
   download: 'Download',
   play: 'Play',
   clickToCall: 'click-to-call',
-  wrapupLabel: 'Wrap-up',
+  wrapupLabel: 'Outcome',
 
   // routedBy
   routed_prior_manager: 'you talked with this client last',
@@ -130,7 +130,7 @@ export const en = {
   whyHere: 'Why you',
   lastCalls: 'Last calls',
   ringing: 'Ringing…',
-  answeredBy: 'Answered by {extension}',
+  answeredBy: 'Answered by {who}',
   answeredHere: 'Talking',
   callEnded: 'The call has ended ({disposition}).',
   createContact: 'Create a contact',
@@ -147,6 +147,13 @@ export const en = {
   nextStepNote: 'Note for the callback',
   wrapupSaved: 'Wrap-up saved.',
   skip: 'Later',
+  contact: 'Contact',
+  wrapupMore: '{count} more to write',
+  pendingWrapups: 'Wrap-ups to write',
+  writeNow: 'Write now',
+  writeOutcome: 'Write the outcome',
+  editOutcome: 'Edit',
+  callPanel: 'Calls and wrap-ups',
 
   // tasks
   tasksTitle: 'Tasks',
