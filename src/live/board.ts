@@ -47,6 +47,7 @@ export class LiveBoard {
   private _seq = 0;
   // Changes since the last delta.
   private readonly changedPhones = new Set<string>();
+  private readonly lostUser = new Set<string>();
   private readonly changedCalls = new Set<string>();
   private readonly removedCalls = new Set<string>();
   private countersChanged = false;
@@ -73,6 +74,7 @@ export class LiveBoard {
       if (a?.id !== b?.id || a?.name !== b?.name) {
         if (!this.phones.has(ext)) this.phones.set(ext, { device: null, state: 'offline', since: now });
         this.changedPhones.add(ext);
+        if (!b) this.lostUser.add(ext);
       }
     }
     this.users = next;
@@ -146,9 +148,9 @@ export class LiveBoard {
     };
   }
 
+  /** Only users' phones are managers (issue 11, item 12): a test phone or a phone nobody has gets no card. */
   managers(): ManagerView[] {
-    const exts = new Set([...this.users.keys(), ...this.phones.keys()]);
-    return [...exts].sort(byExtension).map((e) => this.managerView(e));
+    return [...this.users.keys()].sort(byExtension).map((e) => this.managerView(e));
   }
 
   snapshot(now: number): LiveSnapshot {
@@ -163,7 +165,7 @@ export class LiveBoard {
   }
 
   get hasChanges(): boolean {
-    return this.changedPhones.size > 0 || this.changedCalls.size > 0 || this.removedCalls.size > 0 || this.countersChanged || this.linkChanged;
+    return [...this.changedPhones].some((e) => this.users.has(e) || this.lostUser.has(e)) || this.changedCalls.size > 0 || this.removedCalls.size > 0 || this.countersChanged || this.linkChanged;
   }
 
   /** Everything that changed since the last delta (null: nothing), and the next seq. */
@@ -171,7 +173,10 @@ export class LiveBoard {
     if (!this.hasChanges) return null;
     const d: LiveDelta = { seq: ++this._seq, serverTime: iso(now) };
     if (this.linkChanged) d.pbx = this.link;
-    if (this.changedPhones.size) d.managers = [...this.changedPhones].sort(byExtension).map((e) => this.managerView(e));
+    // A phone nobody has is sent only when it lost its user (userId null: the page drops its card).
+    const phones = [...this.changedPhones].filter((e) => this.users.has(e) || this.lostUser.has(e));
+    if (phones.length) d.managers = phones.sort(byExtension).map((e) => this.managerView(e));
+    this.lostUser.clear();
     if (this.changedCalls.size) d.calls = [...this.changedCalls].map((id) => this.calls.get(id)!.view);
     if (this.removedCalls.size) d.removedCalls = [...this.removedCalls];
     if (this.countersChanged) d.counters = this.counters;

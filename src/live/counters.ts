@@ -28,7 +28,9 @@ function prepare(db: Db) {
     .where(and(gte(calls.startedAt, ph('from')), lt(calls.startedAt, ph('to')),
       // Unary + keeps SQLite off calls_state_idx (every ended call ever, a full scan on a big log): the
       // range on started_at through calls_report_idx is the narrow one.
-      sql`+${calls.state} = 'ended'`))
+      sql`+${calls.state} = 'ended'`,
+      // Only users' phones are managers (as in the reports): a phone nobody had is not counted.
+      sql`(${calls.extension} IS NULL OR ${calls.managerId} IS NOT NULL)`))
     .groupBy(calls.extension, calls.managerId)
     .prepare();
 }

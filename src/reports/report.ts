@@ -36,6 +36,8 @@ export interface ReportContext {
   timeZone: string;
   kpi: KpiBands;
   outcomes: readonly Outcome[];
+  /** Now (tests pass a fake clock): a callback due later is not late yet. */
+  clock?: () => number;
 }
 
 export interface ReportInput {
@@ -114,7 +116,7 @@ export function metricsOf(s: Sums): Metrics {
 
 function banded(kpi: KpiBands, m: Metrics): Record<BandedMetric, MetricCell> {
   const out = {} as Record<BandedMetric, MetricCell>;
-  for (const k of BANDED_METRICS) out[k] = { value: m[k], band: bandOf(kpi, k, m[k]) };
+  for (const k of BANDED_METRICS) out[k] = { value: m[k], band: bandOf(kpi, k, m[k], m) };
   return out;
 }
 
@@ -134,6 +136,7 @@ interface Query {
   unit: TimeUnit | null;
   direction?: string;
   extension?: string;
+  now: number;
 }
 
 interface BucketRow { ext: string | null; mid: string | null; dir: string; idx: number; n: number; a: number; r: number; t: number; mx: number }
@@ -182,33 +185,38 @@ function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: 
   const filters = (e: string, d: string | null) =>
     `${q.extension !== undefined ? ` AND ${e} = @extension` : ''}${q.direction && d ? ` AND ${d} = @direction` : ''}`;
   const notExcluded = ' AND hour_start NOT IN (SELECT value FROM json_each(@exclude))';
+  // Only users' phones are managers: a call on an extension nobody had (a test phone) is no manager's
+  // and not the company's traffic; a call no phone took (extension NULL) is, in the "no manager" row.
+  const usersPhones = (e: string, m: string) => ` AND (${e} IS NULL OR ${m} IS NOT NULL)`;
 
   const agg = {
     calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, direction AS dir, ${idx('hour_start')} AS idx, sum(calls) AS n, sum(answered) AS a,
          sum(ring_answered_ms) AS r, sum(talk_ms) AS t, max(max_talk_ms) AS mx
-       FROM call_stats_hourly WHERE hour_start >= @from AND hour_start < @to${notExcluded}${filters('extension', 'direction')}
+       FROM call_stats_hourly WHERE hour_start >= @from AND hour_start < @to${notExcluded}${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
        GROUP BY 1, 2, 3, 4`),
     outcomes: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, ${idx('hour_start')} AS idx, outcome, sum(calls) AS n
-       FROM call_outcome_stats_hourly WHERE hour_start >= @from AND hour_start < @to${notExcluded}${filters('extension', 'direction')}
+       FROM call_outcome_stats_hourly WHERE hour_start >= @from AND hour_start < @to${notExcluded}${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
        GROUP BY 1, 2, 3, 4`),
   };
   const log = {
     calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, direction AS dir, ${idx('started_at')} AS idx, count(*) AS n, sum(disposition IS 'answered') AS a,
          sum(CASE WHEN disposition = 'answered' THEN ring_ms ELSE 0 END) AS r, sum(talk_ms) AS t, max(talk_ms) AS mx
        FROM calls INDEXED BY calls_report_idx
-       WHERE started_at >= @from AND started_at < @to AND state = 'ended'${filters('extension', 'direction')}
+       WHERE started_at >= @from AND started_at < @to AND state = 'ended'${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
        GROUP BY 1, 2, 3, 4`),
     outcomes: sqlite.prepare(`SELECT ${ext('c.extension')} AS ext, ${mid('c.manager_id')} AS mid, ${idx('c.started_at')} AS idx, w.outcome AS outcome, count(*) AS n
        FROM calls c INDEXED BY calls_report_idx JOIN call_wrapups w ON w.call_id = c.id
-       WHERE c.started_at >= @from AND c.started_at < @to AND c.state = 'ended'${filters('c.extension', 'c.direction')}
+       WHERE c.started_at >= @from AND c.started_at < @to AND c.state = 'ended'${usersPhones('c.extension', 'c.manager_id')}${filters('c.extension', 'c.direction')}
        GROUP BY 1, 2, 3, 4`),
   };
-  // Callbacks answer missed inbound calls: none under an outbound or internal filter.
+  // Callbacks answer missed inbound calls: none under an outbound or internal filter. A callback counts
+  // once it is due (due_at <= now) or done: one still open and due later is not late yet (issue 11).
   const callbacks = q.direction && q.direction !== 'inbound' ? null : sqlite.prepare(
     `SELECT ${ext('u.extension')} AS ext, ${mid('t.assignee_id')} AS mid, ${idx('t.due_at')} AS idx, count(*) AS due,
          sum(t.done_at IS NOT NULL AND t.done_at <= t.due_at) AS ontime
        FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
-       WHERE t.kind = 'callback' AND t.due_at >= @from AND t.due_at < @to${filters('u.extension', null)}
+       WHERE t.kind = 'callback' AND t.due_at >= @from AND t.due_at < @to
+         AND (t.due_at <= @now OR t.done_at IS NOT NULL)${filters('u.extension', null)}
        GROUP BY 1, 2, 3`);
 
   const params = (from: number, to: number, off: number, extra: Record<string, unknown> = {}) => {
@@ -253,7 +261,7 @@ function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: 
       addOutcomes(log.outcomes.all(p) as OutcomeRow[]);
     }
     if (callbacks) {
-      for (const c of callbacks.all(params(seg.from, seg.to, seg.offset)) as CallbackRow[]) {
+      for (const c of callbacks.all(params(seg.from, seg.to, seg.offset, { now: q.now })) as CallbackRow[]) {
         const s = at(c.ext, c.mid, c.idx);
         s.callbacksDue += c.due;
         s.callbacksOnTime += c.ontime;
@@ -328,7 +336,7 @@ export function callReport(ctx: ReportContext, input: ReportInput): CallReport {
   if (unit === 'hour' && to - from > MAX_HOUR_DAYS * DAY) throw bad(`to: by hour, the range may span at most ${MAX_HOUR_DAYS} days`);
 
   const sqlite = (ctx.db as unknown as { $client: Database.Database }).$client;
-  const q: Query = { from, to, byManager: groupBy.includes('manager'), unit, direction: input.direction, extension: input.extension };
+  const q: Query = { from, to, byManager: groupBy.includes('manager'), unit, direction: input.direction, extension: input.extension, now: (ctx.clock ?? Date.now)() };
   const segs = segments(tz, from, to);
   const prevQ: Query = { ...q, ...previousPeriod(tz, from, to), byManager: false, unit: null };
   const current = collect(sqlite, q, segs);

@@ -26,6 +26,9 @@ export const taskSchema = {
     // Callbacks: one open task per number and assignee; later missed calls count here.
     missedCount: { type: 'integer', description: 'Callbacks: missed calls from this number the task stands for (0 for other tasks)' },
     lastMissedAt: { ...nullableString, description: 'Callbacks: when the newest of those missed calls ended' },
+    clientName: { ...nullableString, description: "The client's name (null: no client)" },
+    contactName: { ...nullableString, description: "The contact's name (null: no contact)" },
+    missedAt: { ...nullableString, description: 'Callbacks: when the missed call the task was made for rang' },
   },
 } as const;
 

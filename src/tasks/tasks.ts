@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { calls, clients, tasks, users, type TaskKind, type TaskRow } from '../db/schema/index.js';
+import { calls, clients, contacts, tasks, users, type TaskKind, type TaskRow } from '../db/schema/index.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { CtiError } from '../lib/errors.js';
 import { requireText } from '../lib/text.js';
@@ -31,6 +31,19 @@ export interface TaskView {
   missedCount: number;
   /** Callbacks: when the newest of those calls ended. */
   lastMissedAt: string | null;
+  /** The client and contact the task is about, by name (null when unknown or gone). */
+  clientName: string | null;
+  contactName: string | null;
+  /** Callbacks: when the missed call the task was made for rang (its start); null for other tasks. */
+  missedAt: string | null;
+}
+
+/** What a task view shows beside its row: names and the missed call's time. */
+export interface TaskNames {
+  assigneeName: string;
+  clientName?: string | null;
+  contactName?: string | null;
+  missedAt?: number | null;
 }
 
 export interface TasksContext {
@@ -43,22 +56,37 @@ const nowOf = (ctx: { clock?: () => number }) => (ctx.clock ?? Date.now)();
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const isManager = (a: Actor) => a.role === 'manager';
 
-export function taskView(row: TaskRow, assigneeName: string, now: number): TaskView {
+export function taskView(row: TaskRow, assignee: TaskNames | string, now: number): TaskView {
+  const names = typeof assignee === 'string' ? { assigneeName: assignee } : assignee;
   return {
     id: row.id, kind: row.kind, callId: row.callId, contactId: row.contactId, clientId: row.clientId, number: row.number,
-    assigneeId: row.assigneeId, assigneeName, dueAt: new Date(row.dueAt).toISOString(), doneAt: iso(row.doneAt),
+    assigneeId: row.assigneeId, assigneeName: names.assigneeName, dueAt: new Date(row.dueAt).toISOString(), doneAt: iso(row.doneAt),
     description: row.description, createdAt: new Date(row.createdAt).toISOString(),
     overdue: row.doneAt === null && row.dueAt <= now,
     missedCount: row.missedCount, lastMissedAt: iso(row.lastMissedAt),
+    clientName: names.clientName ?? null, contactName: names.contactName ?? null,
+    missedAt: row.missedCallId ? iso(names.missedAt ?? row.lastMissedAt) : null,
   };
 }
 
-/** Task rows with their assignees' names, as views. */
+/** Task rows with the names of their assignees, clients and contacts, and their missed call's time, as views. */
 export function taskViews(db: Db, rows: TaskRow[], now: number): TaskView[] {
   if (!rows.length) return [];
-  const ids = [...new Set(rows.map((r) => r.assigneeId))];
-  const names = new Map(db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, ids)).all().map((u) => [u.id, u.name]));
-  return rows.map((r) => taskView(r, names.get(r.assigneeId) ?? '', now));
+  const ids = (pick: (r: TaskRow) => string | null) => [...new Set(rows.map(pick).filter((x): x is string => x !== null))];
+  const byId = <T>(list: { id: string; v: T }[]) => new Map(list.map((x) => [x.id, x.v]));
+  const people = byId(db.select({ id: users.id, v: users.name }).from(users).where(inArray(users.id, ids((r) => r.assigneeId))).all());
+  const clientIds = ids((r) => r.clientId);
+  const contactIds = ids((r) => r.contactId);
+  const callIds = ids((r) => r.missedCallId);
+  const clientNames = clientIds.length ? byId(db.select({ id: clients.id, v: clients.name }).from(clients).where(inArray(clients.id, clientIds)).all()) : new Map<string, string>();
+  const contactNames = contactIds.length ? byId(db.select({ id: contacts.id, v: contacts.name }).from(contacts).where(inArray(contacts.id, contactIds)).all()) : new Map<string, string>();
+  const rang = callIds.length ? byId(db.select({ id: calls.id, v: calls.startedAt }).from(calls).where(inArray(calls.id, callIds)).all()) : new Map<string, number>();
+  return rows.map((r) => taskView(r, {
+    assigneeName: people.get(r.assigneeId) ?? '',
+    clientName: r.clientId ? clientNames.get(r.clientId) ?? null : null,
+    contactName: r.contactId ? contactNames.get(r.contactId) ?? null : null,
+    missedAt: r.missedCallId ? rang.get(r.missedCallId) ?? null : null,
+  }, now));
 }
 
 function assertSeesTask(actor: Actor, row: TaskRow): void {

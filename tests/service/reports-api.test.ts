@@ -127,15 +127,44 @@ describe('calls report', () => {
     expect(values(body.previous.metrics)).toMatchObject({ calls: 1, talkSeconds: 50 });
   });
 
-  it('puts KPI bands on every metric that has thresholds (config/kpi.json)', async () => {
+  it('puts KPI bands on every metric that has thresholds (config/kpi.json): rates on 5 calls or more, no band on counts', async () => {
     const body = (await get(sveta, 'from=2026-11-20&to=2026-11-22&groupBy=manager')).json();
     const a = row(body, '101', null)!;
-    // answered 2 (< 5 red), missed 1 (1..3 yellow), answer rate 0.5 (< 0.8 red), ring 7.5 s (< 10 green), talk: no band
-    expect(a.metrics.answered).toEqual({ value: 2, band: 'red' });
-    expect(a.metrics.missed).toEqual({ value: 1, band: 'yellow' });
-    expect(a.metrics.answerRate).toEqual({ value: 0.5, band: 'red' });
-    expect(a.metrics.avgRingSeconds).toEqual({ value: 7.5, band: 'green' });
+    // Counts are not banded by default; anna's answer rate (0.5) and ring (7.5 s) stand on 2 and 3 calls: no band.
+    expect(a.metrics.answered).toEqual({ value: 2, band: null });
+    expect(a.metrics.missed).toEqual({ value: 1, band: null });
+    expect(a.metrics.answerRate).toEqual({ value: 0.5, band: null });
+    expect(a.metrics.avgRingSeconds).toEqual({ value: 7.5, band: null });
     expect(a.metrics.talkSeconds).toEqual({ value: 180, band: null });
+    // Five more inbound calls for boris, all answered: 7 of 7 is green, and so is a 5.x s ring.
+    for (let i = 0; i < 5; i++) store.save(`k${i}`, call(`LK${i}`, '102', 'inbound', `2026-11-21T1${i}:10:00Z`, 6, 30));
+    const b = row((await get(sveta, 'from=2026-11-20&to=2026-11-22&groupBy=manager')).json(), '102', null)!;
+    expect(b.metrics.answerRate).toEqual({ value: 1, band: 'green' });
+    expect(b.metrics.avgRingSeconds!.band).toBe('green');
+  });
+
+  it('has no row for a phone without a user (a test phone on 199), and does not count its calls', async () => {
+    store.save('x1', call('LX1', '199', 'inbound', '2026-11-20T09:00:00Z', 3, 30));
+    store.save('x2', call('LX2', '199', 'outbound', '2026-11-21T09:00:00Z', 3, 0));
+    for (const q of ['from=2026-11-20&to=2026-11-22&groupBy=manager', 'from=2026-11-20&to=2026-11-22&groupBy=manager,day', 'from=2026-11-20T09:30:00Z&to=2026-11-21T10:30:00Z&groupBy=manager']) {
+      const body = (await get(sveta, q)).json();
+      expect(body.rows.map((r: { extension: string | null }) => r.extension), q).not.toContain('199');
+    }
+    const body = (await get(sveta, 'from=2026-11-20&to=2026-11-22&groupBy=manager')).json();
+    expect(body.totals.metrics.calls.value).toBe(6);
+  });
+
+  it('does not count a callback not yet due as late', async () => {
+    const now = Date.now();
+    const soon = (min: number) => now + min * 60_000;
+    t.app.db.insert(tasks).values([
+      { id: 'f1', kind: 'callback', assigneeId: annaId, dueAt: soon(60), doneAt: null, createdAt: now, updatedAt: now }, // open, due in an hour
+      { id: 'f2', kind: 'callback', assigneeId: annaId, dueAt: soon(90), doneAt: now, createdAt: now, updatedAt: now }, // done already: on time
+      { id: 'f3', kind: 'callback', assigneeId: annaId, dueAt: soon(-60), doneAt: null, createdAt: now, updatedAt: now }, // due an hour ago: late
+    ]).run();
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const body = (await get(sveta, `from=${day(now - 2 * 86_400_000)}&to=${day(now + 2 * 86_400_000)}&groupBy=manager&tz=UTC`)).json();
+    expect(values(row(body, '101', null)!.metrics)).toMatchObject({ callbacksDue: 2, callbacksOnTime: 1 });
   });
 
   it('per day in New York: other day boundaries, same calls', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
+import { createMissedCallTasks } from '../../src/tasks/tasks.js';
 import { cdrFixtureText } from '../support/ami-fixture.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { loginCookie, seedPasswordUser } from '../support/session.js';
@@ -115,6 +116,23 @@ describe('wrap-up and tasks', () => {
       expect.objectContaining({ kind: 'callback', number: '15551230003', doneAt: null }),
     ]);
     expect(tasks.filter((x: { callId: string }) => x.callId === 'c3')).toEqual([expect.objectContaining({ assigneeName: 'anna' })]);
+  });
+
+  it("a callback says the client's and the contact's names and when the call was missed", async () => {
+    const client = (await t.app.inject({ method: 'POST', url: '/api/v1/clients', headers: h(sveta), payload: { kind: 'company', name: 'ООО Ромашка', ownerName: 'anna' } })).json();
+    const contact = (await t.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: h(sveta), payload: { clientId: client.id, name: 'Иван Петров', phones: [{ number: '+79165550101' }] } })).json();
+    const rang = T0 + 600_000;
+    new CallStore(t.app.db).save('m1', record({
+      linkedId: 'LM1', externalNumber: '+79165550101', contactId: contact.id, clientId: client.id, startedAt: rang, answeredAt: null, endedAt: rang + 20_000,
+      talkMs: 0, ringMs: 20_000, disposition: 'no_answer', legs: [],
+    }));
+    createMissedCallTasks(t.app.db, { dueMinutes: 15 });
+    const items = (await t.app.inject({ url: '/api/v1/tasks?assignee=me&state=open', headers: { cookie: anna } })).json().items;
+    expect(items.find((x: { callId: string }) => x.callId === 'm1')).toMatchObject({
+      kind: 'callback', clientName: 'ООО Ромашка', contactName: 'Иван Петров', missedAt: new Date(rang).toISOString(),
+    });
+    // A task about an unknown number: no names, and still the time of its missed call.
+    expect(items.find((x: { callId: string }) => x.callId === 'c3')).toMatchObject({ clientName: null, contactName: null, missedAt: new Date(T0).toISOString() });
   });
 
   it('the recording plays with the session cookie; another manager gets 403 for the call and its recording', async () => {

@@ -22,6 +22,14 @@ const counters = (calls = 0): LiveCounters => ({
   day: '2026-11-22', timeZone: 'Europe/Moscow', total: { calls, answered: 0, missed: 0, talkSeconds: 0 }, managers: [],
 });
 const names = () => ({ manager: null, contact: null, client: null });
+/** The users with phones in the recordings (199 is the sandbox's test phone: nobody's, no card). */
+const USERS = ['101', '102', '103', '198'].map((extension) => ({ extension, id: `u${extension}`, name: `user ${extension}` }));
+function newBoard(): LiveBoard {
+  const b = new LiveBoard(isExtension, counters());
+  b.setUsers(USERS, 0);
+  b.takeDelta(0);
+  return b;
+}
 
 interface Replay {
   /** The board's state of each phone after each event that changed it, in order. */
@@ -35,7 +43,7 @@ interface Replay {
 /** Feeds a recorded scenario to the tracker and the board as the live service does (one view per change). */
 function replay(name: string): Replay {
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
-  const board = new LiveBoard(isExtension, counters());
+  const board = newBoard();
   const phoneStates = new Map<string, ManagerState[]>();
   const callFrames: LiveCallView[][] = [];
   const dirty = new Map<string, ReturnType<CallTracker['liveCalls']>[number] | null>();
@@ -101,38 +109,39 @@ describe('phone states from the PBX', () => {
     const raw = parseAmiStream(readFileSync(`${fixturesDir}device-state-list.ami`, 'utf8'));
     expect(raw.at(-1)).toMatchObject({ event: 'DeviceStateListComplete', listitems: '5' });
     const items = raw.filter((e) => e['event'] === 'DeviceStateChange').map(toDeviceStatus);
-    const board = new LiveBoard(isExtension, counters());
+    const board = newBoard();
     board.setAllDevices(items, 1000);
     expect(board.managers().map((m) => [m.extension, m.state])).toEqual([
-      ['101', 'available'], ['102', 'available'], ['103', 'available'], ['198', 'ringing'], ['199', 'available'],
+      ['101', 'available'], ['102', 'available'], ['103', 'available'], ['198', 'ringing'],
     ]);
   });
 
   it('the full list after a reconnect replaces what was known: a phone no longer listed is offline', () => {
-    const board = new LiveBoard(isExtension, counters());
+    const board = newBoard();
     board.setAllDevices([{ tech: 'PJSIP', resource: '101', state: 'in_use' }, { tech: 'PJSIP', resource: '102', state: 'idle' }], 1000);
     board.takeDelta(1000);
     board.setAllDevices([{ tech: 'PJSIP', resource: '101', state: 'in_use' }, { tech: 'Local', resource: '8005550101@cti-inbound', state: 'in_use' }], 2000);
     const d = board.takeDelta(2000)!;
     expect(d.managers).toEqual([expect.objectContaining({ extension: '102', state: 'offline', since: new Date(2000).toISOString() })]);
-    expect(board.managers().map((m) => [m.extension, m.state])).toEqual([['101', 'talking'], ['102', 'offline']]);
+    expect(board.managers().map((m) => [m.extension, m.state])).toEqual([['101', 'talking'], ['102', 'offline'], ['103', 'offline'], ['198', 'offline']]);
   });
 
   it('keeps `since` when the PBX changes its word but not the floor state (INUSE -> ONHOLD)', () => {
-    const board = new LiveBoard(isExtension, counters());
+    const board = newBoard();
     board.setDevice('PJSIP', '101', 'in_use', 1000);
     board.setDevice('PJSIP', '101', 'on_hold', 5000);
     expect(board.managers()[0]).toMatchObject({ state: 'talking', deviceState: 'on_hold', since: new Date(1000).toISOString() });
   });
 
-  it('names phones after their users; a user whose phone the PBX never mentioned is offline', () => {
+  it('names phones after their users; a user whose phone the PBX never mentioned is offline; a phone nobody has (199) gets no card', () => {
     const board = new LiveBoard(isExtension, counters());
     board.setUsers([{ extension: '103', id: 'u3', name: 'vera' }], 0);
-    board.setDevice('PJSIP', '101', 'idle', 10);
+    board.setDevice('PJSIP', '199', 'idle', 10);
     expect(board.managers()).toEqual([
-      expect.objectContaining({ extension: '101', name: null, state: 'available' }),
       expect.objectContaining({ extension: '103', name: 'vera', userId: 'u3', state: 'offline', deviceState: null }),
     ]);
+    expect(board.takeDelta(20)!.managers!.map((m) => m.extension)).toEqual(['103']);
+    expect(board.snapshot(20).managers.map((m) => m.extension)).not.toContain('199');
   });
 });
 
@@ -167,7 +176,7 @@ describe('calls on the board, from the call tracker', () => {
   });
 
   it('a view that did not change sends nothing', () => {
-    const board = new LiveBoard(isExtension, counters());
+    const board = newBoard();
     const v: LiveCallView = {
       id: 'c1', direction: 'inbound', state: 'ringing', extension: '101', managerName: null, externalNumber: '+79161234567',
       contactName: null, clientName: null, startedAt: new Date(0).toISOString(), answeredAt: null, waiting: true,
@@ -182,7 +191,7 @@ describe('calls on the board, from the call tracker', () => {
 describe('deltas and the browser', () => {
   it('a snapshot plus every delta, applied in order, equals the board at the end (two-calls recording)', () => {
     const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
-    const board = new LiveBoard(isExtension, counters());
+    const board = newBoard();
     board.setUsers([{ extension: '101', id: 'u1', name: 'anna' }], 0);
     let client: BrowserBoard = board.snapshot(0);
     const seen: LiveCallView[] = [];
@@ -225,7 +234,7 @@ describe('deltas and the browser', () => {
   });
 
   it('a delta already in the snapshot is stale; a missed one is a gap (fetch a new snapshot)', () => {
-    const board = new LiveBoard(isExtension, counters());
+    const board = newBoard();
     board.setDevice('PJSIP', '101', 'idle', 1);
     const d1 = board.takeDelta(1)!;
     const snap = board.snapshot(1);

@@ -2,7 +2,7 @@
 // aggregates may answer.
 import { describe, expect, it } from 'vitest';
 import { loadServiceConfig } from '../../src/config/config.js';
-import { bandOf, DEFAULT_KPI, parseKpi } from '../../src/reports/kpi.js';
+import { bandOf, DEFAULT_KPI, loadKpi, parseKpi } from '../../src/reports/kpi.js';
 import { planSegment } from '../../src/reports/report.js';
 import { isTimeZone, localDateTime, offsetAt, parseBound, segments } from '../../src/reports/timezone.js';
 
@@ -11,12 +11,31 @@ const at = (iso: string) => Date.parse(iso);
 
 describe('KPI bands', () => {
   const kpi = parseKpi({ answered: { thresholds: [5, 10, 15], bands: ['red', 'yellow', 'green', 'orange'] } });
-  it.each([[0, 'red'], [4, 'red'], [5, 'yellow'], [9.9, 'yellow'], [10, 'green'], [14, 'green'], [15, 'orange'], [400, 'orange']])('answered %s is %s', (v, band) => {
+  it.each([[1, 'red'], [4, 'red'], [5, 'yellow'], [9.9, 'yellow'], [10, 'green'], [14, 'green'], [15, 'orange'], [400, 'orange']])('answered %s is %s', (v, band) => {
     expect(bandOf(kpi, 'answered', v)).toBe(band);
   });
   it('has no band for a metric without thresholds or without a value', () => {
     expect(bandOf(kpi, 'talkSeconds', 100)).toBeNull();
     expect(bandOf(DEFAULT_KPI, 'answerRate', null)).toBeNull();
+  });
+  it('gives no band to a count of 0: nothing happened is neither good nor bad', () => {
+    expect(bandOf(kpi, 'answered', 0)).toBeNull();
+    expect(bandOf(parseKpi({ missed: { thresholds: [1, 3], bands: ['green', 'yellow', 'red'] } }), 'missed', 0)).toBeNull();
+  });
+  it('bands a rate only when it stands on enough calls (minCalls, 5 by default)', () => {
+    expect(bandOf(DEFAULT_KPI, 'answerRate', 1, { callsIn: 1 })).toBeNull(); // 1 of 1 is no KPI
+    expect(bandOf(DEFAULT_KPI, 'answerRate', 0, { callsIn: 2 })).toBeNull();
+    expect(bandOf(DEFAULT_KPI, 'avgRingSeconds', 30, { answered: 4 })).toBeNull();
+    expect(bandOf(DEFAULT_KPI, 'avgRingSeconds', 30, { answered: 5 })).toBe('red');
+    const strict = parseKpi({ answerRate: { thresholds: [0.5], bands: ['red', 'green'], minCalls: 1 } });
+    expect(bandOf(strict, 'answerRate', 1, { callsIn: 1 })).toBe('green');
+  });
+  it.each([[1, 'green'], [0.9, 'green'], [0.89, 'yellow'], [0.75, 'yellow'], [0.74, 'red'], [0, 'red']])('the default answer rate bands: %s of 10 calls is %s', (v, band) => {
+    expect(bandOf(DEFAULT_KPI, 'answerRate', v, { callsIn: 10 })).toBe(band);
+  });
+  it('ships config/kpi.json equal to the built-in defaults, with no band on counts', () => {
+    expect(loadKpi('config/kpi.json')).toEqual(DEFAULT_KPI);
+    for (const m of ['calls', 'answered', 'missed', 'callsIn'] as const) expect(DEFAULT_KPI[m]).toBeUndefined();
   });
   it('refuses a bad file with a message naming the metric', () => {
     expect(() => parseKpi({ answered: { thresholds: [10, 5], bands: ['red', 'yellow', 'green'] } })).toThrow(/answered\/thresholds: .*ascending/);

@@ -16,7 +16,8 @@ export function applyDelta(board: LiveSnapshot, d: LiveDelta): DeltaResult {
   let managers = board.managers;
   if (d.managers?.length) {
     const byExt = new Map(managers.map((m) => [m.extension, m]));
-    for (const m of d.managers) byExt.set(m.extension, m);
+    // A phone that lost its user comes with userId null: it is no manager's card any more.
+    for (const m of d.managers) if (m.userId) byExt.set(m.extension, m); else byExt.delete(m.extension);
     managers = [...byExt.values()].sort((a, b) => a.extension.length - b.extension.length || a.extension.localeCompare(b.extension));
   }
   let calls = board.calls;

@@ -115,6 +115,10 @@ export interface Task {
   /** Callbacks: missed calls from this number it stands for (one task while open); 0 for others. */
   missedCount: number;
   lastMissedAt: string | null;
+  clientName: string | null;
+  contactName: string | null;
+  /** Callbacks: when the missed call rang. */
+  missedAt: string | null;
 }
 
 export interface CallSummary {

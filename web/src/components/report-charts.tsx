@@ -1,7 +1,6 @@
 // The report's two charts (Chart.js on a canvas): answered and missed calls, and talk time, per manager
-// or per period; per manager over time as one line each. Bars and points take the colour of their KPI
-// band (the same colours as the table, from the --band-* CSS variables) and a plain colour where the
-// metric has no band.
+// or per period; per manager over time as one line each. Each dataset has one colour, and the legend
+// shows exactly that colour; KPI bands colour the table's cells.
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Chart, ChartConfiguration } from 'chart.js';
 import { duration } from '../format.js';
@@ -89,7 +88,7 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
         borderColor: fallback(i),
         backgroundColor: fallback(i),
         pointRadius: 5,
-        pointBackgroundColor: rows.map((r) => bandColor(metric === 'talk' ? r?.metrics.talkSeconds.band ?? null : r?.metrics[metric].band ?? null, fallback(i))),
+        pointBackgroundColor: fallback(i),
       };
     });
     const labels = periods.map(periodLabel);
@@ -102,9 +101,8 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
 
   const rows = report.rows;
   const labels = rows.map((r) => [byManager ? managerLabel(r) : '', r.period ? periodLabel(r.period) : ''].filter(Boolean).join(' ') || t('repTotal'));
-  // Answered bars in their KPI band's colour; missed ones in one colour beside them, so the two stay apart.
-  const banded = rows.some((r) => r.metrics.answered.band);
-  const talkBanded = rows.some((r) => r.metrics.talkSeconds.band);
+  // One colour per dataset, the legend's: the KPI bands are in the table (a bar per band colour would
+  // need a legend per band, and counts are not banded by default).
   return [
     { title: t('repChartCalls'), config: {
       type: 'bar',
@@ -112,25 +110,25 @@ function configs(report: CallReport, managerLabel: Labeler, periodLabel: (p: str
         labels,
         datasets: [
           {
-            type: 'bar' as const, label: banded ? `${t('metric_answered')} (${t('repBandColours')})` : t('metric_answered'),
+            type: 'bar' as const, label: t('metric_answered'),
             data: rows.map((r) => r.metrics.answered.value ?? 0),
-            backgroundColor: rows.map((r) => bandColor(r.metrics.answered.band, answered)),
+            backgroundColor: answered,
           },
           { type: 'bar' as const, label: t('metric_missed'), data: rows.map((r) => r.metrics.missed.value ?? 0), backgroundColor: missed },
         ],
       },
-      options: withLegend(callsOptions(maxOf(['answered', 'missed'])), [banded ? NEUTRAL : answered, missed]),
+      options: withLegend(callsOptions(maxOf(['answered', 'missed'])), [answered, missed]),
     } },
     { title: t('repChartTalk'), config: {
       type: 'bar',
       data: {
         labels,
         datasets: [{
-          type: 'bar' as const, label: talkBanded ? `${t('repChartTalk')} (${t('repBandColours')})` : t('repChartTalk'), data: rows.map(seconds),
-          backgroundColor: rows.map((r) => bandColor(r.metrics.talkSeconds.band, talk)),
+          type: 'bar' as const, label: t('repChartTalk'), data: rows.map(seconds),
+          backgroundColor: talk,
         }],
       },
-      options: withLegend(talkOptions, [talkBanded ? NEUTRAL : talk]),
+      options: withLegend(talkOptions, [talk]),
     } },
   ];
 }

@@ -1,7 +1,7 @@
 // Tasks (callbacks after missed calls, next steps from wrap-ups) with "done" and click-to-call.
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { errorText } from '../app.js';
+import { errorText, useUser } from '../app.js';
 import { t, tKey } from '../i18n.js';
 import { dateTime } from '../format.js';
 import type { Task } from '../types.js';
@@ -9,6 +9,8 @@ import { ClickToCall } from './click-to-call.js';
 
 export function TaskList({ tasks, onChanged, showAssignee = false }: { tasks: Task[]; onChanged?: (t: Task) => void; showAssignee?: boolean }) {
   const [error, setError] = useState<string | null>(null);
+  // Click-to-call rings the user's own phone first: without an extension there is nothing to ring.
+  const canCall = Boolean(useUser().extension);
   async function done(task: Task) {
     try {
       const r = await api.patch<Task>(`/api/v1/tasks/${encodeURIComponent(task.id)}`, { done: true });
@@ -27,9 +29,13 @@ export function TaskList({ tasks, onChanged, showAssignee = false }: { tasks: Ta
             <li key={task.id} data-testid="task-row" data-task-id={task.id} data-kind={task.kind} data-call-id={task.callId ?? ''}
               class={task.overdue ? 'overdue' : ''}>
               <strong>{tKey('task_', task.kind)}</strong>
+              {(task.clientName || task.contactName) && (
+                <> <span data-testid="task-client">{[task.contactName, task.clientName].filter(Boolean).join(', ')}</span></>
+              )}
               {task.number && <> {task.number}</>}
-              {' · '}<span>{t('due')}: {dateTime(task.dueAt)}</span>
-              {task.overdue && !task.doneAt && <mark class="overdue-mark">{t('overdue')}</mark>}
+              {task.missedAt && <> · <span data-testid="task-missed-at">{t('missedAt', { at: dateTime(task.missedAt) })}</span></>}
+              {' · '}<span data-testid="task-due">{t('due')}: {dateTime(task.dueAt)}</span>
+              {task.overdue && !task.doneAt && <>{' '}<mark class="overdue-mark" data-testid="task-overdue">{t('overdue')}</mark></>}
               {task.missedCount > 1 && task.lastMissedAt && (
                 <> · <span data-testid="task-missed">{t('missedTimes', { count: String(task.missedCount), at: dateTime(task.lastMissedAt) })}</span></>
               )}
@@ -39,7 +45,7 @@ export function TaskList({ tasks, onChanged, showAssignee = false }: { tasks: Ta
                 {task.doneAt ? <small class="muted">{t('done')}</small> : (
                   <>
                     {task.contactId && !location.hash.startsWith(`#/contacts/${task.contactId}`) && <a href={`#/contacts/${task.contactId}`}>{t('openCard')}</a>}
-                    {task.number && <ClickToCall number={task.number} contactId={task.contactId ?? undefined} />}
+                    {task.number && canCall && <ClickToCall number={task.number} contactId={task.contactId ?? undefined} />}
                     <button class="secondary outline small" data-testid="task-done" onClick={() => void done(task)}>{t('markDone')}</button>
                   </>
                 )}

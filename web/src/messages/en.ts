@@ -164,6 +164,8 @@ export const en = {
   due: 'Due',
   assignee: 'Assignee',
   overdue: 'overdue',
+  missedAt: 'missed at {at}',
+  repKpiLegend: 'Cell colours (config/kpi.json, by default): answer rate 90 % and more green, 75 to 90 % yellow, below 75 % red; ring before answer under 10 s green, 10 to 20 s yellow, longer red. A rate is coloured only from 5 calls; counts are not coloured. No previous data: no change is shown.',
   missedTimes: 'missed {count} times, last at {at}',
   markDone: 'Done',
   done: 'done',

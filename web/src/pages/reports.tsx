@@ -282,6 +282,7 @@ function Report() {
               </tfoot>
             </table>
           </div>
+          <p class="muted" data-testid="report-kpi-legend"><small>{t('repKpiLegend')}</small></p>
           {drill && <DrillPanel drill={drill} onClose={() => setDrill(null)} />}
         </>
       )}
