@@ -46,6 +46,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
   Object.assign(process.env, keep);
   process.env['CTI_DB_FILE'] ??= resolve(projectRoot, 'data/demo.sqlite');
   process.env['CTI_LOG_LEVEL'] ??= 'warn';
+  process.env['CTI_DEMO'] ??= 'true';
   const rulesFile = resolve(projectRoot, 'data/demo-routing.json');
   process.env['CTI_ROUTING_FILE'] ??= rulesFile;
   if (!existsSync(rulesFile)) {
