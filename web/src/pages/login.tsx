@@ -66,10 +66,10 @@ export function LoginPage({ onLogin }: { onLogin: (u: User) => void }) {
         <article data-testid="demo-logins">
           <h3>{t('demoLoginsTitle')}</h3>
           <p>{t('demoLoginsPassword')} <code>{demo.password}</code></p>
-          <ul>
+          <ul style={{ listStyle: 'none', padding: 0, margin: 0 }}>
             {demo.users.map((u) => (
-              <li key={u.name}>
-                <button type="button" class="secondary outline" data-testid={`demo-login-${u.name}`}
+              <li key={u.name} style={{ listStyle: 'none', margin: '0 0 0.25rem' }}>
+                <button type="button" class="secondary outline" style={{ padding: '0.1rem 0.6rem', width: '5.5rem', margin: 0 }} data-testid={`demo-login-${u.name}`}
                   onClick={() => { setUsername(u.name); setPassword(demo.password); }}>{u.name}</button>{' '}
                 {tKey('role_', u.role)}{u.extension ? `, ${t('demoLoginsPhone', { ext: u.extension })}` : ''}
                 {u.extension === '198' ? ` (${t('demoLoginsNeverAnswers')})` : ''}
