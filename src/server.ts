@@ -3,7 +3,8 @@ import { ConfigError, loadServiceConfig } from './config/config.js';
 import { MigrationBlockedError } from './db/client.js';
 import { buildApp } from './http/app.js';
 
-export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/** onStop: what the caller (the demo) undoes on SIGTERM/SIGINT before the process exits. */
+export async function runServer(env: NodeJS.ProcessEnv = process.env, onStop?: () => Promise<void>): Promise<void> {
   let config;
   try {
     config = loadServiceConfig(env);
@@ -43,7 +44,7 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    app.close().then(() => process.exit(0), () => process.exit(1));
+    Promise.all([app.close(), onStop?.()]).then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

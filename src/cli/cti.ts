@@ -13,10 +13,18 @@ import { addUser, createToken, isRole } from '../users/users.js';
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..');
 export const sandboxEnvFile = () => resolve(process.env['CTI_PBX_DIR'] ?? resolve(projectRoot, '.pbx'), 'sandbox.env');
 
-/** .env in the working directory, then (with --sandbox) the sandbox's settings; real env wins. */
-function loadEnv(opts: { sandbox?: boolean }): void {
+/** The demo's settings (`--demo`, and what `cti demo` uses): its database and routing rules in data/. */
+export const demoEnv = () => ({
+  CTI_DB_FILE: resolve(projectRoot, 'data/demo.sqlite'),
+  CTI_ROUTING_FILE: resolve(projectRoot, 'data/demo-routing.json'),
+  CTI_DEMO: 'true',
+});
+
+/** .env in the working directory, then (with --sandbox or --demo) the sandbox's settings; real env wins. */
+function loadEnv(opts: { sandbox?: boolean; demo?: boolean }): void {
+  if (opts.demo) for (const [k, v] of Object.entries(demoEnv())) if (!process.env[k]) process.env[k] = v; // an empty one counts as unset
   const files = [resolve(process.cwd(), '.env')];
-  if (opts.sandbox) {
+  if (opts.sandbox || (opts.demo && existsSync(sandboxEnvFile()))) {
     if (!existsSync(sandboxEnvFile())) fail(`the sandbox PBX is not up (${sandboxEnvFile()} missing): run \`cti pbx up\` first`);
     files.push(sandboxEnvFile());
   }
@@ -58,18 +66,27 @@ async function readPassword(): Promise<string> {
 
 const program = new Command('cti').description('CTI connector and call tracking for Asterisk');
 program.option('--sandbox', 'use the settings of the sandbox PBX (.pbx/sandbox.env)');
+program.option('--demo', "work on the demo's data (data/demo.sqlite) and, when it is up, its sandbox PBX");
+
+/** Every command that opens the database says which file (stderr, so stdout stays the command's output). */
+function dbFile(): string {
+  const file = resolve(loadBaseConfig().CTI_DB_FILE);
+  console.error(`cti: database ${file}`);
+  return file;
+}
 
 program.command('serve').description('run the service').action(async () => {
   loadEnv(program.opts());
+  await guarded(() => { dbFile(); });
   const { runServer } = await import('../server.js');
   await runServer();
 });
 
 program.command('migrate').description('apply database migrations').action(() => guarded(() => {
   loadEnv(program.opts());
-  const cfg = loadBaseConfig();
-  openDb(cfg.CTI_DB_FILE).close();
-  console.log(`migrations applied to ${cfg.CTI_DB_FILE}`);
+  const file = dbFile();
+  openDb(file).close();
+  console.log(`migrations applied to ${file}`);
 }));
 
 const user = program.command('user').description('manage users');
@@ -86,7 +103,7 @@ user.command('add <name>')
     if (o.language !== 'ru' && o.language !== 'en') fail('--language: ru or en');
     const password = o.password === true ? await readPassword() : typeof o.password === 'string' ? o.password : null;
     if (password !== null && password.length < 8) fail('--password: at least 8 characters');
-    const h = openDb(loadBaseConfig().CTI_DB_FILE);
+    const h = openDb(dbFile());
     try {
       const u = await addUser(h.db, { name, role: o.role, extension: o.extension ?? null, password, language: o.language, phoneMode: o.phone });
       console.log(`user ${u.name} added (${u.role}${u.extension ? `, extension ${u.extension}` : ''}${u.phoneMode === 'browser' ? ', browser phone' : ''})`);
@@ -98,7 +115,7 @@ user.command('add <name>')
 /** Opens the database of the configuration, runs fn, closes it. */
 function withDb<T>(fn: (db: ReturnType<typeof openDb>['db']) => T): T {
   loadEnv(program.opts());
-  const h = openDb(loadBaseConfig().CTI_DB_FILE);
+  const h = openDb(dbFile());
   try {
     return fn(h.db);
   } finally {
@@ -139,6 +156,7 @@ program.command('import').description('import data from files')
   .option('--batch <rows>', 'rows per transaction', '5000')
   .action((file: string, o: { batch: string }) => guarded(async () => {
     loadEnv(program.opts());
+    dbFile();
     const { runImport } = await import('./import.js');
     process.exitCode = await runImport(file, loadBaseConfig(), Number(o.batch));
   }));
@@ -162,7 +180,8 @@ for (const verb of ['up', 'down', 'status'] as const) {
 }
 
 program.command('demo').description('sandbox PBX + service + demo calls flowing, so the log fills as you watch').action(async () => {
-  loadEnv({});
+  loadEnv({ demo: true });
+  dbFile();
   const { runDemo } = await import('./demo.js');
   await runDemo(projectRoot);
 });

@@ -11,32 +11,27 @@ import { desc, eq } from 'drizzle-orm';
 import { loadServiceConfig } from '../config/config.js';
 import { openDb } from '../db/client.js';
 import { calls } from '../db/schema/index.js';
+import { DEMO_CLIENTS, DEMO_PASSWORD, DEMO_USERS } from '../demo/data.js';
+import { DemoPickup, answeringPhones } from '../demo/phones.js';
+import { ANSWERING_EXTENSIONS, nextDemoCall, phonesOfDecision, ringsFeatured, type DemoCall } from '../demo/traffic.js';
 import { createLogger } from '../lib/logger.js';
+import { toE164 } from '../lib/phone.js';
 import { AmiClient } from '../pbx/ami-client.js';
+import { decide } from '../routing/decide.js';
+import { factsSource } from '../routing/facts.js';
+import { parseRules } from '../routing/rules.js';
 import { addUser, createToken, findUser } from '../users/users.js';
 
-const DEMO_USERS = [
-  { name: 'anna', role: 'manager', extension: '101' },
-  { name: 'boris', role: 'manager', extension: '102' },
-  { name: 'olga', role: 'manager', extension: '103' },
-  // The sandbox's phone 198 never answers: denis collects missed calls and callback tasks.
-  { name: 'denis', role: 'manager', extension: '198' },
-  { name: 'sveta', role: 'supervisor', extension: null },
-  { name: 'admin', role: 'admin', extension: null },
-] as const;
-export const DEMO_PASSWORD = 'demo-password';
+export { DEMO_PASSWORD };
 
-/** Demo clients: routing sends their calls to the owner, the prior manager or by turnover. */
-const DEMO_CLIENTS = [
-  { ext: 'demo-romashka', name: 'ООО «Ромашка»', turnover: 2_000, owner: 'anna', phone: '+79160000001' },
-  { ext: 'demo-vector', name: 'АО «Вектор Опт»', turnover: 250_000, owner: null, phone: '+79160000002' },
-  { ext: 'demo-lotus', name: 'Lotus Trading', turnover: 40_000, owner: 'boris', phone: '+79160000003' },
-  { ext: 'demo-smirnova', name: 'ИП Смирнова', turnover: 15_000, owner: 'olga', phone: '+79160000004' },
-] as const;
+/** Undoes what the demo changed in the sandbox (the phones' answer mode), on SIGINT/SIGTERM. */
+let stopDemo: () => Promise<void> = async () => {};
 
-/** Half the demo calls come from known clients, half from numbers nobody knows. */
-const randomClient = () =>
-  randomInt(0, 2) === 0 ? DEMO_CLIENTS[randomInt(0, DEMO_CLIENTS.length)]!.phone : `+7916${String(randomInt(10, 10_000_000)).padStart(7, '0')}`;
+/** The sandbox's DID targets (sandbox/asterisk/extensions.conf, [cti-did-targets]). */
+const didTarget = (did: string) => {
+  const ext = /(101|102|103|198|199)$/.exec(did)?.[1];
+  return ext ? `PJSIP/${ext}` : null;
+};
 
 export async function runDemo(projectRoot: string): Promise<void> {
   const up = spawnSync('bash', [resolve(projectRoot, 'sandbox/pbx.sh'), 'up'], { stdio: 'inherit' });
@@ -51,6 +46,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
   Object.assign(process.env, keep);
   process.env['CTI_DB_FILE'] ??= resolve(projectRoot, 'data/demo.sqlite');
   process.env['CTI_LOG_LEVEL'] ??= 'warn';
+  process.env['CTI_DEMO'] ??= 'true';
   const rulesFile = resolve(projectRoot, 'data/demo-routing.json');
   process.env['CTI_ROUTING_FILE'] ??= rulesFile;
   if (!existsSync(rulesFile)) {
@@ -66,13 +62,13 @@ export async function runDemo(projectRoot: string): Promise<void> {
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: config.CTI_DEFAULT_REGION, rematchWindowMs: 30 * 86_400_000 };
   for (const c of DEMO_CLIENTS) {
     upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: 'RUB', ownerName: c.owner });
-    upsertContactByExternalId(ctx, `${c.ext}-1`, { clientExternalId: c.ext, name: `${c.name}: contact`, phones: [{ number: c.phone, label: 'work' }] });
+    c.contacts.forEach((p, i) => upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones }));
   }
   const token = createToken(h.db, 'sveta');
   h.close();
 
   const { runServer } = await import('../server.js');
-  await runServer();
+  await runServer(process.env, () => stopDemo());
   const base = `http://${config.CTI_HTTP_HOST}:${config.CTI_HTTP_PORT}`;
   console.log(`\nservice on ${base}  (API docs: ${base}/api/docs)`);
   console.log(`log in at ${base} with password ${DEMO_PASSWORD} as: anna, boris, olga (managers, phones 101-103),`);
@@ -80,33 +76,55 @@ export async function runDemo(projectRoot: string): Promise<void> {
   console.log(`supervisor token: ${token}`);
   console.log(`try: curl -s -H "Authorization: Bearer ${token}" ${base}/api/v1/calls | head -c 600\n`);
 
-  // Demo traffic through the sandbox user.
+  // Demo traffic through the sandbox user: one call per manager at a time (its own calls in flight and
+  // the phones' device states say who is free), anna's phone rung often (src/demo/traffic.ts).
   const ami = new AmiClient({
     host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, actionTimeoutMs: 5000,
     user: process.env['CTI_SANDBOX_AMI_USER'] ?? '', secret: process.env['CTI_SANDBOX_AMI_SECRET'] ?? '',
   }, createLogger('warn', 'demo'));
+  const view = openDb(config.CTI_DB_FILE, { migrate: false });
+  const facts = factsSource(view.db);
+  // The rules as the service has them now (an admin may change them in the browser).
+  let rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8')));
+  const route = (from: string, did: string) =>
+    phonesOfDecision(decide(rules, facts(toE164(from, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays), didTarget(did)));
+  const inFlight = new Map<string, { phones: string[]; until: number }>();
+  const deviceBusy = new Set<string>();
+  let lastFeaturedAt: number | null = null;
+  ami.on('event', (e) => {
+    if (e.type === 'channel.hangup') inFlight.delete(e.uniqueId);
+    else if (e.type === 'originate.response' && !e.success && e.uniqueId) inFlight.delete(e.uniqueId);
+    else if (e.type === 'device.state' && e.tech === 'PJSIP') {
+      if (['in_use', 'busy', 'ringing', 'ringing_in_use', 'on_hold'].includes(e.state)) deviceBusy.add(e.resource);
+      else deviceBusy.delete(e.resource);
+    }
+  });
   ami.start();
-  const scenarios = [
-    { weight: 4, run: () => inbound(ami, '74950000000', randomInt(3, 12)) },
-    { weight: 1, run: () => inbound(ami, '74950000198', 0) },
-    { weight: 1, run: () => inbound(ami, '74950000199', 0) },
-    { weight: 2, run: () => clickToCall(ami, pick(['101', '102', '103'])) },
-  ];
-  const total = scenarios.reduce((a, s) => a + s.weight, 0);
+  const pickup = new DemoPickup(() => 2000 + randomInt(0, 3001));
+  await pickup.start(answeringPhones(process.env['CTI_SANDBOX_PHONES'] ?? '', ANSWERING_EXTENSIONS))
+    .catch((err: Error) => console.error(`demo: the phones answer at once (their control port: ${err.message})`));
+  stopDemo = () => pickup.stop();
   const tick = async () => {
-    let r = randomInt(0, total);
-    const s = scenarios.find((x) => (r -= x.weight) < 0) ?? scenarios[0];
+    const now = Date.now();
+    try { rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8'))); } catch { /* keep the last good rules */ }
+    for (const [id, c] of inFlight) if (c.until < now) inFlight.delete(id); // a hangup we missed
+    const busy = new Set([...deviceBusy, ...[...inFlight.values()].flatMap((c) => c.phones)]);
+    const call = nextDemoCall({ now, busy, lastFeaturedAt }, { clients: DEMO_CLIENTS, random: (n) => randomInt(0, n), route });
+    if (!call) return;
+    const id = randomUUID();
+    inFlight.set(id, { phones: call.phones, until: now + 10 * 60_000 });
+    if (ringsFeatured(call)) lastFeaturedAt = now;
     try {
-      await s?.run();
+      await ami.action(originateOf(call, id));
     } catch (err) {
+      inFlight.delete(id);
       console.error(`demo call failed: ${(err as Error).message}`);
     }
   };
-  setInterval(() => void tick(), 6000).unref();
+  setInterval(() => void tick(), 4000).unref();
   setTimeout(() => void tick(), 1500).unref();
 
   // Print each call as it is logged.
-  const view = openDb(config.CTI_DB_FILE, { migrate: false });
   const printed = new Set<string>();
   setInterval(() => {
     const rows = view.db.select().from(calls).where(eq(calls.state, 'ended')).orderBy(desc(calls.endedAt)).limit(20).all().reverse();
@@ -120,25 +138,25 @@ export async function runDemo(projectRoot: string): Promise<void> {
   console.log('calls appear below as they end (Ctrl-C to stop; `node bin/cti.js pbx down` stops the PBX)');
 }
 
-function pick<T>(xs: readonly T[]): T {
-  return xs[randomInt(0, xs.length)] as T;
-}
-
-/** A client calls a DID through the trunk context; the sandbox routes DID ...101 to extension 101. */
-function inbound(ami: AmiClient, did: string, talkSeconds: number) {
-  return ami.action({
-    action: 'Originate', channel: `Local/${did}@cti-inbound`, context: 'sandbox-caller', exten: 's', priority: 1,
-    callerid: `"Client" <${randomClient()}>`, async: 'true', timeout: 30_000, channelid: randomUUID(),
-    variable: talkSeconds > 0 ? { TALK: String(talkSeconds) } : undefined,
-  });
-}
-
-/** Click-to-call: the manager's phone rings first, then the client (context cti-click2call). */
-function clickToCall(ami: AmiClient, ext: string) {
-  return ami.action({
-    action: 'Originate', channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: randomClient().slice(1), priority: 1,
-    callerid: `"Click to call" <${ext}>`, async: 'true', timeout: 30_000, channelid: randomUUID(),
-    // Inherited (_) down to the simulated client in sandbox-pstn, which hangs up after TALK seconds.
-    variable: { _TALK: String(randomInt(5, 25)) },
-  });
+/**
+ * The AMI Originate of a demo call. Inbound: Local/<DID>@cti-inbound, whose ;1 half is the client in
+ * sandbox-caller; TALK (copied to both halves of the Local channel) makes it hang up that long after the
+ * answer, wherever routing sent the call. Without it the client stays on, and the call ends only when
+ * the sandbox phone's 120 s tone file runs out (baresip: "audio error (0,end of file)"): the demo's
+ * calls of exactly 2:00. Click-to-call: the manager's phone rings first, then the client; _TALK is
+ * inherited down to the simulated client in sandbox-pstn.
+ */
+export function originateOf(call: DemoCall, channelId: string): Record<string, unknown> {
+  if (call.kind === 'inbound') {
+    return {
+      action: 'Originate', channel: `Local/${call.did}@cti-inbound`, context: 'sandbox-caller', exten: 's', priority: 1,
+      callerid: `"Client" <${call.from}>`, async: 'true', timeout: 30_000, channelid: channelId,
+      variable: { TALK: String(call.talkSeconds) },
+    };
+  }
+  return {
+    action: 'Originate', channel: `PJSIP/${call.extension}`, context: 'cti-click2call', exten: call.to.replace(/^\+/, ''), priority: 1,
+    callerid: `"Click to call" <${call.extension}>`, async: 'true', timeout: 30_000, channelid: channelId,
+    variable: { _TALK: String(call.talkSeconds) },
+  };
 }

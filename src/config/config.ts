@@ -87,6 +87,8 @@ const serviceShape = {
   CTI_ROUTING_FILE: z.string().min(1).default('./config/routing.json'),
   /** Fault injection for tests and drills: delay every routing lookup by this many ms. Leave 0. */
   CTI_FAULT_ROUTING_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  /** Set by `cti demo` (and `cti --demo serve`): the login page lists the demo's logins (GET /api/v1/auth/demo). */
+  CTI_DEMO: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** The session cookie gets Secure (always sent over HTTPS only); set it behind a TLS proxy. */
   CTI_COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /**

@@ -24,6 +24,7 @@ import { registerRoutingRoutes } from '../routing/routes.js';
 import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
 import { registerHealth } from './health.js';
+import { registerDemoRoutes } from '../demo/routes.js';
 import { securityHeaders, swaggerUiPolicy } from './security-headers.js';
 import { registerWebApp } from './web-app.js';
 import { ClickToCall } from '../calls/click-to-call.js';
@@ -225,6 +226,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.addHook('onClose', async () => clickToCall.stop());
 
   // --- routes
+  if (config.CTI_DEMO) registerDemoRoutes(app);
   registerHealth(app, { db: handle.db, pbx, liveCalls: () => callLog?.tracker.liveCount ?? 0 });
   registerUserRoutes(app, {
     db: handle.db,

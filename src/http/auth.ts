@@ -17,7 +17,8 @@ declare module 'fastify' {
 }
 
 /** Routes that need no actor: logging in, and logging out (which only clears what there is). */
-const OPEN = new Set(['/api/v1/auth/login', '/api/v1/auth/logout']);
+/** The demo's logins too: answered only when the service runs as the demo (src/demo/routes.ts). */
+const OPEN = new Set(['/api/v1/auth/login', '/api/v1/auth/logout', '/api/v1/auth/demo']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function registerAuth(app: FastifyInstance, db: Db): void {

@@ -9,7 +9,12 @@ export type { MessageKey };
 
 const dictionaries: Record<Language, Record<MessageKey, string>> = { en, ru };
 
-let current: Language = navigator.language.toLowerCase().startsWith('ru') ? 'ru' : 'en';
+/** The browser's language, as far as we speak it: the login page's, and the demo users' own. */
+export function browserLanguage(): Language {
+  return navigator.language.toLowerCase().startsWith('ru') ? 'ru' : 'en';
+}
+
+let current: Language = browserLanguage();
 
 export function setLanguage(lang: Language): void {
   current = lang;

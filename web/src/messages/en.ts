@@ -14,6 +14,10 @@ export const en = {
   no: 'no',
 
   // login
+  demoLoginsTitle: 'Demo logins',
+  demoLoginsPassword: 'Password for all:',
+  demoLoginsPhone: 'phone {ext}',
+  demoLoginsNeverAnswers: 'never answers',
   loginTitle: 'Sign in',
   username: 'User name',
   password: 'Password',

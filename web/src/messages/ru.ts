@@ -15,6 +15,10 @@ export const ru: Record<MessageKey, string> = {
   yes: 'да',
   no: 'нет',
 
+  demoLoginsTitle: 'Входы демо',
+  demoLoginsPassword: 'Пароль у всех:',
+  demoLoginsPhone: 'телефон {ext}',
+  demoLoginsNeverAnswers: 'никогда не отвечает',
   loginTitle: 'Вход',
   username: 'Имя пользователя',
   password: 'Пароль',
