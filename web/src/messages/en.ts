@@ -116,7 +116,7 @@ export const en = {
   download: 'Download',
   play: 'Play',
   clickToCall: 'click-to-call',
-  wrapupLabel: 'Outcome',
+  wrapupLabel: 'Wrap-up',
 
   // routedBy
   routed_prior_manager: 'you talked with this client last',
