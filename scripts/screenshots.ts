@@ -10,7 +10,7 @@
 // of ringing, like the demo); they are switched back to auto-answer at the end, on Ctrl-C too.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -22,7 +22,7 @@ import { openDb } from '../src/db/client.js';
 import { DEMO_CLIENTS, DEMO_PASSWORD, DEMO_USERS, type DemoClient } from '../src/demo/data.js';
 import { addUser, createToken } from '../src/users/users.js';
 import { launchChromium, login } from '../tests/support/browser.js';
-import { amiAction, type AmiAction, closeSandbox, inboundCall, Phone, PROJECT_ROOT, sandboxAmi, sandboxDir, waitForCdr, waitUntil } from '../tests/support/sandbox.js';
+import { amiAction, type AmiAction, closeSandbox, inboundCall, loadSandboxEnv, Phone, PROJECT_ROOT, sandboxAmi, sandboxDir, waitForCdr, waitUntil } from '../tests/support/sandbox.js';
 import { api, loggedCall, startService, type ServiceProcess } from '../tests/support/service.js';
 
 const LANGS = ['ru', 'en'] as const;
@@ -81,7 +81,7 @@ const wantedIn = (lang: Lang, ...pages: PageName[]) => pages.some((p) => wanted(
  * A manager's book is more than the demo's one client each: anna's extra clients, so her contacts page
  * looks like a working manager's (the demo's four clients stay as they are; routing uses them).
  */
-const ANNA_EXTRA_CLIENTS: readonly DemoClient[] = [
+const ANNA_EXTRA_CLIENTS: readonly (Omit<DemoClient, 'turnover'> & { turnover: number | null })[] = [
   {
     ext: 'shots-severny', name: 'ООО «Северный ветер»', turnover: 120_000, owner: 'anna', phone: '+79031234501',
     contacts: [
@@ -101,6 +101,11 @@ const ANNA_EXTRA_CLIENTS: readonly DemoClient[] = [
     ext: 'shots-fedorov', name: 'ИП Фёдоров', turnover: 9_500, owner: 'anna', phone: '+79031234506',
     contacts: [{ name: 'Павел Фёдоров', phones: [{ number: '+79031234506', label: 'мобильный' }] }],
   },
+  {
+    // No turnover yet, so no tier: its calls ring anna, then the dialled number's own phone.
+    ext: 'shots-alfa', name: 'ООО «Альфа Строй»', turnover: null, owner: 'anna', phone: '+79031234508',
+    contacts: [{ name: 'Виктор Зайцев', phones: [{ number: '+79031234508', label: 'рабочий' }] }],
+  },
 ];
 
 /** The demo's routing rules (config/routing.example.json with the demo's shorter rings). */
@@ -109,23 +114,58 @@ function demoRules(): object {
   return { ...example, managerRingSeconds: 10, targetRingSeconds: 15 };
 }
 
-async function seed(dbFile: string): Promise<Record<string, string>> {
+/** Seeds the users (password DEMO_PASSWORD), clients and contacts; returns the users' API tokens and contacts' ids by external id. */
+async function seed(dbFile: string): Promise<{ tokens: Record<string, string>; contactIds: Record<string, string> }> {
   const h = openDb(dbFile);
   try {
     for (const u of DEMO_USERS) await addUser(h.db, { ...u, password: DEMO_PASSWORD, language: 'ru' });
     const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 30 * 86_400_000 };
+    const contactIds: Record<string, string> = {};
     // As `cti demo` seeds them (src/cli/demo.ts).
     for (const c of [...DEMO_CLIENTS, ...ANNA_EXTRA_CLIENTS]) {
-      upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: 'RUB', ownerName: c.owner });
-      c.contacts.forEach((p, i) => upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones }));
+      upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: c.turnover === null ? null : 'RUB', ownerName: c.owner });
+      c.contacts.forEach((p, i) => {
+        contactIds[`${c.ext}-${i + 1}`] = upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones }).contact.id;
+      });
     }
-    return Object.fromEntries(DEMO_USERS.map((u) => [u.name, createToken(h.db, u.name)]));
+    return { tokens: Object.fromEntries(DEMO_USERS.map((u) => [u.name, createToken(h.db, u.name)])), contactIds };
   } finally {
     h.close();
   }
 }
 
 // ------------------------------------------------------------------------------------------ calls
+
+/**
+ * The sandbox's CDR from now on, copied as Asterisk writes it into the service's own CTI_CDR_FILE: the
+ * service's reconciler imports every recent call of the file it reads, so on the sandbox's own file the
+ * fresh database would fill with the calls of earlier runs (and of the tests). Returns the stop function.
+ */
+function mirrorCdr(source: string, target: string): () => void {
+  let offset = existsSync(source) ? statSync(source).size : 0;
+  writeFileSync(target, '');
+  const copy = () => {
+    let size: number;
+    try {
+      size = statSync(source).size;
+    } catch {
+      return; // no CDR yet
+    }
+    if (size < offset) offset = 0; // rotated
+    if (size === offset) return;
+    const buf = Buffer.alloc(size - offset);
+    const fd = openSync(source, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, offset);
+    } finally {
+      closeSync(fd);
+    }
+    appendFileSync(target, buf);
+    offset = size;
+  };
+  const timer = setInterval(copy, 200);
+  return () => clearInterval(timer);
+}
 
 interface Wrapup { description: string; outcome: string; nextStep?: { inHours: number; description: string } }
 type PlannedCall =
@@ -139,8 +179,9 @@ const TRAFFIC: Record<string, PlannedCall[]> = {
   '101': [
     { kind: 'inbound', from: '+79160000001', did: did('101'), talk: 14, ring: 3, wrapup: { description: 'Уточнили объём поставки на март, отправила КП.', outcome: 'quote_sent', nextStep: { inHours: 20, description: 'Перезвонить Ирине: решение по КП' } } },
     { kind: 'click2call', to: '+79261110011', talk: 9, ring: 2, wrapup: { description: 'Договорились о встрече в офисе во вторник.', outcome: 'consultation' } },
-    // Nobody answers: a missed call and anna's callback task.
-    { kind: 'inbound', from: '+79165550142', did: did('101'), talk: 0, ring: null },
+    // Nobody answers: anna's client rings her first, then denis's phone, which never answers (a missed
+    // call). 198 is free by then: its own lane's one call is over.
+    { kind: 'inbound', from: '+79031234508', did: did('198'), talk: 0, ring: null },
     { kind: 'inbound', from: '+79261110001', did: did('101'), talk: 20, ring: 4, wrapup: { description: 'Подтвердила заказ, счёт выставлен.', outcome: 'sale' } },
   ],
   '102': [
@@ -153,11 +194,10 @@ const TRAFFIC: Record<string, PlannedCall[]> = {
     { kind: 'inbound', from: '+79165550119', did: did('103'), talk: 7, ring: 3, wrapup: { description: 'Новый клиент, просит перезвонить после обеда.', outcome: 'callback_requested', nextStep: { inHours: 3, description: 'Перезвонить по прайсу' } } },
     { kind: 'click2call', to: '+79160000004', talk: 12, ring: 2, wrapup: { description: 'Продлили договор на год.', outcome: 'sale' } },
   ],
-  // denis's phone never answers (missed calls, callback tasks); 199 is always busy.
-  '198': [
-    { kind: 'inbound', from: '+79165550163', did: did('198'), talk: 0, ring: null },
-    { kind: 'inbound', from: '+79165550188', did: did('198'), talk: 0, ring: null },
-  ],
+  // denis's phone never answers (a missed call, a callback task); 199 is always busy. (An unknown
+  // number on anna's DID would ring the whole default group: the dialplan cannot tell DID 101 from its
+  // default target PJSIP/101, so every lane here rings its own phones only.)
+  '198': [{ kind: 'inbound', from: '+79165550163', did: did('198'), talk: 0, ring: null }],
   '199': [{ kind: 'inbound', from: '+79165550101', did: did('199'), talk: 0, ring: null }],
 };
 
@@ -183,7 +223,7 @@ async function autoPhones(): Promise<void> {
  * Places one call that rings `ext` and answers it after `ring` seconds (never when null); resolves
  * once it is over and logged, with the logged call.
  */
-async function placeCall(svc: ServiceProcess, token: string, ext: string, call: PlannedCall, onRinging?: () => Promise<void>): Promise<{ id: string }> {
+async function placeCall(svc: ServiceProcess, token: string, ext: string, call: PlannedCall, onRinging?: () => Promise<void>): Promise<{ id: string; disposition: string }> {
   const phone = phones.get(ext);
   phone?.clearEvents();
   let linkedId: string;
@@ -222,7 +262,10 @@ async function traffic(svc: ServiceProcess, tokens: Record<string, string>): Pro
   await Promise.all(Object.entries(TRAFFIC).map(async ([ext, lane]) => {
     for (const call of lane) {
       const logged = await placeCall(svc, tokens['admin']!, ext, call);
-      if (call.wrapup) await writeWrapup(svc, tokens[EXT_OF[ext]!]!, logged.id, call.wrapup);
+      if (!call.wrapup) continue;
+      // Not answered after all (a phone that rang for another call meanwhile): no wrap-up, and it shows.
+      if (logged.disposition !== 'answered') console.warn(`  warning: the call from ${ext} planned as answered ended ${logged.disposition}`);
+      else await writeWrapup(svc, tokens[EXT_OF[ext]!]!, logged.id, call.wrapup);
     }
   }));
   console.log(`  ${n} calls logged in ${Math.round((Date.now() - t0) / 1000)} s`);
@@ -293,7 +336,7 @@ const WRAPUP_TEXT: Record<Lang, string> = {
   en: 'Irina asked about delivery dates; sending the updated quote by the end of the day.',
 };
 
-async function shootLanguage(browser: Browser, svc: ServiceProcess, tokens: Record<string, string>, lang: Lang): Promise<void> {
+async function shootLanguage(browser: Browser, svc: ServiceProcess, { tokens, contactIds }: Awaited<ReturnType<typeof seed>>, lang: Lang): Promise<void> {
   console.log(`${lang}:`);
   const url = svc.url;
   // Everyone speaks this language now (their own setting, as the header's switch saves it).
@@ -313,7 +356,6 @@ async function shootLanguage(browser: Browser, svc: ServiceProcess, tokens: Reco
 
   if (wantedIn(lang, 'calls', 'contacts', 'contact-card', 'pop', 'wrapup', 'tasks')) {
     const anna = await loginAs(browser, url, lang, 'anna');
-    const irina = (await api(svc, '/api/v1/contacts/external/demo-romashka-1', tokens['admin']!)).body as { id: string };
     if (wanted('contacts', lang)) {
       await go(anna, url, '/contacts');
       await ready(anna, 'contacts', '[data-testid="contact-row"]');
@@ -339,7 +381,7 @@ async function shootLanguage(browser: Browser, svc: ServiceProcess, tokens: Reco
       await wrap.waitFor({ state: 'detached', timeout: 10_000 });
     }
     if (wanted('contact-card', lang)) {
-      await go(anna, url, `/contacts/${irina.id}`);
+      await go(anna, url, `/contacts/${contactIds['demo-romashka-1']}`);
       await ready(anna, 'contact-card', '[data-testid="contact-card"] [data-testid="call-row"]');
       await shoot(anna, 'contact-card', lang);
     }
@@ -393,8 +435,7 @@ async function shootLanguage(browser: Browser, svc: ServiceProcess, tokens: Reco
       }
       if (wanted('reports-by-hour', lang)) {
         await sveta.getByTestId('report-group').selectOption('manager,hour');
-        await waitUntil(async () => (await sveta.locator('[data-testid="report-row"]').count()) > 4, 10_000, 'rows per manager and hour')
-          .catch((err: Error) => { throw new ShotError(`reports-by-hour: ${err.message}`); });
+        await ready(sveta, 'reports-by-hour', `${annaRow}[data-period]:not([data-period=""])`);
         await shoot(sveta, 'reports-by-hour', lang, { fullPage: true });
       }
     }
@@ -445,8 +486,10 @@ async function main(): Promise<void> {
   let svc: ServiceProcess | null = null;
   let browser: Browser | null = null;
   let ok = false;
+  let stopMirror = () => {};
   cleanup = async () => {
     cleanup = async () => {};
+    stopMirror();
     await autoPhones();
     await browser?.close().catch(() => undefined);
     await svc?.stop().catch(() => undefined);
@@ -457,14 +500,17 @@ async function main(): Promise<void> {
   };
   try {
     await sandboxAmi();
-    const tokens = await seed(dbFile);
-    svc = await startService({ dbFile, rules: demoRules(), env: { CTI_LOG_LEVEL: 'info' } });
+    const seeded = await seed(dbFile);
+    const { tokens } = seeded;
+    const cdrFile = join(dir, 'cdr.csv');
+    stopMirror = mirrorCdr(loadSandboxEnv().CTI_CDR_FILE, cdrFile);
+    svc = await startService({ dbFile, rules: demoRules(), env: { CTI_LOG_LEVEL: 'info', CTI_CDR_FILE: cdrFile } });
     console.log(`service on ${svc.url} (database ${dbFile})`);
     await manualPhones();
     const needsTraffic = LANGS.some((l) => wantedIn(l, 'calls', 'contact-card', 'tasks', 'reports', 'reports-drill', 'reports-by-hour'));
     if (needsTraffic) await traffic(svc, tokens);
     browser = await launchChromium();
-    for (const lang of LANGS) await shootLanguage(browser, svc, tokens, lang);
+    for (const lang of LANGS) await shootLanguage(browser, svc, seeded, lang);
     ok = true;
   } finally {
     await cleanup();
