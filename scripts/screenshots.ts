@@ -1,7 +1,8 @@
 // The README's screenshots, taken from the real product: the built service (`npm run build` first) on a
 // fresh temporary SQLite with the demo's people and clients, real calls through the sandbox Asterisk
 // (so the calls list, the reports and the live board have rows), and Chromium at 1366x768 logged in as
-// anna (manager), sveta (supervisor) and admin, in Russian and in English: docs/<page>-<lang>.png.
+// anna (manager: her pages, a pop and its wrap-up), sveta (supervisor: the live board and the reports)
+// and admin (users, routing), in Russian and in English: docs/<page>-<lang>.png.
 //
 //   npm run build && npm run screenshots -- [--out DIR] [--only calls,pop,reports-en,...]
 //
@@ -379,16 +380,18 @@ async function shootLanguage(browser: Browser, svc: ServiceProcess, { tokens, co
       if (wanted('wrapup', lang)) await shoot(anna, 'wrapup', lang);
       await wrap.getByTestId('wrapup-submit').click();
       await wrap.waitFor({ state: 'detached', timeout: 10_000 });
+      // "Saved" closes by itself after a few seconds; the next pages are shot without it.
+      await anna.locator('[data-testid="pop"]').waitFor({ state: 'detached', timeout: 15_000 });
     }
     if (wanted('contact-card', lang)) {
       await go(anna, url, `/contacts/${contactIds['demo-romashka-1']}`);
       await ready(anna, 'contact-card', '[data-testid="contact-card"] [data-testid="call-row"]');
-      await shoot(anna, 'contact-card', lang);
+      await shoot(anna, 'contact-card', lang, { fullPage: true });
     }
     if (wanted('calls', lang)) {
       await go(anna, url, '/calls');
       await ready(anna, 'calls', '[data-testid="call-row"]');
-      await shoot(anna, 'calls', lang);
+      await shoot(anna, 'calls', lang, { fullPage: true });
     }
     if (wanted('tasks', lang)) {
       await go(anna, url, '/tasks');
@@ -399,7 +402,7 @@ async function shootLanguage(browser: Browser, svc: ServiceProcess, { tokens, co
   }
 
   let liveCalls: Promise<unknown> = Promise.resolve();
-  if (wantedIn(lang, 'live', 'routing', 'reports', 'reports-drill', 'reports-by-hour')) {
+  if (wantedIn(lang, 'live', 'reports', 'reports-drill', 'reports-by-hour')) {
     const sveta = await loginAs(browser, url, lang, 'sveta');
     if (wanted('live', lang)) {
       await go(sveta, url, '/live');
@@ -414,13 +417,8 @@ async function shootLanguage(browser: Browser, svc: ServiceProcess, { tokens, co
       await waitUntil(async () => (await sveta.locator('[data-testid="live-call-row"][data-state="talking"]').count()) >= 2
         && (await sveta.getByTestId('live-waiting-row').count()) >= 1, 20_000, 'two calls in progress and one waiting on the live board', 200)
         .catch((err: Error) => { throw new ShotError(`live: ${err.message}`); });
-      await sleep(2500); // the durations run
+      await sleep(7000); // the durations run (the calls talk 20 s)
       await shoot(sveta, 'live', lang, { fullPage: true });
-    }
-    if (wanted('routing', lang)) {
-      await go(sveta, url, '/routing');
-      await ready(sveta, 'routing', '[data-testid^="routing-"]');
-      await shoot(sveta, 'routing', lang);
     }
     if (wantedIn(lang, 'reports', 'reports-drill', 'reports-by-hour')) {
       await go(sveta, url, '/reports');
@@ -430,6 +428,8 @@ async function shootLanguage(browser: Browser, svc: ServiceProcess, { tokens, co
       if (wanted('reports-drill', lang)) {
         await sveta.locator(`${annaRow} [data-testid="report-cell"][data-metric="answered"] button`).click();
         await ready(sveta, 'reports-drill', '[data-testid="drill"] [data-testid="call-row"]');
+        await sleep(800); // the page scrolls to the list (smoothly); then its top is put at the window's
+        await sveta.getByTestId('drill').evaluate((el) => el.scrollIntoView({ block: 'start', behavior: 'instant' }));
         await shoot(sveta, 'reports-drill', lang);
         await sveta.getByTestId('drill-close').click();
       }
@@ -442,11 +442,19 @@ async function shootLanguage(browser: Browser, svc: ServiceProcess, { tokens, co
     await sveta.context().close();
   }
 
-  if (wanted('users', lang)) {
+  // The admin's pages (a supervisor sees the rules read-only).
+  if (wantedIn(lang, 'users', 'routing')) {
     const admin = await loginAs(browser, url, lang, 'admin');
-    await go(admin, url, '/users');
-    await ready(admin, 'users', '[data-testid="user-row"]');
-    await shoot(admin, 'users', lang);
+    if (wanted('users', lang)) {
+      await go(admin, url, '/users');
+      await ready(admin, 'users', '[data-testid="user-row"]');
+      await shoot(admin, 'users', lang);
+    }
+    if (wanted('routing', lang)) {
+      await go(admin, url, '/routing');
+      await ready(admin, 'routing', '[data-testid^="routing-"]');
+      await shoot(admin, 'routing', lang);
+    }
     await admin.context().close();
   }
   await liveCalls; // the phones are free again for the next language
