@@ -55,7 +55,6 @@ export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: Trac
   const number = record.externalNumber;
   const manager = recipient.role === 'manager';
   let m: { contactId: string; clientId: string } | null = null;
-  let otherOwner: ScreenPop['otherOwner'] = null;
   if (record.direction !== 'internal' && number?.startsWith('+')) {
     const any = () => call.match ?? matchNumber(db, number);
     m = manager ? matchOwnedNumber(db, number, recipient.id) ?? any() : any();
@@ -83,7 +82,7 @@ export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: Trac
       turnover: client.turnoverMinor !== null && client.currency ? { amount: formatAmount(client.turnoverMinor, client.currency), currency: client.currency } : null,
       owner, segment: client.segment,
     } : null,
-    otherOwner,
+    otherOwner: null, // the call grant shows the client itself (events.ts)
     lastCalls,
     openTasks: taskViews(db, openTasksFor(db, recipient, contact?.id ?? null, number, now), now),
     prefill: { number },
