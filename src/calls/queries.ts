@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { and, desc, eq, exists, gte, lt, ne, notExists, or, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { callLegs, calls, callWrapups, type CallLegRow, type CallRow } from '../db/schema/index.js';
+import { CALL_GRANT_DAYS } from '../contacts/context.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
 import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
@@ -50,7 +51,7 @@ export interface CallFilters {
 }
 
 /** How far back a wrap-up left for later is still asked for. */
-export const PENDING_WRAPUP_DAYS = 7;
+export const PENDING_WRAPUP_DAYS = CALL_GRANT_DAYS; // the card of a call is read as long as its wrap-up is owed
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const secs = (ms: number) => Math.round(ms / 1000);
@@ -235,7 +236,7 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
     ? ctx.db.select().from(callLegs).where(inArray(callLegs.callId, page.map((r) => r.id))).all()
     : [];
   const wrapups = wrapupsOf(ctx.db, page.map((r) => r.id));
-  const parties = partiesOf(ctx.db, ctx.actor, page);
+  const parties = partiesOf(ctx.db, ctx.actor, page, { now: ctx.now });
   const items = page.map((r, i) => view(ctx, r, legs.filter((l) => l.callId === r.id), wrapups.get(r.id) ?? null, parties[i]!));
   const last = page.at(-1);
   const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.startedAt, last.id])).toString('base64url') : null;
@@ -256,7 +257,7 @@ function visibleRow(ctx: QueryContext, id: string): CallRow {
 export function getCall(ctx: QueryContext, id: string): CallView {
   const row = visibleRow(ctx, id);
   const legs = ctx.db.select().from(callLegs).where(eq(callLegs.callId, id)).all();
-  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null, partiesOf(ctx.db, ctx.actor, [row])[0]!);
+  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null, partiesOf(ctx.db, ctx.actor, [row], { now: ctx.now })[0]!);
 }
 
 export function getRecordingFile(ctx: QueryContext, id: string): string {

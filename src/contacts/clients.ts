@@ -7,7 +7,7 @@ import { newId } from '../lib/ids.js';
 import { formatAmount } from '../lib/money.js';
 import { parsePhone } from '../lib/phone.js';
 import { badText, userNameKey, type TextFault } from '../lib/text.js';
-import { assertMayAssignOwner, assertSeesClient, isManager, nowOf, visibleClients, type ContactsContext } from './context.js';
+import { assertMayAssignOwner, assertReadsClient, assertSeesClient, isManager, nowOf, visibleClients, type ContactsContext } from './context.js';
 import { checkCurrency, checkExternalId, checkName, checkSegment, checkTurnover, type Checked } from './fields.js';
 import { rematchCalls } from './match.js';
 import { clientView, containsPattern, type ClientView } from './views.js';
@@ -146,7 +146,10 @@ export function createClient(ctx: ContactsContext, input: ClientInput): ClientVi
 }
 
 export function getClient(ctx: ContactsContext, id: string): ClientView {
-  return clientView(visibleClientRow(ctx, id));
+  const row = ctx.db.select().from(clients).where(eq(clients.id, id)).get();
+  if (!row) throw new CtiError('CTI_ERR_CLIENT_NOT_FOUND');
+  assertReadsClient(ctx, row);
+  return clientView(row);
 }
 
 export function updateClient(ctx: ContactsContext, id: string, input: ClientInput): ClientView {

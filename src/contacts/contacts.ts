@@ -9,7 +9,7 @@ import { CtiError } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { parsePhone } from '../lib/phone.js';
 import { badField, must } from './clients.js';
-import { assertSeesClient, nowOf, visibleClients, type ContactsContext } from './context.js';
+import { assertReadsContact, assertSeesClient, nowOf, visibleClients, type ContactsContext } from './context.js';
 import { checkEmail, checkExternalId, checkName, checkPhones, type CleanPhone, type PhoneInput } from './fields.js';
 import { rematchCalls } from './match.js';
 import { containsPattern, contactSearchText, contactView, type ContactView } from './views.js';
@@ -72,12 +72,16 @@ interface Existing {
   phones: ContactPhoneRow[];
 }
 
-/** The contact row and its numbers if the actor may see it: 404 when there is none, 403 when another's. */
-function visibleContact(ctx: ContactsContext, id: string): Existing {
+/**
+ * The contact row and its numbers if the actor may see it (`read`: or read it, by a call grant,
+ * context.ts): 404 when there is none, 403 when another's.
+ */
+function visibleContact(ctx: ContactsContext, id: string, read = false): Existing {
   const found = ctx.db.select({ contact: contacts, ownerId: clients.ownerId }).from(contacts)
     .innerJoin(clients, eq(clients.id, contacts.clientId)).where(eq(contacts.id, id)).get();
   if (!found) throw new CtiError('CTI_ERR_CONTACT_NOT_FOUND', 'No such contact');
-  assertSeesClient(ctx.actor, found);
+  if (read) assertReadsContact(ctx, { id, ownerId: found.ownerId });
+  else assertSeesClient(ctx.actor, found);
   return { row: found.contact, phones: phonesOf(ctx.db, [id]).get(id) ?? [] };
 }
 
@@ -141,7 +145,7 @@ export function createContact(ctx: ContactsContext, input: ContactInput): Contac
 }
 
 export function getContact(ctx: ContactsContext, id: string): ContactView {
-  const c = visibleContact(ctx, id);
+  const c = visibleContact(ctx, id, true);
   return contactView(c.row, c.phones);
 }
 

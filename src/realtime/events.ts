@@ -34,9 +34,9 @@ export interface ScreenPop {
     segment: string | null;
   } | null;
   /**
-   * The number is a contact of a client this manager may not see (another manager's client): only the
-   * owner's name, no card data. Not "unknown": the page says "Client of <owner>" and offers no
-   * create-contact form (it would make a duplicate). null otherwise (matched, unknown, or a supervisor).
+   * Null: since the call grant (src/contacts/context.ts), a call ringing on a manager's phone shows its
+   * caller's contact and client whoever owns them. Kept for pages that, given an owner's name, say
+   * "Client of <owner>" and offer no create-contact form.
    */
   otherOwner: { name: string | null } | null;
   /** Up to 5, newest first. */

@@ -213,10 +213,11 @@ export class RealtimeHub {
         direction: r.direction as Direction, origin: r.origin === 'click2call' ? 'click2call' as const : null,
         externalNumber: r.externalNumber, startedAt: new Date(r.startedAt).toISOString(),
       };
-      // Each recipient gets the names their own access allows (a manager: their own clients).
+      // Each recipient's phone rang for this call: the call grant names its caller to them, whoever owns
+      // the client (src/contacts/context.ts), as their pop did.
       const recipients = this.deps.db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, [...to])).all();
       for (const u of recipients) {
-        const [parties] = partiesOf(this.deps.db, u, [{ contactId: r.contactId, clientId: r.clientId }]);
+        const [parties] = partiesOf(this.deps.db, u, [{ id: call.id, contactId: r.contactId, clientId: r.clientId }], { ringing: true });
         this.io.to(rooms.user(u.id)).emit('call:ended', { ...base, ...parties! });
       }
     });

@@ -1,8 +1,10 @@
 // The caller's card (ScreenPop) for the manager whose phone starts ringing. On the hot path of a
 // ringing phone: every query is a prepared statement on an index (contact_phones.e164 through match.ts,
 // primary keys, calls(contact_id|external_number, started_at), tasks(contact_id|number)), a handful of
-// microseconds each. The card follows the access rules of its recipient: a manager's card shows only
-// their own clients (as their lookup does), their own calls and their own tasks.
+// microseconds each. The card follows the access rules of its recipient: a manager's card shows their
+// own calls and their own tasks, and the caller's contact and client even when another manager owns
+// them, since the call is ringing on their phone (the call grant, src/contacts/context.ts; their own
+// client of that number first, as their lookup has it).
 import { and, desc, eq, ne, or, sql } from 'drizzle-orm';
 import type { Call, TrackedChannel } from '../calls/call.js';
 import type { CallRecord } from '../calls/model.js';
@@ -53,14 +55,9 @@ export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: Trac
   const number = record.externalNumber;
   const manager = recipient.role === 'manager';
   let m: { contactId: string; clientId: string } | null = null;
-  let otherOwner: ScreenPop['otherOwner'] = null;
   if (record.direction !== 'internal' && number?.startsWith('+')) {
-    m = manager ? matchOwnedNumber(db, number, recipient.id) : (call.match ?? matchNumber(db, number));
-    if (manager && !m) {
-      // Not theirs, but perhaps a colleague's client: say whose (the name only), not "unknown".
-      const any = call.match ? s.client.get({ id: call.match.clientId }) : matchNumber(db, number);
-      if (any) otherOwner = { name: any.ownerId ? s.user.get({ id: any.ownerId })?.name ?? null : null };
-    }
+    const any = () => call.match ?? matchNumber(db, number);
+    m = manager ? matchOwnedNumber(db, number, recipient.id) ?? any() : any();
   }
   const contact = m ? s.contact.get({ id: m.contactId }) ?? null : null;
   const client = m ? s.client.get({ id: m.clientId }) ?? null : null;
@@ -85,7 +82,7 @@ export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: Trac
       turnover: client.turnoverMinor !== null && client.currency ? { amount: formatAmount(client.turnoverMinor, client.currency), currency: client.currency } : null,
       owner, segment: client.segment,
     } : null,
-    otherOwner,
+    otherOwner: null, // the call grant shows the client itself (events.ts)
     lastCalls,
     openTasks: taskViews(db, openTasksFor(db, recipient, contact?.id ?? null, number, now), now),
     prefill: { number },

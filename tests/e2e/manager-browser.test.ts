@@ -215,7 +215,7 @@ describe("the manager's browser", () => {
     await expect.poll(() => pageA.getByTestId('contact-row').allInnerTexts()).toEqual([expect.stringContaining('Maria Novak')]);
   });
 
-  it("a number of another manager's client pops 'Client of <owner>' on anna's page: no card data, no create-contact form", async () => {
+  it("a number of another manager's client rung on anna's phone pops its card (the call grant): client and owner, no create-contact form", async () => {
     // Olga's phone 104 is not registered and the client has no turnover: the routing falls to the
     // default target, anna's 101.
     await seedLoginUser(dbFile, 'olga', 'manager', { extension: '104', password: PASSWORD });
@@ -230,11 +230,12 @@ describe("the manager's browser", () => {
     await pageA.goto(`${svc!.url}/#/contacts`);
     const h = await inboundCall({ from: num(9), did: DID, talkSeconds: 3, timeoutSeconds: 40 });
     const pop = pageA.locator('[data-testid="pop"]').last();
-    await expect.poll(() => pop.getByTestId('pop-contact-name').innerText(), { timeout: 10_000 }).toBe('Client of olga');
+    await expect.poll(() => pop.getByTestId('pop-contact-name').innerText(), { timeout: 10_000 }).toBe('Nina Orlova');
     await pop.getByTestId('pop-status').waitFor();
     expect(await pop.getByTestId('pop-create-contact').count()).toBe(0);
-    expect(await pop.getByTestId('pop-owner').innerText()).toBe('olga');
-    expect(await pop.innerText()).not.toMatch(/Orlova Freight|Nina Orlova|Unknown number/);
+    expect(await pop.getByTestId('pop-client-name').innerText()).toBe('Orlova Freight');
+    expect(await pop.getByTestId('pop-owner').innerText()).toBe('olga (104)');
+    expect(await pop.innerText()).not.toMatch(/Unknown number/);
     await waitForCdr(h.linkedid, 30_000);
     // Still no create-contact form while it was answered and talked (checked again at the end).
     expect(await pop.getByTestId('pop-create-contact').count()).toBe(0);

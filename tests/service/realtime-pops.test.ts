@@ -102,17 +102,28 @@ describe('realtime: pops to the ringing extension only', () => {
     expect(got[3]!.filter((e) => e.name.startsWith('call:'))).toEqual([]);
   });
 
-  it("keeps another manager's client off the card (access rules), but says whose client it is, not 'unknown'", async () => {
-    await seedClient('boris');
+  it("another manager's client rings on anna's phone: the card names it (the call grant), but keeps the owner's calls and tasks", async () => {
+    const { contactId, clientId } = await seedClient('boris');
+    // boris's own history with this client: not anna's to see.
+    new CallStore(t.app.db).save('boris-earlier', {
+      linkedId: 'boris-earlier', mergedLinkedIds: [], state: 'ended', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
+      externalNumber: `+${CLIENT}`, contactId, clientId, routedBy: 'owner', extension: '102', startedAt: Date.now() - 86_400_000,
+      answeredAt: Date.now() - 86_390_000, endedAt: Date.now() - 86_300_000, ringMs: 10_000, talkMs: 90_000, disposition: 'answered',
+      hangupCause: null, recordingFile: null, legs: [],
+    });
+    insertTask(t.app.db, { kind: 'callback', contactId, clientId, number: `+${CLIENT}`, assigneeId: ids.boris!, dueAt: Date.now() + 3_600_000, description: "boris's quote" }, Date.now());
     const anna = await connect('anna');
     const got = recorder(anna);
     for (const e of scenarioEvents('inbound-answered', { copy: 'b', numbers: { 15551230001: CLIENT } })) t.app.callLog!.handle(e);
     await sleep(200);
     const pop: ScreenPop = got.find((e) => e.name === 'call:ringing')!.payload;
-    expect(pop).toMatchObject({ extension: '101', contact: null, client: null, lastCalls: [], openTasks: [], prefill: { number: `+${CLIENT}` } });
-    // The owner's name and nothing else of the card (no client name, turnover, contact, email).
-    expect(pop.otherOwner).toEqual({ name: 'boris' });
-    expect(JSON.stringify(pop)).not.toMatch(/Romashka|Ivan|romashka\.ru|250000/);
+    expect(pop).toMatchObject({
+      extension: '101', otherOwner: null, lastCalls: [], openTasks: [],
+      contact: { id: contactId, name: 'Ivan Petrov' },
+      client: { id: clientId, name: 'Romashka LLC', turnover: { amount: '250000.50', currency: 'RUB' }, owner: { id: ids.boris, name: 'boris' } },
+    });
+    // The wrap-up names the call too.
+    expect(got.find((e) => e.name === 'call:ended')!.payload).toMatchObject({ contact: { name: 'Ivan Petrov' }, client: { name: 'Romashka LLC' } });
   });
 
   it('an unknown number is unknown: no otherOwner, the create-contact prefill', async () => {

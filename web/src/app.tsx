@@ -201,14 +201,18 @@ export function App() {
   if (user === null) return <LoginPage onLogin={(u) => setUser(u)} />;
   return (
     <SessionContext.Provider value={{ user, setUser: (u) => setUser(u) }}>
-      {/* key: the whole page re-renders in the new language */}
-      <div key={user.language}>
-        <Header user={user} setUser={(u) => setUser(u)} onLogout={() => void logout()} online={online} />
-        <main class="container-fluid">
-          <Page hash={hash} />
-        </main>
+      <div class="app-shell">
+        {/* key: the whole page re-renders in the new language */}
+        <div key={user.language} class="app-page">
+          <Header user={user} setUser={(u) => setUser(u)} onLogout={() => void logout()} online={online} />
+          <main class="container-fluid">
+            <Page hash={hash} />
+          </main>
+          {isSupervisor(user) && <OverdueAlerts />}
+        </div>
+        {/* Outside the keyed div: switching the language re-renders the panel, it must not drop the live
+            pops and the wrap-up being written. */}
         <CallPop />
-        {isSupervisor(user) && <OverdueAlerts />}
       </div>
       {/* Outside the keyed div: switching the language must not re-register the phone. */}
       {user.phoneMode === 'browser' && user.extension && <SoftphonePanel key={`${user.id}:${user.extension}`} />}
