@@ -177,8 +177,11 @@ function useClients(): Client[] | null {
   return list;
 }
 
-export function ContactForm({ contact, clientId, onSaved, onCancel }: {
-  contact?: Contact; clientId?: string; onSaved: (c: Contact) => void; onCancel: () => void;
+export function ContactForm({ contact, clientId, currentClient, onSaved, onCancel }: {
+  contact?: Contact; clientId?: string;
+  /** The contact's client as the card has it: named in the list even past the first 500 clients. */
+  currentClient?: Client | null;
+  onSaved: (c: Contact) => void; onCancel: () => void;
 }) {
   const clients = useClients();
   const [name, setName] = useState(contact?.name ?? '');
@@ -240,7 +243,7 @@ export function ContactForm({ contact, clientId, onSaved, onCancel }: {
         {t('client')}
         <select data-testid="contact-form-client" value={client} aria-invalid={invalid(error, 'clientId')} onChange={(e) => setClient(e.currentTarget.value)}>
           <option value="" disabled>{clients === null ? t('loading') : clients.length ? t('chooseClient') : t('noClientsYet')}</option>
-          {client && clients && !clients.some((c) => c.id === client) && <option value={client}>{client}</option>}
+          {client && clients && !clients.some((c) => c.id === client) && <option value={client}>{currentClient?.id === client ? currentClient.name : client}</option>}
           {(clients ?? []).map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
         </select>
       </label>

@@ -130,7 +130,7 @@ export function ContactCard({ id }: { id: string }) {
         {saved && <p class="notice ok" role="status" data-testid="card-saved">{saved}</p>}
       </article>
       {editing === 'contact' && (
-        <article><ContactForm contact={contact} onCancel={() => setEditing(null)} onSaved={() => done(t('contactSaved'))} /></article>
+        <article><ContactForm contact={contact} currentClient={client} onCancel={() => setEditing(null)} onSaved={() => done(t('contactSaved'))} /></article>
       )}
       {editing === 'client' && client && (
         <article><ClientForm client={client} onCancel={() => setEditing(null)} onSaved={() => done(t('clientSaved'))} /></article>
