@@ -19,6 +19,8 @@ const PASSWORD = 'correct horse battery';
 const RUN = String(Math.floor(Math.random() * 900) + 100);
 const e164 = (n: number) => `+7925${RUN}${String(n).padStart(4, '0')}`;
 /** The same number as a Russian caller writes it: 8 (925) 123-00-01. */
+/** As the calls list shows it: +7 925 123-00-01. */
+const shown = (n: number) => { const d = e164(n).slice(2); return `+7 ${d.slice(0, 3)} ${d.slice(3, 6)}-${d.slice(6, 8)}-${d.slice(8)}`; };
 const written = (n: number) => { const d = e164(n).slice(2); return `8 (${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6, 8)}-${d.slice(8)}`; };
 
 let svc: ServiceProcess;
@@ -96,16 +98,26 @@ describe('the calls list for a supervisor', () => {
     await r1.waitFor({ timeout: 10_000 });
     expect(await r1.getByTestId('call-contact').innerText()).toBe('Иван Петров');
     expect(await r1.getByTestId('call-client').innerText()).toBe(`ООО «Ромашка» ${RUN}`);
-    expect(await r1.getByTestId('call-number').innerText()).toBe(e164(1));
+    expect(await r1.getByTestId('call-number').innerText()).toBe(shown(1));
     expect(await r1.getByTestId('call-manager').innerText()).toBe('anna (101)');
     const r2 = page.locator(`[data-testid="call-row"][data-linked-id="R2-${RUN}"]`);
     expect(await r2.getByTestId('call-manager').innerText()).toBe('boris (102)');
     const u1 = page.locator(`[data-testid="call-row"][data-linked-id="U1-${RUN}"]`);
     expect(await u1.getByTestId('call-no-contact').innerText()).toBe('Not in contacts');
-    expect(await u1.getByTestId('call-number').innerText()).toBe(e164(3));
+    expect(await u1.getByTestId('call-number').innerText()).toBe(shown(3));
     // The contact's name leads to the card.
     expect(await r1.getByTestId('call-contact').getAttribute('href')).toMatch(/^#\/contacts\//);
     await shot(page, 'calls-supervisor-en.png');
+    // The contact's card lists the same calls with the same names.
+    await r1.getByTestId('call-contact').click();
+    const card = page.getByTestId('contact-card');
+    await card.locator(`[data-testid="call-row"][data-linked-id="R1-${RUN}"]`).waitFor({ timeout: 10_000 });
+    expect(await card.getByTestId('call-row').count()).toBe(2);
+    for (const text of await card.getByTestId('call-client').allInnerTexts()) expect(text).toBe(`ООО «Ромашка» ${RUN}`);
+    expect(await card.getByTestId('call-manager').allInnerTexts()).toEqual(['boris (102)', 'anna (101)']);
+    await shot(page, 'contact-card-calls-en.png');
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await r1.waitFor({ timeout: 10_000 });
   });
 
   it("finds a client's calls by its name typed in lower case, and narrows them to one manager", async () => {

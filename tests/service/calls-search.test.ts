@@ -100,6 +100,15 @@ describe('calls: names and search', () => {
     expect(r.json().error.message).toContain('q');
   });
 
+  it('documents q, the manager and GET /api/v1/managers in the OpenAPI description', async () => {
+    const doc = (await t.app.inject({ url: '/api/docs/json' })).json();
+    const q = doc.paths['/api/v1/calls'].get.parameters.find((p: { name: string }) => p.name === 'q');
+    expect(q).toMatchObject({ in: 'query', schema: { type: 'string', maxLength: 200 } });
+    expect(q.description).toContain('any format');
+    expect(JSON.stringify(doc.components?.schemas ?? doc.definitions ?? {})).toContain('the user the call is credited to (managerId), by name');
+    expect(doc.paths['/api/v1/managers'].get.summary).toContain('supervisors and admins');
+  });
+
   it('lists the managers by name for supervisors and admins, 403 for a manager', async () => {
     for (const who of ['sveta', 'root']) {
       const r = await t.app.inject({ url: '/api/v1/managers', headers: auth(who) });

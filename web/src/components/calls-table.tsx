@@ -6,7 +6,7 @@ import { api } from '../api.js';
 import { isSupervisor, useUser } from '../app.js';
 import { WrapupForm } from './wrapup-form.js';
 import { language, t, tKey } from '../i18n.js';
-import { dateTime, dispositionText, duration } from '../format.js';
+import { dateTime, dispositionText, duration, phoneText } from '../format.js';
 import type { Call, Outcome, User } from '../types.js';
 
 let outcomesPromise: Promise<Outcome[]> | null = null;
@@ -51,7 +51,7 @@ function RecordingCell({ call, preload }: { call: Call; preload: 'none' | 'metad
  * number nobody has says so; a client the user may not see (another manager's) is said to be one.
  */
 function PartyCell({ call: c, link }: { call: Call; link: boolean }) {
-  const number = c.externalNumber ?? t('none');
+  const number = phoneText(c.externalNumber);
   let who;
   if (c.contact) {
     who = (

@@ -80,23 +80,23 @@ export function CallsPage() {
   return (
     <section>
       <h2>{supervisor ? t('allCalls') : t('myCalls')}</h2>
-      <div class={`grid filters${supervisor ? ' filters-search' : ''}`}>
-        {supervisor && (
-          <>
-            <label>
-              {t('callsSearch')}
-              <input type="search" data-testid="calls-search" placeholder={t('callsSearchHint')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
-            </label>
-            <label>
-              {t('callsManager')}
-              <select data-testid="filter-manager" value={managerId} onChange={(e) => setManagerId(e.currentTarget.value)}>
-                <option value="">{t('callsAnyManager')}</option>
-                {managers.map((m) => <option key={m.id} value={m.id}>{m.extension ? `${m.name} (${m.extension})` : m.name}</option>)}
-                <option value="none">{t('callsNoManager')}</option>
-              </select>
-            </label>
-          </>
-        )}
+      {supervisor && (
+        <div class="grid filters filters-search">
+          <label>
+            {t('callsSearch')}
+            <input type="search" data-testid="calls-search" placeholder={t('callsSearchHint')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+          </label>
+          <label>
+            {t('callsManager')}
+            <select data-testid="filter-manager" value={managerId} onChange={(e) => setManagerId(e.currentTarget.value)}>
+              <option value="">{t('callsAnyManager')}</option>
+              {managers.map((m) => <option key={m.id} value={m.id}>{m.extension ? `${m.name} (${m.extension})` : m.name}</option>)}
+              <option value="none">{t('callsNoManager')}</option>
+            </select>
+          </label>
+        </div>
+      )}
+      <div class="grid filters">
         {select(t('period'), period, (v) => setPeriod(v as Period), PERIODS, (o) => tKey('period_', o), 'filter-period')}
         {select(t('direction'), direction, setDirection, DIRECTIONS, (o) => (o ? tKey('direction_', o) : t('direction_any')), 'filter-direction')}
         {select(t('disposition'), disposition, setDisposition, DISPOSITIONS, (o) => (o ? tKey('disposition_', o) : t('disposition_any')), 'filter-disposition')}
