@@ -1,5 +1,6 @@
-// A table of calls with their outcome, durations, wrap-up and recording (played in the page with
-// seeking over HTTP Range, and downloadable). Used by the calls page and the contact card.
+// A table of calls with who they were with (contact and client by name beside the number), the manager
+// by name, their outcome, durations, wrap-up and recording (played in the page with seeking over HTTP
+// Range, and downloadable). Used by the calls page, the contact card and the report's drill-down.
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
