@@ -122,7 +122,7 @@ export function CallsTable({ calls, showExtension = true, contactLinks = true }:
                 {c.origin === 'click2call' && <small class="muted"> ({t('clickToCall')})</small>}
               </td>
               <PartyCell call={c} link={contactLinks} />
-              {showExtension && <td data-testid="call-manager">{managerText(c)}</td>}
+              {showExtension && <td class="manager" data-testid="call-manager">{managerText(c)}</td>}
               <td class={`disp disp-${c.state === 'live' ? 'live' : c.disposition ?? ''}`}>{dispositionText(c.disposition, c.state)}</td>
               <td>{duration(c.ringSeconds)}</td>
               <td>{duration(c.talkSeconds)}</td>
