@@ -5,9 +5,11 @@
 import { statSync } from 'node:fs';
 import { and, desc, eq, exists, gte, lt, ne, notExists, or, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { callLegs, calls, callWrapups, type CallLegRow, type CallRow } from '../db/schema/index.js';
+import { callLegs, calls, callWrapups, clients, contacts, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
 import { CALL_GRANT_DAYS } from '../contacts/context.js';
+import { containsPattern } from '../contacts/views.js';
 import { CtiError } from '../lib/errors.js';
+import { toE164 } from '../lib/phone.js';
 import type { Actor } from '../users/users.js';
 import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
 import { partiesOf, type CallParties } from './parties.js';
@@ -19,6 +21,8 @@ export interface QueryContext {
   recordingsDir: string;
   /** "Now" for the times so far of live calls (ms); Date.now() when absent. */
   now?: number;
+  /** Where a number written without a country code is read, for `q` (CTI_DEFAULT_REGION; RU when absent). */
+  region?: string;
 }
 
 export interface CallFilters {
@@ -41,6 +45,12 @@ export interface CallFilters {
   linkedId?: string;
   contactId?: string;
   clientId?: string;
+  /**
+   * A number in any format ("8 (916) 123-45-67", or a part of its digits), or a part of the contact's or
+   * the client's name, in any case and script. A manager's name matches only their own clients, as
+   * they see names at all (src/calls/parties.ts).
+   */
+  q?: string;
   /**
    * pending: the actor's own answered calls of the last PENDING_WRAPUP_DAYS days without a wrap-up (the
    * ones they left for later), whatever their role; answered by them as wrapUpCall has it.
@@ -108,6 +118,8 @@ export interface CallView {
   /** The contact and client by name, as the actor may see them (src/calls/parties.ts). */
   contact: CallParties['contact'];
   client: CallParties['client'];
+  /** The user the call is credited to (managerId) by name; null when nobody or a user since deleted. */
+  manager: { id: string; name: string } | null;
   legs: LegView[];
 }
 
@@ -130,7 +142,38 @@ export function recordingPath(recordingsDir: string, row: CallRow): string | nul
   }
 }
 
-function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null, parties: CallParties): CallView {
+/** The names of these users, by id (the calls' managers). */
+function userNames(db: Db, ids: readonly (string | null)[]): Map<string, string> {
+  const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+  if (!wanted.length) return new Map();
+  return new Map(db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, wanted)).all().map((u) => [u.id, u.name]));
+}
+
+/** Digits and the usual separators only: a number, or a part of one, as people type it. */
+const NUMBERISH = /^\+?[0-9\s\u00a0\-().]+$/;
+
+/** The condition for `q` (CallFilters.q): the number, or the contact's or client's name. */
+function searchCondition(ctx: QueryContext, q: string): SQL | undefined {
+  const e164 = toE164(q, ctx.region ?? 'RU');
+  const digits = NUMBERISH.test(q) ? q.replace(/\D/g, '') : '';
+  const pattern = containsPattern(q);
+  const manager = ctx.actor.role === 'manager' ? ctx.actor.id : null;
+  const namedClients = ctx.db.select({ id: clients.id }).from(clients)
+    .where(and(sql`${clients.search} like ${pattern} escape '\\'`, manager ? eq(clients.ownerId, manager) : undefined));
+  const namedContacts = manager
+    ? ctx.db.select({ id: contacts.id }).from(contacts).innerJoin(clients, eq(clients.id, contacts.clientId))
+      .where(and(sql`${contacts.search} like ${pattern} escape '\\'`, eq(clients.ownerId, manager)))
+    : ctx.db.select({ id: contacts.id }).from(contacts).where(sql`${contacts.search} like ${pattern} escape '\\'`);
+  return or(
+    e164 ? eq(calls.externalNumber, e164) : undefined,
+    // Stored numbers are E.164 (normaliseExternal): a part of the digits matches wherever it falls.
+    digits.length >= 3 ? sql`${calls.externalNumber} like ${`%${digits}%`}` : undefined,
+    inArray(calls.contactId, namedContacts),
+    inArray(calls.clientId, namedClients),
+  );
+}
+
+function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null, parties: CallParties, managerName: string | undefined): CallView {
   const file = recordingPath(ctx.recordingsDir, row);
   const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
   const live = row.state === 'live';
@@ -158,6 +201,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: Wrapu
     wrapup,
     contact: parties.contact,
     client: parties.client,
+    manager: row.managerId && managerName !== undefined ? { id: row.managerId, name: managerName } : null,
     legs: legs
       .sort((a, b) => a.startedAt - b.startedAt)
       .map((l) => ({
@@ -226,6 +270,7 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
   if (f.linkedId) conds.push(eq(calls.linkedId, f.linkedId));
   if (f.contactId) conds.push(eq(calls.contactId, f.contactId));
   if (f.clientId) conds.push(eq(calls.clientId, f.clientId));
+  if (f.q && f.q.trim() !== '') conds.push(searchCondition(ctx, f.q.trim()));
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
     conds.push(or(lt(calls.startedAt, c.startedAt), and(eq(calls.startedAt, c.startedAt), lt(calls.id, c.id))));
@@ -237,7 +282,8 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
     : [];
   const wrapups = wrapupsOf(ctx.db, page.map((r) => r.id));
   const parties = partiesOf(ctx.db, ctx.actor, page, { now: ctx.now });
-  const items = page.map((r, i) => view(ctx, r, legs.filter((l) => l.callId === r.id), wrapups.get(r.id) ?? null, parties[i]!));
+  const names = userNames(ctx.db, page.map((r) => r.managerId));
+  const items = page.map((r, i) => view(ctx, r, legs.filter((l) => l.callId === r.id), wrapups.get(r.id) ?? null, parties[i]!, r.managerId ? names.get(r.managerId) : undefined));
   const last = page.at(-1);
   const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.startedAt, last.id])).toString('base64url') : null;
   return { items, nextCursor };
@@ -257,7 +303,8 @@ function visibleRow(ctx: QueryContext, id: string): CallRow {
 export function getCall(ctx: QueryContext, id: string): CallView {
   const row = visibleRow(ctx, id);
   const legs = ctx.db.select().from(callLegs).where(eq(callLegs.callId, id)).all();
-  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null, partiesOf(ctx.db, ctx.actor, [row], { now: ctx.now })[0]!);
+  const name = row.managerId ? userNames(ctx.db, [row.managerId]).get(row.managerId) : undefined;
+  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null, partiesOf(ctx.db, ctx.actor, [row], { now: ctx.now })[0]!, name);
 }
 
 export function getRecordingFile(ctx: QueryContext, id: string): string {

@@ -48,6 +48,10 @@ export const callSchema = {
     },
     contact: { anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } }] },
     client: { anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } }] },
+    manager: {
+      description: 'the user the call is credited to (managerId), by name; null when nobody (or a user since deleted)',
+      anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } }],
+    },
     legs: { type: 'array', items: legSchema },
   },
 } as const;
@@ -67,7 +71,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
   /** CTI_PUBLIC_URL: the CSV's recording links start with it. */
   publicUrl: string;
 }): void {
-  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir });
+  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir, region: deps.region });
   app.addSchema(callSchema);
 
   app.get<{ Querystring: CallFilters & { format?: 'json' | 'csv' } }>('/api/v1/calls', {
@@ -94,6 +98,11 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
           linkedId: { type: 'string', maxLength: 64, description: "Asterisk's linkedid of the call" },
           contactId: { type: 'string', maxLength: 64, description: 'calls matched to this contact' },
           clientId: { type: 'string', maxLength: 64, description: 'calls matched to this client' },
+          q: {
+            type: 'string', maxLength: 200,
+            description: "a number in any format (\"8 (916) 123-45-67\", or 3 or more of its digits), or a part of the contact's or the client's"
+              + " name in any case and script; a manager's search finds names of their own clients only",
+          },
           wrapup: {
             type: 'string', enum: ['pending'],
             description: "pending: the caller's own answered calls of the last 7 days that have no wrap-up yet (left for later)",

@@ -6,7 +6,7 @@ import { actorOf } from '../http/auth.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { createSession, deleteSession, login, readCookie, SESSION_COOKIE, sessionCookie } from './sessions.js';
 import {
-  adminAddUser, adminDeleteUser, adminListUsers, adminUpdateUser, getUserView, LANGUAGES, setOwnLanguage, userView, type Language, type UserView,
+  adminAddUser, adminDeleteUser, adminListUsers, adminUpdateUser, getUserView, LANGUAGES, listManagers, setOwnLanguage, userView, type Language, type UserView,
 } from './users.js';
 import type { UserAccess } from './access.js';
 
@@ -79,6 +79,24 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
   app.get('/api/v1/users', {
     schema: { tags: ['users'], summary: 'All users (admins)', security: [{ bearer: [] }], response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'User#' } } } } } },
   }, async (req) => ({ items: adminListUsers(ctx(req)) }));
+
+  app.get('/api/v1/managers', {
+    schema: {
+      tags: ['users'], summary: 'The managers and anyone with an extension, by name (supervisors and admins): who calls are credited to, who may own a client',
+      security: [{ bearer: [] }],
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            items: {
+              type: 'array',
+              items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES }, extension: { type: ['string', 'null'] } } },
+            },
+          },
+        },
+      },
+    },
+  }, async (req) => ({ items: listManagers(ctx(req)) }));
 
   app.post<{ Body: { name: string; role: Role; extension?: string | null; language?: Language; password: string; phoneMode?: PhoneMode } }>('/api/v1/users', {
     schema: {

@@ -114,6 +114,27 @@ export function adminListUsers(ctx: UsersContext): UserView[] {
   return listUsers(ctx.db).sort((a, b) => a.name.localeCompare(b.name)).map(userView);
 }
 
+/** Someone calls can be credited to and clients owned by: a manager, or any user with a phone. */
+export interface ManagerView {
+  id: string;
+  name: string;
+  role: Role;
+  extension: string | null;
+}
+
+/**
+ * The managers (and anyone else with an extension) by name, for supervisors and admins: the calls list's
+ * manager filter and a client's owner. A manager owns only their own clients and sees only their own
+ * calls, so the list is not theirs to read (403).
+ */
+export function listManagers(ctx: UsersContext): ManagerView[] {
+  if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only supervisors and admins list the managers');
+  return listUsers(ctx.db)
+    .filter((u) => u.role === 'manager' || u.extension !== null)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((u) => ({ id: u.id, name: u.name, role: u.role, extension: u.extension }));
+}
+
 export async function adminAddUser(ctx: UsersContext, input: { name: string; role: Role; extension?: string | null; language?: Language; password: string; phoneMode?: PhoneMode }): Promise<UserView> {
   assertAdmin(ctx.actor);
   if (!input.password) throw new CtiError('CTI_ERR_BAD_REQUEST', 'password: required');

@@ -47,3 +47,13 @@ export function toLocalInput(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/**
+ * A stored number (E.164, src/lib/phone.ts) as people read it: a Russian or Kazakh +7 number in groups,
+ * "+7 925 355-00-03"; any other number as stored (the web app carries no numbering plans).
+ */
+export function phoneText(n: string | null | undefined): string {
+  if (!n) return t('none');
+  const m = /^\+7(\d{3})(\d{3})(\d{2})(\d{2})$/.exec(n);
+  return m ? `+7 ${m[1]} ${m[2]}-${m[3]}-${m[4]}` : n;
+}

@@ -51,7 +51,17 @@ export interface Call {
   /** By name, as this user may see them (a manager: their own clients). */
   contact?: { id: string; name: string } | null;
   client?: { id: string; name: string } | null;
+  /** The user the call is credited to (managerId), by name. */
+  manager?: { id: string; name: string } | null;
   legs?: { managerId: string | null; answeredAt: string | null }[];
+}
+
+/** GET /api/v1/managers: who calls are credited to, who may own a client (supervisors and admins). */
+export interface Manager {
+  id: string;
+  name: string;
+  role: Role;
+  extension: string | null;
 }
 
 export interface Page<T> {

@@ -1,12 +1,13 @@
-// A table of calls with their outcome, durations, wrap-up and recording (played in the page with
-// seeking over HTTP Range, and downloadable). Used by the calls page and the contact card.
+// A table of calls with who they were with (contact and client by name beside the number), the manager
+// by name, their outcome, durations, wrap-up and recording (played in the page with seeking over HTTP
+// Range, and downloadable). Used by the calls page, the contact card and the report's drill-down.
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { isSupervisor, useUser } from '../app.js';
 import { WrapupForm } from './wrapup-form.js';
 import { language, t, tKey } from '../i18n.js';
-import { dateTime, dispositionText, duration } from '../format.js';
+import { dateTime, dispositionText, duration, phoneText } from '../format.js';
 import type { Call, Outcome, User } from '../types.js';
 
 let outcomesPromise: Promise<Outcome[]> | null = null;
@@ -46,6 +47,41 @@ function RecordingCell({ call, preload }: { call: Call; preload: 'none' | 'metad
   );
 }
 
+/**
+ * Who the call was with: the contact (a link to the card) and the client by name above the number; a
+ * number nobody has says so; a client the user may not see (another manager's) is said to be one.
+ */
+function PartyCell({ call: c, link }: { call: Call; link: boolean }) {
+  const number = phoneText(c.externalNumber);
+  let who;
+  if (c.contact) {
+    who = (
+      <>
+        {link ? <a data-testid="call-contact" href={`#/contacts/${c.contact.id}`}>{c.contact.name}</a> : <span data-testid="call-contact">{c.contact.name}</span>}
+        {c.client && c.client.name !== c.contact.name && <div class="muted" data-testid="call-client">{c.client.name}</div>}
+      </>
+    );
+  } else if (c.client) {
+    who = <span data-testid="call-client">{c.client.name}</span>;
+  } else if (c.contactId || c.clientId) {
+    who = <span class="muted" data-testid="call-party-hidden">{t('callsOthersClient')}</span>;
+  } else if (c.externalNumber) {
+    who = <span class="muted" data-testid="call-no-contact">{t('callsNotInContacts')}</span>;
+  }
+  return (
+    <td class="party">
+      {who && <div class="party-name">{who}</div>}
+      <div class="number" data-testid="call-number">{number}</div>
+    </td>
+  );
+}
+
+/** The person the call is credited to, with their extension; the extension alone when nobody was on it. */
+function managerText(c: Call): string {
+  if (c.manager) return c.extension ? `${c.manager.name} (${c.extension})` : c.manager.name;
+  return c.extension ?? t('none');
+}
+
 /** Who may write a call's wrap-up: the manager who answered it, supervisors and admins (as the API has it). */
 function mayWrapUp(user: User, c: Call): boolean {
   if (c.state !== 'ended' || c.disposition !== 'answered') return false;
@@ -67,8 +103,8 @@ export function CallsTable({ calls, showExtension = true, contactLinks = true }:
           <tr>
             <th>{t('when')}</th>
             <th>{t('direction')}</th>
-            <th>{t('number')}</th>
-            {showExtension && <th>{t('extension')}</th>}
+            <th>{t('callsParty')}</th>
+            {showExtension && <th>{t('callsManager')}</th>}
             <th>{t('disposition')}</th>
             <th>{t('ring')}</th>
             <th>{t('talk')}</th>
@@ -85,10 +121,8 @@ export function CallsTable({ calls, showExtension = true, contactLinks = true }:
                 {tKey('direction_', c.direction)}
                 {c.origin === 'click2call' && <small class="muted"> ({t('clickToCall')})</small>}
               </td>
-              <td class="number">
-                {contactLinks && c.contactId ? <a href={`#/contacts/${c.contactId}`}>{c.externalNumber ?? t('none')}</a> : (c.externalNumber ?? t('none'))}
-              </td>
-              {showExtension && <td>{c.extension ?? t('none')}</td>}
+              <PartyCell call={c} link={contactLinks} />
+              {showExtension && <td class="manager" data-testid="call-manager">{managerText(c)}</td>}
               <td class={`disp disp-${c.state === 'live' ? 'live' : c.disposition ?? ''}`}>{dispositionText(c.disposition, c.state)}</td>
               <td>{duration(c.ringSeconds)}</td>
               <td>{duration(c.talkSeconds)}</td>

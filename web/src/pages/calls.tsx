@@ -1,5 +1,6 @@
 // The call log: a manager's own calls, everyone's for a supervisor (the service decides), filtered by
-// period, direction and outcome, newest first, with "show more" over the cursor.
+// period, direction and outcome, newest first, with "show more" over the cursor. Supervisors and admins
+// also search (a number in any format, a client's or contact's name: the service's `q`) and pick a manager.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText, isSupervisor, useUser } from '../app.js';
@@ -7,6 +8,7 @@ import { t, tKey } from '../i18n.js';
 import { subscribe } from '../realtime.js';
 import { CallsTable } from '../components/calls-table.js';
 import { CsvLink } from '../components/csv-link.js';
+import { useManagers } from '../managers.js';
 import type { Call, Page } from '../types.js';
 
 const PERIODS = ['today', 'week', 'month', 'all'] as const;
@@ -25,6 +27,11 @@ function since(p: Period): string | undefined {
 
 export function CallsPage() {
   const user = useUser();
+  const supervisor = isSupervisor(user);
+  const managers = useManagers(supervisor);
+  const [q, setQ] = useState('');
+  const [query, setQuery] = useState('');
+  const [managerId, setManagerId] = useState('');
   const [period, setPeriod] = useState<Period>('week');
   const [direction, setDirection] = useState<string>('');
   const [disposition, setDisposition] = useState<string>('');
@@ -35,7 +42,7 @@ export function CallsPage() {
 
   async function load(cursor: string | null) {
     try {
-      const r = await api.get<Page<Call>>('/api/v1/calls', { from: since(period), direction, disposition, limit: 50, cursor });
+      const r = await api.get<Page<Call>>('/api/v1/calls', { ...filters(), limit: 50, cursor });
       setCalls((prev) => (cursor && prev ? [...prev, ...r.items] : r.items));
       setNext(r.nextCursor);
       setError(null);
@@ -44,7 +51,13 @@ export function CallsPage() {
     }
   }
 
-  useEffect(() => void load(null), [period, direction, disposition, tick]);
+  const filters = () => ({ from: since(period), direction, disposition, q: query || undefined, managerId: managerId || undefined });
+  useEffect(() => void load(null), [period, direction, disposition, query, managerId, tick]);
+  // Typing settles for a moment before the list is asked again.
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(q.trim()), q ? 300 : 0);
+    return () => clearTimeout(timer);
+  }, [q]);
   useEffect(() => {
     const refresh = () => setTimeout(() => setTick((n) => n + 1), 1500);
     const off = subscribe('call:ended', refresh);
@@ -66,17 +79,33 @@ export function CallsPage() {
 
   return (
     <section>
-      <h2>{isSupervisor(user) ? t('allCalls') : t('myCalls')}</h2>
+      <h2>{supervisor ? t('allCalls') : t('myCalls')}</h2>
+      {supervisor && (
+        <div class="grid filters filters-search">
+          <label>
+            {t('callsSearch')}
+            <input type="search" data-testid="calls-search" placeholder={t('callsSearchHint')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+          </label>
+          <label>
+            {t('callsManager')}
+            <select data-testid="filter-manager" value={managerId} onChange={(e) => setManagerId(e.currentTarget.value)}>
+              <option value="">{t('callsAnyManager')}</option>
+              {managers.map((m) => <option key={m.id} value={m.id}>{m.extension ? `${m.name} (${m.extension})` : m.name}</option>)}
+              <option value="none">{t('callsNoManager')}</option>
+            </select>
+          </label>
+        </div>
+      )}
       <div class="grid filters">
         {select(t('period'), period, (v) => setPeriod(v as Period), PERIODS, (o) => tKey('period_', o), 'filter-period')}
         {select(t('direction'), direction, setDirection, DIRECTIONS, (o) => (o ? tKey('direction_', o) : t('direction_any')), 'filter-direction')}
         {select(t('disposition'), disposition, setDisposition, DISPOSITIONS, (o) => (o ? tKey('disposition_', o) : t('disposition_any')), 'filter-disposition')}
       </div>
       <div class="table-actions">
-        <CsvLink path="/api/v1/calls" query={{ from: since(period), direction, disposition }} filename="calls.csv" testid="calls-csv" />
+        <CsvLink path="/api/v1/calls" query={filters()} filename="calls.csv" testid="calls-csv" />
       </div>
       {error && <p class="notice error" role="alert">{error}</p>}
-      {calls === null ? <p aria-busy="true">{t('loading')}</p> : <CallsTable calls={calls} showExtension={isSupervisor(user)} />}
+      {calls === null ? <p aria-busy="true">{t('loading')}</p> : <CallsTable calls={calls} showExtension={supervisor} />}
       {next && <button class="secondary" onClick={() => void load(next)}>{t('more')}</button>}
     </section>
   );

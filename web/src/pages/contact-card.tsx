@@ -1,5 +1,6 @@
 // One contact: the client with its turnover and owner, the contact's numbers with click-to-call, its
 // calls (with recordings and wrap-ups) and open tasks. Refreshes when a call of ours ends or a task changes.
+// Whoever may change the client (its owner manager, supervisors, admins) edits the contact and the client here.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText, useUser } from '../app.js';
@@ -9,6 +10,7 @@ import { subscribe } from '../realtime.js';
 import { CallsTable } from '../components/calls-table.js';
 import { CsvLink } from '../components/csv-link.js';
 import { ClickToCall } from '../components/click-to-call.js';
+import { ClientForm, ContactForm, mayEditClient } from '../components/contact-forms.js';
 import { TaskList } from '../components/task-list.js';
 import type { Call, Client, Contact, Lookup, Owner, Page, Task } from '../types.js';
 import { clientById, forgetClient } from './contacts.js';
@@ -41,6 +43,8 @@ export function ContactCard({ id }: { id: string }) {
   const [data, setData] = useState<CardData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const [editing, setEditing] = useState<'contact' | 'client' | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -85,6 +89,13 @@ export function ContactCard({ id }: { id: string }) {
   if (error) return <section><a href="#/contacts">{t('backToList')}</a><p class="notice error" role="alert">{error}</p></section>;
   if (!data) return <p aria-busy="true">{t('loading')}</p>;
   const { contact, client, owner, calls, tasks } = data;
+  const mayEdit = mayEditClient(me, client);
+  const done = (message: string) => {
+    setEditing(null);
+    setSaved(message);
+    forgetClient(contact.clientId);
+    setTick((n) => n + 1);
+  };
   return (
     <section data-testid="contact-card" data-contact-id={contact.id}>
       <a href="#/contacts">{t('backToList')}</a>
@@ -110,7 +121,20 @@ export function ContactCard({ id }: { id: string }) {
             </li>
           ))}
         </ul>
+        {mayEdit && editing === null && (
+          <div class="card-actions">
+            <button type="button" class="outline" data-testid="edit-contact" onClick={() => { setSaved(null); setEditing('contact'); }}>{t('editContact')}</button>
+            {client && <button type="button" class="outline secondary" data-testid="edit-client" onClick={() => { setSaved(null); setEditing('client'); }}>{t('editClient')}</button>}
+          </div>
+        )}
+        {saved && <p class="notice ok" role="status" data-testid="card-saved">{saved}</p>}
       </article>
+      {editing === 'contact' && (
+        <article><ContactForm contact={contact} currentClient={client} onCancel={() => setEditing(null)} onSaved={() => done(t('contactSaved'))} /></article>
+      )}
+      {editing === 'client' && client && (
+        <article><ClientForm client={client} onCancel={() => setEditing(null)} onSaved={() => done(t('clientSaved'))} /></article>
+      )}
       <h3>{t('openTasks')}</h3>
       <TaskList tasks={tasks} onChanged={() => setTick((n) => n + 1)} />
       <h3>{t('contactCalls')}</h3>

@@ -1,9 +1,11 @@
 // Contacts with search (names, e-mails, numbers in any format; GET /api/v1/contacts?q). A manager sees
-// only their own clients' contacts: the service filters, the page just lists what it gets.
+// only their own clients' contacts: the service filters, the page just lists what it gets. "New client"
+// and "New contact" open the forms (components/contact-forms.tsx); a new client goes on to its contact.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText, navigate } from '../app.js';
 import { t } from '../i18n.js';
+import { ClientForm, ContactForm } from '../components/contact-forms.js';
 import type { Client, Contact, Page } from '../types.js';
 
 const clientCache = new Map<string, Promise<Client | null>>();
@@ -26,6 +28,8 @@ export function ContactsPage() {
   const [next, setNext] = useState<string | null>(null);
   const [clients, setClients] = useState<Record<string, Client | null>>({});
   const [error, setError] = useState<string | null>(null);
+  // Which form is open: a new client, or a new contact (of the client just created, if any).
+  const [form, setForm] = useState<{ kind: 'client' } | { kind: 'contact'; client: Client | null } | null>(null);
 
   async function load(query: string, cursor: string | null) {
     try {
@@ -49,6 +53,24 @@ export function ContactsPage() {
   return (
     <section>
       <h2>{t('contactsTitle')}</h2>
+      <div class="page-actions">
+        <button type="button" data-testid="new-client" class={form?.kind === 'client' ? 'secondary' : 'outline'} onClick={() => setForm({ kind: 'client' })}>+ {t('newClient')}</button>
+        <button type="button" data-testid="new-contact" class={form?.kind === 'contact' ? 'secondary' : 'outline'} onClick={() => setForm({ kind: 'contact', client: null })}>+ {t('newContact')}</button>
+      </div>
+      {form?.kind === 'client' && (
+        <article>
+          <ClientForm onCancel={() => setForm(null)} onSaved={(c) => {
+            forgetClient(c.id);
+            setForm({ kind: 'contact', client: c });
+          }} />
+        </article>
+      )}
+      {form?.kind === 'contact' && (
+        <article>
+          {form.client && <p class="notice ok" role="status" data-testid="client-created">{t('clientCreatedAddContact', { name: form.client.name })}</p>}
+          <ContactForm key={form.client?.id ?? ''} clientId={form.client?.id} onCancel={() => setForm(null)} onSaved={(c) => navigate(`/contacts/${c.id}`)} />
+        </article>
+      )}
       <input type="search" data-testid="contacts-search" placeholder={t('search')} aria-label={t('search')} value={q}
         onInput={(e) => setQ(e.currentTarget.value)} />
       {error && <p class="notice error" role="alert">{error}</p>}
