@@ -75,6 +75,8 @@ export interface RulesProblem {
   message: string;
   min?: number;
   max?: number;
+  /** The value the problem is about, where the message names one (the unknown extension). */
+  value?: string;
 }
 
 function problemsOf(issues: readonly z.core.$ZodIssue[]): RulesProblem[] {
@@ -120,7 +122,7 @@ export function checkRules(input: unknown, phones: ReadonlySet<string> | null = 
   const r = rulesSchema.safeParse(input, { reportInput: true });
   if (!r.success) return { rules: null, problems: problemsOf(r.error.issues) };
   const problems: RulesProblem[] = !phones ? [] : extensionsOf(r.data).filter((e) => !phones.has(e.extension)).map((e) => ({
-    path: e.path, code: 'unknown_extension', severity: 'warning', message: `no user has extension ${e.extension}: make sure it is a phone on the PBX`,
+    path: e.path, code: 'unknown_extension', severity: 'warning', value: e.extension, message: `no user has extension ${e.extension}: make sure it is a phone on the PBX`,
   }));
   return { rules: r.data, problems };
 }
