@@ -87,8 +87,8 @@ function phoneLabel(p: RoutingPhone): string {
 }
 
 /** Where a call goes: a person's phone (chosen from the users' phones), several phones at once, or a queue. */
-function TargetPicker({ at, value, phones, problems, onChange, label }: {
-  at: string; value: TargetForm; phones: RoutingPhone[]; problems: RulesProblem[]; onChange: (t: TargetForm) => void; label: string;
+function TargetPicker({ at, value, phones, problems, onChange, label, readOnly }: {
+  at: string; value: TargetForm; phones: RoutingPhone[]; problems: RulesProblem[]; onChange: (t: TargetForm) => void; label: string; readOnly: boolean;
 }) {
   const known = new Set(phones.map((p) => p.extension));
   // "Other extension" is chosen, or the extension is no user's phone: it is typed.
@@ -147,11 +147,11 @@ function TargetPicker({ at, value, phones, problems, onChange, label }: {
               );
             })}
           </div>
-          <span class="routing-unit">
-            <input aria-label={t('routingAddExtension')} class="routing-number" inputMode="numeric" placeholder={t('routingAddExtension')} value={adding}
+          {!readOnly && <span class="routing-unit">
+            <input aria-label={t('routingAddExtension')} class="routing-add" inputMode="numeric" placeholder={t('routingAddExtension')} value={adding}
               onInput={(e) => setAdding(e.currentTarget.value)} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); addToGroup(); } }} />
             <button type="button" class="small secondary outline" onClick={addToGroup}>{t('routingAdd')}</button>
-          </span>
+          </span>}
           <Problems at={`${at}.group`} problems={problems} />
         </div>
       )}
@@ -236,7 +236,7 @@ function RulesFormView({ form, setForm, phones, problems, readOnly }: {
                     onInput={(v) => setTier(i, { minTurnover: v })} />
                   <div class="routing-field">
                     <span>{t('routingTierTo')}</span>
-                    <span class="routing-upto" data-testid="routing-tier-to">{next ? t('routingTierUpTo', { amount: amount(next.minTurnover, form.currency) }) : t('routingTierAndAbove')}</span>
+                    <span class="routing-upto" data-testid="routing-tier-to">{next ? amount(next.minTurnover, form.currency) : t('routingTierAndAbove')}</span>
                   </div>
                   <label class="routing-field">
                     <span>{t('routingTierName')}</span>
@@ -257,7 +257,7 @@ function RulesFormView({ form, setForm, phones, problems, readOnly }: {
                 </div>
                 <div class="routing-field">
                   <span>{t('routingTierTarget')}</span>
-                  <TargetPicker at={`tiers.${i}.target`} label={t('routingTierTarget')} value={tier.target} phones={phones} problems={problems} onChange={(target) => setTier(i, { target })} />
+                  <TargetPicker at={`tiers.${i}.target`} label={t('routingTierTarget')} value={tier.target} phones={phones} problems={problems} readOnly={readOnly} onChange={(target) => setTier(i, { target })} />
                 </div>
                 <Problems at={`tiers.${i}`} problems={problems} />
               </li>
@@ -269,7 +269,7 @@ function RulesFormView({ form, setForm, phones, problems, readOnly }: {
       </Section>
 
       <Section title={t('routingDefaultTitle')} help={t('routingDefaultHelp')}>
-        <TargetPicker at="defaultTarget" label={t('routingDefaultTitle')} value={form.defaultTarget} phones={phones} problems={problems} onChange={(v) => set('defaultTarget', v)} />
+        <TargetPicker at="defaultTarget" label={t('routingDefaultTitle')} value={form.defaultTarget} phones={phones} problems={problems} readOnly={readOnly} onChange={(v) => set('defaultTarget', v)} />
         <NumberField at="targetRingSeconds" label={t('routingTargetRing')} unit={sec} value={form.targetRingSeconds} problems={problems} onInput={(v) => set('targetRingSeconds', v)} />
       </Section>
 
