@@ -118,6 +118,15 @@ describe('the routing rules form', () => {
     await admin.getByTestId('routing-tab-json').click();
     const json = JSON.parse(await admin.getByTestId('routing-rules').inputValue()) as typeof RULES;
     expect(json.tiers[0]!.name).toBe('retail');
+    // JSON the service refuses goes into the form as typed, the problem at its field.
+    await admin.getByTestId('routing-rules').fill(JSON.stringify({ ...json, managerRingSeconds: 500 }, null, 2));
+    await admin.getByTestId('routing-tab-form').click();
+    const ring = admin.locator('[data-field="managerRingSeconds"]');
+    await ring.getByTestId('routing-problem').waitFor();
+    expect(await ring.locator('input').inputValue()).toBe('500');
+    expect(await ring.getByTestId('routing-problem').innerText()).toBe('At most 120.');
+    await admin.getByTestId('routing-tab-json').click();
+    await shot(admin, 'routing-json-en.png');
     await admin.getByTestId('routing-rules').fill(JSON.stringify({ ...json, defaultTarget: { queue: 'sales' } }, null, 2));
     await admin.getByTestId('routing-tab-form').click();
     expect(await admin.getByTestId('routing-defaultTarget-kind').inputValue()).toBe('queue');

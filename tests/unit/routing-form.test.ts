@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRules } from '../../src/routing/rules.js';
 import {
-  addTier, formPaths, fromRules, moveTier, problemsFor, removeTier, toRules, typedNumber, type RoutingRules,
+  addTier, formFromJson, formPaths, fromRules, moveTier, problemsFor, removeTier, toRules, typedNumber, type RoutingRules,
 } from '../../web/src/routing-form.js';
 
 const RULES: RoutingRules = {
@@ -87,5 +87,24 @@ describe('routing rules form', () => {
     for (const p of ['priorManager.windowDays', 'tiers.1.target.group.1', 'tiers.2.target.queue', 'defaultTarget.group.1', 'deadlineMs', 'tiers']) expect(paths.has(p), p).toBe(true);
     expect(paths.has('colour')).toBe(false);
     expect(paths.has('tiers.3.name')).toBe(false);
+  });
+
+  it('JSON the service refuses still fills the form as typed, keeping what it leaves out and keys it has no field for', () => {
+    const base = fromRules(RULES);
+    const json = {
+      managerRingSeconds: 500, targetRingSeconds: 'soon', priorManager: { enabled: true },
+      tiers: [{ name: 'Small', minTurnover: 0, target: { extension: '1' } }, { name: 'x', minTurnover: -1, target: { group: ['101'] } }],
+      defaultTarget: { queue: 'bad queue!' }, colour: 'red',
+    };
+    const f = formFromJson(json, base)!;
+    expect(f).toMatchObject({ managerRingSeconds: '500', targetRingSeconds: 'soon', priorEnabled: true, windowDays: '45', useOwner: false, currency: 'EUR', deadlineMs: '450', extra: { colour: 'red' } });
+    expect(f.tiers.map((t) => [t.key, t.name, t.minTurnover, t.target.kind])).toEqual([[base.tiers[0]!.key, 'Small', '0', 'extension'], [base.tiers[1]!.key, 'x', '-1', 'group']]);
+    expect(f.defaultTarget).toMatchObject({ kind: 'queue', queue: 'bad queue!' });
+    // Back to JSON, the service finds the same problems at the same fields (the unknown key too).
+    const paths = (input: unknown) => checkRules(input).problems.map((p) => p.path);
+    expect(paths(toRules(f))).toEqual(paths({ ...toRules(base), ...json }));
+    expect(paths(toRules(f))).toContain('colour');
+    expect(formFromJson([1, 2], base)).toBeNull();
+    expect(formFromJson('x', base)).toBeNull();
   });
 });

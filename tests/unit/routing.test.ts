@@ -117,6 +117,6 @@ describe('routing rules problems, each at its field', () => {
   it('an extension no user has is a warning at its path, and the rules are still good', () => {
     const r = checkRules({ defaultTarget: { group: ['101', '199'] }, tiers: [tier('a', 0, { extension: '105' }), tier('q', 5, { queue: 'sales' })] }, new Set(['101', '105']));
     expect(r.rules).not.toBeNull();
-    expect(r.problems).toEqual([{ path: 'defaultTarget.group.1', code: 'unknown_extension', severity: 'warning', message: expect.stringContaining('199') }]);
+    expect(r.problems).toEqual([{ path: 'defaultTarget.group.1', code: 'unknown_extension', severity: 'warning', value: '199', message: expect.stringContaining('199') }]);
   });
 });

@@ -64,6 +64,8 @@ export interface RulesForm {
   tiers: TierForm[];
   defaultTarget: TargetForm;
   deadlineMs: string;
+  /** Keys the form has no field for (typed in the JSON tab): kept, so the service can name them. */
+  extra: Record<string, unknown>;
 }
 
 let keys = 0;
@@ -87,6 +89,45 @@ export function fromRules(r: RoutingRules): RulesForm {
     tiers: r.tiers.map((t) => ({ key: newKey(), name: t.name, minTurnover: String(t.minTurnover), target: targetForm(t.target) })),
     defaultTarget: targetForm(r.defaultTarget),
     deadlineMs: String(r.deadlineMs),
+    extra: {},
+  };
+}
+
+const KNOWN = new Set(['priorManager', 'managerRingSeconds', 'targetRingSeconds', 'currency', 'tiers', 'defaultTarget', 'deadlineMs']);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown, base: string) => (v === undefined ? base : typeof v === 'string' ? v : JSON.stringify(v));
+
+function targetFromJson(v: unknown, base: TargetForm): TargetForm {
+  if (!isObject(v)) return base;
+  if ('group' in v) return { ...base, kind: 'group', group: Array.isArray(v['group']) ? v['group'].map((e) => text(e, '')) : [] };
+  if ('queue' in v) return { ...base, kind: 'queue', queue: text(v['queue'], '') };
+  return { ...base, kind: 'extension', extension: text(v['extension'], '') };
+}
+
+/**
+ * The form for JSON the service may refuse (typed in the JSON tab), so the form shows each problem at its
+ * field: what the JSON says, as typed; what it leaves out stays as in `base`. Null when it is no object.
+ */
+export function formFromJson(json: unknown, base: RulesForm): RulesForm | null {
+  if (!isObject(json)) return null;
+  const pm = isObject(json['priorManager']) ? json['priorManager'] : {};
+  const empty: TargetForm = { kind: 'extension', extension: '', group: [], queue: '' };
+  const tiers = Array.isArray(json['tiers']) ? json['tiers'].map((t, i): TierForm => {
+    const o = isObject(t) ? t : {};
+    const was = base.tiers[i];
+    return { key: was?.key ?? newKey(), name: text(o['name'], ''), minTurnover: text(o['minTurnover'], ''), target: targetFromJson(o['target'], was?.target ?? empty) };
+  }) : base.tiers;
+  return {
+    priorEnabled: typeof pm['enabled'] === 'boolean' ? pm['enabled'] : base.priorEnabled,
+    windowDays: text(pm['windowDays'], base.windowDays),
+    useOwner: typeof pm['useOwner'] === 'boolean' ? pm['useOwner'] : base.useOwner,
+    managerRingSeconds: text(json['managerRingSeconds'], base.managerRingSeconds),
+    targetRingSeconds: text(json['targetRingSeconds'], base.targetRingSeconds),
+    currency: text(json['currency'], base.currency),
+    tiers,
+    defaultTarget: targetFromJson(json['defaultTarget'], base.defaultTarget),
+    deadlineMs: text(json['deadlineMs'], base.deadlineMs),
+    extra: Object.fromEntries(Object.entries(json).filter(([k]) => !KNOWN.has(k))),
   };
 }
 
@@ -119,6 +160,7 @@ export function toRules(f: RulesForm): RoutingRules {
     tiers: f.tiers.map((t) => ({ name: t.name.trim(), minTurnover: n(t.minTurnover), target: toTarget(t.target) })),
     defaultTarget: toTarget(f.defaultTarget),
     deadlineMs: n(f.deadlineMs),
+    ...f.extra,
   };
 }
 

@@ -8,7 +8,7 @@ import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
 import { language, t, type MessageKey } from '../i18n.js';
 import {
-  addTier, formPaths, fromRules, moveTier, problemsFor, removeTier, toRules,
+  addTier, formFromJson, formPaths, fromRules, moveTier, problemsFor, removeTier, toRules,
   type RoutingPhone, type RoutingRules, type RulesForm, type RulesProblem, type TargetForm, type TargetKind,
 } from '../routing-form.js';
 
@@ -48,14 +48,15 @@ export function problemText(p: RulesProblem): string {
   }
 }
 
-function Problems({ at, problems }: { at: string; problems: RulesProblem[] }) {
+/** `empty`: what to say instead of a format problem when the field is empty ("choose a phone"). */
+function Problems({ at, problems, empty }: { at: string; problems: RulesProblem[]; empty?: string }) {
   const mine = problems.filter((p) => p.path === at);
   if (!mine.length) return null;
   return (
     <>
       {mine.map((p) => (
         <small key={p.path + p.code} class={p.severity === 'error' ? 'routing-problem error' : 'routing-problem warn'} data-testid="routing-problem" data-path={p.path}>
-          {problemText(p)}
+          {empty && (p.code === 'format' || p.code === 'too_small') ? empty : problemText(p)}
         </small>
       ))}
     </>
@@ -128,7 +129,7 @@ function TargetPicker({ at, value, phones, problems, onChange, label, readOnly }
               placeholder="105" value={value.extension} aria-invalid={invalid(`${at}.extension`, problems)}
               onInput={(e) => onChange({ ...value, extension: e.currentTarget.value })} />
           )}
-          <Problems at={`${at}.extension`} problems={problems} />
+          <Problems at={`${at}.extension`} problems={problems} empty={value.extension.trim() ? undefined : t('routingErrTargetRequired')} />
         </div>
       )}
       {value.kind === 'group' && (
@@ -142,11 +143,11 @@ function TargetPicker({ at, value, phones, problems, onChange, label, readOnly }
                   <input type="checkbox" checked={i >= 0} data-testid={`routing-${at}-member`} value={ext}
                     onChange={(e) => onChange({ ...value, group: e.currentTarget.checked ? [...value.group, ext] : value.group.filter((g) => g !== ext) })} />
                   {p ? phoneLabel(p) : ext}
-                  {i >= 0 && <Problems at={`${at}.group.${i}`} problems={problems} />}
                 </label>
               );
             })}
           </div>
+          {value.group.map((_, i) => <Problems key={i} at={`${at}.group.${i}`} problems={problems} />)}
           {!readOnly && <span class="routing-unit">
             <input aria-label={t('routingAddExtension')} class="routing-add" inputMode="numeric" placeholder={t('routingAddExtension')} value={adding}
               onInput={(e) => setAdding(e.currentTarget.value)} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); addToGroup(); } }} />
@@ -160,7 +161,7 @@ function TargetPicker({ at, value, phones, problems, onChange, label, readOnly }
           <input aria-label={t('routingQueueName')} data-testid={`routing-${at}-queue`} placeholder="sales" value={value.queue}
             aria-invalid={invalid(`${at}.queue`, problems)} onInput={(e) => onChange({ ...value, queue: e.currentTarget.value })} />
           <small class="muted">{t('routingQueueHint')}</small>
-          <Problems at={`${at}.queue`} problems={problems} />
+          <Problems at={`${at}.queue`} problems={problems} empty={value.queue.trim() ? undefined : t('routingErrQueueRequired')} />
         </div>
       )}
       <Problems at={at} problems={problems} />
@@ -313,11 +314,24 @@ export function RoutingPage() {
   }
 
   // The form is checked by the service as it is edited (and once loaded: an extension no user has is said).
+  // The JSON tab's text likewise, whenever it is JSON.
   useEffect(() => {
-    if (!canEdit || !form || tab !== 'form') return;
-    const timer = setTimeout(() => void check(toRules(form), form.tiers.map((x) => x.key)), CHECK_DELAY_MS);
+    if (!canEdit || !form) return;
+    let run: () => void;
+    if (tab === 'form') {
+      run = () => void check(toRules(form), form.tiers.map((x) => x.key));
+    } else {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return;
+      }
+      run = () => void check(json, []);
+    }
+    const timer = setTimeout(run, CHECK_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [form, tab]);
+  }, [form, tab, text]);
 
   function setForm(f: RulesForm) {
     setFormState(f);
@@ -344,15 +358,16 @@ export function RoutingPage() {
       setState({ error: `JSON: ${err instanceof Error ? err.message : String(err)}` });
       return;
     }
+    // Good rules come back with their defaults filled; others go into the form as typed, each problem
+    // then shown at its field (the form's own check follows).
     const r = await check(rules, []);
-    if (!r) return;
-    if (!r.rules) {
-      setState({ error: t('routingJsonHasErrors') });
+    const f = r?.rules ? fromRules(r.rules) : formFromJson(rules, form);
+    if (!f) {
+      setState({ error: t('routingJsonNotObject') });
       return;
     }
-    const f = fromRules(r.rules);
     setFormState(f);
-    setChecked({ problems: r.problems, keys: f.tiers.map((x) => x.key) });
+    setChecked({ problems: r?.problems ?? [], keys: f.tiers.map((x) => x.key) });
     setState({});
     setTab('form');
   }
