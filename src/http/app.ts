@@ -250,7 +250,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     db: handle.db, outcomes, onTaskCreated: (t) => realtime.taskCreated(t), onTaskUpdated: (t) => realtime.taskUpdated(t),
   });
   registerContactRoutes(app, { db: handle.db, log, region: config.CTI_DEFAULT_REGION, rematchDays: config.CTI_CONTACTS_REMATCH_DAYS });
-  registerRoutingRoutes(app, rules);
+  registerRoutingRoutes(app, { db: handle.db, rules });
   registerLiveRoutes(app, live);
 
   // --- the web app (web/dist, built separately), with the SPA's routes falling back to index.html

@@ -1,29 +1,37 @@
-// Admin API for the routing rules: read them (supervisors, admins), replace them (admins). Changes are
-// validated and take effect at once, without a restart.
-import type { FastifyInstance } from 'fastify';
+// Admin API for the routing rules: read them and the phones they can ring (supervisors, admins), check and
+// replace them (admins). Changes are validated and take effect at once, without a restart.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../db/client.js';
 import { actorOf } from '../http/auth.js';
-import { CtiError } from '../lib/errors.js';
+import { checkRoutingRules, readRules, replaceRules, routingPhones } from './admin.js';
 import type { RulesStore } from './rules.js';
 
-export function registerRoutingRoutes(app: FastifyInstance, rules: RulesStore): void {
+export function registerRoutingRoutes(app: FastifyInstance, deps: { db: Db; rules: RulesStore }): void {
+  const ctx = (req: FastifyRequest) => ({ db: deps.db, rules: deps.rules, actor: actorOf(req) });
+
   app.get('/api/v1/routing/rules', {
     schema: { tags: ['routing'], summary: 'The routing rules in force', security: [{ bearer: [] }] },
-  }, async (req) => {
-    const actor = actorOf(req);
-    if (actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only supervisors and admins see the routing rules');
-    return rules.rules;
-  });
+  }, async (req) => readRules(ctx(req)));
 
   app.put('/api/v1/routing/rules', {
     schema: {
       tags: ['routing'],
-      summary: 'Replace the routing rules (admins); validated, applied at once, written to CTI_ROUTING_FILE',
+      summary: 'Replace the routing rules (admins); validated (400: details.problems, each at its path), applied at once, written to CTI_ROUTING_FILE',
       security: [{ bearer: [] }],
       body: { type: 'object' },
     },
-  }, async (req) => {
-    const actor = actorOf(req);
-    if (actor.role !== 'admin') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only admins change the routing rules');
-    return rules.replace(req.body);
-  });
+  }, async (req) => replaceRules(ctx(req), req.body));
+
+  app.post('/api/v1/routing/rules/check', {
+    schema: {
+      tags: ['routing'],
+      summary: 'Check routing rules without saving them (admins): { rules (defaults filled) or null, problems: [{ path, code, severity, message }] }',
+      security: [{ bearer: [] }],
+      body: { type: 'object' },
+    },
+  }, async (req) => checkRoutingRules(ctx(req), req.body));
+
+  app.get('/api/v1/routing/phones', {
+    schema: { tags: ['routing'], summary: 'Users\' phones a routing target can ring: [{ extension, name, role }]', security: [{ bearer: [] }] },
+  }, async (req) => ({ items: routingPhones(ctx(req)) }));
 }

@@ -45,25 +45,96 @@ export const rulesSchema = z.object({
 }).strict().superRefine((r, ctx) => {
   const names = new Set<string>();
   for (const [i, t] of r.tiers.entries()) {
-    if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'name'], message: `tier name ${t.name} is used twice` });
+    if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'name'], message: `tier name ${t.name} is used twice`, params: { problem: 'duplicate_name' } });
     names.add(t.name);
+    // A ladder: each tier starts above the one before, so "from X to the next tier" reads one way and no
+    // two tiers claim the same turnover (the second of two equal thresholds could never win).
+    const prev = r.tiers[i - 1];
+    if (prev && t.minTurnover <= prev.minTurnover) {
+      ctx.addIssue({
+        code: 'custom', path: ['tiers', i, 'minTurnover'], params: { problem: 'threshold_order', min: prev.minTurnover },
+        message: `the threshold must be above the previous tier's (${prev.minTurnover}): tiers go from the lowest turnover to the highest`,
+      });
+    }
   }
 });
 export type RoutingRules = z.infer<typeof rulesSchema>;
 
 export const DEFAULT_RULES: RoutingRules = rulesSchema.parse({ defaultTarget: { extension: '101' } });
 
-/** Validates rules, throwing CTI_ERR_BAD_REQUEST naming the first bad field. */
+/**
+ * One thing wrong with rules, at the field's path (`tiers.1.minTurnover`), for the browser to show next to
+ * that field in the user's language (`code`, `min`, `max`) and for API clients to read (`message`).
+ * Errors keep rules from being saved; warnings (an extension no user has) are said and saved.
+ */
+export interface RulesProblem {
+  path: string;
+  code: 'required' | 'type' | 'not_integer' | 'too_small' | 'too_big' | 'format' | 'unknown_key' | 'target'
+    | 'duplicate_name' | 'threshold_order' | 'unknown_extension' | 'invalid';
+  severity: 'error' | 'warning';
+  message: string;
+  min?: number;
+  max?: number;
+  /** The value the problem is about, where the message names one (the unknown extension). */
+  value?: string;
+}
+
+function problemsOf(issues: readonly z.core.$ZodIssue[]): RulesProblem[] {
+  return issues.map((i): RulesProblem => {
+    const at = (extra: PropertyKey[] = []) => [...i.path, ...extra].map(String).join('.');
+    const p = (code: RulesProblem['code'], more: Partial<RulesProblem> = {}, path = at()): RulesProblem =>
+      ({ path, code, severity: 'error', message: i.message, ...more });
+    switch (i.code) {
+      case 'invalid_type':
+        if (i.input === undefined) return p('required', { message: 'required' });
+        return p(i.expected === 'int' ? 'not_integer' : 'type');
+      case 'too_small': return p('too_small', { min: Number(i.minimum) });
+      case 'too_big': return p('too_big', { max: Number(i.maximum) });
+      case 'invalid_format': return p('format');
+      // An unknown key is reported at its own name, not at its parent's.
+      case 'unrecognized_keys': return p('unknown_key', {}, at(i.keys.slice(0, 1)));
+      case 'invalid_union':
+        if (i.input === undefined) return p('required', { message: 'required' });
+        return p('target', { message: 'a target: {"extension": "102"}, {"group": ["102", "103"]} or {"queue": "sales"}' });
+      case 'custom': {
+        const params = (i.params ?? {}) as { problem?: RulesProblem['code']; min?: number };
+        return p(params.problem ?? 'invalid', params.min === undefined ? {} : { min: params.min });
+      }
+      default: return p('invalid');
+    }
+  });
+}
+
+/** Every extension the rules ring, with its path: targets' extensions and group members. */
+export function extensionsOf(rules: RoutingRules): { path: string; extension: string }[] {
+  const of = (t: Target, at: string) => ('extension' in t ? [{ path: `${at}.extension`, extension: t.extension }]
+    : 'group' in t ? t.group.map((e, i) => ({ path: `${at}.group.${i}`, extension: e })) : []);
+  return [...rules.tiers.flatMap((t, i) => of(t.target, `tiers.${i}.target`)), ...of(rules.defaultTarget, 'defaultTarget')];
+}
+
+/**
+ * Validates rules and says everything wrong with them, not only the first thing. `phones`: the extensions
+ * users have (src/users/directory.ts); a target extension outside it is a warning, since a phone with no
+ * user (a reception desk, a ring-group member) is a phone all the same, but a typo rings nobody.
+ */
+export function checkRules(input: unknown, phones: ReadonlySet<string> | null = null): { rules: RoutingRules | null; problems: RulesProblem[] } {
+  // reportInput: a missing field (input undefined) is told apart from a wrong one.
+  const r = rulesSchema.safeParse(input, { reportInput: true });
+  if (!r.success) return { rules: null, problems: problemsOf(r.error.issues) };
+  const problems: RulesProblem[] = !phones ? [] : extensionsOf(r.data).filter((e) => !phones.has(e.extension)).map((e) => ({
+    path: e.path, code: 'unknown_extension', severity: 'warning', value: e.extension, message: `no user has extension ${e.extension}: make sure it is a phone on the PBX`,
+  }));
+  return { rules: r.data, problems };
+}
+
+/** Validates rules, throwing CTI_ERR_BAD_REQUEST naming the first bad field; details.problems has them all. */
 export function parseRules(input: unknown): RoutingRules {
-  const r = rulesSchema.safeParse(input);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    // An unknown key is reported at its own name, not at its parent's.
-    const keys = i && i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : [];
-    const path = [...(i?.path ?? []), ...keys.slice(0, 1)].join('.');
-    throw new CtiError('CTI_ERR_BAD_REQUEST', `${path || 'rules'}: ${i?.message ?? 'invalid'}`);
+  const { rules, problems } = checkRules(input);
+  if (!rules) {
+    const first = problems[0];
+    throw new CtiError('CTI_ERR_BAD_REQUEST', `${first?.path || 'rules'}: ${first?.message ?? 'invalid'}`, { problems });
   }
-  return r.data;
+  return rules;
 }
 
 /** Holds the rules in force; reloads the file when it changes (checked every second). */

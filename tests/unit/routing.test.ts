@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, dialString, fallbackDecision, type CallerFacts } from '../../src/routing/decide.js';
 import { encodeRoute } from '../../src/pbx/stasis.js';
-import { parseRules } from '../../src/routing/rules.js';
+import { checkRules, parseRules } from '../../src/routing/rules.js';
 
 const rules = parseRules({
   managerRingSeconds: 15,
@@ -79,5 +79,44 @@ describe('routing rules', () => {
 
   it('fills defaults', () => {
     expect(parseRules({ defaultTarget: { extension: '101' } })).toMatchObject({ deadlineMs: 300, managerRingSeconds: 20, priorManager: { enabled: true, windowDays: 90 } });
+  });
+});
+
+describe('routing rules problems, each at its field', () => {
+  const base = { defaultTarget: { extension: '101' } };
+  const tier = (name: string, minTurnover: unknown, target: object = { extension: '101' }) => ({ name, minTurnover, target });
+  const problems = (input: object) => checkRules(input).problems.map(({ path, code, severity, min, max }) => ({ path, code, severity, ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) }));
+
+  it('says every wrong field at once, with its bound', () => {
+    expect(problems({ ...base, managerRingSeconds: 500, targetRingSeconds: 2, priorManager: { windowDays: 1.5 }, deadlineMs: 'soon', tiers: [tier('a', 0, { extension: '1' })] })).toEqual([
+      { path: 'priorManager.windowDays', code: 'not_integer', severity: 'error' },
+      { path: 'managerRingSeconds', code: 'too_big', severity: 'error', max: 120 },
+      { path: 'targetRingSeconds', code: 'too_small', severity: 'error', min: 3 },
+      { path: 'tiers.0.target.extension', code: 'format', severity: 'error' },
+      { path: 'deadlineMs', code: 'type', severity: 'error' },
+    ]);
+  });
+
+  it('tiers go from the lowest threshold to the highest, none twice, names once', () => {
+    expect(problems({ ...base, tiers: [tier('a', 0), tier('b', 100_000), tier('c', 50_000), tier('b', 50_000)] })).toEqual([
+      { path: 'tiers.2.minTurnover', code: 'threshold_order', severity: 'error', min: 100_000 },
+      { path: 'tiers.3.name', code: 'duplicate_name', severity: 'error' },
+      { path: 'tiers.3.minTurnover', code: 'threshold_order', severity: 'error', min: 50_000 },
+    ]);
+    expect(() => parseRules({ ...base, tiers: [tier('a', 10), tier('b', 10)] })).toThrow(/^tiers\.1\.minTurnover: the threshold must be above the previous tier's \(10\)/);
+  });
+
+  it('a missing target, a target of no known kind and an unknown key', () => {
+    expect(problems({})).toEqual([{ path: 'defaultTarget', code: 'required', severity: 'error' }]);
+    expect(problems({ defaultTarget: { phone: '101' }, colour: 'red' })).toEqual([
+      { path: 'defaultTarget', code: 'target', severity: 'error' },
+      { path: 'colour', code: 'unknown_key', severity: 'error' },
+    ]);
+  });
+
+  it('an extension no user has is a warning at its path, and the rules are still good', () => {
+    const r = checkRules({ defaultTarget: { group: ['101', '199'] }, tiers: [tier('a', 0, { extension: '105' }), tier('q', 5, { queue: 'sales' })] }, new Set(['101', '105']));
+    expect(r.rules).not.toBeNull();
+    expect(r.problems).toEqual([{ path: 'defaultTarget.group.1', code: 'unknown_extension', severity: 'warning', value: '199', message: expect.stringContaining('199') }]);
   });
 });

@@ -1,0 +1,56 @@
+// The routing rules as people edit them: supervisors read them and the phones they ring, admins check
+// and replace them. Access is checked on each function's first line, so no route can forget it.
+import type { Db } from '../db/client.js';
+import { CtiError } from '../lib/errors.js';
+import { phoneOwners } from '../users/directory.js';
+import type { Actor } from '../users/users.js';
+import { checkRules, type RoutingRules, type RulesProblem, type RulesStore } from './rules.js';
+
+export interface RoutingContext {
+  db: Db;
+  actor: Actor;
+  rules: RulesStore;
+}
+
+/** A phone a target can ring, by the person on it. */
+export interface RoutingPhone {
+  extension: string;
+  name: string;
+  role: Actor['role'];
+}
+
+function assertReader(actor: Actor): void {
+  if (actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only supervisors and admins see the routing rules');
+}
+
+function assertAdmin(actor: Actor): void {
+  if (actor.role !== 'admin') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only admins change the routing rules');
+}
+
+const phoneSet = (db: Db) => new Set(phoneOwners(db).map((p) => p.extension));
+
+export function readRules(ctx: RoutingContext): RoutingRules {
+  assertReader(ctx.actor);
+  return ctx.rules.rules;
+}
+
+/** Users' phones, by extension: what the rules' targets are chosen from. */
+export function routingPhones(ctx: RoutingContext): RoutingPhone[] {
+  assertReader(ctx.actor);
+  return phoneOwners(ctx.db).map(({ extension, name, role }) => ({ extension, name, role }));
+}
+
+/**
+ * Says what is wrong with rules without saving them: errors (which a save would refuse) and warnings.
+ * `rules`: the rules as they would be saved, defaults filled, when there is no error.
+ */
+export function checkRoutingRules(ctx: RoutingContext, input: unknown): { rules: RoutingRules | null; problems: RulesProblem[] } {
+  assertAdmin(ctx.actor);
+  return checkRules(input, phoneSet(ctx.db));
+}
+
+/** Validates, saves and applies at once (400 with every problem at its path, in details.problems). */
+export function replaceRules(ctx: RoutingContext, input: unknown): RoutingRules {
+  assertAdmin(ctx.actor);
+  return ctx.rules.replace(input);
+}
