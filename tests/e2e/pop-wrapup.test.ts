@@ -208,8 +208,8 @@ describe('the pop and the wrap-up', () => {
     await page.getByTestId('language-switch').selectOption('ru');
     await page.getByRole('link', { name: 'Звонки' }).waitFor();
     await page.waitForTimeout(500);
-    expect(await tableOverflow(), 'the calls table in Russian scrolls sideways').toBeLessThanOrEqual(1);
     await shot(page, 'calls-with-panel-ru.png');
+    expect(await tableOverflow(), 'the calls table in Russian scrolls sideways').toBeLessThanOrEqual(1);
     await page.goto(`${svc!.url}/#/contacts/${ivanId}`);
     await page.getByTestId('contact-owner').waitFor();
     await shot(page, 'pop-wrapup-ru.png');

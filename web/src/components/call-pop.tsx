@@ -76,6 +76,9 @@ export function CallPop() {
           });
         });
         closeLater(e, 'missed');
+        // The service may also have learnt of calls of hers from Asterisk's CDR (rebuilt while it was away):
+        // each call's end brings the count back to what the service owes (the queue keeps one entry a call).
+        void loadPending();
       }),
     ];
     return () => offs.forEach((off) => off());
