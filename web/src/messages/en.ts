@@ -305,6 +305,25 @@ export const en = {
   errorBadText_control: 'The field “{field}” has a control character that is not allowed here (a name cannot hold line breaks or tabs). Remove it and try again.',
   errorBadText_bidi: 'The field “{field}” has an invisible character that turns the text’s direction around (U+202A–U+202E, U+2066–U+2069). Remove it and try again.',
   errorBadText_surrogate: 'The field “{field}” has a broken character (not valid Unicode). Type the text again.',
+
+  // reports, live board, tasks (issue 11): dates, scrolling tables, comparisons, the board's clocks
+  periodWeek: 'week {week}, {year}',
+  dateInvalid: 'Type a date as {pattern}.',
+  dateTooEarly: 'Not before {date}.',
+  dateTooLate: 'Not after {date}.',
+  scrollHint: 'The table is wider than the page: scroll it sideways (Shift + wheel) for more columns.',
+  repNoPrevious: 'No calls in the previous period: nothing to compare with.',
+  repNoCompare: 'None in the previous period: nothing to compare with.',
+  liveClock_state: 'for {duration}',
+  liveClock_talk: 'talk time {duration}',
+  liveClock_dialling: 'dialling {duration}',
+  liveClock_ringing: 'for {duration}',
+  liveClock_waiting: 'waiting {duration}',
+  liveClockStateTitle: 'How long the phone has been in this state',
+  liveClockCallTitle: 'The call on this phone: talk time since it was answered (as in the calls table below)',
+  liveClockRingTitle: 'How long this phone has been ringing; the caller may have waited longer (see Waiting)',
+  liveTalkSince: 'Talk time',
+  liveWaitedSince: 'Waiting since the call came in',
 };
 
 export type MessageKey = keyof typeof en;

@@ -292,4 +292,23 @@ export const ru: Record<MessageKey, string> = {
   errorBadText_control: 'В поле «{field}» есть недопустимый управляющий символ (в имени не может быть переводов строки и табуляций). Уберите его и попробуйте снова.',
   errorBadText_bidi: 'В поле «{field}» есть невидимый символ, меняющий направление текста (U+202A–U+202E, U+2066–U+2069). Уберите его и попробуйте снова.',
   errorBadText_surrogate: 'В поле «{field}» есть повреждённый символ (недопустимый Unicode). Наберите текст заново.',
+
+  // отчёты, табло, задачи (задача 11): даты, прокрутка таблиц, сравнение, время на табло
+  periodWeek: '{week}-я неделя {year}',
+  dateInvalid: 'Введите дату в виде {pattern}.',
+  dateTooEarly: 'Не раньше {date}.',
+  dateTooLate: 'Не позже {date}.',
+  scrollHint: 'Таблица шире страницы: прокрутите её вбок (Shift + колесо мыши), там ещё столбцы.',
+  repNoPrevious: 'В предыдущем периоде звонков не было — сравнивать не с чем.',
+  repNoCompare: 'В предыдущем периоде этого не было — сравнивать не с чем.',
+  liveClock_state: 'уже {duration}',
+  liveClock_talk: 'время разговора {duration}',
+  liveClock_dialling: 'набирает номер {duration}',
+  liveClock_ringing: 'уже {duration}',
+  liveClock_waiting: 'ждёт {duration}',
+  liveClockStateTitle: 'Сколько телефон уже в этом состоянии',
+  liveClockCallTitle: 'Звонок на этом телефоне: время разговора с момента ответа (как в таблице разговоров ниже)',
+  liveClockRingTitle: 'Сколько звонит этот телефон; клиент мог ждать дольше (см. «Ждут ответа»)',
+  liveTalkSince: 'Время разговора',
+  liveWaitedSince: 'Ждёт с начала звонка',
 };
