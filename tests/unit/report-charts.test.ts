@@ -79,3 +79,13 @@ describe('report charts', () => {
     expect(model.chartRows(r, T9 + 2 * HOUR + 1).map((x) => x.period)).toEqual(['2026-11-20T09:00', '2026-11-20T11:00']);
   });
 });
+
+describe('report chart labels', () => {
+  it('managers in one period: bars named by manager only (the period is the same for all)', async () => {
+    const colors = model.DEFAULT_COLORS;
+    const [calls] = model.chartConfigs(report(['manager', 'hour'], [row('101', 0, 2), row('102', 0, 1)]), label, (p) => `P${p}`, colors, NOW);
+    expect(calls.config.data.labels).toEqual(['m101', 'm102']);
+    const [byHour] = model.chartConfigs(report(['hour'], [row('101', 0, 2), row('101', 1, 1)].map((r) => ({ ...r, extension: null }))), label, (p) => `P${p}`, colors, NOW);
+    expect(byHour.config.data.labels).toEqual(['P2026-11-20T09:00', 'P2026-11-20T10:00']);
+  });
+});

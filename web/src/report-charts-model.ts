@@ -103,7 +103,9 @@ export function chartConfigs(report: CallReport, managerLabel: Labeler, periodLa
     ];
   }
 
-  const labels = rows.map((r) => [byManager ? managerLabel(r) : '', r.period ? periodLabel(r.period) : ''].filter(Boolean).join(' ') || t('repTotal'));
+  // Managers in one period (today's one hour so far): the period is the same under every bar, said once by the table.
+  const onePeriod = byManager && periods.length === 1;
+  const labels = rows.map((r) => [byManager ? managerLabel(r) : '', r.period && !onePeriod ? periodLabel(r.period) : ''].filter(Boolean).join(' ') || t('repTotal'));
   return [
     { title: t('repChartCalls'), config: {
       type: 'bar',

@@ -324,6 +324,7 @@ export const en = {
   liveClockRingTitle: 'How long this phone has been ringing; the caller may have waited longer (see Waiting)',
   liveTalkSince: 'Talk time',
   liveWaitedSince: 'Waiting since the call came in',
+  repComparedWithDay: 'Compared with the day before, {day}. Days in {tz}.',
 };
 
 export type MessageKey = keyof typeof en;

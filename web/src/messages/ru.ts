@@ -311,4 +311,5 @@ export const ru: Record<MessageKey, string> = {
   liveClockRingTitle: 'Сколько звонит этот телефон; клиент мог ждать дольше (см. «Ждут ответа»)',
   liveTalkSince: 'Время разговора',
   liveWaitedSince: 'Ждёт с начала звонка',
+  repComparedWithDay: 'Сравнение с предыдущим днём, {day}. Дни по времени {tz}.',
 };

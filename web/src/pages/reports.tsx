@@ -239,9 +239,11 @@ function Report() {
       {report && (
         <>
           <p class="muted" data-testid="report-compared">
-            {t('repComparedWith', {
-              from: dayText(localDay(report.previous.from, report.timeZone)), to: dayText(localDay(report.previous.to, report.timeZone, true)), tz: report.timeZone,
-            })}
+            {localDay(report.previous.from, report.timeZone) === localDay(report.previous.to, report.timeZone, true)
+              ? t('repComparedWithDay', { day: dayText(localDay(report.previous.from, report.timeZone)), tz: report.timeZone })
+              : t('repComparedWith', {
+                from: dayText(localDay(report.previous.from, report.timeZone)), to: dayText(localDay(report.previous.to, report.timeZone, true)), tz: report.timeZone,
+              })}
             {' '}{t('repDrillHint')}
           </p>
           <ReportCharts key={`${language()}-${report.from}-${report.to}-${report.groupBy.join()}`} report={report} managerLabel={managerLabel} periodLabel={periodLabel} />
