@@ -51,4 +51,10 @@ describe('dates in the page language', () => {
       expect(f.parseDay(f.dayText('2026-01-31'))).toBe('2026-01-31');
     }
   });
+
+  it('reads a typed time, 24-hour', () => {
+    expect(f.parseTime('9:05')).toBe('09:05');
+    expect(f.parseTime(' 14.30 ')).toBe('14:30');
+    for (const bad of ['24:00', '12:60', '2 pm', '', '1230']) expect(f.parseTime(bad), bad).toBeNull();
+  });
 });

@@ -85,6 +85,13 @@ export function parseDay(text: string): string | null {
   return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+/** A typed time: "9:05", "09.05" -> "09:05" (24-hour), or null. */
+export function parseTime(text: string): string | null {
+  const m = /^(\d{1,2})[:.](\d{2})$/.exec(text.trim());
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return null;
+  return `${m[1]!.padStart(2, '0')}:${m[2]}`;
+}
+
 /**
  * A report period as the API labels it, in the page's language: an hour "2026-11-20T09:00" ->
  * "20.11.2026, 09:00", a day -> "20.11.2026", a week "2026-W47" -> "нед. 47, 2026" / "week 47, 2026",

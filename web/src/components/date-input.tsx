@@ -3,7 +3,7 @@
 // in the pattern the page shows dates in (format.ts dayText), read back by parseDay. A date that is not
 // a real day, or falls outside min..max, is not taken: the field says what it expects.
 import { useEffect, useState } from 'preact/hooks';
-import { dayHint, dayText, parseDay } from '../format.js';
+import { dayHint, dayText, parseDay, parseTime } from '../format.js';
 import { t } from '../i18n.js';
 
 interface Props {
@@ -43,6 +43,70 @@ export function DateInput({ value, onChange, min, max, testid }: Props) {
         onKeyDown={(e) => { if (e.key === 'Enter') commit(); }}
       />
       {problem && <small id={`${testid}-problem`} class="date-problem" data-testid={`${testid}-problem`}>{problem}</small>}
+    </>
+  );
+}
+
+/**
+ * A local date and time ("YYYY-MM-DDTHH:mm", as <input type="datetime-local"> gives it, or '' for none)
+ * as two text fields in the page's language: the date as dayText writes it and a 24-hour time. Read at
+ * every keystroke, so the form always has what the fields say; a date or time that is not one blocks the
+ * form's submit (the field's validity) and, once the field is left, says what it expects.
+ */
+export function DateTimeInput({ value, onChange, min, testid }: { value: string; onChange: (local: string) => void; min?: string; testid: string }) {
+  const [day, setDay] = useState(value ? dayText(value.slice(0, 10)) : '');
+  const [time, setTime] = useState(value ? value.slice(11, 16) : '');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (value === '' && !day && !time) setProblem(null);
+  }, [value]);
+
+  function read(d: string, tm: string, field: HTMLInputElement) {
+    let msg: string | null = null;
+    let next = '';
+    if (d.trim() || tm.trim()) {
+      const ymd = parseDay(d);
+      const hm = parseTime(tm);
+      if (!ymd) msg = t('dateInvalid', { pattern: dayHint() });
+      else if (!hm) msg = t('timeInvalid');
+      else if (min && `${ymd}T${hm}` < min) msg = t('dateTimeTooEarly');
+      else next = `${ymd}T${hm}`;
+    }
+    setProblem(msg);
+    // The form does not submit while a field says something that is not a date and time.
+    for (const el of field.parentElement?.querySelectorAll('input') ?? []) el.setCustomValidity(msg ?? '');
+    onChange(next);
+  }
+
+  return (
+    <>
+      <span class="date-time">
+        <input
+          type="text" inputMode="numeric" autoComplete="off" data-testid={testid} value={day} placeholder={dayHint()}
+          aria-invalid={shown && problem ? 'true' : undefined}
+          onInput={(e) => {
+            const el = e.currentTarget;
+            // A whole local date-time pasted ("2026-12-02T10:00") fills both fields.
+            const whole = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})$/.exec(el.value.trim());
+            if (whole) {
+              setDay(dayText(whole[1]));
+              setTime(whole[2]!);
+              return read(whole[1]!, whole[2]!, el);
+            }
+            setDay(el.value);
+            read(el.value, time, el);
+          }}
+          onBlur={() => setShown(true)}
+        />
+        <input
+          type="text" inputMode="numeric" autoComplete="off" data-testid={`${testid}-time`} value={time} placeholder={t('timeHint')}
+          aria-invalid={shown && problem ? 'true' : undefined}
+          onInput={(e) => { setTime(e.currentTarget.value); read(day, e.currentTarget.value, e.currentTarget); }}
+          onBlur={() => setShown(true)}
+        />
+      </span>
+      {shown && problem && <small class="date-problem" data-testid={`${testid}-problem`}>{problem}</small>}
     </>
   );
 }

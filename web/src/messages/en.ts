@@ -325,6 +325,9 @@ export const en = {
   liveTalkSince: 'Talk time',
   liveWaitedSince: 'Waiting since the call came in',
   repComparedWithDay: 'Compared with the day before, {day}. Days in {tz}.',
+  timeHint: 'hh:mm',
+  timeInvalid: 'Type a time as hh:mm (24-hour), e.g. 14:30.',
+  dateTimeTooEarly: 'Not earlier than now.',
 };
 
 export type MessageKey = keyof typeof en;

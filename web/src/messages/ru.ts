@@ -312,4 +312,7 @@ export const ru: Record<MessageKey, string> = {
   liveTalkSince: 'Время разговора',
   liveWaitedSince: 'Ждёт с начала звонка',
   repComparedWithDay: 'Сравнение с предыдущим днём, {day}. Дни по времени {tz}.',
+  timeHint: 'чч:мм',
+  timeInvalid: 'Введите время в виде чч:мм, например 14:30.',
+  dateTimeTooEarly: 'Не раньше текущего момента.',
 };
