@@ -56,26 +56,23 @@ export function DateInput({ value, onChange, min, max, testid }: Props) {
 export function DateTimeInput({ value, onChange, min, testid }: { value: string; onChange: (local: string) => void; min?: string; testid: string }) {
   const [day, setDay] = useState(value ? dayText(value.slice(0, 10)) : '');
   const [time, setTime] = useState(value ? value.slice(11, 16) : '');
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<{ field: 'date' | 'time'; text: string } | null>(null);
   const [shown, setShown] = useState(false);
-  useEffect(() => {
-    if (value === '' && !day && !time) setProblem(null);
-  }, [value]);
 
   function read(d: string, tm: string, field: HTMLInputElement) {
-    let msg: string | null = null;
+    let msg: { field: 'date' | 'time'; text: string } | null = null;
     let next = '';
     if (d.trim() || tm.trim()) {
       const ymd = parseDay(d);
       const hm = parseTime(tm);
-      if (!ymd) msg = t('dateInvalid', { pattern: dayHint() });
-      else if (!hm) msg = t('timeInvalid');
-      else if (min && `${ymd}T${hm}` < min) msg = t('dateTimeTooEarly');
+      if (!ymd) msg = { field: 'date', text: t('dateInvalid', { pattern: dayHint() }) };
+      else if (!hm) msg = { field: 'time', text: t('timeInvalid') };
+      else if (min && `${ymd}T${hm}` < min) msg = { field: 'date', text: t('dateTimeTooEarly') };
       else next = `${ymd}T${hm}`;
     }
     setProblem(msg);
     // The form does not submit while a field says something that is not a date and time.
-    for (const el of field.parentElement?.querySelectorAll('input') ?? []) el.setCustomValidity(msg ?? '');
+    for (const el of field.parentElement?.querySelectorAll('input') ?? []) el.setCustomValidity(msg?.text ?? '');
     onChange(next);
   }
 
@@ -84,7 +81,7 @@ export function DateTimeInput({ value, onChange, min, testid }: { value: string;
       <span class="date-time">
         <input
           type="text" inputMode="numeric" autoComplete="off" data-testid={testid} value={day} placeholder={dayHint()}
-          aria-invalid={shown && problem ? 'true' : undefined}
+          aria-invalid={shown && problem?.field === 'date' ? 'true' : undefined}
           onInput={(e) => {
             const el = e.currentTarget;
             // A whole local date-time pasted ("2026-12-02T10:00") fills both fields.
@@ -97,16 +94,21 @@ export function DateTimeInput({ value, onChange, min, testid }: { value: string;
             setDay(el.value);
             read(el.value, time, el);
           }}
-          onBlur={() => setShown(true)}
+          onBlur={() => {
+            setShown(true);
+            // Typed with other separators (5.12.2026 on an English page): written back as the page writes dates.
+            const ymd = parseDay(day);
+            if (ymd) setDay(dayText(ymd));
+          }}
         />
         <input
           type="text" inputMode="numeric" autoComplete="off" data-testid={`${testid}-time`} value={time} placeholder={t('timeHint')}
-          aria-invalid={shown && problem ? 'true' : undefined}
+          aria-invalid={shown && problem?.field === 'time' ? 'true' : undefined}
           onInput={(e) => { setTime(e.currentTarget.value); read(day, e.currentTarget.value, e.currentTarget); }}
           onBlur={() => setShown(true)}
         />
       </span>
-      {shown && problem && <small class="date-problem" data-testid={`${testid}-problem`}>{problem}</small>}
+      {shown && problem && <small class="date-problem" data-testid={`${testid}-problem`}>{problem.text}</small>}
     </>
   );
 }
