@@ -154,12 +154,15 @@ describe("the manager's browser", () => {
     await form.getByTestId('wrapup-description').fill('Wants 40 pallets in March; sending a quote.');
     await expect.poll(() => form.locator('[data-testid="wrapup-outcome"] option').count()).toBeGreaterThan(1);
     await form.getByTestId('wrapup-outcome').selectOption('quote_sent');
+    // Tomorrow 10:00, typed as the English page writes dates (dd/mm/yyyy), whatever the browser's locale.
     const tomorrow = await pageA.evaluate(() => {
       const d = new Date(Date.now() + 86_400_000);
       const p = (n: number) => String(n).padStart(2, '0');
-      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T10:00`;
+      return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()}`;
     });
+    expect(await form.getByTestId('wrapup-next-due').getAttribute('placeholder')).toBe('dd/mm/yyyy');
     await form.getByTestId('wrapup-next-due').fill(tomorrow);
+    await form.getByTestId('wrapup-next-due-time').fill('10:00');
     await form.getByTestId('wrapup-submit').click();
     await pageA.getByTestId('wrapup-form').waitFor({ state: 'detached', timeout: 10_000 });
 

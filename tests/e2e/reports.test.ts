@@ -111,8 +111,18 @@ describe("the supervisors' report", () => {
     expect(await answered.getAttribute('data-band')).toBeNull();
     expect(await row.locator('[data-testid="report-cell"][data-metric="answerRate"]').getAttribute('data-band')).not.toBe('red');
     expect(await page.getByTestId('report-kpi-legend').innerText()).toContain('90 %');
-    // No previous data is no fall: no change painted down, no red cell in the previous row.
+    // No previous data is no fall: no change painted down, no red cell in the previous row; the change
+    // row says there is nothing to compare with (the sandbox's CDR may hold calls of last month: then numbers).
     expect(await page.locator('[data-testid="report-previous"] td.band-red').count()).toBe(0);
+    const previousCalls = (await api(svc, `/api/v1/reports/calls?${range}&groupBy=manager`, supervisorToken)).body.previous.metrics.calls.value;
+    if (previousCalls === 0) {
+      expect(await page.getByTestId('report-no-previous').innerText()).toBe('No calls in the previous period: nothing to compare with.');
+      expect(await page.locator('[data-testid="report-change"] td.worse').count()).toBe(0);
+    } else {
+      expect(await page.getByTestId('report-no-previous').count()).toBe(0);
+    }
+    // The period compared with is written as the page writes dates (dd/mm/yyyy in English).
+    expect(await page.getByTestId('report-compared').innerText()).toMatch(/^Compared with \d\d\/\d\d\/\d{4} – \d\d\/\d\d\/\d{4}\./);
 
     // The chart is drawn: anna's bar in the answered colour, the legend's too.
     const color = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--chart-answered').trim() || '#2f9e44');
@@ -127,9 +137,21 @@ describe("the supervisors' report", () => {
     expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     expect(await row.locator('th').evaluate((el) => getComputedStyle(el).position)).toBe('sticky');
+    // It shows that it scrolls: a line that says so, a fade on the right edge while columns are behind it.
+    const frame = page.locator('.scroll-frame').filter({ has: box });
+    await expect.poll(() => frame.getAttribute('data-more-right')).toBe('');
+    expect(await page.getByTestId('report-scroll-hint').innerText()).toContain('scroll it sideways');
+    expect(await frame.evaluate((el) => getComputedStyle(el, '::after').backgroundImage)).toContain('gradient');
+    const flatShadow = await row.locator('th').evaluate((el) => getComputedStyle(el).boxShadow);
     await box.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
     const [boxAt, nameAt] = [(await box.boundingBox())!, (await row.locator('th').boundingBox())!];
     expect(Math.abs(nameAt.x - boxAt.x)).toBeLessThan(2);
+    // Scrolled to the end: no fade on the right, a shadow under the sticky column instead.
+    await expect.poll(() => frame.getAttribute('data-more-right')).toBeNull();
+    expect(await frame.getAttribute('data-more-left')).toBe('');
+    const shadow = await row.locator('th').evaluate((el) => getComputedStyle(el).boxShadow);
+    expect(shadow).not.toBe(flatShadow);
+    expect(shadow).toMatch(/ 8px 0px 10px -4px/);
     await box.evaluate((el) => { el.scrollLeft = 0; });
     await page.setViewportSize({ width: 1440, height: 900 });
     await shot(page, 'reports.png');
@@ -210,9 +232,23 @@ describe("the supervisors' report", () => {
 
   it('takes quick periods, groups by manager and day, filters by direction', async () => {
     const today = todayIn(TZ);
+    const dmy = (ymd: string, sep: string) => ymd.split('-').reverse().join(sep);
     await page.getByTestId('quick-today').click();
-    expect(await page.getByTestId('report-from').inputValue()).toBe(today);
-    expect(await page.getByTestId('report-to').inputValue()).toBe(today);
+    // Dates as the page's language writes them (dd/mm/yyyy in English), not the browser's.
+    expect(await page.getByTestId('report-from').inputValue()).toBe(dmy(today, '/'));
+    expect(await page.getByTestId('report-to').inputValue()).toBe(dmy(today, '/'));
+    // A date typed that is no day is refused, and the field says what it wants; the range stays.
+    await page.getByTestId('report-from').fill('31/02/2026');
+    await page.getByTestId('report-from').press('Enter');
+    expect(await page.getByTestId('report-from-problem').innerText()).toBe('Type a date as dd/mm/yyyy.');
+    expect(await page.getByTestId('report-from').getAttribute('aria-invalid')).toBe('true');
+    // A real one is taken: the first of this month, typed with dots, reads back as the page writes it.
+    await page.getByTestId('report-from').fill(dmy(month.from, '.'));
+    await page.getByTestId('report-from').press('Enter');
+    await expect.poll(() => page.getByTestId('report-from').inputValue()).toBe(dmy(month.from, '/'));
+    expect(await page.getByTestId('report-from-problem').count()).toBe(0);
+    await page.getByTestId('quick-today').click();
+    await expect.poll(() => page.getByTestId('report-from').inputValue()).toBe(dmy(today, '/'));
     await page.getByTestId('report-group').selectOption('manager,day');
     const row = page.locator(`[data-testid="report-row"][data-extension="101"][data-period="${today}"]`);
     await row.waitFor();
@@ -258,6 +294,9 @@ describe("the supervisors' report", () => {
     await page.getByRole('link', { name: 'Отчёты' }).waitFor();
     await page.locator('[data-testid="report-row"][data-extension="101"]').waitFor();
     expect(await page.locator('table[data-testid="report-table"] thead').innerText()).toContain('Отвечено');
+    // Russian dates in the date fields too, whatever the browser's locale (en-GB here).
+    expect(await page.getByTestId('report-from').inputValue()).toMatch(/^\d\d\.\d\d\.\d{4}$/);
+    expect(await page.getByTestId('report-from').getAttribute('placeholder')).toBe('дд.мм.гггг');
     await expect.poll(async () => (await canvasPixels(page, 'chart-calls', '#000')).drawn, { timeout: 10_000 }).toBeGreaterThan(1000);
     await shot(page, 'reports-ru.png');
     await page.getByTestId('language-switch').selectOption('en');

@@ -262,3 +262,74 @@ describe("today in the company's zone", () => {
     expect(autumn.from).toBe(Date.parse('2026-11-01T04:00:00Z'));
   });
 });
+
+describe("the board's clocks agree (issue 11, item 12)", () => {
+  it("recorded inbound call, answered by 101: the card's time is the call row's talk time at every second", async () => {
+    const { managerClock, callClock } = await import('../../web/src/live-state.js');
+    const { board } = replay('inbound-answered');
+    // Replayed up to the moment 101 talks and the call is answered: the board a supervisor sees then.
+    const talking = replayUntil('inbound-answered', (b, at) => {
+      const snap = b.snapshot(at);
+      return snap.managers.find((m) => m.extension === '101')?.state === 'talking' && snap.calls.some((c) => c.extension === '101' && c.answeredAt);
+    });
+    const answered = { at: talking.at };
+    const snap = talking.board.snapshot(answered.at);
+    const card = snap.managers.find((m) => m.extension === '101')!;
+    const call = snap.calls.find((c) => c.extension === '101')!;
+    expect(card.state).toBe('talking');
+    expect(call.answeredAt).not.toBeNull();
+    for (const later of [0, 1_000, 59_500, 192_000]) {
+      const now = answered.at + later;
+      const c = managerClock(card, snap.calls, now);
+      expect(c).toEqual(callClock(call, now));
+      expect(c.kind).toBe('talk');
+    }
+    // Talk time since Asterisk's answer (the call log's answeredAt), not since the board learnt the state.
+    expect(managerClock(card, snap.calls, Date.parse(call.answeredAt!) + 192_000)).toEqual({ kind: 'talk', seconds: 192 });
+    expect(board.callCount).toBe(0); // and at the end of the recording the call is gone
+  });
+
+  it('a ringing phone counts its own ringing, the waiting row the caller\'s wait since the call came in; free phones their state', async () => {
+    const { managerClock, callClock } = await import('../../web/src/live-state.js');
+    const t0 = Date.parse('2026-11-22T10:00:00Z');
+    const call = { extension: '198', startedAt: new Date(t0).toISOString(), answeredAt: null, waiting: true };
+    // The call came in at t0, routing rang 198 from t0 + 4 s.
+    const ringing = { extension: '198', state: 'ringing' as const, since: new Date(t0 + 4000).toISOString() };
+    expect(managerClock(ringing, [call], t0 + 10_000)).toEqual({ kind: 'ringing', seconds: 6 });
+    expect(callClock(call, t0 + 10_000)).toEqual({ kind: 'waiting', seconds: 10 });
+    const free = { extension: '101', state: 'available' as const, since: new Date(t0 - 65_000).toISOString() };
+    expect(managerClock(free, [call], t0)).toEqual({ kind: 'state', seconds: 65 });
+    // Talking, but the board shows no call on this phone (the other end of an internal call): the state's time.
+    expect(managerClock({ ...free, state: 'talking' }, [call], t0)).toEqual({ kind: 'state', seconds: 65 });
+    // An outbound call not answered yet: dialling since it started, on the card and the row alike.
+    const out = { extension: '101', startedAt: new Date(t0).toISOString(), answeredAt: null, waiting: false };
+    expect(managerClock({ ...free, state: 'talking' }, [out], t0 + 7000)).toEqual({ kind: 'dialling', seconds: 7 });
+    expect(callClock(out, t0 + 7000)).toEqual({ kind: 'dialling', seconds: 7 });
+    // A clock a little behind the service's never shows a negative time.
+    expect(callClock(out, t0 - 900).seconds).toBe(0);
+  });
+});
+
+/** The board after the recorded scenario's events up to the first at which `stop` holds, and that event's time. */
+function replayUntil(name: string, stop: (board: LiveBoard, at: number) => boolean): { board: LiveBoard; at: number } {
+  const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
+  const board = newBoard();
+  const dirty = new Map<string, ReturnType<CallTracker['liveCalls']>[number] | null>();
+  const mark = (c: ReturnType<CallTracker['liveCalls']>[number]) => dirty.set(c.id, c);
+  for (const ev of ['updated', 'ended', 'legRinging', 'legAnswered', 'legEnded'] as const) tracker.on(ev, mark);
+  tracker.on('merged', (into, fromId) => { dirty.set(fromId, null); mark(into); });
+  for (const raw of loadScenario(name).events) {
+    const e = toPbxEvent(raw);
+    if (!e) continue;
+    tracker.handle(e);
+    if (e.type === 'device.state') board.setDevice(e.tech, e.resource, e.state, e.at);
+    for (const [id, c] of dirty) {
+      const v = c && c.state !== 'ended' ? liveCallView(c, names) : null;
+      if (v) board.upsertCall(v);
+      else board.removeCall(id);
+    }
+    dirty.clear();
+    if (stop(board, e.at)) return { board, at: e.at };
+  }
+  throw new Error(`${name}: the moment looked for never came`);
+}

@@ -32,3 +32,42 @@ export function applyDelta(board: LiveSnapshot, d: LiveDelta): DeltaResult {
     board: { seq: d.seq, serverTime: d.serverTime, pbx: d.pbx ?? board.pbx, managers, calls, counters: d.counters ?? board.counters },
   };
 }
+
+// --- the board's clocks (issue 11, item 12): a manager's card and the call's row count the same thing
+// when they show the same call, and each says what it counts when they do not.
+
+/** What a running time counts: the phone's state, or the call's talk, dialling, or waiting time. */
+export type ClockKind = 'state' | 'talk' | 'dialling' | 'ringing' | 'waiting';
+export interface Clock {
+  kind: ClockKind;
+  seconds: number;
+}
+
+/** Whole seconds from an ISO time to `now` (the service's clock, ms); never negative. */
+export const secondsSince = (iso: string | null, now: number) => (iso ? Math.max(0, Math.floor((now - Date.parse(iso)) / 1000)) : 0);
+
+/**
+ * A call's own time: an inbound call nobody answered waits since it came in; an answered one talks
+ * since the answer; an outbound one not yet answered is dialling since it started.
+ */
+export function callClock(c: LiveLike, now: number): Clock {
+  if (c.waiting) return { kind: 'waiting', seconds: secondsSince(c.startedAt, now) };
+  if (c.answeredAt) return { kind: 'talk', seconds: secondsSince(c.answeredAt, now) };
+  return { kind: 'dialling', seconds: secondsSince(c.startedAt, now) };
+}
+
+type LiveLike = Pick<LiveSnapshot['calls'][number], 'extension' | 'startedAt' | 'answeredAt' | 'waiting'>;
+
+/**
+ * A manager's card: in a call the board shows on their phone, the call's own time (the same number as
+ * its row); ringing, how long the phone has rung (the caller may have waited longer: the waiting row
+ * says so); otherwise how long the phone has been in its state.
+ */
+export function managerClock(m: Pick<LiveSnapshot['managers'][number], 'extension' | 'state' | 'since'>, calls: readonly LiveLike[], now: number): Clock {
+  if (m.state === 'talking') {
+    const call = calls.filter((c) => c.extension === m.extension && !c.waiting).at(-1);
+    if (call) return callClock(call, now);
+  }
+  if (m.state === 'ringing') return { kind: 'ringing', seconds: secondsSince(m.since, now) };
+  return { kind: 'state', seconds: secondsSince(m.since, now) };
+}

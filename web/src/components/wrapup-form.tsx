@@ -7,6 +7,7 @@ import { ApiError, api } from '../api.js';
 import { errorText } from '../app.js';
 import { language, t } from '../i18n.js';
 import { toLocalInput } from '../format.js';
+import { DateTimeInput } from './date-input.js';
 import { announceSaved } from '../wrapup-queue.js';
 import type { Wrapup } from '../types.js';
 import { useOutcomes } from './calls-table.js';
@@ -58,7 +59,8 @@ export function WrapupForm({ callId, initial, onSaved, onLater, laterLabel }: {
       </label>
       <label>
         {t('nextStep')}
-        <input data-testid="wrapup-next-due" type="datetime-local" min={toLocalInput(new Date())} value={due} onInput={(e) => setDue(e.currentTarget.value)} />
+        {/* Not type="datetime-local": Chromium writes it in the browser's locale (issue 11, item 10). */}
+        <DateTimeInput testid="wrapup-next-due" min={toLocalInput(new Date())} value={due} onChange={setDue} />
       </label>
       {error && <p class="notice error" role="alert">{error}</p>}
       <div class="grid">

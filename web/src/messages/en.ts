@@ -414,6 +414,28 @@ export const en = {
   routingErrDuplicateName: 'Another tier has this name.',
   routingErrThresholdOrder: 'Must be above the previous tier\'s threshold ({min}): tiers go from the lowest turnover to the highest.',
   routingWarnUnknownExtension: 'No user has extension {extension}. Check that it is a phone on the PBX.',
+  // reports, live board, tasks (issue 11): dates, scrolling tables, comparisons, the board's clocks
+  periodWeek: 'week {week}, {year}',
+  dateInvalid: 'Type a date as {pattern}.',
+  dateTooEarly: 'Not before {date}.',
+  dateTooLate: 'Not after {date}.',
+  scrollHint: 'The table is wider than the page: scroll it sideways (Shift + wheel) for more columns.',
+  repNoPrevious: 'No calls in the previous period: nothing to compare with.',
+  repNoCompare: 'None in the previous period: nothing to compare with.',
+  liveClock_state: 'for {duration}',
+  liveClock_talk: 'talk time {duration}',
+  liveClock_dialling: 'dialling {duration}',
+  liveClock_ringing: 'for {duration}',
+  liveClock_waiting: 'waiting {duration}',
+  liveClockStateTitle: 'How long the phone has been in this state',
+  liveClockCallTitle: 'The call on this phone: talk time since it was answered (as in the calls table below)',
+  liveClockRingTitle: 'How long this phone has been ringing; the caller may have waited longer (see Waiting)',
+  liveTalkSince: 'Talk time',
+  liveWaitedSince: 'Waiting since the call came in',
+  repComparedWithDay: 'Compared with the day before, {day}. Days in {tz}.',
+  timeHint: 'hh:mm',
+  timeInvalid: 'Type a time as hh:mm (24-hour), e.g. 14:30.',
+  dateTimeTooEarly: 'Not earlier than now.',
 };
 
 export type MessageKey = keyof typeof en;

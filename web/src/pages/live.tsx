@@ -5,14 +5,17 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText } from '../app.js';
-import { duration } from '../format.js';
+import { dayText, duration } from '../format.js';
 import { t, tKey } from '../i18n.js';
-import { applyDelta } from '../live-state.js';
+import { applyDelta, callClock, managerClock, type Clock } from '../live-state.js';
 import { onStatus, realtime, subscribe } from '../realtime.js';
 import type { LiveCall, LiveDelta, LiveManager, LiveSnapshot } from '../types.js';
 
-/** Seconds from an ISO time to now on the service's clock. */
-const since = (iso: string | null, now: number) => (iso ? Math.max(0, Math.floor((now - Date.parse(iso)) / 1000)) : 0);
+/** A running time with its word: "talking 3:12", "for 12:03" (live-state.ts says which is which). */
+const clockText = (c: Clock) => t(`liveClock_${c.kind}`, { duration: duration(c.seconds) });
+/** In the calls tables the column says what a time is; only a call not yet answered says "dialling". */
+const rowClockText = (c: Clock) => (c.kind === 'dialling' ? clockText(c) : duration(c.seconds));
+const CLOCK_TITLE = { state: 'liveClockStateTitle', ringing: 'liveClockRingTitle', talk: 'liveClockCallTitle', dialling: 'liveClockCallTitle', waiting: 'liveClockCallTitle' } as const;
 
 function party(c: LiveCall): string {
   const who = [c.contactName, c.clientName].filter(Boolean).join(', ');
@@ -25,14 +28,17 @@ function manager(name: string | null, extension: string | null): string {
   return name ? `${name} · ${extension}` : extension;
 }
 
-function ManagerCard({ m, now }: { m: LiveManager; now: number }) {
+function ManagerCard({ m, calls, now }: { m: LiveManager; calls: LiveCall[]; now: number }) {
+  const clock = managerClock(m, calls, now);
   return (
     <article class={`live-manager state-${m.state}`} data-testid="live-manager" data-extension={m.extension} data-state={m.state}>
       <strong>{m.name ?? m.extension}</strong>
       {m.name && <span class="muted"> · {m.extension}</span>}
       <div>
         <span class={`live-badge state-${m.state}`} data-testid="live-manager-state">{tKey('liveState_', m.state)}</span>{' '}
-        {m.state !== 'offline' && <small class="muted">{t('liveFor', { duration: duration(since(m.since, now)) })}</small>}
+        {m.state !== 'offline' && (
+          <small class="muted" data-testid="live-manager-clock" data-clock={clock.kind} title={t(CLOCK_TITLE[clock.kind])}>{clockText(clock)}</small>
+        )}
       </div>
     </article>
   );
@@ -46,7 +52,7 @@ function CallsTable({ calls, now, waiting }: { calls: LiveCall[]; now: number; w
           <th>{t('direction')}</th>
           <th>{waiting ? t('liveRings') : t('liveManager')}</th>
           <th>{t('liveWith')}</th>
-          <th>{waiting ? t('liveWaited') : t('liveDuration')}</th>
+          <th>{waiting ? t('liveWaitedSince') : t('liveTalkSince')}</th>
         </tr>
       </thead>
       <tbody>
@@ -55,11 +61,7 @@ function CallsTable({ calls, now, waiting }: { calls: LiveCall[]; now: number; w
             <td>{tKey('direction_', c.direction)}</td>
             <td data-testid="live-call-manager">{manager(c.managerName, c.extension)}</td>
             <td data-testid="live-call-party">{party(c)}</td>
-            <td data-testid="live-call-duration" class="live-duration">
-              {waiting || c.answeredAt
-                ? duration(since(c.answeredAt ?? c.startedAt, now))
-                : `${tKey('liveState_', 'ringing')} ${duration(since(c.startedAt, now))}`}
-            </td>
+            <td data-testid="live-call-duration" class="live-duration" data-clock={callClock(c, now).kind}>{rowClockText(callClock(c, now))}</td>
           </tr>
         ))}
       </tbody>
@@ -143,7 +145,7 @@ export function LivePage() {
 
       <h3>{t('liveManagers')}</h3>
       <div class="live-managers">
-        {board.managers.map((m) => <ManagerCard key={m.extension} m={m} now={serverNow} />)}
+        {board.managers.map((m) => <ManagerCard key={m.extension} m={m} calls={board.calls} now={serverNow} />)}
       </div>
 
       <h3>{t('liveWaiting')} <small class="muted" data-testid="live-waiting-count">{waiting.length}</small></h3>
@@ -152,7 +154,7 @@ export function LivePage() {
       <h3>{t('liveInProgress')} <small class="muted" data-testid="live-calls-count">{inProgress.length}</small></h3>
       {inProgress.length ? <CallsTable calls={inProgress} now={serverNow} waiting={false} /> : <p class="muted">{t('liveNoCalls')}</p>}
 
-      <h3>{t('liveToday', { day: c.day })}</h3>
+      <h3>{t('liveToday', { day: dayText(c.day) })}</h3>
       <table class="calls" data-testid="live-counters">
         <thead>
           <tr>

@@ -6,7 +6,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText } from '../app.js';
 import { t, tKey, language } from '../i18n.js';
-import { duration } from '../format.js';
+import { dayText, duration, periodText } from '../format.js';
+import { DateInput } from '../components/date-input.js';
+import { ScrollFrame } from '../components/scroll-frame.js';
 import { CallsTable, outcomeLabel, useOutcomes } from '../components/calls-table.js';
 import { CsvLink } from '../components/csv-link.js';
 import { ReportCharts } from '../components/report-charts.js';
@@ -31,7 +33,7 @@ function formatMetric(metric: Metric, v: number | null): string {
   return String(v);
 }
 
-const periodLabel = (p: string) => p.replace('T', ' ');
+const periodLabel = periodText;
 const managerLabel = (r: ReportRow) =>
   r.extension === null ? t('repNoManager') : r.managerName ? `${r.managerName} (${r.extension})` : r.extension;
 
@@ -62,11 +64,17 @@ function Cell({ metric, m, onDrill, drillable }: { metric: Metric; m: Metrics; o
   );
 }
 
+/** Where a rise is bad news: painted as a fall in what a supervisor wants (issue 11, item 9). */
+const LOWER_IS_BETTER = new Set(['missed', 'avgRingSeconds']);
+
 function ChangeCell({ now, before, metric }: { now: number | null; before: number | null; metric: string }) {
   const d = change(now, before);
-  if (d === null) return <td class="num muted" data-metric={metric}>{t('none')}</td>;
+  // Nothing to compare with (no calls then): no arrow, no colour, and it says so.
+  if (d === null) return <td class="num muted" data-metric={metric} title={t('repNoCompare')}>{t('none')}</td>;
   const pct = Math.round(d * 1000) / 10;
-  return <td class={`num ${pct > 0 ? 'up' : pct < 0 ? 'down' : ''}`} data-metric={metric}>{pct > 0 ? '▲ +' : pct < 0 ? '▼ ' : ''}{pct}%</td>;
+  const better = LOWER_IS_BETTER.has(metric) ? pct < 0 : pct > 0;
+  const tone = pct === 0 ? '' : better ? 'better' : 'worse';
+  return <td class={`num ${tone}`} data-metric={metric} data-change={tone || 'same'}>{pct > 0 ? '▲ +' : pct < 0 ? '▼ ' : ''}{pct}%</td>;
 }
 
 function DrillPanel({ drill, onClose }: { drill: Drill; onClose: () => void }) {
@@ -158,6 +166,7 @@ function Report() {
     : [];
   const byManager = report?.groupBy.includes('manager') ?? false;
   const byPeriod = report?.groupBy.some((k) => k !== 'manager') ?? false;
+  const noPrevious = report ? !report.previous.metrics.calls.value && !report.previous.metrics.callbacksDue.value : false;
 
   function open(scope: DrillScope, metric: DrillMetric, cells: { metrics: Metrics; outcomes: Record<string, number> }) {
     if (!report) return;
@@ -205,11 +214,11 @@ function Report() {
         <div class="grid filters">
           <label>
             {t('repFrom')}
-            <input type="date" data-testid="report-from" value={from} max={to} onChange={(e) => setFrom(e.currentTarget.value)} />
+            <DateInput testid="report-from" value={from} max={to} onChange={setFrom} />
           </label>
           <label>
             {t('repTo')}
-            <input type="date" data-testid="report-to" value={to} min={from} onChange={(e) => setTo(e.currentTarget.value)} />
+            <DateInput testid="report-to" value={to} min={from} onChange={setTo} />
           </label>
           <label>
             {t('repGroupBy')}
@@ -230,16 +239,18 @@ function Report() {
       {report && (
         <>
           <p class="muted" data-testid="report-compared">
-            {t('repComparedWith', {
-              from: localDay(report.previous.from, report.timeZone), to: localDay(report.previous.to, report.timeZone, true), tz: report.timeZone,
-            })}
+            {localDay(report.previous.from, report.timeZone) === localDay(report.previous.to, report.timeZone, true)
+              ? t('repComparedWithDay', { day: dayText(localDay(report.previous.from, report.timeZone)), tz: report.timeZone })
+              : t('repComparedWith', {
+                from: dayText(localDay(report.previous.from, report.timeZone)), to: dayText(localDay(report.previous.to, report.timeZone, true)), tz: report.timeZone,
+              })}
             {' '}{t('repDrillHint')}
           </p>
           <ReportCharts key={`${language()}-${report.from}-${report.to}-${report.groupBy.join()}`} report={report} managerLabel={managerLabel} periodLabel={periodLabel} />
           <div class="table-actions">
             <CsvLink path="/api/v1/reports/calls" query={query} filename="calls-report.csv" testid="report-csv" />
           </div>
-          <div class="report-scroll" data-testid="report-scroll">
+          <ScrollFrame testid="report-scroll">
             <table class="striped report-table" data-testid="report-table">
               <thead>
                 <tr>
@@ -275,13 +286,20 @@ function Report() {
                 </tr>
                 <tr data-testid="report-change" class="change">
                   {lead(t('repChange'))}
-                  {COLUMNS.map((m) => <ChangeCell key={m} metric={m} now={report.totals.metrics[m].value} before={report.previous.metrics[m].value} />)}
-                  <ChangeCell metric="callbacksOnTime" now={report.totals.metrics.callbacksOnTime.value} before={report.previous.metrics.callbacksOnTime.value} />
-                  {outcomeIds.map((id) => <ChangeCell key={id} metric={`outcome:${id}`} now={report.totals.outcomes[id] ?? 0} before={report.previous.outcomes[id] ?? 0} />)}
+                  {noPrevious ? (
+                    // A period with no calls before is no fall: one cell that says there is nothing to compare with.
+                    <td class="muted no-previous" data-testid="report-no-previous" colSpan={COLUMNS.length + outcomeIds.length + 1}><span class="sticky-note">{t('repNoPrevious')}</span></td>
+                  ) : (
+                    <>
+                      {COLUMNS.map((m) => <ChangeCell key={m} metric={m} now={report.totals.metrics[m].value} before={report.previous.metrics[m].value} />)}
+                      <ChangeCell metric="callbacksOnTime" now={report.totals.metrics.callbacksOnTime.value} before={report.previous.metrics.callbacksOnTime.value} />
+                      {outcomeIds.map((id) => <ChangeCell key={id} metric={`outcome:${id}`} now={report.totals.outcomes[id] ?? 0} before={report.previous.outcomes[id] ?? 0} />)}
+                    </>
+                  )}
                 </tr>
               </tfoot>
             </table>
-          </div>
+          </ScrollFrame>
           <p class="muted" data-testid="report-kpi-legend"><small>{t('repKpiLegend')}</small></p>
           {drill && <DrillPanel drill={drill} onClose={() => setDrill(null)} />}
         </>

@@ -9,6 +9,18 @@ import type { Page, Task } from '../types.js';
 
 const byDue = (a: Task, b: Task) => a.dueAt.localeCompare(b.dueAt);
 
+/** Every task of a filter, page after page (soonest due first: one page of 100 would leave out the newest). */
+async function allTasks(query: Record<string, string>): Promise<Task[]> {
+  const out: Task[] = [];
+  let cursor: string | null = null;
+  do {
+    const r: Page<Task> = await api.get<Page<Task>>('/api/v1/tasks', { ...query, limit: 100, cursor });
+    out.push(...r.items);
+    cursor = r.nextCursor;
+  } while (cursor && out.length < 2000);
+  return out.sort(byDue);
+}
+
 /** Puts a changed task into a list (or takes it out when it no longer belongs there). */
 function upsert(list: Task[], task: Task, belongs: (t: Task) => boolean): Task[] {
   const rest = list.filter((x) => x.id !== task.id);
@@ -23,12 +35,12 @@ export function TasksPage() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api.get<Page<Task>>('/api/v1/tasks', { assignee: 'me', state: 'open', limit: 100 })
-      .then((r) => setMine(r.items.sort(byDue)))
+    allTasks({ assignee: 'me', state: 'open' })
+      .then(setMine)
       .catch((e) => setError(errorText(e)));
     if (sup) {
-      api.get<Page<Task>>('/api/v1/tasks', { state: 'overdue', limit: 100 })
-        .then((r) => setOverdue(r.items.sort(byDue)))
+      allTasks({ state: 'overdue' })
+        .then(setOverdue)
         .catch((e) => setError(errorText(e)));
     }
   }, []);
