@@ -38,12 +38,15 @@ function simulate(seed: number, minutes: number) {
   const featuredAt: number[] = [];
   let worstOverlap = 0;
   let placed = 0;
+  const toPhone = { '198': 0, '199': 0 };
   for (let now = 0; now < minutes * 60_000; now += 4000) {
     for (let i = live.length - 1; i >= 0; i--) if (live[i]!.endsAt <= now) live.splice(i, 1);
     const busy = new Set(live.flatMap((l) => l.call.phones));
     const call = nextDemoCall({ now, busy, lastFeaturedAt: featuredAt.at(-1) ?? null }, { clients: DEMO_CLIENTS, random, route });
     if (!call) continue;
     placed++;
+    if (call.phones.includes('198')) toPhone['198']++;
+    if (call.phones.includes('199')) toPhone['199']++;
     // Rings up to 5 s, talks for its planned time (a missed call rings 25 s: both routing steps).
     const ms = (call.phones.includes('198') ? 25 : 5 + call.talkSeconds) * 1000;
     live.push({ call, endsAt: now + ms });
@@ -52,7 +55,7 @@ function simulate(seed: number, minutes: number) {
       worstOverlap = Math.max(worstOverlap, live.filter((l) => l.call.phones.includes(ext)).length);
     }
   }
-  return { featuredAt, worstOverlap, placed };
+  return { featuredAt, worstOverlap, placed, toPhone };
 }
 
 describe('demo traffic', () => {
@@ -61,6 +64,14 @@ describe('demo traffic', () => {
       const { worstOverlap, placed } = simulate(seed, 20);
       expect(worstOverlap, `seed ${seed}`).toBe(1);
       expect(placed, `seed ${seed}: calls keep flowing`).toBeGreaterThan(100);
+    }
+  });
+
+  it('places mostly calls the managers answer: few to the busy phone (199) and the one that never answers (198)', () => {
+    for (const seed of [1, 2, 3, 42, 1234]) {
+      const { placed, toPhone } = simulate(seed, 20);
+      expect(toPhone['199'] / placed, `seed ${seed}: busy`).toBeLessThan(0.12);
+      expect(toPhone['198'] / placed, `seed ${seed}: missed`).toBeLessThan(0.2);
     }
   });
 
