@@ -14,10 +14,10 @@ export const en = {
   no: 'no',
 
   // login
-  demoLoginsTitle: 'Demo logins',
-  demoLoginsPassword: 'Password for all:',
+  demoLoginsTitle: 'Sign in to the demo',
+  demoLoginsPassword: 'The password for all:',
   demoLoginsPhone: 'phone {ext}',
-  demoLoginsNeverAnswers: 'never answers',
+  demoLoginsNeverAnswers: 'never answers: missed calls and callback tasks',
   loginTitle: 'Sign in',
   username: 'User name',
   password: 'Password',
@@ -305,6 +305,12 @@ export const en = {
   errorBadText_control: 'The field “{field}” has a control character that is not allowed here (a name cannot hold line breaks or tabs). Remove it and try again.',
   errorBadText_bidi: 'The field “{field}” has an invisible character that turns the text’s direction around (U+202A–U+202E, U+2066–U+2069). Remove it and try again.',
   errorBadText_surrogate: 'The field “{field}” has a broken character (not valid Unicode). Type the text again.',
+
+  // Demo login page (demo)
+  demoLoginsHint: 'Click a name to sign in.',
+  demoLoginsFeatured: 'a client calls every half minute',
+  demoLoginsSees_supervisor: 'reports and the live board',
+  demoLoginsSees_admin: 'users and routing',
 };
 
 export type MessageKey = keyof typeof en;

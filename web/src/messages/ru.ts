@@ -15,10 +15,10 @@ export const ru: Record<MessageKey, string> = {
   yes: 'да',
   no: 'нет',
 
-  demoLoginsTitle: 'Входы демо',
+  demoLoginsTitle: 'Войти в демо',
   demoLoginsPassword: 'Пароль у всех:',
   demoLoginsPhone: 'телефон {ext}',
-  demoLoginsNeverAnswers: 'никогда не отвечает',
+  demoLoginsNeverAnswers: 'не отвечает: пропущенные звонки и задачи перезвонить',
   loginTitle: 'Вход',
   username: 'Имя пользователя',
   password: 'Пароль',
@@ -292,4 +292,10 @@ export const ru: Record<MessageKey, string> = {
   errorBadText_control: 'В поле «{field}» есть недопустимый управляющий символ (в имени не может быть переводов строки и табуляций). Уберите его и попробуйте снова.',
   errorBadText_bidi: 'В поле «{field}» есть невидимый символ, меняющий направление текста (U+202A–U+202E, U+2066–U+2069). Уберите его и попробуйте снова.',
   errorBadText_surrogate: 'В поле «{field}» есть повреждённый символ (недопустимый Unicode). Наберите текст заново.',
+
+  // Демо: страница входа (demo)
+  demoLoginsHint: 'Нажмите на имя, чтобы войти.',
+  demoLoginsFeatured: 'клиенты звонят каждые полминуты',
+  demoLoginsSees_supervisor: 'отчёты и табло',
+  demoLoginsSees_admin: 'пользователи и маршрутизация',
 };
