@@ -81,13 +81,16 @@ const free = (view: TrafficView, call: DemoCall) => call.phones.every((p) => !vi
 /**
  * The next call, or null when every candidate would ring a busy phone: no manager is ever in two demo
  * calls at once. The featured phone, when free and not rung for FEATURED_EVERY_MS, comes first, with a
- * caller whose call rings it alone (its owner's client, or an unknown number on its own DID).
+ * caller whose call rings it first (a client routing sends to anna, so her pop names the client and
+ * the contact, or half the time an unknown number on her DID) and every phone it may ring free.
  */
 export function nextDemoCall(view: TrafficView, d: TrafficDeps): DemoCall | null {
   if (!view.busy.has(FEATURED_EXTENSION) && (view.lastFeaturedAt === null || view.now - view.lastFeaturedAt >= FEATURED_EVERY_MS)) {
-    const candidates = [...d.clients.map((c) => c.phone), unknownNumber(d.random)].map((from) => inbound(d, FEATURED_EXTENSION, from));
-    const alone = candidates.filter((c) => c.phones.length === 1 && c.phones[0] === FEATURED_EXTENSION);
-    if (alone.length > 0) return alone[d.random(alone.length)]!;
+    const known = d.clients.map((c) => inbound(d, FEATURED_EXTENSION, c.phone))
+      .filter((c) => c.phones[0] === FEATURED_EXTENSION && free(view, c));
+    if (known.length > 0 && d.random(2) === 0) return known[d.random(known.length)]!;
+    const unknown = inbound(d, FEATURED_EXTENSION, unknownNumber(d.random));
+    if (unknown.phones[0] === FEATURED_EXTENSION && free(view, unknown)) return unknown;
   }
   // One scenario per tick, and only its own candidates: a busy floor places fewer calls rather than
   // more of the ones that always fit (199's busy tone, which takes no time).

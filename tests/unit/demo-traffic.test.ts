@@ -92,9 +92,17 @@ describe('demo traffic', () => {
     }
   });
 
-  it('routes the featured call to anna alone', () => {
-    const call = nextDemoCall({ now: 0, busy: new Set(['102']), lastFeaturedAt: null }, { clients: DEMO_CLIENTS, random: seeded(3), route });
-    expect(call?.kind).toBe('inbound');
-    expect(call?.phones).toEqual([FEATURED_EXTENSION]);
+  it("rings anna first with the featured call, often from a client of hers (her pop names them)", () => {
+    const random = seeded(3);
+    const from = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const call = nextDemoCall({ now: i * 60_000, busy: new Set(['102']), lastFeaturedAt: null }, { clients: DEMO_CLIENTS, random, route });
+      expect(call?.kind).toBe('inbound');
+      expect(call?.phones[0]).toBe(FEATURED_EXTENSION);
+      expect(call?.phones).not.toContain('102');
+      if (call?.kind === 'inbound') from.add(DEMO_CLIENTS.find((c) => c.phone === call.from)?.name ?? 'unknown');
+    }
+    expect(from).toContain('ООО «Ромашка»');
+    expect(from).toContain('unknown');
   });
 });
