@@ -91,13 +91,22 @@ export async function runDemo(projectRoot: string): Promise<void> {
   const inFlight = new Map<string, { phones: string[]; until: number }>();
   const deviceBusy = new Set<string>();
   let lastFeaturedAt: number | null = null;
+  const noteDevice = (d: { tech: string; resource: string; state: string }) => {
+    if (d.tech !== 'PJSIP') return;
+    if (['in_use', 'busy', 'ringing', 'ringing_in_use', 'on_hold'].includes(d.state)) deviceBusy.add(d.resource);
+    else deviceBusy.delete(d.resource);
+  };
   ami.on('event', (e) => {
     if (e.type === 'channel.hangup') inFlight.delete(e.uniqueId);
     else if (e.type === 'originate.response' && !e.success && e.uniqueId) inFlight.delete(e.uniqueId);
-    else if (e.type === 'device.state' && e.tech === 'PJSIP') {
-      if (['in_use', 'busy', 'ringing', 'ringing_in_use', 'on_hold'].includes(e.state)) deviceBusy.add(e.resource);
-      else deviceBusy.delete(e.resource);
-    }
+    else if (e.type === 'device.state') noteDevice(e);
+  });
+  // The phones' states now, at every (re)connect: a call left from an earlier run (the demo stopped and
+  // started again mid-call) keeps its phone busy until it ends. No demo call before the first answer.
+  let synced = false;
+  ami.on('ready', () => {
+    ami.deviceStates().then((states) => { states.forEach(noteDevice); synced = true; },
+      (err: Error) => { console.error(`demo: the phones' states: ${err.message}`); synced = true; });
   });
   ami.start();
   const pickup = new DemoPickup(() => 2000 + randomInt(0, 3001));
@@ -105,6 +114,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
     .catch((err: Error) => console.error(`demo: the phones answer at once (their control port: ${err.message})`));
   stopDemo = () => pickup.stop();
   const tick = async () => {
+    if (!synced) return;
     const now = Date.now();
     try { rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8'))); } catch { /* keep the last good rules */ }
     for (const [id, c] of inFlight) if (c.until < now) inFlight.delete(id); // a hangup we missed

@@ -55,16 +55,19 @@ function inbound(d: TrafficDeps, to: string, from: string): DemoCall {
   return { kind: 'inbound', did: did(to), from, talkSeconds: 5 + d.random(26), phones: d.route(from, did(to)) };
 }
 
-/** Weighted scenarios; each builds one candidate call. */
+/**
+ * Weighted scenarios; each builds one candidate call. The weights are the mix a supervisor sees in the
+ * reports: most calls answered, a few missed (198) and busy (199).
+ */
 const SCENARIOS: { weight: number; build: (d: TrafficDeps) => DemoCall }[] = [
   // A client calls a manager's number (or routing sends a known client to its manager).
-  { weight: 5, build: (d) => inbound(d, ANSWERING_EXTENSIONS[d.random(ANSWERING_EXTENSIONS.length)]!, caller(d)) },
+  { weight: 12, build: (d) => inbound(d, ANSWERING_EXTENSIONS[d.random(ANSWERING_EXTENSIONS.length)]!, caller(d)) },
   // denis's phone never answers: missed calls, callback tasks.
-  { weight: 1, build: (d) => inbound(d, '198', caller(d)) },
+  { weight: 2, build: (d) => inbound(d, '198', caller(d)) },
   // 199 is always busy.
   { weight: 1, build: (d) => inbound(d, '199', caller(d)) },
   {
-    weight: 2,
+    weight: 4,
     build: (d) => {
       const ext = ANSWERING_EXTENSIONS[d.random(ANSWERING_EXTENSIONS.length)]!;
       return { kind: 'click2call', extension: ext, to: caller(d), talkSeconds: 5 + d.random(21), phones: [ext] };
@@ -78,17 +81,22 @@ const free = (view: TrafficView, call: DemoCall) => call.phones.every((p) => !vi
 /**
  * The next call, or null when every candidate would ring a busy phone: no manager is ever in two demo
  * calls at once. The featured phone, when free and not rung for FEATURED_EVERY_MS, comes first, with a
- * caller whose call rings it alone (its owner's client, or an unknown number on its own DID).
+ * caller whose call rings it first (a client routing sends to anna, so her pop names the client and
+ * the contact, or half the time an unknown number on her DID) and every phone it may ring free.
  */
 export function nextDemoCall(view: TrafficView, d: TrafficDeps): DemoCall | null {
   if (!view.busy.has(FEATURED_EXTENSION) && (view.lastFeaturedAt === null || view.now - view.lastFeaturedAt >= FEATURED_EVERY_MS)) {
-    const candidates = [...d.clients.map((c) => c.phone), unknownNumber(d.random)].map((from) => inbound(d, FEATURED_EXTENSION, from));
-    const alone = candidates.filter((c) => c.phones.length === 1 && c.phones[0] === FEATURED_EXTENSION);
-    if (alone.length > 0) return alone[d.random(alone.length)]!;
+    const known = d.clients.map((c) => inbound(d, FEATURED_EXTENSION, c.phone))
+      .filter((c) => c.phones[0] === FEATURED_EXTENSION && free(view, c));
+    if (known.length > 0 && d.random(2) === 0) return known[d.random(known.length)]!;
+    const unknown = inbound(d, FEATURED_EXTENSION, unknownNumber(d.random));
+    if (unknown.phones[0] === FEATURED_EXTENSION && free(view, unknown)) return unknown;
   }
-  for (let attempt = 0; attempt < 8; attempt++) {
-    let r = d.random(TOTAL);
-    const s = SCENARIOS.find((x) => (r -= x.weight) < 0)!;
+  // One scenario per tick, and only its own candidates: a busy floor places fewer calls rather than
+  // more of the ones that always fit (199's busy tone, which takes no time).
+  let r = d.random(TOTAL);
+  const s = SCENARIOS.find((x) => (r -= x.weight) < 0)!;
+  for (let attempt = 0; attempt < 4; attempt++) {
     const call = s.build(d);
     // The featured phone's next inbound call is its own rule's: other calls leave it free meanwhile.
     if (call.phones.includes(FEATURED_EXTENSION) && view.lastFeaturedAt !== null && view.now - view.lastFeaturedAt > FEATURED_EVERY_MS / 2) continue;

@@ -179,6 +179,25 @@ describe('routing on the sandbox Asterisk', () => {
     await api(svc!, '/api/v1/routing/rules', admin, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(RULES) });
   });
 
+  it("a DID whose own target is the default target's phone rings that phone, not the rules' default group", async () => {
+    // The sandbox's CTI_DEFAULT_TARGET is PJSIP/101 and [cti-did-targets] sends ...101 to PJSIP/101 too:
+    // the DID's own target must still reach the routing (it once read as "no target" and rang the group).
+    const put = await api(svc!, '/api/v1/routing/rules', admin, {
+      method: 'PUT', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...RULES, defaultTarget: { group: ['102', '103'] } }),
+    });
+    expect(put.status).toBe(200);
+    try {
+      const own = await call(num(11), { did: '74950000101' });
+      expect(own.rang).toEqual([{ ext: '101', disposition: 'ANSWERED' }]);
+      expect(await routedBy(own.linkedid)).toBe('default');
+      const none = await call(num(12));
+      expect(none.rang.map((r) => r.ext).sort()).toEqual(['102', '103']);
+    } finally {
+      await api(svc!, '/api/v1/routing/rules', admin, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(RULES) });
+    }
+  });
+
   it('a slow lookup: the deadline sends the call to the default target, within a second', async () => {
     await svc!.stop();
     svc = await startService({ dbFile, rules: RULES, env: { CTI_FAULT_ROUTING_DELAY_MS: '3000' } });

@@ -1,11 +1,13 @@
 // Every `cti` command that opens the database says which file, on stderr, as one line; `--demo` opens
 // the demo's data/demo.sqlite without a CTI_DB_FILE prefix.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/ports.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -16,8 +18,9 @@ describe('cti: the database line', () => {
     cwd: dir, encoding: 'utf8', env: { ...process.env, CTI_DB_FILE: '', CTI_LOG_LEVEL: 'silent', CTI_PASSWORD: 'password-123', ...env },
   });
 
-  beforeAll(() => {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+  beforeAll(async () => {
+    // Not execFileSync: a blocked worker misses vitest's own messages for as long as tsc takes.
+    await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
     dir = mkdtempSync(join(tmpdir(), 'cti-db-line-'));
     dbFile = join(dir, 'cti.sqlite');
     writeFileSync(join(dir, 'contacts.csv'), 'client_name,contact_name,phone\nООО «Ромашка»,Ирина Соколова,+79160000001\n');
@@ -32,6 +35,30 @@ describe('cti: the database line', () => {
       const r = cti(env, ...args);
       expect(r.stderr.split('\n').filter((l) => l === line), `${args.join(' ')}: ${r.stderr}`).toHaveLength(1);
       expect(r.stdout, args.join(' ')).not.toContain('cti: database');
+    }
+  });
+
+  it('serve prints it once, before the service starts', async () => {
+    const serveDb = join(dir, 'serve.sqlite');
+    const proc = spawn(process.execPath, [join(root, 'bin/cti.js'), 'serve'], {
+      cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env, CTI_DB_FILE: serveDb, CTI_LOG_LEVEL: 'silent', CTI_HTTP_PORT: String(await freePort()),
+        // Nothing listens there: the service keeps retrying, which is all this test needs.
+        CTI_AMI_HOST: '127.0.0.1', CTI_AMI_PORT: String(await freePort()), CTI_AMI_USER: 'u', CTI_AMI_SECRET: 's',
+        CTI_ARI_URL: `http://127.0.0.1:${await freePort()}`, CTI_ARI_USER: 'u', CTI_ARI_PASSWORD: 'p',
+        CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_CDR_FILE: join(dir, 'cti.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'),
+      },
+    });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    try {
+      const until = Date.now() + 15_000;
+      while (!existsSync(serveDb) && Date.now() < until && proc.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stderr.split('\n').filter((l) => l === `cti: database ${serveDb}`), stderr).toHaveLength(1);
+    } finally {
+      proc.kill('SIGTERM');
     }
   });
 

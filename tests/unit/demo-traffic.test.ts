@@ -38,12 +38,15 @@ function simulate(seed: number, minutes: number) {
   const featuredAt: number[] = [];
   let worstOverlap = 0;
   let placed = 0;
+  const toPhone = { '198': 0, '199': 0 };
   for (let now = 0; now < minutes * 60_000; now += 4000) {
     for (let i = live.length - 1; i >= 0; i--) if (live[i]!.endsAt <= now) live.splice(i, 1);
     const busy = new Set(live.flatMap((l) => l.call.phones));
     const call = nextDemoCall({ now, busy, lastFeaturedAt: featuredAt.at(-1) ?? null }, { clients: DEMO_CLIENTS, random, route });
     if (!call) continue;
     placed++;
+    if (call.phones.includes('198')) toPhone['198']++;
+    if (call.phones.includes('199')) toPhone['199']++;
     // Rings up to 5 s, talks for its planned time (a missed call rings 25 s: both routing steps).
     const ms = (call.phones.includes('198') ? 25 : 5 + call.talkSeconds) * 1000;
     live.push({ call, endsAt: now + ms });
@@ -52,7 +55,7 @@ function simulate(seed: number, minutes: number) {
       worstOverlap = Math.max(worstOverlap, live.filter((l) => l.call.phones.includes(ext)).length);
     }
   }
-  return { featuredAt, worstOverlap, placed };
+  return { featuredAt, worstOverlap, placed, toPhone };
 }
 
 describe('demo traffic', () => {
@@ -61,6 +64,14 @@ describe('demo traffic', () => {
       const { worstOverlap, placed } = simulate(seed, 20);
       expect(worstOverlap, `seed ${seed}`).toBe(1);
       expect(placed, `seed ${seed}: calls keep flowing`).toBeGreaterThan(100);
+    }
+  });
+
+  it('places mostly calls the managers answer: few to the busy phone (199) and the one that never answers (198)', () => {
+    for (const seed of [1, 2, 3, 42, 1234]) {
+      const { placed, toPhone } = simulate(seed, 20);
+      expect(toPhone['199'] / placed, `seed ${seed}: busy`).toBeLessThan(0.12);
+      expect(toPhone['198'] / placed, `seed ${seed}: missed`).toBeLessThan(0.2);
     }
   });
 
@@ -81,9 +92,17 @@ describe('demo traffic', () => {
     }
   });
 
-  it('routes the featured call to anna alone', () => {
-    const call = nextDemoCall({ now: 0, busy: new Set(['102']), lastFeaturedAt: null }, { clients: DEMO_CLIENTS, random: seeded(3), route });
-    expect(call?.kind).toBe('inbound');
-    expect(call?.phones).toEqual([FEATURED_EXTENSION]);
+  it("rings anna first with the featured call, often from a client of hers (her pop names them)", () => {
+    const random = seeded(3);
+    const from = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const call = nextDemoCall({ now: i * 60_000, busy: new Set(['102']), lastFeaturedAt: null }, { clients: DEMO_CLIENTS, random, route });
+      expect(call?.kind).toBe('inbound');
+      expect(call?.phones[0]).toBe(FEATURED_EXTENSION);
+      expect(call?.phones).not.toContain('102');
+      if (call?.kind === 'inbound') from.add(DEMO_CLIENTS.find((c) => c.phone === call.from)?.name ?? 'unknown');
+    }
+    expect(from).toContain('ООО «Ромашка»');
+    expect(from).toContain('unknown');
   });
 });

@@ -14,10 +14,10 @@ export const en = {
   no: 'no',
 
   // login
-  demoLoginsTitle: 'Demo logins',
-  demoLoginsPassword: 'Password for all:',
+  demoLoginsTitle: 'Sign in to the demo',
+  demoLoginsPassword: 'The password for all:',
   demoLoginsPhone: 'phone {ext}',
-  demoLoginsNeverAnswers: 'never answers',
+  demoLoginsNeverAnswers: 'never answers: missed calls and callback tasks',
   loginTitle: 'Sign in',
   username: 'User name',
   password: 'Password',
@@ -436,6 +436,11 @@ export const en = {
   timeHint: 'hh:mm',
   timeInvalid: 'Type a time as hh:mm (24-hour), e.g. 14:30.',
   dateTimeTooEarly: 'Not earlier than now.',
+  // Demo login page (demo)
+  demoLoginsHint: 'Click a name to sign in.',
+  demoLoginsFeatured: 'a client calls every half minute',
+  demoLoginsSees_supervisor: 'reports and the live board',
+  demoLoginsSees_admin: 'users and routing',
 };
 
 export type MessageKey = keyof typeof en;

@@ -15,10 +15,10 @@ export const ru: Record<MessageKey, string> = {
   yes: 'да',
   no: 'нет',
 
-  demoLoginsTitle: 'Входы демо',
+  demoLoginsTitle: 'Войти в демо',
   demoLoginsPassword: 'Пароль у всех:',
   demoLoginsPhone: 'телефон {ext}',
-  demoLoginsNeverAnswers: 'никогда не отвечает',
+  demoLoginsNeverAnswers: 'не отвечает: пропущенные звонки и задачи перезвонить',
   loginTitle: 'Вход',
   username: 'Имя пользователя',
   password: 'Пароль',
@@ -423,4 +423,9 @@ export const ru: Record<MessageKey, string> = {
   timeHint: 'чч:мм',
   timeInvalid: 'Введите время в виде чч:мм, например 14:30.',
   dateTimeTooEarly: 'Не раньше текущего момента.',
+  // Демо: страница входа (demo)
+  demoLoginsHint: 'Нажмите на имя, чтобы войти.',
+  demoLoginsFeatured: 'клиенты звонят каждые полминуты',
+  demoLoginsSees_supervisor: 'отчёты и табло',
+  demoLoginsSees_admin: 'пользователи и маршрутизация',
 };

@@ -1,6 +1,6 @@
 // Login with user name and password: POST /api/v1/auth/login sets the HttpOnly session cookie.
-// The demo (GET /api/v1/auth/demo answers only there) lists its logins here, and its users speak the
-// browser's language: their saved language follows the browser at each login.
+// The demo (GET /api/v1/auth/demo answers only there) lists its logins beside the form, one click each,
+// and its users speak the browser's language: their saved language follows the browser at each login.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { browserLanguage, t, tKey } from '../i18n.js';
@@ -22,12 +22,11 @@ export function LoginPage({ onLogin }: { onLogin: (u: User) => void }) {
     api.get<DemoLogins>('/api/v1/auth/demo', undefined, true).then(setDemo, () => setDemo(null));
   }, []);
 
-  async function submit(e: Event) {
-    e.preventDefault();
+  async function signIn(name: string, pass: string) {
     setBusy(true);
     setError(null);
     try {
-      const r = await api.post<{ user: User }>('/api/v1/auth/login', { username, password });
+      const r = await api.post<{ user: User }>('/api/v1/auth/login', { username: name, password: pass });
       const lang = browserLanguage();
       if (demo && r.user.language !== lang) {
         const me = await api.patch<{ user: User }>('/api/v1/auth/me', { language: lang }).catch(() => null);
@@ -43,11 +42,26 @@ export function LoginPage({ onLogin }: { onLogin: (u: User) => void }) {
     }
   }
 
+  function submit(e: Event) {
+    e.preventDefault();
+    void signIn(username, password);
+  }
+
+  /** What a demo user is there for, in a few words. */
+  function demoRole(u: DemoLogins['users'][number]): string {
+    const role = tKey('role_', u.role);
+    if (!u.extension) return `${role}: ${tKey('demoLoginsSees_', u.role)}`;
+    const phone = `${role}, ${t('demoLoginsPhone', { ext: u.extension })}`;
+    if (u.extension === '198') return `${phone} — ${t('demoLoginsNeverAnswers')}`;
+    if (u.extension === '101') return `${phone} — ${t('demoLoginsFeatured')}`;
+    return phone;
+  }
+
   return (
-    <main class="container login">
+    <main class={`container login${demo ? ' login-demo' : ''}`}>
       <article>
         <h2>{t('loginTitle')}</h2>
-        <form onSubmit={(e) => void submit(e)}>
+        <form onSubmit={submit}>
           <label>
             {t('username')}
             <input data-testid="login-username" name="username" autocomplete="username" required value={username}
@@ -63,16 +77,15 @@ export function LoginPage({ onLogin }: { onLogin: (u: User) => void }) {
         </form>
       </article>
       {demo && (
-        <article data-testid="demo-logins">
+        <article class="demo-logins" data-testid="demo-logins">
           <h3>{t('demoLoginsTitle')}</h3>
-          <p>{t('demoLoginsPassword')} <code>{demo.password}</code></p>
-          <ul style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+          <p>{t('demoLoginsPassword')} <code>{demo.password}</code>. {t('demoLoginsHint')}</p>
+          <ul>
             {demo.users.map((u) => (
-              <li key={u.name} style={{ listStyle: 'none', margin: '0 0 0.25rem' }}>
-                <button type="button" class="secondary outline" style={{ padding: '0.1rem 0.6rem', width: '5.5rem', margin: 0 }} data-testid={`demo-login-${u.name}`}
-                  onClick={() => { setUsername(u.name); setPassword(demo.password); }}>{u.name}</button>{' '}
-                {tKey('role_', u.role)}{u.extension ? `, ${t('demoLoginsPhone', { ext: u.extension })}` : ''}
-                {u.extension === '198' ? ` (${t('demoLoginsNeverAnswers')})` : ''}
+              <li key={u.name}>
+                <button type="button" class="secondary outline" data-testid={`demo-login-${u.name}`} disabled={busy}
+                  onClick={() => { setUsername(u.name); setPassword(demo.password); void signIn(u.name, demo.password); }}>{u.name}</button>
+                <span>{demoRole(u)}</span>
               </li>
             ))}
           </ul>
