@@ -13,7 +13,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
 import { t, tKey } from '../i18n.js';
-import { dateTime, dispositionText, duration, money, routedBy } from '../format.js';
+import { dateTime, dispositionText, duration, money, phoneText, routedBy } from '../format.js';
 import { subscribe } from '../realtime.js';
 import type { CallAnswered, CallEnded, ScreenPop } from '../types.js';
 import { RingControls } from '../softphone/softphone.js';
@@ -127,7 +127,7 @@ function WrapupCard({ call, rest, onSaved, onLater }: { call: WrapupCall; rest: 
       <dl data-testid="wrapup-call">
         {call.contact && <><dt>{t('contact')}</dt><dd>{call.contact.name}</dd></>}
         {call.client && <><dt>{t('client')}</dt><dd>{call.client.name}</dd></>}
-        <dt>{t('number')}</dt><dd>{call.externalNumber ?? t('none')}</dd>
+        <dt>{t('number')}</dt><dd>{phoneText(call.externalNumber)}</dd>
         <dt>{t('direction')}</dt>
         <dd>{tKey('direction_', call.direction)}{call.origin === 'click2call' ? ` (${t('clickToCall')})` : ''}</dd>
         <dt>{t('when')}</dt><dd>{dateTime(call.startedAt)}</dd>
@@ -167,7 +167,7 @@ function PopCard({ entry, onClose }: { entry: PopEntry; onClose: () => void }) {
           <h3 data-testid="pop-contact-name">
             {pop ? (pop.contact ? <a href={`#/contacts/${pop.contact.id}`}>{pop.contact.name}</a> : pop.otherOwner ? otherOwnerText(pop.otherOwner) : t('unknownCaller')) : ''}
           </h3>
-          {number && <div class="pop-number">{number}</div>}
+          {number && <div class="pop-number">{phoneText(number)}</div>}
         </div>
         <button class="close" aria-label={t('close')} onClick={onClose}>×</button>
       </header>

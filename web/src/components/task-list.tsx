@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText, useUser } from '../app.js';
 import { t, tKey } from '../i18n.js';
-import { dateTime } from '../format.js';
+import { dateTime, phoneText } from '../format.js';
 import type { Task } from '../types.js';
 import { ClickToCall } from './click-to-call.js';
 
@@ -32,7 +32,7 @@ export function TaskList({ tasks, onChanged, showAssignee = false }: { tasks: Ta
               {(task.clientName || task.contactName) && (
                 <> <span data-testid="task-client">{[task.contactName, task.clientName].filter(Boolean).join(', ')}</span></>
               )}
-              {task.number && <> {task.number}</>}
+              {task.number && <> {phoneText(task.number)}</>}
               {task.missedAt && <> · <span data-testid="task-missed-at">{t('missedAt', { at: dateTime(task.missedAt) })}</span></>}
               {' · '}<span data-testid="task-due">{t('due')}: {dateTime(task.dueAt)}</span>
               {task.overdue && !task.doneAt && <>{' '}<mark class="overdue-mark" data-testid="task-overdue">{t('overdue')}</mark></>}

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { errorText, navigate } from '../app.js';
 import { t } from '../i18n.js';
+import { phoneText } from '../format.js';
 import { ClientForm, ContactForm } from '../components/contact-forms.js';
 import type { Client, Contact, Page } from '../types.js';
 
@@ -84,7 +85,7 @@ export function ContactsPage() {
               <tr key={c.id} data-testid="contact-row" data-contact-id={c.id} class="clickable" onClick={() => navigate(`/contacts/${c.id}`)}>
                 <td><a href={`#/contacts/${c.id}`}>{c.name}</a></td>
                 <td>{clients[c.clientId]?.name ?? ''}</td>
-                <td>{c.phones.map((p) => p.number).join(', ')}</td>
+                <td>{c.phones.map((p) => (p.e164 ? phoneText(p.e164) : p.number)).join(', ')}</td>
                 <td>{c.email ?? ''}</td>
               </tr>
             ))}
