@@ -224,6 +224,14 @@ export function cellValue(m: { metrics: Metrics; outcomes: Record<string, number
   return metric.startsWith('outcome:') ? m.outcomes[metric.slice('outcome:'.length)] ?? 0 : m.metrics[metric as Metric].value;
 }
 
+/**
+ * A previous period with no calls and no callbacks due is no base to compare with: the page says so
+ * instead of painting every figure as a fall (issue 11, item 9).
+ */
+export function nothingToCompare(previous: Pick<ReportRow, 'metrics'>): boolean {
+  return !previous.metrics.calls.value && !previous.metrics.callbacksDue.value;
+}
+
 /** Relative change from the previous period, or null when there is nothing to compare with. */
 export function change(current: number | null, previous: number | null): number | null {
   if (current === null || previous === null || previous === 0) return null;

@@ -13,7 +13,7 @@ import { CallsTable, outcomeLabel, useOutcomes } from '../components/calls-table
 import { CsvLink } from '../components/csv-link.js';
 import { ReportCharts } from '../components/report-charts.js';
 import {
-  GROUPINGS, QUICK_PERIODS, cellValue, change, dayAfter, drillQuery, quickRange, todayIn,
+  GROUPINGS, QUICK_PERIODS, cellValue, change, dayAfter, drillQuery, nothingToCompare, quickRange, todayIn,
   type CallQuery, type CallReport, type DrillMetric, type DrillScope, type Grouping, type Metric, type Metrics, type QuickPeriod, type ReportRow,
 } from '../reports-model.js';
 import type { Call, Direction, Page } from '../types.js';
@@ -166,7 +166,7 @@ function Report() {
     : [];
   const byManager = report?.groupBy.includes('manager') ?? false;
   const byPeriod = report?.groupBy.some((k) => k !== 'manager') ?? false;
-  const noPrevious = report ? !report.previous.metrics.calls.value && !report.previous.metrics.callbacksDue.value : false;
+  const noPrevious = report ? nothingToCompare(report.previous) : false;
 
   function open(scope: DrillScope, metric: DrillMetric, cells: { metrics: Metrics; outcomes: Record<string, number> }) {
     if (!report) return;
