@@ -3,6 +3,7 @@
 
 export type Direction = 'inbound' | 'outbound' | 'internal';
 export type Disposition = 'answered' | 'no_answer' | 'busy' | 'failed';
+export type QueueOutcome = 'answered' | 'abandoned' | 'timeout';
 
 export interface LegRecord {
   uniqueId: string;
@@ -42,6 +43,11 @@ export interface CallRecord {
   hangupCause: string | null;
   /** Path of the recording as Asterisk wrote it (only the file name is used to find it here). */
   recordingFile: string | null;
+  /** The app_queue queue the call waited in (the first one); absent or null when it never entered a queue. */
+  queue?: string | null;
+  /** Time in that queue before a member answered or the caller or the queue gave up. */
+  queueWaitMs?: number | null;
+  queueOutcome?: QueueOutcome | null;
   legs: LegRecord[];
 }
 

@@ -59,6 +59,9 @@ export class CallStore {
           recordingFile: rec.recordingFile,
           recordingMs: null,
           mergedLinkedIds: rec.mergedLinkedIds.join(' '),
+          queue: rec.queue ?? null,
+          queueWaitMs: rec.queueWaitMs ?? null,
+          queueOutcome: rec.queueOutcome ?? null,
           updatedAt: now,
         });
         // Legs are rewritten only when they changed: most saves of a live call touch the call row alone.
@@ -85,7 +88,7 @@ export class CallStore {
     const excluded = <T extends Record<string, { name: string }>>(table: T, keys: (keyof T)[]) =>
       Object.fromEntries(keys.map((k) => [k, sql.raw(`excluded.${table[k]!.name}`)]));
     const callKeys = ['linkedId', 'state', 'source', 'needsCdr', 'direction', 'origin', 'externalNumber', 'extension', 'startedAt', 'answeredAt',
-      'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause', 'recordingFile', 'mergedLinkedIds', 'updatedAt'] as const;
+      'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause', 'recordingFile', 'mergedLinkedIds', 'queue', 'queueWaitMs', 'queueOutcome', 'updatedAt'] as const;
     const legKeys = ['callId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
     const allCallKeys = [...callKeys, 'id', 'contactId', 'clientId', 'routedBy', 'recordingMs'] as const;
     // The manager is the user on the extension as the call is written (src/users/directory.ts)...

@@ -7,6 +7,8 @@ export const CALL_DISPOSITIONS = ['answered', 'no_answer', 'busy', 'failed'] as 
 export const CALL_STATES = ['live', 'ended'] as const;
 /** ami: watched live; cdr: rebuilt from Asterisk's CDR (we never saw it); ami+cdr: seen in part, completed from the CDR. */
 export const CALL_SOURCES = ['ami', 'cdr', 'ami+cdr'] as const;
+/** How a call left the queue it waited in: a member answered, the caller gave up, or the queue let it go on (timeout, no members). */
+export const QUEUE_OUTCOMES = ['answered', 'abandoned', 'timeout'] as const;
 
 export const calls = sqliteTable(
   'calls',
@@ -43,6 +45,10 @@ export const calls = sqliteTable(
     needsCdr: integer('needs_cdr', { mode: 'boolean' }).notNull().default(false),
     /** Other linkedids merged into this call by a transfer, space separated. */
     mergedLinkedIds: text('merged_linked_ids').notNull().default(''),
+    /** The app_queue queue the call waited in (the first, when it passed through several), its wait and how it left it. */
+    queue: text('queue'),
+    queueWaitMs: integer('queue_wait_ms'),
+    queueOutcome: text('queue_outcome', { enum: QUEUE_OUTCOMES }),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
@@ -59,6 +65,8 @@ export const calls = sqliteTable(
     index('calls_report_idx').on(t.startedAt, t.extension, t.managerId, t.direction, t.state, t.disposition, t.ringMs, t.talkMs),
     // A manager's own calls (access rule, src/calls/queries.ts).
     index('calls_manager_started_idx').on(t.managerId, t.startedAt),
+    // Queue reports: one queue over a period.
+    index('calls_queue_started_idx').on(t.queue, t.startedAt),
   ],
 );
 
