@@ -3,6 +3,7 @@
 // For each scenario: tests/fixtures/ami/<name>.ami      raw bytes received by the least-rights `cti` AMI user,
 //                    from connect/login until the scenario's last Hangup + 1 s (verbatim, CRLF);
 //                    tests/fixtures/ami/<name>.cdr.csv  the scenario's rows of cti.csv (verbatim lines);
+//                    tests/fixtures/ami/<name>.cel.csv  the scenario's rows of the CEL file (cel-custom/cti.csv, verbatim);
 // and prints a summary (CDR rows, recording durations by soxi). The sandbox user's stream of the same
 // scenario goes to .pbx/run/scenario-<name>.sandbox.ami for reference (not a fixture: it has dialplan events).
 import { execFileSync } from 'node:child_process';
@@ -43,7 +44,7 @@ const scenarios: Record<string, Scenario> = {
     await call.originateResponse;
   },
   outbound: async () => {
-    await phones.p101.dial('15551230005');
+    await phones.p101.dial('89161230005');
     await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);
     await sleep(5000);
     await phones.p101.hangup();
@@ -67,7 +68,7 @@ const scenarios: Record<string, Scenario> = {
     await phones.p101.waitFor('CALL_CLOSED', 10_000);
   },
   click2call: async () => {
-    const call = await clickToCall({ ext: '101', number: '15551230007' });
+    const call = await clickToCall({ ext: '101', number: '89161230007' });
     await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);
     await call.originateResponse;
     await sleep(5000);
@@ -76,16 +77,16 @@ const scenarios: Record<string, Scenario> = {
   },
   // Click-to-call whose first leg (the manager's own phone) fails: the dialplan never runs, no CtiCall mark.
   'click2call-busy': async () => {
-    const call = await clickToCall({ ext: '199', number: '15551230017' });
+    const call = await clickToCall({ ext: '199', number: '89161230017' });
     await call.originateResponse;
   },
   'click2call-no-answer': async () => {
-    const call = await clickToCall({ ext: '198', number: '15551230018', timeoutSeconds: 6 });
+    const call = await clickToCall({ ext: '198', number: '89161230018', timeoutSeconds: 6 });
     await call.originateResponse;
   },
-  // The manager answers, the client's line is busy (sandbox-pstn 15550000486).
+  // The manager answers, the client's line is busy (sandbox-pstn 89990000486).
   'click2call-client-busy': async () => {
-    const call = await clickToCall({ ext: '101', number: '15550000486' });
+    const call = await clickToCall({ ext: '101', number: '89990000486' });
     await call.originateResponse;
     await waitUntil(async () => !(await coreShowChannels()).some((c) => c.linkedid === call.linkedid), 15_000, 'the call to end');
   },
@@ -131,7 +132,9 @@ async function run(name: string, fn: Scenario): Promise<void> {
   for (const p of Object.values(phones)) p.clearEvents();
   const busy = (await coreShowChannels()).length;
   if (busy) throw new Error(`${busy} channels still up before ${name}`);
-  const cdrBefore = existsSync(env.CTI_CDR_FILE) ? readFileSync(env.CTI_CDR_FILE, 'utf8').split('\n').filter(Boolean).length : 0;
+  const lineCount = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
+  const cdrBefore = lineCount(env.CTI_CDR_FILE);
+  const celBefore = lineCount(env.CTI_CEL_FILE);
   const cti = new RawAmiCapture(env.CTI_AMI_USER, env.CTI_AMI_SECRET);
   const sbx = new RawAmiCapture(env.CTI_SANDBOX_AMI_USER, env.CTI_SANDBOX_AMI_SECRET);
   await Promise.all([cti.start(), sbx.start()]);
@@ -149,6 +152,10 @@ async function run(name: string, fn: Scenario): Promise<void> {
   const lines = readFileSync(env.CTI_CDR_FILE, 'utf8').split('\n').filter(Boolean).slice(cdrBefore);
   const mine = lines.filter((l) => linkedids.some((id) => l.startsWith(`"${id}"`)));
   writeFileSync(path.join(OUT, `${name}.cdr.csv`), mine.map((l) => `${l}\n`).join(''));
+  // CEL rows: the 4th field is the linkedid the channel had at the event (a transfer joins two).
+  const cel = readFileSync(env.CTI_CEL_FILE, 'utf8').split('\n').filter(Boolean).slice(celBefore)
+    .filter((l) => linkedids.some((id) => l.includes(`","${id}","`)));
+  writeFileSync(path.join(OUT, `${name}.cel.csv`), cel.map((l) => `${l}\n`).join(''));
   console.log(`took ${((Date.now() - t0) / 1000).toFixed(1)} s; ${raw.length} bytes AMI (cti); linkedids ${linkedids.join(' ')}`);
   const rows = readCdr().filter((r) => linkedids.includes(r.linkedid));
   for (const r of rows) {

@@ -141,7 +141,7 @@ render_config() {
   done
   chmod 600 "$ETC"/*.conf
   mkdir -p "$R/var/spool/asterisk/monitor/cti" "$R/var/log/asterisk/cdr-custom" \
-           "$R/var/log/asterisk/cdr-csv" "$R/var/run/asterisk" "$R/var/lib/asterisk"
+           "$R/var/log/asterisk/cdr-csv" "$R/var/log/asterisk/cel-custom" "$R/var/run/asterisk" "$R/var/lib/asterisk"
 }
 
 write_env() {
@@ -157,6 +157,7 @@ CTI_ARI_USER=cti
 CTI_ARI_PASSWORD=$CTI_ARI_PASSWORD
 CTI_RECORDINGS_DIR=$R/var/spool/asterisk/monitor/cti
 CTI_CDR_FILE=$R/var/log/asterisk/cdr-custom/cti.csv
+CTI_CEL_FILE=$R/var/log/asterisk/cel-custom/cti.csv
 CTI_SANDBOX_AMI_USER=sandbox
 CTI_SANDBOX_AMI_SECRET=$CTI_SANDBOX_AMI_SECRET
 CTI_SANDBOX_ROOT=$R

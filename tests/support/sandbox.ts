@@ -36,7 +36,7 @@ export function sandboxDir(): string {
 // ------------------------------------------------------------------------------------------ env
 
 const ENV_KEYS = ['CTI_AMI_HOST', 'CTI_AMI_PORT', 'CTI_AMI_USER', 'CTI_AMI_SECRET', 'CTI_ARI_URL', 'CTI_ARI_USER',
-  'CTI_ARI_PASSWORD', 'CTI_RECORDINGS_DIR', 'CTI_CDR_FILE', 'CTI_SANDBOX_AMI_USER', 'CTI_SANDBOX_AMI_SECRET',
+  'CTI_ARI_PASSWORD', 'CTI_RECORDINGS_DIR', 'CTI_CDR_FILE', 'CTI_CEL_FILE', 'CTI_SANDBOX_AMI_USER', 'CTI_SANDBOX_AMI_SECRET',
   'CTI_SANDBOX_ROOT', 'CTI_SANDBOX_ASTERISK_CONF', 'CTI_SANDBOX_SIP', 'CTI_SANDBOX_PHONES', 'CTI_SANDBOX_RING_TIMEOUT'] as const;
 
 /** The contents of .pbx/sandbox.env: every key below is guaranteed present. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCdrLine, parseCdrText, splitCsvLine, summariseCdr } from '../../src/calls/cdr.js';
+import { normaliseExternal } from '../../src/lib/phone.js';
 import { loadScenario } from '../support/ami-fixture.js';
 
 const isExt = (r: string) => /^[0-9]{2,5}$/.test(r);
@@ -30,7 +31,7 @@ describe('CDR CSV', () => {
     it(`${name}: a failed click-to-call, not an internal call of ${ext} to itself`, () => {
       const { cdr } = loadScenario(name);
       const s = summariseCdr(cdr, isExt, 'RU');
-      expect(s).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: ext, disposition, externalNumber: cdr[0]!.src, talkMs: 0 });
+      expect(s).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: ext, disposition, externalNumber: normaliseExternal(cdr[0]!.src, 'RU'), talkMs: 0 });
     });
   }
 

@@ -7,6 +7,7 @@ import type { CdrRow } from '../../src/calls/cdr.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { CallTracker } from '../../src/calls/tracker.js';
 import { toPbxEvent } from '../../src/pbx/ami-events.js';
+import { normaliseExternal } from '../../src/lib/phone.js';
 import { loadScenario } from '../support/ami-fixture.js';
 
 function replay(name: string): { calls: CallRecord[]; cdr: CdrRow[]; states: string[]; tracker: CallTracker } {
@@ -74,7 +75,7 @@ describe('call tracker on recorded Asterisk traffic', () => {
   it("outbound from a manager's phone: the manager is the caller, the number is the dialled one", () => {
     const { calls, cdr } = replay('outbound');
     const dial = row(cdr, (r) => r.lastapp === 'Dial' && r.channel.startsWith('PJSIP/101-'));
-    expect(calls[0]).toMatchObject({ direction: 'outbound', disposition: 'answered', extension: '101', externalNumber: dial.dst });
+    expect(calls[0]).toMatchObject({ direction: 'outbound', disposition: 'answered', extension: '101', externalNumber: normaliseExternal(dial.dst, 'RU') });
     expect(Math.abs(secs(calls[0]!.talkMs) - dial.billsec)).toBeLessThanOrEqual(1);
   });
 
@@ -109,7 +110,7 @@ describe('call tracker on recorded Asterisk traffic', () => {
       expect(r.disposition).toBe(cdrDisposition);
       expect(calls[0]).toMatchObject({
         direction: 'outbound', origin: 'click2call', extension: ext, disposition, answeredAt: null, talkMs: 0,
-        externalNumber: r.src, linkedId: r.linkedid,
+        externalNumber: normaliseExternal(r.src, 'RU'), linkedId: r.linkedid,
       });
       expect(Math.abs(secs(calls[0]!.ringMs) - r.duration)).toBeLessThanOrEqual(1);
     });
@@ -127,7 +128,7 @@ describe('call tracker on recorded Asterisk traffic', () => {
       const e = toPbxEvent(raw);
       if (e && e.type !== 'originate.response') tracker.handle(e);
     }
-    expect(calls[0]).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: '199', disposition: 'busy', externalNumber: r.src });
+    expect(calls[0]).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: '199', disposition: 'busy', externalNumber: normaliseExternal(r.src, 'RU') });
   });
 
   it('blind transfer: one call, talk time per manager leg, owned by the manager who took it', () => {
