@@ -79,7 +79,7 @@ async function pipeline(port: number): Promise<{ calls: number; seconds: number 
   const db = openDb(join(dir, 'bench.sqlite'));
   const log = new CallLog({
     db: db.db, log: silent, extensionPattern: /^[0-9]{2,5}$/, region: 'RU',
-    recordingsDir: dir, cdrFile: join(dir, 'none.csv'), reconcileIntervalMs: 3_600_000,
+    recordingsDir: dir, celFile: join(dir, 'none.csv'), reconcileIntervalMs: 3_600_000,
   });
   const ami = new AmiClient({ host: '127.0.0.1', port, user: 'bench', secret: 'bench', actionTimeoutMs: 5000 }, silent);
   let calls = 0;

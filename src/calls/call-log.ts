@@ -1,6 +1,6 @@
 // The call log: PBX events -> tracker -> storage, with re-sync after restarts and reconnects.
 //   on AMI login: ask Asterisk which channels live (CoreShowChannels); end the calls we tracked that
-//   vanished meanwhile, adopt calls in progress we never saw, then reconcile with the CDR.
+//   vanished meanwhile, adopt calls in progress we never saw, then reconcile with Asterisk's event log (CEL).
 import type { Db } from '../db/client.js';
 import { matchNumber } from '../contacts/match.js';
 import type { Logger } from '../lib/logger.js';
@@ -14,7 +14,7 @@ import { CallTracker, type KnownCall } from './tracker.js';
 /**
  * Changed calls are written together at most this long after the change: a busy PBX's bursts become
  * one transaction, and a call that rings and is answered within it is written once. A crash loses at
- * most this much, and the CDR gives it back (reconcile.ts).
+ * most this much, and the CEL file gives it back (reconcile.ts).
  */
 const FLUSH_MS = 50;
 
@@ -24,14 +24,17 @@ export interface CallLogOptions {
   extensionPattern: RegExp;
   region: string;
   recordingsDir: string;
-  cdrFile: string;
+  /** cel_custom's file, replayed to add and complete calls (CTI_CEL_FILE). */
+  celFile: string;
+  /** The extension of the user whose mobile is this number (follow-me and forwarding legs). */
+  mobileExtension?: (number: string) => string | null;
   reconcileIntervalMs: number;
-  /** How far back the CDR is imported (days). */
+  /** How far back the event log is imported (days). */
   reconcileDays?: number;
-  /** Delay after a partly seen call ends before its CDR is read (Asterisk writes it at the end). */
+  /** Delay after a partly seen call ends before the event log is read for it (cel_custom writes as it goes). */
   cdrSettleMs?: number;
   /**
-   * Ended calls were written: `ids` of the calls the tracker ended (live), or null after the CDR added
+   * Ended calls were written: `ids` of the calls the tracker ended (live), or null after the event log added
    * or completed calls (any may be new). E.g. missed-call callbacks.
    */
   onCallsEnded?: (ids: string[] | null) => void;
@@ -52,9 +55,10 @@ export class CallLog {
 
   constructor(private readonly o: CallLogOptions) {
     this.store = new CallStore(o.db);
-    this.tracker = new CallTracker({ extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }) });
+    const mobile = o.mobileExtension ? { mobileExtension: o.mobileExtension } : {};
+    this.tracker = new CallTracker({ extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }), ...mobile });
     this.reconciler = new Reconciler({
-      db: o.db, store: this.store, cdrFile: o.cdrFile, isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n),
+      db: o.db, store: this.store, celFile: o.celFile, isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n), ...mobile,
       region: o.region, windowDays: o.reconcileDays, isLive: (l) => this.tracker.find(l) !== undefined,
       findRecording: (ids) => findRecording(o.recordingsDir, ids), log: o.log.child({ feature: 'reconcile' }),
     });
@@ -182,7 +186,7 @@ export class CallLog {
       const r = await this.reconciler.run();
       if (r.added || r.completed) this.callsEnded(null);
     } catch (err) {
-      this.o.log.error({ err }, 'reconciliation with the CDR failed');
+      this.o.log.error({ err }, 'reconciliation with the CEL file failed');
     }
   }
 

@@ -1,18 +1,21 @@
-// One live call: the channels Asterisk created for one conversation (grouped by linkedid, joined when
-// a transfer merges two linkedids), its state machine, and the record it yields.
+// One call: the channels Asterisk created for one conversation (grouped by linkedid, joined when a
+// transfer, a pickup or a parked call's retrieval moves a channel to another linkedid), its state
+// machine, and the record it yields. Everything here is learned from Asterisk's Channel Event Log (CEL,
+// src/pbx/cel.ts), live or replayed from the file afterwards: the same events give the same record.
 //
 //   dialling ──► ringing ──► talking ──► ended
 //      │            │                     ▲
 //      └────────────┴─────────────────────┘
 //
-// dialling: a channel exists, nobody rings yet (dialplan, IVR, routing)
-// ringing:  a Dial() is ringing a phone or the outside number
-// talking:  a Dial() with a calling party was answered (AMI DialEnd DialStatus=ANSWER): talk time starts
+// dialling: a channel exists, no phone rings yet (dialplan, IVR, routing, a queue with nobody free)
+// ringing:  a phone (or a manager's mobile) rings for the call
+// talking:  two of the call's channels are in one bridge (CEL BRIDGE_ENTER): talk time starts
 // ended:    every channel hung up; the record is final
 import type { Logger } from '../lib/logger.js';
 import { normaliseExternal } from '../lib/phone.js';
-import type { DialStatus } from '../pbx/events.js';
-import { dispositionOf, type CallRecord, type Direction, type LegRecord } from './model.js';
+import { causeText } from '../pbx/cel.js';
+import type { DialStatus, Endpoint } from '../pbx/events.js';
+import { dispositionOf, type CallRecord, type Direction, type Disposition, type LegRecord, type QueueOutcome } from './model.js';
 
 export type CallState = 'dialling' | 'ringing' | 'talking' | 'ended';
 
@@ -23,57 +26,81 @@ const ALLOWED: Readonly<Record<CallState, readonly CallState[]>> = {
   ended: [],
 };
 
+/** phone: a manager's extension (or their mobile); local: dialplan plumbing (Local channels); external: a trunk. */
 export type ChannelKind = 'phone' | 'external' | 'local';
 
 export interface TrackedChannel {
   uniqueId: string;
   name: string;
   kind: ChannelKind;
+  /** The manager's extension: the phone's own, or the extension of the user whose mobile this leg rings. */
   extension: string | null;
   createdAt: number;
   answeredAt: number | null;
+  /** First BRIDGE_ENTER: the channel talked to someone. */
+  bridgedAt: number | null;
   hungupAt: number | null;
-  cause: string | null;
-  /** Outcome of the Dial() that rang this channel, when one did. */
+  causeCode: number | null;
+  /** DIALSTATUS of the last Dial() this channel ran (CEL HANGUP's dialstatus). */
   dialStatus: DialStatus | null;
-}
-
-/** "PJSIP/101-0000002a" -> { tech: 'PJSIP', resource: '101' }; Local/... -> tech Local. */
-export function parseChannelName(name: string): { tech: string; resource: string } {
-  const slash = name.indexOf('/');
-  if (slash < 0) return { tech: name, resource: '' };
-  const tech = name.slice(0, slash);
-  const rest = name.slice(slash + 1);
-  if (tech === 'Local') return { tech, resource: rest.replace(/;[12]$/, '') };
-  const dash = rest.lastIndexOf('-');
-  return { tech, resource: dash > 0 ? rest.slice(0, dash) : rest };
+  /** A phone an AMI Originate rang first (click-to-call): no caller, the phone itself is called. */
+  originated: boolean;
+  /** A phone a Dial(), a queue or an Originate rang (as opposed to a phone that called). */
+  rung: boolean;
+  /** What the channel dialled: CALLERID(dnid), or the extension its first dialling application ran at. */
+  dialled: string | null;
+  /** The caller's number when the channel first ran an application (after the dialplan cleaned it). */
+  callerAtApp: string | null;
+  /** The newest caller number seen on the channel (an Originate's CallerID for an originated phone). */
+  lastCaller: string | null;
 }
 
 export interface CallContext {
   isExtension(resource: string): boolean;
+  /** The extension of the user whose mobile is this number (digits as dialled), if one is. */
+  mobileExtension(number: string): string | null;
   region: string;
   log: Logger;
 }
+
+/** What storage knew of a call adopted after a restart: kept over what the channels alone say. */
+export interface KnownFacts {
+  direction: Direction;
+  origin: 'click2call' | null;
+  externalRaw: string | null;
+}
+
+interface QueueVisit {
+  name: string;
+  uniqueId: string;
+  enteredAt: number;
+  leftAt: number | null;
+  answeredAt: number | null;
+}
+
+/** A dialled string that is an outside number: digits (and a leading +) only, 5 or more (cti-outbound's _XXXX.). */
+const OUTSIDE_NUMBER = /^\+?[0-9]{5,}$/;
 
 export class Call {
   readonly aliases = new Set<string>();
   readonly channels = new Map<string, TrackedChannel>();
   readonly recordingFiles = new Set<string>();
   private _state: CallState = 'dialling';
-  direction: Direction | null = null;
-  origin: 'click2call' | null = null;
-  externalRaw: string | null = null;
   answeredAt: number | null = null;
   endedAt: number | null = null;
   lastDialStatus: DialStatus | null = null;
   routedBy: string | null = null;
-  /** The dial policy's reason when the dialplan refused the call's number (UserEvent CtiDialDenied). */
+  /** The dial policy's reason when the dialplan refused the call's number (CEL user event CtiDialDenied). */
   deniedBy: string | null = null;
+  queueVisit: QueueVisit | null = null;
+  known: KnownFacts | null = null;
   /** Caller-ID match, looked up once when the call is first saved (undefined: not yet looked up). */
   match: { contactId: string; clientId: string } | null | undefined = undefined;
-  /** Seen only in part (adopted after a restart or reconnect): the CDR completes it. */
+  /** Seen only in part (adopted after a restart or reconnect): Asterisk's event log completes it. */
   partial = false;
   private _log: Logger | null = null;
+  /** Channels in creation order (ties kept in the order Asterisk logged them). */
+  private order: TrackedChannel[] = [];
 
   constructor(
     readonly id: string,
@@ -105,17 +132,28 @@ export class Call {
     return true;
   }
 
-  addChannel(uniqueId: string, name: string, at: number): TrackedChannel {
+  addChannel(uniqueId: string, name: string, endpoint: Endpoint, at: number, exten = ''): TrackedChannel {
     const existing = this.channels.get(uniqueId);
     if (existing) return existing;
-    const { tech, resource } = parseChannelName(name);
-    const kind: ChannelKind = tech === 'Local' ? 'local' : this.ctx.isExtension(resource) ? 'phone' : 'external';
+    let kind: ChannelKind;
+    let extension: string | null = null;
+    if (!endpoint.local && this.ctx.isExtension(endpoint.resource)) {
+      kind = 'phone';
+      extension = endpoint.resource;
+    } else {
+      // A manager's mobile, rung through the trunk (follow-me, forwarding): their leg of the call.
+      const mobileOf = endpoint.half === 2 ? null : this.ctx.mobileExtension(endpoint.resource) ?? (exten && exten !== 's' ? this.ctx.mobileExtension(exten) : null);
+      if (mobileOf) {
+        kind = 'phone';
+        extension = mobileOf;
+      } else kind = endpoint.local ? 'local' : 'external';
+    }
     const ch: TrackedChannel = {
-      uniqueId, name, kind,
-      extension: kind === 'phone' ? resource : null,
-      createdAt: at, answeredAt: null, hungupAt: null, cause: null, dialStatus: null,
+      uniqueId, name, kind, extension, createdAt: at, answeredAt: null, bridgedAt: null, hungupAt: null, causeCode: null,
+      dialStatus: null, originated: false, rung: false, dialled: null, callerAtApp: null, lastCaller: null,
     };
     this.channels.set(uniqueId, ch);
+    this.order.push(ch);
     if (at < this.startedAt) this.startedAt = at;
     return ch;
   }
@@ -126,61 +164,97 @@ export class Call {
     return n;
   }
 
-  /** Take over another call's channels (transfer joined two linkedids). */
+  /** Take over another call's channels (a transfer, pickup or parking joined two linkedids). */
   absorb(other: Call): void {
     for (const a of other.aliases) this.aliases.add(a);
-    for (const [k, c] of other.channels) if (!this.channels.has(k)) this.channels.set(k, c);
+    for (const c of other.order) {
+      if (this.channels.has(c.uniqueId)) continue;
+      this.channels.set(c.uniqueId, c);
+      this.order.push(c);
+    }
     for (const f of other.recordingFiles) this.recordingFiles.add(f);
     if (other.startedAt < this.startedAt) this.startedAt = other.startedAt;
-    if (this.answeredAt === null && other.answeredAt !== null) {
+    if (other.answeredAt !== null && (this.answeredAt === null || other.answeredAt < this.answeredAt)) {
       this.answeredAt = other.answeredAt;
       if (this._state === 'dialling' || this._state === 'ringing') this._state = 'talking';
     }
-    this.direction ??= other.direction;
-    this.origin ??= other.origin;
-    this.externalRaw ??= other.externalRaw;
     this.routedBy ??= other.routedBy;
+    this.deniedBy ??= other.deniedBy;
+    if (!this.queueVisit || (other.queueVisit && other.queueVisit.enteredAt < this.queueVisit.enteredAt)) this.queueVisit = other.queueVisit ?? this.queueVisit;
+    this.known ??= other.known;
     if (!this.match) this.match = other.match;
     this.partial ||= other.partial;
+  }
+
+  /** The first channel: who started the call. */
+  private originChannel(): TrackedChannel | null {
+    let first: TrackedChannel | null = null;
+    for (const c of this.order) if (!first || c.createdAt < first.createdAt) first = c;
+    return first;
+  }
+
+  /** Direction and outside party from the channels alone (no dialplan marker): see the README, "How a call is read". */
+  private facts(): { direction: Direction; origin: 'click2call' | null; externalRaw: string | null } | null {
+    if (this.known) return this.known;
+    const o = this.originChannel();
+    if (!o) return null;
+    if (o.kind === 'phone') {
+      // A phone an Originate rang first: our click-to-call (the only Originate to a phone we make); the
+      // client's number is what the phone's channel dialled once answered, else the Originate's CallerID.
+      if (o.originated) return { direction: 'outbound', origin: 'click2call', externalRaw: digits(o.dialled) ?? digits(o.lastCaller) };
+      const dialled = o.dialled;
+      if (dialled && OUTSIDE_NUMBER.test(dialled) && !this.ctx.isExtension(dialled)) return { direction: 'outbound', origin: null, externalRaw: dialled };
+      return { direction: 'internal', origin: null, externalRaw: o.extension };
+    }
+    // From outside: the caller is the number on the first channel that ran the dialplan's applications.
+    let caller: string | null = null;
+    for (const c of this.order) {
+      if (c.kind !== 'phone' && c.callerAtApp) { caller = c.callerAtApp; break; }
+    }
+    return { direction: 'inbound', origin: null, externalRaw: caller ?? o.lastCaller };
+  }
+
+  get direction(): Direction | null {
+    return this.facts()?.direction ?? null;
+  }
+
+  get externalRaw(): string | null {
+    return this.facts()?.externalRaw ?? null;
   }
 
   /** libphonenumber parsing is the costliest step of a record: once per raw number. */
   private normalised: { raw: string | null; e164: string | null } | null = null;
   normalisedExternal(): string | null {
-    if (!this.normalised || this.normalised.raw !== this.externalRaw) {
-      this.normalised = { raw: this.externalRaw, e164: normaliseExternal(this.externalRaw, this.ctx.region) };
-    }
+    const raw = this.externalRaw;
+    if (!this.normalised || this.normalised.raw !== raw) this.normalised = { raw, e164: normaliseExternal(raw, this.ctx.region) };
     return this.normalised.e164;
   }
 
   private phoneLegs(): TrackedChannel[] {
-    return [...this.channels.values()].filter((c) => c.kind === 'phone').sort((a, b) => a.createdAt - b.createdAt);
+    return this.order.filter((c) => c.kind === 'phone').sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** The phone that started the call (outbound, internal, click-to-call), if one did. */
-  private originatingPhone(): TrackedChannel | null {
-    const first = [...this.channels.values()].sort((a, b) => a.createdAt - b.createdAt)[0];
-    return first && first.kind === 'phone' ? first : null;
-  }
-
-  private resolvedDirection(): Direction {
-    if (this.direction) return this.direction;
-    const origin = this.originatingPhone();
-    if (!origin) return 'inbound';
-    return [...this.channels.values()].some((c) => c.kind === 'external') ? 'outbound' : 'internal';
-  }
-
-  /** The manager the call belongs to: who answered it last (after transfers), else who it rang last. */
-  private managerLeg(direction: Direction): TrackedChannel | null {
-    const origin = this.originatingPhone();
-    if (direction === 'outbound' && origin) return origin;
-    const candidates = this.phoneLegs().filter((c) => c !== origin);
+  /** The manager the call belongs to: the caller for outbound, else who answered last (after transfers), else who it rang last. */
+  private managerLeg(direction: Direction, origin: TrackedChannel | null): TrackedChannel | null {
+    const from = origin?.kind === 'phone' ? origin : null;
+    if (direction === 'outbound' && from) return from;
+    const candidates = this.phoneLegs().filter((c) => c !== from);
     const answered = candidates.filter((c) => c.answeredAt !== null).sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0));
-    return answered.at(-1) ?? candidates.at(-1) ?? origin;
+    return answered.at(-1) ?? candidates.at(-1) ?? from;
+  }
+
+  /** How the call left its queue: answered by a member, given up by the caller, or let go on by the queue. */
+  private queueOutcome(q: QueueVisit, caller: TrackedChannel | null): QueueOutcome | null {
+    if (q.answeredAt !== null) return 'answered';
+    if (q.leftAt === null) return null;
+    // The caller's side hung up first (it ends the queue's channel at once, in the same burst of events).
+    const callerGone = caller && caller.hungupAt !== null && caller.hungupAt <= q.leftAt + 50;
+    return callerGone ? 'abandoned' : 'timeout';
   }
 
   toRecord(): CallRecord {
-    const direction = this.resolvedDirection();
+    const f = this.facts() ?? { direction: 'inbound' as const, origin: null, externalRaw: null };
+    const direction = f.direction;
     const now = this.endedAt;
     const legs: LegRecord[] = this.phoneLegs().map((c) => {
       const end = c.hungupAt;
@@ -193,20 +267,27 @@ export class Call {
         endedAt: end,
         ringMs: end === null && c.answeredAt === null ? 0 : Math.max(0, (c.answeredAt ?? end ?? c.createdAt) - c.createdAt),
         talkMs: c.answeredAt !== null && end !== null ? Math.max(0, end - c.answeredAt) : 0,
-        disposition: end === null && c.answeredAt === null ? null : c.answeredAt !== null ? 'answered' : dispositionOf(c.dialStatus),
-        hangupCause: c.cause,
+        disposition: end === null && c.answeredAt === null ? null : c.answeredAt !== null ? 'answered' : legDisposition(c),
+        hangupCause: c.causeCode === null ? null : causeText(c.causeCode),
       };
     });
-    const manager = this.managerLeg(direction);
-    const origin = this.originatingPhone();
-    let external: string | null;
-    if (direction === 'internal') external = origin?.extension ?? this.externalRaw;
-    else external = this.normalisedExternal();
+    const origin = this.originChannel();
+    const manager = this.managerLeg(direction, origin);
+    const external = direction === 'internal' ? f.externalRaw : this.normalisedExternal();
     const ended = this._state === 'ended';
     // The cause of the first hangup that carried one (who ended the call, and why); Local channels last.
-    const causes = [...this.channels.values()]
-      .filter((c) => c.cause !== null && c.hungupAt !== null)
-      .sort((a, b) => Number(a.kind === 'local') - Number(b.kind === 'local') || Number(/\(0\)$/.test(a.cause ?? '')) - Number(/\(0\)$/.test(b.cause ?? '')) || (a.hungupAt ?? 0) - (b.hungupAt ?? 0));
+    const causes = [...this.order]
+      .filter((c) => c.causeCode !== null && c.hungupAt !== null)
+      .sort((a, b) => Number(a.kind === 'local') - Number(b.kind === 'local') || Number(a.causeCode === 0) - Number(b.causeCode === 0) || (a.hungupAt ?? 0) - (b.hungupAt ?? 0));
+    const q = this.queueVisit;
+    const caller = direction === 'inbound' ? origin : null;
+    let disposition: Disposition | null = null;
+    if (ended) {
+      if (this.answeredAt !== null) disposition = 'answered';
+      else if (this.deniedBy) disposition = 'failed';
+      else if (this.lastDialStatus) disposition = dispositionOf(this.lastDialStatus);
+      else disposition = legs.some((l) => l.disposition === 'busy') ? 'busy' : 'no_answer';
+    }
     return {
       linkedId: this.linkedId,
       mergedLinkedIds: [...this.aliases].filter((a) => a !== this.linkedId),
@@ -214,7 +295,7 @@ export class Call {
       source: 'ami',
       needsCdr: this.partial,
       direction,
-      origin: this.origin,
+      origin: f.origin,
       externalNumber: external,
       contactId: this.match?.contactId ?? null,
       clientId: this.match?.clientId ?? null,
@@ -225,10 +306,36 @@ export class Call {
       endedAt: now,
       ringMs: Math.max(0, ((this.answeredAt ?? now ?? this.startedAt) - this.startedAt)),
       talkMs: this.answeredAt !== null && now !== null ? Math.max(0, now - this.answeredAt) : 0,
-      disposition: ended ? (this.answeredAt !== null ? 'answered' : this.deniedBy ? 'failed' : dispositionOf(this.lastDialStatus)) : null,
-      hangupCause: ended ? (causes[0]?.cause ?? null) : null,
+      disposition,
+      hangupCause: ended && causes[0] ? causeText(causes[0].causeCode!) : null,
       recordingFile: [...this.recordingFiles][0] ?? null,
+      queue: q?.name ?? null,
+      queueWaitMs: q ? Math.max(0, (q.answeredAt ?? q.leftAt ?? now ?? q.enteredAt) - q.enteredAt) : null,
+      queueOutcome: q ? (ended || q.answeredAt !== null ? this.queueOutcome(q, caller) : null) : null,
       legs,
     };
   }
+}
+
+/** The digits (and a leading +) of what was dialled; null when nothing is left. */
+function digits(s: string | null): string | null {
+  if (!s) return null;
+  const d = s.replace(/[^0-9+]/g, '').replace(/(?!^)\+/g, '');
+  return d === '' || d === '+' ? null : d;
+}
+
+/** Q.850 cause of a phone leg that never answered -> what happened to it. */
+export function legStatus(c: TrackedChannel): DialStatus {
+  if (c.answeredAt !== null) return 'ANSWER';
+  switch (c.causeCode) {
+    case 17: return 'BUSY';
+    case 1: case 3: case 20: case 27: case 38: return 'CHANUNAVAIL';
+    case 21: return 'OTHER';
+    case 34: case 42: return 'CONGESTION';
+    default: return 'NOANSWER';
+  }
+}
+
+function legDisposition(c: TrackedChannel): Disposition {
+  return dispositionOf(legStatus(c));
 }

@@ -116,7 +116,6 @@ export class ClickToCall {
       clearTimeout(p.timer);
       p.release();
       this.pending.delete(p.requestId);
-      this.deps.tracker?.forgetClickToCall(p.requestId);
     }
   }
 
@@ -177,7 +176,6 @@ export class ClickToCall {
     const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), SILENCE_MS);
     timer.unref();
     this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer, release: admission.release });
-    this.deps.tracker?.expectClickToCall(requestId, digits);
     try {
       // Asterisk 22 manager_originate: ChannelId sets the originated channel's Uniqueid (= the linkedid).
       await ami.action({

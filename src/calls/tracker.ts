@@ -1,16 +1,23 @@
-// The call tracker: feeds PbxEvents into one Call object per conversation and says when a call starts,
-// changes and ends. A registry (Map) of live calls, keyed by every linkedid the call has carried.
-// Times come from the events (Asterisk's clock), never from arrival.
+// The call tracker: the one interpreter of Asterisk's Channel Event Log (CEL). It feeds CEL records
+// into one Call object per conversation and says when a call starts, changes and ends; the same records
+// replayed afterwards from the CEL file (reconcile.ts) give the same Call and the same record.
+// A registry (Map) of live calls, keyed by every linkedid the call has carried. Times come from the
+// events (Asterisk's clock), never from arrival.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
+import { mixMonitorFile, parseEndpoint, queueName } from '../pbx/cel.js';
 import type { DialStatus, LiveChannel, PbxEvent } from '../pbx/events.js';
-import { Call, type CallContext, type TrackedChannel } from './call.js';
+import { Call, legStatus, type CallContext, type TrackedChannel } from './call.js';
+import { DENY_REASONS } from './dial-policy.js';
 
 export interface TrackerOptions {
-  extensionPattern: RegExp;
+  /** Which endpoints are managers' phones (CTI_EXTENSION_PATTERN): anything with a test(), a RegExp. */
+  extensionPattern: { test(resource: string): boolean };
   region: string;
   log: Logger;
+  /** The extension of the user whose mobile is this number (follow-me and forwarding legs). */
+  mobileExtension?: (number: string) => string | null;
   newId?: () => string;
 }
 
@@ -22,12 +29,12 @@ type TrackerEvents = {
   merged: (into: Call, fromId: string) => void;
   // Leg-level events: one manager phone's part of a call, as it happens (screen pops, click-to-call
   // progress). They change nothing in the call or its record. `at` is Asterisk's event time.
-  // `originate`: the dial is AMI Originate's own (no calling party; click-to-call rings the manager first).
-  /** A Dial() began ringing a phone (AMI DialBegin to PJSIP/<ext>); once per phone channel. */
+  // `originate`: the phone is the one an AMI Originate rang first (click-to-call rings the manager first).
+  /** A phone's channel was created for the call: it rings (CEL CHAN_START of PJSIP/<ext>); once per channel. */
   legRinging: (call: Call, leg: TrackedChannel, info: LegInfo) => void;
-  /** The phone answered that Dial() (DialEnd DialStatus=ANSWER). */
+  /** The phone answered (CEL ANSWER of a phone the call rang). */
   legAnswered: (call: Call, leg: TrackedChannel, info: LegInfo) => void;
-  /** The phone's channel hung up; `status` is how its Dial() ended (null: no Dial rang it). */
+  /** The phone's channel hung up; `status` is how its ringing ended (ANSWER, BUSY, NOANSWER ...). */
   legEnded: (call: Call, leg: TrackedChannel, info: LegInfo & { status: DialStatus | null }) => void;
 };
 
@@ -45,8 +52,21 @@ export interface KnownCall {
   direction: 'inbound' | 'outbound' | 'internal';
   origin: 'click2call' | null;
   externalNumber: string | null;
-  /** The recording storage knew (the CtiRecording event of the run before the restart). */
+  /** The recording storage knew (from the MixMonitor start the run before the restart saw). */
   recordingFile: string | null;
+}
+
+/** Applications that dial out for the channel running them: what they ran at is what the caller dialled. */
+const DIALLING_APPS = new Set(['Dial', 'Queue', 'FollowMe', 'Pickup', 'PickupChan', 'ParkedCall', 'ConfBridge', 'Stasis']);
+const DIAL_STATUSES = new Set(['ANSWER', 'BUSY', 'NOANSWER', 'CANCEL', 'CONGESTION', 'CHANUNAVAIL', 'DONTCALL', 'TORTURE', 'INVALIDARGS']);
+/** Our router's reasons (src/routing) and the dial policy's: a user event with any other word is ignored. */
+const ROUTED_BY = /^(?:prior_manager|owner|default|fallback|turnover:[A-Za-z0-9_-]{1,64})$/;
+const DENIED_BY = new Set<string>([...DENY_REASONS, 'rate', 'concurrency']);
+
+/** CELGenUserEvent's extra: the text after the event's name (Asterisk gives it as a JSON string or {"extra": ...}). */
+function userEventText(extra: Record<string, unknown>): string {
+  const v = extra['extra'] ?? extra['text'];
+  return typeof v === 'string' ? v.trim() : '';
 }
 
 export class CallTracker extends TypedEmitter<TrackerEvents> {
@@ -54,20 +74,14 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
   private readonly byUniqueId = new Map<string, Call>();
   private readonly ctx: CallContext;
   private readonly newId: () => string;
-  /** Phone channels a Dial() rang, and whether that dial was Originate's own (for the leg events). */
-  private readonly rung = new WeakMap<TrackedChannel, boolean>();
-  /**
-   * Click-to-call requests by linkedid (our Originate ChannelId) -> the client's number. When the
-   * manager's own phone is busy or never answers, cti-click2call never runs and no CtiCall mark comes:
-   * the call would look like an internal call of the manager's phone to itself.
-   */
-  private readonly expected = new Map<string, string>();
+  /** Who is in each bridge (CEL BRIDGE_ENTER/EXIT): two parties in one bridge talk. */
+  private readonly bridges = new Map<string, Set<string>>();
   /** Asterisk time of the newest event seen: "now" on the PBX's clock. */
   lastEventAt = 0;
 
   constructor(opts: TrackerOptions) {
     super();
-    this.ctx = { isExtension: (r) => opts.extensionPattern.test(r), region: opts.region, log: opts.log };
+    this.ctx = { isExtension: (r) => opts.extensionPattern.test(r), mobileExtension: opts.mobileExtension ?? (() => null), region: opts.region, log: opts.log };
     this.newId = opts.newId ?? randomUUID;
   }
 
@@ -86,22 +100,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
   private create(linkedId: string, at: number, id = this.newId()): Call {
     const call = new Call(id, linkedId, at, this.ctx);
     this.byLinkedId.set(linkedId, call);
-    const number = this.expected.get(linkedId);
-    if (number !== undefined) {
-      this.expected.delete(linkedId);
-      markClickToCall(call, number);
-    }
     return call;
-  }
-
-  /** Click-to-call is about to Originate with ChannelId = linkedId, to dial `number` (digits). */
-  expectClickToCall(linkedId: string, number: string): void {
-    this.expected.set(linkedId, number);
-  }
-
-  /** The request ended without a channel (phone not registered, PBX refused): nothing will come. */
-  forgetClickToCall(linkedId: string): void {
-    this.expected.delete(linkedId);
   }
 
   /** The call this channel event belongs to, joining calls when Asterisk moved the channel to another linkedid. */
@@ -130,123 +129,123 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
     return into;
   }
 
+  /**
+   * The interpreter: one CEL record at a time, live or replayed (the reconciler feeds the file through a
+   * tracker of its own). Other PBX events are not about the record and are ignored here.
+   */
   handle(e: PbxEvent): void {
+    if (e.type !== 'cel') return;
     if (e.at > this.lastEventAt) this.lastEventAt = e.at;
-    switch (e.type) {
-      case 'channel.created': {
-        const call = this.callFor(e.uniqueId, e.linkedId, e.at);
-        const fresh = call.channels.size === 0;
-        call.addChannel(e.uniqueId, e.channel, e.at);
-        this.byUniqueId.set(e.uniqueId, call);
-        if (fresh) this.emit('updated', call);
-        return;
+    // A channel's events after its HANGUP (CHAN_END, LINKEDID_END) add nothing; one never seen starts with CHAN_START.
+    if (e.name === 'CHAN_END' || e.name === 'LINKEDID_END') return;
+    if (e.name !== 'CHAN_START' && !this.byUniqueId.has(e.uniqueId) && !this.byLinkedId.has(e.linkedId)) return;
+    const call = this.callFor(e.uniqueId, e.linkedId, e.at);
+    const fresh = call.channels.size === 0;
+    const known = call.channels.has(e.uniqueId);
+    const ch = call.addChannel(e.uniqueId, e.channel, e.endpoint, e.at, e.exten);
+    this.byUniqueId.set(e.uniqueId, call);
+    if (e.callerNumber) ch.lastCaller = e.callerNumber;
+    if (e.app === 'AppDial2') ch.originated = true;
+    if (!known && ch.kind === 'phone') {
+      // A phone channel that does not start its call was rung by it (Dial, Queue, FollowMe); one that
+      // starts a call at the default extension "s" is an Originate's (Asterisk creates the outgoing
+      // channel there); one that starts at a dialled extension is a phone calling.
+      if (!fresh) ch.rung = true;
+      else if (e.name === 'CHAN_START' && e.exten === 's') { ch.rung = true; ch.originated = true; }
+      else if (e.exten && e.exten !== 's') ch.dialled = e.dnid ?? e.exten;
+      if (ch.rung) {
+        if (call.transition('ringing', e.at) && !fresh) this.emit('updated', call);
+        this.emit('legRinging', call, ch, { at: e.at, originate: ch.originated });
       }
-      case 'channel.state': {
-        if (!this.byUniqueId.has(e.uniqueId) && !this.byLinkedId.has(e.linkedId)) return;
-        const call = this.callFor(e.uniqueId, e.linkedId, e.at);
-        const ch = call.addChannel(e.uniqueId, e.channel, e.at);
-        this.byUniqueId.set(e.uniqueId, call);
-        if (e.state === 'ringing' && call.transition('ringing', e.at)) this.emit('updated', call);
-        if (e.state === 'up' && ch.answeredAt === null) ch.answeredAt = e.at;
+    }
+    if (fresh) this.emit('updated', call);
+    switch (e.name) {
+      case 'ANSWER':
+        if (ch.answeredAt === null) {
+          ch.answeredAt = e.at;
+          if (ch.kind === 'phone' && ch.rung) this.emit('legAnswered', call, ch, { at: e.at, originate: ch.originated });
+        }
         return;
-      }
-      case 'dial.begin': {
-        const call = this.callFor(e.destUniqueId, e.destLinkedId, e.at);
-        const ch = call.addChannel(e.destUniqueId, e.destChannel, e.at);
-        this.byUniqueId.set(e.destUniqueId, call);
-        if (call.transition('ringing', e.at)) this.emit('updated', call);
-        if (ch.kind === 'phone' && !this.rung.has(ch)) {
-          this.rung.set(ch, e.callerUniqueId === null);
-          this.emit('legRinging', call, ch, { at: e.at, originate: e.callerUniqueId === null });
+      case 'APP_START': {
+        if (ch.callerAtApp === null) ch.callerAtApp = e.callerNumber;
+        if (DIALLING_APPS.has(e.app) && ch.dialled === null && (!ch.rung || ch.originated)) ch.dialled = e.dnid ?? (e.exten !== 's' ? e.exten : null);
+        if (e.app === 'MixMonitor') {
+          const file = mixMonitorFile(e.appData);
+          if (file) call.recordingFiles.add(file);
+        } else if (e.app === 'Queue' && !call.queueVisit) {
+          const name = queueName(e.appData);
+          if (name) call.queueVisit = { name, uniqueId: ch.uniqueId, enteredAt: e.at, leftAt: null, answeredAt: null };
         }
         return;
       }
-      case 'dial.end': {
-        const call = this.byUniqueId.get(e.destUniqueId) ?? this.byLinkedId.get(e.destLinkedId);
-        if (!call) return;
-        const ch = call.channels.get(e.destUniqueId);
-        if (ch) ch.dialStatus = e.status;
-        call.lastDialStatus = e.status;
-        // Talk starts when a Dial() with a calling party is answered. Originate's own dial (no caller)
-        // only rings the first party: for click-to-call that is the manager, not the client.
-        if (e.status === 'ANSWER') {
-          if (ch && ch.answeredAt === null) ch.answeredAt = e.at;
-          if (ch && ch.kind === 'phone') this.emit('legAnswered', call, ch, { at: e.at, originate: e.callerUniqueId === null });
-          if (e.callerUniqueId && call.answeredAt === null) {
-            call.answeredAt = e.at;
-            call.transition('talking', e.at);
-            this.emit('updated', call);
-          }
+      case 'APP_END': {
+        const q = call.queueVisit;
+        if (e.app === 'Queue' && q && q.uniqueId === ch.uniqueId && q.leftAt === null) q.leftAt = e.at;
+        return;
+      }
+      case 'BRIDGE_ENTER': {
+        const id = typeof e.extra['bridge_id'] === 'string' ? e.extra['bridge_id'] : '';
+        if (ch.bridgedAt === null) ch.bridgedAt = e.at;
+        const q = call.queueVisit;
+        if (q && q.uniqueId === ch.uniqueId && q.leftAt === null && q.answeredAt === null) q.answeredAt = e.at;
+        if (!id) return;
+        let members = this.bridges.get(id);
+        if (!members) this.bridges.set(id, (members = new Set()));
+        members.add(e.uniqueId);
+        // Talk starts when two parties share a bridge: a Dial or a queue member answered, a pickup, a
+        // parked call retrieved, a conference joined.
+        if (members.size >= 2 && call.answeredAt === null) {
+          call.answeredAt = e.at;
+          call.transition('talking', e.at);
+          this.emit('updated', call);
         }
         return;
       }
-      case 'bridge.enter':
-      case 'bridge.leave': {
-        if (this.byUniqueId.has(e.uniqueId)) this.callFor(e.uniqueId, e.linkedId, e.at);
+      case 'BRIDGE_EXIT': {
+        const id = typeof e.extra['bridge_id'] === 'string' ? e.extra['bridge_id'] : '';
+        const members = this.bridges.get(id);
+        if (members) {
+          members.delete(e.uniqueId);
+          if (members.size === 0) this.bridges.delete(id);
+        }
         return;
       }
-      case 'channel.hangup': {
-        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
-        if (!call) return;
-        const ch = call.channels.get(e.uniqueId) ?? call.addChannel(e.uniqueId, e.channel, e.at);
-        const first = ch.hungupAt === null;
-        if (first) {
-          ch.hungupAt = e.at;
-          ch.cause = e.causeText ? `${e.causeText} (${e.cause})` : String(e.cause);
+      case 'USER_DEFINED': {
+        // The dialplan's own words (CELGenUserEvent in dialplan/extensions_cti.conf), checked against ours.
+        const word = userEventText(e.extra);
+        if (e.userEvent === 'CtiRoute' && ROUTED_BY.test(word)) call.routedBy = word;
+        else if (e.userEvent === 'CtiDialDenied' && DENIED_BY.has(word)) call.deniedBy = word;
+        else return;
+        this.emit('updated', call);
+        return;
+      }
+      case 'ATTENDEDTRANSFER': {
+        // The transfer joins the consultation call into the transferred one: the same conversation.
+        for (const k of ['channel2_uniqueid', 'transferee_channel_uniqueid', 'transfer_target_channel_uniqueid']) {
+          const uid = e.extra[k];
+          const other = typeof uid === 'string' ? this.byUniqueId.get(uid) : undefined;
+          const into = this.byUniqueId.get(e.uniqueId);
+          if (other && into && other !== into) this.merge(into, other);
+        }
+        return;
+      }
+      case 'HANGUP': {
+        if (ch.hungupAt !== null) return;
+        ch.hungupAt = e.at;
+        const cause = Number(e.extra['hangupcause']);
+        ch.causeCode = Number.isFinite(cause) ? cause : null;
+        const ds = typeof e.extra['dialstatus'] === 'string' ? e.extra['dialstatus'] : '';
+        if (ds) {
+          ch.dialStatus = (DIAL_STATUSES.has(ds) ? ds : 'OTHER') as DialStatus;
+          call.lastDialStatus = ch.dialStatus;
         }
         this.byUniqueId.delete(e.uniqueId);
-        if (first && ch.kind === 'phone') this.emit('legEnded', call, ch, { at: e.at, originate: this.rung.get(ch) ?? false, status: ch.dialStatus });
+        if (ch.kind === 'phone') this.emit('legEnded', call, ch, { at: e.at, originate: ch.originated, status: ch.rung ? legStatus(ch) : ch.dialStatus });
         if (call.liveChannelCount === 0) this.end(call, e.at);
         return;
       }
-      case 'call.marked': {
-        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
-        if (!call || call.direction) return;
-        call.direction = e.direction === 'click2call' ? 'outbound' : e.direction;
-        call.origin = e.direction === 'click2call' ? 'click2call' : null;
-        call.externalRaw = e.external || null;
-        this.emit('updated', call);
+      default:
         return;
-      }
-      case 'call.routed': {
-        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
-        if (!call || !e.routedBy) return;
-        call.routedBy = e.routedBy;
-        this.emit('updated', call);
-        return;
-      }
-      case 'call.denied': {
-        // The dial policy refused the number in the dialplan: nothing was dialled out (cti-dial-denied).
-        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
-        if (!call) return;
-        call.deniedBy = e.reason || 'denied';
-        this.emit('updated', call);
-        return;
-      }
-      case 'recording.started': {
-        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.linkedId);
-        if (call && e.file) call.recordingFiles.add(e.file);
-        return;
-      }
-      case 'transfer.attended': {
-        if (!e.success) return;
-        const involved = [...new Set(e.linkedIds.map((l) => this.byLinkedId.get(l)).filter((c): c is Call => !!c))];
-        let into = involved[0];
-        for (const other of involved.slice(1)) if (into && into !== other) into = this.merge(into, other);
-        return;
-      }
-      case 'transfer.blind':
-        return;
-      case 'originate.response': {
-        // An Originate into cti-click2call whose first leg (the manager's phone) failed: the dialplan
-        // never ran, so this is the only word that the call was a click-to-call, and to whom.
-        if (e.success || e.context !== 'cti-click2call' || !e.exten || !e.uniqueId) return;
-        const call = this.byUniqueId.get(e.uniqueId) ?? this.byLinkedId.get(e.uniqueId);
-        if (!call || call.direction) return;
-        markClickToCall(call, e.exten);
-        this.emit('updated', call);
-        return;
-      }
     }
   }
 
@@ -279,7 +278,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
 
   /**
    * Adopt calls in progress that we did not see start (AMI CoreShowChannels), using what storage knows.
-   * `now` is the PBX's current time in ms. Adopted calls are partial: the CDR completes their times.
+   * `now` is the PBX's current time in ms. Adopted calls are partial: the CEL file completes their times.
    */
   adopt(live: LiveChannel[], known: (linkedId: string) => KnownCall | undefined, now: number): Call[] {
     const groups = new Map<string, LiveChannel[]>();
@@ -295,25 +294,19 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
       const oldest = Math.max(...chans.map((c) => c.durationSeconds));
       const call = this.create(linkedId, k?.startedAt ?? now - oldest * 1000, k?.id);
       call.partial = true;
-      for (const c of chans) {
-        const ch = call.addChannel(c.uniqueId, c.channel, now - c.durationSeconds * 1000);
+      for (const c of [...chans].sort((a, b) => b.durationSeconds - a.durationSeconds)) {
+        const ch = call.addChannel(c.uniqueId, c.channel, parseEndpoint(c.channel), now - c.durationSeconds * 1000, c.exten);
         if (c.state === 'up') ch.answeredAt = ch.createdAt;
+        ch.lastCaller = c.callerNumber;
+        ch.callerAtApp = c.callerNumber;
+        if (ch.kind === 'phone' && call.channels.size > 1) ch.rung = true;
         this.byUniqueId.set(c.uniqueId, call);
       }
       if (k) {
-        call.direction = k.direction;
-        call.origin = k.origin;
-        call.externalRaw = k.externalNumber;
+        call.known = { direction: k.direction, origin: k.origin, externalRaw: k.externalNumber };
         call.answeredAt = k.answeredAt;
         if (k.recordingFile) call.recordingFiles.add(k.recordingFile);
-      } else {
-        const external = chans.find((c) => c.context === 'cti-inbound');
-        if (external) {
-          call.direction = 'inbound';
-          call.externalRaw = external.callerNumber;
-        }
-        if (chans.some((c) => c.bridged)) call.answeredAt = now;
-      }
+      } else if (chans.some((c) => c.bridged)) call.answeredAt = now;
       if (call.answeredAt !== null) call.transition('talking', now);
       else call.transition('ringing', now);
       call.log.info({ channels: chans.length }, 'adopted a call in progress');
@@ -324,9 +317,3 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
   }
 }
 
-/** What cti-mark does for cti-click2call (dialplan/extensions_cti.conf): outbound, the client's number. */
-function markClickToCall(call: Call, number: string): void {
-  call.direction = 'outbound';
-  call.origin = 'click2call';
-  call.externalRaw = number.replace(/^\+/, '');
-}

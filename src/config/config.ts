@@ -51,7 +51,7 @@ const baseShape = {
   CTI_DIAL_MAX_CONCURRENT: z.coerce.number().int().min(0).max(1000).default(2),
 };
 
-/** What the running service needs on top: HTTP, the PBX, recordings and Asterisk's own CDR. */
+/** What the running service needs on top: HTTP, the PBX, recordings and Asterisk's own event log (CEL). */
 const serviceShape = {
   ...baseShape,
   CTI_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
@@ -75,9 +75,9 @@ const serviceShape = {
   CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti'),
   CTI_ACTION_TIMEOUT_MS: positiveInt.default(5000),
   CTI_RECORDINGS_DIR: z.string().min(1).default('/var/spool/asterisk/monitor'),
-  CTI_CDR_FILE: z.string().min(1).default('/var/log/asterisk/cdr-custom/cti.csv'),
+  CTI_CEL_FILE: z.string().min(1).default('/var/log/asterisk/cel-custom/cti.csv'),
   CTI_RECONCILE_INTERVAL_S: positiveInt.default(60),
-  /** CDR rows of calls older than this many days are not imported (first start on a PBX with history). */
+  /** Calls in the event log older than this many days are not imported (first start on a PBX with history). */
   CTI_RECONCILE_DAYS: positiveInt.default(30),
   CTI_EXTENSION_PATTERN: z
     .string()

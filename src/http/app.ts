@@ -158,7 +158,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   if (opts.connectPbx !== false || opts.trackCalls) {
     callLog = new CallLog({
       db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
-      recordingsDir: config.CTI_RECORDINGS_DIR, cdrFile: config.CTI_CDR_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
+      recordingsDir: config.CTI_RECORDINGS_DIR, celFile: config.CTI_CEL_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
       onCallsEnded: (ids) => { sweepMissed(ids); live.callsEnded(); },
     });

@@ -1,6 +1,7 @@
 // Raw AMI event (as asterisk-manager parses it: lower-cased header names, string values) -> PbxEvent.
 // Header names and values: Asterisk 22 AMI event documentation (Newchannel, Newstate, Hangup, DialBegin,
-// DialEnd, BridgeEnter, BridgeLeave, UserEvent, AttendedTransfer, BlindTransfer, CoreShowChannel).
+// DialEnd, BridgeEnter, BridgeLeave, AttendedTransfer, BlindTransfer, CoreShowChannel) and CEL (cel.ts).
+import { celFromAmi } from './cel.js';
 import type { ChannelState, DeviceState, DeviceStatus, DialStatus, LiveChannel, PbxEvent } from './events.js';
 
 export type RawAmiEvent = Record<string, unknown>;
@@ -59,6 +60,8 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
   // Channel comes before the caller ID (its first copy is Asterisk's), Uniqueid and Linkedid after it.
   const ref = () => ({ at, uniqueId: own(raw['uniqueid']), linkedId: own(raw['linkedid']), channel: str(raw['channel']) });
   switch (name) {
+    case 'CEL':
+      return celFromAmi(raw, at);
     case 'Newchannel':
       return { type: 'channel.created', ...ref(), state: channelState(raw['channelstate']), callerNumber: number(raw['calleridnum']), context: str(raw['context']), exten: str(raw['exten']) };
     case 'Newstate':
@@ -88,22 +91,6 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
       return { type: 'bridge.enter', ...ref(), bridgeId: str(raw['bridgeuniqueid']) };
     case 'BridgeLeave':
       return { type: 'bridge.leave', ...ref(), bridgeId: str(raw['bridgeuniqueid']) };
-    case 'UserEvent': {
-      const kind = own(raw['userevent']);
-      if (kind === 'CtiCall') {
-        // The body is the dialplan's own words (dialplan/extensions_cti.conf, cti-mark). An inbound
-        // call's outside party is the caller: Asterisk's CallerIDNum header of this very event, never a
-        // field the dialplan wrote, so nothing the caller sends can name another number or direction.
-        const d = own(raw['direction']);
-        if (d !== 'inbound' && d !== 'outbound' && d !== 'internal' && d !== 'click2call') return null;
-        const external = d === 'inbound' ? number(raw['calleridnum']) ?? '' : own(raw['external']);
-        return { type: 'call.marked', ...ref(), direction: d, external };
-      }
-      if (kind === 'CtiRecording') return { type: 'recording.started', ...ref(), file: own(raw['file']) };
-      if (kind === 'CtiRoute') return { type: 'call.routed', ...ref(), routedBy: own(raw['routedby']), target: own(raw['target']) };
-      if (kind === 'CtiDialDenied') return { type: 'call.denied', ...ref(), reason: own(raw['reason']), number: own(raw['number']) };
-      return null;
-    }
     case 'AttendedTransfer': {
       const ids = ['origtransfererlinkedid', 'secondtransfererlinkedid', 'transfereelinkedid', 'transfertargetlinkedid']
         .map((k) => str(raw[k]))

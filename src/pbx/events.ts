@@ -55,34 +55,6 @@ export interface BridgeLeft extends ChannelRef {
   type: 'bridge.leave';
   bridgeId: string;
 }
-/**
- * UserEvent(CtiCall) from dialplan/extensions_cti.conf: the call's direction and outside party. For an
- * inbound call `external` is the caller's number as Asterisk holds it (the event's CallerIDNum), for the
- * others the digits the phone dialled (the dialplan's External field).
- */
-export interface CallMarked extends ChannelRef {
-  type: 'call.marked';
-  direction: 'inbound' | 'outbound' | 'internal' | 'click2call';
-  external: string;
-}
-/** UserEvent(CtiRecording): MixMonitor writes this file (path as Asterisk sees it). */
-export interface RecordingStarted extends ChannelRef {
-  type: 'recording.started';
-  file: string;
-}
-/** UserEvent(CtiRoute) from cti-routed: the phone or group now ringing, and why. */
-export interface CallRouted extends ChannelRef {
-  type: 'call.routed';
-  routedBy: string;
-  target: string;
-}
-/** UserEvent(CtiDialDenied) from cti-dial-denied: the dial policy refused this call's number. */
-export interface CallDenied extends ChannelRef {
-  type: 'call.denied';
-  /** prefix, premium, region, international_network, rate, concurrency (src/calls/dial-policy.ts) */
-  reason: string;
-  number: string;
-}
 /** A completed attended transfer: the linkedids it joined into one conversation. */
 export interface AttendedTransferDone extends Base {
   type: 'transfer.attended';
@@ -133,7 +105,57 @@ export interface DeviceStateChanged extends Base, DeviceStatus {
   type: 'device.state';
 }
 
+/**
+ * Asterisk's Channel Event Log (CEL) event names as cel.conf enables them (sandbox/asterisk/cel.conf);
+ * CEL specification: main/cel.c, doc "Asterisk 12 CEL Specification".
+ */
+export const CEL_EVENT_NAMES = [
+  'CHAN_START', 'CHAN_END', 'ANSWER', 'HANGUP', 'BRIDGE_ENTER', 'BRIDGE_EXIT', 'APP_START', 'APP_END',
+  'PARK_START', 'PARK_END', 'BLINDTRANSFER', 'ATTENDEDTRANSFER', 'PICKUP', 'FORWARD', 'LINKEDID_END',
+  'USER_DEFINED', 'LOCAL_OPTIMIZE', 'LOCAL_OPTIMIZE_BEGIN',
+] as const;
+export type CelEventName = (typeof CEL_EVENT_NAMES)[number];
+
+/**
+ * What a channel is attached to, read from its name ("PJSIP/101-0000002a", "Local/600@cti-queue-0000;2").
+ * For a Local channel `resource` is the extension it runs (before the @) and `half` its side.
+ */
+export interface Endpoint {
+  tech: string;
+  resource: string;
+  local: boolean;
+  half: 1 | 2 | null;
+}
+
+/**
+ * One CEL record, the same whether it came live over AMI (cel_manager's `Event: CEL`) or afterwards
+ * from cel_custom's file (dialplan/cel_custom_cti.conf): the one input of the call interpreter.
+ * `at` is the AMI event's Timestamp live (cel_manager's EventTime has whole seconds only) and the
+ * record's eventtime from the file; the two readings of Asterisk's clock differ by well under 1 ms.
+ */
+export interface CelEvent extends ChannelRef {
+  type: 'cel';
+  name: CelEventName;
+  endpoint: Endpoint;
+  callerNumber: string | null;
+  callerName: string | null;
+  /** The number the channel's caller dialled (CALLERID(dnid)): what a phone dialled, when it dialled. */
+  dnid: string | null;
+  exten: string;
+  context: string;
+  /** The application the channel ran at the event (Dial, Queue, MixMonitor, AppDial, AppDial2 ...). */
+  app: string;
+  appData: string;
+  /** The bridged peer's channel name(s), for BRIDGE_* and ATTENDEDTRANSFER. */
+  peer: string;
+  /** USER_DEFINED only: the event's name (CELGenUserEvent's first argument). */
+  userEvent: string | null;
+  /** The event's extra: JSON objects parsed (HANGUP's hangupcause and dialstatus, BRIDGE_*'s bridge_id...), else { text }. */
+  extra: Record<string, unknown>;
+}
+
 export type PbxEvent =
+  | CelEvent
   | ChannelCreated
   | ChannelStateChanged
   | ChannelHungUp
@@ -141,10 +163,6 @@ export type PbxEvent =
   | DialEnded
   | BridgeEntered
   | BridgeLeft
-  | CallMarked
-  | RecordingStarted
-  | CallRouted
-  | CallDenied
   | AttendedTransferDone
   | BlindTransferDone
   | OriginateResponded

@@ -66,7 +66,7 @@ beforeAll(async () => {
   // are newer and would push these off the list's first page in a full run.
   const cdrFile = `${dbFile}.cdr.csv`;
   writeFileSync(cdrFile, '');
-  svc = await startService({ dbFile, env: { CTI_CDR_FILE: cdrFile } });
+  svc = await startService({ dbFile, env: { CTI_CEL_FILE: cdrFile } });
   const romashka = await post('/api/v1/clients', { name: `ООО «Ромашка» ${RUN}`, ownerId: ids['anna'], turnover: 250000, currency: 'RUB' });
   const ivan = await post('/api/v1/contacts', { clientId: romashka, name: 'Иван Петров', phones: [{ number: e164(1) }] });
   const north = await post('/api/v1/clients', { name: `Northwind ${RUN}`, ownerId: ids['boris'] });

@@ -29,7 +29,7 @@ describe('start-up output', () => {
       CTI_AMI_HOST: sb.CTI_AMI_HOST, CTI_AMI_PORT: sb.CTI_AMI_PORT, CTI_AMI_USER: sb.CTI_AMI_USER, CTI_AMI_SECRET: sb.CTI_AMI_SECRET,
       CTI_ARI_URL: sb.CTI_ARI_URL, CTI_ARI_USER: sb.CTI_ARI_USER, CTI_ARI_PASSWORD: sb.CTI_ARI_PASSWORD,
       // As on a fresh PBX: no CDR file yet (Asterisk writes it with the first call), no routing rules file.
-      CTI_CDR_FILE: join(dir, 'cdr', 'cti.csv'), CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_ROUTING_FILE: join(dir, 'routing.json'),
+      CTI_CEL_FILE: join(dir, 'cdr', 'cti.csv'), CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_ROUTING_FILE: join(dir, 'routing.json'),
       CTI_WEB_DIR: join(dir, 'no-web'),
     };
     const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

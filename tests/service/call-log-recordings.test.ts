@@ -9,6 +9,8 @@ import { CallLog } from '../../src/calls/call-log.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { openDb, type DbHandle } from '../../src/db/client.js';
 import type { LiveChannel } from '../../src/pbx/events.js';
+import { parseEndpoint } from '../../src/pbx/cel.js';
+import type { CelEvent } from '../../src/pbx/events.js';
 
 const LINKED = '5de4d697-47de-48fd-ac56-6a8546e5c370';
 const T0 = 1_795_330_129_978;
@@ -34,7 +36,7 @@ describe('recordings of calls adopted after a restart', () => {
     h = openDb(join(dir, 'cti.sqlite'));
     log = new CallLog({
       db: h.db, log: pino({ level: 'silent' }), extensionPattern: /^[0-9]{3}$/, region: 'RU', recordingsDir,
-      cdrFile: join(dir, 'cti.csv'), reconcileIntervalMs: 60_000, cdrSettleMs: 60_000,
+      celFile: join(dir, 'cti.csv'), reconcileIntervalMs: 60_000, cdrSettleMs: 60_000,
     });
   });
   afterEach(() => {
@@ -43,12 +45,18 @@ describe('recordings of calls adopted after a restart', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A CEL HANGUP record of one channel (Normal Clearing), as cel_manager reports it. */
+  const celHangup = (uniqueId: string, channel: string, at: number): CelEvent => ({
+    type: 'cel', name: 'HANGUP', at, uniqueId, linkedId: LINKED, channel, endpoint: parseEndpoint(channel), callerNumber: null, callerName: null,
+    dnid: null, exten: '', context: '', app: '', appData: '', peer: '', userEvent: null, extra: { hangupcause: 16, hangupsource: '', dialstatus: '' },
+  });
+
   /** Adopt the call, then let it end: both channels hang up, as Asterisk reports it. */
   function adoptAndEnd(): void {
     log.resync(liveCall, T0 + 3000);
     log.flush();
     for (const c of liveCall) {
-      log.handle({ type: 'channel.hangup', at: T0 + 5000, uniqueId: c.uniqueId, linkedId: LINKED, channel: c.channel, cause: 16, causeText: 'Normal Clearing' });
+      log.handle(celHangup(c.uniqueId, c.channel, T0 + 5000));
     }
     log.flush();
   }
@@ -64,7 +72,7 @@ describe('recordings of calls adopted after a restart', () => {
     log.flush();
     expect(log.store.findByLinkedId(LINKED)).toMatchObject({ id: 'seen-before', state: 'live', recordingFile: before.recordingFile });
     for (const c of liveCall) {
-      log.handle({ type: 'channel.hangup', at: T0 + 5000, uniqueId: c.uniqueId, linkedId: LINKED, channel: c.channel, cause: 16, causeText: 'Normal Clearing' });
+      log.handle(celHangup(c.uniqueId, c.channel, T0 + 5000));
     }
     log.flush();
     expect(log.store.findByLinkedId(LINKED)).toMatchObject({ id: 'seen-before', state: 'ended', recordingFile: before.recordingFile });
@@ -84,7 +92,7 @@ describe('recordings of calls adopted after a restart', () => {
     const file = join(recordingsDir, `${LINKED}.wav`);
     writeFileSync(file, Buffer.alloc(44 + 16_000));
     for (const c of liveCall) {
-      log.handle({ type: 'channel.hangup', at: T0 + 5000, uniqueId: c.uniqueId, linkedId: LINKED, channel: c.channel, cause: 16, causeText: 'Normal Clearing' });
+      log.handle(celHangup(c.uniqueId, c.channel, T0 + 5000));
     }
     log.flush();
     expect(log.store.findByLinkedId(LINKED)).toMatchObject({ state: 'ended', recordingFile: file });

@@ -47,7 +47,7 @@ describe('cti: the database line', () => {
         // Nothing listens there: the service keeps retrying, which is all this test needs.
         CTI_AMI_HOST: '127.0.0.1', CTI_AMI_PORT: String(await freePort()), CTI_AMI_USER: 'u', CTI_AMI_SECRET: 's',
         CTI_ARI_URL: `http://127.0.0.1:${await freePort()}`, CTI_ARI_USER: 'u', CTI_ARI_PASSWORD: 'p',
-        CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_CDR_FILE: join(dir, 'cti.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'),
+        CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_CEL_FILE: join(dir, 'cti.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'),
       },
     });
     let stderr = '';

@@ -28,7 +28,7 @@ describe('file modes', { timeout: 30_000 }, () => {
     const config = loadServiceConfig({
       CTI_DB_FILE: join(dir, 'new', 'deeper', 'cti.sqlite'), CTI_ROUTING_FILE: join(dir, 'rules', 'routing.json'),
       CTI_AMI_USER: 'unused', CTI_AMI_SECRET: 'unused', CTI_ARI_USER: 'unused', CTI_ARI_PASSWORD: 'unused',
-      CTI_RECORDINGS_DIR: join(dir, 'recordings'), CTI_CDR_FILE: join(dir, 'cti.csv'), CTI_LOG_LEVEL: 'silent',
+      CTI_RECORDINGS_DIR: join(dir, 'recordings'), CTI_CEL_FILE: join(dir, 'cti.csv'), CTI_LOG_LEVEL: 'silent',
     });
     const app = await buildApp(config, { connectPbx: false, logger: pino({ level: 'silent' }) });
     try {

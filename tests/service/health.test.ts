@@ -51,7 +51,7 @@ describe('/healthz', () => {
     const ami = await freePort();
     const ari = await freePort();
     const config = loadServiceConfig({
-      CTI_DB_FILE: join(dir, 'cti.sqlite'), CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_CDR_FILE: join(dir, 'cti.csv'),
+      CTI_DB_FILE: join(dir, 'cti.sqlite'), CTI_RECORDINGS_DIR: join(dir, 'rec'), CTI_CEL_FILE: join(dir, 'cti.csv'),
       CTI_ROUTING_FILE: join(dir, 'routing.json'),
       CTI_AMI_HOST: '127.0.0.1', CTI_AMI_PORT: String(ami), CTI_AMI_USER: 'cti', CTI_AMI_SECRET: 'x',
       CTI_ARI_URL: `http://127.0.0.1:${ari}`, CTI_ARI_USER: 'cti', CTI_ARI_PASSWORD: 'x',

@@ -1,4 +1,5 @@
-// Reconciliation with Asterisk's CDR on a fresh SQLite: CDR rows recorded from the sandbox Asterisk.
+// Reconciliation with Asterisk's event log on a fresh SQLite: CEL files recorded from the sandbox Asterisk,
+// replayed through the call interpreter.
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,24 +10,28 @@ import { CallStore } from '../../src/calls/store.js';
 import { Reconciler } from '../../src/calls/reconcile.js';
 import { findRecording } from '../../src/calls/recording.js';
 import type { CallRecord } from '../../src/calls/model.js';
-import { cdrFixtureText } from '../support/ami-fixture.js';
+import { splitCsvLine } from '../../src/pbx/dsv.js';
+import { celFixtureText } from '../support/ami-fixture.js';
 import { wav } from '../support/wav.js';
 
 const isExt = (r: string) => /^[0-9]{2,5}$/.test(r);
 
-const linkedIdOf = (cdr: string) => JSON.parse(`[${cdr.split('\n')[0]}]`)[0] as string;
-const endOf = (cdr: string) => Math.max(...cdr.trim().split('\n').map((l) => Number(JSON.parse(`[${l}]`)[10]) * 1000));
+// A CEL line's fields (dialplan/cel_custom_cti.conf): eventenum, eventtime, uniqueid, linkedid, ...
+const linkedIdOf = (cel: string) => splitCsvLine(cel.split('\n')[0]!)![3]!;
+const endOf = (cel: string) => Math.max(...cel.trim().split('\n').map((l) => Number(splitCsvLine(l)![1]) * 1000));
+/** The call's records without MixMonitor's: a PBX that records by other means, the file found by its name. */
+const withoutMixMonitor = (cel: string) => cel.split('\n').filter((l) => !l.includes('"MixMonitor"')).join('\n');
 
-describe('reconciliation with the CDR', () => {
+describe("reconciliation with Asterisk's event log (CEL)", () => {
   let dir: string;
   let h: DbHandle;
   let store: CallStore;
-  let cdrFile: string;
+  let celFile: string;
   let recordingsDir: string;
   let live = new Set<string>();
   // The fixtures were recorded on one day: a window of ~100 years keeps this test true whenever it runs.
   const reconciler = (clock?: () => number) => new Reconciler({
-    db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 36_500, isLive: (l) => live.has(l), clock,
+    db: h.db, store, celFile, isExtension: isExt, region: 'RU', windowDays: 36_500, isLive: (l) => live.has(l), clock,
     findRecording: (ids) => findRecording(recordingsDir, ids), log: pino({ level: 'silent' }),
   });
 
@@ -34,7 +39,7 @@ describe('reconciliation with the CDR', () => {
     dir = mkdtempSync(join(tmpdir(), 'cti-rec-'));
     h = openDb(join(dir, 'cti.sqlite'));
     store = new CallStore(h.db);
-    cdrFile = join(dir, 'cti.csv');
+    celFile = join(dir, 'cti.csv');
     recordingsDir = join(dir, 'recordings');
     mkdirSync(recordingsDir);
     live = new Set();
@@ -45,7 +50,7 @@ describe('reconciliation with the CDR', () => {
   });
 
   it('adds the calls it never saw, and a second pass changes nothing', async () => {
-    writeFileSync(cdrFile, ['inbound-answered', 'inbound-busy', 'internal'].map((s) => cdrFixtureText(s)).join(''));
+    writeFileSync(celFile, ['inbound-answered', 'inbound-busy', 'internal'].map((s) => celFixtureText(s)).join(''));
     const first = await reconciler().run();
     expect(first).toMatchObject({ added: 3, completed: 0, badLines: 0 });
     const rows = h.db.query.calls.findMany().sync();
@@ -57,49 +62,70 @@ describe('reconciliation with the CDR', () => {
     expect(h.db.query.calls.findMany().sync()).toEqual(rows);
   });
 
-  it('completes a call it saw in part, keeping what only it knew', async () => {
-    const cdr = cdrFixtureText('inbound-answered');
-    const linkedId = JSON.parse(`[${cdr.split('\n')[0]}]`)[0] as string;
+  it("completes a call it saw in part with the log's facts (the same interpreter as live), keeping its id", async () => {
+    const cdr = celFixtureText('inbound-answered');
+    const linkedId = linkedIdOf(cdr);
     store.save('seen', {
       linkedId, mergedLinkedIds: [], state: 'live', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
       externalNumber: '+79161234567', contactId: null, clientId: null, routedBy: null, extension: '101', startedAt: 1, answeredAt: 2, endedAt: null, ringMs: 1, talkMs: 0,
       disposition: null, hangupCause: null, recordingFile: '/rec/x.wav', legs: [],
     });
-    writeFileSync(cdrFile, cdr);
+    writeFileSync(celFile, cdr);
     expect(await reconciler().run()).toMatchObject({ added: 0, completed: 1 });
     const row = h.db.query.calls.findFirst().sync()!;
-    expect(row).toMatchObject({ id: 'seen', state: 'ended', source: 'ami+cdr', disposition: 'answered', externalNumber: '+79161234567', recordingFile: '/rec/x.wav', needsCdr: false });
+    expect(row).toMatchObject({ id: 'seen', state: 'ended', source: 'ami+cdr', disposition: 'answered', externalNumber: '15551230001', needsCdr: false,
+      recordingFile: `/var/spool/asterisk/monitor/cti/${linkedId}.wav`, extension: '101', routedBy: 'fallback' });
     expect(Math.round(row.talkMs / 1000)).toBe(4);
     expect(await reconciler().run({ fromStart: true })).toMatchObject({ completed: 0, unchanged: 1 });
   });
 
-  it('a call rebuilt from the CDR alone finds its recording by its linkedid, as the dialplan names it', async () => {
-    const cdr = cdrFixtureText('inbound-answered');
+  it("a call rebuilt from the log alone names the file MixMonitor wrote (its start's AppData)", async () => {
+    const cdr = celFixtureText('inbound-answered');
+    writeFileSync(celFile, cdr);
+    expect(await reconciler().run()).toMatchObject({ added: 1 });
+    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'cdr', recordingFile: `/var/spool/asterisk/monitor/cti/${linkedIdOf(cdr)}.wav` });
+    expect(await reconciler().run({ fromStart: true })).toMatchObject({ completed: 0, unchanged: 1 });
+  });
+
+  it('without a MixMonitor start in the log, the recording is found by its linkedid, as the dialplan names it', async () => {
+    const cdr = celFixtureText('inbound-answered');
     const file = join(recordingsDir, `${linkedIdOf(cdr)}.wav`);
     writeFileSync(file, wav(4));
-    writeFileSync(cdrFile, cdr);
+    writeFileSync(celFile, withoutMixMonitor(cdr));
     expect(await reconciler().run()).toMatchObject({ added: 1 });
     expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'cdr', recordingFile: file });
     expect(await reconciler().run({ fromStart: true })).toMatchObject({ completed: 0, unchanged: 1 });
   });
 
-  it('a recording that shows up after the CDR row is filled in by a later pass', async () => {
-    const cdr = cdrFixtureText('inbound-answered');
+  it('a call the file has not finished is read again, from its first record, at the next pass', async () => {
+    const cel = celFixtureText('inbound-answered').split('\n').filter(Boolean);
+    const half = Math.floor(cel.length / 2);
+    writeFileSync(celFile, `${celFixtureText('inbound-busy')}${cel.slice(0, half).join('\n')}\n`);
+    expect(await reconciler().run()).toMatchObject({ added: 1 });
+    appendFileSync(celFile, `${cel.slice(half).join('\n')}\n`);
+    expect(await reconciler().run()).toMatchObject({ added: 1, unchanged: 0 });
+    const answered = h.db.query.calls.findMany().sync().find((r) => r.disposition === 'answered')!;
+    expect(answered).toMatchObject({ direction: 'inbound', extension: '101', state: 'ended' });
+    expect(Math.round(answered.talkMs / 1000)).toBe(4);
+  });
+
+  it('a recording that shows up after the call is filled in by a later pass', async () => {
+    const cdr = celFixtureText('inbound-answered');
     const file = join(recordingsDir, `${linkedIdOf(cdr)}.wav`);
-    writeFileSync(cdrFile, cdr);
-    // A minute after the call: the CDR row is there, MixMonitor's file not yet.
+    writeFileSync(celFile, withoutMixMonitor(cdr));
+    // A minute after the call: its records are there, MixMonitor's file not yet.
     const clock = () => endOf(cdr) + 60_000;
     expect(await reconciler(clock).run()).toMatchObject({ added: 1, recordings: 0 });
     expect(h.db.query.calls.findFirst().sync()?.recordingFile).toBeNull();
     writeFileSync(file, wav(4));
-    // The CDR rows are not read again (no new lines past the saved offset's overlap would do either way).
-    writeFileSync(cdrFile, '');
+    // The records are not read again: only the late-recording sweep can find it.
+    writeFileSync(celFile, '');
     expect(await reconciler(clock).run()).toMatchObject({ recordings: 1 });
     expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'cdr', recordingFile: file });
   });
 
-  it('a recording once stored is never replaced by null: a later save without one, then the CDR completing the call', async () => {
-    const cdr = cdrFixtureText('inbound-answered');
+  it('a recording once stored is never replaced by null: a later save without one, then the log completing the call', async () => {
+    const cdr = celFixtureText('inbound-answered');
     const linkedId = linkedIdOf(cdr);
     const seen: CallRecord = {
       linkedId, mergedLinkedIds: [], state: 'live', source: 'ami', needsCdr: true, direction: 'inbound', origin: null,
@@ -110,39 +136,39 @@ describe('reconciliation with the CDR', () => {
     // What the service adopting the call after a restart wrote at its end: everything but the recording.
     store.save('seen', { ...seen, state: 'ended', endedAt: 5000, recordingFile: null });
     expect(h.db.query.calls.findFirst().sync()).toMatchObject({ state: 'ended', recordingFile: '/var/spool/asterisk/monitor/cti/x.wav' });
-    writeFileSync(cdrFile, cdr);
+    writeFileSync(celFile, withoutMixMonitor(cdr));
     expect(await reconciler().run()).toMatchObject({ completed: 1 });
     expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'ami+cdr', recordingFile: '/var/spool/asterisk/monitor/cti/x.wav' });
   });
 
   it('leaves calls the live tracker follows alone', async () => {
-    writeFileSync(cdrFile, cdrFixtureText('inbound-answered'));
-    const linkedId = JSON.parse(`[${readFileSync(cdrFile, 'utf8').split('\n')[0]}]`)[0] as string;
+    writeFileSync(celFile, celFixtureText('inbound-answered'));
+    const linkedId = linkedIdOf(readFileSync(celFile, 'utf8'));
     live.add(linkedId);
     expect(await reconciler().run()).toMatchObject({ added: 0 });
   });
 
   it('skips broken lines, reads only new lines next time, and starts over after a rotation', async () => {
-    writeFileSync(cdrFile, `${cdrFixtureText('inbound-busy')}this is not a CDR line\n"unterminated\n`);
+    writeFileSync(celFile, `${celFixtureText('inbound-busy')}this is not a CEL line\n"unterminated\n`);
     expect(await reconciler().run()).toMatchObject({ added: 1, badLines: 2 });
-    appendFileSync(cdrFile, cdrFixtureText('internal'));
+    appendFileSync(celFile, celFixtureText('internal'));
     expect(await reconciler().run()).toMatchObject({ added: 1 });
     // Rotated: a new, shorter file.
-    writeFileSync(cdrFile, cdrFixtureText('outbound'));
+    writeFileSync(celFile, celFixtureText('outbound'));
     expect(await reconciler().run()).toMatchObject({ added: 1 });
     expect(h.db.query.calls.findMany().sync()).toHaveLength(3);
   });
 
-  it('does not import calls older than its window (a first start on a PBX with years of CDR)', async () => {
-    writeFileSync(cdrFile, cdrFixtureText('inbound-answered'));
-    const end = Math.max(...readFileSync(cdrFile, 'utf8').trim().split('\n').map((l) => Number(JSON.parse(`[${l}]`)[10]) * 1000));
-    const late = new Reconciler({ db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 30, clock: () => end + 31 * 86_400_000, isLive: () => false, log: pino({ level: 'silent' }) });
+  it('does not import calls older than its window (a first start on a PBX with years of history)', async () => {
+    writeFileSync(celFile, celFixtureText('inbound-answered'));
+    const end = endOf(readFileSync(celFile, 'utf8'));
+    const late = new Reconciler({ db: h.db, store, celFile, isExtension: isExt, region: 'RU', windowDays: 30, clock: () => end + 31 * 86_400_000, isLive: () => false, log: pino({ level: 'silent' }) });
     expect(await late.run()).toMatchObject({ added: 0 });
-    const inTime = new Reconciler({ db: h.db, store, cdrFile, isExtension: isExt, region: 'RU', windowDays: 30, clock: () => end + 29 * 86_400_000, isLive: () => false, log: pino({ level: 'silent' }) });
+    const inTime = new Reconciler({ db: h.db, store, celFile, isExtension: isExt, region: 'RU', windowDays: 30, clock: () => end + 29 * 86_400_000, isLive: () => false, log: pino({ level: 'silent' }) });
     expect(await inTime.run({ fromStart: true })).toMatchObject({ added: 1 });
   });
 
-  it('a missing CDR file is a warning, not a crash', async () => {
+  it('a missing CEL file is a warning, not a crash', async () => {
     expect(await reconciler().run()).toMatchObject({ added: 0, completed: 0 });
   });
 });

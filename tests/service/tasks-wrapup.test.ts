@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { createMissedCallTasks } from '../../src/tasks/tasks.js';
-import { cdrFixtureText } from '../support/ami-fixture.js';
+import { cdrFixtureText, celFixtureText } from '../support/ami-fixture.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { loginCookie, seedPasswordUser } from '../support/session.js';
 
@@ -106,7 +106,7 @@ describe('wrap-up and tasks', () => {
 
   it('a missed call the service only learns of from the CDR gets one callback task, however often it reconciles', async () => {
     await seedPasswordUser(t.app, 'busyman', 'manager', '199');
-    writeFileSync(t.config.CTI_CDR_FILE, cdrFixtureText('inbound-busy'));
+    writeFileSync(t.config.CTI_CEL_FILE, celFixtureText('inbound-busy'));
     await t.app.callLog!.reconcile();
     await t.app.callLog!.reconcile();
     const tasks = (await t.app.inject({ url: '/api/v1/tasks', headers: { cookie: sveta } })).json().items;

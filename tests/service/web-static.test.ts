@@ -40,7 +40,7 @@ describe('web app at /', () => {
     writeFileSync(join(dir, 'secret.txt'), 'SECRET');
     logLines = [];
     const config = loadServiceConfig({
-      CTI_DB_FILE: join(dir, 'cti.sqlite'), CTI_RECORDINGS_DIR: join(dir, 'recordings'), CTI_CDR_FILE: join(dir, 'cti.csv'),
+      CTI_DB_FILE: join(dir, 'cti.sqlite'), CTI_RECORDINGS_DIR: join(dir, 'recordings'), CTI_CEL_FILE: join(dir, 'cti.csv'),
       CTI_AMI_USER: 'unused', CTI_AMI_SECRET: 'unused', CTI_ARI_USER: 'unused', CTI_ARI_PASSWORD: 'unused',
       CTI_WEB_DIR: web,
     });

@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RawAmiEvent } from '../../src/pbx/ami-events.js';
-import { parseCdrText, type CdrRow } from '../../src/calls/cdr.js';
+import { parseCdrText, type CdrRow } from '../../src/pbx/cdr.js';
 import { toPbxEvent } from '../../src/pbx/ami-events.js';
+import { parseCelText } from '../../src/pbx/cel.js';
+import type { CelEvent } from '../../src/pbx/events.js';
 
 export const fixturesDir = fileURLToPath(new URL('../fixtures/ami/', import.meta.url));
 
@@ -43,12 +45,15 @@ export function fixtureShiftUs(cdrText: string, endAt: number = Date.now() - 10 
   return last === 0 ? 0 : Math.round(endAt * 1000) - last;
 }
 
-/** A recorded CDR file's text with its times moved by `shiftUs` (0 = "no answer" stays 0). */
-export function shiftCdrText(text: string, shiftUs: number): string {
+/** The CEL file's time column (dialplan/cel_custom_cti.conf: eventtime, second). */
+const CEL_TIME_COLUMNS = [1];
+
+/** A recorded CDR (or, with CEL_TIME_COLUMNS, CEL) file's text with its times moved by `shiftUs` (0 = "no answer" stays 0). */
+export function shiftCdrText(text: string, shiftUs: number, columns = CDR_TIME_COLUMNS): string {
   return text.split('\n').map((line) => {
     const cols = splitCsv(line);
     if (!cols) return line;
-    for (const i of CDR_TIME_COLUMNS) if (toUs(cols[i] ?? '0') > 0) cols[i] = fromUs(toUs(cols[i]!) + shiftUs);
+    for (const i of columns) if (toUs(cols[i] ?? '0') > 0) cols[i] = fromUs(toUs(cols[i]!) + shiftUs);
     return cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(',');
   }).join('\n');
 }
@@ -59,13 +64,24 @@ export function cdrFixtureText(name: string, endAt?: number): string {
   return shiftCdrText(text, fixtureShiftUs(text, endAt));
 }
 
-export function loadScenario(name: string, opts: { endAt?: number } = {}): { events: RawAmiEvent[]; cdr: CdrRow[] } {
+/** A recorded scenario's CEL file text, moved to the run's clock by the same amount as its CDR (see fixtureShiftUs). */
+export function celFixtureText(name: string, endAt?: number): string {
+  const cdrText = readFileSync(`${fixturesDir}${name}.cdr.csv`, 'utf8');
+  return shiftCdrText(readFileSync(`${fixturesDir}${name}.cel.csv`, 'utf8'), fixtureShiftUs(cdrText, endAt), CEL_TIME_COLUMNS);
+}
+
+/**
+ * A recorded scenario: its AMI events (raw, as asterisk-manager gives them), its CDR rows and the CEL
+ * records Asterisk wrote to the file for the same calls, all moved to the run's clock together.
+ */
+export function loadScenario(name: string, opts: { endAt?: number } = {}): { events: RawAmiEvent[]; cdr: CdrRow[]; cel: CelEvent[] } {
   const cdrText = readFileSync(`${fixturesDir}${name}.cdr.csv`, 'utf8');
   const shift = fixtureShiftUs(cdrText, opts.endAt);
   const events = parseAmiStream(readFileSync(`${fixturesDir}${name}.ami`, 'utf8'));
   for (const ev of events) if (typeof ev['timestamp'] === 'string') ev['timestamp'] = fromUs(toUs(ev['timestamp']) + shift);
   const cdr = parseCdrText(shiftCdrText(cdrText, shift)).rows;
-  return { events, cdr };
+  const cel = parseCelText(shiftCdrText(readFileSync(`${fixturesDir}${name}.cel.csv`, 'utf8'), shift, CEL_TIME_COLUMNS)).events;
+  return { events, cdr, cel };
 }
 
 function toUs(s: string): number {

@@ -20,7 +20,7 @@ export async function testApp(env: Record<string, string> = {}, opts: Omit<Build
     CTI_DB_FILE: join(dir, 'cti.sqlite'),
     CTI_AMI_USER: 'unused', CTI_AMI_SECRET: 'unused', CTI_ARI_USER: 'unused', CTI_ARI_PASSWORD: 'unused',
     CTI_RECORDINGS_DIR: join(dir, 'recordings'),
-    CTI_CDR_FILE: join(dir, 'cti.csv'),
+    CTI_CEL_FILE: join(dir, 'cti.csv'),
     CTI_LOG_LEVEL: 'silent',
     ...env,
   });

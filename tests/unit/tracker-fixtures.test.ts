@@ -1,9 +1,9 @@
-// The call state machine fed with AMI event streams recorded from the sandbox Asterisk 22 (as the
-// least-rights `cti` AMI user receives them), checked against the CDR rows Asterisk wrote for the same
-// calls (tests/fixtures/ami/<scenario>.cdr.csv).
+// The call interpreter fed with AMI event streams recorded from the sandbox Asterisk 22 (as the
+// least-rights `cti` AMI user receives them: its CEL events among the rest), checked against the CDR
+// rows Asterisk wrote for the same calls (tests/fixtures/ami/<scenario>.cdr.csv).
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { CdrRow } from '../../src/calls/cdr.js';
+import type { CdrRow } from '../../src/pbx/cdr.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { CallTracker } from '../../src/calls/tracker.js';
 import { toPbxEvent } from '../../src/pbx/ami-events.js';
@@ -98,8 +98,8 @@ describe('call tracker on recorded Asterisk traffic', () => {
     expect(c.legs[0]!.answeredAt!).toBeLessThan(c.answeredAt!);
   });
 
-  // The manager's own phone fails (199 busy, 198 never answers): cti-click2call never runs, so no CtiCall
-  // mark; Asterisk's OriginateResponse (Context cti-click2call, Exten = the client) says what it was.
+  // The manager's own phone fails (199 busy, 198 never answers): cti-click2call never runs; the log shows a
+  // phone an Originate rang (AppDial2) with the client's number as its caller ID, and nothing else.
   for (const [name, ext, cdrDisposition, disposition] of [
     ['click2call-busy', '199', 'BUSY', 'busy'], ['click2call-no-answer', '198', 'NO ANSWER', 'no_answer'],
   ] as const) {
@@ -115,21 +115,6 @@ describe('call tracker on recorded Asterisk traffic', () => {
       expect(Math.abs(secs(calls[0]!.ringMs) - r.duration)).toBeLessThanOrEqual(1);
     });
   }
-
-  it('click-to-call expected up front: marked even when the OriginateResponse comes after the hang-up', () => {
-    const { events, cdr } = loadScenario('click2call-busy');
-    const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
-    const calls: CallRecord[] = [];
-    tracker.on('ended', (c) => calls.push(c.toRecord()));
-    const r = cdr[0]!;
-    tracker.expectClickToCall(r.linkedid, r.src);
-    // Without the OriginateResponse the stream alone looks like phone 199 calling nobody.
-    for (const raw of events) {
-      const e = toPbxEvent(raw);
-      if (e && e.type !== 'originate.response') tracker.handle(e);
-    }
-    expect(calls[0]).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: '199', disposition: 'busy', externalNumber: normaliseExternal(r.src, 'RU') });
-  });
 
   it('blind transfer: one call, talk time per manager leg, owned by the manager who took it', () => {
     const { calls, cdr } = replay('blind-transfer');
@@ -172,8 +157,8 @@ describe('call tracker on recorded Asterisk traffic', () => {
     const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
     const ended: unknown[] = [];
     tracker.on('ended', (c) => ended.push(c));
-    // Drop every Newchannel: the rest must not invent calls from state changes alone.
-    for (const raw of events.filter((r) => r['event'] !== 'Newchannel' && r['event'] !== 'DialBegin')) {
+    // Drop every channel's start: the rest must not invent calls from answers and hang-ups alone.
+    for (const raw of events.filter((r) => !(r['event'] === 'CEL' && r['eventname'] === 'CHAN_START'))) {
       const e = toPbxEvent(raw);
       if (e) tracker.handle(e);
     }

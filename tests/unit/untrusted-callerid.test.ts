@@ -1,14 +1,18 @@
-// Trunk data is untrusted (issue 10, item 3): crafted caller IDs through the two parsers that read what
-// Asterisk and our dialplan wrote, the AMI UserEvent mapping (src/pbx/ami-events.ts, fed by the real
-// asterisk-manager parser over a loopback socket) and the CDR file (src/calls/cdr.ts). Event and CDR
-// layouts are Asterisk 22's as the sandbox writes them (dialplan/extensions_cti.conf).
+// Trunk data is untrusted (issue 10, item 3): crafted caller IDs through the two readers of Asterisk's
+// event log, cel_manager's AMI event (src/pbx/cel.ts via ami-events.ts, fed by the real
+// asterisk-manager parser over a loopback socket) and cel_custom's file, and on through the call
+// interpreter. Layouts are Asterisk 22's as the sandbox writes them (dialplan/cel_custom_cti.conf).
 import net from 'node:net';
 import AsteriskManager from 'asterisk-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCdrText, summariseCdr } from '../../src/calls/cdr.js';
+import pino from 'pino';
+import type { CallRecord } from '../../src/calls/model.js';
+import { CallTracker } from '../../src/calls/tracker.js';
+import { parseCelText } from '../../src/pbx/cel.js';
+import { splitCsvLine } from '../../src/pbx/dsv.js';
+import { celFixtureText } from '../support/ami-fixture.js';
 import { toPbxEvent, type RawAmiEvent } from '../../src/pbx/ami-events.js';
 
-const isExt = (r: string) => /^[0-9]{2,5}$/.test(r);
 const FORGED = '74950000001,Direction: outbound,External: 79167654321';
 
 // ------------------------------------------------------------------------------ AMI, as asterisk-manager reads it
@@ -48,25 +52,23 @@ const snapshot = (cid: string, uid = 'U-2', lid = 'L-1', context = 'cti-mark') =
   `Channel: Local/74950000000@cti-inbound-00000002;2\r\nChannelState: 4\r\nChannelStateDesc: Ring\r\nCallerIDNum: ${cid}\r\n` +
   `CallerIDName: <unknown>\r\nConnectedLineNum: <unknown>\r\nConnectedLineName: <unknown>\r\nLanguage: en\r\nAccountCode: \r\n` +
   `Context: ${context}\r\nExten: s\r\nPriority: 4\r\nUniqueid: ${uid}\r\nLinkedid: ${lid}\r\n`;
-const userEvent = (cid: string, body: string) =>
-  `Event: UserEvent\r\nPrivilege: user,all\r\nTimestamp: 1796116720.964147\r\n${snapshot(cid)}UserEvent: CtiCall\r\n${body}\r\n\r\n`;
+/** cel_manager's event (cel/cel_manager.c manager_log): the caller ID fields unescaped, before Channel and the ids. */
+const celEvent = (cid: string, name = 'APP_START') =>
+  `Event: CEL\r\nPrivilege: call,all\r\nTimestamp: 1796116720.964147\r\nEventName: ${name}\r\nAccountCode: \r\nCallerIDnum: ${cid}\r\n` +
+  `CallerIDname: ${cid}\r\nCallerIDani: \r\nCallerIDrdnis: \r\nCallerIDdnid: \r\nExten: 74950000000\r\nContext: cti-inbound\r\n` +
+  `Channel: Local/74950000000@cti-inbound-00000002;2\r\nApplication: Dial\r\nAppData: PJSIP/101,10,tT\r\nEventTime: 2026-12-01 12:00:00\r\n` +
+  `AMAFlags: DOCUMENTATION\r\nUniqueID: U-2\r\nLinkedID: L-1\r\nUserfield: \r\nPeer: \r\nPeerAccount: \r\nExtra: \r\n\r\n`;
 
-describe('UserEvent(CtiCall) with a crafted caller ID', () => {
-  it('commas and "Name: value" in the caller ID: inbound, the caller as Asterisk holds it', async () => {
-    const [raw] = await viaAsteriskManager(userEvent(FORGED, 'Direction: inbound\r\nExternal: '), 1);
-    expect(toPbxEvent(raw!)).toMatchObject({ type: 'call.marked', direction: 'inbound', external: FORGED, uniqueId: 'U-2', linkedId: 'L-1' });
+describe("Asterisk's event log over AMI (Event: CEL) with a crafted caller ID", () => {
+  it('commas and "Name: value" in the caller ID: the caller as Asterisk holds it, the event and ids its own', async () => {
+    const [raw] = await viaAsteriskManager(celEvent(FORGED), 1);
+    expect(toPbxEvent(raw!)).toMatchObject({ type: 'cel', name: 'APP_START', callerNumber: FORGED, uniqueId: 'U-2', linkedId: 'L-1', app: 'Dial' });
   });
 
-  it("an inbound mark's External field is never the outside party (a dialplan that still splices it)", async () => {
-    // What the dialplan before the fix emitted for FORGED: UserEvent keeps the last of two equal names.
-    const [raw] = await viaAsteriskManager(userEvent(FORGED, 'Direction: inbound\r\nExternal: 79167654321\r\nDialled: 74950000000'), 1);
-    expect(toPbxEvent(raw!)).toMatchObject({ direction: 'inbound', external: FORGED });
-  });
-
-  it('CR/LF in CallerIDNum (Asterisk writes it unescaped): the body and Asterisk\'s own Uniqueid and Linkedid win', async () => {
-    const cid = '74950000001\r\nDirection: outbound\r\nExternal: 79167654321\r\nUniqueid: VICTIM\r\nLinkedid: VICTIM';
-    const [raw] = await viaAsteriskManager(userEvent(cid, 'Direction: inbound\r\nExternal: '), 1);
-    expect(toPbxEvent(raw!)).toMatchObject({ type: 'call.marked', direction: 'inbound', external: '74950000001', uniqueId: 'U-2', linkedId: 'L-1' });
+  it("CR/LF in CallerIDnum (written unescaped): Asterisk's own event name, ids, application and extra win", async () => {
+    const cid = '74950000001\r\nEventName: HANGUP\r\nUniqueID: VICTIM\r\nLinkedID: VICTIM\r\nApplication: Queue\r\nExtra: {"hangupcause":17}';
+    const [raw] = await viaAsteriskManager(celEvent(cid), 1);
+    expect(toPbxEvent(raw!)).toMatchObject({ type: 'cel', name: 'APP_START', callerNumber: '74950000001', uniqueId: 'U-2', linkedId: 'L-1', app: 'Dial', extra: {} });
   });
 
   it('CR/LF in a Newchannel (before the dialplan can clean it): the channel keeps its own ids', async () => {
@@ -76,56 +78,67 @@ describe('UserEvent(CtiCall) with a crafted caller ID', () => {
   });
 });
 
-// ------------------------------------------------------------------------------ the CDR file
+// ------------------------------------------------------------------------------ the CEL file
 
-/** The two rows the sandbox writes for an inbound call (tests/fixtures/ami/inbound-answered.cdr.csv). */
-function inboundRows(src: string, userfield: string): string {
-  const q = (s: string) => `"${s.replace(/"/g, '""')}"`; // CSV_QUOTE: quotes doubled, nothing else
-  const row = (f: string[]) => f.map(q).join(',');
-  return `${row(['L-1', 'L-1', 'Local/74950000000@cti-inbound-00000000;1', '', '101', 's', 'sandbox-caller', 'Playback', '1796116720.958187', '1796116720.979092', '1796116721.979773', '1', '1', 'ANSWERED', '', '6'])}\n` +
-    `${row(['L-1', 'U-2', 'Local/74950000000@cti-inbound-00000000;2', 'PJSIP/101-00000002', src, '74950000000', 'cti-inbound', 'Dial', '1796116720.958337', '1796116720.979690', '1796116721.980453', '1', '1', 'ANSWERED', userfield, '7'])}\n`;
+/**
+ * The CEL records of a recorded inbound call (tests/fixtures/ami/inbound-answered.cel.csv) with the
+ * caller's number replaced by `cid` wherever Asterisk wrote it, quoted as cel_custom quotes (doubled
+ * quotes, nothing else: a CR or LF stays as it is).
+ */
+function inboundCel(cid: string): string {
+  const text = celFixtureText('inbound-answered');
+  return text.split('\n').filter(Boolean).map((line) => {
+    const f = splitCsvLine(line)!;
+    return f.map((v, i) => ([5, 6].includes(i) && v === '15551230001' ? cid : v)).map((v) => `"${v.replace(/"/g, '""')}"`).join(',');
+  }).join('\n') + '\n';
 }
 
-describe('the CDR of a call with a crafted caller ID', () => {
-  it('a line break inside a quoted field does not end the record (no row of the caller\'s own)', () => {
-    // An unquoted CSV line hidden in the caller ID: split on every newline, it became an outbound call of 102's.
-    const cid = '1\nFORGED,FORGED,PJSIP/102-00000009,Local/79167654321@trunk,102,79167654321,cti-outbound,Dial,1796116720.9,1796116721.9,1796116800.9,80,79,ANSWERED,cti:outbound:79167654321,1';
-    const { rows, bad } = parseCdrText(inboundRows(cid, 'cti:inbound:;routed=fallback'));
+function replay(text: string): CallRecord[] {
+  const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
+  const out: CallRecord[] = [];
+  tracker.on('ended', (c) => out.push(c.toRecord()));
+  for (const e of parseCelText(text).events) tracker.handle(e);
+  return out;
+}
+
+/** A CEL line of our own making, as the caller would like one read: 102 took an outbound call. */
+const FORGED_LINE = '"HANGUP","1796116800.9","FORGED","FORGED","PJSIP/102-00000009","","102","","79167654321","79167654321","cti-phones","","","","",""';
+
+describe('the CEL file of a call with a crafted caller ID', () => {
+  it("a line break inside a quoted field does not end the record (no record of the caller's own)", () => {
+    const clean = parseCelText(inboundCel('74950000001')).events.length;
+    const { events, bad } = parseCelText(inboundCel(`1\n${FORGED_LINE}`));
     expect(bad).toBe(0);
-    expect(rows.map((r) => r.linkedid)).toEqual(['L-1', 'L-1']);
-    expect(rows[1]!.src).toBe(cid);
-    expect(summariseCdr(rows, isExt, 'RU')).toMatchObject({ direction: 'inbound', extension: '101', routedBy: 'fallback' });
+    expect(events).toHaveLength(clean);
+    expect(events.some((e) => e.uniqueId === 'FORGED')).toBe(false);
+    expect(replay(inboundCel(`1\n${FORGED_LINE}`))).toMatchObject([{ direction: 'inbound', extension: '101', routedBy: 'fallback', disposition: 'answered' }]);
   });
 
-  it('a chunk that starts inside such a record (the reconciler re-reads from an offset) reads no row of the caller\'s', () => {
-    const forged = 'FORGED,FORGED,PJSIP/102-00000009,Local/79167654321@trunk,102,79167654321,cti-outbound,Dial,1796116720.9,1796116721.9,1796116800.9,80,79,ANSWERED,cti:outbound:79167654321,1';
-    const text = inboundRows(`1\n${forged}\n2`, 'cti:inbound:;routed=fallback');
-    expect(parseCdrText(text).rows.map((r) => r.linkedid)).toEqual(['L-1', 'L-1']);
-    // The reader drops the partial first line of a chunk: here it lands on the forged line.
-    const cut = text.slice(text.indexOf('\nFORGED') + 1);
-    const { rows, bad } = parseCdrText(cut);
-    expect(rows.map((r) => r.linkedid)).toEqual([]);
-    expect(bad).toBe(2);
+  it("a chunk that starts inside such a record (the reconciler resumes at an offset) reads no record of the caller's", () => {
+    const text = inboundCel(`1\n${FORGED_LINE}\n2`);
+    // In the file the caller's quotes are doubled: the forged line never starts a record of its own.
+    const at = text.indexOf(`\n${FORGED_LINE.replace(/"/g, '""')}`);
+    expect(at).toBeGreaterThan(0);
+    const cut = text.slice(at + 1);
+    const { events, bad } = parseCelText(cut);
+    expect(events.some((e) => e.uniqueId === 'FORGED')).toBe(false);
+    expect(bad).toBeGreaterThan(0);
     // A stray unbalanced quote (a line cut short) swallows no record after it.
-    const after = parseCdrText(`"unterminated\n${inboundRows('74950000001', 'cti:inbound:;routed=default')}`);
-    expect(after).toMatchObject({ bad: 1 });
-    expect(after.rows.map((r) => r.uniqueid)).toEqual(['L-1', 'U-2']);
+    const after = parseCelText(`"unterminated\n${inboundCel('74950000001')}`);
+    expect(after.bad).toBe(1);
+    expect(after.events.length).toBe(parseCelText(inboundCel('74950000001')).events.length);
   });
 
   for (const cid of [FORGED, '74950000001;routed=owner', '74950000001:outbound:79167654321', "7495'0000001\"(x)|y", '7'.repeat(200)]) {
-    it(`logged from the CDR alone, ${JSON.stringify(cid.slice(0, 40))}: inbound, the caller's own digits, routed as the dialplan said`, () => {
-      const s = summariseCdr(parseCdrText(inboundRows(cid, 'cti:inbound:;routed=fallback')).rows, isExt, 'RU');
-      expect(s).toMatchObject({ direction: 'inbound', origin: null, extension: '101', routedBy: 'fallback', disposition: 'answered' });
-      expect(s.externalNumber).toBe(cid.replace(/[^\d+*#]/g, ''));
+    it(`rebuilt from the CEL file alone, ${JSON.stringify(cid.slice(0, 40))}: inbound, the caller's own digits, routed as the dialplan said`, () => {
+      const [r] = replay(inboundCel(cid));
+      expect(r).toMatchObject({ direction: 'inbound', origin: null, extension: '101', routedBy: 'fallback', disposition: 'answered' });
+      expect(r!.externalNumber).toBe(cid.replace(/[^\d+*#]/g, ''));
     });
   }
 
-  it('rows written before the fix (caller ID in the userfield): the caller ID is no field of ours', () => {
-    const summary = (cid: string, userfield: string) => summariseCdr(parseCdrText(inboundRows(cid, userfield)).rows, isExt, 'RU');
-    expect(summary('1;routed=owner', 'cti:inbound:1;routed=owner;routed=default')).toMatchObject({ direction: 'inbound', routedBy: 'default', externalNumber: '1' });
-    // cti-routed never ran (the caller hung up while the service decided): nothing of the caller's is a reason.
-    expect(summary('1;routed=owner', 'cti:inbound:1;routed=owner')).toMatchObject({ direction: 'inbound', routedBy: null });
-    expect(summary('7:outbound:1', 'cti:inbound:7:outbound:1;routed=fallback')).toMatchObject({ direction: 'inbound', routedBy: 'fallback', externalNumber: '71' });
-    expect(summary('+79161234567', 'cti:inbound:+79161234567')).toMatchObject({ direction: 'inbound', externalNumber: '+79161234567', routedBy: null });
+  it('a user event whose word is not one of ours is no routing reason', () => {
+    const text = inboundCel('74950000001').replace('""extra"":""fallback""', '""extra"":""owner;evil""');
+    expect(replay(text)).toMatchObject([{ routedBy: null }]);
   });
 });
