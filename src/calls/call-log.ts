@@ -107,8 +107,9 @@ export class CallLog {
   }
 
   private persist(call: Call): void {
-    // Match the outside number once, as soon as the dialplan has said who it is.
-    if (call.match === undefined && call.direction && call.direction !== 'internal') {
+    // Match the outside number once, as soon as the log has said who it is (the first application the
+    // caller's channel runs; what a phone dialled).
+    if (call.match === undefined && call.direction && call.direction !== 'internal' && call.externalRaw) {
       call.match = this.match(call.normalisedExternal());
     }
     this.dirty.set(call.id, call);

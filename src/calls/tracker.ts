@@ -167,8 +167,11 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         }
         return;
       case 'APP_START': {
+        const external = call.externalRaw;
         if (ch.callerAtApp === null) ch.callerAtApp = e.callerNumber;
         if (DIALLING_APPS.has(e.app) && ch.dialled === null && (!ch.rung || ch.originated)) ch.dialled = e.dnid ?? (e.exten !== 's' ? e.exten : null);
+        // Who the outside party is, learned now: worth saving (the caller-ID match, the live board).
+        if (call.externalRaw !== external) this.emit('updated', call);
         if (e.app === 'MixMonitor') {
           const file = mixMonitorFile(e.appData);
           if (file) call.recordingFiles.add(file);

@@ -92,14 +92,17 @@ describe('live board API', () => {
     expect(ct.statusCode, ct.body).toBe(201);
 
     const evs = recorded('inbound-answered', 'a');
-    const answer = evs.findIndex((e) => e.type === 'dial.end' && e.status === 'ANSWER');
-    const ring = evs.findIndex((e) => e.type === 'dial.begin' && e.destChannel.startsWith('PJSIP/101'));
+    // Asterisk's event log: 101's channel starts (it rings), then the second party enters the bridge (talk).
+    const ring = evs.findIndex((e) => e.type === 'cel' && e.name === 'CHAN_START' && e.channel.startsWith('PJSIP/101'));
+    const answer = evs.findIndex((e, i) => e.type === 'cel' && e.name === 'BRIDGE_ENTER' && evs.slice(0, i).some((x) => x.type === 'cel' && x.name === 'BRIDGE_ENTER'));
     feed(evs.slice(0, ring + 1));
     let b = await board();
     expect(b.calls).toHaveLength(1);
     expect(b.calls[0]).toMatchObject({ direction: 'inbound', waiting: true, extension: '101', managerName: 'anna', externalNumber: `+${CLIENT}` });
 
-    feed(evs.slice(ring + 1, answer + 1));
+    // ...and the phone's device state follows (DeviceStateChange INUSE), a moment after the bridge.
+    const inUse = evs.findIndex((e) => e.type === 'device.state' && e.resource === '101' && e.state === 'in_use');
+    feed(evs.slice(ring + 1, Math.max(answer, inUse) + 1));
     b = await board();
     expect(b.calls[0]).toMatchObject({
       state: 'talking', waiting: false, extension: '101', managerName: 'anna', contactName: 'Ivan Petrov', clientName: 'Romashka LLC',
@@ -107,7 +110,7 @@ describe('live board API', () => {
     });
     expect(b.managers.find((m) => m.extension === '101')).toMatchObject({ state: 'talking', deviceState: 'in_use' });
 
-    feed(evs.slice(answer + 1));
+    feed(evs.slice(Math.max(answer, inUse) + 1));
     await sleep(1200); // the call log's write, then the counters' refresh
     b = await board();
     expect(b.calls).toEqual([]);

@@ -196,7 +196,7 @@ describe('one extension, one person', () => {
     const got = sockets.map(() => [] as string[]);
     sockets.forEach((s, i) => s.onAny((name: string) => got[i]!.push(name)));
     const evs = scenarioEvents('inbound-answered', { numbers: { 15551230001: '79161230001' } });
-    const ring = evs.findIndex((e) => e.type === 'dial.begin' && e.destChannel.startsWith('PJSIP/101'));
+    const ring = evs.findIndex((e) => e.type === 'cel' && e.name === 'CHAN_START' && e.channel.startsWith('PJSIP/101'));
     for (const e of evs.slice(0, ring + 1)) {
       t.app.callLog!.handle(e);
       t.app.live.handlePbxEvent(e);

@@ -154,8 +154,9 @@ describe('calls on the board, from the call tracker', () => {
     expect(ringing[0]).toMatchObject({ waiting: true, externalNumber: expect.stringContaining('15551230001') });
     const talking = callFrames.find((f) => f[0]?.state === 'talking')!;
     expect(talking[0]).toMatchObject({ extension: '101', waiting: false, answeredAt: expect.any(String) });
-    const dialEnd = events.find((e) => e.type === 'dial.end' && e.status === 'ANSWER')!;
-    expect(Date.parse(talking[0]!.answeredAt!)).toBe(dialEnd.at);
+    // Talk starts when the second party enters the bridge (Asterisk's event log).
+    const bridged = events.filter((e) => e.type === 'cel' && e.name === 'BRIDGE_ENTER')[1]!;
+    expect(Date.parse(talking[0]!.answeredAt!)).toBe(bridged.at);
     expect(callFrames.at(-1)).toEqual([]);
   });
 
