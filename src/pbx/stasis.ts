@@ -2,6 +2,11 @@
 // routing decision. This file knows ARI's JSON and REST calls; src/routing sees only RouteRequest.
 // Asterisk docs: ARI StasisStart event (args from Stasis(app,args)), channels/{id}/variable,
 // channels/{id}/continue.
+// The PBX does not wait for this application longer than CTI_ROUTE_WAIT (1.5 s by default): the dialplan
+// (cti-route-ask) sets the channel's absolute timeout around Stasis() and rings the fallback target when
+// it expires, so a frozen or killed service costs a caller at most that wait. An answer that comes later
+// (the process woken after a SIGSTOP works off its queued StasisStarts) fails with 404/409, because the
+// channel has left the application, and changes nothing.
 import type { AriClient } from 'ari-client';
 import type { Logger } from '../lib/logger.js';
 import type { AriConnection } from './ari-client.js';
@@ -72,7 +77,10 @@ export class StasisApp {
     void this.sweep(client);
   }
 
-  /** After (re)connecting: channels left waiting in our application are routed at once. */
+  /**
+   * After (re)connecting: channels left waiting in our application are routed at once. Only a reconnect
+   * within CTI_ROUTE_WAIT finds any: the PBX takes longer waiters out of the application itself.
+   */
   private async sweep(client: AriClient): Promise<void> {
     try {
       const chans = (await client.channels['list']!()) as AriChannel[];
@@ -104,7 +112,8 @@ export class StasisApp {
       await continuing;
       this.log.info({ channelId: req.channelId, routedBy: reply.first?.routedBy ?? reply.then.routedBy, ms: Math.round(ms * 10) / 10 }, 'routed');
     } catch (err) {
-      // The caller hung up meanwhile (404), or ARI dropped: the dialplan's own fallback takes over.
+      // The caller hung up meanwhile (404), the PBX stopped waiting (409: not in the application), or ARI
+      // dropped: the dialplan's own fallback takes over.
       this.log.warn({ channelId: req.channelId, err: (err as Error).message }, 'could not continue the channel');
     } finally {
       this.pending.delete(req.channelId);

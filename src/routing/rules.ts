@@ -40,8 +40,12 @@ export const rulesSchema = z.object({
   /** Turnover tiers: the highest minTurnover not above the client's monthly turnover wins. */
   tiers: z.array(tierSchema).max(20).default([]),
   defaultTarget: targetSchema,
-  /** The service continues every channel within this many ms, decision made or not. */
-  deadlineMs: z.number().int().min(50).max(5000).default(300),
+  /**
+   * The service continues every channel within this many ms, decision made or not. At most 1 s: the
+   * PBX itself stops waiting after CTI_ROUTE_WAIT (1.5 s by default, dialplan cti-route-ask) and rings
+   * the fallback target, so a longer deadline would only be cut short there.
+   */
+  deadlineMs: z.number().int().min(50).max(1000).default(300),
 }).strict().superRefine((r, ctx) => {
   const names = new Set<string>();
   for (const [i, t] of r.tiers.entries()) {

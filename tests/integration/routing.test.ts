@@ -2,7 +2,7 @@
 // (Asterisk's CDR Dial rows and its DialBegin events as the sandbox AMI user sees them), never from our
 // own log; the routedBy the service stored is then checked through the API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboundCall, onAmiEvent, sandboxAmi, waitForCdr, waitUntil, type AmiMessage, type CdrRow } from '../support/sandbox.js';
+import { inboundCall, onAmiEvent, sandboxAmi, waitForCdr, type AmiMessage, type CdrRow } from '../support/sandbox.js';
 import { api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
 
 const RULES = {
@@ -223,22 +223,6 @@ describe('routing on the sandbox Asterisk', () => {
     expect(await routedBy(c.linkedid)).toBe('fallback');
   });
 
-  it('a call left waiting in the application by a crash is routed as soon as the service is back', async () => {
-    await svc!.stop();
-    svc = await startService({ dbFile, rules: { ...RULES, deadlineMs: 5000 }, env: { CTI_FAULT_ROUTING_DELAY_MS: '60000' } });
-    await client('Crash Co', 50_000, 'boris', num(9));
-    const h = await inboundCall({ from: num(9), did: NOBODY_DID, talkSeconds: 2, timeoutSeconds: 40 });
-    await waitUntil(() => starts.has(h.linkedid), 5000, 'the call to start');
-    await new Promise((r) => setTimeout(r, 1000));
-    await svc!.kill9();
-    expect(dials.get(h.linkedid) ?? []).toEqual([]); // still waiting: nobody rang yet
-    const back = await startService({ dbFile, rules: RULES });
-    const ready = Date.now();
-    svc = back;
-    const rows = await waitForCdr(h.linkedid, 40_000);
-    expect(dialRows(rows)).toEqual([{ ext: '102', disposition: 'ANSWERED' }]); // Crash Co's owner
-    expect(await routedBy(h.linkedid)).toBe('owner');
-    const firstDial = dials.get(h.linkedid)![0]!.at;
-    expect(firstDial - ready, 'ringing after the service came back').toBeLessThan(2000);
-  });
+  // A call inside the application when the service crashes no longer waits for it to come back: the PBX
+  // rings the fallback target after CTI_ROUTE_WAIT (routing-never-waits.test.ts).
 });

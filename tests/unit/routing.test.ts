@@ -68,6 +68,8 @@ describe('routing rules', () => {
   it.each([
     [{ defaultTarget: { extension: 'abc' } }, 'defaultTarget'],
     [{ defaultTarget: { extension: '101' }, deadlineMs: 10 }, 'deadlineMs'],
+    // Longer than the PBX's own wait for a decision (CTI_ROUTE_WAIT, 1.5 s) would be cut short there.
+    [{ defaultTarget: { extension: '101' }, deadlineMs: 1500 }, 'deadlineMs'],
     [{ defaultTarget: { extension: '101' }, tiers: [{ name: 'a', minTurnover: -1, target: { extension: '101' } }] }, 'tiers.0.minTurnover'],
     [{ defaultTarget: { extension: '101' }, tiers: [{ name: 'a', minTurnover: 1, target: { extension: '101' } }, { name: 'a', minTurnover: 2, target: { extension: '102' } }] }, 'tiers.1.name'],
     [{ defaultTarget: { queue: 'bad queue!' } }, 'defaultTarget'],
