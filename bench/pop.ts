@@ -30,7 +30,7 @@ import { openDb } from '../src/db/client.js';
 import { buildApp } from '../src/http/app.js';
 import { serveAmi } from './ami-server.js';
 import { arg, now, pct, recordedEvents, replayConfig, summary } from './replay.js';
-import type { ScreenPop } from '../src/realtime/events.js';
+import type { ScreenPop } from '../src/contract/index.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser } from '../src/users/users.js';
 

@@ -24,7 +24,7 @@ import type { Logger } from '../lib/logger.js';
 import { parsePhone } from '../lib/phone.js';
 import type { DialStatus, PbxEvent } from '../pbx/events.js';
 import type { Pbx } from '../pbx/pbx.js';
-import type { C2cProgress, C2cReason, C2cStage } from '../realtime/events.js';
+import type { C2cProgress, C2cReason, C2cStage } from '../contract/index.js';
 import { checkDestination, DENY_MESSAGES, DialLimiter, type DialPolicy } from './dial-policy.js';
 import type { Actor } from '../users/users.js';
 import type { Call } from './call.js';

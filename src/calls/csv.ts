@@ -4,9 +4,9 @@
 import { CSV_BOM, csvLine } from '../lib/csv.js';
 import { localDateTime } from '../reports/timezone.js';
 import type { Outcome } from '../tasks/outcomes.js';
+import type { Language } from '../contract/enums.js';
 import { listCalls, type CallFilters, type CallView, type QueryContext } from './queries.js';
 
-type Language = 'ru' | 'en';
 const PAGE = 1000;
 
 // The page's words (web/src/messages: disposition, ring, talk; the wrap-up's outcome), with units.

@@ -1,9 +1,8 @@
 // What a finished (or in-progress) call looks like to the rest of the service: one record per call
 // with its manager legs. Produced by the live tracker (call.ts) and by CDR reconciliation (cdr.ts).
+import type { CallOrigin, CallRecordState, Direction, Disposition, QueueOutcome } from '../contract/enums.js';
 
-export type Direction = 'inbound' | 'outbound' | 'internal';
-export type Disposition = 'answered' | 'no_answer' | 'busy' | 'failed';
-export type QueueOutcome = 'answered' | 'abandoned' | 'timeout';
+export type { Direction, Disposition, QueueOutcome };
 
 export interface LegRecord {
   uniqueId: string;
@@ -21,12 +20,12 @@ export interface LegRecord {
 export interface CallRecord {
   linkedId: string;
   mergedLinkedIds: string[];
-  state: 'live' | 'ended';
+  state: CallRecordState;
   source: 'ami' | 'cdr' | 'ami+cdr';
   /** Seen only in part: the CDR will complete it. */
   needsCdr: boolean;
   direction: Direction;
-  origin: 'click2call' | null;
+  origin: CallOrigin | null;
   externalNumber: string | null;
   /** The contact and client the external number matched when the call started (src/contacts/match.ts). */
   contactId: string | null;

@@ -4,6 +4,7 @@
 // supervisors and admins see all.
 import { statSync } from 'node:fs';
 import { and, desc, eq, exists, gte, lt, ne, notExists, or, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Direction, Disposition } from '../contract/enums.js';
 import type { Db } from '../db/client.js';
 import { callLegs, calls, callWrapups, clients, contacts, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
 import { CALL_GRANT_DAYS } from '../contacts/context.js';
@@ -28,12 +29,12 @@ export interface QueryContext {
 export interface CallFilters {
   from?: string;
   to?: string;
-  direction?: 'inbound' | 'outbound' | 'internal';
+  direction?: Direction;
   /** The call's manager extension; 'none': calls that have none. */
   extension?: string;
   /** The user the call is credited to (calls.manager_id); 'none': nobody. A report row per manager drills down by it. */
   managerId?: string;
-  disposition?: 'answered' | 'no_answer' | 'busy' | 'failed';
+  disposition?: Disposition;
   state?: 'live' | 'ended';
   /**
    * As the report counts them (src/reports/report.ts), so a report cell drills down to exactly its calls:

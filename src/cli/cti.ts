@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigError, loadBaseConfig } from '../config/config.js';
+import { PHONE_MODES, ROLES } from '../contract/enums.js';
 import { MigrationBlockedError, openDb } from '../db/client.js';
 import { CtiError } from '../lib/errors.js';
 import { listTokens, parseExpiry, revokeToken } from '../users/tokens.js';
@@ -92,11 +93,11 @@ program.command('migrate').description('apply database migrations').action(() =>
 const user = program.command('user').description('manage users');
 user.command('add <name>')
   .description('add a user')
-  .addOption(new Option('--role <role>', 'manager, supervisor or admin').choices(['manager', 'supervisor', 'admin']).makeOptionMandatory())
+  .addOption(new Option('--role <role>', 'manager, supervisor or admin').choices(ROLES).makeOptionMandatory())
   .option('--extension <ext>', "the manager's phone extension")
   .option('--language <lang>', 'ru or en', 'ru')
   .option('--password [password]', 'set a password (prompted, or CTI_PASSWORD, when no value is given)')
-  .addOption(new Option('--phone <mode>', 'where calls ring: desk (a SIP phone) or browser (the phone in the page)').choices(['desk', 'browser']).default('desk'))
+  .addOption(new Option('--phone <mode>', 'where calls ring: desk (a SIP phone) or browser (the phone in the page)').choices(PHONE_MODES).default('desk'))
   .action((name: string, o: { role: string; extension?: string; language: string; password?: string | boolean; phone: 'desk' | 'browser' }) => guarded(async () => {
     loadEnv(program.opts());
     if (!isRole(o.role)) fail(`--role: ${o.role} is not a role`);

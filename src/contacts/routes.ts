@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CLIENT_KINDS } from '../contract/enums.js';
 import type { Db } from '../db/client.js';
 import { actorOf } from '../http/auth.js';
 import { CtiError } from '../lib/errors.js';
@@ -33,7 +34,7 @@ export const clientSchema = {
   $id: 'Client',
   type: 'object',
   properties: {
-    id: { type: 'string' }, kind: { type: 'string', enum: ['company', 'person'] }, name: { type: 'string' },
+    id: { type: 'string' }, kind: { type: 'string', enum: CLIENT_KINDS }, name: { type: 'string' },
     turnover: { type: ['string', 'null'], description: 'monthly turnover, a decimal string in `currency` ("200000.00")' },
     currency: { type: ['string', 'null'], description: 'ISO 4217' }, ownerId: nullableString, segment: nullableString,
     externalId: nullableString, createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
@@ -73,7 +74,7 @@ const clientBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    kind: { type: 'string', enum: ['company', 'person'] },
+    kind: { type: 'string', enum: CLIENT_KINDS },
     name: text(200),
     turnover: {
       anyOf: [{ type: 'string', maxLength: 40 }, { type: 'number', minimum: 0 }, { type: 'null' }],
@@ -143,7 +144,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
         type: 'object', additionalProperties: false,
         properties: {
           ...paging, ownerId: { type: 'string', maxLength: 64 }, segment: { type: 'string', maxLength: 64 },
-          kind: { type: 'string', enum: ['company', 'person'] },
+          kind: { type: 'string', enum: CLIENT_KINDS },
         },
       },
       response: { 200: page('Client'), ...errors },

@@ -1,6 +1,7 @@
 // Domain events of the PBX boundary. Raw AMI headers never leave src/pbx: everything past it speaks
 // these types. Times (`at`) are Asterisk's own event timestamps in epoch ms (manager.conf
 // timestampevents=yes), not arrival times.
+import type { DeviceState } from '../contract/enums.js';
 
 export type ChannelState = 'down' | 'ring' | 'ringing' | 'up' | 'busy' | 'other';
 
@@ -91,9 +92,10 @@ export interface OriginateResponded extends Base {
  * A device's state as Asterisk aggregates it from its channels and registration (include/asterisk/
  * devicestate.h, AST_DEVICE_*): idle NOT_INUSE, in_use INUSE, busy BUSY, ringing RINGING,
  * ringing_in_use RINGINUSE (a second call rings while one is up), on_hold ONHOLD, unavailable
- * UNAVAILABLE (not registered), invalid INVALID, unknown UNKNOWN.
+ * UNAVAILABLE (not registered), invalid INVALID, unknown UNKNOWN. The browser's live board shows it, so
+ * the words are the contract's (src/contract/enums.ts).
  */
-export type DeviceState = 'idle' | 'in_use' | 'busy' | 'ringing' | 'ringing_in_use' | 'on_hold' | 'unavailable' | 'invalid' | 'unknown';
+export type { DeviceState };
 
 /** A device (a phone: tech PJSIP, resource 101) and its state, from AMI DeviceStateChange (class call). */
 export interface DeviceStatus {

@@ -17,18 +17,16 @@ import { Server } from 'socket.io';
 import type { Call } from '../calls/call.js';
 import type { CallTracker } from '../calls/tracker.js';
 import type { Db } from '../db/client.js';
-import type { LiveDelta } from '../live/model.js';
+import type { C2cProgress, ClientToServerEvents, LiveDelta, ServerToClientEvents, TaskView } from '../contract/index.js';
 import type { Logger } from '../lib/logger.js';
-import type { TaskView } from '../tasks/tasks.js';
 import type { UserAccess } from '../users/access.js';
 import { liveSession, readCookie, sessionByHash, SESSION_COOKIE } from '../users/sessions.js';
-import { rooms, type C2cProgress, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from './events.js';
+import { rooms, type SocketData } from './events.js';
 import { whoIsOn, type PhoneOwner } from '../users/directory.js';
 import { buildScreenPop } from './screen-pop.js';
 import { inArray } from 'drizzle-orm';
 import { users } from '../db/schema/index.js';
 import { partiesOf } from '../calls/parties.js';
-import type { Direction } from './events.js';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type RealtimeSocket = Parameters<Parameters<RealtimeServer['on']>[1]>[0];
@@ -210,7 +208,7 @@ export class RealtimeHub {
       const r = call.toRecord();
       const base = {
         callId: call.id, linkedId: call.linkedId, extension: r.extension, disposition: r.disposition, talkSeconds: Math.round(r.talkMs / 1000),
-        direction: r.direction as Direction, origin: r.origin === 'click2call' ? 'click2call' as const : null,
+        direction: r.direction, origin: r.origin,
         externalNumber: r.externalNumber, startedAt: new Date(r.startedAt).toISOString(),
       };
       // Each recipient's phone rang for this call: the call grant names its caller to them, whoever owns

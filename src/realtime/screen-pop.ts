@@ -14,7 +14,7 @@ import { callLegs, calls, clients, contacts, users } from '../db/schema/index.js
 import { formatAmount } from '../lib/money.js';
 import { openTasksFor, taskViews } from '../tasks/tasks.js';
 import type { Actor } from '../users/users.js';
-import type { CallSummary, Direction, ScreenPop } from './events.js';
+import type { CallSummary, ScreenPop } from '../contract/index.js';
 
 const ph = sql.placeholder;
 
@@ -71,7 +71,7 @@ export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: Trac
   return {
     callId: call.id,
     linkedId: call.linkedId,
-    direction: record.direction as Direction,
+    direction: record.direction,
     externalNumber: number,
     extension: leg.extension ?? '',
     startedAt: new Date(record.startedAt).toISOString(),

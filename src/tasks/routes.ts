@@ -1,6 +1,7 @@
 // REST API for wrap-ups, outcomes and tasks (docs/design/browser-contract.md, "Calls, tasks, wrap-up").
 // Every change is announced to the people it concerns over socket.io (task:created, task:updated).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TASK_KINDS } from '../contract/enums.js';
 import type { Db } from '../db/client.js';
 import { actorOf } from '../http/auth.js';
 import type { Outcome } from './outcomes.js';
@@ -19,7 +20,7 @@ export const taskSchema = {
   $id: 'Task',
   type: 'object',
   properties: {
-    id: { type: 'string' }, kind: { type: 'string', enum: ['callback', 'follow_up'] }, callId: nullableString, contactId: nullableString,
+    id: { type: 'string' }, kind: { type: 'string', enum: TASK_KINDS }, callId: nullableString, contactId: nullableString,
     clientId: nullableString, number: nullableString, assigneeId: { type: 'string' }, assigneeName: { type: 'string' },
     dueAt: { type: 'string', format: 'date-time' }, doneAt: nullableString, description: nullableString,
     createdAt: { type: 'string', format: 'date-time' }, overdue: { type: 'boolean' },

@@ -7,36 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { calls, clients, contacts, tasks, users, type TaskKind, type TaskRow } from '../db/schema/index.js';
+import { calls, clients, contacts, tasks, users, type TaskRow } from '../db/schema/index.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { CtiError } from '../lib/errors.js';
 import { requireText } from '../lib/text.js';
 import type { Actor } from '../users/users.js';
+import type { TaskKind } from '../contract/enums.js';
+import type { TaskView } from '../contract/tasks.js';
 
-export interface TaskView {
-  id: string;
-  kind: TaskKind;
-  callId: string | null;
-  contactId: string | null;
-  clientId: string | null;
-  number: string | null;
-  assigneeId: string;
-  assigneeName: string;
-  dueAt: string;
-  doneAt: string | null;
-  description: string | null;
-  createdAt: string;
-  overdue: boolean;
-  /** Callbacks: how many missed calls from this number it stands for (0 for other tasks). */
-  missedCount: number;
-  /** Callbacks: when the newest of those calls ended. */
-  lastMissedAt: string | null;
-  /** The client and contact the task is about, by name (null when unknown or gone). */
-  clientName: string | null;
-  contactName: string | null;
-  /** Callbacks: when the missed call the task was made for rang (its start); null for other tasks. */
-  missedAt: string | null;
-}
+/** A task as the API and the socket send it: the browser's contract (src/contract/tasks.ts). */
+export type { TaskView };
 
 /** What a task view shows beside its row: names and the missed call's time. */
 export interface TaskNames {

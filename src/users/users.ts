@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import type { Language } from '../contract/enums.js';
 import { users, ROLES, type PhoneMode, type Role, type UserRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import { REVOKING, revokeAccess, type AccessChange, type UserAccess } from './access.js';
@@ -67,8 +68,7 @@ export function listUsers(db: Db): UserRow[] {
 
 // ---- the browser's view of users and the admin API (issue 4)
 
-export const LANGUAGES = ['ru', 'en'] as const;
-export type Language = (typeof LANGUAGES)[number];
+export { LANGUAGES, type Language } from '../contract/enums.js';
 
 /** A user as the browser sees it (docs/design/browser-contract.md `User`). */
 export interface UserView {

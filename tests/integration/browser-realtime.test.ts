@@ -2,7 +2,7 @@
 // manager's phone 101 first, then the client; Asterisk's DialBegin events are the oracle for the order),
 // plain failure reasons, and the pop of a real inbound call reaching only the ringing extension's socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { C2cProgress, ScreenPop } from '../../src/realtime/events.js';
+import type { C2cProgress, ScreenPop } from '../../src/contract/index.js';
 import { coreShowChannels, hangupChannel, inboundCall, oneCdr, onAmiEvent, sandboxAmi, waitForCdr, waitUntil, type AmiMessage } from '../support/sandbox.js';
 import { loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
 import { sessionCookieIn, socketFor, type ClientSocket } from '../support/session.js';

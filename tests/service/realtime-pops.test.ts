@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
-import type { ScreenPop } from '../../src/realtime/events.js';
+import type { ScreenPop } from '../../src/contract/index.js';
 import { insertTask } from '../../src/tasks/tasks.js';
 import { createToken } from '../../src/users/users.js';
 import { scenarioEvents } from '../support/ami-fixture.js';

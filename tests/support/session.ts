@@ -2,7 +2,7 @@
 // and socket.io clients on a listening app.
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contract/index.js';
 import { openDb } from '../../src/db/client.js';
 import { createSession, SESSION_COOKIE } from '../../src/users/sessions.js';
 import { addUser, findUser } from '../../src/users/users.js';

@@ -13,7 +13,7 @@ import { CtiError } from '../../src/lib/errors.js';
 import { CallTracker } from '../../src/calls/tracker.js';
 import { openDb, type DbHandle } from '../../src/db/client.js';
 import type { Pbx } from '../../src/pbx/pbx.js';
-import type { C2cProgress } from '../../src/realtime/events.js';
+import type { C2cProgress } from '../../src/contract/index.js';
 import { addUser, findUser } from '../../src/users/users.js';
 import { loadScenario, scenarioEvents } from '../support/ami-fixture.js';
 

@@ -5,7 +5,7 @@
 // role or extension) or refuses it, socket.io does not reconnect: `onServerClosed` tells the app, which
 // asks who the user is now and shows the login page or reconnects (app.tsx).
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from './types.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contract/index.js';
 
 export type RealtimeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -5,14 +5,14 @@
 // anywhere (the panel, the calls list, the contact card) announces `cti:wrapup-saved` and leaves the list.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
-import type { Call, CallEnded, Direction, Page, ScreenPop } from './types.js';
+import type { Call, CallEnded, CallOrigin, Direction, Page, ScreenPop } from './types.js';
 
 /** Which call a wrap-up is for, in the words the manager knows it by. */
 export interface WrapupCall {
   callId: string;
   linkedId: string;
   direction: Direction;
-  origin: 'click2call' | null;
+  origin: CallOrigin | null;
   externalNumber: string | null;
   startedAt: string;
   talkSeconds: number;

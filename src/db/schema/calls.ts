@@ -1,14 +1,12 @@
 // Calls and their legs. Times are epoch milliseconds (UTC) as integers: portable to PostgreSQL bigint.
 import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { CALL_DIRECTIONS, CALL_DISPOSITIONS, CALL_STATES, QUEUE_OUTCOMES } from '../../contract/enums.js';
 
-export const CALL_DIRECTIONS = ['inbound', 'outbound', 'internal'] as const;
-export const CALL_DISPOSITIONS = ['answered', 'no_answer', 'busy', 'failed'] as const;
-/** live: still in progress as far as we know; ended: complete. */
-export const CALL_STATES = ['live', 'ended'] as const;
+// Direction, disposition, state and queue outcome are the browser's words too: declared in the contract.
+export { CALL_DIRECTIONS, CALL_DISPOSITIONS, CALL_STATES, QUEUE_OUTCOMES } from '../../contract/enums.js';
+
 /** ami: watched live; cdr: rebuilt from Asterisk's CDR (we never saw it); ami+cdr: seen in part, completed from the CDR. */
 export const CALL_SOURCES = ['ami', 'cdr', 'ami+cdr'] as const;
-/** How a call left the queue it waited in: a member answered, the caller gave up, or the queue let it go on (timeout, no members). */
-export const QUEUE_OUTCOMES = ['answered', 'abandoned', 'timeout'] as const;
 
 export const calls = sqliteTable(
   'calls',

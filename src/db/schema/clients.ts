@@ -3,9 +3,9 @@
 // comparable against routing thresholds without floating point. PostgreSQL: bigint.
 import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { users } from './users.js';
+import { CLIENT_KINDS } from '../../contract/enums.js';
 
-export const CLIENT_KINDS = ['company', 'person'] as const;
-export type ClientKind = (typeof CLIENT_KINDS)[number];
+export { CLIENT_KINDS, type ClientKind } from '../../contract/enums.js';
 
 export const clients = sqliteTable(
   'clients',

@@ -4,9 +4,9 @@
 import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { calls } from './calls.js';
 import { users } from './users.js';
+import { TASK_KINDS } from '../../contract/enums.js';
 
-export const TASK_KINDS = ['callback', 'follow_up'] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
+export { TASK_KINDS, type TaskKind } from '../../contract/enums.js';
 
 export const tasks = sqliteTable(
   'tasks',

@@ -1,12 +1,10 @@
 // Users (managers, supervisors, admins) and their API tokens (stored as SHA-256 hashes only).
 import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { PHONE_MODES, ROLES } from '../../contract/enums.js';
 
-export const ROLES = ['manager', 'supervisor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-/** Where a user's calls ring: a desk (or any SIP) phone the PBX knows, or the softphone in the CRM page. */
-export const PHONE_MODES = ['desk', 'browser'] as const;
-export type PhoneMode = (typeof PHONE_MODES)[number];
+// Roles and phone modes are the browser's words too: declared in the contract.
+export { PHONE_MODES, ROLES, type PhoneMode, type Role } from '../../contract/enums.js';
 
 export const users = sqliteTable(
   'users',

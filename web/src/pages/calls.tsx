@@ -9,12 +9,13 @@ import { subscribe } from '../realtime.js';
 import { CallsTable } from '../components/calls-table.js';
 import { CsvLink } from '../components/csv-link.js';
 import { useManagers } from '../managers.js';
-import type { Call, Page } from '../types.js';
+import { CALL_DIRECTIONS, CALL_DISPOSITIONS, type Call, type Page } from '../types.js';
 
 const PERIODS = ['today', 'week', 'month', 'all'] as const;
 type Period = (typeof PERIODS)[number];
-const DIRECTIONS = ['', 'inbound', 'outbound', 'internal'] as const;
-const DISPOSITIONS = ['', 'answered', 'no_answer', 'busy', 'failed'] as const;
+// '': any.
+const DIRECTIONS = ['', ...CALL_DIRECTIONS] as const;
+const DISPOSITIONS = ['', ...CALL_DISPOSITIONS] as const;
 
 function since(p: Period): string | undefined {
   const d = new Date();

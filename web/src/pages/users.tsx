@@ -3,9 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
 import { t, tKey } from '../i18n.js';
-import type { Language, PhoneMode, Role, User } from '../types.js';
-
-const ROLES: Role[] = ['manager', 'supervisor', 'admin'];
+import { ROLES, type Language, type PhoneMode, type Role, type User } from '../types.js';
 
 function message(e: unknown): string {
   // One extension, one person: say whose it is, in the page's language.

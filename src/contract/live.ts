@@ -1,0 +1,79 @@
+// What the supervisors' live board shows: managers and their phones' states, calls in progress and
+// waiting, today's counters. The contract of GET /api/v1/live (a snapshot) and of the socket.io event
+// `live:delta` (changes since the previous delta); src/live builds them, web/src/pages/live.tsx shows them.
+import type { DeviceState, Direction, LiveCallState, ManagerState, PbxLink } from './enums.js';
+
+/** A manager as the floor sees them, from their phone's device state. */
+export interface ManagerView {
+  extension: string;
+  userId: string | null;
+  /** The user on this extension (a manager before anyone else), or null for a phone nobody has. */
+  name: string | null;
+  state: ManagerState;
+  /** When this state began (ISO 8601); the time the board learnt it when the PBX did not say. */
+  since: string;
+  /** The PBX's own word (null: it has said nothing about this phone). */
+  deviceState: DeviceState | null;
+}
+
+export interface LiveCallView {
+  id: string;
+  direction: Direction;
+  state: LiveCallState;
+  /** The manager's phone: who answered (last, after a transfer), else who rings; the caller for outbound. */
+  extension: string | null;
+  managerName: string | null;
+  /** The other party: the outside number (E.164 where it parses), or the other extension of an internal call. */
+  externalNumber: string | null;
+  contactName: string | null;
+  clientName: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  /** An inbound call nobody has answered yet: it waits (since startedAt). */
+  waiting: boolean;
+}
+
+export interface CounterValues {
+  /** Ended calls started today, every direction. */
+  calls: number;
+  answered: number;
+  /** Inbound calls nobody answered. */
+  missed: number;
+  talkSeconds: number;
+}
+
+export interface ManagerCounters extends CounterValues {
+  extension: string;
+  name: string | null;
+}
+
+/** Today's counters in the company's time zone; the same rules as the reports (ended calls, by start). */
+export interface LiveCounters {
+  day: string;
+  timeZone: string;
+  total: CounterValues;
+  managers: ManagerCounters[];
+}
+
+export interface LiveSnapshot {
+  /** The last delta this snapshot includes: apply only deltas with seq = this + 1, + 2, ... */
+  seq: number;
+  /** The service's clock (ISO 8601) when the snapshot was taken: browsers correct running durations by it. */
+  serverTime: string;
+  pbx: PbxLink;
+  managers: ManagerView[];
+  calls: LiveCallView[];
+  counters: LiveCounters;
+}
+
+/** What changed since the previous delta; absent fields did not change. */
+export interface LiveDelta {
+  seq: number;
+  serverTime: string;
+  pbx?: PbxLink;
+  managers?: ManagerView[];
+  calls?: LiveCallView[];
+  /** Calls that ended (or were merged into another by a transfer). */
+  removedCalls?: string[];
+  counters?: LiveCounters;
+}
