@@ -443,7 +443,6 @@ export const en = {
   demoLoginsSees_admin: 'users and routing',
   // Users: the mobile number (forwarding and follow-me)
   mobile: 'Mobile',
-  mobileNew: 'Mobile (optional)',
   mobileTitle: 'Calls forwarded to this mobile and answered there count as this user\'s calls.',
   mobileTaken: 'Mobile {mobile} belongs to {user}: one mobile, one person.',
   mobileInvalid: 'That is not a phone number. Type it as +7 916 123-45-67 or 8 916 123-45-67.',

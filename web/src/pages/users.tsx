@@ -146,7 +146,7 @@ export function UsersPage() {
             {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}
           </select>
           <input placeholder={t('extension')} aria-label={t('extension')} inputMode="numeric" value={draft.extension} onInput={(e) => setDraft({ ...draft, extension: e.currentTarget.value })} />
-          <input type="tel" autocomplete="off" placeholder={t('mobileNew')} aria-label={t('mobile')} title={t('mobileTitle')} value={draft.mobile} onInput={(e) => setDraft({ ...draft, mobile: e.currentTarget.value })} />
+          <input type="tel" autocomplete="off" placeholder={t('mobile')} aria-label={t('mobile')} title={t('mobileTitle')} value={draft.mobile} onInput={(e) => setDraft({ ...draft, mobile: e.currentTarget.value })} />
           <select aria-label={t('language')} value={draft.language} onChange={(e) => setDraft({ ...draft, language: e.currentTarget.value as Language })}>
             <option value="ru">Русский</option>
             <option value="en">English</option>
