@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  PROJECT_ROOT, Phone, RawAmiCapture, attendedTransfer, closeSandbox, completeAttendedTransfer, clickToCall,
+  PROJECT_ROOT, Phone, RawAmiCapture, attendedTransfer, closeSandbox, completeAttendedTransfer, clickToCall, conferenceFromCall,
   coreShowChannels, inboundCall, loadSandboxEnv, readCdr, recordingPath, sandboxDir, waitForCdr, waitForChannel, waitUntil,
 } from '../tests/support/sandbox.js';
 
@@ -120,6 +120,74 @@ const scenarios: Record<string, Scenario> = {
       inboundCall({ from: '15551230011', did: '8005550102', talkSeconds: 4 }),
     ]);
     await Promise.all([a.originateResponse, b.originateResponse]);
+  },
+  // 103 follows-me (followme.conf): its desk phone rings 5 s unanswered, then its mobile 89160000103
+  // (through the outside line, [sandbox-pstn]) answers after ~1 s; the client talks 6 s and hangs up.
+  'followme-mobile-answers': async () => {
+    await phones.p103.answerMode('manual');
+    try {
+      const call = await inboundCall({ from: '89161230020', did: '74950009103', talkSeconds: 6 });
+      await phones.p103.waitFor('CALL_INCOMING', 10_000);
+      await call.originateResponse;
+      await waitUntil(async () => !(await coreShowChannels()).some((c) => c.linkedid === call.linkedid), 30_000, 'the call to end');
+    } finally {
+      await phones.p103.answerMode('auto');
+    }
+  },
+  // 101 answers a client, after 3 s pulls in 102 (AMI Redirect of both into ConfBridge + Originate 102):
+  // all three talk 5 s, 102 leaves, 101 and the client 2 s more, then 101 hangs up (the leader: the
+  // conference ends and the client is removed).
+  'confbridge-three-way': async () => {
+    const call = await inboundCall({ from: '89161230021', did: '74950000101' });
+    const leg = await legOf(call.linkedid, '101');
+    const client = await waitForChannel((c) => c.linkedid === call.linkedid && /^Local\/.*@cti-inbound-.*;2$/.test(c.channel), 5000, "the client's ;2");
+    await sleep(3000);
+    await conferenceFromCall({ leaderChannel: leg.channel, otherChannel: client.channel, room: call.linkedid, inviteExt: '102' });
+    await phones.p102.waitFor('CALL_ESTABLISHED', 10_000);
+    await sleep(5000);
+    await phones.p102.hangup();
+    await phones.p102.waitFor('CALL_CLOSED', 10_000);
+    await sleep(2000);
+    await phones.p101.hangup();
+    await phones.p101.waitFor('CALL_CLOSED', 10_000);
+  },
+  // 103 answers a client and attended-transfers to 600 (queue sales, ringall 101+102); 102 only rings,
+  // 101 answers; after 3 s consulting 103 completes the transfer (hangs up); client and 101 talk 4 s.
+  'attended-transfer-into-queue': async () => {
+    await phones.p102.answerMode('manual');
+    try {
+      const call = await inboundCall({ from: '89161230022', did: '74950000103' });
+      const leg = await legOf(call.linkedid, '103');
+      await sleep(3000);
+      await attendedTransfer(leg.channel, '600');
+      await phones.p101.waitFor('CALL_ESTABLISHED', 15_000);
+      await sleep(3000);
+      await completeAttendedTransfer(leg.channel);
+      await sleep(4000);
+      await phones.p101.hangup();
+      await phones.p101.waitFor('CALL_CLOSED', 10_000);
+    } finally {
+      await phones.p102.answerMode('auto');
+    }
+  },
+  // A client waits in the queue sales (DID ...0600 -> Local/sales@cti-queue/n); 102 only rings, 101
+  // answers, talks 3 s and blind-transfers (SIP REFER) to 103; 103 talks 4 s and hangs up.
+  'queue-call-blind-transferred': async () => {
+    await phones.p102.answerMode('manual');
+    try {
+      const call = await inboundCall({ from: '89161230023', did: '74950000600' });
+      await phones.p101.waitFor('CALL_ESTABLISHED', 15_000);
+      await sleep(3000);
+      await phones.p101.blindTransfer('103');
+      await phones.p103.waitFor('CALL_ESTABLISHED', 10_000);
+      await phones.p101.waitFor('CALL_CLOSED', 10_000);
+      await sleep(4000);
+      await phones.p103.hangup();
+      await phones.p103.waitFor('CALL_CLOSED', 10_000);
+      await call.originateResponse;
+    } finally {
+      await phones.p102.answerMode('auto');
+    }
   },
 };
 

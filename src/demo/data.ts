@@ -4,13 +4,14 @@
 export const DEMO_PASSWORD = 'demo-password';
 
 export const DEMO_USERS = [
-  { name: 'anna', role: 'manager', extension: '101' },
-  { name: 'boris', role: 'manager', extension: '102' },
-  { name: 'olga', role: 'manager', extension: '103' },
+  // Mobiles: the sandbox's follow-me rings them through its outside line (sandbox/asterisk/followme.conf).
+  { name: 'anna', role: 'manager', extension: '101', mobile: '+79160000101' },
+  { name: 'boris', role: 'manager', extension: '102', mobile: '+79160000102' },
+  { name: 'olga', role: 'manager', extension: '103', mobile: '+79160000103' },
   // The sandbox's phone 198 never answers: denis collects missed calls and callback tasks.
-  { name: 'denis', role: 'manager', extension: '198' },
-  { name: 'sveta', role: 'supervisor', extension: null },
-  { name: 'admin', role: 'admin', extension: null },
+  { name: 'denis', role: 'manager', extension: '198', mobile: null },
+  { name: 'sveta', role: 'supervisor', extension: null, mobile: null },
+  { name: 'admin', role: 'admin', extension: null, mobile: null },
 ] as const;
 
 export interface DemoClient {

@@ -234,7 +234,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       maxPerUser: config.CTI_LOGIN_MAX_FAILURES, maxPerAddress: config.CTI_LOGIN_ADDRESS_MAX_FAILURES, windowMs: LOGIN_WINDOW_MS,
     }),
     sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
-    access,
+    access, region: config.CTI_DEFAULT_REGION,
     onUserChanged: (before, after) => {
       live.usersChanged();
       provisioning?.userChanged(before, after);

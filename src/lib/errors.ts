@@ -23,6 +23,7 @@ export const ERRORS = {
   CTI_ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },
   CTI_ERR_TOKEN_NOT_FOUND: { status: 404, message: 'No such API token' },
   CTI_ERR_EXTENSION_TAKEN: { status: 409, message: 'This extension belongs to another user: one extension, one person' },
+  CTI_ERR_MOBILE_TAKEN: { status: 409, message: 'This mobile number belongs to another user: one mobile, one person' },
   CTI_ERR_CLIENT_NOT_FOUND: { status: 404, message: 'No such client' },
   CTI_ERR_CONTACT_NOT_FOUND: { status: 404, message: 'No contact with this number or id' },
   CTI_ERR_EXTERNAL_ID_TAKEN: { status: 409, message: 'Another record has this external id' },

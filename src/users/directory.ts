@@ -16,6 +16,7 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
 import { users, type Role } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
+import { toE164 } from '../lib/phone.js';
 
 /** The person on a phone. */
 export interface PhoneOwner {
@@ -41,6 +42,7 @@ function prepare(db: Db) {
     onExt: db.select(owner).from(users).where(eq(users.extension, ph('ext'))).prepare(),
     ofUser: db.select({ extension: users.extension }).from(users).where(eq(users.id, ph('id'))).prepare(),
     all: db.select(owner).from(users).where(isNotNull(users.extension)).orderBy(users.extension).prepare(),
+    onMobile: db.select({ ...owner, mobile: users.mobile }).from(users).where(eq(users.mobile, ph('mobile'))).prepare(),
   };
 }
 const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
@@ -86,4 +88,49 @@ export function checkExtension(db: Db, ext: string | null, userId: string | null
 export function isExtensionConflict(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('users.extension');
+}
+
+// ---- mobiles: who answered a call that the PBX forwarded or followed-me to an outside number
+
+/** The person whose mobile a number is (their extension may be null: a mobile-only user). */
+export interface MobileOwner {
+  id: string;
+  name: string;
+  role: Role;
+  extension: string | null;
+  mobile: string;
+}
+
+/**
+ * The user whose mobile `number` is, or null. `number` is any form the PBX dials or reports (the digits
+ * of a dial string "89160000103", "+79160000103", "8 (916) 000-01-03"), read in `region` (ISO 3166
+ * alpha-2) like every other number (src/lib/phone.ts); mobiles are stored in E.164, so one probe of
+ * users_mobile_uq answers. A number that does not parse matches nobody.
+ */
+export function whoseMobile(db: Db, number: string | null | undefined, region: string): MobileOwner | null {
+  const e164 = toE164(number, region);
+  if (!e164) return null;
+  return (st(db).onMobile.get({ mobile: e164 }) as MobileOwner | undefined) ?? null;
+}
+
+/**
+ * A mobile a user is about to get, as stored: E.164, or null for none (null, "" or blanks). A number that
+ * is not one is 400; one that another user has is 409 naming who. `userId`: the user who gets it.
+ */
+export function checkMobile(db: Db, raw: string | null | undefined, region: string, userId: string | null): string | null {
+  if (raw === null || raw === undefined || raw.trim() === '') return null;
+  const e164 = toE164(raw, region);
+  if (!e164) throw new CtiError('CTI_ERR_BAD_REQUEST', 'mobile: not a phone number (e.g. +79161234567 or 8 916 123-45-67)');
+  const other = db.select({ name: users.name }).from(users)
+    .where(and(eq(users.mobile, e164), userId ? ne(users.id, userId) : undefined)).get();
+  if (other) {
+    throw new CtiError('CTI_ERR_MOBILE_TAKEN', `Mobile ${e164} belongs to ${other.name}: one mobile, one person.`, { mobile: e164, user: other.name });
+  }
+  return e164;
+}
+
+/** Is this the SQLite error of users_mobile_uq (two writers raced past checkMobile)? */
+export function isMobileConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('users.mobile');
 }

@@ -17,6 +17,8 @@ export interface UserRoutesDeps {
   cookieSecure: boolean;
   /** Told when a logout, a password, role or extension change or a deletion must end sockets (src/realtime). */
   access?: UserAccess;
+  /** Where national forms of a user's mobile are read (CTI_DEFAULT_REGION); default RU. */
+  region?: string;
   /** A user was added, changed or deleted (null): the browser phone's PBX endpoint follows (src/softphone). */
   onUserChanged?: (before: UserView | null, after: UserView | null) => void;
 }
@@ -26,7 +28,9 @@ const userSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES },
-    extension: { type: ['string', 'null'] }, language: { type: 'string', enum: LANGUAGES },
+    extension: { type: ['string', 'null'] },
+    mobile: { type: ['string', 'null'], description: 'The mobile in E.164 (+79161234567), or null' },
+    language: { type: 'string', enum: LANGUAGES },
     phoneMode: { type: 'string', enum: PHONE_MODES },
   },
 } as const;
@@ -34,10 +38,15 @@ const phoneMode = { type: 'string', enum: PHONE_MODES } as const;
 const userBody = { type: 'object', properties: { user: { $ref: 'User#' } } } as const;
 const extension = { type: ['string', 'null'], pattern: '^[0-9]{2,6}$' } as const;
 const password = { type: 'string', minLength: 8, maxLength: 256 } as const;
+/** Any form parsePhone reads ("+7 916 000-01-03", "89160000103"); stored in E.164; null or "" removes it. */
+const mobile = {
+  type: ['string', 'null'], maxLength: 40,
+  description: 'The user\'s mobile, any usual form (stored as E.164); null or "" for none. A call forwarded or followed-me there and answered there is theirs. 400 when not a number, 409 CTI_ERR_MOBILE_TAKEN when another user has it.',
+} as const;
 
 export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): void {
   const { db } = deps;
-  const ctx = (req: FastifyRequest) => ({ db, actor: actorOf(req), access: deps.access });
+  const ctx = (req: FastifyRequest) => ({ db, actor: actorOf(req), access: deps.access, region: deps.region });
   const secure = (req: FastifyRequest) => deps.cookieSecure || req.protocol === 'https';
   app.addSchema(userSchema);
 
@@ -98,12 +107,12 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
     },
   }, async (req) => ({ items: listManagers(ctx(req)) }));
 
-  app.post<{ Body: { name: string; role: Role; extension?: string | null; language?: Language; password: string; phoneMode?: PhoneMode } }>('/api/v1/users', {
+  app.post<{ Body: { name: string; role: Role; extension?: string | null; mobile?: string | null; language?: Language; password: string; phoneMode?: PhoneMode } }>('/api/v1/users', {
     schema: {
       tags: ['users'], summary: 'Add a user (admins)', security: [{ bearer: [] }],
       body: {
         type: 'object', additionalProperties: false, required: ['name', 'role', 'password'],
-        properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, role: { type: 'string', enum: ROLES }, extension, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
+        properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, role: { type: 'string', enum: ROLES }, extension, mobile, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
       },
       response: { 201: { $ref: 'User#' } },
     },
@@ -113,13 +122,13 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
     return reply.code(201).send(u);
   });
 
-  app.patch<{ Params: { id: string }; Body: { role?: Role; extension?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode } }>('/api/v1/users/:id', {
+  app.patch<{ Params: { id: string }; Body: { role?: Role; extension?: string | null; mobile?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode } }>('/api/v1/users/:id', {
     schema: {
       tags: ['users'], summary: 'Change a user (admins)', security: [{ bearer: [] }],
       params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
       body: {
         type: 'object', additionalProperties: false,
-        properties: { role: { type: 'string', enum: ROLES }, extension, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
+        properties: { role: { type: 'string', enum: ROLES }, extension, mobile, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
       },
       response: { 200: { $ref: 'User#' } },
     },

@@ -11,7 +11,7 @@ import { REVOKING, revokeAccess, type AccessChange, type UserAccess } from './ac
 
 export { actorForToken, createToken } from './tokens.js';
 import { requireText, userNameKey } from '../lib/text.js';
-import { checkExtension, isExtensionConflict } from './directory.js';
+import { checkExtension, checkMobile, isExtensionConflict, isMobileConflict } from './directory.js';
 
 /** Who is acting: passed into every domain function, which checks access on its first line. */
 export interface Actor {
@@ -25,10 +25,14 @@ export function isRole(s: string): s is Role {
   return (ROLES as readonly string[]).includes(s);
 }
 
-export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }): Promise<UserRow> {
+/** Where national forms of a user's mobile ("8 916 ...") are read when the caller names no region. */
+const DEFAULT_REGION = 'RU';
+
+export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; mobile?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }, region = DEFAULT_REGION): Promise<UserRow> {
   const name = requireText('name', input.name); // NFC: "й" typed on any keyboard is one name (src/lib/text.ts)
   if (!/^[\p{L}\p{M}\p{N}._@-]{1,64}$/u.test(name)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'name: 1 to 64 letters, digits, dots, dashes, underscores or @');
   checkExtension(db, input.extension ?? null, null);
+  const mobile = checkMobile(db, input.mobile, region, null);
   if (input.role === 'manager' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (input.phoneMode === 'browser' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (db.select().from(users).where(eq(users.name, name)).get()) throw new CtiError('CTI_ERR_USER_EXISTS', `user '${name}' exists already`);
@@ -37,23 +41,24 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
     name,
     role: input.role,
     extension: input.extension ?? null,
+    mobile,
     passwordHash: input.password ? await hash(input.password) : null,
     language: input.language ?? 'ru',
     phoneMode: input.phoneMode ?? 'desk',
     sipRotation: 0,
     createdAt: Date.now(),
   };
-  writeUser(db, row.extension, () => db.insert(users).values(row).run());
+  writeUser(db, row.extension, row.mobile, region, () => db.insert(users).values(row).run());
   return row;
 }
 
-/** A write that gives a user an extension: another writer may have taken it since checkExtension. */
-function writeUser(db: Db, extension: string | null, write: () => void): void {
+/** A write that gives a user an extension or a mobile: another writer may have taken it since the check. */
+function writeUser(db: Db, extension: string | null, mobile: string | null, region: string, write: () => void): void {
   try {
     write();
   } catch (err) {
-    if (!isExtensionConflict(err) || extension === null) throw err;
-    checkExtension(db, extension, null);
+    if (isExtensionConflict(err) && extension !== null) checkExtension(db, extension, null);
+    if (isMobileConflict(err) && mobile !== null) checkMobile(db, mobile, region, null);
     throw err;
   }
 }
@@ -76,14 +81,16 @@ export interface UserView {
   name: string;
   role: Role;
   extension: string | null;
+  /** Their mobile in E.164, or null: calls forwarded there and answered there are theirs. */
+  mobile: string | null;
   language: Language;
   /** Where their calls ring: a desk phone, or the browser phone in the page (src/softphone). */
   phoneMode: PhoneMode;
 }
 
-export function userView(row: Pick<UserRow, 'id' | 'name' | 'role' | 'extension' | 'language' | 'phoneMode'>): UserView {
+export function userView(row: Pick<UserRow, 'id' | 'name' | 'role' | 'extension' | 'mobile' | 'language' | 'phoneMode'>): UserView {
   return {
-    id: row.id, name: row.name, role: row.role, extension: row.extension, language: row.language === 'en' ? 'en' : 'ru',
+    id: row.id, name: row.name, role: row.role, extension: row.extension, mobile: row.mobile ?? null, language: row.language === 'en' ? 'en' : 'ru',
     phoneMode: row.phoneMode === 'browser' ? 'browser' : 'desk',
   };
 }
@@ -93,6 +100,8 @@ export interface UsersContext {
   actor: Actor;
   /** Told when a change must end sessions, tokens or sockets (the realtime hub follows it). */
   access?: UserAccess;
+  /** Where national forms of numbers (a mobile "8 916 ...") are read (CTI_DEFAULT_REGION); default RU. */
+  region?: string;
 }
 
 function assertAdmin(actor: Actor): void {
@@ -135,23 +144,25 @@ export function listManagers(ctx: UsersContext): ManagerView[] {
     .map((u) => ({ id: u.id, name: u.name, role: u.role, extension: u.extension }));
 }
 
-export async function adminAddUser(ctx: UsersContext, input: { name: string; role: Role; extension?: string | null; language?: Language; password: string; phoneMode?: PhoneMode }): Promise<UserView> {
+export async function adminAddUser(ctx: UsersContext, input: { name: string; role: Role; extension?: string | null; mobile?: string | null; language?: Language; password: string; phoneMode?: PhoneMode }): Promise<UserView> {
   assertAdmin(ctx.actor);
   if (!input.password) throw new CtiError('CTI_ERR_BAD_REQUEST', 'password: required');
-  return userView(await addUser(ctx.db, input));
+  return userView(await addUser(ctx.db, input, ctx.region));
 }
 
-export async function adminUpdateUser(ctx: UsersContext, id: string, input: { role?: Role; extension?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode }): Promise<UserView> {
+export async function adminUpdateUser(ctx: UsersContext, id: string, input: { role?: Role; extension?: string | null; mobile?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode }): Promise<UserView> {
   assertAdmin(ctx.actor);
   const row = userRow(ctx.db, id);
   const role = input.role ?? row.role;
   const extension = input.extension === undefined ? row.extension : input.extension;
   const phoneMode = input.phoneMode ?? row.phoneMode;
   checkExtension(ctx.db, extension ?? null, id);
+  const region = ctx.region ?? DEFAULT_REGION;
+  const mobile = input.mobile === undefined ? row.mobile : checkMobile(ctx.db, input.mobile, region, id);
   if (role === 'manager' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (phoneMode === 'browser' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (row.id === ctx.actor.id && role !== 'admin') throw new CtiError('CTI_ERR_BAD_REQUEST', 'role: you cannot take your own admin role away');
-  const set: Partial<UserRow> = { role, extension: extension ?? null, phoneMode };
+  const set: Partial<UserRow> = { role, extension: extension ?? null, mobile, phoneMode };
   if (input.language) set.language = input.language;
   if (input.password) set.passwordHash = await hash(input.password);
   // A new login password or another extension also changes the browser phone's SIP password
@@ -164,7 +175,7 @@ export async function adminUpdateUser(ctx: UsersContext, id: string, input: { ro
   // A new password or role ends every session and API token of the user in the same transaction:
   // whoever held the old password, or the old rights, is out at once (README, "Revocation").
   ctx.db.transaction(() => {
-    writeUser(ctx.db, set.extension ?? null, () => ctx.db.update(users).set(set).where(eq(users.id, id)).run());
+    writeUser(ctx.db, set.extension ?? null, mobile, region, () => ctx.db.update(users).set(set).where(eq(users.id, id)).run());
     if (changes.some((c) => REVOKING.includes(c))) revokeAccess(ctx.db, id);
   });
   ctx.access?.userChanged(id, changes);

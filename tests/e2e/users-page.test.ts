@@ -1,6 +1,6 @@
 // The admin's users page in Russian at 1400 px (the review's window): every select and input shows its
 // value or placeholder whole ("Администратор", "Настольный", "Новый, чтобы сменить"), in the
-// table and in the new-user form; the page itself does not scroll sideways.
+// table and in the new-user form; the page itself does not scroll sideways. A user's mobile (issue 12).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { closeSandbox, sandboxAmi } from '../support/sandbox.js';
@@ -73,5 +73,30 @@ describe('the users page', () => {
     const [table, line] = [await page.locator('table.users').boundingBox(), await err.boundingBox()];
     expect(line!.width).toBeGreaterThan(table!.width / 2);
     expect(await page.locator('tr.row-error').evaluate((el) => (el.previousElementSibling as HTMLElement).dataset['user'])).toBe('sveta');
+  });
+
+  it("an admin gives anna her mobile in the national form: it is saved in E.164 and stays after a reload; sveta cannot have the same, a non-number is refused", async () => {
+    await page.goto(`${svc.url}/#/users`);
+    const anna = page.locator('[data-testid="user-row"][data-user="anna"]');
+    await anna.getByTestId('user-mobile').fill('8 916 000-01-01');
+    await anna.getByRole('button', { name: 'Сохранить' }).click();
+    await anna.getByText('Сохранено').waitFor();
+    expect(await anna.getByTestId('user-mobile').inputValue()).toBe('+79160000101');
+    await page.reload();
+    await page.locator('[data-testid="user-row"][data-user="anna"]').waitFor();
+    expect(await page.locator('[data-testid="user-row"][data-user="anna"]').getByTestId('user-mobile').inputValue()).toBe('+79160000101');
+    expect(await cutFields(page)).toEqual([]);
+
+    const sveta = page.locator('[data-testid="user-row"][data-user="sveta"]');
+    await sveta.getByTestId('user-mobile').fill('+7 916 000 01 01');
+    await sveta.getByRole('button', { name: 'Сохранить' }).click();
+    const err = page.getByTestId('user-row-error');
+    await err.waitFor();
+    expect(await err.innerText()).toBe('Мобильный +79160000101 уже указан у пользователя anna: один номер — один человек.');
+    expect(await sveta.getByTestId('user-mobile').inputValue()).toBe('');
+
+    await sveta.getByTestId('user-mobile').fill('позвоните мне');
+    await sveta.getByRole('button', { name: 'Сохранить' }).click();
+    await page.getByText('Это не номер телефона. Введите его как +7 916 123-45-67 или 8 916 123-45-67.').waitFor();
   });
 });

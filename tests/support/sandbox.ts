@@ -303,6 +303,20 @@ export async function completeAttendedTransfer(transfererChannel: string): Promi
   await hangupChannel(transfererChannel);
 }
 
+/**
+ * Starts a three-way conference from a call, as a CTI panel's "conference" button does over AMI
+ * ([cti-conference], sandbox/README.md): the manager's channel (`leaderChannel`, who leads: the
+ * conference ends when it leaves) and the other party's (`otherChannel`, for an inbound call the
+ * client's Local/<DID>@cti-inbound-…;2) are redirected out of their bridge into ConfBridge room `room`,
+ * then the colleague's phone is originated into the same room. Resolves with the colleague's originate
+ * (its own linkedid: an originated channel always starts one).
+ */
+export async function conferenceFromCall(opts: { leaderChannel: string; otherChannel: string; room: string; inviteExt: string; timeoutSeconds?: number }): Promise<CallHandle> {
+  await amiAction({ action: 'Setvar', channel: opts.leaderChannel, variable: 'CONF_ROLE', value: 'leader' });
+  await amiAction({ action: 'Redirect', channel: opts.leaderChannel, extrachannel: opts.otherChannel, context: 'cti-conference', exten: opts.room, priority: 1, extracontext: 'cti-conference', extraexten: opts.room, extrapriority: 1 });
+  return originate({ channel: `PJSIP/${opts.inviteExt}`, context: 'cti-conference', exten: opts.room, priority: 1 }, opts.timeoutSeconds ?? 30);
+}
+
 /** AMI BlindTransfer of `channel`'s peer to exten@context (the phone-side REFER is Phone.blindTransfer). */
 export async function blindTransferAmi(channel: string, exten: string, context = 'cti-phones'): Promise<AmiMessage> {
   return amiAction({ action: 'BlindTransfer', channel, exten, context });
@@ -530,6 +544,15 @@ export class Phone {
       }, timeoutMs);
       this.waiters.push(w);
     });
+  }
+
+  /**
+   * Whether the phone answers by itself (`auto`, how 101-103 start) or only rings (`manual`: it rings
+   * until the caller gives up, unless answer() is sent). baresip's /answermode; set it back afterwards.
+   */
+  async answerMode(mode: 'auto' | 'manual'): Promise<void> {
+    const r = await this.command('answermode', mode);
+    if (!r.ok) throw new Error(`phone ${this.ext}: answermode ${mode}: ${r.data}`);
   }
 
   /** Forgets events received so far. */

@@ -12,6 +12,8 @@ export interface User {
   name: string;
   role: Role;
   extension: string | null;
+  /** Their mobile in E.164, or null (calls forwarded there and answered there are theirs). */
+  mobile?: string | null;
   language: Language;
   /** Where their calls ring: a desk phone, or the browser phone in the page. */
   phoneMode: PhoneMode;

@@ -14,6 +14,12 @@ export const users = sqliteTable(
     role: text('role', { enum: ROLES }).notNull(),
     /** The user's phone: at most one user per extension (users_extension_uq; src/users/directory.ts). */
     extension: text('extension'),
+    /**
+     * The user's mobile in E.164 ("+79160000103"), optional: a call that a PBX forwards or follows-me there
+     * and that is answered there is this user's call (src/users/directory.ts `whoseMobile`). At most one
+     * user per mobile (users_mobile_uq).
+     */
+    mobile: text('mobile'),
     passwordHash: text('password_hash'),
     language: text('language').notNull().default('ru'),
     phoneMode: text('phone_mode', { enum: PHONE_MODES }).notNull().default('desk'),
@@ -25,6 +31,8 @@ export const users = sqliteTable(
     uniqueIndex('users_name_uq').on(t.name),
     // One extension, one person. Deleting a user frees the extension (users are deleted, not deactivated).
     uniqueIndex('users_extension_uq').on(t.extension).where(sql`${t.extension} IS NOT NULL`),
+    // One mobile, one person: "whose mobile answered" has one answer.
+    uniqueIndex('users_mobile_uq').on(t.mobile).where(sql`${t.mobile} IS NOT NULL`),
   ],
 );
 

@@ -441,6 +441,11 @@ export const en = {
   demoLoginsFeatured: 'a client calls every half minute',
   demoLoginsSees_supervisor: 'reports and the live board',
   demoLoginsSees_admin: 'users and routing',
+  // Users: the mobile number (forwarding and follow-me)
+  mobile: 'Mobile',
+  mobileTitle: 'Calls forwarded to this mobile and answered there count as this user\'s calls.',
+  mobileTaken: 'Mobile {mobile} belongs to {user}: one mobile, one person.',
+  mobileInvalid: 'That is not a phone number. Type it as +7 916 123-45-67 or 8 916 123-45-67.',
 };
 
 export type MessageKey = keyof typeof en;

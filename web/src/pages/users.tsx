@@ -1,4 +1,4 @@
-// Admin: users with their role, extension and language; a new user; a password reset; removal.
+// Admin: users with their role, extension, mobile and language; a new user; a password reset; removal.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
@@ -10,6 +10,10 @@ function message(e: unknown): string {
   if (e instanceof ApiError && e.code === 'CTI_ERR_EXTENSION_TAKEN') {
     return t('extensionTaken', { extension: String(e.details.extension ?? ''), user: String(e.details.user ?? '') });
   }
+  if (e instanceof ApiError && e.code === 'CTI_ERR_MOBILE_TAKEN') {
+    return t('mobileTaken', { mobile: String(e.details.mobile ?? ''), user: String(e.details.user ?? '') });
+  }
+  if (e instanceof ApiError && e.status === 400 && /^mobile:/.test(e.message)) return t('mobileInvalid');
   return e instanceof ApiError && (e.status === 400 || e.status === 409) ? e.message : errorText(e);
 }
 
@@ -17,22 +21,25 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
   const me = useUser();
   const [role, setRole] = useState<Role>(user.role);
   const [extension, setExtension] = useState(user.extension ?? '');
+  const [mobile, setMobile] = useState(user.mobile ?? '');
   const [language, setLanguage] = useState<Language>(user.language);
   const [phoneMode, setPhoneMode] = useState<PhoneMode>(user.phoneMode);
   const [password, setPassword] = useState('');
   const [state, setState] = useState<{ ok?: boolean; error?: string }>({});
   async function save() {
     try {
-      const body: Record<string, unknown> = { role, extension: extension || null, language, phoneMode };
+      const body: Record<string, unknown> = { role, extension: extension || null, mobile: mobile.trim() || null, language, phoneMode };
       if (password) body['password'] = password;
       const r = await api.patch<User | { user: User }>(`/api/v1/users/${encodeURIComponent(user.id)}`, body);
       const u = r && 'user' in r ? r.user : (r as User | undefined);
-      onChanged(u ?? { ...user, role, extension: extension || null, language, phoneMode });
+      onChanged(u ?? { ...user, role, extension: extension || null, mobile: mobile.trim() || null, language, phoneMode });
+      if (u) setMobile(u.mobile ?? '');
       setPassword('');
       setState({ ok: true });
     } catch (e) {
       // The extension stays what is saved, so the table never shows one extension on two rows.
       if (e instanceof ApiError && e.code === 'CTI_ERR_EXTENSION_TAKEN') setExtension(user.extension ?? '');
+      if (e instanceof ApiError && e.code === 'CTI_ERR_MOBILE_TAKEN') setMobile(user.mobile ?? '');
       setState({ error: message(e) });
     }
   }
@@ -61,11 +68,14 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
           <option value="en">English</option>
         </select>
       </td>
-      <td>
+      <td class="phone">
         <select data-testid="user-phone-mode" aria-label={t('phoneMode')} value={phoneMode} onChange={(e) => setPhoneMode(e.currentTarget.value as PhoneMode)}>
           <option value="desk">{t('phoneMode_desk')}</option>
           <option value="browser">{t('phoneMode_browser')}</option>
         </select>
+        {/* Under where the calls ring: the mobile that forwarding and follow-me ring after it. */}
+        <input class="mobile" data-testid="user-mobile" type="tel" autocomplete="off" aria-label={t('mobile')} title={t('mobileTitle')}
+          placeholder={t('mobile')} value={mobile} onInput={(e) => setMobile(e.currentTarget.value)} />
       </td>
       <td><input type="password" autocomplete="new-password" placeholder={t('newPassword')} value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></td>
       <td class="actions">
@@ -85,7 +95,7 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
 export function UsersPage() {
   const [users, setUsers] = useState<User[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [draft, setDraft] = useState({ name: '', role: 'manager' as Role, extension: '', language: 'ru' as Language, phoneMode: 'desk' as PhoneMode, password: '' });
+  const [draft, setDraft] = useState({ name: '', role: 'manager' as Role, extension: '', mobile: '', language: 'ru' as Language, phoneMode: 'desk' as PhoneMode, password: '' });
 
   useEffect(() => {
     api.get<User[] | { items: User[] }>('/api/v1/users')
@@ -96,10 +106,10 @@ export function UsersPage() {
   async function create(e: Event) {
     e.preventDefault();
     try {
-      const r = await api.post<User | { user: User }>('/api/v1/users', { ...draft, extension: draft.extension || undefined });
+      const r = await api.post<User | { user: User }>('/api/v1/users', { ...draft, extension: draft.extension || undefined, mobile: draft.mobile.trim() || undefined });
       const u = 'user' in r ? r.user : r;
       setUsers((l) => [...(l ?? []), u]);
-      setDraft({ ...draft, name: '', extension: '', password: '' });
+      setDraft({ ...draft, name: '', extension: '', mobile: '', password: '' });
       setError(null);
     } catch (err) {
       setError(message(err));
@@ -134,6 +144,7 @@ export function UsersPage() {
             {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}
           </select>
           <input placeholder={t('extension')} aria-label={t('extension')} inputMode="numeric" value={draft.extension} onInput={(e) => setDraft({ ...draft, extension: e.currentTarget.value })} />
+          <input type="tel" autocomplete="off" placeholder={t('mobile')} aria-label={t('mobile')} title={t('mobileTitle')} value={draft.mobile} onInput={(e) => setDraft({ ...draft, mobile: e.currentTarget.value })} />
           <select aria-label={t('language')} value={draft.language} onChange={(e) => setDraft({ ...draft, language: e.currentTarget.value as Language })}>
             <option value="ru">Русский</option>
             <option value="en">English</option>
