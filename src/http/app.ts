@@ -12,6 +12,7 @@ import { openDb, type Db } from '../db/client.js';
 import { CtiError, toHttp } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { Pbx } from '../pbx/pbx.js';
+import { whoseMobile } from '../users/directory.js';
 import { CallLog } from '../calls/call-log.js';
 import { registerCallRoutes } from '../calls/routes.js';
 import { loadKpi } from '../reports/kpi.js';
@@ -160,6 +161,8 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
       recordingsDir: config.CTI_RECORDINGS_DIR, celFile: config.CTI_CEL_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
+      // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile).
+      mobileExtension: (n) => whoseMobile(handle.db, n, config.CTI_DEFAULT_REGION)?.extension ?? null,
       onCallsEnded: (ids) => { sweepMissed(ids); live.callsEnded(); },
     });
     realtime.attach(callLog.tracker);
