@@ -54,6 +54,10 @@ export interface Call {
   /** The user the call is credited to (managerId), by name. */
   manager?: { id: string; name: string } | null;
   legs?: { managerId: string | null; answeredAt: string | null }[];
+  /** The app_queue queue the call waited in, its wait (seconds) and how it left the queue. */
+  queue?: string | null;
+  queueWaitSeconds?: number | null;
+  queueOutcome?: 'answered' | 'abandoned' | 'timeout' | null;
 }
 
 /** GET /api/v1/managers: who calls are credited to, who may own a client (supervisors and admins). */
@@ -246,6 +250,26 @@ export interface LiveSnapshot {
   managers: LiveManager[];
   calls: LiveCall[];
   counters: LiveCounters;
+  /** Absent from a service older than the queue panel. */
+  queues?: LiveQueue[];
+}
+/** src/live/model.ts AgentState, QueueMemberView, QueueView. */
+export type AgentState = 'available' | 'paused' | 'ringing' | 'talking' | 'wrapup' | 'offline';
+export interface LiveQueueMember {
+  interface: string;
+  extension: string | null;
+  name: string;
+  state: AgentState;
+  paused: boolean;
+  pausedReason: string | null;
+  since: string;
+  callsTaken: number;
+  wrapupUntil: string | null;
+}
+export interface LiveQueue {
+  queue: string;
+  waiting: number;
+  members: LiveQueueMember[];
 }
 export interface LiveDelta {
   seq: number;
@@ -255,4 +279,5 @@ export interface LiveDelta {
   calls?: LiveCall[];
   removedCalls?: string[];
   counters?: LiveCounters;
+  queues?: LiveQueue[];
 }
