@@ -444,6 +444,7 @@ export const en = {
   // queues (issue 12, item 3): the queue report and the live board's queue members
   repTab_calls: 'Calls',
   repTab_queues: 'Queues',
+  qTitle: 'Queue report',
   qQueue: 'Queue',
   qServiceLevelSeconds: 'Answer within',
   qServiceLevelSecondsTitle: 'The queue\'s target: a call answered after waiting at most this long is answered within target. Set by an admin.',

@@ -431,6 +431,7 @@ export const ru: Record<MessageKey, string> = {
   // очереди (issue 12, п. 3): отчёт по очередям и участники очередей на табло
   repTab_calls: 'Звонки',
   repTab_queues: 'Очереди',
+  qTitle: 'Отчёт по очередям',
   qQueue: 'Очередь',
   qServiceLevelSeconds: 'Норматив ответа',
   qServiceLevelSecondsTitle: 'Норматив очереди: звонок, отвеченный после ожидания не дольше этого времени, отвечен в нормативе. Задаёт администратор.',

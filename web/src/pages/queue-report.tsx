@@ -153,7 +153,7 @@ export function QueueReportView() {
 
   return (
     <section class="report" data-testid="queue-report-page">
-      <h2>{t('reportsTitle')}: {t('repTab_queues').toLowerCase()}</h2>
+      <h2>{t('qTitle')}</h2>
       <div class="report-filters">
         <div class="quick" role="group">
           {QUICK_PERIODS.map((p) => (
