@@ -1,7 +1,10 @@
 // The live board's queue panel: app_queue's AMI events (as asterisk-manager hands them over: lower-case
 // headers, strings) through the PBX boundary's parser into typed events, and the members' states a
 // supervisor reads: free, paused with its reason, ringing, in a call, wrap-up, offline.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fixturesDir, parseAmiStream } from '../support/ami-fixture.js';
 import { toPbxEvent, toQueueStatus, type RawAmiEvent } from '../../src/pbx/ami-events.js';
 import { LiveBoard } from '../../src/live/board.js';
 import type { QueueEvent } from '../../src/live/queues.js';
@@ -106,5 +109,24 @@ describe('queue members on the live board', () => {
     expect(state(b, '101').state).toBe('available');
     feed(b, { event: 'QueueMemberRemoved', queue: 'sales', interface: 'PJSIP/102', timestamp: ts(T0 + 9500) });
     expect(b.snapshot(T0).queues[0]!.members.map((m) => m.extension)).toEqual(['101']);
+  });
+});
+
+describe('a pause recorded from the sandbox Asterisk (tests/fixtures/ami/queue-pause.ami, as the cti user)', () => {
+  it('shows 101 paused with the reason given, then free again', () => {
+    const raw = parseAmiStream(readFileSync(join(fixturesDir, 'queue-pause.ami'), 'utf8'));
+    const b = board();
+    b.queues.setAll([{ queue: 'sales', waiting: 0, members: [] }], T0);
+    const seen: string[] = [];
+    for (const r of raw) {
+      const e = toPbxEvent(r);
+      if (!e) continue;
+      if (e.type === 'device.state') b.setDevice(e.tech, e.resource, e.state, e.at); // Queue:sales_pause_... is no phone
+      else if (e.type.startsWith('queue.')) b.queues.apply(e as QueueEvent);
+      const m = b.snapshot(T0).queues[0]!.members.find((x) => x.extension === '101');
+      if (m) seen.push(m.state === 'paused' ? `paused: ${m.pausedReason}` : m.state);
+    }
+    expect(seen.filter((s, i) => s !== seen[i - 1])).toEqual(['paused: обед 834', 'available']);
+    expect(b.managers().map((m) => m.extension)).toEqual(['101', '102']);
   });
 });
