@@ -202,6 +202,12 @@ const DEVICE_STATES: Record<string, DeviceState> = {
 /** DeviceStateChange (live, or one item of the DeviceStateList action): "Device: PJSIP/101", "State: INUSE". */
 export function toDeviceStatus(raw: RawAmiEvent): DeviceStatus {
   const device = str(raw['device']);
+  // A device state provider's name, "Provider:name" (app_queue's Queue:sales_pause_PJSIP/101, Custom:x),
+  // is no channel technology: its name may hold a slash, and "PJSIP/101" in it is not that phone.
+  const colon = device.indexOf(':');
+  if (colon >= 0 && (device.indexOf('/') < 0 || colon < device.indexOf('/'))) {
+    return { tech: device.slice(0, colon), resource: device.slice(colon + 1), state: DEVICE_STATES[str(raw['state'])] ?? 'unknown' };
+  }
   const slash = device.indexOf('/');
   return {
     tech: slash < 0 ? device : device.slice(0, slash),

@@ -127,6 +127,8 @@ describe('a pause recorded from the sandbox Asterisk (tests/fixtures/ami/queue-p
       if (m) seen.push(m.state === 'paused' ? `paused: ${m.pausedReason}` : m.state);
     }
     expect(seen.filter((s, i) => s !== seen[i - 1])).toEqual(['paused: обед 834', 'available']);
-    expect(b.managers().map((m) => m.extension)).toEqual(['101', '102']);
+    // app_queue's pause device (Queue:sales_pause_PJSIP/101 INUSE) is not 101's phone: anna is not "talking".
+    expect(b.managers().map((m) => [m.extension, m.state])).toEqual([['101', 'offline'], ['102', 'offline']]);
+    expect(toPbxEvent(raw.find((r) => r['event'] === 'DeviceStateChange')!)).toMatchObject({ tech: 'Queue', resource: 'sales_pause_PJSIP/101' });
   });
 });
