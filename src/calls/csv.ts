@@ -11,8 +11,8 @@ const PAGE = 1000;
 
 // The page's words (web/src/messages: disposition, ring, talk; the wrap-up's outcome), with units.
 export const CALLS_CSV_HEADERS = {
-  ru: ['Начало', 'Направление', 'Номер', 'Добавочный', 'Результат', 'Ожидание, с', 'Разговор, с', 'Итог разговора', 'Комментарий', 'Запись', 'ID звонка'],
-  en: ['Started', 'Direction', 'Number', 'Extension', 'Result', 'Ring time, s', 'Talk, s', 'Outcome', 'Note', 'Recording', 'Call id'],
+  ru: ['Начало', 'Направление', 'Номер', 'Добавочный', 'Результат', 'Ожидание, с', 'Разговор, с', 'Итог разговора', 'Комментарий', 'Очередь', 'Ожидание в очереди, с', 'Итог в очереди', 'Запись', 'ID звонка'],
+  en: ['Started', 'Direction', 'Number', 'Extension', 'Result', 'Ring time, s', 'Talk, s', 'Outcome', 'Note', 'Queue', 'Queue wait, s', 'Queue result', 'Recording', 'Call id'],
 };
 const DIRECTIONS: Record<Language, Record<string, string>> = {
   ru: { inbound: 'Входящий', outbound: 'Исходящий', internal: 'Внутренний' },
@@ -21,6 +21,12 @@ const DIRECTIONS: Record<Language, Record<string, string>> = {
 export const CALLS_CSV_DISPOSITIONS: Record<Language, Record<string, string>> = {
   ru: { answered: 'Отвечен', no_answer: 'Без ответа', busy: 'Занято', failed: 'Ошибка' },
   en: { answered: 'Answered', no_answer: 'No answer', busy: 'Busy', failed: 'Failed' },
+};
+
+/** How a call left its queue (web/src/messages queueResult_*). */
+export const CALLS_CSV_QUEUE_RESULTS: Record<Language, Record<string, string>> = {
+  ru: { answered: 'Отвечен', abandoned: 'Брошен', timeout: 'Тайм-аут' },
+  en: { answered: 'Answered', abandoned: 'Abandoned', timeout: 'Timed out' },
 };
 
 export interface CallsCsvOptions {
@@ -40,7 +46,9 @@ function line(c: CallView, o: CallsCsvOptions): string {
   return csvLine([
     localDateTime(o.timeZone, Date.parse(c.startedAt)), DIRECTIONS[o.lang][c.direction] ?? c.direction, c.externalNumber, c.extension,
     c.disposition ? CALLS_CSV_DISPOSITIONS[o.lang][c.disposition] ?? c.disposition : null, c.ringSeconds, c.talkSeconds,
-    outcome, c.wrapup?.description ?? null, c.recording ? `${o.baseUrl}${c.recording.url}` : null, c.id,
+    outcome, c.wrapup?.description ?? null,
+    c.queue, c.queueWaitSeconds, c.queueOutcome ? CALLS_CSV_QUEUE_RESULTS[o.lang][c.queueOutcome] ?? c.queueOutcome : null,
+    c.recording ? `${o.baseUrl}${c.recording.url}` : null, c.id,
   ]);
 }
 

@@ -13,6 +13,7 @@ import { CtiError } from '../lib/errors.js';
 import { toE164 } from '../lib/phone.js';
 import type { Actor } from '../users/users.js';
 import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
+import { WITHIN_SERVICE_LEVEL_SQL } from '../reports/queues.js';
 import { partiesOf, type CallParties } from './parties.js';
 import { localRecordingPath, wavDurationMs } from './recording.js';
 
@@ -57,6 +58,13 @@ export interface CallFilters {
    * ones they left for later), whatever their role; answered by them as wrapUpCall has it.
    */
   wrapup?: 'pending';
+  /** The app_queue queue the call waited in; 'any': every call that waited in one (the queue report's totals). */
+  queue?: string;
+  /**
+   * As the queue report counts them (src/reports/queues.ts): how the call left its queue, or
+   * withinServiceLevel: answered after waiting at most its queue's service level.
+   */
+  queueResult?: 'answered' | 'abandoned' | 'timeout' | 'withinServiceLevel';
   limit?: number;
   cursor?: string;
 }
@@ -121,6 +129,10 @@ export interface CallView {
   client: CallParties['client'];
   /** The user the call is credited to (managerId) by name; null when nobody or a user since deleted. */
   manager: { id: string; name: string } | null;
+  /** The app_queue queue the call waited in (the first), its wait (seconds, one decimal) and how it left it; null when none. */
+  queue: string | null;
+  queueWaitSeconds: number | null;
+  queueOutcome: 'answered' | 'abandoned' | 'timeout' | null;
   legs: LegView[];
 }
 
@@ -203,6 +215,9 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: Wrapu
     contact: parties.contact,
     client: parties.client,
     manager: row.managerId && managerName !== undefined ? { id: row.managerId, name: managerName } : null,
+    queue: row.queue,
+    queueWaitSeconds: row.queueWaitMs === null ? null : Math.round(row.queueWaitMs / 100) / 10,
+    queueOutcome: row.queueOutcome,
     legs: legs
       .sort((a, b) => a.startedAt - b.startedAt)
       .map((l) => ({
@@ -268,6 +283,9 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
       notExists(ctx.db.select({ one: sql`1` }).from(callWrapups).where(eq(callWrapups.callId, calls.id))),
     );
   }
+  if (f.queue) conds.push(f.queue === 'any' ? isNotNull(calls.queue) : eq(calls.queue, f.queue));
+  if (f.queueResult === 'withinServiceLevel') conds.push(sql.raw(`(${WITHIN_SERVICE_LEVEL_SQL})`));
+  else if (f.queueResult) conds.push(eq(calls.queueOutcome, f.queueResult));
   if (f.linkedId) conds.push(eq(calls.linkedId, f.linkedId));
   if (f.contactId) conds.push(eq(calls.contactId, f.contactId));
   if (f.clientId) conds.push(eq(calls.clientId, f.clientId));

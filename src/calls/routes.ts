@@ -52,6 +52,9 @@ export const callSchema = {
       description: 'the user the call is credited to (managerId), by name; null when nobody (or a user since deleted)',
       anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } }],
     },
+    queue: { ...nullableString, description: 'the app_queue queue the call waited in (the first, when several)' },
+    queueWaitSeconds: { type: ['number', 'null'], description: 'seconds it waited in that queue' },
+    queueOutcome: { type: ['string', 'null'], enum: ['answered', 'abandoned', 'timeout', null], description: 'how it left the queue' },
     legs: { type: 'array', items: legSchema },
   },
 } as const;
@@ -106,6 +109,11 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
           wrapup: {
             type: 'string', enum: ['pending'],
             description: "pending: the caller's own answered calls of the last 7 days that have no wrap-up yet (left for later)",
+          },
+          queue: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,80}$', description: 'calls that waited in this app_queue queue; any: in any queue' },
+          queueResult: {
+            type: 'string', enum: ['answered', 'abandoned', 'timeout', 'withinServiceLevel'],
+            description: "as the queue report counts: how the call left its queue; withinServiceLevel: answered within the queue's service level",
           },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           cursor: { type: 'string', maxLength: 200 },

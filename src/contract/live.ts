@@ -55,6 +55,34 @@ export interface LiveCounters {
   managers: ManagerCounters[];
 }
 
+/** A queue member's state on the board (src/live/queues.ts says how each is decided). */
+export type AgentState = 'available' | 'paused' | 'ringing' | 'talking' | 'wrapup' | 'offline';
+
+export interface QueueMemberView {
+  /** app_queue's Interface: PJSIP/101. */
+  interface: string;
+  /** Our phone's extension when the member rings one, else null. */
+  extension: string | null;
+  /** The user on that phone, else app_queue's member name. */
+  name: string;
+  state: AgentState;
+  paused: boolean;
+  /** The reason given to QueuePause (null: none given, or not paused). */
+  pausedReason: string | null;
+  /** When this state began (ISO 8601): the PBX's event time, or when the board learnt it. */
+  since: string;
+  callsTaken: number;
+  /** While in wrap-up: when app_queue offers it calls again. */
+  wrapupUntil: string | null;
+}
+
+export interface QueueView {
+  queue: string;
+  /** Callers waiting in it now. */
+  waiting: number;
+  members: QueueMemberView[];
+}
+
 export interface LiveSnapshot {
   /** The last delta this snapshot includes: apply only deltas with seq = this + 1, + 2, ... */
   seq: number;
@@ -64,6 +92,8 @@ export interface LiveSnapshot {
   managers: ManagerView[];
   calls: LiveCallView[];
   counters: LiveCounters;
+  /** The PBX's queues with their members (AMI class agent); empty when it has none. */
+  queues: QueueView[];
 }
 
 /** What changed since the previous delta; absent fields did not change. */
@@ -76,4 +106,6 @@ export interface LiveDelta {
   /** Calls that ended (or were merged into another by a transfer). */
   removedCalls?: string[];
   counters?: LiveCounters;
+  /** Every queue, when anything in the queue panel changed (it is small: sent whole). */
+  queues?: QueueView[];
 }

@@ -2,7 +2,8 @@
 // phones' states, calls in progress, today's counters, and what changed since the last delta. The
 // service (live.ts) feeds it from the PBX's device states and the call tracker, and sends its deltas.
 import type { DeviceState } from '../pbx/events.js';
-import type { LiveCallView, LiveCounters, LiveDelta, LiveSnapshot, ManagerState, ManagerView, PbxLink } from './model.js';
+import type { LiveCallView, LiveCounters, LiveDelta, LiveSnapshot, ManagerState, ManagerView, PbxLink, QueueView } from './model.js';
+import { QueueFloor } from './queues.js';
 
 /** A user with a phone, as the board names managers. */
 export interface PhoneUser {
@@ -52,6 +53,8 @@ export class LiveBoard {
   private readonly removedCalls = new Set<string>();
   private countersChanged = false;
   private linkChanged = false;
+  /** The queue panel: queues and their members (src/live/queues.ts). */
+  readonly queues = new QueueFloor();
 
   constructor(private readonly isExtension: (resource: string) => boolean, counters: LiveCounters) {
     this.counters = counters;
@@ -75,6 +78,7 @@ export class LiveBoard {
         if (!this.phones.has(ext)) this.phones.set(ext, { device: null, state: 'offline', since: now });
         this.changedPhones.add(ext);
         if (!b) this.lostUser.add(ext);
+        this.queues.markChanged(); // members are named by their phone's user
       }
     }
     this.users = next;
@@ -161,11 +165,20 @@ export class LiveBoard {
       managers: this.managers(),
       calls: [...this.calls.values()].map((c) => c.view).sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
       counters: this.counters,
+      queues: this.queueViews(),
     };
   }
 
+  queueViews(): QueueView[] {
+    return this.queues.views(
+      // PJSIP/101, or Local/101@context for a member reached through the dialplan.
+      (_tech, resource) => (this.isExtension(resource) ? resource : null),
+      (ext) => this.users.get(ext)?.name ?? null,
+    );
+  }
+
   get hasChanges(): boolean {
-    return [...this.changedPhones].some((e) => this.users.has(e) || this.lostUser.has(e)) || this.changedCalls.size > 0 || this.removedCalls.size > 0 || this.countersChanged || this.linkChanged;
+    return [...this.changedPhones].some((e) => this.users.has(e) || this.lostUser.has(e)) || this.changedCalls.size > 0 || this.removedCalls.size > 0 || this.countersChanged || this.linkChanged || this.queues.changed;
   }
 
   /** Everything that changed since the last delta (null: nothing), and the next seq. */
@@ -180,6 +193,7 @@ export class LiveBoard {
     if (this.changedCalls.size) d.calls = [...this.changedCalls].map((id) => this.calls.get(id)!.view);
     if (this.removedCalls.size) d.removedCalls = [...this.removedCalls];
     if (this.countersChanged) d.counters = this.counters;
+    if (this.queues.takeChanged()) d.queues = this.queueViews();
     this.changedPhones.clear();
     this.changedCalls.clear();
     this.removedCalls.clear();

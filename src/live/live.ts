@@ -71,6 +71,8 @@ export class LiveService {
   private lastCounters = 0;
   private usersTimer: NodeJS.Timeout | null = null;
   private midnightTimer: NodeJS.Timeout | null = null;
+  /** When the next queue member's wrap-up ends (src/live/queues.ts). */
+  private wrapupTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(private readonly o: LiveOptions) {
@@ -122,6 +124,15 @@ export class LiveService {
     pbx.on('amiReady', () => {
       void (async () => {
         try {
+          const queues = await pbx.queueStatus();
+          this.board.queues.setAll(queues, this.now());
+          this.scheduleWrapupEnd();
+          this.o.log.info({ queues: queues.length }, 'queues loaded');
+        } catch (err) {
+          // Live queue events still arrive; members show up as they change.
+          this.o.log.error({ err }, 'could not list queues (AMI QueueStatus)');
+        }
+        try {
           const list = await pbx.deviceStates();
           this.board.setAllDevices(list, this.now());
           this.board.setPbxLink('connected');
@@ -137,9 +148,32 @@ export class LiveService {
   }
 
   handlePbxEvent(e: PbxEvent): void {
+    if (e.type === 'queue.member' || e.type === 'queue.member.removed' || e.type === 'queue.agent' || e.type === 'queue.caller') {
+      this.board.queues.apply(e);
+      this.scheduleWrapupEnd();
+      this.schedule();
+      return;
+    }
     if (e.type !== 'device.state') return;
     this.board.setDevice(e.tech, e.resource, e.state, e.at);
     this.schedule();
+  }
+
+  /** A member's wrap-up ends with no event from the PBX: the board moves it on at that time. */
+  private scheduleWrapupEnd(): void {
+    if (this.wrapupTimer) clearTimeout(this.wrapupTimer);
+    this.wrapupTimer = null;
+    const next = this.board.queues.nextChangeAt();
+    if (next === null || this.stopped) return;
+    this.wrapupTimer = setTimeout(() => {
+      this.wrapupTimer = null;
+      this.safely('wrap-up end', () => {
+        this.board.queues.expire(this.now());
+        this.scheduleWrapupEnd();
+        this.schedule();
+      });
+    }, Math.max(0, next - this.now()) + 50);
+    this.wrapupTimer.unref();
   }
 
   /** Ended calls were written to the call log: the counters move (re-read at most once per COUNTERS_MS). */
@@ -169,6 +203,7 @@ export class LiveService {
     if (this.countersTimer) clearTimeout(this.countersTimer);
     if (this.usersTimer) clearInterval(this.usersTimer);
     if (this.midnightTimer) clearTimeout(this.midnightTimer);
+    if (this.wrapupTimer) clearTimeout(this.wrapupTimer);
   }
 
   /** Who is on each phone (src/users/directory.ts, one user per extension). */

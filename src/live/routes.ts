@@ -49,6 +49,28 @@ export const liveSnapshotSchema = {
         },
       },
     },
+    queues: {
+      type: 'array',
+      description: 'app_queue queues, callers waiting in each, and each member\'s state (AMI class agent; src/live/queues.ts)',
+      items: {
+        type: 'object',
+        properties: {
+          queue: { type: 'string' }, waiting: { type: 'integer' },
+          members: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                interface: { type: 'string' }, extension: nullable('string'), name: { type: 'string' },
+                state: { type: 'string', enum: ['available', 'paused', 'ringing', 'talking', 'wrapup', 'offline'] },
+                paused: { type: 'boolean' }, pausedReason: nullable('string'), since: { type: 'string', format: 'date-time' },
+                callsTaken: { type: 'integer' }, wrapupUntil: nullable('string'),
+              },
+            },
+          },
+        },
+      },
+    },
     counters: {
       type: 'object',
       properties: {

@@ -6,8 +6,8 @@ import type { Logger } from '../lib/logger.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { CtiError } from '../lib/errors.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
-import { toDeviceStatus, toLiveChannel, toPbxEvent, type RawAmiEvent } from './ami-events.js';
-import type { ConnectionState, DeviceStatus, LiveChannel, PbxEvent } from './events.js';
+import { toDeviceStatus, toLiveChannel, toPbxEvent, toQueueStatus, type RawAmiEvent } from './ami-events.js';
+import type { ConnectionState, DeviceStatus, LiveChannel, PbxEvent, QueueStatusEntry } from './events.js';
 
 export interface AmiOptions {
   host: string;
@@ -175,10 +175,22 @@ export class AmiClient extends TypedEmitter<AmiEvents> {
   }
 
   /**
+   * QueueStatus (app_queue): every queue (QueueParams), its members (QueueMember) and its callers
+   * (QueueEntry), to start the live board's queue panel from after a (re)connect. app_queue registers it
+   * with privilege 0 (ast_manager_register_xml("QueueStatus", 0, ...)): any logged-in AMI user may send
+   * it, and its answer goes to that session whatever its read classes, so it needs no write right.
+   */
+  async queueStatus(timeoutMs = this.opts.actionTimeoutMs): Promise<QueueStatusEntry[]> {
+    const raw = await this.listAction('QueueStatus', ['QueueParams', 'QueueMember', 'QueueEntry'], (r) => r, timeoutMs);
+    return toQueueStatus(raw);
+  }
+
+  /**
    * An AMI list action: the response says "EventList: start", then one event per item carrying our
    * ActionID, then `<Action>Complete` (e.g. CoreShowChannelsComplete). Collects the items.
    */
-  private listAction<T>(action: string, itemEvent: string, map: (raw: RawAmiEvent) => T, timeoutMs: number): Promise<T[]> {
+  private listAction<T>(action: string, itemEvent: string | string[], map: (raw: RawAmiEvent) => T, timeoutMs: number): Promise<T[]> {
+    const items = new Set(Array.isArray(itemEvent) ? itemEvent : [itemEvent]);
     const m = this.mgr;
     if (!m || this._state !== 'connected') return Promise.reject(new CtiError('CTI_ERR_PBX_UNAVAILABLE'));
     const actionId = `cti-${action}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -187,7 +199,7 @@ export class AmiClient extends TypedEmitter<AmiEvents> {
     return new Promise((resolve, reject) => {
       const onEvent = (raw: RawAmiEvent) => {
         if (raw['actionid'] !== actionId) return;
-        if (raw['event'] === itemEvent) out.push(map(raw));
+        if (items.has(String(raw['event']))) out.push(map(raw));
         else if (raw['event'] === completeEvent) finish(null);
       };
       const finish = (err: Error | null) => {

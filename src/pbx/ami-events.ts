@@ -1,8 +1,9 @@
 // Raw AMI event (as asterisk-manager parses it: lower-cased header names, string values) -> PbxEvent.
 // Header names and values: Asterisk 22 AMI event documentation (Newchannel, Newstate, Hangup, DialBegin,
-// DialEnd, BridgeEnter, BridgeLeave, AttendedTransfer, BlindTransfer, CoreShowChannel) and CEL (cel.ts).
+// DialEnd, BridgeEnter, BridgeLeave, AttendedTransfer, BlindTransfer, CoreShowChannel), CEL (cel.ts), and for
+// queues apps/app_queue.c (queue_member_blob_create; AgentCalled/Connect/Complete; manager_queues_status).
 import { celFromAmi } from './cel.js';
-import type { ChannelState, DeviceState, DeviceStatus, DialStatus, LiveChannel, PbxEvent } from './events.js';
+import type { ChannelState, DeviceState, DeviceStatus, DialStatus, LiveChannel, PbxEvent, QueueMember, QueueStatusEntry } from './events.js';
 
 export type RawAmiEvent = Record<string, unknown>;
 
@@ -110,9 +111,73 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
     }
     case 'DeviceStateChange':
       return { type: 'device.state', at, ...toDeviceStatus(raw) };
+    case 'QueueMemberAdded':
+    case 'QueueMemberPause':
+    case 'QueueMemberStatus':
+      return { type: 'queue.member', at, change: name === 'QueueMemberAdded' ? 'added' : name === 'QueueMemberPause' ? 'pause' : 'status', ...toQueueMember(raw) };
+    case 'QueueMemberRemoved':
+      return { type: 'queue.member.removed', at, queue: str(raw['queue']), interface: str(raw['interface']) };
+    case 'AgentCalled':
+    case 'AgentRingNoAnswer':
+    case 'AgentConnect':
+    case 'AgentComplete':
+      return {
+        type: 'queue.agent', at, phase: AGENT_PHASES[name],
+        queue: str(raw['queue']), interface: str(raw['interface']), memberName: str(raw['membername']),
+        // The caller's channel snapshot comes first (no prefix), the member's with a Dest prefix.
+        callerUniqueId: own(raw['uniqueid']), linkedId: own(raw['linkedid']),
+      };
+    case 'QueueCallerJoin':
+    case 'QueueCallerLeave':
+      return {
+        type: 'queue.caller', at, phase: name === 'QueueCallerJoin' ? 'joined' : 'left',
+        queue: str(raw['queue']), count: int(raw['count']), uniqueId: own(raw['uniqueid']),
+      };
     default:
       return null;
   }
+}
+
+const AGENT_PHASES = { AgentCalled: 'called', AgentRingNoAnswer: 'ring_no_answer', AgentConnect: 'connected', AgentComplete: 'completed' } as const;
+
+function int(v: unknown): number {
+  const n = Number.parseInt(str(v), 10);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** app_queue's member Status: enum ast_device_state as a number (include/asterisk/devicestate.h). */
+const DEVICE_STATE_CODES: DeviceState[] = ['unknown', 'idle', 'in_use', 'busy', 'invalid', 'unavailable', 'ringing', 'ringing_in_use', 'on_hold'];
+
+function device(s: string): { tech: string; resource: string } {
+  const slash = s.indexOf('/');
+  if (slash < 0) return { tech: s, resource: '' };
+  // Local/101@from-queue/n: the extension before the @.
+  const rest = s.slice(slash + 1);
+  return { tech: s.slice(0, slash), resource: rest.split(/[@/]/)[0] ?? '' };
+}
+
+/**
+ * A queue member, from QueueMemberAdded/Pause/Status (Interface, MemberName) or from the QueueStatus
+ * list's QueueMember (Location, Name). PausedReason is whatever QueuePause's Reason said.
+ */
+export function toQueueMember(raw: RawAmiEvent): QueueMember {
+  const iface = str(raw['interface']) || str(raw['location']);
+  const stateIface = str(raw['stateinterface']);
+  const secs = int(raw['lastcall']);
+  const reason = str(raw['pausedreason']).trim();
+  return {
+    queue: str(raw['queue']),
+    interface: iface,
+    device: device(stateIface || iface),
+    memberName: str(raw['membername']) || str(raw['name']),
+    status: DEVICE_STATE_CODES[int(raw['status'])] ?? 'unknown',
+    paused: str(raw['paused']) === '1',
+    pausedReason: reason === '' ? null : reason,
+    inCall: str(raw['incall']) === '1',
+    callsTaken: int(raw['callstaken']),
+    lastCallAt: secs > 0 ? secs * 1000 : null,
+    wrapupSeconds: int(raw['wrapuptime']),
+  };
 }
 
 /** ast_devstate_str() names (main/devicestate.c) -> DeviceState. */
@@ -124,6 +189,12 @@ const DEVICE_STATES: Record<string, DeviceState> = {
 /** DeviceStateChange (live, or one item of the DeviceStateList action): "Device: PJSIP/101", "State: INUSE". */
 export function toDeviceStatus(raw: RawAmiEvent): DeviceStatus {
   const device = str(raw['device']);
+  // A device state provider's name, "Provider:name" (app_queue's Queue:sales_pause_PJSIP/101, Custom:x),
+  // is no channel technology: its name may hold a slash, and "PJSIP/101" in it is not that phone.
+  const colon = device.indexOf(':');
+  if (colon >= 0 && (device.indexOf('/') < 0 || colon < device.indexOf('/'))) {
+    return { tech: device.slice(0, colon), resource: device.slice(colon + 1), state: DEVICE_STATES[str(raw['state'])] ?? 'unknown' };
+  }
   const slash = device.indexOf('/');
   return {
     tech: slash < 0 ? device : device.slice(0, slash),
@@ -152,4 +223,23 @@ export function toLiveChannel(raw: RawAmiEvent): LiveChannel {
     context: str(raw['context']),
     exten: str(raw['exten']),
   };
+}
+
+/** The QueueStatus list (QueueParams, QueueMember, QueueEntry items, in Asterisk's order) -> queues. */
+export function toQueueStatus(items: readonly RawAmiEvent[]): QueueStatusEntry[] {
+  const out = new Map<string, QueueStatusEntry>();
+  const at = (q: string) => {
+    let e = out.get(q);
+    if (!e) out.set(q, (e = { queue: q, waiting: 0, members: [] }));
+    return e;
+  };
+  for (const raw of items) {
+    const q = str(raw['queue']);
+    if (!q) continue;
+    const kind = str(raw['event']);
+    if (kind === 'QueueParams') at(q).waiting = int(raw['calls']);
+    else if (kind === 'QueueMember') at(q).members.push(toQueueMember(raw));
+    else at(q);
+  }
+  return [...out.values()];
 }

@@ -156,6 +156,69 @@ export interface CelEvent extends ChannelRef {
   extra: Record<string, unknown>;
 }
 
+/**
+ * A queue member as app_queue reports it (apps/app_queue.c queue_member_blob_create, the same fields in
+ * QueueMemberAdded, QueueMemberPause, QueueMemberStatus and, as QueueMember, in the QueueStatus list).
+ * Times are epoch ms (app_queue writes whole seconds; 0 there is null here).
+ */
+export interface QueueMember {
+  queue: string;
+  /** The member's Interface (app_queue's Location in QueueStatus): PJSIP/101, Local/101@from-queue. */
+  interface: string;
+  /** Its device, when it rings one (StateInterface, else Interface): tech PJSIP, resource 101. */
+  device: { tech: string; resource: string };
+  memberName: string;
+  /** The device's state (Status, an AST_DEVICE_* number). */
+  status: DeviceState;
+  paused: boolean;
+  pausedReason: string | null;
+  /** InCall: a queue call is up on this member (app_queue's starttime is set). */
+  inCall: boolean;
+  callsTaken: number;
+  lastCallAt: number | null;
+  /** The member's own wrapuptime in seconds (0: none set on the member; the queue's is not in AMI). */
+  wrapupSeconds: number;
+}
+export interface QueueMemberChanged extends Base, QueueMember {
+  type: 'queue.member';
+  /** Which event said it: added (logged in), pause (paused or unpaused), status (device or call). */
+  change: 'added' | 'pause' | 'status';
+}
+export interface QueueMemberRemoved extends Base {
+  type: 'queue.member.removed';
+  queue: string;
+  interface: string;
+}
+/**
+ * The queue's calls to its members (AgentCalled, AgentRingNoAnswer, AgentConnect, AgentComplete, class
+ * agent): the member rings, did not answer, answered, or the call is over (wrap-up time starts).
+ */
+export interface QueueAgentEvent extends Base {
+  type: 'queue.agent';
+  phase: 'called' | 'ring_no_answer' | 'connected' | 'completed';
+  queue: string;
+  interface: string;
+  memberName: string;
+  /** The waiting caller's channel (the call's linkedid). */
+  callerUniqueId: string;
+  linkedId: string;
+}
+/** A caller joined or left a queue (QueueCallerJoin, QueueCallerLeave): `count` callers wait in it now. */
+export interface QueueCallerEvent extends Base {
+  type: 'queue.caller';
+  phase: 'joined' | 'left';
+  queue: string;
+  count: number;
+  uniqueId: string;
+}
+
+/** The QueueStatus action's answer: each queue with how many wait in it, and its members. */
+export interface QueueStatusEntry {
+  queue: string;
+  waiting: number;
+  members: QueueMember[];
+}
+
 export type PbxEvent =
   | CelEvent
   | ChannelCreated
@@ -168,7 +231,11 @@ export type PbxEvent =
   | AttendedTransferDone
   | BlindTransferDone
   | OriginateResponded
-  | DeviceStateChanged;
+  | DeviceStateChanged
+  | QueueMemberChanged
+  | QueueMemberRemoved
+  | QueueAgentEvent
+  | QueueCallerEvent;
 
 /** A channel alive in Asterisk right now (AMI CoreShowChannels), used to re-sync after a reconnect. */
 export interface LiveChannel {

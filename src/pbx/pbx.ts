@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { AmiClient, type AmiOptions } from './ami-client.js';
 import { AriConnection, type AriOptions } from './ari-client.js';
-import type { ConnectionState, DeviceStatus, LiveChannel, PbxEvent } from './events.js';
+import type { ConnectionState, DeviceStatus, LiveChannel, PbxEvent, QueueStatusEntry } from './events.js';
 
 export interface PbxHealth {
   ami: { state: ConnectionState; error: string | null };
@@ -55,5 +55,10 @@ export class Pbx extends TypedEmitter<PbxEvents> {
   /** Every device's state now (AMI DeviceStateList), to start from after a (re)connect. */
   deviceStates(): Promise<DeviceStatus[]> {
     return this.ami.deviceStates();
+  }
+
+  /** Every queue with its members and how many wait in it now (AMI QueueStatus), to start from after a (re)connect. */
+  queueStatus(): Promise<QueueStatusEntry[]> {
+    return this.ami.queueStatus();
   }
 }

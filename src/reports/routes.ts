@@ -8,6 +8,7 @@ import { getUserView } from '../users/users.js';
 import { reportCsv } from './csv.js';
 import { BANDED_METRICS, BANDS, type KpiBands } from './kpi.js';
 import { callReport, GROUP_KEYS, type ReportInput } from './report.js';
+import { registerQueueReportRoutes } from './queue-routes.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 const cell = {
@@ -44,6 +45,7 @@ export const reportSchema = {
 
 export function registerReportRoutes(app: FastifyInstance, deps: { db: Db; timeZone: string; kpi: KpiBands; outcomes: readonly Outcome[] }): void {
   app.addSchema(reportSchema);
+  registerQueueReportRoutes(app, { db: deps.db, timeZone: deps.timeZone });
   app.get<{ Querystring: ReportInput & { format?: 'json' | 'csv' } }>('/api/v1/reports/calls', {
     schema: {
       tags: ['reports'],

@@ -284,11 +284,11 @@ describe('calls report', () => {
     expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(r.body.startsWith('\uFEFF')).toBe(true);
     const [head, ...lines] = parseCsv(r.body);
-    expect(head).toEqual(['Начало', 'Направление', 'Номер', 'Добавочный', 'Результат', 'Ожидание, с', 'Разговор, с', 'Итог разговора', 'Комментарий', 'Запись', 'ID звонка']);
+    expect(head).toEqual(['Начало', 'Направление', 'Номер', 'Добавочный', 'Результат', 'Ожидание, с', 'Разговор, с', 'Итог разговора', 'Комментарий', 'Очередь', 'Ожидание в очереди, с', 'Итог в очереди', 'Запись', 'ID звонка']);
     // 101's calls, newest first: c9, c7 (live), c3, c2, c1, c8; limit ignored.
-    expect(lines.map((l) => l[10])).toEqual(['c9', 'c7', 'c3', 'c2', 'c1', 'c8']);
-    const c1 = lines.find((l) => l[10] === 'c1')!;
-    expect(c1).toEqual(['2026-11-20 11:00:00', 'Входящий', '+79161234567', '101', 'Отвечен', '5', '60', 'Продажа', 'Заказ на 10 000 ₽', '', 'c1']);
+    expect(lines.map((l) => l.at(-1))).toEqual(['c9', 'c7', 'c3', 'c2', 'c1', 'c8']);
+    const c1 = lines.find((l) => l.at(-1) === 'c1')!;
+    expect(c1).toEqual(['2026-11-20 11:00:00', 'Входящий', '+79161234567', '101', 'Отвечен', '5', '60', 'Продажа', 'Заказ на 10 000 ₽', '', '', '', '', 'c1']);
   });
 
   it('a manager exports only their own calls', async () => {

@@ -70,7 +70,7 @@ function Page({ hash }: { hash: string }) {
   // A page the user may not open says so, and who may (the API answers 403 as well).
   if (base === 'users') return user.role === 'admin' ? <UsersPage /> : <NoAccess title="usersTitle" who="admins" />;
   if (base === 'routing') return isSupervisor(user) ? <RoutingPage /> : <NoAccess title="routingTitle" who="supervisors" />;
-  if (base === 'reports') return isSupervisor(user) ? <ReportsPage /> : <NoAccess title="reportsTitle" who="supervisors" />;
+  if (base === 'reports') return isSupervisor(user) ? <ReportsPage tab={id} /> : <NoAccess title="reportsTitle" who="supervisors" />;
   if (base === 'live') return isSupervisor(user) ? <LivePage /> : <NoAccess title="liveTitle" who="supervisors" />;
   return <ContactsPage />;
 }

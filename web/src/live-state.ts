@@ -29,7 +29,10 @@ export function applyDelta(board: LiveSnapshot, d: LiveDelta): DeltaResult {
   }
   return {
     kind: 'applied',
-    board: { seq: d.seq, serverTime: d.serverTime, pbx: d.pbx ?? board.pbx, managers, calls, counters: d.counters ?? board.counters },
+    board: {
+      seq: d.seq, serverTime: d.serverTime, pbx: d.pbx ?? board.pbx, managers, calls, counters: d.counters ?? board.counters,
+      queues: d.queues ?? board.queues ?? [],
+    },
   };
 }
 

@@ -158,6 +158,9 @@ export interface CallQuery {
   direction?: Direction;
   result?: 'answered' | 'missed';
   outcome?: string;
+  /** The queue report's drill-down (src/calls/queries.ts CallFilters.queue, queueResult). */
+  queue?: string;
+  queueResult?: 'answered' | 'abandoned' | 'timeout' | 'withinServiceLevel';
 }
 
 /**

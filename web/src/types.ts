@@ -4,7 +4,7 @@
 // the README's REST API. src/contract has no DOM and no Node code: vite bundles only its arrays.
 export * from '../../src/contract/index.js';
 // The page's own names for contract shapes.
-export type { TaskView as Task, ManagerView as LiveManager, LiveCallView as LiveCall } from '../../src/contract/index.js';
+export type { TaskView as Task, ManagerView as LiveManager, LiveCallView as LiveCall, QueueView as LiveQueue, QueueMemberView as LiveQueueMember } from '../../src/contract/index.js';
 import type { CallOrigin, CallRecordState, ClientKind, Direction, Disposition, Language, Owner, PhoneMode, Role } from '../../src/contract/index.js';
 
 export interface User {
@@ -53,6 +53,10 @@ export interface Call {
   /** The user the call is credited to (managerId), by name. */
   manager?: { id: string; name: string } | null;
   legs?: { managerId: string | null; answeredAt: string | null }[];
+  /** The app_queue queue the call waited in, its wait (seconds) and how it left the queue. */
+  queue?: string | null;
+  queueWaitSeconds?: number | null;
+  queueOutcome?: 'answered' | 'abandoned' | 'timeout' | null;
 }
 
 /** GET /api/v1/managers: who calls are credited to, who may own a client (supervisors and admins). */

@@ -8,3 +8,4 @@ export * from './sessions.js';
 export * from './tasks.js';
 export * from './reports.js';
 export * from './login-failures.js';
+export * from './queues.js';

@@ -123,7 +123,17 @@ export function CallsTable({ calls, showExtension = true, contactLinks = true }:
               </td>
               <PartyCell call={c} link={contactLinks} />
               {showExtension && <td class="manager" data-testid="call-manager">{managerText(c)}</td>}
-              <td class={`disp disp-${c.state === 'live' ? 'live' : c.disposition ?? ''}`}>{dispositionText(c.disposition, c.state)}</td>
+              <td class={`disp disp-${c.state === 'live' ? 'live' : c.disposition ?? ''}`}>
+                {dispositionText(c.disposition, c.state)}
+                {c.queue && (
+                  <div class="call-queue" data-testid="call-queue" data-queue={c.queue}>
+                    <small>{t('callQueueLine', {
+                      queue: c.queue, wait: duration(c.queueWaitSeconds),
+                      result: c.queueOutcome ? tKey('queueResult_', c.queueOutcome) : t('none'),
+                    })}</small>
+                  </div>
+                )}
+              </td>
               <td>{duration(c.ringSeconds)}</td>
               <td>{duration(c.talkSeconds)}</td>
               <td data-testid="call-wrapup">

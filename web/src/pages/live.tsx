@@ -9,7 +9,8 @@ import { dayText, duration } from '../format.js';
 import { t, tKey } from '../i18n.js';
 import { applyDelta, callClock, managerClock, type Clock } from '../live-state.js';
 import { onStatus, realtime, subscribe } from '../realtime.js';
-import type { LiveCall, LiveDelta, LiveManager, LiveSnapshot } from '../types.js';
+import type { LiveCall, LiveDelta, LiveManager, LiveQueue, LiveSnapshot } from '../types.js';
+import { secondsSince } from '../live-state.js';
 
 /** A running time with its word: "talking 3:12", "for 12:03" (live-state.ts says which is which). */
 const clockText = (c: Clock) => t(`liveClock_${c.kind}`, { duration: duration(c.seconds) });
@@ -40,6 +41,34 @@ function ManagerCard({ m, calls, now }: { m: LiveManager; calls: LiveCall[]; now
           <small class="muted" data-testid="live-manager-clock" data-clock={clock.kind} title={t(CLOCK_TITLE[clock.kind])}>{clockText(clock)}</small>
         )}
       </div>
+    </article>
+  );
+}
+
+/** One queue: callers waiting, and each member's state (paused with its reason; wrap-up until when). */
+function QueueCard({ q, now }: { q: LiveQueue; now: number }) {
+  return (
+    <article class="live-queue" data-testid="live-queue" data-queue={q.queue}>
+      <header>
+        <strong>{q.queue}</strong>{' '}
+        <small class={q.waiting ? 'live-queue-waiting busy' : 'muted'} data-testid="live-queue-waiting" data-value={q.waiting}>{t('liveQueueWaiting', { n: q.waiting })}</small>
+      </header>
+      {q.members.length === 0 ? <p class="muted"><small>{t('liveQueueNoMembers')}</small></p> : (
+        <ul class="live-queue-members">
+          {q.members.map((m) => (
+            <li key={m.interface} data-testid="live-queue-member" data-interface={m.interface} data-extension={m.extension ?? ''} data-state={m.state}>
+              <span class="member-name">{m.name}{m.extension && m.extension !== m.name && <span class="muted"> · {m.extension}</span>}</span>
+              <span class={`live-badge agent-${m.state}`} data-testid="live-queue-member-state" title={m.state === 'wrapup' ? t('agentWrapupTitle') : undefined}>
+                {m.state === 'paused' && m.pausedReason ? t('agentPaused', { reason: m.pausedReason }) : tKey('agentState_', m.state)}
+              </span>
+              <small class="muted" title={t('liveClockStateTitle')}>{clockText({ kind: 'state', seconds: secondsSince(m.since, now) })}</small>
+              {m.paused && m.state !== 'paused' && (
+                <small class="muted" data-testid="live-queue-member-paused">{m.pausedReason ? t('agentPaused', { reason: m.pausedReason }) : t('agentState_paused')}</small>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
     </article>
   );
 }
@@ -147,6 +176,15 @@ export function LivePage() {
       <div class="live-managers">
         {board.managers.map((m) => <ManagerCard key={m.extension} m={m} calls={board.calls} now={serverNow} />)}
       </div>
+
+      {(board.queues?.length ?? 0) > 0 && (
+        <>
+          <h3>{t('liveQueues')}</h3>
+          <div class="live-queues" data-testid="live-queues">
+            {board.queues!.map((q) => <QueueCard key={q.queue} q={q} now={serverNow} />)}
+          </div>
+        </>
+      )}
 
       <h3>{t('liveWaiting')} <small class="muted" data-testid="live-waiting-count">{waiting.length}</small></h3>
       {waiting.length ? <CallsTable calls={waiting} now={serverNow} waiting /> : <p class="muted">{t('liveNoWaiting')}</p>}

@@ -17,6 +17,7 @@ import {
   type CallQuery, type CallReport, type DrillMetric, type DrillScope, type Grouping, type Metric, type Metrics, type QuickPeriod, type ReportRow,
 } from '../reports-model.js';
 import type { Call, Direction, Page } from '../types.js';
+import { QueueReportView } from './queue-report.js';
 
 /** The table's metric columns, in order (callbacks get one column of their own: on time / due). */
 const COLUMNS: Metric[] = [
@@ -47,7 +48,7 @@ function localDay(iso: string, tz: string, end = false): string {
   }
 }
 
-interface Drill {
+export interface Drill {
   title: string;
   query: CallQuery;
   /** The cell's number when it is a count of calls (the list's length should match it). */
@@ -77,7 +78,7 @@ function ChangeCell({ now, before, metric }: { now: number | null; before: numbe
   return <td class={`num ${tone}`} data-metric={metric} data-change={tone || 'same'}>{pct > 0 ? '▲ +' : pct < 0 ? '▼ ' : ''}{pct}%</td>;
 }
 
-function DrillPanel({ drill, onClose }: { drill: Drill; onClose: () => void }) {
+export function DrillPanel({ drill, onClose }: { drill: Drill; onClose: () => void }) {
   const [calls, setCalls] = useState<Call[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -118,14 +119,39 @@ function DrillPanel({ drill, onClose }: { drill: Drill; onClose: () => void }) {
   );
 }
 
-export function ReportsPage() {
-  return <Report />;
+/** The report's tabs: the calls report and the queue report (#/reports, #/reports/queues). */
+export const REPORT_TABS = ['calls', 'queues'] as const;
+
+export function ReportsPage({ tab }: { tab?: string }) {
+  const current = tab === 'queues' ? 'queues' : 'calls';
+  return (
+    <>
+      <nav class="report-tabs" aria-label={t('reportsTitle')}>
+        <ul>
+          {REPORT_TABS.map((k) => (
+            <li key={k}>
+              <a href={k === 'calls' ? '#/reports' : `#/reports/${k}`} data-testid={`report-tab-${k}`} aria-current={k === current ? 'page' : undefined}>{tKey('repTab_', k)}</a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {current === 'queues' ? <QueueReportView /> : <Report />}
+    </>
+  );
 }
 
+/**
+ * The period last chosen on either tab: switching between the calls and the queue report keeps it
+ * (null: this month, in the company's zone once the first report says which it is).
+ */
+export const chosenPeriod: { value: { from: string; to: string } | null } = { value: null };
+
 function Report() {
-  const initial = quickRange('thisMonth', todayIn(undefined));
+  const hadChoice = chosenPeriod.value !== null;
+  const initial = chosenPeriod.value ?? quickRange('thisMonth', todayIn(undefined));
   const [from, setFrom] = useState(initial.from);
   const [to, setTo] = useState(initial.to);
+  useEffect(() => { chosenPeriod.value = from && to ? { from, to } : chosenPeriod.value; }, [from, to]);
   const [grouping, setGrouping] = useState<Grouping>('manager');
   const [direction, setDirection] = useState<Direction | ''>('');
   const [report, setReport] = useState<CallReport | null>(null);
@@ -144,7 +170,7 @@ function Report() {
 
   // The first range is the browser's month; the report says the company's zone, whose month may differ
   // (the evening of the 31st in New York is already the 1st in Moscow): follow it once.
-  const settled = useRef(false);
+  const settled = useRef(hadChoice);
   useEffect(() => {
     if (!report || settled.current) return;
     settled.current = true;
