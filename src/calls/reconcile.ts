@@ -113,7 +113,8 @@ export class Reconciler {
     // Every record of the chunk through a tracker of our own: the live interpreter, fed the same events.
     const replay = new CallTracker({
       extensionPattern: { test: this.d.isExtension }, region: this.d.region,
-      log: this.d.log, ...(this.d.mobileExtension ? { mobileExtension: this.d.mobileExtension } : {}),
+      // Quiet: every call of the chunk is replayed at each pass; what the pass changes is logged below.
+      log: this.d.log.child({ feature: 'reconcile' }, { level: 'warn' }), ...(this.d.mobileExtension ? { mobileExtension: this.d.mobileExtension } : {}),
     });
     const ended: CallRecord[] = [];
     replay.on('ended', (call) => ended.push(call.toRecord()));
@@ -131,23 +132,25 @@ export class Reconciler {
       if (e.name === 'CHAN_START' && !firstAt.has(e.linkedId)) firstAt.set(e.linkedId, at);
     }
     if (bad > 0) this.d.log.warn({ badLines: bad, file: this.d.celFile }, 'CEL records that do not parse were skipped');
-    // Calls the file has not finished yet (in progress, or the file cut mid-call): read again next time,
-    // from their first record on; one open for longer than any call lasts is given up.
-    let resumeAt = nextOffset;
-    for (const call of replay.liveCalls()) {
-      if (replay.lastEventAt - call.startedAt > LONGEST_CALL_MS) continue;
-      for (const a of call.aliases) {
-        const at = firstAt.get(a);
-        if (at !== undefined && at < resumeAt) resumeAt = at;
-      }
-    }
     const result: ReconcileResult = { added: 0, completed: 0, unchanged: 0, badLines: bad, closedStale: 0, recordings: 0 };
     const oldest = clock() - (this.d.windowDays ?? 30) * 86_400_000;
     const seen = new Set<string>();
+    // Where the next pass starts: the first record of a call the file has not finished (in progress, or
+    // the file cut mid-call) or that the live tracker still follows (it may end while AMI is down and be
+    // left to us); one open for longer than any call lasts is given up.
+    let resumeAt = nextOffset;
+    const holdFrom = (aliases: Iterable<string>, startedAt: number) => {
+      if (replay.lastEventAt - startedAt > LONGEST_CALL_MS) return;
+      for (const a of aliases) {
+        const at = firstAt.get(a);
+        if (at !== undefined && at < resumeAt) resumeAt = at;
+      }
+    };
+    for (const call of replay.liveCalls()) holdFrom(call.aliases, call.startedAt);
     for (const rec of ended) {
       const linkedIds = [rec.linkedId, ...rec.mergedLinkedIds];
       for (const l of linkedIds) seen.add(l);
-      if (linkedIds.some((l) => this.d.isLive(l))) continue;
+      if (linkedIds.some((l) => this.d.isLive(l))) { holdFrom(linkedIds, rec.startedAt); continue; }
       if ((rec.endedAt ?? rec.startedAt) < oldest) continue;
       const existing = linkedIds.map((l) => this.d.store.findByLinkedId(l)).find((r) => r !== undefined);
       // Watched whole: the live record was built from the same events.

@@ -25,7 +25,10 @@ beforeAll(async () => {
       const l = String(e['linkedid'] ?? e['destlinkedid']);
       dials.set(l, [...(dials.get(l) ?? []), String(e['destchannel'])]);
     }
-    if (e['event'] === 'UserEvent' && e['userevent'] === 'CtiDialDenied') denials.push(e);
+    // The dialplan's reason, a CEL user event (CELGenUserEvent(CtiDialDenied,<reason>)): {"extra":"<reason>"}.
+    if (e['event'] === 'CEL' && e['eventname'] === 'USER_DEFINED' && e['userdeftype'] === 'CtiDialDenied') {
+      denials.push({ ...e, reason: String((JSON.parse(String(e['extra'] || '{}')) as { extra?: string }).extra ?? '') });
+    }
   });
   const dbFile = newDbFile();
   supervisor = await seedUser(dbFile, 'sveta', 'supervisor');

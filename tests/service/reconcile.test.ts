@@ -148,6 +148,16 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
     expect(await reconciler().run()).toMatchObject({ added: 0 });
   });
 
+  it('a call the live tracker still follows when the file finishes it is read again once it lets go (AMI cut mid-call)', async () => {
+    writeFileSync(celFile, celFixtureText('inbound-answered'));
+    const linkedId = linkedIdOf(readFileSync(celFile, 'utf8'));
+    live.add(linkedId);
+    expect(await reconciler().run()).toMatchObject({ added: 0 });
+    live.delete(linkedId);
+    // Nothing new in the file: the records already read are read again.
+    expect(await reconciler().run()).toMatchObject({ added: 1 });
+  });
+
   it('skips broken lines, reads only new lines next time, and starts over after a rotation', async () => {
     writeFileSync(celFile, `${celFixtureText('inbound-busy')}this is not a CEL line\n"unterminated\n`);
     expect(await reconciler().run()).toMatchObject({ added: 1, badLines: 2 });
