@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   PROJECT_ROOT, Phone, RawAmiCapture, attendedTransfer, closeSandbox, completeAttendedTransfer, clickToCall, conferenceFromCall,
-  coreShowChannels, inboundCall, loadSandboxEnv, readCdr, recordingPath, sandboxDir, waitForCdr, waitForChannel, waitUntil,
+  coreShowChannels, inboundCall, loadSandboxEnv, queuePause, readCdr, recordingPath, sandboxDir, SHAPE_DIDS, waitForCdr,
+  waitForChannel, waitForParkedCall, waitUntil,
 } from '../tests/support/sandbox.js';
 
 const env = loadSandboxEnv();
@@ -20,6 +21,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const phones = { p101: new Phone(101), p102: new Phone(102), p103: new Phone(103) };
 
 type Scenario = () => Promise<void>;
+
+/** Runs fn with these phones ringing until answered by hand (answerMode manual), then back to auto. */
+async function manual<T>(list: Phone[], fn: () => Promise<T>): Promise<T> {
+  await Promise.all(list.map((p) => p.answerMode('manual')));
+  try { return await fn(); } finally { await Promise.all(list.map((p) => p.answerMode('auto'))); }
+}
 
 /** the live PJSIP/<ext> channel of a call */
 const legOf = (linkedid: string, ext: string) =>
@@ -188,6 +195,118 @@ const scenarios: Record<string, Scenario> = {
     } finally {
       await phones.p102.answerMode('auto');
     }
+  // ---- call shapes of issue 12 (queues, ring group, pickup, parking); DIDs: SHAPE_DIDS
+  // Queue sales (ringall): both ring; 102 answers after 2 s while 101 still rings; client talks 4 s.
+  'queue-ringall-second-answers': async () => {
+    await manual([phones.p101, phones.p102], async () => {
+      const call = await inboundCall({ from: '15551230021', did: SHAPE_DIDS.queueSales, talkSeconds: 4 });
+      await Promise.all([phones.p101.waitFor('CALL_INCOMING', 10_000), phones.p102.waitFor('CALL_INCOMING', 10_000)]);
+      await sleep(2000);
+      await phones.p102.answer();
+      await phones.p102.waitFor('CALL_ESTABLISHED', 10_000);
+      await call.originateResponse;
+    });
+  },
+  // Queue sales-rr (rrmemory): the member tried first lets it ring out (member timeout 5 s), app_queue
+  // waits retry 1 s and rings the other, who answers after 1 s; client talks 4 s.
+  'queue-rrmemory-second-answers': async () => {
+    await manual([phones.p101, phones.p102], async () => {
+      const call = await inboundCall({ from: '15551230022', did: SHAPE_DIDS.queueSalesRr, talkSeconds: 4 });
+      const rung = (ext: string) => (c: { linkedid: string; channel: string }) => c.linkedid === call.linkedid && c.channel.startsWith(`PJSIP/${ext}-`);
+      const firstLeg = await waitForChannel((c) => rung('101')(c) || rung('102')(c), 10_000, 'the first member rung');
+      const [first, second] = firstLeg.channel.startsWith('PJSIP/101-') ? [phones.p101, phones.p102] : [phones.p102, phones.p101];
+      console.log(`  rrmemory rang ${first.ext} first; ${second.ext} answers`);
+      await waitForChannel(rung(second.ext), 15_000, 'the second member rung');
+      await second.waitFor('CALL_INCOMING', 5_000);
+      await sleep(1000);
+      await second.answer();
+      await second.waitFor('CALL_ESTABLISHED', 10_000);
+      await call.originateResponse;
+    });
+  },
+  // Queue sales: nobody answers; the client gives up after 8 s (both members rang and missed once, the
+  // second round had begun).
+  'queue-caller-abandons': async () => {
+    await manual([phones.p101, phones.p102], async () => {
+      const call = await inboundCall({ from: '15551230023', did: SHAPE_DIDS.queueSales, timeoutSeconds: 8 });
+      await call.originateResponse;
+    });
+  },
+  // Queue night (198 never answers) with Queue()'s own 8 s timeout, then the same channel dials 103, who
+  // answers; client talks 4 s.
+  'queue-timeout-to-target': async () => {
+    const call = await inboundCall({ from: '15551230024', did: SHAPE_DIDS.queueNightThen103, talkSeconds: 4, timeoutSeconds: 40 });
+    await phones.p103.waitFor('CALL_ESTABLISHED', 20_000);
+    await call.originateResponse;
+  },
+  // Queue sales with 101 paused (AMI QueuePause, reason "lunch"): only 102 rings and answers; talks 4 s.
+  'queue-member-busy-or-paused': async () => {
+    await queuePause('PJSIP/101', true, 'sales', 'lunch');
+    try {
+      const call = await inboundCall({ from: '15551230025', did: SHAPE_DIDS.queueSales, talkSeconds: 4 });
+      await phones.p102.waitFor('CALL_ESTABLISHED', 10_000);
+      await call.originateResponse;
+    } finally {
+      await queuePause('PJSIP/101', false, 'sales');
+    }
+  },
+  // Ring group Dial(PJSIP/101&PJSIP/102): both ring; 102 answers after 2 s; talks 4 s.
+  'ring-group': async () => {
+    await manual([phones.p101, phones.p102], async () => {
+      const call = await inboundCall({ from: '15551230026', did: SHAPE_DIDS.group101102, talkSeconds: 4 });
+      await Promise.all([phones.p101.waitFor('CALL_INCOMING', 10_000), phones.p102.waitFor('CALL_INCOMING', 10_000)]);
+      await sleep(2000);
+      await phones.p102.answer();
+      await phones.p102.waitFor('CALL_ESTABLISHED', 10_000);
+      await call.originateResponse;
+    });
+  },
+  // An inbound call rings 101 (not answering); after 2 s 103 dials *8 (group pickup) and talks 4 s.
+  'pickup-group': async () => {
+    await manual([phones.p101], async () => {
+      const call = await inboundCall({ from: '15551230027', did: '8005550101' });
+      await phones.p101.waitFor('CALL_INCOMING', 10_000);
+      await sleep(2000);
+      await phones.p103.dial('*8');
+      await phones.p103.waitFor('CALL_ESTABLISHED', 10_000);
+      await sleep(4000);
+      await phones.p103.hangup();
+      await phones.p103.waitFor('CALL_CLOSED', 10_000);
+      await call.originateResponse;
+    });
+  },
+  // As pickup-group, but 103 dials **101 (directed pickup of 101's ringing phone, PickupChan).
+  'pickup-directed': async () => {
+    await manual([phones.p101], async () => {
+      const call = await inboundCall({ from: '15551230028', did: '8005550101' });
+      await phones.p101.waitFor('CALL_INCOMING', 10_000);
+      await sleep(2000);
+      await phones.p103.dial('**101');
+      await phones.p103.waitFor('CALL_ESTABLISHED', 10_000);
+      await sleep(4000);
+      await phones.p103.hangup();
+      await phones.p103.waitFor('CALL_CLOSED', 10_000);
+      await call.originateResponse;
+    });
+  },
+  // 101 answers, talks 3 s, parks the call by blind transfer (REFER) to 700; 3 s later 102 dials the slot
+  // (701) and talks 4 s, then hangs up.
+  parking: async () => {
+    const call = await inboundCall({ from: '15551230029', did: '8005550101' });
+    await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);
+    await sleep(3000);
+    const parked = waitForParkedCall(10_000);
+    await phones.p101.blindTransfer('700');
+    const { space } = await parked;
+    console.log(`  parked in ${space}`);
+    await phones.p101.waitFor('CALL_CLOSED', 10_000);
+    await sleep(3000);
+    await phones.p102.dial(space);
+    await phones.p102.waitFor('CALL_ESTABLISHED', 10_000);
+    await sleep(4000);
+    await phones.p102.hangup();
+    await phones.p102.waitFor('CALL_CLOSED', 10_000);
+    await call.originateResponse;
   },
 };
 
@@ -216,7 +335,9 @@ async function run(name: string, fn: Scenario): Promise<void> {
   writeFileSync(path.join(OUT, `${name}.ami`), raw);
   writeFileSync(path.join(sandboxDir(), 'run', `scenario-${name}.sandbox.ami`), rawSbx);
   const linkedids = [...cti.linkedids];
-  for (const l of linkedids) await waitForCdr(l, 15_000);
+  // A channel that joins another call (pickup, parking retrieval) may have no CDR row of its own linkedid.
+  const settled = await Promise.allSettled(linkedids.map((l, i) => waitForCdr(l, i === 0 ? 15_000 : 4_000)));
+  if (!settled.some((r) => r.status === 'fulfilled')) throw new Error(`no CDR rows for ${linkedids.join(' ')}`);
   const lines = readFileSync(env.CTI_CDR_FILE, 'utf8').split('\n').filter(Boolean).slice(cdrBefore);
   const mine = lines.filter((l) => linkedids.some((id) => l.startsWith(`"${id}"`)));
   writeFileSync(path.join(OUT, `${name}.cdr.csv`), mine.map((l) => `${l}\n`).join(''));

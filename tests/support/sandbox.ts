@@ -322,6 +322,29 @@ export async function blindTransferAmi(channel: string, exten: string, context =
   return amiAction({ action: 'BlindTransfer', channel, exten, context });
 }
 
+/** AMI QueuePause of a member (interface e.g. PJSIP/101) in one queue (or all queues without `queue`). */
+export async function queuePause(iface: string, paused: boolean, queue?: string, reason?: string): Promise<AmiMessage> {
+  return amiAction({ action: 'QueuePause', interface: iface, paused: paused ? 'true' : 'false', queue, reason });
+}
+
+/** The DIDs of the sandbox's call shapes (sandbox/asterisk/extensions.conf [cti-did-targets]). */
+export const SHAPE_DIDS = {
+  /** queue sales: ringall 101, 102 */
+  queueSales: '8005550600',
+  /** queue sales-rr: rrmemory 101, 102 */
+  queueSalesRr: '8005550601',
+  /** queue night (198 only, never answers) for 8 s, then 103 */
+  queueNightThen103: '8005550602',
+  /** ring group PJSIP/101&PJSIP/102 */
+  group101102: '8005550610',
+} as const;
+
+/** The next AMI ParkedCall event (any call): where Asterisk parked it (ParkingSpace, e.g. 701). */
+export async function waitForParkedCall(timeoutMs = 10_000): Promise<{ space: string; channel: string }> {
+  const e = await waitForAmiEvent((x) => x['event'] === 'ParkedCall', timeoutMs, 'ParkedCall');
+  return { space: str(e['parkingspace']), channel: str(e['parkeechannel']) };
+}
+
 // ------------------------------------------------------------------------------------------ CDR
 
 export interface CdrRow {
@@ -527,6 +550,14 @@ export class Phone {
   async hangup(): Promise<PhoneResponse> { return this.command('hangup'); }
   /** Blind transfer of the current call by SIP REFER (Asterisk resolves the target in cti-phones). */
   async blindTransfer(target: string): Promise<PhoneResponse> { return this.command('transfer', this.uri(target)); }
+  /**
+   * 'manual': the phone rings until answer() (a manager who does not pick up); 'auto': it answers at once
+   * (101-103's default; 198 is always manual). Put it back to 'auto' when done: it lasts until the next `up`.
+   */
+  async answerMode(mode: 'auto' | 'manual'): Promise<void> {
+    const r = await this.command('answermode', mode);
+    if (!r.ok) throw new Error(`phone ${this.ext}: answermode ${mode}: ${r.data}`);
+  }
 
   /**
    * The next not yet consumed event of this type (CALL_INCOMING, CALL_RINGING, CALL_ESTABLISHED, CALL_CLOSED,
@@ -544,15 +575,6 @@ export class Phone {
       }, timeoutMs);
       this.waiters.push(w);
     });
-  }
-
-  /**
-   * Whether the phone answers by itself (`auto`, how 101-103 start) or only rings (`manual`: it rings
-   * until the caller gives up, unless answer() is sent). baresip's /answermode; set it back afterwards.
-   */
-  async answerMode(mode: 'auto' | 'manual'): Promise<void> {
-    const r = await this.command('answermode', mode);
-    if (!r.ok) throw new Error(`phone ${this.ext}: answermode ${mode}: ${r.data}`);
   }
 
   /** Forgets events received so far. */
