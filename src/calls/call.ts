@@ -39,6 +39,11 @@ export interface TrackedChannel {
   answeredAt: number | null;
   /** First BRIDGE_ENTER: the channel talked to someone. */
   bridgedAt: number | null;
+  /** Time spent in a bridge with another party (the leg's talk time), and since when it runs now. */
+  talkMs: number;
+  talkMark: number | null;
+  /** The manager's mobile this leg rings (digits as the channel names it), for a follow-me or forwarded leg. */
+  mobile: string | null;
   hungupAt: number | null;
   causeCode: number | null;
   /** DIALSTATUS of the last Dial() this channel ran (CEL HANGUP's dialstatus). */
@@ -137,19 +142,23 @@ export class Call {
     if (existing) return existing;
     let kind: ChannelKind;
     let extension: string | null = null;
+    let mobile: string | null = null;
     if (!endpoint.local && this.ctx.isExtension(endpoint.resource)) {
       kind = 'phone';
       extension = endpoint.resource;
     } else {
       // A manager's mobile, rung through the trunk (follow-me, forwarding): their leg of the call.
-      const mobileOf = endpoint.half === 2 ? null : this.ctx.mobileExtension(endpoint.resource) ?? (exten && exten !== 's' ? this.ctx.mobileExtension(exten) : null);
+      const byName = endpoint.half === 2 ? null : this.ctx.mobileExtension(endpoint.resource);
+      const byExten = byName || endpoint.half === 2 || !exten || exten === 's' ? null : this.ctx.mobileExtension(exten);
+      const mobileOf = byName ?? byExten;
       if (mobileOf) {
         kind = 'phone';
         extension = mobileOf;
+        mobile = byName ? endpoint.resource : exten;
       } else kind = endpoint.local ? 'local' : 'external';
     }
     const ch: TrackedChannel = {
-      uniqueId, name, kind, extension, createdAt: at, answeredAt: null, bridgedAt: null, hungupAt: null, causeCode: null,
+      uniqueId, name, kind, extension, createdAt: at, answeredAt: null, bridgedAt: null, talkMs: 0, talkMark: null, mobile, hungupAt: null, causeCode: null,
       dialStatus: null, originated: false, rung: false, dialled: null, callerAtApp: null, lastCaller: null,
     };
     this.channels.set(uniqueId, ch);
@@ -230,15 +239,23 @@ export class Call {
     return this.normalised.e164;
   }
 
+  /**
+   * The managers' legs. A mobile reached through dialplan plumbing shows up on each Local channel on the
+   * way (follow-me's own dial, then the trunk's): the one created last, while the earlier was up, is the leg.
+   */
   private phoneLegs(): TrackedChannel[] {
-    return this.order.filter((c) => c.kind === 'phone').sort((a, b) => a.createdAt - b.createdAt);
+    const phones = this.order.filter((c) => c.kind === 'phone');
+    return phones
+      .filter((c) => !c.mobile || !phones.some((o) => o !== c && o.mobile === c.mobile && o.createdAt >= c.createdAt && (c.hungupAt === null || o.createdAt <= c.hungupAt) && this.order.indexOf(o) > this.order.indexOf(c)))
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /** The manager the call belongs to: the caller for outbound, else who answered last (after transfers), else who it rang last. */
   private managerLeg(direction: Direction, origin: TrackedChannel | null): TrackedChannel | null {
     const from = origin?.kind === 'phone' ? origin : null;
     if (direction === 'outbound' && from) return from;
-    const candidates = this.phoneLegs().filter((c) => c !== from);
+    // A phone an Originate brought in (a colleague dialled into a conference) joins the call; it does not take it over.
+    const candidates = this.phoneLegs().filter((c) => c !== from && !c.originated);
     const answered = candidates.filter((c) => c.answeredAt !== null).sort((a, b) => (a.answeredAt ?? 0) - (b.answeredAt ?? 0));
     return answered.at(-1) ?? candidates.at(-1) ?? from;
   }
@@ -266,7 +283,7 @@ export class Call {
         answeredAt: c.answeredAt,
         endedAt: end,
         ringMs: end === null && c.answeredAt === null ? 0 : Math.max(0, (c.answeredAt ?? end ?? c.createdAt) - c.createdAt),
-        talkMs: c.answeredAt !== null && end !== null ? Math.max(0, end - c.answeredAt) : 0,
+        talkMs: c.talkMs,
         disposition: end === null && c.answeredAt === null ? null : c.answeredAt !== null ? 'answered' : legDisposition(c),
         hangupCause: c.causeCode === null ? null : causeText(c.causeCode),
       };

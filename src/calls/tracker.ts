@@ -118,6 +118,31 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
     return byLinked ?? this.create(linkedId || uniqueId, at);
   }
 
+  private channelOf(uniqueId: string): TrackedChannel | undefined {
+    return this.byUniqueId.get(uniqueId)?.channels.get(uniqueId);
+  }
+
+  /** Talk time per leg: each member of a bridge of two or more is talking; add what ran until `at`. */
+  private settle(bridgeId: string, at: number): void {
+    for (const uid of this.bridges.get(bridgeId) ?? []) {
+      const c = this.channelOf(uid);
+      if (c && c.talkMark !== null) {
+        c.talkMs += Math.max(0, at - c.talkMark);
+        c.talkMark = at;
+      }
+    }
+  }
+
+  /** After a bridge changed: its members talk from `at` on while two or more share it. */
+  private mark(bridgeId: string, at: number): void {
+    const members = this.bridges.get(bridgeId);
+    if (!members) return;
+    for (const uid of members) {
+      const c = this.channelOf(uid);
+      if (c) c.talkMark = members.size >= 2 ? at : null;
+    }
+  }
+
   /** The older call absorbs the newer; the newer's id disappears. */
   private merge(a: Call, b: Call): Call {
     const [into, from] = a.startedAt <= b.startedAt ? [a, b] : [b, a];
@@ -192,15 +217,24 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         const q = call.queueVisit;
         if (q && q.uniqueId === ch.uniqueId && q.leftAt === null && q.answeredAt === null) q.answeredAt = e.at;
         if (!id) return;
+        this.settle(id, e.at);
         let members = this.bridges.get(id);
         if (!members) this.bridges.set(id, (members = new Set()));
         members.add(e.uniqueId);
+        this.mark(id, e.at);
+        // Whoever shares a bridge shares the conversation: a conference (ConfBridge) joins a colleague's
+        // call of its own (an Originate into the room keeps its linkedid) to the call it was started from.
+        let into = call;
+        for (const uid of members) {
+          const other = this.byUniqueId.get(uid);
+          if (other && other !== into) into = this.merge(into, other);
+        }
         // Talk starts when two parties share a bridge: a Dial or a queue member answered, a pickup, a
         // parked call retrieved, a conference joined.
-        if (members.size >= 2 && call.answeredAt === null) {
-          call.answeredAt = e.at;
-          call.transition('talking', e.at);
-          this.emit('updated', call);
+        if (members.size >= 2 && into.answeredAt === null) {
+          into.answeredAt = e.at;
+          into.transition('talking', e.at);
+          this.emit('updated', into);
         }
         return;
       }
@@ -208,7 +242,10 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         const id = typeof e.extra['bridge_id'] === 'string' ? e.extra['bridge_id'] : '';
         const members = this.bridges.get(id);
         if (members) {
+          this.settle(id, e.at);
           members.delete(e.uniqueId);
+          ch.talkMark = null;
+          this.mark(id, e.at);
           if (members.size === 0) this.bridges.delete(id);
         }
         return;
@@ -235,6 +272,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
       case 'HANGUP': {
         if (ch.hungupAt !== null) return;
         ch.hungupAt = e.at;
+        if (ch.talkMark !== null) { ch.talkMs += Math.max(0, e.at - ch.talkMark); ch.talkMark = null; }
         const cause = Number(e.extra['hangupcause']);
         ch.causeCode = Number.isFinite(cause) ? cause : null;
         const ds = typeof e.extra['dialstatus'] === 'string' ? e.extra['dialstatus'] : '';
@@ -300,6 +338,8 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
       for (const c of [...chans].sort((a, b) => b.durationSeconds - a.durationSeconds)) {
         const ch = call.addChannel(c.uniqueId, c.channel, parseEndpoint(c.channel), now - c.durationSeconds * 1000, c.exten);
         if (c.state === 'up') ch.answeredAt = ch.createdAt;
+        // Talking already (how long, the log will say): its talk time runs from here until it leaves.
+        if (c.bridged) ch.talkMark = now;
         ch.lastCaller = c.callerNumber;
         ch.callerAtApp = c.callerNumber;
         if (ch.kind === 'phone' && call.channels.size > 1) ch.rung = true;
