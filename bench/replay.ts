@@ -26,7 +26,7 @@ export function replayConfig(dir: string, dbFile: string, amiPort: number): Serv
   return loadServiceConfig({
     CTI_DB_FILE: dbFile, CTI_AMI_PORT: String(amiPort), CTI_AMI_USER: 'bench', CTI_AMI_SECRET: 'bench',
     CTI_ARI_URL: 'http://127.0.0.1:9', CTI_ARI_USER: 'bench', CTI_ARI_PASSWORD: 'bench',
-    CTI_RECORDINGS_DIR: dir, CTI_CDR_FILE: join(dir, 'none.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'),
+    CTI_RECORDINGS_DIR: dir, CTI_CEL_FILE: join(dir, 'none.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'),
     CTI_LOG_LEVEL: 'silent',
   });
 }

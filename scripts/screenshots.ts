@@ -138,11 +138,11 @@ async function seed(dbFile: string): Promise<{ tokens: Record<string, string>; c
 // ------------------------------------------------------------------------------------------ calls
 
 /**
- * The sandbox's CDR from now on, copied as Asterisk writes it into the service's own CTI_CDR_FILE: the
+ * The sandbox's CEL file from now on, copied as Asterisk writes it into the service's own CTI_CEL_FILE: the
  * service's reconciler imports every recent call of the file it reads, so on the sandbox's own file the
  * fresh database would fill with the calls of earlier runs (and of the tests). Returns the stop function.
  */
-function mirrorCdr(source: string, target: string): () => void {
+function mirrorLog(source: string, target: string): () => void {
   let offset = existsSync(source) ? statSync(source).size : 0;
   writeFileSync(target, '');
   const copy = () => {
@@ -150,7 +150,7 @@ function mirrorCdr(source: string, target: string): () => void {
     try {
       size = statSync(source).size;
     } catch {
-      return; // no CDR yet
+      return; // no file yet
     }
     if (size < offset) offset = 0; // rotated
     if (size === offset) return;
@@ -510,9 +510,9 @@ async function main(): Promise<void> {
     await sandboxAmi();
     const seeded = await seed(dbFile);
     const { tokens } = seeded;
-    const cdrFile = join(dir, 'cdr.csv');
-    stopMirror = mirrorCdr(loadSandboxEnv().CTI_CDR_FILE, cdrFile);
-    svc = await startService({ dbFile, rules: demoRules(), env: { CTI_LOG_LEVEL: 'info', CTI_CDR_FILE: cdrFile } });
+    const celFile = join(dir, 'cel.csv');
+    stopMirror = mirrorLog(loadSandboxEnv().CTI_CEL_FILE, celFile);
+    svc = await startService({ dbFile, rules: demoRules(), env: { CTI_LOG_LEVEL: 'info', CTI_CEL_FILE: celFile } });
     console.log(`service on ${svc.url} (database ${dbFile})`);
     await manualPhones();
     const needsTraffic = LANGS.some((l) => wantedIn(l, 'calls', 'contact-card', 'tasks', 'reports', 'reports-drill', 'reports-by-hour'));
