@@ -8,8 +8,8 @@
 //
 // Failed while calling_you: the manager's own phone (not_registered, you_busy, you_no_answer,
 // you_rejected); while calling_client: the client's line (client_busy, client_no_answer, client_rejected).
-// The tracker is told the request up front (expectClickToCall): when the manager's phone never answers,
-// the dialplan never runs and only we know the call was a click-to-call to that client.
+// When the manager's phone never answers the dialplan never runs: Asterisk's event log still shows a
+// phone an Originate rang with the client's number as its caller ID, which the interpreter reads.
 // An unregistered phone gets no channel at all: only AMI OriginateResponse (Failure) says so.
 // Before anything reaches the PBX the dial policy (dial-policy.ts) checks the number (403 with the
 // reason) and the user's limits (429): each request takes a place until its call is over.
@@ -22,8 +22,8 @@ import { clients, contacts, users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { parsePhone } from '../lib/phone.js';
-import type { DialStatus, PbxEvent } from '../pbx/events.js';
-import type { Pbx } from '../pbx/pbx.js';
+import type { DialStatus } from '../pbx/events.js';
+import type { OriginateFailure, Pbx } from '../pbx/pbx.js';
 import type { C2cProgress, C2cReason, C2cStage } from '../contract/index.js';
 import { checkDestination, DENY_MESSAGES, DialLimiter, type DialPolicy } from './dial-policy.js';
 import type { Actor } from '../users/users.js';
@@ -90,7 +90,7 @@ export class ClickToCall {
         else this.advance(call, 'failed', reasonOf(call.lastDialStatus, p.stage === 'calling_client' ? 'client' : 'you'));
       });
     }
-    deps.pbx?.on('event', (e) => this.onPbx(e));
+    deps.pbx?.on('clickToCallFailed', (f) => this.onOriginateFailed(f));
   }
 
   private find(call: Call): Pending | undefined {
@@ -119,17 +119,14 @@ export class ClickToCall {
     }
   }
 
-  private onPbx(e: PbxEvent): void {
-    if (e.type !== 'originate.response' || e.success) return;
-    const id = e.actionId.startsWith('c2c-') ? e.actionId.slice(4) : e.uniqueId;
-    const p = id ? this.pending.get(id) : undefined;
+  /** The manager's own phone failed before the dialplan ran: every reason here is about it, not the client. */
+  private onOriginateFailed(f: { requestId: string; reason: OriginateFailure }): void {
+    const p = this.pending.get(f.requestId);
     if (!p) return;
-    // Reason: 5 busy, 3 ring timeout, 1 hung up; 0 or 8 with no channel seen: the phone is not there.
-    // Originate's dial is the manager's phone: every reason here is about it, not the client.
-    if (e.reason === 5) this.advance(p.requestId, 'failed', 'you_busy');
-    else if (e.reason === 3) this.advance(p.requestId, 'failed', 'you_no_answer');
-    else if (p.stage === 'requested') this.advance(p.requestId, 'failed', e.reason === 1 ? 'you_rejected' : 'not_registered');
-    // Otherwise the tracker saw the phone ring and its DialEnd/Hangup tell the reason.
+    if (f.reason === 'busy') this.advance(p.requestId, 'failed', 'you_busy');
+    else if (f.reason === 'no_answer') this.advance(p.requestId, 'failed', 'you_no_answer');
+    else if (p.stage === 'requested') this.advance(p.requestId, 'failed', f.reason === 'hung_up' ? 'you_rejected' : 'not_registered');
+    // Otherwise the tracker saw the phone ring and its hang-up tells the reason.
   }
 
   /** Checks and sends the Originate; progress follows as c2c:progress events to the actor's sockets. */
@@ -163,8 +160,8 @@ export class ClickToCall {
       }
       throw new CtiError('CTI_ERR_DIAL_CONCURRENCY_LIMITED', `At most ${admission.max} of your calls at once`, { limit: 'concurrency', max: admission.max });
     }
-    const ami = this.deps.pbx?.ami;
-    if (!ami || ami.state !== 'connected') {
+    const pbx = this.deps.pbx;
+    if (!pbx || !pbx.amiConnected) {
       admission.release();
       throw new CtiError('CTI_ERR_PBX_UNAVAILABLE');
     }
@@ -177,13 +174,7 @@ export class ClickToCall {
     timer.unref();
     this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer, release: admission.release });
     try {
-      // Asterisk 22 manager_originate: ChannelId sets the originated channel's Uniqueid (= the linkedid).
-      await ami.action({
-        action: 'Originate', actionid: `c2c-${requestId}`,
-        channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: digits, priority: 1,
-        channelid: requestId, callerid: `"${digits}" <${digits}>`, timeout: RING_MS, async: 'true',
-        ...(browser ? { variable: { 'PJSIP_HEADER(add,X-CTI-Request)': requestId } } : {}),
-      });
+      await pbx.clickToCall({ requestId, extension: ext, digits, ringMs: RING_MS, tagBrowser: browser });
     } catch (err) {
       this.deps.log.warn({ err, requestId, ext }, 'click-to-call: Originate refused');
       this.advance(requestId, 'failed', 'pbx_unavailable');

@@ -11,13 +11,31 @@ export interface PbxHealth {
   ari: { state: ConnectionState; error: string | null };
 }
 
+/** How an Originate's own dial of the manager's phone ended without an answer (AMI OriginateResponse Reason). */
+export type OriginateFailure = 'busy' | 'no_answer' | 'hung_up' | 'unavailable';
+
 type PbxEvents = {
   event: (e: PbxEvent) => void;
+  /** A click-to-call's Originate failed before the dialplan ran (its first leg, the manager's phone). */
+  clickToCallFailed: (f: { requestId: string; reason: OriginateFailure }) => void;
   /** AMI logged in (again): time to re-sync calls in progress and reconcile. */
   amiReady: (info: { reconnect: boolean }) => void;
   /** AMI connection state changes (what is known of device states goes stale while it is down). */
   amiState: (state: ConnectionState) => void;
 };
+
+const C2C_PREFIX = 'c2c-';
+
+/**
+ * A click-to-call's failed Originate, from AMI OriginateResponse. Reason is the last control frame of
+ * the originated channel (include/asterisk/frame.h): 5 busy, 3 ringing until the timeout, 1 hung up;
+ * 0 or 8 no channel at all (the phone is not registered).
+ */
+export function clickToCallFailure(e: PbxEvent): { requestId: string; reason: OriginateFailure } | null {
+  if (e.type !== 'originate.response' || e.success || !e.actionId.startsWith(C2C_PREFIX)) return null;
+  const reason: OriginateFailure = e.reason === 5 ? 'busy' : e.reason === 3 ? 'no_answer' : e.reason === 1 ? 'hung_up' : 'unavailable';
+  return { requestId: e.actionId.slice(C2C_PREFIX.length), reason };
+}
 
 export class Pbx extends TypedEmitter<PbxEvents> {
   readonly ami: AmiClient;
@@ -27,7 +45,11 @@ export class Pbx extends TypedEmitter<PbxEvents> {
     super();
     this.ami = new AmiClient(opts.ami, log.child({ pbx: 'ami' }));
     this.ari = new AriConnection(opts.ari, log.child({ pbx: 'ari' }));
-    this.ami.on('event', (e) => this.emit('event', e));
+    this.ami.on('event', (e) => {
+      this.emit('event', e);
+      const failed = clickToCallFailure(e);
+      if (failed) this.emit('clickToCallFailed', failed);
+    });
     this.ami.on('ready', (info) => this.emit('amiReady', info));
     this.ami.on('state', (s) => this.emit('amiState', s));
   }
@@ -46,6 +68,25 @@ export class Pbx extends TypedEmitter<PbxEvents> {
       ami: { state: this.ami.state, error: this.ami.error },
       ari: { state: this.ari.state, error: this.ari.error },
     };
+  }
+
+  get amiConnected(): boolean {
+    return this.ami.state === 'connected';
+  }
+
+  /**
+   * Click-to-call through the shipped dialplan (dialplan/extensions_cti.conf, cti-click2call): AMI
+   * Originate rings the manager's phone first, and once answered the dialplan dials the client.
+   * `requestId` becomes the call's linkedid (Asterisk 22 manager_originate: ChannelId sets the originated
+   * channel's Uniqueid). `tagBrowser`: a browser phone is told which ring it asked for (X-CTI-Request).
+   */
+  async clickToCall(o: { requestId: string; extension: string; digits: string; ringMs: number; tagBrowser: boolean }): Promise<void> {
+    await this.ami.action({
+      action: 'Originate', actionid: `${C2C_PREFIX}${o.requestId}`,
+      channel: `PJSIP/${o.extension}`, context: 'cti-click2call', exten: o.digits, priority: 1,
+      channelid: o.requestId, callerid: `"${o.digits}" <${o.digits}>`, timeout: o.ringMs, async: 'true',
+      ...(o.tagBrowser ? { variable: { 'PJSIP_HEADER(add,X-CTI-Request)': o.requestId } } : {}),
+    });
   }
 
   liveChannels(): Promise<LiveChannel[]> {

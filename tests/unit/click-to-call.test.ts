@@ -12,7 +12,7 @@ import { loadBaseConfig } from '../../src/config/config.js';
 import { CtiError } from '../../src/lib/errors.js';
 import { CallTracker } from '../../src/calls/tracker.js';
 import { openDb, type DbHandle } from '../../src/db/client.js';
-import type { Pbx } from '../../src/pbx/pbx.js';
+import { clickToCallFailure, type Pbx } from '../../src/pbx/pbx.js';
 import type { C2cProgress } from '../../src/contract/index.js';
 import { addUser, findUser } from '../../src/users/users.js';
 import { loadScenario, scenarioEvents } from '../support/ami-fixture.js';
@@ -32,16 +32,18 @@ async function run(scenario: string, ext: string, fixtureNumber: string): Promis
   tracker.on('ended', (c) => { record = c.toRecord(); });
   const bus = new EventEmitter();
   const sent: Record<string, unknown>[] = [];
-  const pbx = Object.assign(bus, { ami: { state: 'connected', action: async (a: Record<string, unknown>) => { sent.push(a); return {}; } } }) as unknown as Pbx;
+  const pbx = Object.assign(bus, { amiConnected: true, clickToCall: async (a: Record<string, unknown>) => { sent.push(a); } }) as unknown as Pbx;
   const got: C2cProgress[] = [];
   const c2c = new ClickToCall({ pbx, tracker, notify: (_u, p) => got.push(p), log, policy: dialPolicyOf(loadBaseConfig({})) });
   const number = `7916${fixtureNumber.slice(-7)}`;
   const { requestId } = await c2c.start({ db: h.db, actor: { id: actor.id, name: actor.name, role: actor.role, extension: ext }, region: 'RU' }, { number: `+${number}` });
-  expect(sent[0]).toMatchObject({ action: 'Originate', channel: `PJSIP/${ext}`, context: 'cti-click2call', exten: number, channelid: requestId });
+  expect(sent[0]).toMatchObject({ extension: ext, digits: number, requestId });
   const fixtureLinkedId = loadScenario(scenario).cdr[0]!.linkedid;
   for (const e of scenarioEvents(scenario, { numbers: { [fixtureLinkedId]: requestId, [fixtureNumber]: number } })) {
     tracker.handle(e);
     bus.emit('event', e);
+    const failed = clickToCallFailure(e);
+    if (failed) bus.emit('clickToCallFailed', failed);
   }
   c2c.stop();
   expect(got.every((p) => p.requestId === requestId)).toBe(true);
@@ -83,7 +85,7 @@ describe('click-to-call limits: calls of one manager at once', () => {
     const actor = { id: u.id, name: u.name, role: u.role, extension: '101' };
     const bus = new EventEmitter();
     const sent: Record<string, unknown>[] = [];
-    const pbx = Object.assign(bus, { ami: { state: 'connected', action: async (a: Record<string, unknown>) => { sent.push(a); return {}; } } }) as unknown as Pbx;
+    const pbx = Object.assign(bus, { amiConnected: true, clickToCall: async (a: Record<string, unknown>) => { sent.push(a); } }) as unknown as Pbx;
     const got: C2cProgress[] = [];
     const c2c = new ClickToCall({
       pbx, tracker: null, notify: (_u, p) => got.push(p), log: pino({ level: 'silent' }),
@@ -97,7 +99,7 @@ describe('click-to-call limits: calls of one manager at once', () => {
     expect(third).toMatchObject({ code: 'CTI_ERR_DIAL_CONCURRENCY_LIMITED', status: 429, details: { max: 2 } });
     expect(sent).toHaveLength(2);
     // The first one's phone was busy (OriginateResponse Failure, reason 5): over, its place is free.
-    bus.emit('event', { type: 'originate.response', actionId: `c2c-${first.requestId}`, uniqueId: first.requestId, success: false, reason: 5 });
+    bus.emit('clickToCallFailed', clickToCallFailure({ type: 'originate.response', at: 0, actionId: `c2c-${first.requestId}`, uniqueId: first.requestId, success: false, reason: 5, context: null, exten: null }));
     expect(got).toContainEqual(expect.objectContaining({ requestId: first.requestId, stage: 'failed', reason: 'you_busy' }));
     await start('+79161234563');
     expect(sent).toHaveLength(3);
