@@ -35,12 +35,16 @@ function recordedBlocks(): string[] {
 }
 
 const ID_HEADER = /^([A-Za-z]*(?:Uniqueid|Linkedid|UniqueID|LinkedID)): (.+)$/gm;
+/** Ids inside CEL's Extra JSON (a bridge, the channels of a transfer): each copy gets its own too. */
+const EXTRA_ID = /("(?:bridge_id|bridge1_id|bridge2_id|channel2_uniqueid|transferee_channel_uniqueid|transfer_target_channel_uniqueid)":")([^"]+)"/g;
 
 /** `copies` copies of the recording, each with its own uniqueids and linkedids (distinct calls). */
 function traffic(blocks: string[], copies: number): { text: string; events: number } {
   const one = (blocks.join('\n\n') + '\n\n').replace(/\n/g, '\r\n');
   const parts: string[] = [];
-  for (let k = 0; k < copies; k++) parts.push(one.replace(ID_HEADER, (_m, h: string, v: string) => `${h}: ${v}-${k}`));
+  for (let k = 0; k < copies; k++) {
+    parts.push(one.replace(ID_HEADER, (_m, h: string, v: string) => `${h}: ${v}-${k}`).replace(EXTRA_ID, (_m, h: string, v: string) => `${h}${v}-${k}"`));
+  }
   return { text: parts.join(''), events: blocks.length * copies };
 }
 
@@ -112,7 +116,8 @@ function memoryPerLiveCall(blocks: string[], calls: number): number {
   // The events of one answered inbound call up to the moment it is talking (no hangup yet).
   const inbound = readFileSync(join(fixtures, 'inbound-answered.ami'), 'utf8').replace(/\r\n/g, '\n').split('\n\n')
     .filter((b) => b.startsWith('Event: '));
-  const cut = inbound.findIndex((b) => b.startsWith('Event: Hangup') || b.startsWith('Event: HangupRequest') || b.startsWith('Event: SoftHangupRequest'));
+  const cut = inbound.findIndex((b) => b.startsWith('Event: Hangup') || b.startsWith('Event: HangupRequest') || b.startsWith('Event: SoftHangupRequest')
+    || (b.startsWith('Event: CEL') && /\nEventName: (HANGUP|BRIDGE_EXIT)\n/.test(b)));
   const open = inbound.slice(0, cut);
   const parse = (b: string) => Object.fromEntries(b.split('\n').map((l) => { const i = l.indexOf(': '); return [l.slice(0, i).toLowerCase(), l.slice(i + 2)]; }));
   const parsed = open.map(parse);
@@ -124,7 +129,9 @@ function memoryPerLiveCall(blocks: string[], calls: number): number {
   for (let k = 0; k < calls; k++) {
     for (const raw of parsed) {
       const copy: Record<string, string> = {};
-      for (const [key, v] of Object.entries(raw)) copy[key] = /uniqueid$|linkedid$/.test(key) ? `${v}-${k}` : v;
+      for (const [key, v] of Object.entries(raw)) {
+        copy[key] = /uniqueid$|linkedid$/.test(key) ? `${v}-${k}` : key === 'extra' ? v.replace(EXTRA_ID, (_m, h: string, id: string) => `${h}${id}-${k}"`) : v;
+      }
       const e = toPbxEvent(copy);
       if (e) tracker.handle(e);
     }

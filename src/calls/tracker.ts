@@ -212,6 +212,9 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         return;
       }
       case 'BRIDGE_ENTER': {
+        // A holding bridge (a parking lot, music on hold) holds callers side by side, talking to nobody:
+        // all parked calls share the lot's one bridge. Neither talk nor one conversation.
+        if (e.extra['bridge_technology'] === 'holding_bridge') return;
         const id = typeof e.extra['bridge_id'] === 'string' ? e.extra['bridge_id'] : '';
         if (ch.bridgedAt === null) ch.bridgedAt = e.at;
         const q = call.queueVisit;
