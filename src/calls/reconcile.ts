@@ -5,13 +5,11 @@
 // completed; calls seen whole are left alone. Running it twice changes nothing (records are keyed by
 // linkedid and written only when a value differs).
 import { randomUUID } from 'node:crypto';
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { settings, type CallRow } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
-import { parseCelLine } from '../pbx/cel.js';
-import { RECORD_START, splitRecords } from '../pbx/dsv.js';
+import { readCelFile, type CelChunk } from '../pbx/cel-file.js';
 import type { CallRecord } from './model.js';
 import type { CallStore } from './store.js';
 import { CallTracker } from './tracker.js';
@@ -79,37 +77,24 @@ export class Reconciler {
     return this.running;
   }
 
-  /** The complete records since the saved offset, where they start, and the offset after them. */
-  private readChunk(fromStart: boolean): { text: string; from: number; nextOffset: number } {
-    let size: number;
-    try {
-      size = statSync(this.d.celFile).size;
-    } catch {
+  /** The records since the saved offset (a record's first byte; 0 for the whole file). */
+  private readChunk(fromStart: boolean): CelChunk {
+    const saved = fromStart ? 0 : Number(this.d.db.select().from(settings).where(eq(settings.key, OFFSET_KEY)).get()?.value ?? 0);
+    const chunk = readCelFile(this.d.celFile, saved);
+    if (!chunk) {
       const level = this.celMissing ? 'debug' : 'warn';
       this.celMissing = true;
       this.d.log[level]({ file: this.d.celFile }, 'CEL file not found (CTI_CEL_FILE); nothing to reconcile');
-      return { text: '', from: 0, nextOffset: 0 };
+      return { records: [], nextOffset: 0, size: 0 };
     }
     if (this.celMissing) this.d.log.info({ file: this.d.celFile }, 'CEL file found');
     this.celMissing = false;
-    const saved = Number(this.d.db.select().from(settings).where(eq(settings.key, OFFSET_KEY)).get()?.value ?? 0);
-    // A file smaller than our offset was rotated: start over. The saved offset is a record's first byte.
-    const from = fromStart || saved > size ? 0 : saved;
-    const buf = Buffer.alloc(size - from);
-    const fd = openSync(this.d.celFile, 'r');
-    try {
-      readSync(fd, buf, 0, buf.length, from);
-    } finally {
-      closeSync(fd);
-    }
-    const lastNl = buf.lastIndexOf(0x0a); // keep a partial last line (Asterisk mid-write) for next time
-    if (lastNl < 0) return { text: '', from, nextOffset: from };
-    return { text: buf.subarray(0, lastNl).toString('utf8'), from, nextOffset: from + lastNl + 1 };
+    return chunk;
   }
 
   private pass(fromStart: boolean): ReconcileResult {
     const clock = this.d.clock ?? Date.now;
-    const { text, from, nextOffset } = this.readChunk(fromStart);
+    const { records, nextOffset } = this.readChunk(fromStart);
     // Every record of the chunk through a tracker of our own: the live interpreter, fed the same events.
     const replay = new CallTracker({
       extensionPattern: { test: this.d.isExtension }, region: this.d.region,
@@ -119,17 +104,12 @@ export class Reconciler {
     const ended: CallRecord[] = [];
     replay.on('ended', (call) => ended.push(call.toRecord()));
     let bad = 0;
-    let offset = from;
     /** Byte offset of each call's first record: where the next pass starts while a call is still open. */
     const firstAt = new Map<string, number>();
-    for (const rec of splitRecords(text)) {
-      const at = offset;
-      offset += Buffer.byteLength(rec) + 1;
-      if (rec.trim() === '') continue;
-      const e = RECORD_START.test(rec) ? parseCelLine(rec) : null;
+    for (const { offset, event: e } of records) {
       if (!e) { bad++; continue; }
       replay.handle(e);
-      if (e.name === 'CHAN_START' && !firstAt.has(e.linkedId)) firstAt.set(e.linkedId, at);
+      if (e.name === 'CHAN_START' && !firstAt.has(e.linkedId)) firstAt.set(e.linkedId, offset);
     }
     if (bad > 0) this.d.log.warn({ badLines: bad, file: this.d.celFile }, 'CEL records that do not parse were skipped');
     const result: ReconcileResult = { added: 0, completed: 0, unchanged: 0, badLines: bad, closedStale: 0, recordings: 0 };

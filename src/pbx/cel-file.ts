@@ -1,0 +1,43 @@
+// cel_custom's file (dialplan/cel_custom_cti.conf), read from a byte offset: the CEL records Asterisk
+// wrote since, each with the offset of its first byte, so a reader can come back to a record later.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { parseCelLine } from './cel.js';
+import { RECORD_START, splitRecords } from './dsv.js';
+import type { CelEvent } from './events.js';
+
+export interface CelChunk {
+  /** The records in file order: `event` null for one that does not parse (counted, never guessed). */
+  records: { offset: number; event: CelEvent | null }[];
+  /** Where the next read starts when every record was consumed (a partial last line is left for later). */
+  nextOffset: number;
+  size: number;
+}
+
+/** null: no such file (yet). `from` past the end (the file was rotated) reads from the start. */
+export function readCelFile(file: string, from: number): CelChunk | null {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return null;
+  }
+  const start = from > size ? 0 : from;
+  const buf = Buffer.alloc(size - start);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, start);
+  } finally {
+    closeSync(fd);
+  }
+  const lastNl = buf.lastIndexOf(0x0a); // a partial last line: Asterisk is writing it
+  const records: CelChunk['records'] = [];
+  if (lastNl < 0) return { records, nextOffset: start, size };
+  let offset = start;
+  for (const rec of splitRecords(buf.subarray(0, lastNl).toString('utf8'))) {
+    const at = offset;
+    offset += Buffer.byteLength(rec) + 1;
+    if (rec.trim() === '') continue;
+    records.push({ offset: at, event: RECORD_START.test(rec) ? parseCelLine(rec) : null });
+  }
+  return { records, nextOffset: start + lastNl + 1, size };
+}
