@@ -206,8 +206,8 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
       else if (e.name === 'CHAN_START' && e.exten === 's') { ch.rung = true; ch.originated = true; }
       else if (e.exten && e.exten !== 's') ch.dialled = e.dnid ?? e.exten;
       if (ch.rung) {
-        if (call.transition('ringing', e.at) && !fresh) this.updated(call);
         call.noteRinging(ch);
+        if (call.transition('ringing', e.at) && !fresh) this.updated(call);
         this.leg('legRinging', call, ch, { at: e.at, originate: ch.originated });
       }
     }
