@@ -56,21 +56,24 @@ export class CallLog {
   constructor(private readonly o: CallLogOptions) {
     this.store = new CallStore(o.db);
     const mobile = o.mobileExtension ? { mobileExtension: o.mobileExtension } : {};
-    this.tracker = new CallTracker({ extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }), ...mobile });
+    this.tracker = new CallTracker({
+      extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }), match: (n) => this.match(n), ...mobile,
+    });
     this.reconciler = new Reconciler({
       db: o.db, store: this.store, celFile: o.celFile, isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n), ...mobile,
       region: o.region, windowDays: o.reconcileDays, isLive: (l) => this.tracker.find(l) !== undefined,
       findRecording: (ids) => findRecording(o.recordingsDir, ids), log: o.log.child({ feature: 'reconcile' }),
     });
-    this.tracker.on('updated', (call) => this.persist(call));
-    this.tracker.on('merged', (into, fromId) => {
+    // The Call itself is kept for the flush: what is written is its snapshot then (a burst's last change).
+    this.tracker.on('updated', (_snap, call) => this.persist(call));
+    this.tracker.on('merged', ({ into, fromId }, call) => {
       this.dirty.delete(fromId);
       this.savedLegs.delete(fromId);
       this.savedLegs.delete(into.id);
       this.removed.add(fromId);
-      this.persist(into);
+      this.persist(call);
     });
-    this.tracker.on('ended', (call) => this.onEnded(call));
+    this.tracker.on('ended', (_snap, call) => this.onEnded(call));
   }
 
   handle(e: PbxEvent): void {
@@ -107,11 +110,6 @@ export class CallLog {
   }
 
   private persist(call: Call): void {
-    // Match the outside number once, as soon as the log has said who it is (the first application the
-    // caller's channel runs; what a phone dialled).
-    if (call.match === undefined && call.direction && call.direction !== 'internal' && call.externalRaw) {
-      call.match = this.match(call.normalisedExternal());
-    }
     this.dirty.set(call.id, call);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -124,7 +122,7 @@ export class CallLog {
     this.flushScheduled = false;
     if (this.dirty.size === 0 && this.removed.size === 0) return;
     const items = [...this.dirty.values()].map((c) => {
-      const rec = c.toRecord();
+      const rec = c.snapshot().record;
       const legsKey = rec.legs.map((l) => `${l.uniqueId}/${l.answeredAt}/${l.endedAt}/${l.disposition}`).join('|');
       const writeLegs = this.savedLegs.get(c.id) !== legsKey;
       if (rec.state === 'ended') this.savedLegs.delete(c.id);
@@ -159,7 +157,7 @@ export class CallLog {
   private learnRecording(call: Call): void {
     if (call.recordingFiles.size > 0) return;
     const file = findRecording(this.o.recordingsDir, call.aliases);
-    if (file) call.recordingFiles.add(file);
+    if (file) call.addRecordingFile(file);
   }
 
   private onEnded(call: Call): void {

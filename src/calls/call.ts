@@ -16,6 +16,7 @@ import { normaliseExternal } from '../lib/phone.js';
 import { causeText } from '../pbx/cel.js';
 import type { DialStatus, Endpoint } from '../pbx/events.js';
 import { dispositionOf, type CallRecord, type Direction, type Disposition, type LegRecord, type QueueOutcome } from './model.js';
+import { deepFreeze, type CallSnapshot, type LegView } from './snapshot.js';
 
 export type CallState = 'dialling' | 'ringing' | 'talking' | 'ended';
 
@@ -66,6 +67,8 @@ export interface CallContext {
   mobileExtension(number: string): string | null;
   region: string;
   log: Logger;
+  /** The contact and client an outside number (E.164) belongs to; absent: calls are not matched (a replay). */
+  match?: (e164: string | null) => { contactId: string; clientId: string } | null;
 }
 
 /** What storage knew of a call adopted after a restart: kept over what the channels alone say. */
@@ -106,6 +109,10 @@ export class Call {
   private _log: Logger | null = null;
   /** Channels in creation order (ties kept in the order Asterisk logged them). */
   private order: TrackedChannel[] = [];
+  /** The managers' phones that rang for the call, in order (noteRinging). */
+  private readonly rungExtensions: string[] = [];
+  /** The snapshot of the call as it is now; null once anything changed (changed()). */
+  private snap: CallSnapshot | null = null;
 
   constructor(
     readonly id: string,
@@ -134,7 +141,48 @@ export class Call {
     }
     this.log.debug({ from: this._state, to: next, at }, 'call transition');
     this._state = next;
+    this.changed();
     return true;
+  }
+
+  /** Something in the call changed: the next snapshot() is built afresh. */
+  changed(): void {
+    this.snap = null;
+  }
+
+  /**
+   * The call as it is now, frozen: the same object until the call changes, so every listener of one
+   * tracker event gets one snapshot. Looks the outside number up once, as soon as the log has said who
+   * it is (the first application the caller's channel runs; what a phone dialled).
+   */
+  snapshot(): CallSnapshot {
+    if (this.snap) return this.snap;
+    if (this.match === undefined && this.ctx.match && this.direction && this.direction !== 'internal' && this.externalRaw) {
+      this.match = this.ctx.match(this.normalisedExternal());
+    }
+    this.snap = deepFreeze({
+      id: this.id,
+      linkedId: this.linkedId,
+      state: this._state,
+      direction: this.direction,
+      record: this.toRecord(),
+      linkedIds: [...this.aliases],
+      rungExtensions: [...this.rungExtensions],
+      lastDialStatus: this.lastDialStatus,
+    });
+    return this.snap;
+  }
+
+  /** A manager's phone rings for the call (the tracker's legRinging). */
+  noteRinging(ch: TrackedChannel): void {
+    if (ch.extension && !this.rungExtensions.includes(ch.extension)) this.rungExtensions.push(ch.extension);
+    this.changed();
+  }
+
+  /** A recording learned from outside the event log (the dialplan's naming rule, after a restart). */
+  addRecordingFile(file: string): void {
+    this.recordingFiles.add(file);
+    this.changed();
   }
 
   addChannel(uniqueId: string, name: string, endpoint: Endpoint, at: number, exten = ''): TrackedChannel {
@@ -185,14 +233,17 @@ export class Call {
     if (other.startedAt < this.startedAt) this.startedAt = other.startedAt;
     if (other.answeredAt !== null && (this.answeredAt === null || other.answeredAt < this.answeredAt)) {
       this.answeredAt = other.answeredAt;
-      if (this._state === 'dialling' || this._state === 'ringing') this._state = 'talking';
+      // The joined call talked: so does this one (from dialling or ringing; talking and ended stay).
+      this.transition('talking', other.answeredAt);
     }
+    for (const e of other.rungExtensions) if (!this.rungExtensions.includes(e)) this.rungExtensions.push(e);
     this.routedBy ??= other.routedBy;
     this.deniedBy ??= other.deniedBy;
     if (!this.queueVisit || (other.queueVisit && other.queueVisit.enteredAt < this.queueVisit.enteredAt)) this.queueVisit = other.queueVisit ?? this.queueVisit;
     this.known ??= other.known;
     if (!this.match) this.match = other.match;
     this.partial ||= other.partial;
+    this.changed();
   }
 
   /** The first channel: who started the call. */
@@ -355,4 +406,12 @@ export function legStatus(c: TrackedChannel): DialStatus {
 
 function legDisposition(c: TrackedChannel): Disposition {
   return dispositionOf(legStatus(c));
+}
+
+/** A frozen plain view of a manager's leg for the tracker's leg events (never the mutable channel). */
+export function legView(c: TrackedChannel): LegView {
+  return Object.freeze({
+    uniqueId: c.uniqueId, channel: c.name, extension: c.extension, mobile: c.mobile, createdAt: c.createdAt,
+    answeredAt: c.answeredAt, hungupAt: c.hungupAt, originated: c.originated, rung: c.rung,
+  });
 }

@@ -27,7 +27,7 @@ import type { OriginateFailure, Pbx } from '../pbx/pbx.js';
 import type { C2cProgress, C2cReason, C2cStage } from '../contract/index.js';
 import { checkDestination, DENY_MESSAGES, DialLimiter, type DialPolicy } from './dial-policy.js';
 import type { Actor } from '../users/users.js';
-import type { Call } from './call.js';
+import type { CallSnapshot } from './snapshot.js';
 import type { CallTracker } from './tracker.js';
 
 /** How long the manager's phone rings before Originate gives up (ms). */
@@ -76,32 +76,33 @@ export class ClickToCall {
     this.limiter = new DialLimiter(deps.policy.limits, deps.now);
     const t = deps.tracker;
     if (t) {
-      t.on('legRinging', (call, _leg, info) => { if (info.originate) this.advance(call, 'calling_you'); });
-      t.on('legAnswered', (call, _leg, info) => { if (info.originate) this.advance(call, 'calling_client'); });
-      t.on('updated', (call) => { if (call.state === 'talking') this.advance(call, 'talking'); });
-      t.on('legEnded', (call, leg, info) => {
+      t.on('legRinging', (snap, _leg, info) => { if (info.originate) this.advance(snap, 'calling_you'); });
+      t.on('legAnswered', (snap, _leg, info) => { if (info.originate) this.advance(snap, 'calling_client'); });
+      t.on('updated', (snap) => { if (snap.state === 'talking') this.advance(snap, 'talking'); });
+      t.on('legEnded', (snap, leg, info) => {
         // The manager's own phone stopped before the client was dialled: busy, no answer, not registered.
-        if (info.originate && leg.answeredAt === null) this.advance(call, 'failed', reasonOf(info.status, 'you'));
+        if (info.originate && leg.answeredAt === null) this.advance(snap, 'failed', reasonOf(info.status, 'you'));
       });
-      t.on('ended', (call) => {
-        const p = this.find(call);
+      t.on('ended', (snap) => {
+        const p = this.find(snap);
         if (!p) return;
-        if (p.stage === 'talking') this.advance(call, 'ended');
-        else this.advance(call, 'failed', reasonOf(call.lastDialStatus, p.stage === 'calling_client' ? 'client' : 'you'));
+        if (p.stage === 'talking') this.advance(snap, 'ended');
+        else this.advance(snap, 'failed', reasonOf(snap.lastDialStatus, p.stage === 'calling_client' ? 'client' : 'you'));
       });
     }
     deps.pbx?.on('clickToCallFailed', (f) => this.onOriginateFailed(f));
   }
 
-  private find(call: Call): Pending | undefined {
-    for (const a of call.aliases) {
+  /** The request a call answers: one of the linkedids the call has carried is the request's id. */
+  private find(snap: CallSnapshot): Pending | undefined {
+    for (const a of snap.linkedIds) {
       const p = this.pending.get(a);
       if (p) return p;
     }
     return undefined;
   }
 
-  private advance(call: Call | string, stage: C2cStage, reason?: C2cReason): void {
+  private advance(call: CallSnapshot | string, stage: C2cStage, reason?: C2cReason): void {
     const p = typeof call === 'string' ? this.pending.get(call) : this.find(call);
     if (!p || p.stage === stage) return;
     const order = ['requested', 'calling_you', 'calling_client', 'talking'];

@@ -102,7 +102,8 @@ export class Reconciler {
       log: this.d.log.child({ feature: 'reconcile' }, { level: 'warn' }), ...(this.d.mobileExtension ? { mobileExtension: this.d.mobileExtension } : {}),
     });
     const ended: CallRecord[] = [];
-    replay.on('ended', (call) => ended.push(call.toRecord()));
+    // A record of its own (not the frozen snapshot's): the pass completes it below.
+    replay.on('ended', (_snap, call) => ended.push(call.toRecord()));
     let bad = 0;
     /** Byte offset of each call's first record: where the next pass starts while a call is still open. */
     const firstAt = new Map<string, number>();

@@ -8,7 +8,8 @@ import type { Logger } from '../lib/logger.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { mixMonitorFile, parseEndpoint, queueName } from '../pbx/cel.js';
 import type { DialStatus, LiveChannel, PbxEvent } from '../pbx/events.js';
-import { Call, legStatus, type CallContext, type TrackedChannel } from './call.js';
+import { Call, legStatus, legView, type CallContext, type TrackedChannel } from './call.js';
+import type { CallSnapshot, LegView } from './snapshot.js';
 import { DENY_REASONS } from './dial-policy.js';
 
 export interface TrackerOptions {
@@ -18,24 +19,29 @@ export interface TrackerOptions {
   log: Logger;
   /** The extension of the user whose mobile is this number (follow-me and forwarding legs). */
   mobileExtension?: (number: string) => string | null;
+  /** The contact and client an outside number belongs to, looked up once per call (the live log; a replay has none). */
+  match?: (e164: string | null) => { contactId: string; clientId: string } | null;
   newId?: () => string;
 }
 
+// Every event carries the call's snapshot as the change left it (Call.snapshot(): one frozen object for
+// all listeners). `call` is the live object, for the call log that owns storage (recordings, the
+// partial flag); the rest of the service reads the snapshot.
 type TrackerEvents = {
   /** A call appeared, was answered, or changed in a way worth saving. */
-  updated: (call: Call) => void;
-  ended: (call: Call) => void;
-  /** `from` no longer exists: its channels now belong to `into`. */
-  merged: (into: Call, fromId: string) => void;
+  updated: (snap: CallSnapshot, call: Call) => void;
+  ended: (snap: CallSnapshot, call: Call) => void;
+  /** `fromId` no longer exists: its channels, linkedids and rung phones now belong to `into`. */
+  merged: (m: { into: CallSnapshot; fromId: string }, call: Call) => void;
   // Leg-level events: one manager phone's part of a call, as it happens (screen pops, click-to-call
   // progress). They change nothing in the call or its record. `at` is Asterisk's event time.
   // `originate`: the phone is the one an AMI Originate rang first (click-to-call rings the manager first).
   /** A phone's channel was created for the call: it rings (CEL CHAN_START of PJSIP/<ext>); once per channel. */
-  legRinging: (call: Call, leg: TrackedChannel, info: LegInfo) => void;
+  legRinging: (snap: CallSnapshot, leg: LegView, info: LegInfo) => void;
   /** The phone answered (CEL ANSWER of a phone the call rang). */
-  legAnswered: (call: Call, leg: TrackedChannel, info: LegInfo) => void;
+  legAnswered: (snap: CallSnapshot, leg: LegView, info: LegInfo) => void;
   /** The phone's channel hung up; `status` is how its ringing ended (ANSWER, BUSY, NOANSWER ...). */
-  legEnded: (call: Call, leg: TrackedChannel, info: LegInfo & { status: DialStatus | null }) => void;
+  legEnded: (snap: CallSnapshot, leg: LegView, info: LegInfo & { status: DialStatus | null }) => void;
 };
 
 export interface LegInfo {
@@ -82,6 +88,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
   constructor(opts: TrackerOptions) {
     super();
     this.ctx = { isExtension: (r) => opts.extensionPattern.test(r), mobileExtension: opts.mobileExtension ?? (() => null), region: opts.region, log: opts.log };
+    if (opts.match) this.ctx.match = opts.match;
     this.newId = opts.newId ?? randomUUID;
   }
 
@@ -150,7 +157,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
     for (const alias of from.aliases) this.byLinkedId.set(alias, into);
     for (const uid of from.channels.keys()) this.byUniqueId.set(uid, into);
     into.log.info({ merged: from.linkedId }, 'calls joined by a transfer');
-    this.emit('merged', into, from.id);
+    this.emit('merged', { into: into.snapshot(), fromId: from.id }, into);
     return into;
   }
 
@@ -159,12 +166,32 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
    * tracker of its own). Other PBX events are not about the record and are ignored here.
    */
   handle(e: PbxEvent): void {
+    // Whatever the record changed in its call, a snapshot taken from here on shows it.
+    this.interpret(e)?.changed();
+  }
+
+  private updated(call: Call): void {
+    call.changed();
+    this.emit('updated', call.snapshot(), call);
+  }
+
+  private leg(name: 'legRinging' | 'legAnswered', call: Call, ch: TrackedChannel, info: LegInfo): void {
+    call.changed();
+    this.emit(name, call.snapshot(), legView(ch), info);
+  }
+
+  private interpret(e: PbxEvent): Call | undefined {
     if (e.type !== 'cel') return;
     if (e.at > this.lastEventAt) this.lastEventAt = e.at;
     // A channel's events after its HANGUP (CHAN_END, LINKEDID_END) add nothing; one never seen starts with CHAN_START.
     if (e.name === 'CHAN_END' || e.name === 'LINKEDID_END') return;
     if (e.name !== 'CHAN_START' && !this.byUniqueId.has(e.uniqueId) && !this.byLinkedId.has(e.linkedId)) return;
     const call = this.callFor(e.uniqueId, e.linkedId, e.at);
+    this.apply(e, call);
+    return call;
+  }
+
+  private apply(e: Extract<PbxEvent, { type: 'cel' }>, call: Call): void {
     const fresh = call.channels.size === 0;
     const known = call.channels.has(e.uniqueId);
     const ch = call.addChannel(e.uniqueId, e.channel, e.endpoint, e.at, e.exten);
@@ -179,16 +206,17 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
       else if (e.name === 'CHAN_START' && e.exten === 's') { ch.rung = true; ch.originated = true; }
       else if (e.exten && e.exten !== 's') ch.dialled = e.dnid ?? e.exten;
       if (ch.rung) {
-        if (call.transition('ringing', e.at) && !fresh) this.emit('updated', call);
-        this.emit('legRinging', call, ch, { at: e.at, originate: ch.originated });
+        call.noteRinging(ch);
+        if (call.transition('ringing', e.at) && !fresh) this.updated(call);
+        this.leg('legRinging', call, ch, { at: e.at, originate: ch.originated });
       }
     }
-    if (fresh) this.emit('updated', call);
+    if (fresh) this.updated(call);
     switch (e.name) {
       case 'ANSWER':
         if (ch.answeredAt === null) {
           ch.answeredAt = e.at;
-          if (ch.kind === 'phone' && ch.rung) this.emit('legAnswered', call, ch, { at: e.at, originate: ch.originated });
+          if (ch.kind === 'phone' && ch.rung) this.leg('legAnswered', call, ch, { at: e.at, originate: ch.originated });
         }
         return;
       case 'APP_START': {
@@ -196,7 +224,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         if (ch.callerAtApp === null) ch.callerAtApp = e.callerNumber;
         if (DIALLING_APPS.has(e.app) && ch.dialled === null && (!ch.rung || ch.originated)) ch.dialled = e.dnid ?? (e.exten !== 's' ? e.exten : null);
         // Who the outside party is, learned now: worth saving (the caller-ID match, the live board).
-        if (call.externalRaw !== external) this.emit('updated', call);
+        if (call.externalRaw !== external) this.updated(call);
         if (e.app === 'MixMonitor') {
           const file = mixMonitorFile(e.appData);
           if (file) call.recordingFiles.add(file);
@@ -237,7 +265,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         if (members.size >= 2 && into.answeredAt === null) {
           into.answeredAt = e.at;
           into.transition('talking', e.at);
-          this.emit('updated', into);
+          this.updated(into);
         }
         return;
       }
@@ -259,7 +287,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
         if (e.userEvent === 'CtiRoute' && ROUTED_BY.test(word)) call.routedBy = word;
         else if (e.userEvent === 'CtiDialDenied' && DENIED_BY.has(word)) call.deniedBy = word;
         else return;
-        this.emit('updated', call);
+        this.updated(call);
         return;
       }
       case 'ATTENDEDTRANSFER': {
@@ -284,7 +312,10 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
           call.lastDialStatus = ch.dialStatus;
         }
         this.byUniqueId.delete(e.uniqueId);
-        if (ch.kind === 'phone') this.emit('legEnded', call, ch, { at: e.at, originate: ch.originated, status: ch.rung ? legStatus(ch) : ch.dialStatus });
+        if (ch.kind === 'phone') {
+          call.changed();
+          this.emit('legEnded', call.snapshot(), legView(ch), { at: e.at, originate: ch.originated, status: ch.rung ? legStatus(ch) : ch.dialStatus });
+        }
         if (call.liveChannelCount === 0) this.end(call, e.at);
         return;
       }
@@ -299,7 +330,8 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
     for (const alias of call.aliases) if (this.byLinkedId.get(alias) === call) this.byLinkedId.delete(alias);
     for (const uid of call.channels.keys()) if (this.byUniqueId.get(uid) === call) this.byUniqueId.delete(uid);
     call.log.info({ state: 'ended' }, 'call ended');
-    this.emit('ended', call);
+    call.changed();
+    this.emit('ended', call.snapshot(), call);
   }
 
   /**
@@ -356,7 +388,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
       if (call.answeredAt !== null) call.transition('talking', now);
       else call.transition('ringing', now);
       call.log.info({ channels: chans.length }, 'adopted a call in progress');
-      this.emit('updated', call);
+      this.updated(call);
       adopted.push(call);
     }
     return adopted;

@@ -1,6 +1,6 @@
 // One call in progress as the live board shows it: who talks with whom, since when, and whether an
 // inbound call still waits for an answer. Pure: names come from the caller.
-import type { Call } from '../calls/call.js';
+import type { CallSnapshot } from '../calls/snapshot.js';
 import type { LiveCallView } from './model.js';
 
 export interface CallNames {
@@ -14,9 +14,9 @@ export interface CallNames {
  * nobody is milliseconds old: its direction and other party are guesses (a phone's own number as the
  * "other party" of what looks internal), so it waits for the mark. Adopted calls without a mark show.
  */
-export function liveCallView(call: Call, names: (r: { extension: string | null; contactId: string | null; clientId: string | null }) => CallNames): LiveCallView | null {
+export function liveCallView(call: CallSnapshot, names: (r: { extension: string | null; contactId: string | null; clientId: string | null }) => CallNames): LiveCallView | null {
   if (call.direction === null && call.state === 'dialling') return null;
-  const r = call.toRecord();
+  const r = call.record;
   const n = names(r);
   return {
     id: call.id,

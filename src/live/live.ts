@@ -4,7 +4,7 @@
 // within COALESCE_MS when the floor is quiet, and at most once per PUSH_MS when it is busy, each delta
 // carrying only the calls and managers that changed (200 calls in progress do not mean 200 messages).
 import { eq, sql } from 'drizzle-orm';
-import type { Call } from '../calls/call.js';
+import type { CallSnapshot } from '../calls/snapshot.js';
 import type { CallTracker } from '../calls/tracker.js';
 import type { Db } from '../db/client.js';
 import { clients, contacts } from '../db/schema/index.js';
@@ -62,7 +62,7 @@ export class LiveService {
   private sink: LiveSink | null = null;
   private users: PhoneUser[] = [];
   /** Calls changed since the board last saw them (views are built once per push, not per event). */
-  private readonly dirty = new Map<string, Call | null>();
+  private readonly dirty = new Map<string, CallSnapshot | null>();
   /** Names of each live call's contact and client, looked up once per match. */
   private readonly names = new Map<string, { key: string; contact: string | null; client: string | null }>();
   private pushTimer: NodeJS.Timeout | null = null;
@@ -97,7 +97,7 @@ export class LiveService {
 
   /** Calls from the tracker: every change that can move a call on the board marks it for the next push. */
   attachTracker(tracker: CallTracker): void {
-    const mark = (call: Call) => {
+    const mark = (call: CallSnapshot) => {
       this.dirty.set(call.id, call);
       this.schedule();
     };
@@ -106,11 +106,12 @@ export class LiveService {
     tracker.on('legRinging', mark);
     tracker.on('legAnswered', mark);
     tracker.on('legEnded', mark);
-    tracker.on('merged', (into, fromId) => {
+    // The joined call's id is gone: its row leaves the board.
+    tracker.on('merged', ({ into, fromId }) => {
       this.dirty.set(fromId, null);
       mark(into);
     });
-    for (const c of tracker.liveCalls()) this.dirty.set(c.id, c);
+    for (const c of tracker.liveCalls()) this.dirty.set(c.id, c.snapshot());
   }
 
   /** Device states from the PBX: live changes, the full list after every (re)connect, and the link. */
@@ -272,7 +273,7 @@ export class LiveService {
     return this.users.find((u) => u.extension === extension)?.name ?? null;
   }
 
-  private viewOf(call: Call): LiveCallView | null {
+  private viewOf(call: CallSnapshot): LiveCallView | null {
     return liveCallView(call, (r) => {
       const key = `${r.contactId}|${r.clientId}`;
       let n = this.names.get(call.id);

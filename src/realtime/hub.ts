@@ -14,7 +14,7 @@
 // (web/src/realtime.ts), so its own idea of the user (extension, role) is never stale either.
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { Call } from '../calls/call.js';
+import type { CallSnapshot, LegView } from '../calls/snapshot.js';
 import type { CallTracker } from '../calls/tracker.js';
 import type { Db } from '../db/client.js';
 import type { C2cProgress, ClientToServerEvents, LiveDelta, ServerToClientEvents, TaskView } from '../contract/index.js';
@@ -66,12 +66,6 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export class RealtimeHub {
   readonly io: RealtimeServer;
-  /**
-   * The users whose phone rang, per live call: they get call:answered and call:ended. Users, not
-   * extension rooms: a socket joins its extension's room at the handshake, so a page open since before
-   * its phone went to someone else would still be in that room (src/users/directory.ts).
-   */
-  private readonly rang = new Map<string, Set<string>>();
   private readonly clock: () => number;
   private readonly recheck: NodeJS.Timeout;
 
@@ -176,36 +170,28 @@ export class RealtimeHub {
       if (!leg.extension) return;
       const user = whoIsOn(this.deps.db, leg.extension);
       if (!user) return;
-      this.rangSet(call.id).add(user.id);
       // Click-to-call rings the manager who asked for it: no card for their own call.
       if (info.originate) return;
       try {
         this.pop(call, user, leg);
       } catch (err) {
-        call.log.error({ err, ext: leg.extension }, 'screen pop failed');
+        this.deps.log.error({ err, callId: call.id, ext: leg.extension }, 'screen pop failed');
       }
     });
     tracker.on('legAnswered', (call, leg, info) => {
       if (info.originate || !leg.extension) return;
-      const to = this.rang.get(call.id);
-      if (!to?.size) return;
+      const to = this.rang(call);
+      if (!to.length) return;
       const who = whoIsOn(this.deps.db, leg.extension);
-      this.io.to([...to].map(rooms.user)).emit('call:answered', {
+      this.io.to(to.map(rooms.user)).emit('call:answered', {
         callId: call.id, linkedId: call.linkedId, extension: leg.extension, answeredAt: new Date(info.at).toISOString(),
         answeredBy: who ? { id: who.id, name: who.name } : null,
       });
     });
-    tracker.on('merged', (into, fromId) => {
-      const from = this.rang.get(fromId);
-      if (!from) return;
-      for (const e of from) this.rangSet(into.id).add(e);
-      this.rang.delete(fromId);
-    });
     tracker.on('ended', (call) => {
-      const to = this.rang.get(call.id);
-      this.rang.delete(call.id);
-      if (!to?.size) return;
-      const r = call.toRecord();
+      const to = this.rang(call);
+      if (!to.length) return;
+      const r = call.record;
       const base = {
         callId: call.id, linkedId: call.linkedId, extension: r.extension, disposition: r.disposition, talkSeconds: Math.round(r.talkMs / 1000),
         direction: r.direction, origin: r.origin,
@@ -213,7 +199,7 @@ export class RealtimeHub {
       };
       // Each recipient's phone rang for this call: the call grant names its caller to them, whoever owns
       // the client (src/contacts/context.ts), as their pop did.
-      const recipients = this.deps.db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, [...to])).all();
+      const recipients = this.deps.db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, to)).all();
       for (const u of recipients) {
         const [parties] = partiesOf(this.deps.db, u, [{ id: call.id, contactId: r.contactId, clientId: r.clientId }], { ringing: true });
         this.io.to(rooms.user(u.id)).emit('call:ended', { ...base, ...parties! });
@@ -221,18 +207,27 @@ export class RealtimeHub {
     });
   }
 
-  private rangSet(callId: string): Set<string> {
-    let s = this.rang.get(callId);
-    if (!s) this.rang.set(callId, (s = new Set()));
-    return s;
+  /**
+   * The users on the phones that rang for the call (the snapshot has them in order, merges included):
+   * they get call:answered and call:ended. Users, not extension rooms: a socket joins its extension's
+   * room at the handshake, so a page open since before its phone went to someone else would still be
+   * in that room (src/users/directory.ts).
+   */
+  private rang(call: CallSnapshot): string[] {
+    const ids = new Set<string>();
+    for (const ext of call.rungExtensions) {
+      const u = whoIsOn(this.deps.db, ext);
+      if (u) ids.add(u.id);
+    }
+    return [...ids];
   }
 
   /** The card goes to every page of the user on the ringing phone, and only theirs. */
-  private pop(call: Call, recipient: PhoneOwner, leg: Parameters<typeof buildScreenPop>[3]): void {
+  private pop(call: CallSnapshot, recipient: PhoneOwner, leg: LegView): void {
     const room = rooms.user(recipient.id);
     // Nobody is looking at this phone's page: no card to build.
     if (!this.io.sockets.adapter.rooms.get(room)?.size) return;
-    const card = buildScreenPop(this.deps.db, call, call.toRecord(), leg, recipient);
+    const card = buildScreenPop(this.deps.db, call, leg, recipient);
     this.io.to(room).emit('call:ringing', card);
   }
 

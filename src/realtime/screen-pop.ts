@@ -6,8 +6,7 @@
 // them, since the call is ringing on their phone (the call grant, src/contacts/context.ts; their own
 // client of that number first, as their lookup has it).
 import { and, desc, eq, ne, or, sql } from 'drizzle-orm';
-import type { Call, TrackedChannel } from '../calls/call.js';
-import type { CallRecord } from '../calls/model.js';
+import type { CallSnapshot, LegView } from '../calls/snapshot.js';
 import { matchNumber, matchOwnedNumber } from '../contacts/match.js';
 import type { Db } from '../db/client.js';
 import { callLegs, calls, clients, contacts, users } from '../db/schema/index.js';
@@ -50,13 +49,15 @@ function st(db: Db): ReturnType<typeof prepare> {
   return s;
 }
 
-export function buildScreenPop(db: Db, call: Call, record: CallRecord, leg: TrackedChannel, recipient: Actor, now = Date.now()): ScreenPop {
+export function buildScreenPop(db: Db, call: CallSnapshot, leg: LegView, recipient: Actor, now = Date.now()): ScreenPop {
   const s = st(db);
+  const record = call.record;
   const number = record.externalNumber;
   const manager = recipient.role === 'manager';
   let m: { contactId: string; clientId: string } | null = null;
   if (record.direction !== 'internal' && number?.startsWith('+')) {
-    const any = () => call.match ?? matchNumber(db, number);
+    const known = record.contactId && record.clientId ? { contactId: record.contactId, clientId: record.clientId } : null;
+    const any = () => known ?? matchNumber(db, number);
     m = manager ? matchOwnedNumber(db, number, recipient.id) ?? any() : any();
   }
   const contact = m ? s.contact.get({ id: m.contactId }) ?? null : null;

@@ -29,7 +29,7 @@ async function run(scenario: string, ext: string, fixtureNumber: string): Promis
   const log = pino({ level: 'silent' });
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log });
   let record: ReturnType<import('../../src/calls/call.js').Call['toRecord']> | null = null;
-  tracker.on('ended', (c) => { record = c.toRecord(); });
+  tracker.on('ended', (c) => { record = c.record; });
   const bus = new EventEmitter();
   const sent: Record<string, unknown>[] = [];
   const pbx = Object.assign(bus, { amiConnected: true, clickToCall: async (a: Record<string, unknown>) => { sent.push(a); } }) as unknown as Pbx;

@@ -12,7 +12,7 @@ function replay(name: string, from: 'ami' | 'cel' = 'ami'): CallRecord[] {
   const { events, cel } = loadScenario(name);
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
   const calls: CallRecord[] = [];
-  tracker.on('ended', (c) => calls.push(c.toRecord()));
+  tracker.on('ended', (c) => calls.push(c.record));
   if (from === 'cel') for (const e of cel) tracker.handle(e);
   else for (const raw of events) {
     const e = toPbxEvent(raw);

@@ -18,7 +18,7 @@ const scenarios = readdirSync(fixturesDir).filter((f) => f.endsWith('.cel.csv'))
 function records(events: Iterable<PbxEvent>): CallRecord[] {
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
   const out: CallRecord[] = [];
-  tracker.on('ended', (c) => out.push(c.toRecord()));
+  tracker.on('ended', (c) => out.push(c.record));
   for (const e of events) tracker.handle(e);
   return out.sort((a, b) => a.startedAt - b.startedAt);
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CallTracker } from '../../src/calls/tracker.js';
 import { LiveBoard, managerStateOf } from '../../src/live/board.js';
 import { liveCallView } from '../../src/live/call-view.js';
+import type { CallSnapshot } from '../../src/calls/snapshot.js';
 import { todayIn } from '../../src/live/counters.js';
 import type { LiveCallView, LiveCounters, ManagerState } from '../../src/live/model.js';
 import { toDeviceStatus, toPbxEvent } from '../../src/pbx/ami-events.js';
@@ -46,10 +47,10 @@ function replay(name: string): Replay {
   const board = newBoard();
   const phoneStates = new Map<string, ManagerState[]>();
   const callFrames: LiveCallView[][] = [];
-  const dirty = new Map<string, ReturnType<CallTracker['liveCalls']>[number] | null>();
-  const mark = (c: ReturnType<CallTracker['liveCalls']>[number]) => dirty.set(c.id, c);
+  const dirty = new Map<string, CallSnapshot | null>();
+  const mark = (c: CallSnapshot) => dirty.set(c.id, c);
   for (const ev of ['updated', 'ended', 'legRinging', 'legAnswered', 'legEnded'] as const) tracker.on(ev, mark);
-  tracker.on('merged', (into, fromId) => { dirty.set(fromId, null); mark(into); });
+  tracker.on('merged', ({ into, fromId }) => { dirty.set(fromId, null); mark(into); });
   const events: PbxEvent[] = [];
   for (const raw of loadScenario(name).events) {
     const e = toPbxEvent(raw);
@@ -196,7 +197,7 @@ describe('deltas and the browser', () => {
     board.setUsers([{ extension: '101', id: 'u1', name: 'anna' }], 0);
     let client: BrowserBoard = board.snapshot(0);
     const seen: LiveCallView[] = [];
-    const mark = (c: ReturnType<CallTracker['liveCalls']>[number]) => {
+    const mark = (c: CallSnapshot) => {
       const v = c.state !== 'ended' ? liveCallView(c, names) : null;
       if (v) board.upsertCall(v);
       else board.removeCall(c.id);
@@ -315,10 +316,10 @@ describe("the board's clocks agree (issue 11, item 12)", () => {
 function replayUntil(name: string, stop: (board: LiveBoard, at: number) => boolean): { board: LiveBoard; at: number } {
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
   const board = newBoard();
-  const dirty = new Map<string, ReturnType<CallTracker['liveCalls']>[number] | null>();
-  const mark = (c: ReturnType<CallTracker['liveCalls']>[number]) => dirty.set(c.id, c);
+  const dirty = new Map<string, CallSnapshot | null>();
+  const mark = (c: CallSnapshot) => dirty.set(c.id, c);
   for (const ev of ['updated', 'ended', 'legRinging', 'legAnswered', 'legEnded'] as const) tracker.on(ev, mark);
-  tracker.on('merged', (into, fromId) => { dirty.set(fromId, null); mark(into); });
+  tracker.on('merged', ({ into, fromId }) => { dirty.set(fromId, null); mark(into); });
   for (const raw of loadScenario(name).events) {
     const e = toPbxEvent(raw);
     if (!e) continue;

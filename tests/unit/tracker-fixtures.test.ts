@@ -16,7 +16,7 @@ function replay(name: string): { calls: CallRecord[]; cdr: CdrRow[]; states: str
   const calls: CallRecord[] = [];
   const states: string[] = [];
   tracker.on('updated', (c) => states.push(c.state));
-  tracker.on('ended', (c) => { states.push(c.state); calls.push(c.toRecord()); });
+  tracker.on('ended', (c) => { states.push(c.state); calls.push(c.record); });
   for (const raw of events) {
     const e = toPbxEvent(raw);
     if (e) tracker.handle(e);

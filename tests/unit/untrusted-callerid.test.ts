@@ -96,7 +96,7 @@ function inboundCel(cid: string): string {
 function replay(text: string): CallRecord[] {
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
   const out: CallRecord[] = [];
-  tracker.on('ended', (c) => out.push(c.toRecord()));
+  tracker.on('ended', (c) => out.push(c.record));
   for (const e of parseCelText(text).events) tracker.handle(e);
   return out;
 }
