@@ -57,8 +57,10 @@ export interface TrackedChannel {
   dialled: string | null;
   /** The caller's number when the channel first ran an application (after the dialplan cleaned it). */
   callerAtApp: string | null;
-  /** The newest caller number seen on the channel (an Originate's CallerID for an originated phone). */
+  /** The newest caller number seen on the channel. */
   lastCaller: string | null;
+  /** An originated phone's caller ID as the Originate set it (seen on its AppDial2 events): the client's number. */
+  originateCaller: string | null;
 }
 
 export interface CallContext {
@@ -102,8 +104,9 @@ export class Call {
   deniedBy: string | null = null;
   queueVisit: QueueVisit | null = null;
   known: KnownFacts | null = null;
-  /** Caller-ID match, looked up once when the call is first saved (undefined: not yet looked up). */
+  /** Caller-ID match, looked up once per outside number the call is known by (undefined: not yet looked up). */
   match: { contactId: string; clientId: string } | null | undefined = undefined;
+  private matchedFor: string | null = null;
   /** Seen only in part (adopted after a restart or reconnect): Asterisk's event log completes it. */
   partial = false;
   private _log: Logger | null = null;
@@ -152,13 +155,15 @@ export class Call {
 
   /**
    * The call as it is now, frozen: the same object until the call changes, so every listener of one
-   * tracker event gets one snapshot. Looks the outside number up once, as soon as the log has said who
-   * it is (the first application the caller's channel runs; what a phone dialled).
+   * tracker event gets one snapshot. Looks the outside number up as soon as the log has said who it is
+   * (the first application the caller's channel runs; what a phone dialled), and again if that changes.
    */
   snapshot(): CallSnapshot {
     if (this.snap) return this.snap;
-    if (this.match === undefined && this.ctx.match && this.direction && this.direction !== 'internal' && this.externalRaw) {
+    const external = this.externalRaw;
+    if (this.ctx.match && this.direction && this.direction !== 'internal' && external && this.matchedFor !== external) {
       this.match = this.ctx.match(this.normalisedExternal());
+      this.matchedFor = external;
     }
     this.snap = deepFreeze({
       id: this.id,
@@ -207,7 +212,7 @@ export class Call {
     }
     const ch: TrackedChannel = {
       uniqueId, name, kind, extension, createdAt: at, answeredAt: null, bridgedAt: null, talkMs: 0, talkMark: null, mobile, hungupAt: null, causeCode: null,
-      dialStatus: null, originated: false, rung: false, dialled: null, callerAtApp: null, lastCaller: null,
+      dialStatus: null, originated: false, rung: false, dialled: null, callerAtApp: null, lastCaller: null, originateCaller: null,
     };
     this.channels.set(uniqueId, ch);
     this.order.push(ch);
@@ -261,7 +266,7 @@ export class Call {
     if (o.kind === 'phone') {
       // A phone an Originate rang first: our click-to-call (the only Originate to a phone we make); the
       // client's number is what the phone's channel dialled once answered, else the Originate's CallerID.
-      if (o.originated) return { direction: 'outbound', origin: 'click2call', externalRaw: digits(o.dialled) ?? digits(o.lastCaller) };
+      if (o.originated) return { direction: 'outbound', origin: 'click2call', externalRaw: digits(o.dialled) ?? digits(o.originateCaller) };
       const dialled = o.dialled;
       if (dialled && OUTSIDE_NUMBER.test(dialled) && !this.ctx.isExtension(dialled)) return { direction: 'outbound', origin: null, externalRaw: dialled };
       return { direction: 'internal', origin: null, externalRaw: o.extension };

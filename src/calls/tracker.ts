@@ -197,7 +197,10 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
     const ch = call.addChannel(e.uniqueId, e.channel, e.endpoint, e.at, e.exten);
     this.byUniqueId.set(e.uniqueId, call);
     if (e.callerNumber) ch.lastCaller = e.callerNumber;
-    if (e.app === 'AppDial2') ch.originated = true;
+    if (e.app === 'AppDial2') {
+      ch.originated = true;
+      if (e.callerNumber) ch.originateCaller = e.callerNumber;
+    }
     if (!known && ch.kind === 'phone') {
       // A phone channel that does not start its call was rung by it (Dial, Queue, FollowMe); one that
       // starts a call at the default extension "s" is an Originate's (Asterisk creates the outgoing

@@ -48,7 +48,7 @@ beforeAll(async () => {
   await seedLoginUser(dbFile, 'anna', 'manager', { extension: '101', password: PASSWORD, language: 'en' });
   const cdrFile = `${dbFile}.cdr.csv`;
   writeFileSync(cdrFile, '');
-  svc = await startService({ dbFile, env: { CTI_CDR_FILE: cdrFile } });
+  svc = await startService({ dbFile, env: { CTI_CEL_FILE: cdrFile } });
   // Today in Moscow from 09:00: the report's "Today" covers them whenever the test runs (a call may lie
   // ahead of now in the small hours; the report counts by start all the same).
   const nine = Math.floor((Date.now() + MSK) / DAY) * DAY - MSK + 9 * 3_600_000;
