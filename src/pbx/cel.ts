@@ -46,11 +46,12 @@ interface Fields {
   dnid: string; exten: string; context: string; app: string; appData: string; peer: string; userEvent: string; extra: string;
 }
 
-const ID = /^[A-Za-z0-9._:-]{1,150}$/;
+/** An Originate's ChannelId names a Local channel's halves "<id>" and "<id>;2" (main/core_local.c). */
+const ID = /^[A-Za-z0-9._:;-]{1,150}$/;
 
 function build(f: Fields): CelEvent | null {
-  // The ids key everything: one that is not Asterisk's shape (a uniqueid is "1796138111.2" or the UUID
-  // an Originate gave) is a record we do not trust, not a call to invent.
+  // The ids key everything: one that is not Asterisk's shape (a uniqueid is "1796138111.2", or the UUID
+  // an Originate gave, ";2" for a Local channel's second half) is a record we do not trust, not a call to invent.
   if (!NAMES.has(f.name) || !ID.test(f.uniqueId) || !ID.test(f.linkedId) || !Number.isFinite(f.at)) return null;
   return {
     type: 'cel', name: f.name as CelEventName, at: f.at, uniqueId: f.uniqueId, linkedId: f.linkedId, channel: f.channel,

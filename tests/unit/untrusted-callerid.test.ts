@@ -137,6 +137,16 @@ describe('the CEL file of a call with a crafted caller ID', () => {
     });
   }
 
+  it('an Originate\'s Local channel named by its ChannelId ("<id>;2" for the second half) is read, not dropped', () => {
+    const text = inboundCel('74950000001').split('\n').filter(Boolean).map((line) => {
+      const f = splitCsvLine(line)!;
+      if (f[4]!.endsWith(';2')) f[2] = `${f[3]};2`;
+      return f.map((v) => `"${v.replace(/"/g, '""')}"`).join(',');
+    }).join('\n') + '\n';
+    expect(parseCelText(text).bad).toBe(0);
+    expect(replay(text)).toMatchObject([{ direction: 'inbound', extension: '101', externalNumber: '+74950000001', routedBy: 'fallback' }]);
+  });
+
   it('a user event whose word is not one of ours is no routing reason', () => {
     const text = inboundCel('74950000001').replace('""extra"":""fallback""', '""extra"":""owner;evil""');
     expect(replay(text)).toMatchObject([{ routedBy: null }]);
