@@ -1,13 +1,12 @@
 // Raw AMI event (as asterisk-manager parses it: lower-cased header names, string values) -> PbxEvent.
-// Header names and values: Asterisk 22 AMI event documentation (Newchannel, Newstate, Hangup, DialBegin,
-// DialEnd, BridgeEnter, BridgeLeave, AttendedTransfer, BlindTransfer, CoreShowChannel), CEL (cel.ts), and for
-// queues apps/app_queue.c (queue_member_blob_create; AgentCalled/Connect/Complete; manager_queues_status).
+// Header names and values: Asterisk 22 AMI event documentation (Newchannel, Hangup, OriginateResponse,
+// DeviceStateChange, CoreShowChannel), CEL (cel.ts: the call interpreter reads it instead of AMI's
+// channel, dial, bridge and transfer events, which are no longer mapped), and for queues apps/app_queue.c (queue_member_blob_create; AgentCalled/Connect/Complete; manager_queues_status).
 import { celFromAmi } from './cel.js';
-import type { ChannelState, DeviceState, DeviceStatus, DialStatus, LiveChannel, PbxEvent, QueueMember, QueueStatusEntry } from './events.js';
+import type { ChannelState, DeviceState, DeviceStatus, LiveChannel, PbxEvent, QueueMember, QueueStatusEntry } from './events.js';
 
 export type RawAmiEvent = Record<string, unknown>;
 
-const DIAL_STATUSES = new Set(['ANSWER', 'BUSY', 'NOANSWER', 'CANCEL', 'CONGESTION', 'CHANUNAVAIL', 'DONTCALL', 'TORTURE', 'INVALIDARGS']);
 
 function str(v: unknown): string {
   if (typeof v === 'string') return v;
@@ -65,41 +64,8 @@ export function toPbxEvent(raw: RawAmiEvent, now: () => number = Date.now): PbxE
       return celFromAmi(raw, at);
     case 'Newchannel':
       return { type: 'channel.created', ...ref(), state: channelState(raw['channelstate']), callerNumber: number(raw['calleridnum']), context: str(raw['context']), exten: str(raw['exten']) };
-    case 'Newstate':
-      return { type: 'channel.state', ...ref(), state: channelState(raw['channelstate']) };
     case 'Hangup':
       return { type: 'channel.hangup', ...ref(), cause: Number(str(raw['cause']) || '0'), causeText: str(raw['cause-txt']) };
-    case 'DialBegin':
-      return {
-        type: 'dial.begin', at,
-        callerUniqueId: str(raw['uniqueid']) || null,
-        destUniqueId: str(raw['destuniqueid']),
-        destLinkedId: str(raw['destlinkedid']),
-        destChannel: str(raw['destchannel']),
-        dialString: str(raw['dialstring']),
-      };
-    case 'DialEnd': {
-      const s = str(raw['dialstatus']);
-      return {
-        type: 'dial.end', at,
-        callerUniqueId: str(raw['uniqueid']) || null,
-        destUniqueId: str(raw['destuniqueid']),
-        destLinkedId: str(raw['destlinkedid']),
-        status: (DIAL_STATUSES.has(s) ? s : 'OTHER') as DialStatus,
-      };
-    }
-    case 'BridgeEnter':
-      return { type: 'bridge.enter', ...ref(), bridgeId: str(raw['bridgeuniqueid']) };
-    case 'BridgeLeave':
-      return { type: 'bridge.leave', ...ref(), bridgeId: str(raw['bridgeuniqueid']) };
-    case 'AttendedTransfer': {
-      const ids = ['origtransfererlinkedid', 'secondtransfererlinkedid', 'transfereelinkedid', 'transfertargetlinkedid']
-        .map((k) => str(raw[k]))
-        .filter((s) => s !== '');
-      return { type: 'transfer.attended', at, success: str(raw['result']) === 'Success', linkedIds: [...new Set(ids)], transfereeLinkedId: str(raw['transfereelinkedid']) || null };
-    }
-    case 'BlindTransfer':
-      return { type: 'transfer.blind', at, success: str(raw['result']) === 'Success', transfererLinkedId: str(raw['transfererlinkedid']) || null, target: str(raw['extension']) };
     case 'OriginateResponse': {
       const uid = str(raw['uniqueid']);
       return {

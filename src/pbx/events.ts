@@ -21,54 +21,13 @@ export interface ChannelCreated extends ChannelRef {
   context: string;
   exten: string;
 }
-export interface ChannelStateChanged extends ChannelRef {
-  type: 'channel.state';
-  state: ChannelState;
-}
 export interface ChannelHungUp extends ChannelRef {
   type: 'channel.hangup';
   cause: number;
   causeText: string;
 }
-export interface DialBegan extends Base {
-  type: 'dial.begin';
-  /** The dialling channel; absent when Originate dials a channel with no caller. */
-  callerUniqueId: string | null;
-  destUniqueId: string;
-  destLinkedId: string;
-  destChannel: string;
-  dialString: string;
-}
 /** Asterisk DIALSTATUS values (app_dial): the outcome of one dial attempt. */
 export type DialStatus = 'ANSWER' | 'BUSY' | 'NOANSWER' | 'CANCEL' | 'CONGESTION' | 'CHANUNAVAIL' | 'DONTCALL' | 'TORTURE' | 'INVALIDARGS' | 'OTHER';
-export interface DialEnded extends Base {
-  type: 'dial.end';
-  callerUniqueId: string | null;
-  destUniqueId: string;
-  destLinkedId: string;
-  status: DialStatus;
-}
-export interface BridgeEntered extends ChannelRef {
-  type: 'bridge.enter';
-  bridgeId: string;
-}
-export interface BridgeLeft extends ChannelRef {
-  type: 'bridge.leave';
-  bridgeId: string;
-}
-/** A completed attended transfer: the linkedids it joined into one conversation. */
-export interface AttendedTransferDone extends Base {
-  type: 'transfer.attended';
-  success: boolean;
-  linkedIds: string[];
-  transfereeLinkedId: string | null;
-}
-export interface BlindTransferDone extends Base {
-  type: 'transfer.blind';
-  success: boolean;
-  transfererLinkedId: string | null;
-  target: string;
-}
 
 /**
  * AMI OriginateResponse (class call) for an Async Originate: `reason` is the last control frame of the
@@ -222,14 +181,7 @@ export interface QueueStatusEntry {
 export type PbxEvent =
   | CelEvent
   | ChannelCreated
-  | ChannelStateChanged
   | ChannelHungUp
-  | DialBegan
-  | DialEnded
-  | BridgeEntered
-  | BridgeLeft
-  | AttendedTransferDone
-  | BlindTransferDone
   | OriginateResponded
   | DeviceStateChanged
   | QueueMemberChanged
