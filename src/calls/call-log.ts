@@ -24,6 +24,8 @@ export interface CallLogOptions {
   extensionPattern: RegExp;
   region: string;
   recordingsDir: string;
+  /** Where Asterisk writes them, as it sees it (CTI_PBX_RECORDINGS_DIR): recording.ts localRecordingPath. */
+  pbxRecordingsDir?: string | null;
   /** cel_custom's file, replayed to add and complete calls (CTI_CEL_FILE). */
   celFile: string;
   /** The extension of the user whose mobile is this number (follow-me and forwarding legs). */
@@ -166,7 +168,7 @@ export class CallLog {
     const file0 = [...call.recordingFiles][0];
     if (file0) {
       // MixMonitor closes the file just after the hangup.
-      const file = localRecordingPath(this.o.recordingsDir, file0);
+      const file = localRecordingPath(this.o.recordingsDir, file0, this.o.pbxRecordingsDir ?? null);
       this.later(1000, () => {
         try {
           const ms = wavDurationMs(file);

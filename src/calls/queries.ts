@@ -21,6 +21,8 @@ export interface QueryContext {
   db: Db;
   actor: Actor;
   recordingsDir: string;
+  /** Where Asterisk writes them, as it sees it (CTI_PBX_RECORDINGS_DIR): recording.ts localRecordingPath. */
+  pbxRecordingsDir?: string | null;
   /** "Now" for the times so far of live calls (ms); Date.now() when absent. */
   now?: number;
   /** Where a number written without a country code is read, for `q` (CTI_DEFAULT_REGION; RU when absent). */
@@ -145,9 +147,9 @@ function canSee(db: Db, actor: Actor): SQL | undefined {
 }
 
 /** Only existing, non-empty recordings count (MixMonitor writes a 44-byte header even for no audio). */
-export function recordingPath(recordingsDir: string, row: CallRow): string | null {
+export function recordingPath(ctx: Pick<QueryContext, 'recordingsDir' | 'pbxRecordingsDir'>, row: CallRow): string | null {
   if (!row.recordingFile) return null;
-  const file = localRecordingPath(recordingsDir, row.recordingFile);
+  const file = localRecordingPath(ctx.recordingsDir, row.recordingFile, ctx.pbxRecordingsDir ?? null);
   try {
     return statSync(file).size > 44 ? file : null;
   } catch {
@@ -187,7 +189,7 @@ function searchCondition(ctx: QueryContext, q: string): SQL | undefined {
 }
 
 function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null, parties: CallParties, managerName: string | undefined): CallView {
-  const file = recordingPath(ctx.recordingsDir, row);
+  const file = recordingPath(ctx, row);
   const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
   const live = row.state === 'live';
   const now = ctx.now ?? Date.now();
@@ -328,7 +330,7 @@ export function getCall(ctx: QueryContext, id: string): CallView {
 
 export function getRecordingFile(ctx: QueryContext, id: string): string {
   const row = visibleRow(ctx, id);
-  const file = recordingPath(ctx.recordingsDir, row);
+  const file = recordingPath(ctx, row);
   if (!file) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
   return file;
 }

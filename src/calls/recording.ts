@@ -1,11 +1,25 @@
-// Recordings written by MixMonitor (dialplan/extensions_cti.conf): <linkedid>.wav in the recordings dir.
+// Recordings written by MixMonitor: <linkedid>.wav in one folder (dialplan/extensions_cti.conf), or
+// wherever the PBX's own dialplan files them (FreePBX: dated folders), learned from MixMonitor's start.
 // Duration comes from the WAV header (RIFF: fmt byte rate, data chunk size), no external tool needed.
 import { openSync, readSync, closeSync, lstatSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve, isAbsolute } from 'node:path';
+import { basename, join, posix, relative, resolve, isAbsolute } from 'node:path';
 
-/** The file as seen from here: the same name under CTI_RECORDINGS_DIR (Asterisk may see another root). */
-export function localRecordingPath(recordingsDir: string, asteriskPath: string): string {
-  return join(recordingsDir, basename(asteriskPath));
+/**
+ * The file as seen from here. `pbxDir` is where Asterisk writes recordings as Asterisk sees it
+ * (CTI_PBX_RECORDINGS_DIR): a file below it keeps its place below `recordingsDir` (FreePBX files its
+ * recordings in dated folders, YYYY/MM/DD/<name>.wav). Without it, or for a path outside it, only the
+ * file name counts (one flat folder, our own dialplan's). The path comes from MixMonitor's arguments in
+ * the event log, which a FreePBX builds partly from the caller's number: a ".." or NUL never resolves
+ * outside `recordingsDir` (a relative path with one falls back to the file name, itself checked).
+ */
+export function localRecordingPath(recordingsDir: string, asteriskPath: string, pbxDir: string | null = null): string {
+  const flat = join(recordingsDir, basename(asteriskPath).replace(/\0/g, ''));
+  if (!pbxDir || asteriskPath.includes('\0')) return flat;
+  const rel = posix.relative(posix.resolve('/', pbxDir), posix.resolve('/', asteriskPath));
+  if (rel === '' || rel.startsWith('..') || posix.isAbsolute(rel) || rel.split('/').some((part) => part === '..' || part === '')) return flat;
+  const file = resolve(recordingsDir, ...rel.split('/'));
+  const inside = relative(resolve(recordingsDir), file);
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? flat : file;
 }
 
 /**

@@ -70,11 +70,11 @@ const errorSchema = {
 } as const;
 
 export function registerCallRoutes(app: FastifyInstance, deps: {
-  db: Db; recordingsDir: string; region: string; clickToCall: ClickToCall; timeZone: string; outcomes: readonly Outcome[];
+  db: Db; recordingsDir: string; pbxRecordingsDir?: string | null; region: string; clickToCall: ClickToCall; timeZone: string; outcomes: readonly Outcome[];
   /** CTI_PUBLIC_URL: the CSV's recording links start with it. */
   publicUrl: string;
 }): void {
-  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir, region: deps.region });
+  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir, pbxRecordingsDir: deps.pbxRecordingsDir ?? null, region: deps.region });
   app.addSchema(callSchema);
 
   app.get<{ Querystring: CallFilters & { format?: 'json' | 'csv' } }>('/api/v1/calls', {

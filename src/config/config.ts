@@ -75,6 +75,17 @@ const serviceShape = {
   CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti'),
   CTI_ACTION_TIMEOUT_MS: positiveInt.default(5000),
   CTI_RECORDINGS_DIR: z.string().min(1).default('/var/spool/asterisk/monitor'),
+  /**
+   * Where Asterisk writes the recordings, as Asterisk sees it, when that differs from CTI_RECORDINGS_DIR
+   * or the PBX files them in subfolders (FreePBX: /var/spool/asterisk/monitor, YYYY/MM/DD/...): a file
+   * keeps its path below it. Unset: only the file's name counts (one flat folder, our own dialplan's).
+   */
+  CTI_PBX_RECORDINGS_DIR: z.string().regex(/^\//, 'an absolute path (as Asterisk sees it)').optional(),
+  /**
+   * The dialplan context click-to-call's Originate continues in once the manager answers: cti-click2call
+   * (our dialplan, with the dial policy) or the PBX's own (FreePBX: from-internal, its outbound routes).
+   */
+  CTI_ORIGINATE_CONTEXT: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'a dialplan context name').default('cti-click2call'),
   CTI_CEL_FILE: z.string().min(1).default('/var/log/asterisk/cel-custom/cti.csv'),
   CTI_RECONCILE_INTERVAL_S: positiveInt.default(60),
   /** Calls in the event log older than this many days are not imported (first start on a PBX with history). */

@@ -159,7 +159,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   if (opts.connectPbx !== false || opts.trackCalls) {
     callLog = new CallLog({
       db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
-      recordingsDir: config.CTI_RECORDINGS_DIR, celFile: config.CTI_CEL_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
+      recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, celFile: config.CTI_CEL_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
       // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile).
       mobileExtension: (n) => whoseMobile(handle.db, n, config.CTI_DEFAULT_REGION)?.extension ?? null,
@@ -176,6 +176,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     pbx = new Pbx({
       ami: { host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, secret: config.CTI_AMI_SECRET, actionTimeoutMs: config.CTI_ACTION_TIMEOUT_MS },
       ari: { url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, app: config.CTI_ARI_APP },
+      originateContext: config.CTI_ORIGINATE_CONTEXT,
     }, log);
     const cl = callLog;
     const p = pbx;
@@ -245,7 +246,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   });
   registerTokenRoutes(app, { db: handle.db });
   registerSoftphoneRoutes(app, { db: handle.db, settings: softphone });
-  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, region: config.CTI_DEFAULT_REGION, clickToCall,
+  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, region: config.CTI_DEFAULT_REGION, clickToCall,
     timeZone: config.CTI_TIMEZONE, outcomes, publicUrl: config.CTI_PUBLIC_URL,
   });
   registerReportRoutes(app, { db: handle.db, timeZone: config.CTI_TIMEZONE, kpi, outcomes });

@@ -40,9 +40,12 @@ export function clickToCallFailure(e: PbxEvent): { requestId: string; reason: Or
 export class Pbx extends TypedEmitter<PbxEvents> {
   readonly ami: AmiClient;
   readonly ari: AriConnection;
+  private readonly originateContext: string;
 
-  constructor(opts: { ami: AmiOptions; ari: AriOptions }, log: Logger) {
+  /** `originateContext`: where click-to-call continues once the phone answers (CTI_ORIGINATE_CONTEXT). */
+  constructor(opts: { ami: AmiOptions; ari: AriOptions; originateContext?: string }, log: Logger) {
     super();
+    this.originateContext = opts.originateContext ?? 'cti-click2call';
     this.ami = new AmiClient(opts.ami, log.child({ pbx: 'ami' }));
     this.ari = new AriConnection(opts.ari, log.child({ pbx: 'ari' }));
     this.ami.on('event', (e) => {
@@ -75,15 +78,16 @@ export class Pbx extends TypedEmitter<PbxEvents> {
   }
 
   /**
-   * Click-to-call through the shipped dialplan (dialplan/extensions_cti.conf, cti-click2call): AMI
-   * Originate rings the manager's phone first, and once answered the dialplan dials the client.
+   * Click-to-call: AMI Originate rings the manager's phone first, and once answered the dialplan dials
+   * the client: our shipped dialplan's cti-click2call (dialplan/extensions_cti.conf), or the PBX's own
+   * context for a phone's calls (FreePBX's from-internal, through its outbound routes).
    * `requestId` becomes the call's linkedid (Asterisk 22 manager_originate: ChannelId sets the originated
    * channel's Uniqueid). `tagBrowser`: a browser phone is told which ring it asked for (X-CTI-Request).
    */
   async clickToCall(o: { requestId: string; extension: string; digits: string; ringMs: number; tagBrowser: boolean }): Promise<void> {
     await this.ami.action({
       action: 'Originate', actionid: `${C2C_PREFIX}${o.requestId}`,
-      channel: `PJSIP/${o.extension}`, context: 'cti-click2call', exten: o.digits, priority: 1,
+      channel: `PJSIP/${o.extension}`, context: this.originateContext, exten: o.digits, priority: 1,
       channelid: o.requestId, callerid: `"${o.digits}" <${o.digits}>`, timeout: o.ringMs, async: 'true',
       ...(o.tagBrowser ? { variable: { 'PJSIP_HEADER(add,X-CTI-Request)': o.requestId } } : {}),
     });

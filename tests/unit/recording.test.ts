@@ -1,9 +1,9 @@
 // Finding a call's recording by the dialplan's naming rule (<recordings dir>/<linkedid>.wav), safely.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findRecording } from '../../src/calls/recording.js';
+import { findRecording, localRecordingPath } from '../../src/calls/recording.js';
 
 describe('findRecording', () => {
   let root: string;
@@ -35,5 +35,36 @@ describe('findRecording', () => {
     expect(findRecording(dir, ['link'])).toBeNull();
     mkdirSync(join(dir, 'adir.wav'));
     expect(findRecording(dir, ['adir'])).toBeNull();
+  });
+});
+
+describe('localRecordingPath', () => {
+  const here = '/srv/cti/monitor';
+
+  it('keeps the dated folders below the PBX\'s recordings dir (FreePBX), the file name alone without it', () => {
+    const freepbx = '/var/spool/asterisk/monitor/2026/12/01/in-8005550101-79161234567-20261201-101500-1796131200.12.wav';
+    expect(localRecordingPath(here, freepbx, '/var/spool/asterisk/monitor'))
+      .toBe('/srv/cti/monitor/2026/12/01/in-8005550101-79161234567-20261201-101500-1796131200.12.wav');
+    expect(localRecordingPath(here, freepbx, '/var/spool/asterisk/monitor/')).toBe(join(here, '2026/12/01', basename(freepbx)));
+    expect(localRecordingPath(here, freepbx)).toBe(join(here, basename(freepbx)));
+    expect(localRecordingPath(here, '/var/spool/asterisk/monitor/cti/1796131200.12.wav')).toBe(join(here, '1796131200.12.wav'));
+  });
+
+  it('never leaves its own dir, whatever the path says (a FreePBX file name carries the caller\'s number)', () => {
+    const pbx = '/var/spool/asterisk/monitor';
+    for (const p of [
+      '/var/spool/asterisk/monitor/../../../../etc/passwd',
+      '/var/spool/asterisk/monitor/2026/../../x/../../../etc/shadow',
+      '/etc/passwd',
+      '/var/spool/asterisk/monitor-other/a.wav',
+      '/var/spool/asterisk/monitor/2026/12/01/in-1-../../x.wav',
+      '/var/spool/asterisk/monitor/a\0/../../b.wav',
+      '/var/spool/asterisk/monitor',
+    ]) {
+      const file = localRecordingPath(here, p, pbx);
+      expect(file.startsWith(`${here}/`), `${JSON.stringify(p)} -> ${file}`).toBe(true);
+      expect(file.includes('..') && !/in-1-\.\./.test(file), file).toBe(false);
+    }
+    expect(localRecordingPath(here, '/etc/passwd', pbx)).toBe(join(here, 'passwd'));
   });
 });
