@@ -28,6 +28,8 @@ export interface CallLogOptions {
   pbxRecordingsDir?: string | null;
   /** cel_custom's file, replayed to add and complete calls (CTI_CEL_FILE). */
   celFile: string;
+  /** The PBX's time zone (CTI_PBX_TIMEZONE): reconcile.ts celTimeZone. */
+  celTimeZone?: string;
   /** The extension of the user whose mobile is this number (follow-me and forwarding legs). */
   mobileExtension?: (number: string) => string | null;
   reconcileIntervalMs: number;
@@ -62,7 +64,7 @@ export class CallLog {
       extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }), match: (n) => this.match(n), ...mobile,
     });
     this.reconciler = new Reconciler({
-      db: o.db, store: this.store, celFile: o.celFile, isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n), ...mobile,
+      db: o.db, store: this.store, celFile: o.celFile, ...(o.celTimeZone ? { celTimeZone: o.celTimeZone } : {}), isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n), ...mobile,
       region: o.region, windowDays: o.reconcileDays, isLive: (l) => this.tracker.find(l) !== undefined,
       findRecording: (ids) => findRecording(o.recordingsDir, ids), log: o.log.child({ feature: 'reconcile' }),
     });

@@ -2,7 +2,7 @@
 // streamed a page at a time so memory stays flat. Each page is its own query (keyset cursor), so no
 // statement stays open on the shared connection between chunks. Excel conventions: src/lib/csv.ts.
 import { CSV_BOM, csvLine } from '../lib/csv.js';
-import { localDateTime } from '../reports/timezone.js';
+import { localDateTime } from '../lib/timezone.js';
 import type { Outcome } from '../tasks/outcomes.js';
 import type { Language } from '../contract/enums.js';
 import { listCalls, type CallFilters, type CallView, type QueryContext } from './queries.js';

@@ -37,6 +37,8 @@ export interface ReconcilerDeps {
   store: CallStore;
   /** cel_custom's file (dialplan/cel_custom_cti.conf). */
   celFile: string;
+  /** The PBX's time zone, for a CEL file whose times are its wall clock (cel.conf dateformat); default UTC. */
+  celTimeZone?: string;
   isExtension: (resource: string) => boolean;
   mobileExtension?: (number: string) => string | null;
   /** Caller-ID match for calls added from the event log. */
@@ -80,7 +82,7 @@ export class Reconciler {
   /** The records since the saved offset (a record's first byte; 0 for the whole file). */
   private readChunk(fromStart: boolean): CelChunk {
     const saved = fromStart ? 0 : Number(this.d.db.select().from(settings).where(eq(settings.key, OFFSET_KEY)).get()?.value ?? 0);
-    const chunk = readCelFile(this.d.celFile, saved);
+    const chunk = readCelFile(this.d.celFile, saved, this.d.celTimeZone);
     if (!chunk) {
       const level = this.celMissing ? 'debug' : 'warn';
       this.celMissing = true;

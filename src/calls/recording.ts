@@ -5,19 +5,25 @@ import { openSync, readSync, closeSync, lstatSync, statSync } from 'node:fs';
 import { basename, join, posix, relative, resolve, isAbsolute } from 'node:path';
 
 /**
- * The file as seen from here. `pbxDir` is where Asterisk writes recordings as Asterisk sees it
- * (CTI_PBX_RECORDINGS_DIR): a file below it keeps its place below `recordingsDir` (FreePBX files its
- * recordings in dated folders, YYYY/MM/DD/<name>.wav). Without it, or for a path outside it, only the
- * file name counts (one flat folder, our own dialplan's). The path comes from MixMonitor's arguments in
- * the event log, which a FreePBX builds partly from the caller's number: a ".." or NUL never resolves
- * outside `recordingsDir` (a relative path with one falls back to the file name, itself checked).
+ * The file as seen from here. MixMonitor writes a relative name below Asterisk's monitor directory
+ * (app_mixmonitor: "if the filename is not an absolute path, it is created in the monitor directory";
+ * FreePBX's "2026/12/01/in-....wav"), which CTI_RECORDINGS_DIR is taken to be seen from here: the
+ * name keeps its folders below `recordingsDir`. An absolute name keeps them below `pbxDir`, where
+ * Asterisk writes as it sees it (CTI_PBX_RECORDINGS_DIR). Otherwise only the file name counts (one flat
+ * folder: our own dialplan's absolute `<dir>/<linkedid>.wav`). The name comes from MixMonitor's
+ * arguments in the event log, which a FreePBX builds partly from the caller's number: a ".." or NUL
+ * never resolves outside `recordingsDir` (such a path falls back to its file name, itself checked).
  */
 export function localRecordingPath(recordingsDir: string, asteriskPath: string, pbxDir: string | null = null): string {
   const flat = join(recordingsDir, basename(asteriskPath).replace(/\0/g, ''));
-  if (!pbxDir || asteriskPath.includes('\0')) return flat;
-  const rel = posix.relative(posix.resolve('/', pbxDir), posix.resolve('/', asteriskPath));
-  if (rel === '' || rel.startsWith('..') || posix.isAbsolute(rel) || rel.split('/').some((part) => part === '..' || part === '')) return flat;
-  const file = resolve(recordingsDir, ...rel.split('/'));
+  if (asteriskPath.includes('\0')) return flat;
+  let rel: string;
+  if (!posix.isAbsolute(asteriskPath)) rel = asteriskPath;
+  else if (pbxDir) rel = posix.relative(posix.resolve('/', pbxDir), posix.resolve('/', asteriskPath));
+  else return flat;
+  const parts = rel.split('/');
+  if (rel === '' || posix.isAbsolute(rel) || parts.some((part) => part === '..' || part === '' || part === '.')) return flat;
+  const file = resolve(recordingsDir, ...parts);
   const inside = relative(resolve(recordingsDir), file);
   return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? flat : file;
 }

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import { isTimeZone } from '../reports/timezone.js';
+import { isTimeZone } from '../lib/timezone.js';
 
 /** 10.0.0.5, 10.0.0.0/8, ::1, fd00::/8 (what proxy-addr, behind fastify's trustProxy, accepts). */
 function isAddressOrCidr(s: string): boolean {
@@ -131,6 +131,11 @@ const serviceShape = {
   CTI_WEB_DIR: z.string().min(1).default('./web/dist'),
   /** The company's time zone (IANA name): where report days, weeks and months begin. */
   CTI_TIMEZONE: z.string().default('Europe/Moscow').refine(isTimeZone, 'an IANA time zone name such as Europe/Moscow'),
+  /**
+   * The PBX's own time zone, when its CEL file gives times as its wall clock (cel.conf `dateformat`;
+   * FreePBX's `%F %T`) and it differs from CTI_TIMEZONE. Epoch times (no dateformat) need none.
+   */
+  CTI_PBX_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone name such as Europe/Moscow').optional(),
   /** KPI bands per report metric (JSON, see src/reports/kpi.ts); the shipped defaults when the file is absent. */
   CTI_KPI_FILE: z.string().min(1).default('./config/kpi.json'),
   // --- the browser phone (src/softphone): optional; without CTI_SIP_SECRET no user can be in browser mode

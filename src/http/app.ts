@@ -159,7 +159,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   if (opts.connectPbx !== false || opts.trackCalls) {
     callLog = new CallLog({
       db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
-      recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, celFile: config.CTI_CEL_FILE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
+      recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, celFile: config.CTI_CEL_FILE, celTimeZone: config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
       // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile).
       mobileExtension: (n) => whoseMobile(handle.db, n, config.CTI_DEFAULT_REGION)?.extension ?? null,

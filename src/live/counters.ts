@@ -5,7 +5,7 @@
 import { and, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { calls, users } from '../db/schema/index.js';
-import { DAY, dayLabel, localToUtc, offsetAt } from '../reports/timezone.js';
+import { DAY, dayLabel, localToUtc, offsetAt } from '../lib/timezone.js';
 import type { CounterValues, LiveCounters } from './model.js';
 
 /** The local day holding `now` in `tz`: its label and its [from, to) in epoch ms (DST-aware). */

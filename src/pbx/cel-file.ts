@@ -1,7 +1,7 @@
 // cel_custom's file (dialplan/cel_custom_cti.conf), read from a byte offset: the CEL records Asterisk
 // wrote since, each with the offset of its first byte, so a reader can come back to a record later.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { parseCelLine } from './cel.js';
+import { parseCelLine, UNUSED_RECORD } from './cel.js';
 import { RECORD_START, splitRecords } from './dsv.js';
 import type { CelEvent } from './events.js';
 
@@ -13,8 +13,12 @@ export interface CelChunk {
   size: number;
 }
 
-/** null: no such file (yet). `from` past the end (the file was rotated) reads from the start. */
-export function readCelFile(file: string, from: number): CelChunk | null {
+/**
+ * null: no such file (yet). `from` past the end (the file was rotated) reads from the start. `timeZone`:
+ * the PBX's, for eventtimes written as its wall clock (cel.conf `dateformat`, FreePBX's `%F %T`).
+ * Records of events the interpreter does not read (STREAM_BEGIN, DTMF: `events = ALL`) are left out.
+ */
+export function readCelFile(file: string, from: number, timeZone = 'UTC'): CelChunk | null {
   let size: number;
   try {
     size = statSync(file).size;
@@ -37,7 +41,8 @@ export function readCelFile(file: string, from: number): CelChunk | null {
     const at = offset;
     offset += Buffer.byteLength(rec) + 1;
     if (rec.trim() === '') continue;
-    records.push({ offset: at, event: RECORD_START.test(rec) ? parseCelLine(rec) : null });
+    const event = RECORD_START.test(rec) ? parseCelLine(rec, timeZone) : null;
+    if (event !== UNUSED_RECORD) records.push({ offset: at, event });
   }
   return { records, nextOffset: start + lastNl + 1, size };
 }

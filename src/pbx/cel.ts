@@ -2,9 +2,17 @@
 // AMI (live) and cel_custom's file (dialplan/cel_custom_cti.conf, read after the fact). Both give the
 // same fields of the same record; nothing past src/pbx sees either format.
 import { splitCsvLine, splitRecords, RECORD_START } from './dsv.js';
+import { localToUtc } from '../lib/timezone.js';
 import { CEL_EVENT_NAMES, type CelEvent, type CelEventName, type Endpoint } from './events.js';
 
 const NAMES = new Set<string>(CEL_EVENT_NAMES);
+/**
+ * Asterisk's CEL events the interpreter has no use for (main/cel.c cel_event_types): a cel.conf with
+ * `events = ALL` (FreePBX's) writes them too. Skipped, not counted as unreadable.
+ */
+const UNUSED = new Set(['STREAM_BEGIN', 'STREAM_END', 'DTMF', 'HOOKFLASH']);
+/** A record of one of Asterisk's events that we do not read (UNUSED): neither an event nor a bad record. */
+export const UNUSED_RECORD = 'unused' as const;
 
 /**
  * "PJSIP/101-0000002a" -> PJSIP 101; "Local/600@cti-queue-00000003;2" -> Local 600, half 2;
@@ -90,30 +98,49 @@ export const CEL_COLUMNS = [
   'appname', 'appdata', 'peer', 'userdeftype', 'eventextra',
 ] as const;
 
-/** eventtime "1796138111.419845" (seconds.microseconds) -> epoch ms. */
-function epochMs(s: string): number {
-  const n = Number(s);
-  return s.trim() === '' || !Number.isFinite(n) || n <= 0 ? Number.NaN : Math.round(n * 1000);
+const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+
+/**
+ * eventtime -> epoch ms. Asterisk writes "1796138111.419845" (seconds.microseconds) when cel.conf has no
+ * `dateformat`; with one (FreePBX sets `%F %T`) it writes the PBX's wall clock, "2026-12-01 10:15:00",
+ * in the PBX's time zone and to the second only (main/cel.c cel_format_eventtime).
+ */
+function epochMs(s: string, timeZone: string): number {
+  const t = s.trim();
+  const wall = WALL_CLOCK.exec(t);
+  if (wall) {
+    const [y, mo, d, h, mi, sec] = wall.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const ms = wall[7] ? Math.round(Number(`0.${wall[7]}`) * 1000) : 0;
+    return localToUtc(timeZone, Date.UTC(y, mo - 1, d, h, mi, sec)) + ms;
+  }
+  const n = Number(t);
+  return t === '' || !Number.isFinite(n) || n <= 0 ? Number.NaN : Math.round(n * 1000);
 }
 
-export function parseCelLine(line: string): CelEvent | null {
+/**
+ * One record of the CEL file. `timeZone`: the PBX's, for wall-clock eventtimes (a cel.conf `dateformat`).
+ * UNUSED_RECORD for one of Asterisk's events the interpreter does not read; null for a record that does not parse.
+ */
+export function parseCelLine(line: string, timeZone = 'UTC'): CelEvent | typeof UNUSED_RECORD | null {
   const f = splitCsvLine(line.replace(/\r$/, ''));
   if (!f || f.length < CEL_COLUMNS.length) return null;
   const get = (c: (typeof CEL_COLUMNS)[number]) => f[CEL_COLUMNS.indexOf(c)] ?? '';
+  if (UNUSED.has(get('eventenum'))) return UNUSED_RECORD;
   return build({
-    name: get('eventenum'), at: epochMs(get('eventtime')), uniqueId: get('uniqueid'), linkedId: get('linkedid'), channel: get('channame'),
+    name: get('eventenum'), at: epochMs(get('eventtime'), timeZone), uniqueId: get('uniqueid'), linkedId: get('linkedid'), channel: get('channame'),
     callerName: get('name'), callerNumber: get('num'), dnid: get('dnid'), exten: get('exten'), context: get('context'),
     app: get('appname'), appData: get('appdata'), peer: get('peer'), userEvent: get('userdeftype'), extra: get('eventextra'),
   });
 }
 
 /** A chunk of the CEL file -> its events in file order; records that do not parse are counted, not fatal. */
-export function parseCelText(text: string): { events: CelEvent[]; bad: number } {
+export function parseCelText(text: string, timeZone = 'UTC'): { events: CelEvent[]; bad: number } {
   const events: CelEvent[] = [];
   let bad = 0;
   for (const rec of splitRecords(text)) {
     if (rec.trim() === '') continue;
-    const e = RECORD_START.test(rec) ? parseCelLine(rec) : null;
+    const e = RECORD_START.test(rec) ? parseCelLine(rec, timeZone) : null;
+    if (e === UNUSED_RECORD) continue;
     if (e) events.push(e);
     else bad++;
   }

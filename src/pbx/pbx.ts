@@ -89,7 +89,13 @@ export class Pbx extends TypedEmitter<PbxEvents> {
       action: 'Originate', actionid: `${C2C_PREFIX}${o.requestId}`,
       channel: `PJSIP/${o.extension}`, context: this.originateContext, exten: o.digits, priority: 1,
       channelid: o.requestId, callerid: `"${o.digits}" <${o.digits}>`, timeout: o.ringMs, async: 'true',
-      ...(o.tagBrowser ? { variable: { 'PJSIP_HEADER(add,X-CTI-Request)': o.requestId } } : {}),
+      // The phone shows the client's number (the caller ID above). REALCALLERIDNUM tells FreePBX's
+      // user-callerid which device calls, which it otherwise reads from that caller ID: the call is then
+      // the manager's (their recording policy, their outbound caller ID). Our own dialplan ignores it.
+      variable: {
+        REALCALLERIDNUM: o.extension,
+        ...(o.tagBrowser ? { 'PJSIP_HEADER(add,X-CTI-Request)': o.requestId } : {}),
+      },
     });
   }
 

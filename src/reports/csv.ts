@@ -4,7 +4,7 @@ import type { Outcome } from '../tasks/outcomes.js';
 import { CSV_BOM, csvLine, type CsvValue } from '../lib/csv.js';
 import type { BandedMetric } from './kpi.js';
 import type { CallReport } from './report.js';
-import { localDateTime } from './timezone.js';
+import { localDateTime } from '../lib/timezone.js';
 
 export type { Language } from '../users/users.js';
 import type { Language } from '../users/users.js';

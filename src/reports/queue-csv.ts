@@ -3,7 +3,7 @@
 import { CSV_BOM, csvLine } from '../lib/csv.js';
 import type { Language } from '../users/users.js';
 import type { QueueReport, QueueStats } from './queues.js';
-import { localDateTime } from './timezone.js';
+import { localDateTime } from '../lib/timezone.js';
 
 export const QUEUE_CSV_HEADERS: Record<Language, string[]> = {
   ru: ['Очередь', 'Начало периода', 'Конец периода', 'Норматив ответа, с', 'Поступило', 'Отвечено', 'Брошено', 'Ушло по тайм-ауту',

@@ -18,7 +18,7 @@ import type { Db } from '../db/client.js';
 import { DEFAULT_SERVICE_LEVEL_SECONDS, queueSettings } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
-import { DAY, isTimeZone, parseBound } from './timezone.js';
+import { DAY, isTimeZone, parseBound } from '../lib/timezone.js';
 
 export interface QueueReportContext {
   db: Db;

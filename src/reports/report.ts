@@ -23,7 +23,7 @@ import { refreshAggregates } from './aggregates.js';
 import type { Actor } from '../users/users.js';
 import type { Outcome } from '../tasks/outcomes.js';
 import { bandOf, BANDED_METRICS, type Band, type BandedMetric, type KpiBands } from './kpi.js';
-import { DAY, HOUR, dayLabel, isTimeZone, localToUtc, offsetAt, pad, parseBound, segments, type Segment } from './timezone.js';
+import { DAY, HOUR, dayLabel, isTimeZone, localToUtc, offsetAt, pad, parseBound, segments, type Segment } from '../lib/timezone.js';
 
 export const GROUP_KEYS = ['manager', 'day', 'week', 'month', 'hour'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];

@@ -48,6 +48,9 @@ describe('localRecordingPath', () => {
     expect(localRecordingPath(here, freepbx, '/var/spool/asterisk/monitor/')).toBe(join(here, '2026/12/01', basename(freepbx)));
     expect(localRecordingPath(here, freepbx)).toBe(join(here, basename(freepbx)));
     expect(localRecordingPath(here, '/var/spool/asterisk/monitor/cti/1796131200.12.wav')).toBe(join(here, '1796131200.12.wav'));
+    // FreePBX gives MixMonitor a name relative to Asterisk's monitor directory.
+    expect(localRecordingPath(here, '2026/12/01/out-89161234567-101-20261201-101500-1796131200.14.wav'))
+      .toBe('/srv/cti/monitor/2026/12/01/out-89161234567-101-20261201-101500-1796131200.14.wav');
   });
 
   it('never leaves its own dir, whatever the path says (a FreePBX file name carries the caller\'s number)', () => {
@@ -60,6 +63,9 @@ describe('localRecordingPath', () => {
       '/var/spool/asterisk/monitor/2026/12/01/in-1-../../x.wav',
       '/var/spool/asterisk/monitor/a\0/../../b.wav',
       '/var/spool/asterisk/monitor',
+      '../../etc/passwd',
+      '2026/../../../etc/passwd',
+      './2026//x.wav',
     ]) {
       const file = localRecordingPath(here, p, pbx);
       expect(file.startsWith(`${here}/`), `${JSON.stringify(p)} -> ${file}`).toBe(true);

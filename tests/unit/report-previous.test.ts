@@ -3,7 +3,7 @@
 // same length just before.
 import { describe, expect, it } from 'vitest';
 import { previousPeriod } from '../../src/reports/report.js';
-import { localDateTime, parseBound } from '../../src/reports/timezone.js';
+import { localDateTime, parseBound } from '../../src/lib/timezone.js';
 
 /** previousPeriod of [from, to) given as local dates, answered as local date-times. */
 function prev(tz: string, from: string, to: string): [string, string] {

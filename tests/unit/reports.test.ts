@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadServiceConfig } from '../../src/config/config.js';
 import { bandOf, DEFAULT_KPI, loadKpi, parseKpi } from '../../src/reports/kpi.js';
 import { planSegment } from '../../src/reports/report.js';
-import { isTimeZone, localDateTime, offsetAt, parseBound, segments } from '../../src/reports/timezone.js';
+import { isTimeZone, localDateTime, offsetAt, parseBound, segments } from '../../src/lib/timezone.js';
 
 const HOUR = 3_600_000;
 const at = (iso: string) => Date.parse(iso);

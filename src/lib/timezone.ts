@@ -1,4 +1,4 @@
-// Time-zone arithmetic for reports, on Intl alone (IANA names, DST included). A report range is cut into
+// Time-zone arithmetic (reports, the PBX's wall-clock times), on Intl alone (IANA names, DST included). A report range is cut into
 // segments of constant UTC offset so SQL can bucket calls by plain arithmetic: local day index =
 // floor((started_at + offset) / 86400000) within a segment.
 const HOUR = 3_600_000;
