@@ -153,6 +153,22 @@ const shapes: Record<string, Shape> = {
     await phones.p102.hangup();
     await phones.p102.waitFor('CALL_CLOSED', 10_000);
   },
+  // DID ...0198 -> 198 rings the ring timer (CTI_SANDBOX_RING_TIMEOUT), nobody answers: the extension's
+  // "no answer" destination hangs up.
+  'inbound-no-answer': async () => {
+    const call = await inboundCall({ from: '15551230113', did: did('ext198'), timeoutSeconds: 30 });
+    await call.originateResponse;
+  },
+  // DID ...0199 -> 199 answers 486: macro-exten-vm s-BUSY (Busy(20)).
+  'inbound-busy': async () => {
+    const call = await inboundCall({ from: '15551230114', did: did('ext199') });
+    await call.originateResponse;
+  },
+  // 101 dials 89990000486 (sandbox-pstn's busy line): macro-dialout-trunk s-BUSY.
+  'outbound-busy': async () => {
+    await phones.p101.dial('89990000486');
+    await phones.p101.waitFor('CALL_CLOSED', 30_000);
+  },
   // DID ...0700 -> custom destination cti-route,s,1 (a stub in this branch) -> returns -> 101; 4 s.
   'inbound-custom-destination': async () => {
     const call = await inboundCall({ from: '15551230111', did: did('custom700'), talkSeconds: 4 });
