@@ -1,7 +1,8 @@
 // What the CEL interpreter (src/calls/*) makes of the FreePBX profile's recorded shapes
 // (tests/fixtures/freepbx/, sandbox/capture-freepbx.ts): each shape read live (its .ami stream, as
 // tests/unit/interpreter-both-ways.test.ts feeds it) and afterwards (its .cel.csv), one line per record.
-//   npx tsx sandbox/interpret-freepbx.ts [shape ...]      (default: all; --json for the whole records)
+//   npx tsx sandbox/interpret-freepbx.ts [shape ...]      (default: all; --json for the whole records;
+//   --dir <dir> reads the fixtures from another folder)
 // No sandbox needed. A report, not a test: it states what comes out, right or wrong.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,8 +15,9 @@ import type { PbxEvent } from '../src/pbx/events.js';
 import { PROJECT_ROOT } from '../tests/support/sandbox.js';
 import { parseAmiStream } from '../tests/support/ami-fixture.js';
 
-const DIR = path.join(PROJECT_ROOT, 'tests', 'fixtures', 'freepbx');
 const args = process.argv.slice(2);
+const dirAt = args.indexOf('--dir');
+const DIR = dirAt >= 0 ? path.resolve(args.splice(dirAt, 2)[1] ?? '.') : path.join(PROJECT_ROOT, 'tests', 'fixtures', 'freepbx');
 const json = args.includes('--json');
 const names = args.filter((a) => !a.startsWith('--'));
 const shapes = names.length ? names : readdirSync(DIR).filter((f) => f.endsWith('.cel.csv')).map((f) => f.replace(/\.cel\.csv$/, '')).sort();
