@@ -5,6 +5,8 @@
 #   sandbox/pbx.sh status   print what runs; exit 0 when all is up, 3 otherwise
 # State: ${CTI_PBX_DIR:-<project>/.pbx} (root/ = chroot, run/ = pids + logs, sandbox.env, secrets.env).
 # Env for `up`: CTI_RING_TIMEOUT (seconds a phone rings, default 10).
+#   CTI_PBX_PROFILE=freepbx: a dialplan shaped like FreePBX 17's generated one (sandbox/freepbx/, see
+#   sandbox/SCENARIOS.md "FreePBX profile") instead of ours (default: the shipped dialplan/*.conf).
 #   CTI_PBX_NETNS=<name>: run Asterisk and the phones in a network namespace of that name, created here
 #   (loopback + a placeholder veth vmnet0 for WebRTC's ICE, see sandbox/asterisk/rtp.conf) and deleted
 #   by `down`. Browser phones (WebRTC) need it; whatever talks to this PBX then runs under
@@ -35,6 +37,8 @@ PHONES=(101 102 103 198)         # baresip instances (registered)
 BUSY_EXT=199                     # sandbox/busy-phone.mjs at a static contact
 BUSY_PORT=$((25050 + OFF))
 RING_TIMEOUT=${CTI_RING_TIMEOUT:-10}
+PROFILE=${CTI_PBX_PROFILE:-default}
+case "$PROFILE" in default|freepbx) ;; *) echo "pbx: CTI_PBX_PROFILE: default or freepbx, not $PROFILE" >&2; exit 2 ;; esac
 
 ctrl_port() { echo $((44000 + OFF + $1)); }   # 101 -> 44101
 sip_port()  { echo $((25000 + OFF + $1 * 10)); }   # phone index 1 -> 25010 (baresip also takes +1 for TLS)
@@ -136,12 +140,57 @@ render_config() {
   rm -rf "$ETC"
   mkdir -p "$ETC"
   local f
-  for f in "$HERE"/asterisk/*.conf "$PROJECT"/dialplan/*.conf; do
-    render "$f" "$ETC/$(basename "$f")"
-  done
+  if [ "$PROFILE" = freepbx ]; then
+    render_freepbx
+  else
+    for f in "$HERE"/asterisk/*.conf "$PROJECT"/dialplan/*.conf; do
+      render "$f" "$ETC/$(basename "$f")"
+    done
+  fi
   chmod 600 "$ETC"/*.conf
   mkdir -p "$R/var/spool/asterisk/monitor/cti" "$R/var/log/asterisk/cdr-custom" \
            "$R/var/log/asterisk/cdr-csv" "$R/var/log/asterisk/cel-custom" "$R/var/run/asterisk" "$R/var/lib/asterisk"
+}
+
+# The freepbx profile: sandbox/freepbx/*.conf, the sandbox's own files where they are the same (phones, RTP,
+# HTTP, logger, modules), and of our dialplan/ only what an admin adds to a FreePBX: the AMI and ARI users
+# and the CDR/CEL file formats the service reads.
+FREEPBX_REUSED=(asterisk.conf http.conf indications.conf logger.conf modules.conf rtp.conf cdr_manager.conf confbridge.conf)
+FREEPBX_ADMIN_FILES=(manager_cti.conf ari_cti.conf cdr_custom_cti.conf cel_custom_cti.conf)
+render_freepbx() {
+  local f
+  for f in "${FREEPBX_REUSED[@]}"; do render "$HERE/asterisk/$f" "$ETC/$f"; done
+  for f in "${FREEPBX_ADMIN_FILES[@]}"; do render "$PROJECT/dialplan/$f" "$ETC/$f"; done
+  for f in "$HERE"/freepbx/*.conf; do
+    case "$f" in *.head.conf) continue ;; esac
+    render "$f" "$ETC/$(basename "$f")"
+  done
+  # the same phones, in FreePBX's phone context; no browser-phone transport (dialplan/pjsip_cti.conf)
+  render "$HERE/asterisk/pjsip.conf" "$ETC/pjsip.conf.tmp"
+  sed -e 's/^context = cti-phones$/context = from-internal/' -e '/^#include "pjsip_cti.conf"$/d' \
+      "$ETC/pjsip.conf.tmp" >"$ETC/pjsip.conf"
+  rm -f "$ETC/pjsip.conf.tmp"
+  grep -q '^context = from-internal$' "$ETC/pjsip.conf" || die "pjsip.conf: no phone context to replace"
+  # the test trunk, then the simulated outside world exactly as the default profile has it
+  {
+    cat "$HERE/freepbx/extensions_sandbox.head.conf"
+    echo
+    awk '/^\[/ { keep = ($0 == "[sandbox-caller]" || $0 == "[sandbox-pstn]") } keep' "$HERE/asterisk/extensions.conf"
+  } >"$ETC/extensions_sandbox.conf"
+  grep -q '^\[sandbox-pstn\]' "$ETC/extensions_sandbox.conf" || die "extensions_sandbox.conf: no [sandbox-pstn]"
+  : >"$ETC/globals_custom.conf"
+}
+
+# FreePBX keeps its users and devices in astdb (AMPUSER/..., DEVICE/...): load sandbox/freepbx/astdb.txt.
+load_astdb() {
+  [ "$PROFILE" = freepbx ] || return 0
+  local fam key val n=0
+  while read -r fam key val; do
+    case "$fam" in ''|'#'*) continue ;; esac
+    ast_rx "database put $fam $key \"$val\"" >/dev/null || die "astdb: database put $fam $key failed"
+    n=$((n + 1))
+  done <"$HERE/freepbx/astdb.txt"
+  log "astdb: $n FreePBX keys loaded"
 }
 
 write_env() {
@@ -155,7 +204,7 @@ CTI_AMI_SECRET=$CTI_AMI_SECRET
 CTI_ARI_URL=http://127.0.0.1:$HTTP_PORT
 CTI_ARI_USER=cti
 CTI_ARI_PASSWORD=$CTI_ARI_PASSWORD
-CTI_RECORDINGS_DIR=$R/var/spool/asterisk/monitor/cti
+CTI_RECORDINGS_DIR=$R/var/spool/asterisk/monitor$([ "$PROFILE" = freepbx ] || echo /cti)
 CTI_CDR_FILE=$R/var/log/asterisk/cdr-custom/cti.csv
 CTI_CEL_FILE=$R/var/log/asterisk/cel-custom/cti.csv
 CTI_SANDBOX_AMI_USER=sandbox
@@ -169,6 +218,16 @@ CTI_SANDBOX_NETNS=$NS
 CTI_SIP_SECRET=$CTI_SIP_SECRET
 CTI_SOFTPHONE_ENDPOINT=media_address=127.0.0.1;bind_rtp_to_media_address=yes
 EOF
+  if [ "$PROFILE" = freepbx ]; then
+    cat >>"$PBX/sandbox.env.tmp" <<EOF
+CTI_PBX_PROFILE=freepbx
+CTI_SANDBOX_INBOUND_CONTEXT=from-trunk
+CTI_SANDBOX_CLICK2CALL_CONTEXT=from-internal
+CTI_SANDBOX_PHONE_CONTEXT=from-internal-xfer
+CTI_SANDBOX_CDR_CSV=$R/var/log/asterisk/cdr-csv/Master.csv
+CTI_SANDBOX_FREEPBX_DIDS=ext101:8005550101,ext102:8005550102,followme103:8005550103,ext198:8005550198,ext199:8005550199,group600:8005550600,queue400:8005550400,custom700:8005550700
+EOF
+  fi
   chmod 600 "$PBX/sandbox.env.tmp"
   mv "$PBX/sandbox.env.tmp" "$PBX/sandbox.env"
 }
@@ -261,8 +320,10 @@ cmd_up() {
     secrets
     local was_ns=""
     [ -f "$RUN/netns" ] && was_ns=$(cat "$RUN/netns")
-    if [ "$was_ns" = "$NS" ] && all_up; then write_env; log "already up ($PBX/sandbox.env)"; return 0; fi
-    log "partly up or in another network namespace: restarting"
+    local was_profile=default
+    [ -f "$RUN/profile" ] && was_profile=$(cat "$RUN/profile")
+    if [ "$was_ns" = "$NS" ] && [ "$was_profile" = "$PROFILE" ] && all_up; then write_env; log "already up ($PBX/sandbox.env)"; return 0; fi
+    log "partly up, in another network namespace or another profile: restarting"
     cmd_down >/dev/null
   fi
   local t0=$SECONDS
@@ -271,6 +332,8 @@ cmd_up() {
   render_config
   netns_up
   start_asterisk
+  echo "$PROFILE" >"$RUN/profile"
+  load_astdb
   log "asterisk fully booted ($(ast_rx 'core show version' | head -1 | cut -d' ' -f1-2))"
   local i=0 e
   for e in "${PHONES[@]}"; do i=$((i + 1)); start_phone "$e" "$i"; done
@@ -287,7 +350,7 @@ cmd_up() {
     registered "$e" "$contacts" || { cmd_status || true; die "phone $e did not register (see $RUN/phone-$e.out)"; }
   done
   write_env
-  log "up in $((SECONDS - t0)) s: AMI 127.0.0.1:$AMI_PORT, ARI http://127.0.0.1:$HTTP_PORT, SIP udp 127.0.0.1:$SIP_PORT${NS:+ (network namespace $NS: ip netns exec $NS ...)}"
+  log "up in $((SECONDS - t0)) s (profile $PROFILE): AMI 127.0.0.1:$AMI_PORT, ARI http://127.0.0.1:$HTTP_PORT, SIP udp 127.0.0.1:$SIP_PORT${NS:+ (network namespace $NS: ip netns exec $NS ...)}"
   log "env: $PBX/sandbox.env"
 }
 
@@ -305,7 +368,7 @@ cmd_down() {
   fi
   if [ -d "$R/proc" ] && mountpoint -q "$R/proc"; then umount "$R/proc" || umount -l "$R/proc"; fi
   netns_down
-  rm -f "$PBX/sandbox.env"
+  rm -f "$PBX/sandbox.env" "$RUN/profile"
   log "down"
 }
 

@@ -1,4 +1,4 @@
-// `cti`: the command line. serve | migrate | user add | token create/list/revoke | import contacts | dial-policy | pbx up/down/status | demo.
+// `cti`: the command line. serve | migrate | user add | token create/list/revoke | import contacts | dial-policy | pbx up [--profile freepbx]/down/status | demo.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -174,10 +174,17 @@ program.command('dial-policy')
   }));
 
 const pbx = program.command('pbx').description('the sandbox Asterisk for the demo and the tests');
+const PBX_PROFILES = ['default', 'freepbx'];
 for (const verb of ['up', 'down', 'status'] as const) {
-  pbx.command(verb).description(`${verb === 'status' ? 'show' : 'bring ' + verb} the sandbox PBX`).action(() => {
-    loadEnv({}); // CTI_PBX_PORT_OFFSET / CTI_PBX_DIR from .env reach sandbox/pbx.sh too
-    const r = spawnSync('bash', [resolve(projectRoot, 'sandbox/pbx.sh'), verb], { stdio: 'inherit' });
+  const cmd = pbx.command(verb).description(`${verb === 'status' ? 'show' : 'bring ' + verb} the sandbox PBX`);
+  if (verb === 'up') {
+    cmd.option('--profile <name>', `the dialplan: default (ours, dialplan/*.conf) or freepbx (shaped like FreePBX 17's, sandbox/freepbx/)`);
+  }
+  cmd.action((opts: { profile?: string }) => {
+    loadEnv({}); // CTI_PBX_PORT_OFFSET / CTI_PBX_DIR / CTI_PBX_PROFILE from .env reach sandbox/pbx.sh too
+    if (opts.profile !== undefined && !PBX_PROFILES.includes(opts.profile)) fail(`--profile: one of ${PBX_PROFILES.join(', ')}`);
+    const env = opts.profile === undefined ? process.env : { ...process.env, CTI_PBX_PROFILE: opts.profile };
+    const r = spawnSync('bash', [resolve(projectRoot, 'sandbox/pbx.sh'), verb], { stdio: 'inherit', env });
     process.exit(r.status ?? 1);
   });
 }

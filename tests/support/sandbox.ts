@@ -59,6 +59,19 @@ export function loadSandboxEnv(): SandboxEnv {
   return env as SandboxEnv;
 }
 
+/**
+ * The dialplan contexts the test drivers use, by profile (sandbox.env; sandbox/pbx.sh writes them for
+ * CTI_PBX_PROFILE=freepbx): where a trunk call enters, where click-to-call's Originate and the transfers go.
+ */
+export function sandboxContexts(): { inbound: string; click2call: string; phones: string } {
+  const env = loadSandboxEnv();
+  return {
+    inbound: env['CTI_SANDBOX_INBOUND_CONTEXT'] || 'cti-inbound',
+    click2call: env['CTI_SANDBOX_CLICK2CALL_CONTEXT'] || 'cti-click2call',
+    phones: env['CTI_SANDBOX_PHONE_CONTEXT'] || 'cti-phones',
+  };
+}
+
 function envValue(key: string): string {
   const v = loadSandboxEnv()[key];
   if (v === undefined) throw new Error(`sandbox.env has no ${key}`);
@@ -266,7 +279,7 @@ export function inboundCall(opts: InboundCallOptions): Promise<CallHandle> {
   if (trunk?.number !== undefined) vars['CALLER_NUM_B64'] = b64(trunk.number)!;
   if (trunk?.name !== undefined) vars['CALLER_NAME_B64'] = b64(trunk.name)!;
   // A Local channel takes its options after the last "/": a DID with a "/" in it needs an empty one.
-  const channel = `Local/${opts.did}@${trunk ? 'sandbox-trunk' : 'cti-inbound'}${opts.did.includes('/') ? '/' : ''}`;
+  const channel = `Local/${opts.did}@${trunk ? 'sandbox-trunk' : sandboxContexts().inbound}${opts.did.includes('/') ? '/' : ''}`;
   return originate({
     channel,
     context: 'sandbox-caller',
@@ -281,7 +294,7 @@ export function inboundCall(opts: InboundCallOptions): Promise<CallHandle> {
 export function clickToCall(opts: { ext: string; number: string; timeoutSeconds?: number }): Promise<CallHandle> {
   return originate({
     channel: `PJSIP/${opts.ext}`,
-    context: 'cti-click2call',
+    context: sandboxContexts().click2call,
     exten: opts.number,
     priority: 1,
     callerid: `"${opts.number}" <${opts.number}>`,
@@ -294,7 +307,7 @@ export function clickToCall(opts: { ext: string; number: string; timeoutSeconds?
  * cti-phones. Complete it by hanging up the transferer's channel once the consult call is answered
  * (completeAttendedTransfer), or abort with AMI CancelAtxfer.
  */
-export async function attendedTransfer(channel: string, targetExt: string, context = 'cti-phones'): Promise<AmiMessage> {
+export async function attendedTransfer(channel: string, targetExt: string, context = sandboxContexts().phones): Promise<AmiMessage> {
   return amiAction({ action: 'Atxfer', channel, exten: targetExt, context });
 }
 
@@ -318,7 +331,7 @@ export async function conferenceFromCall(opts: { leaderChannel: string; otherCha
 }
 
 /** AMI BlindTransfer of `channel`'s peer to exten@context (the phone-side REFER is Phone.blindTransfer). */
-export async function blindTransferAmi(channel: string, exten: string, context = 'cti-phones'): Promise<AmiMessage> {
+export async function blindTransferAmi(channel: string, exten: string, context = sandboxContexts().phones): Promise<AmiMessage> {
   return amiAction({ action: 'BlindTransfer', channel, exten, context });
 }
 
