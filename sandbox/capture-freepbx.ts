@@ -92,7 +92,8 @@ const shapes: Record<string, Shape> = {
     await phones.p101.waitFor('CALL_CLOSED', 10_000);
   },
   // AMI Originate Channel=PJSIP/101 Context=from-internal Exten=89161230107 Priority=1 (CallerID the
-  // client's number, as the service sends it); 101 answers, then the route dials out; 5 s; 101 hangs up.
+  // client's number and Variable REALCALLERIDNUM=101, as the service sends them: FreePBX knows the user
+  // and records); 101 answers, then the route dials out; 5 s; 101 hangs up.
   click2call: async () => {
     const call = await clickToCall({ ext: '101', number: '89161230107' });
     await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);
@@ -103,8 +104,8 @@ const shapes: Record<string, Shape> = {
   },
   // As click2call, with the extension's own caller ID on the Originate (CallerID "Manager 101" <101>):
   // FreePBX then knows the user (AMPUSER 101), applies its outbound recording policy and names the file
-  // out-<number>-101-...; with the client's number as caller ID (click2call) it knows no user and records
-  // nothing.
+  // out-<number>-101-...; with the client's number as caller ID and no REALCALLERIDNUM it knows no user and
+  // records nothing.
   'click2call-ext-callerid': async () => {
     const call = await originateAs({ ext: '101', number: '89161230112', callerid: '"Manager 101" <101>' });
     await phones.p101.waitFor('CALL_ESTABLISHED', 10_000);

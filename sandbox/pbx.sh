@@ -221,6 +221,7 @@ EOF
   if [ "$PROFILE" = freepbx ]; then
     cat >>"$PBX/sandbox.env.tmp" <<EOF
 CTI_PBX_PROFILE=freepbx
+CTI_ORIGINATE_CONTEXT=from-internal
 CTI_SANDBOX_INBOUND_CONTEXT=from-trunk
 CTI_SANDBOX_CLICK2CALL_CONTEXT=from-internal
 CTI_SANDBOX_PHONE_CONTEXT=from-internal-xfer

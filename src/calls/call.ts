@@ -61,6 +61,8 @@ export interface TrackedChannel {
   lastCaller: string | null;
   /** An originated phone's caller ID as the Originate set it (seen on its AppDial2 events): the client's number. */
   originateCaller: string | null;
+  /** The extension the channel was created at (CHAN_START): for a trunk's channel, often the number it calls. */
+  startExten: string;
 }
 
 export interface CallContext {
@@ -212,7 +214,7 @@ export class Call {
     }
     const ch: TrackedChannel = {
       uniqueId, name, kind, extension, createdAt: at, answeredAt: null, bridgedAt: null, talkMs: 0, talkMark: null, mobile, hungupAt: null, causeCode: null,
-      dialStatus: null, originated: false, rung: false, dialled: null, callerAtApp: null, lastCaller: null, originateCaller: null,
+      dialStatus: null, originated: false, rung: false, dialled: null, callerAtApp: null, lastCaller: null, originateCaller: null, startExten: exten,
     };
     this.channels.set(uniqueId, ch);
     this.order.push(ch);
@@ -266,7 +268,12 @@ export class Call {
     if (o.kind === 'phone') {
       // A phone an Originate rang first: our click-to-call (the only Originate to a phone we make); the
       // client's number is what the phone's channel dialled once answered, else the Originate's CallerID.
-      if (o.originated) return { direction: 'outbound', origin: 'click2call', externalRaw: digits(o.dialled) ?? digits(o.originateCaller) };
+      // An Originate that gave the phone its own number (another tool's click-to-call) names no client:
+      // the number is then the one the outside channel was created for.
+      if (o.originated) {
+        const caller = o.originateCaller === o.extension ? null : o.originateCaller;
+        return { direction: 'outbound', origin: 'click2call', externalRaw: digits(o.dialled) ?? digits(caller) ?? this.calledOutside(o) };
+      }
       const dialled = o.dialled;
       if (dialled && OUTSIDE_NUMBER.test(dialled) && !this.ctx.isExtension(dialled)) return { direction: 'outbound', origin: null, externalRaw: dialled };
       return { direction: 'internal', origin: null, externalRaw: o.extension };
@@ -277,6 +284,15 @@ export class Call {
       if (c.kind !== 'phone' && c.callerAtApp) { caller = c.callerAtApp; break; }
     }
     return { direction: 'inbound', origin: null, externalRaw: caller ?? o.lastCaller };
+  }
+
+  /** The outside number the first non-phone channel after `from` was created for (its CHAN_START extension). */
+  private calledOutside(from: TrackedChannel): string | null {
+    for (const c of this.order) {
+      if (c === from || c.kind === 'phone' || c.createdAt < from.createdAt) continue;
+      if (OUTSIDE_NUMBER.test(c.startExten) && !this.ctx.isExtension(c.startExten)) return c.startExten;
+    }
+    return null;
   }
 
   get direction(): Direction | null {

@@ -199,7 +199,9 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
     if (e.callerNumber) ch.lastCaller = e.callerNumber;
     if (e.app === 'AppDial2') {
       ch.originated = true;
-      if (e.callerNumber) ch.originateCaller = e.callerNumber;
+      // The Originate's caller ID, as its first AppDial2 record carries it: a dialplan the call then runs
+      // may give the channel the manager's own (FreePBX's user-callerid), which its later records show.
+      if (e.callerNumber && ch.originateCaller === null) ch.originateCaller = e.callerNumber;
     }
     if (!known && ch.kind === 'phone') {
       // A phone channel that does not start its call was rung by it (Dial, Queue, FollowMe); one that

@@ -9,6 +9,8 @@ import { parseCelText } from '../../src/pbx/cel.js';
 import type { CelEvent } from '../../src/pbx/events.js';
 
 export const fixturesDir = fileURLToPath(new URL('../fixtures/ami/', import.meta.url));
+/** The FreePBX-shaped profile's recorded call shapes (sandbox/capture-freepbx.ts), in the same format. */
+export const freepbxFixturesDir = fileURLToPath(new URL('../fixtures/freepbx/', import.meta.url));
 
 export function parseAmiStream(text: string): RawAmiEvent[] {
   const out: RawAmiEvent[] = [];
@@ -74,13 +76,14 @@ export function celFixtureText(name: string, endAt?: number): string {
  * A recorded scenario: its AMI events (raw, as asterisk-manager gives them), its CDR rows and the CEL
  * records Asterisk wrote to the file for the same calls, all moved to the run's clock together.
  */
-export function loadScenario(name: string, opts: { endAt?: number } = {}): { events: RawAmiEvent[]; cdr: CdrRow[]; cel: CelEvent[] } {
-  const cdrText = readFileSync(`${fixturesDir}${name}.cdr.csv`, 'utf8');
+export function loadScenario(name: string, opts: { endAt?: number; dir?: string } = {}): { events: RawAmiEvent[]; cdr: CdrRow[]; cel: CelEvent[] } {
+  const dir = opts.dir ?? fixturesDir;
+  const cdrText = readFileSync(`${dir}${name}.cdr.csv`, 'utf8');
   const shift = fixtureShiftUs(cdrText, opts.endAt);
-  const events = parseAmiStream(readFileSync(`${fixturesDir}${name}.ami`, 'utf8'));
+  const events = parseAmiStream(readFileSync(`${dir}${name}.ami`, 'utf8'));
   for (const ev of events) if (typeof ev['timestamp'] === 'string') ev['timestamp'] = fromUs(toUs(ev['timestamp']) + shift);
   const cdr = parseCdrText(shiftCdrText(cdrText, shift)).rows;
-  const cel = parseCelText(shiftCdrText(readFileSync(`${fixturesDir}${name}.cel.csv`, 'utf8'), shift, CEL_TIME_COLUMNS)).events;
+  const cel = parseCelText(shiftCdrText(readFileSync(`${dir}${name}.cel.csv`, 'utf8'), shift, CEL_TIME_COLUMNS)).events;
   return { events, cdr, cel };
 }
 

@@ -298,6 +298,8 @@ export function clickToCall(opts: { ext: string; number: string; timeoutSeconds?
     exten: opts.number,
     priority: 1,
     callerid: `"${opts.number}" <${opts.number}>`,
+    // As the service's Pbx.clickToCall: FreePBX's user-callerid learns the calling device from it.
+    variable: { REALCALLERIDNUM: opts.ext },
   }, opts.timeoutSeconds ?? 30);
 }
 

@@ -11,9 +11,11 @@ import type { CallRecord } from '../../src/calls/model.js';
 import { CallTracker } from '../../src/calls/tracker.js';
 import { toPbxEvent } from '../../src/pbx/ami-events.js';
 import type { PbxEvent } from '../../src/pbx/events.js';
-import { fixturesDir, loadScenario } from '../support/ami-fixture.js';
+import { fixturesDir, freepbxFixturesDir, loadScenario } from '../support/ami-fixture.js';
 
-const scenarios = readdirSync(fixturesDir).filter((f) => f.endsWith('.cel.csv')).map((f) => f.replace(/\.cel\.csv$/, '')).sort();
+const shapes = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.cel.csv')).map((f) => f.replace(/\.cel\.csv$/, '')).sort();
+// Our own dialplan's scenarios, then the FreePBX-shaped profile's (a dialplan we do not own).
+const scenarios = [...shapes(fixturesDir).map((name) => ({ name, dir: fixturesDir })), ...shapes(freepbxFixturesDir).map((name) => ({ name: `freepbx/${name}`, dir: freepbxFixturesDir }))];
 
 function records(events: Iterable<PbxEvent>): CallRecord[] {
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log: pino({ level: 'silent' }) });
@@ -44,12 +46,13 @@ function differences(a: unknown, b: unknown, path = ''): string[] {
 
 describe('one interpreter: live over AMI and afterwards from the CEL file', () => {
   it('has recorded scenarios to compare', () => {
-    expect(scenarios.length).toBeGreaterThanOrEqual(15);
+    expect(scenarios.filter((s) => s.dir === fixturesDir).length).toBeGreaterThanOrEqual(15);
+    expect(scenarios.filter((s) => s.dir === freepbxFixturesDir).length).toBeGreaterThanOrEqual(12);
   });
 
-  for (const name of scenarios) {
+  for (const { name, dir } of scenarios) {
     it(`${name}: the same records both ways`, () => {
-      const { events, cel } = loadScenario(name);
+      const { events, cel } = loadScenario(name.replace(/^freepbx\//, ''), { dir });
       const live = records(events.map((raw) => toPbxEvent(raw)).filter((e): e is PbxEvent => e !== null));
       const after = records(cel);
       expect(live.length).toBeGreaterThan(0);
