@@ -156,11 +156,11 @@ render_config() {
 # HTTP, logger, modules), and of our dialplan/ only what an admin adds to a FreePBX: the AMI and ARI users
 # and the CDR/CEL file formats the service reads.
 FREEPBX_REUSED=(asterisk.conf http.conf indications.conf logger.conf modules.conf rtp.conf cdr_manager.conf confbridge.conf)
-FREEPBX_ADMIN_FILES=(manager_cti.conf ari_cti.conf cdr_custom_cti.conf cel_custom_cti.conf)
+FREEPBX_ADMIN_FILES=(manager_cti.conf ari_cti.conf cdr_custom_cti.conf cel_custom_cti.conf freepbx/extensions_custom_cti.conf)
 render_freepbx() {
   local f
   for f in "${FREEPBX_REUSED[@]}"; do render "$HERE/asterisk/$f" "$ETC/$f"; done
-  for f in "${FREEPBX_ADMIN_FILES[@]}"; do render "$PROJECT/dialplan/$f" "$ETC/$f"; done
+  for f in "${FREEPBX_ADMIN_FILES[@]}"; do render "$PROJECT/dialplan/$f" "$ETC/$(basename "$f")"; done
   for f in "$HERE"/freepbx/*.conf; do
     case "$f" in *.head.conf) continue ;; esac
     render "$f" "$ETC/$(basename "$f")"
