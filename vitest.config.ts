@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Tiers (../shared/STYLE.md): unit (pure logic, fakes allowed), service (app.inject, fresh SQLite),
-// integration (the real sandbox Asterisk: `cti pbx up` first), e2e (real Chromium driving the built web app
+// integration (the real sandbox Asterisk: `cti pbx up` first; freepbx: the same on the FreePBX-shaped
+// profile, `cti pbx up --profile freepbx`), e2e (real Chromium driving the built web app
 // against the real service and the sandbox Asterisk: `npm run build` and `cti pbx up` first).
 export default defineConfig({
   test: {
@@ -29,6 +30,18 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          sequence: { concurrent: false },
+        },
+      },
+      {
+        // The integration tier on the FreePBX-shaped sandbox (CTI_PBX_PROFILE=freepbx sandbox/pbx.sh up): a
+        // dialplan we do not own, observed only, and our routing as its optional custom destination.
+        test: {
+          name: 'freepbx',
+          include: ['tests/freepbx/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           sequence: { concurrent: false },
         },
       },

@@ -31,6 +31,12 @@ bash sandbox/pbx.sh up
 trap 'bash sandbox/pbx.sh down || true' EXIT
 npx vitest run --project integration --reporter=default --reporter=json --outputFile="$out/integration.json" || status=1
 npx vitest run --project e2e --reporter=default --reporter=json --outputFile="$out/e2e.json" || status=1
+# A PBX whose dialplan we do not own: the sandbox restarted with the FreePBX-shaped profile
+# (CTI_PBX_PROFILE=freepbx), the service attached to it by an AMI user only (and, in one test, our
+# routing as its custom destination).
+bash sandbox/pbx.sh down >/dev/null
+CTI_PBX_PROFILE=freepbx bash sandbox/pbx.sh up
+npx vitest run --project freepbx --reporter=default --reporter=json --outputFile="$out/freepbx.json" || status=1
 # The browser phone (WebRTC): the same sandbox restarted inside a network namespace (Asterisk offers no
 # loopback ICE candidate; sandbox/pbx.sh CTI_PBX_NETNS), and vitest in there with it. `down` (also the
 # EXIT trap's) deletes the namespace.
@@ -47,5 +53,5 @@ node -e '
     } catch { f += 1; }
   }
   console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
-' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/e2e.json" "$out/softphone.json"
+' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/e2e.json" "$out/freepbx.json" "$out/softphone.json"
 exit $status
