@@ -115,6 +115,9 @@ function int(v: unknown): number {
 const DEVICE_STATE_CODES: DeviceState[] = ['unknown', 'idle', 'in_use', 'busy', 'invalid', 'unavailable', 'ringing', 'ringing_in_use', 'on_hold'];
 
 function device(s: string): { tech: string; resource: string } {
+  // A state interface "hint:101@ext-local" (FreePBX's queue members: app_queue follows the extension's
+  // hint, pbx.c ast_extension_state): the extension before the @.
+  if (/^hint:/i.test(s)) return { tech: 'hint', resource: s.slice(5).split('@')[0] ?? '' };
   const slash = s.indexOf('/');
   if (slash < 0) return { tech: s, resource: '' };
   // Local/101@from-queue/n: the extension before the @.

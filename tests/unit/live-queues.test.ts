@@ -60,6 +60,16 @@ describe('queue events at the PBX boundary', () => {
     expect(list.map((q) => [q.queue, q.waiting, q.members.length])).toEqual([['night', 0, 0], ['sales', 1, 1]]);
     expect(list[1]!.members[0]).toMatchObject({ interface: 'PJSIP/101', memberName: 'PJSIP/101', status: 'in_use', inCall: true, callsTaken: 3 });
   });
+
+  it("reads FreePBX's members: a Local channel through from-queue whose state follows the extension's hint", () => {
+    const [q] = toQueueStatus([
+      { event: 'QueueParams', queue: '400', calls: '0', strategy: 'ringall' },
+      { event: 'QueueMember', queue: '400', name: 'Manager 101', location: 'Local/101@from-queue/n', stateinterface: 'hint:101@ext-local', status: '1', paused: '0', pausedreason: '', incall: '0', callstaken: '0', lastcall: '0', wrapuptime: '0' },
+    ]);
+    expect(q!.members[0]).toMatchObject({ interface: 'Local/101@from-queue/n', device: { tech: 'hint', resource: '101' }, memberName: 'Manager 101', status: 'idle' });
+    expect(toPbxEvent(member('QueueMemberAdded', '102', T0, { interface: 'Local/102@from-queue/n', stateinterface: 'hint:102@ext-local' })))
+      .toMatchObject({ device: { resource: '102' } });
+  });
 });
 
 describe('queue members on the live board', () => {
