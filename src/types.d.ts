@@ -23,7 +23,7 @@ declare module 'ari-client' {
     removeAllListeners(event?: string): void;
     start(apps: string | string[]): void;
     stop(): void;
-    asterisk: { getInfo(): Promise<unknown> };
+    asterisk: { getInfo(): Promise<unknown>; setGlobalVar(params: { variable: string; value?: string }): Promise<void> };
     channels: Record<string, (...args: any[]) => Promise<any>>;
   }
   export default ari;

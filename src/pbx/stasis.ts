@@ -7,6 +7,14 @@
 // it expires, so a frozen or killed service costs a caller at most that wait. An answer that comes later
 // (the process woken after a SIGSTOP works off its queued StasisStarts) fails with 404/409, because the
 // channel has left the application, and changes nothing.
+// Two ways to hand the decision back (Stasis' 4th argument picks): by default a channel variable (ARI
+// channels/{id}/variable); with `global`, a global variable CTI_ROUTE_<channel id> (ARI asterisk/variable)
+// that the dialplan reads and clears. The second is for dialplans that read "dangerous" functions (DB(),
+// as every FreePBX macro does) after the routing: Asterisk's control.c app_control_set_channel_var (commit
+// 8f8ccaf70a, "ARI: Make ARI applications respect live_dangerously") sets the channel thread's
+// inhibit-escalations flag and never clears it, so after one ARI setChannelVar every DB() read of that
+// call fails ("Dangerous function DB read blocked") unless live_dangerously is on. A global is set in the
+// HTTP thread and leaves the channel's thread alone.
 import type { AriClient } from 'ari-client';
 import type { Logger } from '../lib/logger.js';
 import type { AriConnection } from './ari-client.js';
@@ -21,7 +29,12 @@ export interface RouteRequest {
   receivedAt: number;
   /** True for a channel found waiting after an ARI reconnect. */
   leftover: boolean;
+  /** How the dialplan wants the decision: a channel variable, or a global named after the channel. */
+  reply?: 'channel' | 'global';
 }
+
+/** The global variable a `global` waiter reads its decision from (dialplan/freepbx/extensions_custom_cti.conf). */
+export const routeGlobal = (channelId: string): string => `CTI_ROUTE_${channelId}`;
 
 /** The decision, as the dialplan reads it (CTI_ROUTE, see dialplan/extensions_cti.conf). */
 export interface RouteReply {
@@ -67,11 +80,11 @@ export class StasisApp {
     }
     this.attached.add(client);
     client.on('StasisStart', (event: { args?: string[] }, channel: AriChannel) => {
-      const [kind, did, didTarget] = event.args ?? [];
+      const [kind, did, didTarget, reply] = event.args ?? [];
       if (kind !== 'inbound') return;
       void this.route(client, {
         channelId: channel.id, callerNumber: channel.caller?.number || null, did: did ?? '',
-        didTarget: didTarget || null, receivedAt: performance.now(), leftover: false,
+        didTarget: didTarget || null, receivedAt: performance.now(), leftover: false, reply: reply === 'global' ? 'global' : 'channel',
       });
     });
     void this.sweep(client);
@@ -91,7 +104,7 @@ export class StasisApp {
         this.log.warn({ channelId: c.id }, 'a call was left waiting in the Stasis application; routing it now');
         void this.route(client, {
           channelId: c.id, callerNumber: c.caller?.number || null, did: parts[2] ?? '', didTarget: parts[3] || null,
-          receivedAt: performance.now(), leftover: true,
+          receivedAt: performance.now(), leftover: true, reply: parts[4] === 'global' ? 'global' : 'channel',
         });
       }
     } catch (err) {
@@ -102,9 +115,16 @@ export class StasisApp {
   private async route(client: AriClient, req: RouteRequest): Promise<void> {
     if (this.pending.has(req.channelId) || !this.handler) return;
     this.pending.add(req.channelId);
+    const global = req.reply === 'global';
+    let globalSet = false;
     try {
       const reply = await this.handler(req);
-      await client.channels['setChannelVar']!({ channelId: req.channelId, variable: 'CTI_ROUTE', value: encodeRoute(reply) });
+      if (global) {
+        await client.asterisk.setGlobalVar({ variable: routeGlobal(req.channelId), value: encodeRoute(reply) });
+        globalSet = true;
+      } else {
+        await client.channels['setChannelVar']!({ channelId: req.channelId, variable: 'CTI_ROUTE', value: encodeRoute(reply) });
+      }
       const continuing = client.channels['continueInDialplan']!({ channelId: req.channelId });
       const ms = performance.now() - req.receivedAt;
       this.decisionTimes.push(ms);
@@ -115,6 +135,8 @@ export class StasisApp {
       // The caller hung up meanwhile (404), the PBX stopped waiting (409: not in the application), or ARI
       // dropped: the dialplan's own fallback takes over.
       this.log.warn({ channelId: req.channelId, err: (err as Error).message }, 'could not continue the channel');
+      // Nobody will read (and delete) the global now: delete it ourselves (no value: Asterisk removes it).
+      if (globalSet) await client.asterisk.setGlobalVar({ variable: routeGlobal(req.channelId) }).catch(() => undefined);
     } finally {
       this.pending.delete(req.channelId);
     }
