@@ -24,18 +24,6 @@ export default defineConfig({
         },
       },
       {
-        // The FreePBX profile of the sandbox (CTI_PBX_PROFILE=freepbx bash sandbox/pbx.sh up): a PBX whose
-        // dialplan the service does not own.
-        test: {
-          name: 'freepbx',
-          include: ['tests/freepbx/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-          sequence: { concurrent: false },
-        },
-      },
-      {
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
