@@ -9,8 +9,9 @@
 // channel has left the application, and changes nothing.
 // Two ways to hand the decision back (Stasis' 4th argument picks): by default a channel variable (ARI
 // channels/{id}/variable); with `global`, a global variable CTI_ROUTE_<channel id> (ARI asterisk/variable)
-// that the dialplan reads and clears. The second is for dialplans that read "dangerous" functions (DB(),
-// as every FreePBX macro does) after the routing: Asterisk's control.c app_control_set_channel_var (commit
+// that the dialplan reads and clears. Both shipped dialplans ask for the global (the channel variable
+// stays for a dialplan installed before): a dialplan may read "dangerous" functions (DB(), as every
+// FreePBX macro does) after the routing, and Asterisk's control.c app_control_set_channel_var (commit
 // 8f8ccaf70a, "ARI: Make ARI applications respect live_dangerously") sets the channel thread's
 // inhibit-escalations flag and never clears it, so after one ARI setChannelVar every DB() read of that
 // call fails ("Dangerous function DB read blocked") unless live_dangerously is on. A global is set in the
