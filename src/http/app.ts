@@ -27,6 +27,7 @@ import { registerAuth } from './auth.js';
 import { registerHealth } from './health.js';
 import { registerDemoRoutes } from '../demo/routes.js';
 import { securityHeaders, swaggerUiPolicy } from './security-headers.js';
+import { rememberedCompilers } from './schema-compilers.js';
 import { registerWebApp } from './web-app.js';
 import { ClickToCall } from '../calls/click-to-call.js';
 import { dialPolicyOf } from '../calls/dial-policy.js';
@@ -74,6 +75,8 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     // request.ip (the login limiter's client address) reads X-Forwarded-For only from these proxies.
     trustProxy: config.CTI_TRUST_PROXY,
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
+    // Each route's schemas compiled once per process, not once per app (the service tests build hundreds).
+    schemaController: { compilersFactory: rememberedCompilers() },
   });
 
   // --- security headers on every response, errors and 404s included (src/http/security-headers.ts)
