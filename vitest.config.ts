@@ -11,7 +11,13 @@ export default defineConfig({
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
       // Service tests build the app, some spawn the CLI or the service: 5 s is too tight on a busy 2-core
       // machine (a timeout here is no speed target; bench/ measures speed).
-      { test: { name: 'service', include: ['tests/service/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 } },
+      {
+        test: {
+          name: 'service', include: ['tests/service/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000,
+          // The CLI tests run dist/: built once for the tier (tests/support/build-service.ts).
+          globalSetup: ['tests/support/build-service.ts'],
+        },
+      },
       {
         test: {
           name: 'integration',
