@@ -227,7 +227,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.decorate('callLog', callLog);
   const clickToCall = new ClickToCall({
     pbx, tracker: callLog?.tracker ?? null, log: log.child({ feature: 'click2call' }),
-    notify: (userId, p) => realtime.c2cProgress(userId, p), policy: dialPolicyOf(config),
+    notify: (userId, p) => realtime.c2cProgress(userId, p), policy: dialPolicyOf(config), ringMs: config.CTI_CLICK_TO_CALL_RING_S * 1000,
   });
   app.addHook('onClose', async () => clickToCall.stop());
 
