@@ -1,4 +1,23 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+// Integration, e2e and softphone tests share one PBX: their files run one after another. The fast tiers
+// (unit, service: each test on its own app and SQLite file, ports from tests/support/ports.ts) run their
+// files side by side on every core; vitest's default would leave one of two cores idle (cores - 1).
+// Vitest 3 sets parallelism for a whole run, not per project, so it is chosen from the --project
+// options: parallel only when every project asked for is a fast one (`npm run test:fast`, scripts/test.sh).
+// Anything else (no --project: the whole suite) stays one file at a time, as before.
+const FAST_TIERS = new Set(['unit', 'service']);
+function projectsAsked(argv: string[]): string[] {
+  const names: string[] = [];
+  argv.forEach((a, i) => {
+    if (a === '--project') names.push(argv[i + 1] ?? '');
+    else if (a.startsWith('--project=')) names.push(a.slice('--project='.length));
+  });
+  return names;
+}
+const asked = projectsAsked(process.argv);
+const fastOnly = asked.length > 0 && asked.every((n) => FAST_TIERS.has(n));
 
 // Tiers (../shared/STYLE.md): unit (pure logic, fakes allowed), service (app.inject, fresh SQLite),
 // integration (the real sandbox Asterisk: `cti pbx up` first; freepbx: the same on the FreePBX-shaped
@@ -6,13 +25,19 @@ import { defineConfig } from 'vitest/config';
 // against the real service and the sandbox Asterisk: `npm run build` and `cti pbx up` first).
 export default defineConfig({
   test: {
-    // Integration and e2e tests share one PBX: files run one after another.
-    fileParallelism: false,
+    fileParallelism: fastOnly,
+    ...(fastOnly ? { maxWorkers: availableParallelism(), minWorkers: 1 } : {}),
     projects: [
       { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
       // Service tests build the app, some spawn the CLI or the service: 5 s is too tight on a busy 2-core
       // machine (a timeout here is no speed target; bench/ measures speed).
-      { test: { name: 'service', include: ['tests/service/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 } },
+      {
+        test: {
+          name: 'service', include: ['tests/service/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000,
+          // The CLI tests run dist/: built once for the tier (tests/support/build-service.ts).
+          globalSetup: ['tests/support/build-service.ts'],
+        },
+      },
       {
         test: {
           name: 'integration',

@@ -15,6 +15,9 @@ if [ "$(tracked_state)" != "$before" ]; then
   exit 1
 fi
 npx tsc -p tsconfig.json --noEmit
+# dist/ was built by setup.sh a moment ago: the service tier's CLI tests need not build it again
+# (tests/support/build-service.ts; three fast-tier runs below).
+export CTI_TEST_BUILT=1
 out=$(mktemp -d)
 status=0
 npx vitest run --project unit --project service --reporter=default --reporter=json --outputFile="$out/fast.json" || status=1

@@ -30,10 +30,10 @@ import type { Actor } from '../users/users.js';
 import type { CallSnapshot } from './snapshot.js';
 import type { CallTracker } from './tracker.js';
 
-/** How long the manager's phone rings before Originate gives up (ms). */
+/** How long the manager's phone rings before Originate gives up (ms), unless CTI_CLICK_TO_CALL_RING_S says otherwise. */
 const RING_MS = 30_000;
-/** A request nothing was heard of for this long is failed and forgotten. */
-const SILENCE_MS = RING_MS + 15_000;
+/** A request nothing was heard of for this long after the manager's ring time is failed and forgotten. */
+const SILENCE_AFTER_RING_MS = 15_000;
 
 interface Pending {
   requestId: string;
@@ -70,6 +70,8 @@ export class ClickToCall {
     notify: (userId: string, p: C2cProgress) => void;
     log: Logger;
     policy: DialPolicy;
+    /** How long the manager's own phone rings (CTI_CLICK_TO_CALL_RING_S); 30 s if not given. */
+    ringMs?: number;
     /** The limiter's clock (tests). */
     now?: () => number;
   }) {
@@ -171,11 +173,12 @@ export class ClickToCall {
     // A browser phone is told which ring is the one it asked for (X-CTI-Request: our requestId), so the
     // page answers it at once instead of ringing its own user (web/src/softphone).
     const browser = ctx.db.select({ mode: users.phoneMode }).from(users).where(eq(users.id, ctx.actor.id)).get()?.mode === 'browser';
-    const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), SILENCE_MS);
+    const ringMs = this.deps.ringMs ?? RING_MS;
+    const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), ringMs + SILENCE_AFTER_RING_MS);
     timer.unref();
     this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer, release: admission.release });
     try {
-      await pbx.clickToCall({ requestId, extension: ext, digits, ringMs: RING_MS, tagBrowser: browser });
+      await pbx.clickToCall({ requestId, extension: ext, digits, ringMs, tagBrowser: browser });
     } catch (err) {
       this.deps.log.warn({ err, requestId, ext }, 'click-to-call: Originate refused');
       this.advance(requestId, 'failed', 'pbx_unavailable');

@@ -74,6 +74,8 @@ const serviceShape = {
   CTI_ARI_PASSWORD: z.string().min(1),
   CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti'),
   CTI_ACTION_TIMEOUT_MS: positiveInt.default(5000),
+  /** Click-to-call: how long the manager's own phone rings before the call is given up (seconds). */
+  CTI_CLICK_TO_CALL_RING_S: z.coerce.number().int().min(5).max(120).default(30),
   CTI_RECORDINGS_DIR: z.string().min(1).default('/var/spool/asterisk/monitor'),
   /**
    * Where Asterisk writes the recordings, as Asterisk sees it, when that differs from CTI_RECORDINGS_DIR

@@ -27,6 +27,7 @@ import { registerAuth } from './auth.js';
 import { registerHealth } from './health.js';
 import { registerDemoRoutes } from '../demo/routes.js';
 import { securityHeaders, swaggerUiPolicy } from './security-headers.js';
+import { rememberedCompilers } from './schema-compilers.js';
 import { registerWebApp } from './web-app.js';
 import { ClickToCall } from '../calls/click-to-call.js';
 import { dialPolicyOf } from '../calls/dial-policy.js';
@@ -74,6 +75,8 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     // request.ip (the login limiter's client address) reads X-Forwarded-For only from these proxies.
     trustProxy: config.CTI_TRUST_PROXY,
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
+    // Each route's schemas compiled once per process, not once per app (the service tests build hundreds).
+    schemaController: { compilersFactory: rememberedCompilers() },
   });
 
   // --- security headers on every response, errors and 404s included (src/http/security-headers.ts)
@@ -225,7 +228,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.decorate('callLog', callLog);
   const clickToCall = new ClickToCall({
     pbx, tracker: callLog?.tracker ?? null, log: log.child({ feature: 'click2call' }),
-    notify: (userId, p) => realtime.c2cProgress(userId, p), policy: dialPolicyOf(config),
+    notify: (userId, p) => realtime.c2cProgress(userId, p), policy: dialPolicyOf(config), ringMs: config.CTI_CLICK_TO_CALL_RING_S * 1000,
   });
   app.addHook('onClose', async () => clickToCall.stop());
 

@@ -44,7 +44,11 @@ beforeAll(async () => {
   dbFile = newDbFile();
   for (const [name, ext] of [['anna', '101'], ['boris', '102'], ['busy', '199'], ['sleepy', '198'], ['ghost', '104']] as const) await seedUser(dbFile, name, 'manager', ext);
   supervisor = await seedUser(dbFile, 'sveta', 'supervisor');
-  svc = await startService({ dbFile, rules: { defaultTarget: { extension: '101' }, managerRingSeconds: 6, targetRingSeconds: 10, tiers: [] } });
+  svc = await startService({
+    dbFile, rules: { defaultTarget: { extension: '101' }, managerRingSeconds: 6, targetRingSeconds: 10, tiers: [] },
+    // 198 never answers: it rings this long instead of the default 30 s (all else as in production).
+    env: { CTI_CLICK_TO_CALL_RING_S: '10' },
+  });
 });
 
 afterAll(async () => {
@@ -87,7 +91,7 @@ describe('click-to-call and pops on the sandbox Asterisk', () => {
     const last = (g: typeof busy.got) => g.filter((e) => e.name === 'c2c:progress').map((e) => e.payload as C2cProgress).find((p) => p.stage === 'failed');
     expect((await waitUntil(() => last(busy.got), 15_000, 'busy')).reason).toBe('you_busy');
     expect((await waitUntil(() => last(ghost.got), 15_000, 'not registered')).reason).toBe('not_registered');
-    // 198 rings for click-to-call's 30 s ring time, then Originate gives up.
+    // 198 rings for click-to-call's ring time (CTI_CLICK_TO_CALL_RING_S, 10 s here), then Originate gives up.
     expect((await waitUntil(() => last(sleepy.got), 50_000, 'no answer')).reason).toBe('you_no_answer');
     // The stored calls: outbound click-to-calls of the manager to the client, as Asterisk's CDR says
     // (before the fix they were logged as internal calls of 199/198 to themselves).

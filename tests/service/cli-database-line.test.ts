@@ -1,11 +1,10 @@
 // Every `cti` command that opens the database says which file, on stderr, as one line; `--demo` opens
 // the demo's data/demo.sqlite without a CTI_DB_FILE prefix.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 
@@ -18,13 +17,12 @@ describe('cti: the database line', () => {
     cwd: dir, encoding: 'utf8', env: { ...process.env, CTI_DB_FILE: '', CTI_LOG_LEVEL: 'silent', CTI_PASSWORD: 'password-123', ...env },
   });
 
+  // bin/cti.js runs the built CLI: tests/support/build-service.ts (the tier's globalSetup) builds it first.
   beforeAll(async () => {
-    // Not execFileSync: a blocked worker misses vitest's own messages for as long as tsc takes.
-    await promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
     dir = mkdtempSync(join(tmpdir(), 'cti-db-line-'));
     dbFile = join(dir, 'cti.sqlite');
     writeFileSync(join(dir, 'contacts.csv'), 'client_name,contact_name,phone\nООО «Ромашка»,Ирина Соколова,+79160000001\n');
-  }, 120_000);
+  });
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
   it('migrate, user add, token create/list/revoke and import contacts each print `cti: database <absolute path>`', () => {

@@ -1,5 +1,5 @@
 // `cti import contacts FILE.csv` as an operator runs it: the built CLI in a child process.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -29,15 +29,14 @@ describe('cti import contacts', () => {
     p.on('close', (status) => done({ status, stdout, stderr: stderr.replace(/^cti: database .*\n/, '') }));
   });
 
+  // bin/cti.js runs the built CLI: tests/support/build-service.ts (the tier's globalSetup) builds it first.
   beforeAll(async () => {
-    // The service half of `npm run build` (what bin/cti.js runs); the web build is not needed here.
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'cti-cli-'));
     dbFile = join(dir, 'cti.sqlite');
     const h = openDb(dbFile);
     await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
     h.close();
-  }, 120_000);
+  });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -1,6 +1,6 @@
 // `cti token create | list | revoke` as an operator runs them: the built CLI in a child process, on a
 // database the test then reads through the same code the service authenticates with.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,15 +27,15 @@ describe('cti token', () => {
     }
   };
 
+  // bin/cti.js runs the built CLI: tests/support/build-service.ts (the tier's globalSetup) builds it first.
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'cti-cli-tokens-'));
     dbFile = join(dir, 'cti.sqlite');
     const h = openDb(dbFile);
     await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
     await addUser(h.db, { name: 'sveta', role: 'supervisor' });
     h.close();
-  }, 120_000);
+  });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -48,6 +48,14 @@ describe('configuration', () => {
     expect(() => loadServiceConfig({ ...minimal, CTI_LOGIN_MAX_FAILURES: '0' })).toThrow(/CTI_LOGIN_MAX_FAILURES:/);
   });
 
+  it("reads CTI_CLICK_TO_CALL_RING_S (the manager's own phone's ring time for click-to-call): 30 s unless set, 5 to 120 s", () => {
+    expect(loadServiceConfig(minimal).CTI_CLICK_TO_CALL_RING_S).toBe(30);
+    expect(loadServiceConfig({ ...minimal, CTI_CLICK_TO_CALL_RING_S: '8' }).CTI_CLICK_TO_CALL_RING_S).toBe(8);
+    for (const bad of ['0', '4', '121', '7.5', 'soon']) {
+      expect(() => loadServiceConfig({ ...minimal, CTI_CLICK_TO_CALL_RING_S: bad }), bad).toThrow(/CTI_CLICK_TO_CALL_RING_S:/);
+    }
+  });
+
   it('CTI_PUBLIC_URL: the origin users reach us at, by default the HTTP host and port, without a trailing slash', () => {
     expect(loadServiceConfig(minimal).CTI_PUBLIC_URL).toBe('http://127.0.0.1:3000');
     expect(loadServiceConfig({ ...minimal, CTI_HTTP_HOST: '::1', CTI_HTTP_PORT: '8080' }).CTI_PUBLIC_URL).toBe('http://[::1]:8080');
