@@ -70,8 +70,13 @@ const serviceShape = {
   CTI_AMI_USER: z.string().min(1),
   CTI_AMI_SECRET: z.string().min(1),
   CTI_ARI_URL: z.string().url().default('http://127.0.0.1:8088'),
-  CTI_ARI_USER: z.string().min(1),
-  CTI_ARI_PASSWORD: z.string().min(1),
+  /**
+   * ARI carries our routing (the Stasis application) and the browser phones' endpoints. Unset both to
+   * attach observe-only with an AMI user alone (a PBX whose dialplan routes its own calls): no routing,
+   * no browser phones, and /healthz asks for AMI only.
+   */
+  CTI_ARI_USER: z.string().min(1).optional(),
+  CTI_ARI_PASSWORD: z.string().min(1).optional(),
   CTI_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/).default('cti'),
   CTI_ACTION_TIMEOUT_MS: positiveInt.default(5000),
   /** Click-to-call: how long the manager's own phone rings before the call is given up (seconds). */
@@ -161,7 +166,14 @@ const serviceShape = {
 };
 
 const baseSchema = z.object(baseShape);
-const serviceSchema = z.object(serviceShape).transform((c) => ({ ...c, CTI_PUBLIC_URL: defaultPublicUrl(c) }));
+const serviceSchema = z.object(serviceShape)
+  .superRefine((c, ctx) => {
+    if ((c.CTI_ARI_USER === undefined) !== (c.CTI_ARI_PASSWORD === undefined)) {
+      const missing = c.CTI_ARI_USER === undefined ? 'CTI_ARI_USER' : 'CTI_ARI_PASSWORD';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'set CTI_ARI_USER and CTI_ARI_PASSWORD both (routing, browser phones) or neither (observe only)' });
+    }
+  })
+  .transform((c) => ({ ...c, CTI_PUBLIC_URL: defaultPublicUrl(c) }));
 
 /**
  * CTI_PUBLIC_URL without a trailing slash, or http://<CTI_HTTP_HOST>:<CTI_HTTP_PORT> (a wildcard host

@@ -176,29 +176,34 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     app.addHook('onClose', async () => cl.stop());
   }
   if (callLog && opts.connectPbx !== false) {
+    const ariUser = config.CTI_ARI_USER && config.CTI_ARI_PASSWORD ? { user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD } : null;
     pbx = new Pbx({
       ami: { host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, secret: config.CTI_AMI_SECRET, actionTimeoutMs: config.CTI_ACTION_TIMEOUT_MS },
-      ari: { url: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD, app: config.CTI_ARI_APP },
+      ari: ariUser ? { url: config.CTI_ARI_URL, ...ariUser, app: config.CTI_ARI_APP } : null,
       originateContext: config.CTI_ORIGINATE_CONTEXT,
     }, log);
     const cl = callLog;
     const p = pbx;
-    const stasis = new StasisApp(p.ari, config.CTI_ARI_APP, log.child({ feature: 'routing' }));
-    const router = new Router({
-      rules, facts: factsSource(handle.db), region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'routing' }),
-      faultDelayMs: config.CTI_FAULT_ROUTING_DELAY_MS,
-    });
-    stasis.onRoute((req) => router.route(req));
-    // Browser phones' endpoints live in Asterisk's memory: pushed again after every ARI (re)connect.
-    const prov = new SoftphoneProvisioning({
-      db: handle.db, secret: softphone.secret, log: log.child({ feature: 'softphone' }),
-      endpoints: new SoftphoneEndpoints({
-        ariUrl: config.CTI_ARI_URL, user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD,
-        endpointOptions: parseEndpointOptions(config.CTI_SOFTPHONE_ENDPOINT),
-      }, log.child({ feature: 'softphone' })),
-    });
-    provisioning = prov;
-    p.ari.on('ready', () => void prov.sync());
+    if (p.ari && ariUser) {
+      const stasis = new StasisApp(p.ari, config.CTI_ARI_APP, log.child({ feature: 'routing' }));
+      const router = new Router({
+        rules, facts: factsSource(handle.db), region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'routing' }),
+        faultDelayMs: config.CTI_FAULT_ROUTING_DELAY_MS,
+      });
+      stasis.onRoute((req) => router.route(req));
+      // Browser phones' endpoints live in Asterisk's memory: pushed again after every ARI (re)connect.
+      const prov = new SoftphoneProvisioning({
+        db: handle.db, secret: softphone.secret, log: log.child({ feature: 'softphone' }),
+        endpoints: new SoftphoneEndpoints({
+          ariUrl: config.CTI_ARI_URL, ...ariUser,
+          endpointOptions: parseEndpointOptions(config.CTI_SOFTPHONE_ENDPOINT),
+        }, log.child({ feature: 'softphone' })),
+      });
+      provisioning = prov;
+      p.ari.on('ready', () => void prov.sync());
+    } else {
+      log.info('no ARI user (CTI_ARI_USER, CTI_ARI_PASSWORD): observing the PBX only, no routing and no browser phones');
+    }
     p.on('event', (e) => cl.handle(e));
     live.attachPbx(p);
     p.on('amiReady', ({ reconnect }) => {

@@ -37,12 +37,12 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
   };
   app.get('/healthz', {
     schema: {
-      tags: ['health'], summary: 'Up or down (AMI and ARI connected); admins also get the connection states',
+      tags: ['health'], summary: 'Up or down (AMI and, when configured, ARI connected); admins also get the connection states',
       response: { 200: body, 503: body },
     },
   }, async (req, reply) => {
     const h = deps.pbx?.health() ?? null;
-    const up = !h || (h.ami.state === 'connected' && h.ari.state === 'connected');
+    const up = !h || (h.ami.state === 'connected' && (h.ari.state === 'connected' || h.ari.state === 'disabled'));
     reply.code(up ? 200 : 503);
     const status = up ? 'up' : 'down';
     if (callerOf(deps.db, req)?.role !== 'admin') return { status };

@@ -8,7 +8,8 @@ import type { ConnectionState, DeviceStatus, LiveChannel, PbxEvent, QueueStatusE
 
 export interface PbxHealth {
   ami: { state: ConnectionState; error: string | null };
-  ari: { state: ConnectionState; error: string | null };
+  /** 'disabled': no ARI user configured (observe only). */
+  ari: { state: ConnectionState | 'disabled'; error: string | null };
 }
 
 /** How an Originate's own dial of the manager's phone ended without an answer (AMI OriginateResponse Reason). */
@@ -39,15 +40,16 @@ export function clickToCallFailure(e: PbxEvent): { requestId: string; reason: Or
 
 export class Pbx extends TypedEmitter<PbxEvents> {
   readonly ami: AmiClient;
-  readonly ari: AriConnection;
+  /** null when no ARI user is configured: observe only (no routing, no browser phones). */
+  readonly ari: AriConnection | null;
   private readonly originateContext: string;
 
   /** `originateContext`: where click-to-call continues once the phone answers (CTI_ORIGINATE_CONTEXT). */
-  constructor(opts: { ami: AmiOptions; ari: AriOptions; originateContext?: string }, log: Logger) {
+  constructor(opts: { ami: AmiOptions; ari: AriOptions | null; originateContext?: string }, log: Logger) {
     super();
     this.originateContext = opts.originateContext ?? 'cti-click2call';
     this.ami = new AmiClient(opts.ami, log.child({ pbx: 'ami' }));
-    this.ari = new AriConnection(opts.ari, log.child({ pbx: 'ari' }));
+    this.ari = opts.ari ? new AriConnection(opts.ari, log.child({ pbx: 'ari' })) : null;
     this.ami.on('event', (e) => {
       this.emit('event', e);
       const failed = clickToCallFailure(e);
@@ -59,17 +61,17 @@ export class Pbx extends TypedEmitter<PbxEvents> {
 
   start(): void {
     this.ami.start();
-    this.ari.start();
+    this.ari?.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.ami.stop(), this.ari.stop()]);
+    await Promise.all([this.ami.stop(), this.ari?.stop()]);
   }
 
   health(): PbxHealth {
     return {
       ami: { state: this.ami.state, error: this.ami.error },
-      ari: { state: this.ari.state, error: this.ari.error },
+      ari: this.ari ? { state: this.ari.state, error: this.ari.error } : { state: 'disabled', error: null },
     };
   }
 

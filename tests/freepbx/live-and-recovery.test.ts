@@ -31,8 +31,8 @@ afterAll(() => {
   for (const p of Object.values(phones)) p.close();
 });
 
-async function service(dbFile: string): Promise<ServiceProcess> {
-  const s = await startService({ dbFile });
+async function service(dbFile: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  const s = await startService({ dbFile, env });
   running.push(s);
   return s;
 }
@@ -59,7 +59,6 @@ async function expectRecordingPlays(svc: ServiceProcess, token: string, linkedId
   expect(part.bytes.equals(whole.bytes.subarray(1000, 5000))).toBe(true);
   const detail = await api(svc, `/api/v1/calls/${call.id}`, token);
   expect(detail.status).toBe(200);
-  void prefix;
   return call;
 }
 
@@ -96,6 +95,27 @@ describe('observe-only on the FreePBX-shaped PBX: the live board and the calls m
     }, 5_000, '101 talking');
     await waitForCdr(h.linkedid, 20_000);
     await waitUntil(async () => !(await board()).calls.some((x) => x.id === ringing.id), 8_000, 'the call gone from the board');
+  });
+
+  it('with an AMI user alone (no ARI user): the service is up, observes, logs the call with its recording', async () => {
+    const dbFile = newDbFile();
+    const token = await seedUser(dbFile, 'sveta', 'supervisor');
+    await seedUser(dbFile, 'anna', 'manager', '101');
+    // Empty is unset (src/config): the sandbox's ARI user is not given to this service.
+    const svc = await service(dbFile, { CTI_ARI_USER: '', CTI_ARI_PASSWORD: '' });
+    const health = await waitUntil(async () => {
+      const r = await fetch(`${svc.url}/healthz`);
+      return r.status === 200 ? r.json() : undefined;
+    }, 10_000, '/healthz up without ARI');
+    expect(health).toEqual({ status: 'up' });
+    const admin = await seedUser(dbFile, 'root', 'admin');
+    expect((await api(svc, '/healthz', admin)).body).toMatchObject({ ami: { state: 'connected' }, ari: { state: 'disabled' } });
+    const h = await inboundCall({ from: client(4), did: DID['ext101']!, talkSeconds: 3 });
+    const rows = await waitForCdr(h.linkedid, 20_000);
+    const call = await loggedCall(svc, token, h.linkedid, 30_000);
+    expect(call).toMatchObject({ direction: 'inbound', disposition: 'answered', extension: '101', externalNumber: client(4), routedBy: null });
+    expectExact(call, rows);
+    await expectRecordingPlays(svc, token, h.linkedid, 'in-');
   });
 
   it('kill -9 mid-call, and a call while down: both rebuilt from the CEL file, exact, with FreePBX\'s recordings', async () => {

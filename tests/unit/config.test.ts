@@ -19,7 +19,17 @@ describe('configuration', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const msg = (e as Error).message;
-      for (const v of ['CTI_AMI_USER', 'CTI_AMI_SECRET', 'CTI_ARI_USER', 'CTI_ARI_PASSWORD']) expect(msg).toContain(`${v}: is required`);
+      for (const v of ['CTI_AMI_USER', 'CTI_AMI_SECRET']) expect(msg).toContain(`${v}: is required`);
+    }
+  });
+
+  it('ARI is optional, both or neither: without it the service only observes (an AMI user alone)', () => {
+    const observe = loadServiceConfig({ CTI_AMI_USER: 'cti', CTI_AMI_SECRET: 's' });
+    expect([observe.CTI_ARI_USER, observe.CTI_ARI_PASSWORD]).toEqual([undefined, undefined]);
+    expect(loadServiceConfig({ ...minimal, CTI_ARI_USER: '', CTI_ARI_PASSWORD: '' }).CTI_ARI_USER).toBeUndefined();
+    for (const half of [{ CTI_ARI_USER: 'cti' }, { CTI_ARI_PASSWORD: 'p' }]) {
+      const missing = 'CTI_ARI_USER' in half ? 'CTI_ARI_PASSWORD' : 'CTI_ARI_USER';
+      expect(() => loadServiceConfig({ CTI_AMI_USER: 'cti', CTI_AMI_SECRET: 's', ...half })).toThrow(`${missing}: set CTI_ARI_USER and CTI_ARI_PASSWORD both`);
     }
   });
 
