@@ -168,9 +168,9 @@ export class CallLog {
     this.learnRecording(call);
     this.persist(call);
     const file0 = [...call.recordingFiles][0];
-    if (file0) {
+    const file = file0 ? localRecordingPath(this.o.recordingsDir, file0, this.o.pbxRecordingsDir ?? null) : null;
+    if (file) {
       // MixMonitor closes the file just after the hangup.
-      const file = localRecordingPath(this.o.recordingsDir, file0, this.o.pbxRecordingsDir ?? null);
       this.later(1000, () => {
         try {
           const ms = wavDurationMs(file);

@@ -150,6 +150,7 @@ function canSee(db: Db, actor: Actor): SQL | undefined {
 export function recordingPath(ctx: Pick<QueryContext, 'recordingsDir' | 'pbxRecordingsDir'>, row: CallRow): string | null {
   if (!row.recordingFile) return null;
   const file = localRecordingPath(ctx.recordingsDir, row.recordingFile, ctx.pbxRecordingsDir ?? null);
+  if (!file) return null;
   try {
     return statSync(file).size > 44 ? file : null;
   } catch {

@@ -2,7 +2,7 @@
 // wherever the PBX's own dialplan files them (FreePBX: dated folders), learned from MixMonitor's start.
 // Duration comes from the WAV header (RIFF: fmt byte rate, data chunk size), no external tool needed.
 import { openSync, readSync, closeSync, lstatSync, statSync } from 'node:fs';
-import { basename, join, posix, relative, resolve, isAbsolute } from 'node:path';
+import { basename, posix, relative, resolve, isAbsolute } from 'node:path';
 
 /**
  * The file as seen from here. MixMonitor writes a relative name below Asterisk's monitor directory
@@ -11,21 +11,23 @@ import { basename, join, posix, relative, resolve, isAbsolute } from 'node:path'
  * name keeps its folders below `recordingsDir`. An absolute name keeps them below `pbxDir`, where
  * Asterisk writes as it sees it (CTI_PBX_RECORDINGS_DIR). Otherwise only the file name counts (one flat
  * folder: our own dialplan's absolute `<dir>/<linkedid>.wav`). The name comes from MixMonitor's
- * arguments in the event log, which a FreePBX builds partly from the caller's number: a ".." or NUL
- * never resolves outside `recordingsDir` (such a path falls back to its file name, itself checked).
+ * arguments in the event log, which a FreePBX builds partly from the caller's number: a name with a
+ * ".." or "." step, an empty step or a NUL is no recording of ours (null), and nothing resolves outside
+ * `recordingsDir`. An absolute path outside `pbxDir` keeps only its file name, as without `pbxDir`.
  */
-export function localRecordingPath(recordingsDir: string, asteriskPath: string, pbxDir: string | null = null): string {
-  const flat = join(recordingsDir, basename(asteriskPath).replace(/\0/g, ''));
-  if (asteriskPath.includes('\0')) return flat;
+export function localRecordingPath(recordingsDir: string, asteriskPath: string, pbxDir: string | null = null): string | null {
+  if (asteriskPath.includes('\0') || asteriskPath.trim() === '') return null;
   let rel: string;
   if (!posix.isAbsolute(asteriskPath)) rel = asteriskPath;
-  else if (pbxDir) rel = posix.relative(posix.resolve('/', pbxDir), posix.resolve('/', asteriskPath));
-  else return flat;
+  else if (pbxDir) {
+    rel = posix.relative(posix.resolve('/', pbxDir), posix.resolve('/', asteriskPath));
+    if (rel.startsWith('..') || posix.isAbsolute(rel)) rel = posix.basename(asteriskPath);
+  } else rel = posix.basename(asteriskPath);
   const parts = rel.split('/');
-  if (rel === '' || posix.isAbsolute(rel) || parts.some((part) => part === '..' || part === '' || part === '.')) return flat;
+  if (rel === '' || parts.some((part) => part === '..' || part === '' || part === '.')) return null;
   const file = resolve(recordingsDir, ...parts);
   const inside = relative(resolve(recordingsDir), file);
-  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? flat : file;
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? null : file;
 }
 
 /**
