@@ -170,7 +170,8 @@ const shapes: Record<string, Shape> = {
     await phones.p101.dial('89990000486');
     await phones.p101.waitFor('CALL_CLOSED', 30_000);
   },
-  // DID ...0700 -> custom destination cti-route,s,1 (a stub in this branch) -> returns -> 101; 4 s.
+  // DID ...0700 -> custom destination dest-1: Gosub(cti-route,s,1), with no service attached Stasis fails at
+  // once (CtiRoute fallback) and it returns -> ring group 600 (101 and 102 answer at once); route recording Force; 4 s.
   'inbound-custom-destination': async () => {
     const call = await inboundCall({ from: '15551230111', did: did('custom700'), talkSeconds: 4 });
     await call.originateResponse;

@@ -25,7 +25,7 @@ function records(name: string, way: 'live' | 'file'): CallRecord[] {
   return out;
 }
 
-type Expect = Partial<Pick<CallRecord, 'direction' | 'origin' | 'externalNumber' | 'extension' | 'disposition' | 'queue'>> & {
+type Expect = Partial<Pick<CallRecord, 'direction' | 'origin' | 'externalNumber' | 'extension' | 'disposition' | 'queue' | 'routedBy'>> & {
   /** FreePBX's file name prefix (callrecording's CALLFILENAME: <type>-<to>-<from>-...), below YYYY/MM/DD/. */
   recording: string | null;
   /** Extensions whose legs talked. */
@@ -37,7 +37,9 @@ const SHAPES: Record<string, Expect> = {
   'inbound-ringgroup-102-answers': { direction: 'inbound', externalNumber: '15551230102', extension: '102', disposition: 'answered', recording: 'rg-600-15551230102-', talked: ['102'] },
   'inbound-queue-answered': { direction: 'inbound', externalNumber: '15551230103', extension: '101', disposition: 'answered', queue: '400', recording: 'q-400-15551230103-', talked: ['101'] },
   'inbound-followme-mobile-answers': { direction: 'inbound', externalNumber: '15551230104', extension: '103', disposition: 'answered', recording: 'external-103-15551230104-', talked: ['103'] },
-  'inbound-custom-destination': { direction: 'inbound', externalNumber: '15551230111', extension: '101', disposition: 'answered', recording: 'external-101-15551230111-', talked: ['101'] },
+  // The routing's custom destination with no service attached: Stasis fails, our CtiRoute says fallback,
+  // and FreePBX's ring group 600 (the destination after return) rings; 101 answers.
+  'inbound-custom-destination': { direction: 'inbound', externalNumber: '15551230111', extension: '101', disposition: 'answered', routedBy: 'fallback', recording: 'in-8005550700-15551230111-', talked: ['101'] },
   'inbound-no-answer': { direction: 'inbound', extension: '198', disposition: 'no_answer', recording: 'external-198-', talked: [] },
   'inbound-busy': { direction: 'inbound', extension: '199', disposition: 'busy', recording: 'external-199-', talked: [] },
   outbound: { direction: 'outbound', origin: null, externalNumber: '+79161230105', extension: '101', disposition: 'answered', recording: 'out-89161230105-101-', talked: ['101'] },
