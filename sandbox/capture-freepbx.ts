@@ -8,19 +8,19 @@
 //   <name>.master.csv  the shape's rows of cdr_csv's Master.csv (where FreePBX's Asterisk writes CSV CDRs)
 //   <name>.recordings.txt  the recordings written during the shape (path under the monitor dir, seconds)
 // The sandbox user's stream (with the dialplan's events) goes to .pbx/run/freepbx-<name>.sandbox.ami.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+// The harness (files, summary) is sandbox/capture.ts, shared with capture-scenarios.ts.
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  PROJECT_ROOT, Phone, RawAmiCapture, amiAction, attendedTransfer, blindTransferAmi, clickToCall, closeSandbox, completeAttendedTransfer,
-  coreShowChannels, inboundCall, loadSandboxEnv, readCdr, sandboxDir, waitForAmiEvent, waitForCdr, waitForChannel, waitUntil,
+  PROJECT_ROOT, Phone, amiAction, attendedTransfer, blindTransferAmi, clickToCall, completeAttendedTransfer, coreShowChannels,
+  inboundCall, loadSandboxEnv, waitForAmiEvent, waitForChannel, waitUntil,
 } from '../tests/support/sandbox.js';
+import { capture, sleep, soxDuration } from './capture.js';
 
 const env = loadSandboxEnv();
 if (env['CTI_PBX_PROFILE'] !== 'freepbx') throw new Error('the sandbox is not up with CTI_PBX_PROFILE=freepbx');
 const OUT = path.join(PROJECT_ROOT, 'tests', 'fixtures', 'freepbx');
 const MASTER = env['CTI_SANDBOX_CDR_CSV']!;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const phones = { p101: new Phone(101), p102: new Phone(102), p103: new Phone(103) };
 
 /** The DIDs of the profile's inbound routes (sandbox.env CTI_SANDBOX_FREEPBX_DIDS, sandbox/freepbx/extensions.conf). */
@@ -186,10 +186,6 @@ async function originateAs(opts: { ext: string; number: string; callerid: string
   await done;
 }
 
-function soxDuration(file: string): string {
-  try { return execFileSync('soxi', ['-D', file], { encoding: 'utf8' }).trim(); } catch { return 'unreadable'; }
-}
-
 /** Recordings under the monitor dir modified since t0 (FreePBX's dated folders YYYY/MM/DD). */
 function recordingsSince(t0: number): string[] {
   const root = env.CTI_RECORDINGS_DIR;
@@ -206,64 +202,13 @@ function recordingsSince(t0: number): string[] {
   return out.sort();
 }
 
-async function run(name: string, fn: Shape): Promise<void> {
-  console.log(`\n=== ${name}`);
-  for (const p of Object.values(phones)) p.clearEvents();
-  const busy = (await coreShowChannels()).length;
-  if (busy) throw new Error(`${busy} channels still up before ${name}`);
-  const lineCount = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
-  const cdrBefore = lineCount(env.CTI_CDR_FILE);
-  const celBefore = lineCount(env.CTI_CEL_FILE);
-  const masterBefore = lineCount(MASTER);
-  const cti = new RawAmiCapture(env.CTI_AMI_USER, env.CTI_AMI_SECRET);
-  const sbx = new RawAmiCapture(env.CTI_SANDBOX_AMI_USER, env.CTI_SANDBOX_AMI_SECRET);
-  await Promise.all([cti.start(), sbx.start()]);
-  cti.mark(); sbx.mark();
-  const t0 = Date.now();
-  await fn();
-  await waitUntil(() => cti.allHungUp(), 60_000, 'all channels hung up');
-  await sleep(1000);
-  const raw = cti.stop();
-  const rawSbx = sbx.stop();
-  writeFileSync(path.join(OUT, `${name}.ami`), raw);
-  writeFileSync(path.join(sandboxDir(), 'run', `freepbx-${name}.sandbox.ami`), rawSbx);
-  const linkedids = [...cti.linkedids];
-  const settled = await Promise.allSettled(linkedids.map((l, i) => waitForCdr(l, i === 0 ? 15_000 : 4_000)));
-  if (!settled.some((r) => r.status === 'fulfilled')) throw new Error(`no CDR rows for ${linkedids.join(' ')}`);
-  const lines = readFileSync(env.CTI_CDR_FILE, 'utf8').split('\n').filter(Boolean).slice(cdrBefore);
-  const mine = lines.filter((l) => linkedids.some((id) => l.startsWith(`"${id}"`)));
-  writeFileSync(path.join(OUT, `${name}.cdr.csv`), mine.map((l) => `${l}\n`).join(''));
-  const master = readFileSync(MASTER, 'utf8').split('\n').filter(Boolean).slice(masterBefore);
-  writeFileSync(path.join(OUT, `${name}.master.csv`), master.map((l) => `${l}\n`).join(''));
-  const cel = readFileSync(env.CTI_CEL_FILE, 'utf8').split('\n').filter(Boolean).slice(celBefore)
-    .filter((l) => linkedids.some((id) => l.includes(`","${id}","`)));
-  writeFileSync(path.join(OUT, `${name}.cel.csv`), cel.map((l) => `${l}\n`).join(''));
-  const recs = recordingsSince(t0).map((f) => `${path.relative(env.CTI_RECORDINGS_DIR, f)} ${soxDuration(f)}`);
-  writeFileSync(path.join(OUT, `${name}.recordings.txt`), recs.map((l) => `${l}\n`).join(''));
-  console.log(`took ${((Date.now() - t0) / 1000).toFixed(1)} s; ${raw.length} bytes AMI (cti); linkedids ${linkedids.join(' ')}`);
-  for (const r of readCdr().filter((x) => linkedids.includes(x.linkedid))) {
-    console.log(`  CDR ${r.channel} -> ${r.dstchannel || '-'} src=${r.src} dst=${r.dst} ctx=${r.dcontext} app=${r.lastapp} dur=${r.duration} bill=${r.billsec} ${r.disposition}`);
-  }
-  for (const l of recs) console.log(`  recording ${l} s`);
-  if (!recs.length) console.log('  recording: none');
-}
-
-async function main(): Promise<void> {
-  mkdirSync(OUT, { recursive: true });
-  await Promise.all(Object.values(phones).map((p) => p.open()));
-  const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(shapes);
-  for (const n of names) {
-    const fn = shapes[n];
-    if (!fn) throw new Error(`unknown shape ${n} (have ${Object.keys(shapes).join(', ')})`);
-    await run(n, fn);
-    await sleep(500);
-  }
-  for (const p of Object.values(phones)) p.close();
-  await closeSandbox();
-}
-
-main().catch(async (e: unknown) => {
-  console.error(e);
-  await closeSandbox();
-  process.exit(1);
+capture({
+  out: OUT, tag: 'freepbx', shapes, phones: Object.values(phones),
+  tails: [{ file: MASTER, suffix: 'master.csv' }],
+  after: (name, { t0 }) => {
+    const recs = recordingsSince(t0).map((f) => `${path.relative(env.CTI_RECORDINGS_DIR, f)} ${soxDuration(f)}`);
+    writeFileSync(path.join(OUT, `${name}.recordings.txt`), recs.map((l) => `${l}\n`).join(''));
+    for (const l of recs) console.log(`  recording ${l} s`);
+    if (!recs.length) console.log('  recording: none');
+  },
 });

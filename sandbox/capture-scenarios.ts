@@ -6,18 +6,16 @@
 //                    tests/fixtures/ami/<name>.cel.csv  the scenario's rows of the CEL file (cel-custom/cti.csv, verbatim);
 // and prints a summary (CDR rows, recording durations by soxi). The sandbox user's stream of the same
 // scenario goes to .pbx/run/scenario-<name>.sandbox.ami for reference (not a fixture: it has dialplan events).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The harness (files, summary) is sandbox/capture.ts, shared with capture-freepbx.ts.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
-  PROJECT_ROOT, Phone, RawAmiCapture, attendedTransfer, closeSandbox, completeAttendedTransfer, clickToCall, conferenceFromCall,
-  coreShowChannels, inboundCall, loadSandboxEnv, queuePause, readCdr, recordingPath, sandboxDir, SHAPE_DIDS, waitForCdr,
-  waitForChannel, waitForParkedCall, waitUntil,
+  PROJECT_ROOT, Phone, attendedTransfer, completeAttendedTransfer, clickToCall, conferenceFromCall, coreShowChannels, inboundCall,
+  queuePause, recordingPath, SHAPE_DIDS, waitForChannel, waitForParkedCall, waitUntil,
 } from '../tests/support/sandbox.js';
+import { capture, sleep, soxDuration } from './capture.js';
 
-const env = loadSandboxEnv();
 const OUT = path.join(PROJECT_ROOT, 'tests', 'fixtures', 'ami');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const phones = { p101: new Phone(101), p102: new Phone(102), p103: new Phone(103) };
 
 type Scenario = () => Promise<void>;
@@ -195,6 +193,7 @@ const scenarios: Record<string, Scenario> = {
     } finally {
       await phones.p102.answerMode('auto');
     }
+  },
   // ---- call shapes of issue 12 (queues, ring group, pickup, parking); DIDs: SHAPE_DIDS
   // Queue sales (ringall): both ring; 102 answers after 2 s while 101 still rings; client talks 4 s.
   'queue-ringall-second-answers': async () => {
@@ -310,68 +309,13 @@ const scenarios: Record<string, Scenario> = {
   },
 };
 
-function soxDuration(file: string): string {
-  try { return execFileSync('soxi', ['-D', file], { encoding: 'utf8' }).trim(); } catch { return 'unreadable'; }
-}
-
-async function run(name: string, fn: Scenario): Promise<void> {
-  console.log(`\n=== ${name}`);
-  for (const p of Object.values(phones)) p.clearEvents();
-  const busy = (await coreShowChannels()).length;
-  if (busy) throw new Error(`${busy} channels still up before ${name}`);
-  const lineCount = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
-  const cdrBefore = lineCount(env.CTI_CDR_FILE);
-  const celBefore = lineCount(env.CTI_CEL_FILE);
-  const cti = new RawAmiCapture(env.CTI_AMI_USER, env.CTI_AMI_SECRET);
-  const sbx = new RawAmiCapture(env.CTI_SANDBOX_AMI_USER, env.CTI_SANDBOX_AMI_SECRET);
-  await Promise.all([cti.start(), sbx.start()]);
-  cti.mark(); sbx.mark();
-  const t0 = Date.now();
-  await fn();
-  await waitUntil(() => cti.allHungUp(), 60_000, 'all channels hung up');
-  await sleep(1000);
-  const raw = cti.stop();
-  const rawSbx = sbx.stop();
-  writeFileSync(path.join(OUT, `${name}.ami`), raw);
-  writeFileSync(path.join(sandboxDir(), 'run', `scenario-${name}.sandbox.ami`), rawSbx);
-  const linkedids = [...cti.linkedids];
-  // A channel that joins another call (pickup, parking retrieval) may have no CDR row of its own linkedid.
-  const settled = await Promise.allSettled(linkedids.map((l, i) => waitForCdr(l, i === 0 ? 15_000 : 4_000)));
-  if (!settled.some((r) => r.status === 'fulfilled')) throw new Error(`no CDR rows for ${linkedids.join(' ')}`);
-  const lines = readFileSync(env.CTI_CDR_FILE, 'utf8').split('\n').filter(Boolean).slice(cdrBefore);
-  const mine = lines.filter((l) => linkedids.some((id) => l.startsWith(`"${id}"`)));
-  writeFileSync(path.join(OUT, `${name}.cdr.csv`), mine.map((l) => `${l}\n`).join(''));
-  // CEL rows: the 4th field is the linkedid the channel had at the event (a transfer joins two).
-  const cel = readFileSync(env.CTI_CEL_FILE, 'utf8').split('\n').filter(Boolean).slice(celBefore)
-    .filter((l) => linkedids.some((id) => l.includes(`","${id}","`)));
-  writeFileSync(path.join(OUT, `${name}.cel.csv`), cel.map((l) => `${l}\n`).join(''));
-  console.log(`took ${((Date.now() - t0) / 1000).toFixed(1)} s; ${raw.length} bytes AMI (cti); linkedids ${linkedids.join(' ')}`);
-  const rows = readCdr().filter((r) => linkedids.includes(r.linkedid));
-  for (const r of rows) {
-    console.log(`  CDR ${r.channel} -> ${r.dstchannel || '-'} src=${r.src} dst=${r.dst} ctx=${r.dcontext} app=${r.lastapp} dur=${r.duration} bill=${r.billsec} ${r.disposition} uf=${r.userfield} seq=${r.sequence}`);
-  }
-  for (const l of linkedids) {
-    const f = recordingPath(l);
-    console.log(`  recording ${path.basename(f)}: ${existsSync(f) ? `${soxDuration(f)} s` : 'none'}`);
-  }
-}
-
-async function main(): Promise<void> {
-  mkdirSync(OUT, { recursive: true });
-  await Promise.all(Object.values(phones).map((p) => p.open()));
-  const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
-  for (const n of names) {
-    const fn = scenarios[n];
-    if (!fn) throw new Error(`unknown scenario ${n} (have ${Object.keys(scenarios).join(', ')})`);
-    await run(n, fn);
-    await sleep(500);
-  }
-  for (const p of Object.values(phones)) p.close();
-  await closeSandbox();
-}
-
-main().catch(async (e: unknown) => {
-  console.error(e);
-  await closeSandbox();
-  process.exit(1);
+capture({
+  out: OUT, tag: 'scenario', shapes: scenarios, phones: Object.values(phones),
+  cdrExtra: (r) => `uf=${r.userfield} seq=${r.sequence}`,
+  after: (_name, { linkedids }) => {
+    for (const l of linkedids) {
+      const f = recordingPath(l);
+      console.log(`  recording ${path.basename(f)}: ${existsSync(f) ? `${soxDuration(f)} s` : 'none'}`);
+    }
+  },
 });
