@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   asterisk, inboundCall, loadSandboxEnv, onAmiEvent, Phone, sandboxAmi, waitForAmiEvent, waitForCdr, waitUntil, type AmiMessage, type CdrRow,
 } from '../support/sandbox.js';
-import { api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
+import { addClient, api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
 
 // defaultTarget 103 is no phone of ring group 600: should the dialplan ever dial the service's default
 // target instead of returning to FreePBX's destination, 103 rings and the tests below fail.
@@ -74,19 +74,7 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-async function client(name: string, owner: string | null, phone: string): Promise<string> {
-  const c = await api(svc!, '/api/v1/clients', admin, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ kind: 'company', name, ownerName: owner }),
-  });
-  expect(c.status, JSON.stringify(c.body)).toBe(201);
-  const ct = await api(svc!, '/api/v1/contacts', admin, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ clientId: c.body.id, name: `${name} contact`, phones: [{ number: phone, label: 'work' }] }),
-  });
-  expect(ct.status, JSON.stringify(ct.body)).toBe(201);
-  return c.body.id;
-}
+const client = (name: string, owner: string | null, phone: string) => addClient(svc!, admin, { name, owner, phone });
 
 /** The Dial rows of the call to phones, in order: which phone rang, and how each ended (Asterisk's CDR). */
 function dialRows(rows: CdrRow[]): { ext: string; disposition: string; row: CdrRow }[] {

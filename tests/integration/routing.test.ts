@@ -3,7 +3,7 @@
 // own log; the routedBy the service stored is then checked through the API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundCall, onAmiEvent, sandboxAmi, waitForCdr, type AmiMessage, type CdrRow } from '../support/sandbox.js';
-import { api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
+import { addClient, api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
 
 const RULES = {
   managerRingSeconds: 5,
@@ -63,19 +63,7 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-async function client(name: string, turnover: number | null, owner: string | null, phone: string): Promise<string> {
-  const c = await api(svc!, '/api/v1/clients', admin, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ kind: 'company', name, turnover, currency: turnover === null ? null : 'RUB', ownerName: owner }),
-  });
-  expect(c.status, JSON.stringify(c.body)).toBe(201);
-  const ct = await api(svc!, '/api/v1/contacts', admin, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ clientId: c.body.id, name: `${name} contact`, phones: [{ number: phone, label: 'work' }] }),
-  });
-  expect(ct.status, JSON.stringify(ct.body)).toBe(201);
-  return c.body.id;
-}
+const client = (name: string, turnover: number | null, owner: string | null, phone: string) => addClient(svc!, admin, { name, turnover, owner, phone });
 
 /** The Dial rows of the call, in order: which phone rang, and how each ended (Asterisk's CDR). */
 function dialRows(rows: CdrRow[]): { ext: string; disposition: string }[] {

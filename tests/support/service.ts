@@ -102,6 +102,22 @@ export async function api<T = any>(svc: { url: string }, path: string, token: st
   return { status: r.status, body: body as T, headers: r.headers, bytes };
 }
 
+/**
+ * A client (a company) with one contact on `phone`, through the API as `token` (an admin): what the
+ * routing tests call their callers. `turnover` in RUB when given; `owner` a user's name or null.
+ */
+export async function addClient(svc: { url: string }, token: string, o: { name: string; owner: string | null; phone: string; turnover?: number | null }): Promise<string> {
+  const body = { kind: 'company', name: o.name, ...(o.turnover !== undefined ? { turnover: o.turnover, currency: o.turnover === null ? null : 'RUB' } : {}), ownerName: o.owner };
+  const c = await api(svc, '/api/v1/clients', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (c.status !== 201) throw new Error(`POST /api/v1/clients: ${c.status} ${JSON.stringify(c.body)}`);
+  const ct = await api(svc, '/api/v1/contacts', token, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId: c.body.id, name: `${o.name} contact`, phones: [{ number: o.phone, label: 'work' }] }),
+  });
+  if (ct.status !== 201) throw new Error(`POST /api/v1/contacts: ${ct.status} ${JSON.stringify(ct.body)}`);
+  return c.body.id;
+}
+
 /** The logged call with this linkedid once it has ended (and its recording, if any, was measured). */
 export async function loggedCall(svc: { url: string }, token: string, linkedId: string, timeoutMs = 20_000): Promise<any> {
   return waitUntil(async () => {
