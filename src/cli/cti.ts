@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { ConfigError, loadBaseConfig } from '../config/config.js';
+import { ConfigError, databaseTarget, loadBaseConfig } from '../config/config.js';
 import { PHONE_MODES, ROLES } from '../contract/enums.js';
-import { MigrationBlockedError, openDb } from '../db/client.js';
+import { describeTarget, MigrationBlockedError, openDb, type Db } from '../db/client.js';
 import { CtiError } from '../lib/errors.js';
 import { listTokens, parseExpiry, revokeToken } from '../users/tokens.js';
 import { addUser, createToken, isRole } from '../users/users.js';
@@ -69,11 +69,14 @@ const program = new Command('cti').description('CTI connector and call tracking 
 program.option('--sandbox', 'use the settings of the sandbox PBX (.pbx/sandbox.env)');
 program.option('--demo', "work on the demo's data (data/demo.sqlite) and, when it is up, its sandbox PBX");
 
-/** Every command that opens the database says which file (stderr, so stdout stays the command's output). */
+/**
+ * Every command that opens the database says which (stderr, so stdout stays the command's output): the
+ * SQLite file, or CTI_DATABASE_URL without its password.
+ */
 function dbFile(): string {
-  const file = resolve(loadBaseConfig().CTI_DB_FILE);
-  console.error(`cti: database ${file}`);
-  return file;
+  const target = databaseTarget(loadBaseConfig());
+  console.error(`cti: database ${describeTarget(target)}`);
+  return /^postgres(ql)?:/i.test(target) ? target : resolve(target);
 }
 
 program.command('serve').description('run the service').action(async () => {
@@ -83,11 +86,11 @@ program.command('serve').description('run the service').action(async () => {
   await runServer();
 });
 
-program.command('migrate').description('apply database migrations').action(() => guarded(() => {
+program.command('migrate').description('apply database migrations (SQLite file or CTI_DATABASE_URL)').action(() => guarded(async () => {
   loadEnv(program.opts());
-  const file = dbFile();
-  openDb(file).close();
-  console.log(`migrations applied to ${file}`);
+  const target = dbFile();
+  await (await openDb(target)).close();
+  console.log(`migrations applied to ${describeTarget(target)}`);
 }));
 
 const user = program.command('user').description('manage users');
@@ -105,24 +108,24 @@ user.command('add <name>')
     if (o.language !== 'ru' && o.language !== 'en') fail('--language: ru or en');
     const password = o.password === true ? await readPassword() : typeof o.password === 'string' ? o.password : null;
     if (password !== null && password.length < 8) fail('--password: at least 8 characters');
-    const h = openDb(dbFile());
+    const h = await openDb(dbFile());
     try {
       const u = await addUser(h.db, { name, role: o.role, extension: o.extension ?? null, mobile: o.mobile ?? null, password, language: o.language, phoneMode: o.phone },
         process.env['CTI_DEFAULT_REGION'] || undefined);
       console.log(`user ${u.name} added (${u.role}${u.extension ? `, extension ${u.extension}` : ''}${u.mobile ? `, mobile ${u.mobile}` : ''}${u.phoneMode === 'browser' ? ', browser phone' : ''})`);
     } finally {
-      h.close();
+      await h.close();
     }
   }));
 
 /** Opens the database of the configuration, runs fn, closes it. */
-function withDb<T>(fn: (db: ReturnType<typeof openDb>['db']) => T): T {
+async function withDb<T>(fn: (db: Db) => Promise<T> | T): Promise<T> {
   loadEnv(program.opts());
-  const h = openDb(dbFile());
+  const h = await openDb(dbFile());
   try {
-    return fn(h.db);
+    return await fn(h.db);
   } finally {
-    h.close();
+    await h.close();
   }
 }
 
@@ -131,15 +134,15 @@ token.command('create <name>')
   .description('create an API token for a user (printed once; only its SHA-256 is stored)')
   .option('--expires <when>', 'when it stops working: 30d, 12h, or an ISO 8601 date or date-time (default: until revoked)')
   .option('--label <text>', 'what the token is for, shown by `cti token list`')
-  .action((name: string, o: { expires?: string; label?: string }) => guarded(() => {
+  .action((name: string, o: { expires?: string; label?: string }) => guarded(async () => {
     const expiresAt = o.expires === undefined ? null : parseExpiry(o.expires, Date.now(), '--expires');
-    console.log(withDb((db) => createToken(db, name, { expiresAt, label: o.label?.trim() || null })));
+    console.log(await withDb((db) => createToken(db, name, { expiresAt, label: o.label?.trim() || null })));
   }));
 token.command('list')
   .description('list API tokens (never the secret): id, user, label, created, expires, last used (UTC)')
   .option('--user <name>', "only this user's tokens")
-  .action((o: { user?: string }) => guarded(() => {
-    const rows = withDb((db) => listTokens(db, o.user ? { userName: o.user } : {}));
+  .action((o: { user?: string }) => guarded(async () => {
+    const rows = await withDb((db) => listTokens(db, o.user ? { userName: o.user } : {}));
     const minute = (iso: string | null) => (iso ? `${iso.slice(0, 16)}Z` : '-');
     const table = [['id', 'user', 'label', 'created', 'expires', 'last used'],
       ...rows.map((r) => [r.id, r.userName, r.label ?? '-', minute(r.createdAt), minute(r.expiresAt), minute(r.lastUsedAt)])];
@@ -148,8 +151,8 @@ token.command('list')
   }));
 token.command('revoke <id>')
   .description('revoke an API token (the id from `cti token list`): its next request gets 401')
-  .action((id: string) => guarded(() => {
-    withDb((db) => revokeToken(db, id));
+  .action((id: string) => guarded(async () => {
+    await withDb((db) => revokeToken(db, id));
     console.log(`token ${id} revoked`);
   }));
 

@@ -8,7 +8,7 @@ import { upsertClientByExternalId } from '../contacts/clients.js';
 import { upsertContactByExternalId } from '../contacts/contacts.js';
 import { SYSTEM_ACTOR } from '../contacts/context.js';
 import { desc, eq } from 'drizzle-orm';
-import { loadServiceConfig } from '../config/config.js';
+import { databaseTarget, loadServiceConfig } from '../config/config.js';
 import { openDb } from '../db/client.js';
 import { calls } from '../db/schema/index.js';
 import { DEMO_CLIENTS, DEMO_PASSWORD, DEMO_USERS } from '../demo/data.js';
@@ -57,7 +57,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
   const config = loadServiceConfig();
 
   // Demo users and a supervisor token to try the API with.
-  const h = openDb(config.CTI_DB_FILE);
+  const h = await openDb(databaseTarget(config));
   for (const u of DEMO_USERS) if (!findUser(h.db, u.name)) await addUser(h.db, { ...u, password: DEMO_PASSWORD });
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: config.CTI_DEFAULT_REGION, rematchWindowMs: 30 * 86_400_000 };
   for (const c of DEMO_CLIENTS) {
@@ -65,7 +65,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
     c.contacts.forEach((p, i) => upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones }));
   }
   const token = createToken(h.db, 'sveta');
-  h.close();
+  await h.close();
 
   const { runServer } = await import('../server.js');
   await runServer(process.env, () => stopDemo());
@@ -82,7 +82,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
     host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, actionTimeoutMs: 5000,
     user: process.env['CTI_SANDBOX_AMI_USER'] ?? '', secret: process.env['CTI_SANDBOX_AMI_SECRET'] ?? '',
   }, createLogger('warn', 'demo'));
-  const view = openDb(config.CTI_DB_FILE, { migrate: false });
+  const view = await openDb(databaseTarget(config), { migrate: false });
   const facts = factsSource(view.db);
   // The rules as the service has them now (an admin may change them in the browser).
   let rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8')));

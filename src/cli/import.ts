@@ -3,7 +3,7 @@
 // stdout. Exit code 0: every row went in; 1: some rows were rejected (the good ones went in); 2: the
 // file could not be imported (missing, bad header).
 import { existsSync } from 'node:fs';
-import type { BaseConfig } from '../config/config.js';
+import { databaseTarget, type BaseConfig } from '../config/config.js';
 import { SYSTEM_ACTOR } from '../contacts/context.js';
 import { importContacts } from '../contacts/import.js';
 import { openDb } from '../db/client.js';
@@ -12,7 +12,7 @@ import { CtiError } from '../lib/errors.js';
 export async function runImport(file: string, cfg: BaseConfig, batchSize: number): Promise<number> {
   if (!existsSync(file)) throw new CtiError('CTI_ERR_BAD_REQUEST', `${file}: no such file`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new CtiError('CTI_ERR_BAD_REQUEST', '--batch: 1 to 100000 rows');
-  const h = openDb(cfg.CTI_DB_FILE);
+  const h = await openDb(databaseTarget(cfg));
   const started = Date.now();
   let lastReport = started;
   try {
@@ -34,6 +34,6 @@ export async function runImport(file: string, cfg: BaseConfig, batchSize: number
       + ` (separator '${r.delimiter}'${r.ignoredColumns.length ? `; ignored columns: ${r.ignoredColumns.join(', ')}` : ''})`);
     return r.rowsRejected > 0 ? 1 : 0;
   } finally {
-    h.close();
+    await h.close();
   }
 }

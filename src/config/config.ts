@@ -36,6 +36,11 @@ const dialRegion = (x: string) => /^[A-Z]{2}$/.test(x) && isSupportedCountry(x);
 /** What every command needs: storage and logging. */
 const baseShape = {
   CTI_DB_FILE: z.string().min(1).default('./data/cti.sqlite'),
+  /**
+   * PostgreSQL instead of the SQLite file: postgres://user:password@host:5432/db (README "Scaling out").
+   * Several instances of the service share one database only this way.
+   */
+  CTI_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/i, 'a postgres:// URL such as postgres://cti:secret@127.0.0.1:5432/cti').optional(),
   CTI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CTI_DEFAULT_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO country code such as RU').default('RU'),
   /** Calls this recent are re-matched when a contact is created or its numbers change. */
@@ -214,6 +219,11 @@ function parse<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv): Reado
 /** The origin (scheme, host, port) of CTI_PUBLIC_URL: the only Origin a browser's socket may come from. */
 export function publicUrl(c: Pick<ServiceConfig, 'CTI_PUBLIC_URL' | 'CTI_HTTP_HOST' | 'CTI_HTTP_PORT'>): string {
   return new URL(defaultPublicUrl(c)).origin;
+}
+
+/** The database a configuration names: CTI_DATABASE_URL when set, else the SQLite file CTI_DB_FILE. */
+export function databaseTarget(c: Pick<BaseConfig, 'CTI_DB_FILE' | 'CTI_DATABASE_URL'>): string {
+  return c.CTI_DATABASE_URL ?? c.CTI_DB_FILE;
 }
 
 export function loadBaseConfig(env: NodeJS.ProcessEnv = process.env): BaseConfig {

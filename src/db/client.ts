@@ -1,25 +1,45 @@
-// Opens the embedded database (better-sqlite3, WAL) and applies the generated migrations.
-// Domain code sees only the drizzle `Db`; nothing outside src/db knows it is SQLite.
+// Opens the database and applies the generated migrations: the embedded SQLite file (better-sqlite3,
+// WAL), or PostgreSQL when the target is a postgres:// URL (node-postgres pool). Domain code sees only
+// the drizzle `Db` (typed as SQLite's; the same query builders run on both, awaited) and the helpers of
+// ./query.ts; nothing outside src/db knows which engine it talks to.
 import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import * as schema from './schema/index.js';
+import { useDialect, type Dialect } from './schema/index.js';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+export type Db = BetterSQLite3Database;
+export type { Dialect } from './schema/index.js';
 export interface DbHandle {
   db: Db;
-  close(): void;
+  dialect: Dialect;
+  close(): Promise<void>;
 }
 
-/** migrations/ at the project root, found from both src/ (tsx, vitest) and dist/src/ (built). */
-export function migrationsFolder(): string {
+/** migrations/ at the project root (SQLite; PostgreSQL's in migrations/postgres), from src/ and dist/src/. */
+export function migrationsFolder(dialect: Dialect = 'sqlite'): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const fromSrc = resolve(here, '../../migrations');
-  const fromDist = resolve(here, '../../../migrations');
-  return here.includes(`${'/dist/'}`) ? fromDist : fromSrc;
+  const root = here.includes(`${'/dist/'}`) ? resolve(here, '../../..') : resolve(here, '../..');
+  return dialect === 'sqlite' ? resolve(root, 'migrations') : resolve(root, 'migrations/postgres');
+}
+
+/** postgres:// or postgresql:// URLs are PostgreSQL; anything else is a SQLite file (or :memory:). */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
+}
+
+/** The URL without its password, for logs and the CLI's "database" line. */
+export function describeTarget(target: string): string {
+  if (!isPostgresUrl(target)) return resolve(target);
+  try {
+    const u = new URL(target);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unreadable URL)';
+  }
 }
 
 /**
@@ -69,7 +89,31 @@ function checkBeforeMigrating(sqlite: Database.Database): void {
   }
 }
 
-export function openDb(file: string, opts: { migrate?: boolean } = {}): DbHandle {
+export interface OpenOptions {
+  /** Apply pending migrations (default). `cti demo`'s read-only view passes false. */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+/** Opens a SQLite file (or ':memory:') or a postgres:// URL. One process opens one dialect. */
+export async function openDb(target: string, opts: OpenOptions = {}): Promise<DbHandle> {
+  if (isPostgresUrl(target)) {
+    const { openPostgres } = await import('./postgres.js');
+    await useDialect('postgres');
+    return openPostgres(target, opts);
+  }
+  await useDialect('sqlite');
+  return openSqlite(target, opts);
+}
+
+/** Applies pending migrations to a database and closes it (`cti migrate`, test templates). */
+export async function migrateDatabase(target: string): Promise<void> {
+  const h = await openDb(target, { migrate: true, poolSize: 1 });
+  await h.close();
+}
+
+function openSqlite(file: string, opts: OpenOptions): DbHandle {
   if (file !== ':memory:' && !file.startsWith('file:')) ownFile(file);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
@@ -79,15 +123,15 @@ export function openDb(file: string, opts: { migrate?: boolean } = {}): DbHandle
   // 64 MiB of page cache (the default is 2 MiB): caller-ID lookups and bulk imports touch indexes
   // all over a database of a million contacts; reads beyond it come from the OS cache.
   sqlite.pragma('cache_size = -65536');
-  const db = drizzle(sqlite, { schema });
+  const db = drizzle(sqlite);
   if (opts.migrate !== false) {
     try {
       checkBeforeMigrating(sqlite);
+      migrate(db, { migrationsFolder: migrationsFolder('sqlite') });
     } catch (err) {
       sqlite.close();
       throw err;
     }
-    migrate(db, { migrationsFolder: migrationsFolder() });
   }
-  return { db, close: () => sqlite.close() };
+  return { db, dialect: 'sqlite', close: async () => { sqlite.close(); } };
 }

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyError, type FastifyBaseLogge
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { publicUrl, type ServiceConfig } from '../config/config.js';
+import { databaseTarget, publicUrl, type ServiceConfig } from '../config/config.js';
 import { openDb, type Db } from '../db/client.js';
 import { CtiError, toHttp } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -84,7 +84,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   await app.register(helmet, securityHeaders({ publicUrl: config.CTI_PUBLIC_URL, softphoneWsUrl: softphone.wsUrl }));
 
   // --- db
-  const handle = openDb(config.CTI_DB_FILE);
+  const handle = await openDb(databaseTarget(config));
   app.decorate('db', handle.db);
   app.addHook('onClose', async () => handle.close());
 

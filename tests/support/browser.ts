@@ -24,12 +24,12 @@ export function launchChromium(): Promise<Browser> {
 
 /** A user with a password (for the login page) and an API token (for the test's own setup calls). */
 export async function seedLoginUser(dbFile: string, name: string, role: 'manager' | 'supervisor' | 'admin', opts: { extension?: string; password: string; language?: 'ru' | 'en' }): Promise<{ id: string; token: string }> {
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   try {
     const row = await addUser(h.db, { name, role, extension: opts.extension ?? null, password: opts.password, language: opts.language });
     return { id: row.id, token: createToken(h.db, name) };
   } finally {
-    h.close();
+    await h.close();
   }
 }
 

@@ -28,12 +28,12 @@ export function newDbFile(): string {
 
 /** Adds a user with a token to the service's database (works while the service runs: WAL). */
 export async function seedUser(dbFile: string, name: string, role: 'manager' | 'supervisor' | 'admin', extension: string | null = null, mobile: string | null = null): Promise<string> {
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   try {
     await addUser(h.db, { name, role, extension, mobile });
     return createToken(h.db, name);
   } finally {
-    h.close();
+    await h.close();
   }
 }
 

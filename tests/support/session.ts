@@ -23,11 +23,11 @@ export async function loginCookie(app: FastifyInstance, name: string, password =
 
 /** A session cookie for NAME written straight into the database of a service running elsewhere (a child process). */
 export function sessionCookieIn(dbFile: string, name: string): string {
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   try {
     return `${SESSION_COOKIE}=${createSession(h.db, findUser(h.db, name)!.id, 3_600_000).id}`;
   } finally {
-    h.close();
+    await h.close();
   }
 }
 
