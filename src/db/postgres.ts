@@ -7,23 +7,19 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type { Db, DbHandle, OpenOptions } from './client.js';
 import { migrationsFolder } from './client.js';
 
-// bigint (int8, our epoch-ms times and counters) and numeric (sum() of bigints) arrive as strings by
-// default, to keep digits a double cannot hold. Ours stay below 2^53 (ms until the year 287396), so
-// they are read as numbers: the same values SQLite gives. Per pool, not pg's global parsers.
-const INT8 = 20;
-const NUMERIC = 1700;
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8 || oid === NUMERIC) return (v: string) => (v === null ? null : Number(v));
-    return pg.types.getTypeParser(oid, format);
-  },
-} as pg.CustomTypesConfig;
+// bigint (int8, our epoch-ms times and counters, count(*)) and numeric (sum() of bigints) arrive as
+// strings by default, to keep digits a double cannot hold. Ours stay below 2^53 (ms until the year
+// 287396), so they are read as numbers: the values SQLite gives. Set on pg's global parsers, because
+// drizzle's node-postgres session passes those on every query (a pool's own `types` would be ignored);
+// this module is loaded only by a process that opened PostgreSQL.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
 /** The advisory lock key of migrations (any constant of ours: 'cti-migrate'). */
 const MIGRATION_LOCK = 0x637469_6d67;
 
 export async function openPostgres(url: string, opts: OpenOptions): Promise<DbHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types, application_name: 'cti' });
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, application_name: 'cti' });
   // An idle client's error (the server restarted) must not crash the process: the pool drops that
   // client and the next query opens a new one.
   pool.on('error', () => {});
