@@ -79,3 +79,21 @@ export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promis
 export function ilike(db: Db, column: SQL | SQL.Aliased | unknown, pattern: string): SQL {
   return isPostgres(db) ? sql`${column} ILIKE ${pattern}` : sql`${column} LIKE ${pattern}`;
 }
+
+/**
+ * Rows of a raw SQL query (drizzle's `sql` template: names and values are escaped and bound as
+ * parameters). Raw SQL must be valid on both engines; the few fragments that differ live here.
+ */
+export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
+  if (isPostgres(db)) {
+    const r = await (db as unknown as { execute(q: SQL): Promise<{ rows: T[] }> }).execute(query);
+    return r.rows;
+  }
+  return db.all<T>(query);
+}
+
+/** Runs a raw SQL statement; returns how many rows it touched. */
+export async function execute(db: Db, query: SQL): Promise<number> {
+  if (isPostgres(db)) return rowsAffected(await (db as unknown as { execute(q: SQL): Promise<unknown> }).execute(query));
+  return rowsAffected(db.run(query));
+}
