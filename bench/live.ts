@@ -183,13 +183,13 @@ async function workerMain(): Promise<void> {
 
 // ------------------------------------------------------------------ main: the service
 async function seed(dbFile: string, extensions: string[], numbers: string[], today: number): Promise<{ cookie: string; token: string }> {
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 0 };
   const managers: string[] = [];
   for (const ext of extensions) managers.push((await addUser(h.db, { name: `manager.${ext}`, role: 'manager', extension: ext })).id);
   const sup = await addUser(h.db, { name: 'sveta', role: 'supervisor' });
-  const cookie = `cti_session=${createSession(h.db, sup.id, 86_400_000).id}`;
-  const token = createToken(h.db, 'sveta');
+  const cookie = `cti_session=${(await createSession(h.db, sup.id, 86_400_000)).id}`;
+  const token = await createToken(h.db, 'sveta');
   // Every caller is a known contact of some manager's client: names on the board cost lookups.
   for (const [i, num] of numbers.entries()) {
     const client = createClient(ctx, { kind: 'company', name: `Client ${i}`, turnover: '150000', currency: 'RUB', ownerId: managers[i % managers.length]!, segment: 'bench' });
@@ -211,7 +211,7 @@ async function seed(dbFile: string, extensions: string[], numbers: string[], tod
     if (batch.length === 5000) store.saveMany(batch.splice(0));
   }
   store.saveMany(batch.splice(0));
-  h.close();
+  await h.close();
   return { cookie, token };
 }
 
@@ -246,13 +246,13 @@ async function main(): Promise<void> {
   worker.postMessage({ type: 'start', httpPort, cookie } satisfies ToWorker);
 
   const ramped = (await next()) as Extract<FromWorker, { type: 'ramped' }>;
-  const board = app.live.snapshot();
+  const board = await app.live.snapshot();
   console.log(`\n${ramped.inProgress} calls in progress (the board shows ${board.calls.length}, ${board.calls.filter((c) => c.state === 'talking').length} talking; `
     + `${board.managers.filter((m) => m.state === 'talking').length} of ${board.managers.length} managers talking)`);
   const build: number[] = [];
   for (let i = 0; i < 200; i++) {
     const s = now();
-    app.live.snapshot();
+    await app.live.snapshot();
     build.push(now() - s);
   }
   console.log(summary('snapshot built in the service (LiveService.snapshot: users, counters over today\'s calls, 200 calls)', build));

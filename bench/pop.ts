@@ -129,13 +129,14 @@ async function workerMain(): Promise<void> {
 
 // ------------------------------------------------------------------ main: the service
 async function seed(dbFile: string, extensions: string[], clientsPerExt: number, numbers: string[]): Promise<Record<string, string[]>> {
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   const cookies: Record<string, string[]> = {};
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 0 };
   const store = new CallStore(h.db);
   for (const [i, ext] of extensions.entries()) {
     const u = await addUser(h.db, { name: `m${ext}`, role: 'manager', extension: ext });
-    cookies[ext] = Array.from({ length: clientsPerExt }, () => `cti_session=${createSession(h.db, u.id, 86_400_000).id}`);
+    cookies[ext] = [];
+    for (let c = 0; c < clientsPerExt; c++) cookies[ext].push(`cti_session=${(await createSession(h.db, u.id, 86_400_000)).id}`);
     // Each manager owns the client calling their phone, with a contact on its number.
     const num = numbers[i % numbers.length]!;
     const client = createClient(ctx, { kind: 'company', name: `Client ${ext}`, turnover: '150000', currency: 'RUB', ownerId: u.id, segment: 'bench' });
@@ -155,7 +156,7 @@ async function seed(dbFile: string, extensions: string[], clientsPerExt: number,
     if (batch.length === 5000) store.saveMany(batch.splice(0));
   }
   store.saveMany(batch.splice(0));
-  h.close();
+  await h.close();
   return cookies;
 }
 
@@ -202,10 +203,10 @@ async function sandbox(): Promise<void> {
   const calls = arg('real-calls', 10);
   const dir = mkdtempSync(join(tmpdir(), 'cti-bench-pop-real-'));
   const dbFile = join(dir, 'cti.sqlite');
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   const u = await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
-  const cookie = `cti_session=${createSession(h.db, u.id, 3_600_000).id}`;
-  h.close();
+  const cookie = `cti_session=${(await createSession(h.db, u.id, 3_600_000)).id}`;
+  await h.close();
   writeFileSync(join(dir, 'routing.json'), JSON.stringify({ defaultTarget: { extension: '101' }, managerRingSeconds: 6, targetRingSeconds: 10, tiers: [] }));
   const config = loadServiceConfig({ ...env, CTI_DB_FILE: dbFile, CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'), CTI_LOG_LEVEL: 'silent', CTI_RECONCILE_DAYS: '1' });
   const app = await buildApp(config, { logger: pino({ level: 'silent' }) });

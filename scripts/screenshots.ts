@@ -117,21 +117,23 @@ function demoRules(): object {
 
 /** Seeds the users (password DEMO_PASSWORD), clients and contacts; returns the users' API tokens and contacts' ids by external id. */
 async function seed(dbFile: string): Promise<{ tokens: Record<string, string>; contactIds: Record<string, string> }> {
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   try {
     for (const u of DEMO_USERS) await addUser(h.db, { ...u, password: DEMO_PASSWORD, language: 'ru' });
     const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 30 * 86_400_000 };
     const contactIds: Record<string, string> = {};
     // As `cti demo` seeds them (src/cli/demo.ts).
     for (const c of [...DEMO_CLIENTS, ...ANNA_EXTRA_CLIENTS]) {
-      upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: c.turnover === null ? null : 'RUB', ownerName: c.owner });
-      c.contacts.forEach((p, i) => {
-        contactIds[`${c.ext}-${i + 1}`] = upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones }).contact.id;
-      });
+      await upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: c.turnover === null ? null : 'RUB', ownerName: c.owner });
+      for (const [i, p] of c.contacts.entries()) {
+        contactIds[`${c.ext}-${i + 1}`] = (await upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones })).contact.id;
+      }
     }
-    return { tokens: Object.fromEntries(DEMO_USERS.map((u) => [u.name, createToken(h.db, u.name)])), contactIds };
+    const tokens: Record<string, string> = {};
+    for (const u of DEMO_USERS) tokens[u.name] = await createToken(h.db, u.name);
+    return { tokens, contactIds };
   } finally {
-    h.close();
+    await h.close();
   }
 }
 

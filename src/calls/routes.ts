@@ -132,7 +132,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
     const { format, ...filters } = req.query;
     if (format !== 'csv') return listCalls(ctx(req), filters);
     const c = ctx(req);
-    const lang = getUserView(deps.db, c.actor.id).language;
+    const lang = (await getUserView(deps.db, c.actor.id)).language;
     const chunks = callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes, baseUrl: deps.publicUrl });
     return reply.type(CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="calls.csv"').send(Readable.from(chunks));
   });

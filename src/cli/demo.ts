@@ -13,7 +13,7 @@ import { openDb } from '../db/client.js';
 import { calls } from '../db/schema/index.js';
 import { DEMO_CLIENTS, DEMO_PASSWORD, DEMO_USERS } from '../demo/data.js';
 import { DemoPickup, answeringPhones } from '../demo/phones.js';
-import { ANSWERING_EXTENSIONS, nextDemoCall, phonesOfDecision, ringsFeatured, type DemoCall } from '../demo/traffic.js';
+import { ANSWERING_EXTENSIONS, DEMO_DIDS, nextDemoCall, phonesOfDecision, ringsFeatured, type DemoCall } from '../demo/traffic.js';
 import { createLogger } from '../lib/logger.js';
 import { toE164 } from '../lib/phone.js';
 import { AmiClient } from '../pbx/ami-client.js';
@@ -58,14 +58,20 @@ export async function runDemo(projectRoot: string): Promise<void> {
 
   // Demo users and a supervisor token to try the API with.
   const h = await openDb(databaseTarget(config));
-  for (const u of DEMO_USERS) if (!findUser(h.db, u.name)) await addUser(h.db, { ...u, password: DEMO_PASSWORD });
-  const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: config.CTI_DEFAULT_REGION, rematchWindowMs: 30 * 86_400_000 };
-  for (const c of DEMO_CLIENTS) {
-    upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: 'RUB', ownerName: c.owner });
-    c.contacts.forEach((p, i) => upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones }));
+  let token: string;
+  try {
+    for (const u of DEMO_USERS) if (!(await findUser(h.db, u.name))) await addUser(h.db, { ...u, password: DEMO_PASSWORD });
+    const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: config.CTI_DEFAULT_REGION, rematchWindowMs: 30 * 86_400_000 };
+    for (const c of DEMO_CLIENTS) {
+      await upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: 'RUB', ownerName: c.owner });
+      for (const [i, p] of c.contacts.entries()) {
+        await upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones });
+      }
+    }
+    token = await createToken(h.db, 'sveta');
+  } finally {
+    await h.close();
   }
-  const token = createToken(h.db, 'sveta');
-  await h.close();
 
   const { runServer } = await import('../server.js');
   await runServer(process.env, () => stopDemo());
@@ -86,8 +92,18 @@ export async function runDemo(projectRoot: string): Promise<void> {
   const facts = factsSource(view.db);
   // The rules as the service has them now (an admin may change them in the browser).
   let rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8')));
-  const route = (from: string, did: string) =>
-    phonesOfDecision(decide(rules, facts(toE164(from, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays), didTarget(did)));
+  // The plan (src/demo/traffic.ts) is pure and asks synchronously: the phones every known client's call
+  // and an unknown number's call to each DID rings are read before each tick (the facts are awaited).
+  const routeTable = async (): Promise<(from: string, did: string) => string[]> => {
+    const table = new Map<string, string[]>();
+    for (const did of DEMO_DIDS) {
+      for (const from of [null, ...DEMO_CLIENTS.map((c) => c.phone)]) {
+        const f = await facts(from === null ? null : toE164(from, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays);
+        table.set(`${from ?? ''}|${did}`, phonesOfDecision(decide(rules, f, didTarget(did))));
+      }
+    }
+    return (from, did) => table.get(`${from}|${did}`) ?? table.get(`|${did}`) ?? [];
+  };
   const inFlight = new Map<string, { phones: string[]; until: number }>();
   const deviceBusy = new Set<string>();
   let lastFeaturedAt: number | null = null;
@@ -119,6 +135,13 @@ export async function runDemo(projectRoot: string): Promise<void> {
     try { rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8'))); } catch { /* keep the last good rules */ }
     for (const [id, c] of inFlight) if (c.until < now) inFlight.delete(id); // a hangup we missed
     const busy = new Set([...deviceBusy, ...[...inFlight.values()].flatMap((c) => c.phones)]);
+    let route: (from: string, did: string) => string[];
+    try {
+      route = await routeTable();
+    } catch (err) {
+      console.error(`demo: routing facts: ${(err as Error).message}`);
+      return;
+    }
     const call = nextDemoCall({ now, busy, lastFeaturedAt }, { clients: DEMO_CLIENTS, random: (n) => randomInt(0, n), route });
     if (!call) return;
     const id = randomUUID();
@@ -136,15 +159,21 @@ export async function runDemo(projectRoot: string): Promise<void> {
 
   // Print each call as it is logged.
   const printed = new Set<string>();
+  let printing = false;
   setInterval(() => {
-    const rows = view.db.select().from(calls).where(eq(calls.state, 'ended')).orderBy(desc(calls.endedAt)).limit(20).all().reverse();
+    if (printing) return;
+    printing = true;
+    void printEnded().catch((err: Error) => console.error(`demo: reading the call log: ${err.message}`)).finally(() => { printing = false; });
+  }, 1000);
+  const printEnded = async () => {
+    const rows = (await view.db.select().from(calls).where(eq(calls.state, 'ended')).orderBy(desc(calls.endedAt)).limit(20)).reverse();
     for (const c of rows) {
       if (printed.has(c.id)) continue;
       printed.add(c.id);
       const t = new Date(c.startedAt).toISOString().slice(11, 19);
       console.log(`${t}  ${c.direction.padEnd(8)} ${String(c.externalNumber ?? '').padEnd(13)} ext ${c.extension ?? '-'}  ${String(c.disposition).padEnd(9)} ring ${Math.round(c.ringMs / 1000)}s talk ${Math.round(c.talkMs / 1000)}s${c.routedBy ? `  routed: ${c.routedBy}` : ''}${c.recordingFile && c.talkMs > 0 ? '  recorded' : ''}`);
     }
-  }, 1000);
+  };
   console.log('calls appear below as they end (Ctrl-C to stop; `node bin/cti.js pbx down` stops the PBX)');
 }
 

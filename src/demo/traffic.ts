@@ -41,6 +41,8 @@ export interface TrafficDeps {
 }
 
 const did = (ext: string) => `74950000${ext}`;
+/** Every number the demo dials inbound (the sandbox's DIDs of its phones). */
+export const DEMO_DIDS: readonly string[] = [...ANSWERING_EXTENSIONS, '198', '199'].map(did);
 
 function unknownNumber(random: TrafficDeps['random']): string {
   return `+7916${String(random(9_000_000) + 1_000_000)}`;

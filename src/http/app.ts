@@ -12,7 +12,7 @@ import { openDb, type Db } from '../db/client.js';
 import { CtiError, toHttp } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { Pbx } from '../pbx/pbx.js';
-import { whoseMobile } from '../users/directory.js';
+import { MobileDirectory } from '../users/mobiles.js';
 import { CallLog } from '../calls/call-log.js';
 import { registerCallRoutes } from '../calls/routes.js';
 import { loadKpi } from '../reports/kpi.js';
@@ -156,6 +156,11 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   overdue.unref();
   app.addHook('onClose', async () => clearInterval(overdue));
 
+  // Whose mobile a number is, for the call tracker, which asks synchronously (src/users/mobiles.ts).
+  const mobiles = new MobileDirectory({ db: handle.db, region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'users' }) });
+  await mobiles.start();
+  app.addHook('onClose', async () => mobiles.stop());
+
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;
   let provisioning: SoftphoneProvisioning | null = null;
@@ -165,7 +170,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, celFile: config.CTI_CEL_FILE, celTimeZone: config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
       // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile).
-      mobileExtension: (n) => whoseMobile(handle.db, n, config.CTI_DEFAULT_REGION)?.extension ?? null,
+      mobileExtension: (n) => mobiles.extensionOf(n),
       onCallsEnded: (ids) => { sweepMissed(ids); live.callsEnded(); },
     });
     realtime.attach(callLog.tracker);
@@ -248,6 +253,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
     access, region: config.CTI_DEFAULT_REGION,
     onUserChanged: (before, after) => {
+      void mobiles.refresh();
       live.usersChanged();
       provisioning?.userChanged(before, after);
     },

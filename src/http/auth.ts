@@ -32,14 +32,14 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
     if (h) {
       const m = /^Bearer\s+(\S+)$/i.exec(h);
       if (!m?.[1]) throw new CtiError('CTI_ERR_UNAUTHORIZED');
-      const actor = actorForToken(db, m[1]);
+      const actor = await actorForToken(db, m[1]);
       if (!actor) throw new CtiError('CTI_ERR_UNAUTHORIZED', 'This API token is not valid');
       req.actor = actor;
       req.authBy = 'token';
       return;
     }
     const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
-    const actor = sid ? actorForSession(db, sid) : null;
+    const actor = sid ? await actorForSession(db, sid) : null;
     if (!actor) throw new CtiError('CTI_ERR_UNAUTHORIZED', sid ? 'Your session has ended; log in again' : undefined);
     if (!SAFE_METHODS.has(req.method) && req.headers['x-cti-csrf'] !== '1') throw new CtiError('CTI_ERR_CSRF');
     req.actor = actor;

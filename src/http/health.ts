@@ -15,7 +15,7 @@ export interface HealthDeps {
 }
 
 /** The caller if they sent a valid token or session; /healthz is outside /api/v1, so no hook did it. */
-function callerOf(db: Db, req: FastifyRequest): Actor | null {
+async function callerOf(db: Db, req: FastifyRequest): Promise<Actor | null> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (bearer) return actorForToken(db, bearer);
   const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -45,7 +45,7 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
     const up = !h || (h.ami.state === 'connected' && (h.ari.state === 'connected' || h.ari.state === 'disabled'));
     reply.code(up ? 200 : 503);
     const status = up ? 'up' : 'down';
-    if (callerOf(deps.db, req)?.role !== 'admin') return { status };
+    if ((await callerOf(deps.db, req))?.role !== 'admin') return { status };
     const disabled = { state: 'disabled', error: null };
     return { status, ami: h?.ami ?? disabled, ari: h?.ari ?? disabled, liveCalls: deps.liveCalls() };
   });

@@ -82,24 +82,36 @@ export class RealtimeHub {
     });
     this.io.use((socket, next) => {
       const sid = readCookie(socket.request.headers.cookie, SESSION_COOKIE);
-      const s = sid ? liveSession(deps.db, sid, this.clock()) : null;
-      if (!s) return next(new Error('CTI_ERR_UNAUTHORIZED'));
-      socket.data = { userId: s.actor.id, role: s.actor.role, extension: s.actor.extension, sessionHash: s.sessionHash, expiresAt: s.expiresAt };
-      next();
+      void (async () => {
+        const s = sid ? await liveSession(deps.db, sid, this.clock()) : null;
+        if (!s) return next(new Error('CTI_ERR_UNAUTHORIZED'));
+        socket.data = { userId: s.actor.id, role: s.actor.role, extension: s.actor.extension, sessionHash: s.sessionHash, expiresAt: s.expiresAt };
+        next();
+      })().catch((err: unknown) => {
+        deps.log.error({ err }, 'socket handshake: the session could not be read');
+        next(new Error('CTI_ERR_UNAUTHORIZED'));
+      });
     });
     this.io.on('connection', (socket) => {
-      // Again, now that the socket is in the server's list: a logout or a revocation that came while
-      // the handshake was under way found no socket to disconnect.
-      if (!this.stillValid(socket)) return;
+      // Again, now that the socket is in the server's list (a logout or a revocation from now on finds
+      // it, src/users/access.ts): one that came while the handshake was under way found no socket to
+      // disconnect. Its rooms are joined only once this check has passed, so nothing reaches it before.
       const d = socket.data;
-      const joined = [rooms.user(d.userId)];
-      if (d.extension) joined.push(rooms.ext(d.extension));
-      if (d.role !== 'manager') joined.push(rooms.supervisors);
-      void socket.join(joined);
-      this.armExpiry(socket);
-      // STYLE: a user's rights are checked on every socket event, not only at the handshake.
+      const ready = this.check(socket).then((ok) => {
+        if (!ok) return false;
+        const joined = [rooms.user(d.userId)];
+        if (d.extension) joined.push(rooms.ext(d.extension));
+        if (d.role !== 'manager') joined.push(rooms.supervisors);
+        void socket.join(joined);
+        this.armExpiry(socket);
+        return true;
+      });
+      this.checks.set(socket, ready);
+      // STYLE: a user's rights are checked on every socket event, not only at the handshake: the event
+      // is handled only once the check has passed. One check after another per socket (a chain), so its
+      // events are handled in the order they came.
       socket.use((_packet, next) => {
-        if (this.stillValid(socket)) next();
+        void this.check(socket).then((ok) => { if (ok) next(); });
       });
       // Deltas go only to open boards: on a busy floor they are ~50 KiB/s, wasted on other pages.
       socket.on('live:watch', (watch) => {
@@ -108,7 +120,7 @@ export class RealtimeHub {
       });
     });
     this.recheck = setInterval(() => {
-      for (const socket of this.io.sockets.sockets.values()) this.stillValid(socket);
+      for (const socket of this.io.sockets.sockets.values()) void this.check(socket);
     }, deps.recheckMs ?? 60_000);
     this.recheck.unref();
   }
@@ -125,9 +137,12 @@ export class RealtimeHub {
     });
   }
 
+  /**
+   * Every socket of the user, by the user its handshake found (socket.data), rooms joined or not yet:
+   * a revocation during a socket's first check (below) disconnects it too.
+   */
   private socketsOf(userId: string): RealtimeSocket[] {
-    const ids = this.io.sockets.adapter.rooms.get(rooms.user(userId));
-    return [...(ids ?? [])].map((id) => this.io.sockets.sockets.get(id)).filter((s): s is RealtimeSocket => !!s);
+    return [...this.io.sockets.sockets.values()].filter((s) => s.data?.userId === userId);
   }
 
   private drop(socket: RealtimeSocket, why: string): void {
@@ -135,13 +150,36 @@ export class RealtimeHub {
     socket.disconnect(true);
   }
 
+  /** Each socket's latest check: the next one waits for it (events in order, one read at a time). */
+  private readonly checks = new WeakMap<RealtimeSocket, Promise<boolean>>();
+
+  /**
+   * Checks the socket again after its previous check: true while it is connected and stillValid. A
+   * socket disconnected meanwhile (a logout, a revocation: `follow`) is never valid again, whatever a
+   * read begun before the change found.
+   */
+  private check(socket: RealtimeSocket): Promise<boolean> {
+    const before = this.checks.get(socket) ?? Promise.resolve(true);
+    const mine = before.then(async (ok) => ok && socket.connected && (await this.stillValid(socket)) && socket.connected);
+    this.checks.set(socket, mine);
+    return mine;
+  }
+
   /**
    * The socket's session is still there and unexpired, and its user still has the role and extension
-   * its rooms were chosen by; otherwise it is disconnected. One indexed read.
+   * its rooms were chosen by; otherwise (or when the database cannot say) it is disconnected. One
+   * indexed read. Never rejects.
    */
-  private stillValid(socket: RealtimeSocket): boolean {
+  private async stillValid(socket: RealtimeSocket): Promise<boolean> {
     const d = socket.data;
-    const s = sessionByHash(this.deps.db, d.sessionHash, this.clock());
+    let s;
+    try {
+      s = await sessionByHash(this.deps.db, d.sessionHash, this.clock());
+    } catch (err) {
+      this.deps.log.error({ err, userId: d.userId }, 'socket check: the session could not be read');
+      this.drop(socket, 'session could not be checked');
+      return false;
+    }
     if (s && s.actor.role === d.role && s.actor.extension === d.extension) {
       d.expiresAt = s.expiresAt;
       return true;
@@ -156,7 +194,7 @@ export class RealtimeHub {
     const arm = () => {
       const ms = socket.data.expiresAt - this.clock();
       timer = setTimeout(() => {
-        if (this.stillValid(socket)) arm();
+        void this.check(socket).then((ok) => { if (ok) arm(); });
       }, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
       timer.unref();
     };
@@ -164,46 +202,66 @@ export class RealtimeHub {
     socket.once('disconnect', () => clearTimeout(timer));
   }
 
-  /** Follow the call tracker: pops, answered, ended. */
+  /**
+   * Follow the call tracker: pops, answered, ended. The tracker emits synchronously; who is on a phone
+   * is read from the database (awaited), so each call's messages go out one after another in the
+   * tracker's order (a queue per call: a call:answered never overtakes its call:ringing), and a failure
+   * is logged, never thrown at the tracker.
+   */
   attach(tracker: CallTracker): void {
     tracker.on('legRinging', (call, leg, info) => {
       if (!leg.extension) return;
-      const user = whoIsOn(this.deps.db, leg.extension);
-      if (!user) return;
       // Click-to-call rings the manager who asked for it: no card for their own call.
       if (info.originate) return;
-      try {
-        this.pop(call, user, leg);
-      } catch (err) {
-        this.deps.log.error({ err, callId: call.id, ext: leg.extension }, 'screen pop failed');
-      }
+      this.inOrder(call.id, 'screen pop', async () => {
+        const user = await whoIsOn(this.deps.db, leg.extension);
+        if (user) await this.pop(call, user, leg);
+      }, { ext: leg.extension });
     });
     tracker.on('legAnswered', (call, leg, info) => {
       if (info.originate || !leg.extension) return;
-      const to = this.rang(call);
-      if (!to.length) return;
-      const who = whoIsOn(this.deps.db, leg.extension);
-      this.io.to(to.map(rooms.user)).emit('call:answered', {
-        callId: call.id, linkedId: call.linkedId, extension: leg.extension, answeredAt: new Date(info.at).toISOString(),
-        answeredBy: who ? { id: who.id, name: who.name } : null,
-      });
+      this.inOrder(call.id, 'call:answered', async () => {
+        const to = await this.rang(call);
+        if (!to.length) return;
+        const who = await whoIsOn(this.deps.db, leg.extension);
+        this.io.to(to.map(rooms.user)).emit('call:answered', {
+          callId: call.id, linkedId: call.linkedId, extension: leg.extension!, answeredAt: new Date(info.at).toISOString(),
+          answeredBy: who ? { id: who.id, name: who.name } : null,
+        });
+      }, { ext: leg.extension });
     });
     tracker.on('ended', (call) => {
-      const to = this.rang(call);
-      if (!to.length) return;
-      const r = call.record;
-      const base = {
-        callId: call.id, linkedId: call.linkedId, extension: r.extension, disposition: r.disposition, talkSeconds: Math.round(r.talkMs / 1000),
-        direction: r.direction, origin: r.origin,
-        externalNumber: r.externalNumber, startedAt: new Date(r.startedAt).toISOString(),
-      };
-      // Each recipient's phone rang for this call: the call grant names its caller to them, whoever owns
-      // the client (src/contacts/context.ts), as their pop did.
-      const recipients = this.deps.db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, to)).all();
-      for (const u of recipients) {
-        const [parties] = partiesOf(this.deps.db, u, [{ id: call.id, contactId: r.contactId, clientId: r.clientId }], { ringing: true });
-        this.io.to(rooms.user(u.id)).emit('call:ended', { ...base, ...parties! });
-      }
+      this.inOrder(call.id, 'call:ended', async () => {
+        const to = await this.rang(call);
+        if (!to.length) return;
+        const r = call.record;
+        const base = {
+          callId: call.id, linkedId: call.linkedId, extension: r.extension, disposition: r.disposition, talkSeconds: Math.round(r.talkMs / 1000),
+          direction: r.direction, origin: r.origin,
+          externalNumber: r.externalNumber, startedAt: new Date(r.startedAt).toISOString(),
+        };
+        // Each recipient's phone rang for this call: the call grant names its caller to them, whoever owns
+        // the client (src/contacts/context.ts), as their pop did.
+        const recipients = await this.deps.db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, to));
+        for (const u of recipients) {
+          const [parties] = await partiesOf(this.deps.db, u, [{ id: call.id, contactId: r.contactId, clientId: r.clientId }], { ringing: true });
+          this.io.to(rooms.user(u.id)).emit('call:ended', { ...base, ...parties! });
+        }
+      });
+    });
+  }
+
+  /** Each call's pending messages (see attach); a call's entry goes when its last message is out. */
+  private readonly callQueues = new Map<string, Promise<void>>();
+
+  private inOrder(callId: string, what: string, fn: () => Promise<void>, extra: Record<string, unknown> = {}): void {
+    const before = this.callQueues.get(callId) ?? Promise.resolve();
+    const mine = before.then(fn).catch((err: unknown) => {
+      this.deps.log.error({ err, callId, ...extra }, `${what} failed`);
+    });
+    this.callQueues.set(callId, mine);
+    void mine.then(() => {
+      if (this.callQueues.get(callId) === mine) this.callQueues.delete(callId);
     });
   }
 
@@ -213,21 +271,21 @@ export class RealtimeHub {
    * room at the handshake, so a page open since before its phone went to someone else would still be
    * in that room (src/users/directory.ts).
    */
-  private rang(call: CallSnapshot): string[] {
+  private async rang(call: CallSnapshot): Promise<string[]> {
     const ids = new Set<string>();
     for (const ext of call.rungExtensions) {
-      const u = whoIsOn(this.deps.db, ext);
+      const u = await whoIsOn(this.deps.db, ext);
       if (u) ids.add(u.id);
     }
     return [...ids];
   }
 
   /** The card goes to every page of the user on the ringing phone, and only theirs. */
-  private pop(call: CallSnapshot, recipient: PhoneOwner, leg: LegView): void {
+  private async pop(call: CallSnapshot, recipient: PhoneOwner, leg: LegView): Promise<void> {
     const room = rooms.user(recipient.id);
     // Nobody is looking at this phone's page: no card to build.
     if (!this.io.sockets.adapter.rooms.get(room)?.size) return;
-    const card = buildScreenPop(this.deps.db, call, leg, recipient);
+    const card = await buildScreenPop(this.deps.db, call, leg, recipient);
     this.io.to(room).emit('call:ringing', card);
   }
 

@@ -27,7 +27,7 @@ function assertAdmin(actor: Actor): void {
   if (actor.role !== 'admin') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only admins change the routing rules');
 }
 
-const phoneSet = (db: Db) => new Set(phoneOwners(db).map((p) => p.extension));
+const phoneSet = async (db: Db) => new Set((await phoneOwners(db)).map((p) => p.extension));
 
 export function readRules(ctx: RoutingContext): RoutingRules {
   assertReader(ctx.actor);
@@ -35,18 +35,18 @@ export function readRules(ctx: RoutingContext): RoutingRules {
 }
 
 /** Users' phones, by extension: what the rules' targets are chosen from. */
-export function routingPhones(ctx: RoutingContext): RoutingPhone[] {
+export async function routingPhones(ctx: RoutingContext): Promise<RoutingPhone[]> {
   assertReader(ctx.actor);
-  return phoneOwners(ctx.db).map(({ extension, name, role }) => ({ extension, name, role }));
+  return (await phoneOwners(ctx.db)).map(({ extension, name, role }) => ({ extension, name, role }));
 }
 
 /**
  * Says what is wrong with rules without saving them: errors (which a save would refuse) and warnings.
  * `rules`: the rules as they would be saved, defaults filled, when there is no error.
  */
-export function checkRoutingRules(ctx: RoutingContext, input: unknown): { rules: RoutingRules | null; problems: RulesProblem[] } {
+export async function checkRoutingRules(ctx: RoutingContext, input: unknown): Promise<{ rules: RoutingRules | null; problems: RulesProblem[] }> {
   assertAdmin(ctx.actor);
-  return checkRules(input, phoneSet(ctx.db));
+  return checkRules(input, await phoneSet(ctx.db));
 }
 
 /** Validates, saves and applies at once (400 with every problem at its path, in details.problems). */

@@ -23,17 +23,17 @@ function prepare(db: Db) {
 
 export function factsSource(db: Db, clock: () => number = Date.now) {
   const st = prepare(db);
-  return (e164: string | null, windowDays: number): CallerFacts => {
+  return async (e164: string | null, windowDays: number): Promise<CallerFacts> => {
     const m = e164 ? matchNumber(db, e164) : null;
     if (!m) return { client: null, priorManagerExtension: null, ownerExtension: null };
     const turnover = m.turnoverMinor === null || !m.currency ? null : m.turnoverMinor / 10 ** minorDigits(m.currency);
     const prior = st.prior.get({ clientId: m.clientId, since: clock() - windowDays * 86_400_000 });
     // A call nobody's (no user on its phone then) rings that phone again.
-    const priorExt = prior ? (prior.managerId ? extensionOf(db, prior.managerId) : prior.extension) : null;
+    const priorExt = prior ? (prior.managerId ? await extensionOf(db, prior.managerId) : prior.extension) : null;
     return {
       client: { id: m.clientId, turnover, currency: m.currency },
       priorManagerExtension: priorExt,
-      ownerExtension: extensionOf(db, m.ownerId),
+      ownerExtension: await extensionOf(db, m.ownerId),
     };
   };
 }

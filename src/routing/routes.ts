@@ -33,5 +33,5 @@ export function registerRoutingRoutes(app: FastifyInstance, deps: { db: Db; rule
 
   app.get('/api/v1/routing/phones', {
     schema: { tags: ['routing'], summary: 'Users\' phones a routing target can ring: [{ extension, name, role }]', security: [{ bearer: [] }] },
-  }, async (req) => ({ items: routingPhones(ctx(req)) }));
+  }, async (req) => ({ items: await routingPhones(ctx(req)) }));
 }

@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first } from '../db/query.js';
 import { users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
@@ -63,9 +64,9 @@ export interface CredentialsContext {
 }
 
 /** The caller's own SIP credentials; there is no way to name another user. */
-export function ownSipCredentials(ctx: CredentialsContext): SipCredentials {
+export async function ownSipCredentials(ctx: CredentialsContext): Promise<SipCredentials> {
   if (ctx.authBy !== 'session') throw new CtiError('CTI_ERR_FORBIDDEN', 'SIP credentials go only to the logged-in browser, not to API tokens');
-  const row = ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).get();
+  const row = await first(ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).limit(1));
   if (!row) throw new CtiError('CTI_ERR_UNAUTHORIZED');
   if (row.phoneMode !== 'browser' || !row.extension) throw new CtiError('CTI_ERR_NOT_BROWSER_PHONE');
   if (!ctx.settings.secret) throw new CtiError('CTI_ERR_SOFTPHONE_DISABLED');

@@ -26,7 +26,12 @@ export class SoftphoneProvisioning {
     this.running = (async () => {
       do {
         this.again = false;
-        await this.syncOnce();
+        try {
+          await this.syncOnce();
+        } catch (err) {
+          // The users could not be read (the database): the next (re)connect or user change retries.
+          this.deps.log.error({ err }, 'could not provision the browser phones');
+        }
       } while (this.again);
     })().finally(() => { this.running = null; });
     return this.running;
@@ -35,8 +40,8 @@ export class SoftphoneProvisioning {
   private async syncOnce(): Promise<void> {
     // No CTI_SIP_SECRET: no browser phones on this server, and nothing of ours to clear in Asterisk.
     if (!this.deps.secret) return;
-    const rows = this.deps.db.select({ id: users.id, name: users.name, extension: users.extension, phoneMode: users.phoneMode, sipRotation: users.sipRotation })
-      .from(users).where(isNotNull(users.extension)).all();
+    const rows = await this.deps.db.select({ id: users.id, name: users.name, extension: users.extension, phoneMode: users.phoneMode, sipRotation: users.sipRotation })
+      .from(users).where(isNotNull(users.extension));
     const browser = new Set<string>();
     let pushed = 0;
     let failed = 0;

@@ -12,7 +12,7 @@ export function registerSoftphoneRoutes(app: FastifyInstance, deps: { db: Db; se
       querystring: { type: 'object', additionalProperties: false, properties: {} },
     },
   }, async (req, reply) => {
-    const creds = ownSipCredentials({ db: deps.db, actor: actorOf(req), authBy: req.authBy, settings: deps.settings });
+    const creds = await ownSipCredentials({ db: deps.db, actor: actorOf(req), authBy: req.authBy, settings: deps.settings });
     reply.header('cache-control', 'no-store');
     return creds;
   });

@@ -9,6 +9,7 @@
 //                                                              its still valid session into the new rooms
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { rowsAffected } from '../db/query.js';
 import { apiTokens, sessions } from '../db/schema/index.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 
@@ -35,9 +36,8 @@ export class UserAccess extends TypedEmitter<AccessEvents> {
 }
 
 /** Ends every session and API token of the user: their next request gets 401. */
-export function revokeAccess(db: Db, userId: string): { sessions: number; tokens: number } {
-  return {
-    sessions: db.delete(sessions).where(eq(sessions.userId, userId)).run().changes,
-    tokens: db.delete(apiTokens).where(eq(apiTokens.userId, userId)).run().changes,
-  };
+export async function revokeAccess(db: Db, userId: string): Promise<{ sessions: number; tokens: number }> {
+  const s = rowsAffected(await db.delete(sessions).where(eq(sessions.userId, userId)));
+  const t = rowsAffected(await db.delete(apiTokens).where(eq(apiTokens.userId, userId)));
+  return { sessions: s, tokens: t };
 }

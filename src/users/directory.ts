@@ -8,12 +8,13 @@
 // else hands over its future calls, never its past ones. Extensions are compared exactly: they are
 // validated as 2 to 6 digits before they are stored (`checkExtension`), so there is nothing to trim.
 //
-// No cache, on purpose: a lookup is one probe of the unique index (microseconds, prepared), and users
+// No cache, on purpose: a lookup is one probe of the unique index, and users
 // change from another process too (`cti user add` beside a running service), which no in-memory cache
 // here would hear of.
 import { and, eq, isNotNull, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
+import { first } from '../db/query.js';
 import { users, type Role } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import { toE164 } from '../lib/phone.js';
@@ -26,7 +27,7 @@ export interface PhoneOwner {
   extension: string;
 }
 
-const ph = sql.placeholder;
+const owner = { id: users.id, name: users.name, role: users.role, extension: users.extension };
 
 /**
  * The id of the user on the extension in `ext` (a column or a bound value), as an SQL scalar subquery:
@@ -36,58 +37,54 @@ export function managerIdFor(ext: SQLiteColumn | SQL | Placeholder): SQL<string 
   return sql<string | null>`(select ${users.id} from ${users} where ${users.extension} = ${ext})`;
 }
 
-function prepare(db: Db) {
-  const owner = { id: users.id, name: users.name, role: users.role, extension: users.extension };
-  return {
-    onExt: db.select(owner).from(users).where(eq(users.extension, ph('ext'))).prepare(),
-    ofUser: db.select({ extension: users.extension }).from(users).where(eq(users.id, ph('id'))).prepare(),
-    all: db.select(owner).from(users).where(isNotNull(users.extension)).orderBy(users.extension).prepare(),
-    onMobile: db.select({ ...owner, mobile: users.mobile }).from(users).where(eq(users.mobile, ph('mobile'))).prepare(),
-  };
-}
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-function st(db: Db): ReturnType<typeof prepare> {
-  let s = statements.get(db);
-  if (!s) statements.set(db, (s = prepare(db)));
-  return s;
-}
-
 /** The user on this extension now, or null for a phone nobody has. */
-export function whoIsOn(db: Db, ext: string | null | undefined): PhoneOwner | null {
+export async function whoIsOn(db: Db, ext: string | null | undefined): Promise<PhoneOwner | null> {
   if (!ext) return null;
-  return (st(db).onExt.get({ ext }) as PhoneOwner | undefined) ?? null;
+  return ((await first(db.select(owner).from(users).where(eq(users.extension, ext)).limit(1))) as PhoneOwner | undefined) ?? null;
 }
 
 /** This user's extension now, or null (no phone, or no such user). */
-export function extensionOf(db: Db, userId: string | null | undefined): string | null {
+export async function extensionOf(db: Db, userId: string | null | undefined): Promise<string | null> {
   if (!userId) return null;
-  return st(db).ofUser.get({ id: userId })?.extension ?? null;
+  return (await first(db.select({ extension: users.extension }).from(users).where(eq(users.id, userId)).limit(1)))?.extension ?? null;
 }
 
 /** Every user with a phone, one per extension (the index makes it so), by extension. */
-export function phoneOwners(db: Db): PhoneOwner[] {
-  return st(db).all.all() as PhoneOwner[];
+export async function phoneOwners(db: Db): Promise<PhoneOwner[]> {
+  return (await db.select(owner).from(users).where(isNotNull(users.extension)).orderBy(users.extension)) as PhoneOwner[];
 }
 
 /**
  * Checks an extension a user is about to get: its form, and that nobody else has it (409 naming who).
  * `userId`: the user who gets it (keeping one's own extension is no conflict).
  */
-export function checkExtension(db: Db, ext: string | null, userId: string | null): void {
+export async function checkExtension(db: Db, ext: string | null, userId: string | null): Promise<void> {
   if (ext === null) return;
   if (!/^[0-9]{2,6}$/.test(ext)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
-  const other = db.select({ name: users.name }).from(users)
-    .where(and(eq(users.extension, ext), userId ? ne(users.id, userId) : undefined)).get();
+  const other = await first(db.select({ name: users.name }).from(users)
+    .where(and(eq(users.extension, ext), userId ? ne(users.id, userId) : undefined)).limit(1));
   if (other) {
     throw new CtiError('CTI_ERR_EXTENSION_TAKEN', `Extension ${ext} belongs to ${other.name}: one extension, one person. Give ${other.name} another extension (or none) first.`,
       { extension: ext, user: other.name });
   }
 }
 
-/** Is this the SQLite error of users_extension_uq (two writers raced past checkExtension)? */
+/**
+ * Is this the unique-index error of `index` on users.`column` (two writers raced past the check)? SQLite
+ * names the column ("UNIQUE constraint failed: users.extension"); PostgreSQL names the index (SQLSTATE
+ * 23505, `constraint`). drizzle wraps the driver's error (DrizzleQueryError), so its cause is read too.
+ */
+function isUniqueViolation(err: unknown, column: string, index: string): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; constraint?: unknown; cause?: unknown } | null, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
+    if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes(`users.${column}`)) return true;
+    if (e.code === '23505' && e.constraint === index) return true;
+  }
+  return false;
+}
+
+/** Is this the error of users_extension_uq (two writers raced past checkExtension)? */
 export function isExtensionConflict(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('users.extension');
+  return isUniqueViolation(err, 'extension', 'users_extension_uq');
 }
 
 // ---- mobiles: who answered a call that the PBX forwarded or followed-me to an outside number
@@ -107,30 +104,29 @@ export interface MobileOwner {
  * alpha-2) like every other number (src/lib/phone.ts); mobiles are stored in E.164, so one probe of
  * users_mobile_uq answers. A number that does not parse matches nobody.
  */
-export function whoseMobile(db: Db, number: string | null | undefined, region: string): MobileOwner | null {
+export async function whoseMobile(db: Db, number: string | null | undefined, region: string): Promise<MobileOwner | null> {
   const e164 = toE164(number, region);
   if (!e164) return null;
-  return (st(db).onMobile.get({ mobile: e164 }) as MobileOwner | undefined) ?? null;
+  return ((await first(db.select({ ...owner, mobile: users.mobile }).from(users).where(eq(users.mobile, e164)).limit(1))) as MobileOwner | undefined) ?? null;
 }
 
 /**
  * A mobile a user is about to get, as stored: E.164, or null for none (null, "" or blanks). A number that
  * is not one is 400; one that another user has is 409 naming who. `userId`: the user who gets it.
  */
-export function checkMobile(db: Db, raw: string | null | undefined, region: string, userId: string | null): string | null {
+export async function checkMobile(db: Db, raw: string | null | undefined, region: string, userId: string | null): Promise<string | null> {
   if (raw === null || raw === undefined || raw.trim() === '') return null;
   const e164 = toE164(raw, region);
   if (!e164) throw new CtiError('CTI_ERR_BAD_REQUEST', 'mobile: not a phone number (e.g. +79161234567 or 8 916 123-45-67)');
-  const other = db.select({ name: users.name }).from(users)
-    .where(and(eq(users.mobile, e164), userId ? ne(users.id, userId) : undefined)).get();
+  const other = await first(db.select({ name: users.name }).from(users)
+    .where(and(eq(users.mobile, e164), userId ? ne(users.id, userId) : undefined)).limit(1));
   if (other) {
     throw new CtiError('CTI_ERR_MOBILE_TAKEN', `Mobile ${e164} belongs to ${other.name}: one mobile, one person.`, { mobile: e164, user: other.name });
   }
   return e164;
 }
 
-/** Is this the SQLite error of users_mobile_uq (two writers raced past checkMobile)? */
+/** Is this the error of users_mobile_uq (two writers raced past checkMobile)? */
 export function isMobileConflict(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('users.mobile');
+  return isUniqueViolation(err, 'mobile', 'users_mobile_uq');
 }

@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { and, count, eq, gt, lte, max } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first, transaction } from '../db/query.js';
+import { lockLoginAddress } from '../db/users.js';
 import { loginFailures } from '../db/schema/index.js';
 
 export interface LoginLimits {
@@ -58,35 +60,62 @@ export class LoginLimiter {
   }
 
   /** Too many recent failures for this name at this address, or at this address at all. */
-  blocked(userName: string, ip: string): boolean {
-    const address = addressKey(ip);
+  async blocked(userName: string, ip: string): Promise<boolean> {
+    return this.isBlocked(this.db, userKey(userName), addressKey(ip));
+  }
+
+  private async isBlocked(db: Db, user: string, address: string): Promise<boolean> {
     const since = this.since();
-    const pair = this.db.select({ n: count() }).from(loginFailures)
-      .where(and(eq(loginFailures.userKey, userKey(userName)), eq(loginFailures.address, address), gt(loginFailures.at, since))).get();
+    const pair = await first(db.select({ n: count() }).from(loginFailures)
+      .where(and(eq(loginFailures.userKey, user), eq(loginFailures.address, address), gt(loginFailures.at, since))));
     if ((pair?.n ?? 0) >= this.limits.maxPerUser) return true;
-    const all = this.db.select({ n: count() }).from(loginFailures)
-      .where(and(eq(loginFailures.address, address), gt(loginFailures.at, since))).get();
+    const all = await first(db.select({ n: count() }).from(loginFailures)
+      .where(and(eq(loginFailures.address, address), gt(loginFailures.at, since))));
     return (all?.n ?? 0) >= this.limits.maxPerAddress;
   }
 
-  fail(userName: string, ip: string): void {
-    const now = this.clock();
-    this.db.transaction((tx) => {
-      tx.insert(loginFailures).values({ userKey: userKey(userName), address: addressKey(ip), at: now }).run();
-      tx.delete(loginFailures).where(lte(loginFailures.at, now - this.limits.windowMs)).run();
-      const top = tx.select({ id: max(loginFailures.id) }).from(loginFailures).get()?.id ?? 0;
-      if (top > MAX_ROWS) tx.delete(loginFailures).where(lte(loginFailures.id, top - MAX_ROWS)).run();
+  /**
+   * A login attempt begins: false when it is blocked (nothing counted), else it is counted as a failure
+   * now (a right password clears it again, `succeed`). The check and the count are one transaction,
+   * serialised per address (src/db/users.ts), so logins that race, in this process or in another
+   * service on the same database, can never pass the check together: the limit is exact.
+   */
+  async attempt(userName: string, ip: string): Promise<boolean> {
+    const user = userKey(userName);
+    const address = addressKey(ip);
+    return transaction(this.db, async (tx) => {
+      await lockLoginAddress(tx, address);
+      if (await this.isBlocked(tx, user, address)) return false;
+      await this.count(tx, user, address);
+      return true;
     });
   }
 
+  /** One failure more for this name at this address (`attempt` counts its own). */
+  async fail(userName: string, ip: string): Promise<void> {
+    const address = addressKey(ip);
+    await transaction(this.db, async (tx) => {
+      await lockLoginAddress(tx, address);
+      await this.count(tx, userKey(userName), address);
+    });
+  }
+
+  private async count(tx: Db, user: string, address: string): Promise<void> {
+    const now = this.clock();
+    await tx.insert(loginFailures).values({ userKey: user, address, at: now });
+    await tx.delete(loginFailures).where(lte(loginFailures.at, now - this.limits.windowMs));
+    const top = (await first(tx.select({ id: max(loginFailures.id) }).from(loginFailures)))?.id ?? 0;
+    if (top > MAX_ROWS) await tx.delete(loginFailures).where(lte(loginFailures.id, top - MAX_ROWS));
+  }
+
   /** A right password: the pair starts again from zero (the address's count stays). */
-  succeed(userName: string, ip: string): void {
-    this.db.delete(loginFailures)
-      .where(and(eq(loginFailures.userKey, userKey(userName)), eq(loginFailures.address, addressKey(ip)))).run();
+  async succeed(userName: string, ip: string): Promise<void> {
+    await this.db.delete(loginFailures)
+      .where(and(eq(loginFailures.userKey, userKey(userName)), eq(loginFailures.address, addressKey(ip))));
   }
 
   /** Rows kept (for tests and for an operator's curiosity). */
-  storedFailures(): number {
-    return this.db.select({ n: count() }).from(loginFailures).get()?.n ?? 0;
+  async storedFailures(): Promise<number> {
+    return (await first(this.db.select({ n: count() }).from(loginFailures)))?.n ?? 0;
   }
 }

@@ -61,21 +61,21 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
     },
   }, async (req, reply) => {
     const user = await login(db, deps.limiter, { username: req.body.username, password: req.body.password, ip: req.ip });
-    const s = createSession(db, user.id, deps.sessionTtlMs);
+    const s = await createSession(db, user.id, deps.sessionTtlMs);
     reply.header('set-cookie', sessionCookie(s.id, Math.floor(deps.sessionTtlMs / 1000), secure(req)));
     return { user: userView(user) };
   });
 
   app.post('/api/v1/auth/logout', { schema: { tags: ['auth'], summary: 'Log out: ends the session, clears the cookie' } }, async (req, reply: FastifyReply) => {
     const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
-    const ended = sid ? deleteSession(db, sid) : null;
+    const ended = sid ? await deleteSession(db, sid) : null;
     if (ended) deps.access?.sessionEnded(ended.userId, ended.sessionHash);
     reply.header('set-cookie', sessionCookie('', 0, secure(req)));
     return reply.code(204).send();
   });
 
   app.get('/api/v1/auth/me', { schema: { tags: ['auth'], summary: 'Who is logged in', response: { 200: userBody } } },
-    async (req) => ({ user: getUserView(db, actorOf(req).id) }));
+    async (req) => ({ user: await getUserView(db, actorOf(req).id) }));
 
   app.patch<{ Body: { language: Language } }>('/api/v1/auth/me', {
     schema: {
@@ -83,11 +83,11 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
       body: { type: 'object', additionalProperties: false, required: ['language'], properties: { language: { type: 'string', enum: LANGUAGES } } },
       response: { 200: userBody },
     },
-  }, async (req) => ({ user: setOwnLanguage(ctx(req), req.body.language) }));
+  }, async (req) => ({ user: await setOwnLanguage(ctx(req), req.body.language) }));
 
   app.get('/api/v1/users', {
     schema: { tags: ['users'], summary: 'All users (admins)', security: [{ bearer: [] }], response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'User#' } } } } } },
-  }, async (req) => ({ items: adminListUsers(ctx(req)) }));
+  }, async (req) => ({ items: await adminListUsers(ctx(req)) }));
 
   app.get('/api/v1/managers', {
     schema: {
@@ -105,7 +105,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
         },
       },
     },
-  }, async (req) => ({ items: listManagers(ctx(req)) }));
+  }, async (req) => ({ items: await listManagers(ctx(req)) }));
 
   app.post<{ Body: { name: string; role: Role; extension?: string | null; mobile?: string | null; language?: Language; password: string; phoneMode?: PhoneMode } }>('/api/v1/users', {
     schema: {
@@ -133,7 +133,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
       response: { 200: { $ref: 'User#' } },
     },
   }, async (req) => {
-    const before = ctx(req).actor.role === 'admin' ? getUserView(db, req.params.id) : null;
+    const before = ctx(req).actor.role === 'admin' ? await getUserView(db, req.params.id) : null;
     const u = await adminUpdateUser(ctx(req), req.params.id, req.body);
     deps.onUserChanged?.(before, u);
     return u;
@@ -145,8 +145,8 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
       params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
     },
   }, async (req, reply) => {
-    const before = ctx(req).actor.role === 'admin' ? getUserView(db, req.params.id) : null;
-    adminDeleteUser(ctx(req), req.params.id);
+    const before = ctx(req).actor.role === 'admin' ? await getUserView(db, req.params.id) : null;
+    await adminDeleteUser(ctx(req), req.params.id);
     deps.onUserChanged?.(before, null);
     return reply.code(204).send();
   });

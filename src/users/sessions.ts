@@ -3,8 +3,9 @@
 // (users.password_hash); an unknown user name costs the same argon2 verify as a wrong password.
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { eq, lt, sql } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first } from '../db/query.js';
 import { sessions, users, type UserRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import { userNameKey } from '../lib/text.js';
@@ -30,11 +31,10 @@ export interface LoginInput {
  * address at all (login-limiter.ts); 401 otherwise.
  */
 export async function login(db: Db, limiter: LoginLimiter, input: LoginInput): Promise<UserRow> {
-  if (limiter.blocked(input.username, input.ip)) throw new CtiError('CTI_ERR_TOO_MANY_ATTEMPTS');
-  // Counted as a failure before the (slow) verify, so parallel guesses cannot all pass the check
-  // above before any is counted; a right password clears it again.
-  limiter.fail(input.username, input.ip);
-  const user = db.select().from(users).where(eq(users.name, userNameKey(input.username))).get();
+  // Counted as a failure before the (slow) verify, in one transaction with the check, so parallel
+  // guesses cannot all pass the check before any is counted; a right password clears it again.
+  if (!(await limiter.attempt(input.username, input.ip))) throw new CtiError('CTI_ERR_TOO_MANY_ATTEMPTS');
+  const user = await first(db.select().from(users).where(eq(users.name, userNameKey(input.username))).limit(1));
   let ok = false;
   try {
     ok = await verify(user?.passwordHash ?? (await dummy()), input.password);
@@ -42,39 +42,30 @@ export async function login(db: Db, limiter: LoginLimiter, input: LoginInput): P
     ok = false;
   }
   if (!user || !user.passwordHash || !ok) throw new CtiError('CTI_ERR_LOGIN_FAILED');
-  limiter.succeed(input.username, input.ip);
+  await limiter.succeed(input.username, input.ip);
   return user;
 }
 
 /** A new session for the user: returns the clear id, the only time it exists. */
-export function createSession(db: Db, userId: string, ttlMs: number, now = Date.now()): { id: string; expiresAt: number } {
+export async function createSession(db: Db, userId: string, ttlMs: number, now = Date.now()): Promise<{ id: string; expiresAt: number }> {
   const id = randomBytes(32).toString('base64url');
   const expiresAt = now + ttlMs;
-  db.insert(sessions).values({ idHash: sha256(id), userId, createdAt: now, expiresAt }).run();
+  await db.insert(sessions).values({ idHash: sha256(id), userId, createdAt: now, expiresAt });
   // Old sessions go as new ones come: no timer needed.
-  db.delete(sessions).where(lt(sessions.expiresAt, now)).run();
+  await db.delete(sessions).where(lt(sessions.expiresAt, now));
   return { id, expiresAt };
 }
 
 /** Ends one session (logout); returns whose it was, for src/users/access.ts, or null if there was none. */
-export function deleteSession(db: Db, id: string): { userId: string; sessionHash: string } | null {
+export async function deleteSession(db: Db, id: string): Promise<{ userId: string; sessionHash: string } | null> {
   const sessionHash = sha256(id);
-  const row = db.delete(sessions).where(eq(sessions.idHash, sessionHash)).returning({ userId: sessions.userId }).get();
+  const [row] = await db.delete(sessions).where(eq(sessions.idHash, sessionHash)).returning({ userId: sessions.userId });
   return row ? { userId: row.userId, sessionHash } : null;
 }
 
-const ph = sql.placeholder;
-const prepare = (db: Db) => db
-  .select({ id: users.id, name: users.name, role: users.role, extension: users.extension, expiresAt: sessions.expiresAt })
-  .from(sessions)
-  .innerJoin(users, eq(users.id, sessions.userId))
-  .where(eq(sessions.idHash, ph('idHash')))
-  .prepare();
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-
 /** The user of a live session, or null (unknown, expired, or the user was deleted). */
-export function actorForSession(db: Db, id: string, now = Date.now()): Actor | null {
-  return sessionByHash(db, sha256(id), now)?.actor ?? null;
+export async function actorForSession(db: Db, id: string, now = Date.now()): Promise<Actor | null> {
+  return (await sessionByHash(db, sha256(id), now))?.actor ?? null;
 }
 
 /** A session as the realtime hub keeps it: by its stored hash (the clear id stays in the cookie). */
@@ -84,15 +75,18 @@ export interface LiveSession {
   sessionHash: string;
 }
 
-export function liveSession(db: Db, id: string, now = Date.now()): LiveSession | null {
+export function liveSession(db: Db, id: string, now = Date.now()): Promise<LiveSession | null> {
   return sessionByHash(db, sha256(id), now);
 }
 
 /** The session with this hash if it is still valid, with its user as the database has them now. */
-export function sessionByHash(db: Db, sessionHash: string, now = Date.now()): LiveSession | null {
-  let st = statements.get(db);
-  if (!st) statements.set(db, (st = prepare(db)));
-  const row = st.get({ idHash: sessionHash });
+export async function sessionByHash(db: Db, sessionHash: string, now = Date.now()): Promise<LiveSession | null> {
+  const row = await first(db
+    .select({ id: users.id, name: users.name, role: users.role, extension: users.extension, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.idHash, sessionHash))
+    .limit(1));
   if (!row || row.expiresAt <= now) return null;
   return { actor: { id: row.id, name: row.name, role: row.role, extension: row.extension }, expiresAt: row.expiresAt, sessionHash };
 }

@@ -25,7 +25,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: { db: Db }): voi
       querystring: { type: 'object', additionalProperties: false, properties: { userId: { type: 'string', maxLength: 64 }, userName: { type: 'string', maxLength: 64 } } },
       response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'ApiToken#' } } } } },
     },
-  }, async (req) => ({ items: adminListTokens(ctx(req), req.query) }));
+  }, async (req) => ({ items: await adminListTokens(ctx(req), req.query) }));
 
   app.post<{ Body: { userId?: string; userName?: string; label?: string | null; expiresAt?: string | null } }>('/api/v1/tokens', {
     schema: {
@@ -41,12 +41,12 @@ export function registerTokenRoutes(app: FastifyInstance, deps: { db: Db }): voi
       },
       response: { 201: { allOf: [{ $ref: 'ApiToken#' }, { type: 'object', properties: { token: { type: 'string' } } }] } },
     },
-  }, async (req, reply) => reply.code(201).send(adminCreateToken(ctx(req), req.body ?? {})));
+  }, async (req, reply) => reply.code(201).send(await adminCreateToken(ctx(req), req.body ?? {})));
 
   app.delete<{ Params: { id: string } }>('/api/v1/tokens/:id', {
     schema: { tags: ['tokens'], summary: 'Revoke an API token (admins): its next request gets 401', security: [{ bearer: [] }], params: idParams },
   }, async (req, reply) => {
-    adminRevokeToken(ctx(req), req.params.id);
+    await adminRevokeToken(ctx(req), req.params.id);
     return reply.code(204).send();
   });
 }

@@ -4,6 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first, rowsAffected } from '../db/query.js';
 import { apiTokens, users, type ApiTokenRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from './users.js';
@@ -57,89 +58,88 @@ export function parseExpiry(s: string, now: number, field = 'expiresAt'): number
 }
 
 /** A new token for the user; the only time the clear token exists. */
-export function issueToken(db: Db, userId: string, opts: { label?: string | null; expiresAt?: number | null; now?: number } = {}): { token: string; row: ApiTokenRow } {
+export async function issueToken(db: Db, userId: string, opts: { label?: string | null; expiresAt?: number | null; now?: number } = {}): Promise<{ token: string; row: ApiTokenRow }> {
   const token = `cti_${randomBytes(32).toString('base64url')}`;
   const row: ApiTokenRow = {
     id: randomUUID(), userId, tokenHash: tokenHash(token), label: opts.label ?? null, createdAt: opts.now ?? Date.now(),
     lastUsedAt: null, expiresAt: opts.expiresAt ?? null,
   };
-  db.insert(apiTokens).values(row).run();
+  await db.insert(apiTokens).values(row);
   return { token, row };
 }
 
 /** A new API token for the user called `name` (the CLI, tests); printed once. */
-export function createToken(db: Db, name: string, opts: { label?: string | null; expiresAt?: number | null } = {}): string {
-  const user = db.select({ id: users.id }).from(users).where(eq(users.name, name)).get();
+export async function createToken(db: Db, name: string, opts: { label?: string | null; expiresAt?: number | null } = {}): Promise<string> {
+  const user = await first(db.select({ id: users.id }).from(users).where(eq(users.name, name)).limit(1));
   if (!user) throw new CtiError('CTI_ERR_USER_NOT_FOUND', `no user '${name}'`);
-  return issueToken(db, user.id, opts).token;
+  return (await issueToken(db, user.id, opts)).token;
 }
 
 /** The user of a token that exists and has not expired, or null (401). Notes when it was last used. */
-export function actorForToken(db: Db, token: string, now = Date.now()): Actor | null {
-  const row = db
+export async function actorForToken(db: Db, token: string, now = Date.now()): Promise<Actor | null> {
+  const row = await first(db
     .select({ id: users.id, name: users.name, role: users.role, extension: users.extension, tokenId: apiTokens.id, expiresAt: apiTokens.expiresAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, tokenHash(token)))
-    .get();
+    .limit(1));
   if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-  db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId)).run();
+  await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
   return { id: row.id, name: row.name, role: row.role, extension: row.extension };
 }
 
 /** Tokens, oldest first, of one user (by id or name) or all. No access check: the CLI and admin functions. */
-export function listTokens(db: Db, filter: { userId?: string; userName?: string } = {}): TokenView[] {
+export async function listTokens(db: Db, filter: { userId?: string; userName?: string } = {}): Promise<TokenView[]> {
   const where: SQL[] = [];
   if (filter.userId) where.push(eq(apiTokens.userId, filter.userId));
   if (filter.userName) where.push(eq(users.name, filter.userName));
-  return db
+  const rows = await db
     .select({ row: apiTokens, userName: users.name })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(where.length ? and(...where) : undefined)
-    .orderBy(asc(apiTokens.createdAt), asc(apiTokens.id))
-    .all()
-    .map(({ row, userName }) => ({
+    .orderBy(asc(apiTokens.createdAt), asc(apiTokens.id));
+  return rows.map(({ row, userName }) => ({
       id: row.id, userId: row.userId, userName, label: row.label, createdAt: new Date(row.createdAt).toISOString(),
       expiresAt: iso(row.expiresAt), lastUsedAt: iso(row.lastUsedAt),
     }));
 }
 
 /** Deletes one token: its next request gets 401. 404 when there is no such token. */
-export function revokeToken(db: Db, id: string): void {
-  const r = db.delete(apiTokens).where(eq(apiTokens.id, id)).run();
-  if (!r.changes) throw new CtiError('CTI_ERR_TOKEN_NOT_FOUND', `no API token '${id}'`);
+export async function revokeToken(db: Db, id: string): Promise<void> {
+  const r = await db.delete(apiTokens).where(eq(apiTokens.id, id));
+  if (!rowsAffected(r)) throw new CtiError('CTI_ERR_TOKEN_NOT_FOUND', `no API token '${id}'`);
 }
 
 /** Every token of the user (a password reset, a role change: src/users/access.ts). */
-export function revokeUserTokens(db: Db, userId: string): number {
-  return db.delete(apiTokens).where(eq(apiTokens.userId, userId)).run().changes;
+export async function revokeUserTokens(db: Db, userId: string): Promise<number> {
+  return rowsAffected(await db.delete(apiTokens).where(eq(apiTokens.userId, userId)));
 }
 
 // ---- the admin API (src/users/token-routes.ts)
 
-export function adminListTokens(ctx: TokensContext, filter: { userId?: string; userName?: string }): TokenView[] {
+export async function adminListTokens(ctx: TokensContext, filter: { userId?: string; userName?: string }): Promise<TokenView[]> {
   assertAdmin(ctx.actor);
   return listTokens(ctx.db, filter);
 }
 
-export function adminCreateToken(ctx: TokensContext, input: { userId?: string; userName?: string; label?: string | null; expiresAt?: string | null }): TokenView & { token: string } {
+export async function adminCreateToken(ctx: TokensContext, input: { userId?: string; userName?: string; label?: string | null; expiresAt?: string | null }): Promise<TokenView & { token: string }> {
   assertAdmin(ctx.actor);
   const now = (ctx.clock ?? Date.now)();
   if (!input.userId && !input.userName) throw new CtiError('CTI_ERR_BAD_REQUEST', 'userName: or userId, is required');
-  const user = ctx.db.select({ id: users.id, name: users.name }).from(users)
-    .where(input.userId ? eq(users.id, input.userId) : eq(users.name, input.userName!)).get();
+  const user = await first(ctx.db.select({ id: users.id, name: users.name }).from(users)
+    .where(input.userId ? eq(users.id, input.userId) : eq(users.name, input.userName!)).limit(1));
   if (!user) throw new CtiError('CTI_ERR_USER_NOT_FOUND');
   const expiresAt = input.expiresAt ? parseExpiry(input.expiresAt, now) : null;
   const label = input.label?.trim() || null;
-  const { token, row } = issueToken(ctx.db, user.id, { label, expiresAt, now });
+  const { token, row } = await issueToken(ctx.db, user.id, { label, expiresAt, now });
   return {
     id: row.id, userId: user.id, userName: user.name, label, createdAt: new Date(row.createdAt).toISOString(),
     expiresAt: iso(expiresAt), lastUsedAt: null, token,
   };
 }
 
-export function adminRevokeToken(ctx: TokensContext, id: string): void {
+export async function adminRevokeToken(ctx: TokensContext, id: string): Promise<void> {
   assertAdmin(ctx.actor);
-  revokeToken(ctx.db, id);
+  await revokeToken(ctx.db, id);
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first, transaction } from '../db/query.js';
 import type { Language } from '../contract/enums.js';
 import { users, ROLES, type PhoneMode, type Role, type UserRow } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
@@ -31,11 +32,11 @@ const DEFAULT_REGION = 'RU';
 export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; mobile?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }, region = DEFAULT_REGION): Promise<UserRow> {
   const name = requireText('name', input.name); // NFC: "й" typed on any keyboard is one name (src/lib/text.ts)
   if (!/^[\p{L}\p{M}\p{N}._@-]{1,64}$/u.test(name)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'name: 1 to 64 letters, digits, dots, dashes, underscores or @');
-  checkExtension(db, input.extension ?? null, null);
-  const mobile = checkMobile(db, input.mobile, region, null);
+  await checkExtension(db, input.extension ?? null, null);
+  const mobile = await checkMobile(db, input.mobile, region, null);
   if (input.role === 'manager' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (input.phoneMode === 'browser' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
-  if (db.select().from(users).where(eq(users.name, name)).get()) throw new CtiError('CTI_ERR_USER_EXISTS', `user '${name}' exists already`);
+  if (await first(db.select({ id: users.id }).from(users).where(eq(users.name, name)).limit(1))) throw new CtiError('CTI_ERR_USER_EXISTS', `user '${name}' exists already`);
   const row = {
     id: randomUUID(),
     name,
@@ -48,27 +49,31 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
     sipRotation: 0,
     createdAt: Date.now(),
   };
-  writeUser(db, row.extension, row.mobile, region, () => db.insert(users).values(row).run());
+  await writeUser(db, row.extension, row.mobile, region, async () => { await db.insert(users).values(row); });
   return row;
 }
 
-/** A write that gives a user an extension or a mobile: another writer may have taken it since the check. */
-function writeUser(db: Db, extension: string | null, mobile: string | null, region: string, write: () => void): void {
+/**
+ * A write that gives a user an extension or a mobile: another writer may have taken it since the check.
+ * The 409 naming who is asked for after the write (and its transaction) failed: on PostgreSQL a
+ * transaction that hit an error answers no more queries.
+ */
+async function writeUser(db: Db, extension: string | null, mobile: string | null, region: string, write: () => Promise<void>): Promise<void> {
   try {
-    write();
+    await write();
   } catch (err) {
-    if (isExtensionConflict(err) && extension !== null) checkExtension(db, extension, null);
-    if (isMobileConflict(err) && mobile !== null) checkMobile(db, mobile, region, null);
+    if (isExtensionConflict(err) && extension !== null) await checkExtension(db, extension, null);
+    if (isMobileConflict(err) && mobile !== null) await checkMobile(db, mobile, region, null);
     throw err;
   }
 }
 
-export function findUser(db: Db, name: string): UserRow | undefined {
-  return db.select().from(users).where(eq(users.name, userNameKey(name))).get();
+export async function findUser(db: Db, name: string): Promise<UserRow | undefined> {
+  return first(db.select().from(users).where(eq(users.name, userNameKey(name))).limit(1));
 }
 
-export function listUsers(db: Db): UserRow[] {
-  return db.select().from(users).all();
+export async function listUsers(db: Db): Promise<UserRow[]> {
+  return db.select().from(users);
 }
 
 // ---- the browser's view of users and the admin API (issue 4)
@@ -108,19 +113,19 @@ function assertAdmin(actor: Actor): void {
   if (actor.role !== 'admin') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only admins manage users');
 }
 
-function userRow(db: Db, id: string): UserRow {
-  const row = db.select().from(users).where(eq(users.id, id)).get();
+async function userRow(db: Db, id: string): Promise<UserRow> {
+  const row = await first(db.select().from(users).where(eq(users.id, id)).limit(1));
   if (!row) throw new CtiError('CTI_ERR_USER_NOT_FOUND');
   return row;
 }
 
-export function getUserView(db: Db, id: string): UserView {
-  return userView(userRow(db, id));
+export async function getUserView(db: Db, id: string): Promise<UserView> {
+  return userView(await userRow(db, id));
 }
 
-export function adminListUsers(ctx: UsersContext): UserView[] {
+export async function adminListUsers(ctx: UsersContext): Promise<UserView[]> {
   assertAdmin(ctx.actor);
-  return listUsers(ctx.db).sort((a, b) => a.name.localeCompare(b.name)).map(userView);
+  return (await listUsers(ctx.db)).sort((a, b) => a.name.localeCompare(b.name)).map(userView);
 }
 
 /** Someone calls can be credited to and clients owned by: a manager, or any user with a phone. */
@@ -136,9 +141,9 @@ export interface ManagerView {
  * manager filter and a client's owner. A manager owns only their own clients and sees only their own
  * calls, so the list is not theirs to read (403).
  */
-export function listManagers(ctx: UsersContext): ManagerView[] {
+export async function listManagers(ctx: UsersContext): Promise<ManagerView[]> {
   if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only supervisors and admins list the managers');
-  return listUsers(ctx.db)
+  return (await listUsers(ctx.db))
     .filter((u) => u.role === 'manager' || u.extension !== null)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((u) => ({ id: u.id, name: u.name, role: u.role, extension: u.extension }));
@@ -152,13 +157,13 @@ export async function adminAddUser(ctx: UsersContext, input: { name: string; rol
 
 export async function adminUpdateUser(ctx: UsersContext, id: string, input: { role?: Role; extension?: string | null; mobile?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode }): Promise<UserView> {
   assertAdmin(ctx.actor);
-  const row = userRow(ctx.db, id);
+  const row = await userRow(ctx.db, id);
   const role = input.role ?? row.role;
   const extension = input.extension === undefined ? row.extension : input.extension;
   const phoneMode = input.phoneMode ?? row.phoneMode;
-  checkExtension(ctx.db, extension ?? null, id);
+  await checkExtension(ctx.db, extension ?? null, id);
   const region = ctx.region ?? DEFAULT_REGION;
-  const mobile = input.mobile === undefined ? row.mobile : checkMobile(ctx.db, input.mobile, region, id);
+  const mobile = input.mobile === undefined ? row.mobile : await checkMobile(ctx.db, input.mobile, region, id);
   if (role === 'manager' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (phoneMode === 'browser' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (row.id === ctx.actor.id && role !== 'admin') throw new CtiError('CTI_ERR_BAD_REQUEST', 'role: you cannot take your own admin role away');
@@ -174,28 +179,29 @@ export async function adminUpdateUser(ctx: UsersContext, id: string, input: { ro
   if ((extension ?? null) !== row.extension) changes.push('extension');
   // A new password or role ends every session and API token of the user in the same transaction:
   // whoever held the old password, or the old rights, is out at once (README, "Revocation").
-  ctx.db.transaction(() => {
-    writeUser(ctx.db, set.extension ?? null, mobile, region, () => ctx.db.update(users).set(set).where(eq(users.id, id)).run());
-    if (changes.some((c) => REVOKING.includes(c))) revokeAccess(ctx.db, id);
-  });
+  // The sockets follow once it is committed (userChanged), before this request answers.
+  await writeUser(ctx.db, set.extension ?? null, mobile, region, () => transaction(ctx.db, async (tx) => {
+    await tx.update(users).set(set).where(eq(users.id, id));
+    if (changes.some((c) => REVOKING.includes(c))) await revokeAccess(tx, id);
+  }));
   ctx.access?.userChanged(id, changes);
   return getUserView(ctx.db, id);
 }
 
-export function adminDeleteUser(ctx: UsersContext, id: string): void {
+export async function adminDeleteUser(ctx: UsersContext, id: string): Promise<void> {
   assertAdmin(ctx.actor);
-  userRow(ctx.db, id);
+  await userRow(ctx.db, id);
   if (id === ctx.actor.id) throw new CtiError('CTI_ERR_BAD_REQUEST', 'id: you cannot delete yourself');
   // Sessions and tokens go with the user (ON DELETE CASCADE); revokeAccess says so where it is read.
-  ctx.db.transaction(() => {
-    revokeAccess(ctx.db, id);
-    ctx.db.delete(users).where(eq(users.id, id)).run();
+  await transaction(ctx.db, async (tx) => {
+    await revokeAccess(tx, id);
+    await tx.delete(users).where(eq(users.id, id));
   });
   ctx.access?.userChanged(id, ['deleted']);
 }
 
 /** Anyone may choose their own language. */
-export function setOwnLanguage(ctx: UsersContext, language: Language): UserView {
-  ctx.db.update(users).set({ language }).where(eq(users.id, ctx.actor.id)).run();
+export async function setOwnLanguage(ctx: UsersContext, language: Language): Promise<UserView> {
+  await ctx.db.update(users).set({ language }).where(eq(users.id, ctx.actor.id));
   return getUserView(ctx.db, ctx.actor.id);
 }

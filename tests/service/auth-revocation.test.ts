@@ -31,8 +31,8 @@ describe('revocation and API tokens', () => {
 
   /** anna logged in twice, with two tokens, and boris logged in with a token: only anna's may go. */
   async function seedAccess() {
-    const a = { cookies: [await loginCookie(t.app, 'anna'), await loginCookie(t.app, 'anna')], tokens: [createToken(t.app.db, 'anna'), createToken(t.app.db, 'anna')] };
-    const b = { cookies: [await loginCookie(t.app, 'boris')], tokens: [createToken(t.app.db, 'boris')] };
+    const a = { cookies: [await loginCookie(t.app, 'anna'), await loginCookie(t.app, 'anna')], tokens: [await createToken(t.app.db, 'anna'), await createToken(t.app.db, 'anna')] };
+    const b = { cookies: [await loginCookie(t.app, 'boris')], tokens: [await createToken(t.app.db, 'boris')] };
     for (const c of [...a.cookies, ...b.cookies]) expect((await byCookie(c)).statusCode).toBe(200);
     for (const k of [...a.tokens, ...b.tokens]) expect((await byToken(k)).statusCode).toBe(200);
     return { a, b };
@@ -67,8 +67,8 @@ describe('revocation and API tokens', () => {
   });
 
   it('an expired token gets 401; one that has not expired works', async () => {
-    const soon = createToken(t.app.db, 'anna', { expiresAt: Date.now() + 300 });
-    const later = createToken(t.app.db, 'anna', { expiresAt: Date.now() + 3_600_000 });
+    const soon = await createToken(t.app.db, 'anna', { expiresAt: Date.now() + 300 });
+    const later = await createToken(t.app.db, 'anna', { expiresAt: Date.now() + 3_600_000 });
     expect((await byToken(soon)).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 400));
     const r = await byToken(soon);
@@ -117,11 +117,11 @@ describe('revocation and API tokens', () => {
   });
 
   it('the tokens API is for admins: 403 for a manager and a supervisor, by cookie or token; 401 without a login', async () => {
-    const tok = createToken(t.app.db, 'anna');
+    const tok = await createToken(t.app.db, 'anna');
     for (const name of ['anna', 'sveta']) {
       const cookie = await loginCookie(t.app, name);
       const h = { cookie, 'x-cti-csrf': '1' };
-      const bearer = { authorization: `Bearer ${createToken(t.app.db, name)}` };
+      const bearer = { authorization: `Bearer ${await createToken(t.app.db, name)}` };
       for (const headers of [h, bearer]) {
         expect((await t.app.inject({ url: '/api/v1/tokens', headers })).statusCode).toBe(403);
         expect((await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: { userName: name } })).statusCode).toBe(403);

@@ -1,5 +1,6 @@
 // Login, sessions, CSRF, tokens and the admin users API (docs/design/browser-contract.md).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sessions } from '../../src/db/schema/index.js';
 import { createToken } from '../../src/users/users.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { loginCookie, PASSWORD, seedPasswordUser } from '../support/session.js';
@@ -28,7 +29,7 @@ describe('sessions and login', () => {
     expect(set).not.toContain('Secure');
     const cookie = set.split(';')[0]!;
     // Only a hash of the session id is stored.
-    const stored = t.app.db.query.sessions.findMany().sync();
+    const stored = await t.app.db.select().from(sessions);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.idHash).not.toBe(cookie.split('=')[1]);
     const me = await t.app.inject({ url: '/api/v1/auth/me', headers: { cookie } });
@@ -71,7 +72,7 @@ describe('sessions and login', () => {
     expect(withHeader.statusCode).toBe(200);
     expect(withHeader.json().user.language).toBe('en');
     expect((await t.app.inject({ url: '/api/v1/calls', headers: { cookie } })).statusCode).toBe(200);
-    const token = createToken(t.app.db, 'anna');
+    const token = await createToken(t.app.db, 'anna');
     const viaToken = await t.app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` }, payload: { language: 'ru' } });
     expect(viaToken.statusCode).toBe(200);
     expect(viaToken.json().user.language).toBe('ru');
@@ -79,7 +80,7 @@ describe('sessions and login', () => {
 
   it('accepts a Bearer token or the cookie on every /api/v1 route, and refuses a bad one of either', async () => {
     const cookie = await loginCookie(t.app, 'anna');
-    const token = createToken(t.app.db, 'anna');
+    const token = await createToken(t.app.db, 'anna');
     expect((await t.app.inject({ url: '/api/v1/clients', headers: { cookie } })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/api/v1/clients', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/api/v1/clients', headers: { cookie: 'cti_session=forged' } })).statusCode).toBe(401);

@@ -52,7 +52,7 @@ describe('the call grant: a routed call lets its manager read the caller\'s card
     await seedPasswordUser(t.app, 'kate', 'manager', '103');
     cookies = { anna: await loginCookie(t.app, 'anna'), boris: await loginCookie(t.app, 'boris'), kate: await loginCookie(t.app, 'kate') };
     await seedPasswordUser(t.app, 'root', 'admin');
-    const h = { authorization: `Bearer ${createToken(t.app.db, 'root')}` };
+    const h = { authorization: `Bearer ${await createToken(t.app.db, 'root')}` };
     const c = await t.app.inject({ method: 'POST', url: '/api/v1/clients', headers: h, payload: { kind: 'company', name: 'Romashka LLC', turnover: '250000', currency: 'RUB', ownerName: 'boris' } });
     expect(c.statusCode, c.body).toBe(201);
     clientId = c.json().id;

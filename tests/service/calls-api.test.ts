@@ -32,9 +32,9 @@ describe('calls API', () => {
     await addUser(db, { name: 'anna', role: 'manager', extension: '101' });
     await addUser(db, { name: 'boris', role: 'manager', extension: '102' });
     await addUser(db, { name: 'sveta', role: 'supervisor' });
-    anna = createToken(db, 'anna');
-    boris = createToken(db, 'boris');
-    sveta = createToken(db, 'sveta');
+    anna = await createToken(db, 'anna');
+    boris = await createToken(db, 'boris');
+    sveta = await createToken(db, 'sveta');
     const store = new CallStore(db);
     mkdirSync(t.config.CTI_RECORDINGS_DIR, { recursive: true });
     writeFileSync(join(t.config.CTI_RECORDINGS_DIR, 'L1.wav'), wav(3));

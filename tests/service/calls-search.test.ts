@@ -40,7 +40,7 @@ describe('calls: names and search', () => {
     const db = t.app.db;
     for (const [name, role, ext] of [['anna', 'manager', '101'], ['boris', 'manager', '102'], ['sveta', 'supervisor', null], ['root', 'admin', null]] as const) {
       ids[name] = (await addUser(db, { name, role, extension: ext })).id;
-      tok[name] = createToken(db, name);
+      tok[name] = await createToken(db, name);
     }
     // anna's client "Ромашка" (contact Иван Петров), boris's client "Acme" (contact John Smith).
     const romashka = await post('/api/v1/clients', { name: 'ООО «Ромашка»', ownerId: ids['anna'] });

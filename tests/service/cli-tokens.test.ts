@@ -18,12 +18,12 @@ describe('cti token', () => {
   const cti = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/cti.js'), ...args], {
     cwd: dir, encoding: 'utf8', env: { ...process.env, CTI_DB_FILE: dbFile, CTI_LOG_LEVEL: 'silent' },
   });
-  const actor = (token: string) => {
-    const h = openDb(dbFile);
+  const actor = async (token: string) => {
+    const h = await openDb(dbFile);
     try {
-      return actorForToken(h.db, token);
+      return await actorForToken(h.db, token);
     } finally {
-      h.close();
+      await h.close();
     }
   };
 
@@ -31,16 +31,16 @@ describe('cti token', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cti-cli-tokens-'));
     dbFile = join(dir, 'cti.sqlite');
-    const h = openDb(dbFile);
+    const h = await openDb(dbFile);
     await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
     await addUser(h.db, { name: 'sveta', role: 'supervisor' });
-    h.close();
+    await h.close();
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates tokens with an expiry (30d or an ISO date), lists them without secrets, revokes one (401 at once)', () => {
+  it('creates tokens with an expiry (30d or an ISO date), lists them without secrets, revokes one (401 at once)', async () => {
     const before = Date.now();
     const a = cti('token', 'create', 'anna', '--expires', '30d', '--label', 'CRM sync');
     expect(a.status, a.stderr).toBe(0);
@@ -50,7 +50,7 @@ describe('cti token', () => {
     expect(s.status, s.stderr).toBe(0);
     const svetaToken = s.stdout.trim();
     expect(cti('token', 'create', 'sveta').status).toBe(0);
-    expect(actor(annaToken)?.name).toBe('anna');
+    expect((await actor(annaToken))?.name).toBe('anna');
 
     const list = cti('token', 'list');
     expect(list.status, list.stderr).toBe(0);
@@ -74,8 +74,8 @@ describe('cti token', () => {
     const r = cti('token', 'revoke', id);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`token ${id} revoked`);
-    expect(actor(annaToken)).toBeNull();
-    expect(actor(svetaToken)?.name).toBe('sveta');
+    expect(await actor(annaToken)).toBeNull();
+    expect((await actor(svetaToken))?.name).toBe('sveta');
     expect(cti('token', 'list').stdout).not.toMatch(/\banna\b/);
     const again = cti('token', 'revoke', id);
     expect(again.status).toBe(2);

@@ -42,9 +42,9 @@ describe('contacts API', () => {
     annaId = (await addUser(db, { name: 'anna', role: 'manager', extension: '101' })).id;
     borisId = (await addUser(db, { name: 'boris', role: 'manager', extension: '102' })).id;
     await addUser(db, { name: 'sveta', role: 'supervisor' });
-    anna = createToken(db, 'anna');
-    boris = createToken(db, 'boris');
-    sveta = createToken(db, 'sveta');
+    anna = await createToken(db, 'anna');
+    boris = await createToken(db, 'boris');
+    sveta = await createToken(db, 'sveta');
   });
   afterEach(async () => t.close());
 
@@ -228,7 +228,7 @@ describe('contacts API', () => {
     await t.close();
     t = await testApp({ CTI_CONTACTS_REMATCH_DAYS: '60' });
     await addUser(t.app.db, { name: 'sveta', role: 'supervisor' });
-    sveta = createToken(t.app.db, 'sveta');
+    sveta = await createToken(t.app.db, 'sveta');
     new CallStore(t.app.db).save('old', call('R3', '+79161234567', Date.now() - 40 * DAY));
     const { contactId } = await clientWithContact(sveta, 'Late', ['+79161234567']);
     expect((await req(sveta, 'GET', '/api/v1/calls/old')).json().contactId).toBe(contactId);

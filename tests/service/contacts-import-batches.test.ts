@@ -40,7 +40,7 @@ describe('CSV import in batches', () => {
     t = await testApp();
     await addUser(t.app.db, { name: 'anna', role: 'manager', extension: '101' });
     await addUser(t.app.db, { name: 'sveta', role: 'supervisor' });
-    token = createToken(t.app.db, 'sveta');
+    token = await createToken(t.app.db, 'sveta');
     ctx = { db: t.app.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 30 * 86_400_000 };
   });
   afterEach(async () => t.close());

@@ -33,7 +33,7 @@ describe('CSV import: rows over 64 KiB', () => {
   beforeEach(async () => {
     t = await testApp();
     await addUser(t.app.db, { name: 'sveta', role: 'supervisor' });
-    sveta = createToken(t.app.db, 'sveta');
+    sveta = await createToken(t.app.db, 'sveta');
   });
   afterEach(async () => t.close());
 

@@ -47,7 +47,7 @@ describe('CSV import API', () => {
     t = await testApp();
     await addUser(t.app.db, { name: 'anna', role: 'manager', extension: '101' });
     await addUser(t.app.db, { name: 'sveta', role: 'supervisor' });
-    sveta = createToken(t.app.db, 'sveta');
+    sveta = await createToken(t.app.db, 'sveta');
   });
   afterEach(async () => t.close());
 

@@ -42,7 +42,7 @@ describe('file modes', { timeout: 30_000 }, () => {
       expect(mode(join(dir, 'new'))).toBe('700');
       expect(mode(join(dir, 'new', 'deeper'))).toBe('700');
 
-      const token = createToken(app.db, 'root');
+      const token = await createToken(app.db, 'root');
       const rules = JSON.parse(readFileSync(new URL('../../config/routing.example.json', import.meta.url), 'utf8')) as object;
       const put = await app.inject({ method: 'PUT', url: '/api/v1/routing/rules', headers: { authorization: `Bearer ${token}` }, payload: rules });
       expect(put.statusCode, put.body).toBe(200);
@@ -53,16 +53,16 @@ describe('file modes', { timeout: 30_000 }, () => {
     }
   });
 
-  it('an existing database file that others could read is made 0600 when it is opened', () => {
+  it('an existing database file that others could read is made 0600 when it is opened', async () => {
     const file = join(dir, 'old.sqlite');
     writeFileSync(file, '');
     chmodSync(file, 0o644);
-    const h = openDb(file);
+    const h = await openDb(file);
     try {
       expect(mode(file)).toBe('600');
       expect(mode(`${file}-wal`)).toBe('600');
     } finally {
-      h.close();
+      await h.close();
     }
   });
 });

@@ -27,8 +27,8 @@ async function seedActors(app: FastifyInstance): Promise<{ admin: string; superv
   const a = await addUser(app.db, { name: 'root', role: 'admin' });
   await addUser(app.db, { name: 'sveta', role: 'supervisor' });
   return {
-    admin: createToken(app.db, 'root'), supervisor: createToken(app.db, 'sveta'),
-    adminCookie: `${SESSION_COOKIE}=${createSession(app.db, a.id, 3_600_000).id}`,
+    admin: await createToken(app.db, 'root'), supervisor: await createToken(app.db, 'sveta'),
+    adminCookie: `${SESSION_COOKIE}=${(await createSession(app.db, a.id, 3_600_000)).id}`,
   };
 }
 

@@ -41,7 +41,7 @@ describe('live board API', () => {
     await seedPasswordUser(t.app, 'boris', 'manager', '102');
     await seedPasswordUser(t.app, 'sveta', 'supervisor');
     await seedPasswordUser(t.app, 'root', 'admin');
-    for (const n of ['anna', 'sveta', 'root']) tokens[n] = createToken(t.app.db, n);
+    for (const n of ['anna', 'sveta', 'root']) tokens[n] = await createToken(t.app.db, n);
   });
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();

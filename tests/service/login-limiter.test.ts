@@ -107,17 +107,33 @@ describe('login limiter', { timeout: 60_000 }, () => {
     }
   });
 
+  it('counts exactly when logins race: of twelve wrong passwords sent at once, five get 401 and seven 429', async () => {
+    const s = await start();
+    const codes = await Promise.all(Array.from({ length: 12 }, () => login(s, 'anna', 'wrong', A)));
+    expect(codes.map((r) => r.statusCode).sort()).toEqual([...Array(5).fill(401), ...Array(7).fill(429)]);
+    expect((await login(s, 'anna', PASSWORD, A)).statusCode).toBe(429);
+  });
+
+  it('lets exactly the limit through when attempts race on one limiter (check and count in one transaction)', async () => {
+    const s = await start();
+    const limiter = new LoginLimiter(s.app.db, { maxPerUser: 5, maxPerAddress: 100, windowMs: 60_000 });
+    const passed = await Promise.all(Array.from({ length: 20 }, () => limiter.attempt('boris', C)));
+    expect(passed.filter(Boolean)).toHaveLength(5);
+    expect(await limiter.storedFailures()).toBe(5);
+    expect(await limiter.blocked('boris', C)).toBe(true);
+  });
+
   it('forgets failures older than the window and prunes their rows', async () => {
     const s = await start();
     let now = 1_000_000;
     const limiter = new LoginLimiter(s.app.db, { maxPerUser: 5, maxPerAddress: 100, windowMs: 60_000, clock: () => now });
-    for (let i = 0; i < 5; i++) limiter.fail('anna', A);
-    expect(limiter.blocked('anna', A)).toBe(true);
-    expect(limiter.blocked('boris', A)).toBe(false);
-    expect(limiter.blocked('anna', B)).toBe(false);
+    for (let i = 0; i < 5; i++) await limiter.fail('anna', A);
+    expect(await limiter.blocked('anna', A)).toBe(true);
+    expect(await limiter.blocked('boris', A)).toBe(false);
+    expect(await limiter.blocked('anna', B)).toBe(false);
     now += 60_001;
-    expect(limiter.blocked('anna', A)).toBe(false);
-    limiter.fail('boris', A);
-    expect(limiter.storedFailures()).toBe(1);
+    expect(await limiter.blocked('anna', A)).toBe(false);
+    await limiter.fail('boris', A);
+    expect(await limiter.storedFailures()).toBe(1);
   });
 });

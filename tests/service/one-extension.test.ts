@@ -45,7 +45,7 @@ describe('one extension, one person', () => {
     id.boris = await seedPasswordUser(t.app, 'boris', 'manager', '102');
     id.sveta = await seedPasswordUser(t.app, 'sveta', 'supervisor');
     id.root = await seedPasswordUser(t.app, 'root', 'admin');
-    for (const n of ['anna', 'boris', 'sveta', 'root']) tok[n] = createToken(t.app.db, n);
+    for (const n of ['anna', 'boris', 'sveta', 'root']) tok[n] = await createToken(t.app.db, n);
   });
   afterEach(async () => t.close());
 
@@ -76,7 +76,7 @@ describe('one extension, one person', () => {
     expect(list.filter((u) => u.extension === '101').map((u) => u.name)).toEqual(['boris']);
   });
 
-  it('a database with two users on one extension does not migrate: the message names the extension, the users and what to do; nothing changes', () => {
+  it('a database with two users on one extension does not migrate: the message names the extension, the users and what to do; nothing changes', async () => {
     // A database at the migration before the unique index.
     const dir = mkdtempSync(join(tmpdir(), 'cti-dup-'));
     const old = join(dir, 'migrations');
@@ -100,7 +100,7 @@ describe('one extension, one person', () => {
 
     let message = '';
     try {
-      openDb(file).close();
+      await (await openDb(file)).close();
     } catch (err) {
       message = (err as Error).message;
     }
@@ -123,7 +123,7 @@ describe('one extension, one person', () => {
     fix.prepare("UPDATE users SET extension = '102' WHERE name = 'boris'").run();
     fix.prepare("UPDATE users SET extension = NULL WHERE name = 'denis'").run();
     fix.close();
-    openDb(file).close();
+    await (await openDb(file)).close();
   });
 
   it("boris, who takes 101 after anna moved to 105, does not see anna's past calls or recordings; anna still does; reports credit each their own", async () => {
@@ -173,7 +173,7 @@ describe('one extension, one person', () => {
     expect(ct.statusCode, ct.body).toBe(201);
     new CallStore(t.app.db).save('talk', call('TALK', '101', Date.now() - 3_600_000, { externalNumber: '+79161230001', clientId: c.json().id, contactId: ct.json().id }));
     await borisTakes101();
-    expect(factsSource(t.app.db)('+79161230001', 30)).toMatchObject({ priorManagerExtension: '105', ownerExtension: null });
+    expect(await factsSource(t.app.db)('+79161230001', 30)).toMatchObject({ priorManagerExtension: '105', ownerExtension: null });
   });
 
   it('the pop, the tasks and the live board name the same person for an extension, at once after a change; a page open before it gets no more of its calls', async () => {

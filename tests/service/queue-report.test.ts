@@ -42,10 +42,10 @@ describe('queue report', () => {
     await addUser(db, { name: 'sveta', role: 'supervisor' });
     await addUser(db, { name: 'ivan', role: 'supervisor', language: 'en' });
     await addUser(db, { name: 'root', role: 'admin' });
-    anna = createToken(db, 'anna');
-    sveta = createToken(db, 'sveta');
-    root = createToken(db, 'root');
-    ivan = createToken(db, 'ivan');
+    anna = await createToken(db, 'anna');
+    sveta = await createToken(db, 'sveta');
+    root = await createToken(db, 'root');
+    ivan = await createToken(db, 'ivan');
     const store = new CallStore(db);
     const seed = [
       queued('s1', 'sales', '2026-11-20T09:00:00Z', 5_000, 'answered'),

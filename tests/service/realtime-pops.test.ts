@@ -51,7 +51,7 @@ describe('realtime: pops to the ringing extension only', () => {
 
   /** A client owned by `owner` with contact Ivan on +79161230001, via the API. */
   async function seedClient(owner: string): Promise<{ clientId: string; contactId: string }> {
-    const tok = createToken(t.app.db, 'sveta');
+    const tok = await createToken(t.app.db, 'sveta');
     const h = { authorization: `Bearer ${tok}` };
     const c = await t.app.inject({ method: 'POST', url: '/api/v1/clients', headers: h, payload: { kind: 'company', name: 'Romashka LLC', turnover: '250000.50', currency: 'RUB', ownerName: owner, segment: 'wholesale' } });
     expect(c.statusCode, c.body).toBe(201);
@@ -176,7 +176,7 @@ describe('realtime: pops to the ringing extension only', () => {
     t.app.callLog!.flush();
     t.app.callLog!.flush();
     await sleep(300);
-    const tok = createToken(t.app.db, 'sveta');
+    const tok = await createToken(t.app.db, 'sveta');
     const list = async () => (await t.app.inject({ method: 'GET', url: `/api/v1/tasks?assignee=${busy}&state=open`, headers: { authorization: `Bearer ${tok}` } })).json().items;
     const open = await list();
     expect(open).toHaveLength(1);

@@ -104,9 +104,9 @@ describe('realtime: sockets lose what the user lost', () => {
   });
 
   it('a socket whose session expires is disconnected at the expiry, and a socket event after it finds the session gone', async () => {
-    const short = createSession(t.app.db, ids.anna!, 600);
+    const short = await createSession(t.app.db, ids.anna!, 600);
     const s = await open(`${SESSION_COOKIE}=${short.id}`);
-    const sup = createSession(t.app.db, ids.sveta!, 600);
+    const sup = await createSession(t.app.db, ids.sveta!, 600);
     const board = await open(`${SESSION_COOKIE}=${sup.id}`);
     await expectDisconnected(s);
     await expectDisconnected(board);

@@ -39,7 +39,7 @@ describe('report drill-down', () => {
     await addUser(db, { name: 'anna', role: 'manager', extension: '101' });
     await addUser(db, { name: 'boris', role: 'manager', extension: '102' });
     await addUser(db, { name: 'sveta', role: 'supervisor' });
-    sveta = createToken(db, 'sveta');
+    sveta = await createToken(db, 'sveta');
     const store = new CallStore(db);
     const seed: [string, CallRecord][] = [
       //                                                                  Moscow (UTC+3)  New York (UTC-5)  Kolkata (+5:30)

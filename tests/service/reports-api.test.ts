@@ -61,9 +61,9 @@ describe('calls report', () => {
     borisId = (await addUser(db, { name: 'boris', role: 'manager', extension: '102' })).id;
     await addUser(db, { name: 'sveta', role: 'supervisor', language: 'ru' });
     await addUser(db, { name: 'ivan', role: 'admin', language: 'en' });
-    anna = createToken(db, 'anna');
-    sveta = createToken(db, 'sveta');
-    ivan = createToken(db, 'ivan');
+    anna = await createToken(db, 'anna');
+    sveta = await createToken(db, 'sveta');
+    ivan = await createToken(db, 'ivan');
     store = new CallStore(db);
     //                                                         Moscow (UTC+3)      New York (UTC-5)
     store.save('c1', call('L1', '101', 'inbound', '2026-11-20T08:00:00Z', 5, 60)); // 20th 11:00        20th 03:00

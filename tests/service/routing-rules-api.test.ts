@@ -33,7 +33,7 @@ describe('routing rules API', () => {
     await addUser(t.app.db, { name: 'boris', role: 'manager', extension: '102' });
     await addUser(t.app.db, { name: 'sveta', role: 'supervisor' });
     await addUser(t.app.db, { name: 'root', role: 'admin' });
-    for (const n of ['anna', 'boris', 'sveta', 'root']) tokens[n] = createToken(t.app.db, n);
+    for (const n of ['anna', 'boris', 'sveta', 'root']) tokens[n] = await createToken(t.app.db, n);
   });
   afterEach(async () => {
     await t.close();

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sipPassword } from '../../src/softphone/credentials.js';
+import { users } from '../../src/db/schema/index.js';
 import { createToken } from '../../src/users/users.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { loginCookie, seedPasswordUser, socketFor } from '../support/session.js';
@@ -68,7 +69,7 @@ describe('browser phone credentials', () => {
     expect(adminOwn.statusCode).toBe(409);
     expect(adminOwn.json().error.code).toBe('CTI_ERR_NOT_BROWSER_PHONE');
     // An API token, even anna's own, gets nothing: SIP credentials go to the logged-in browser only.
-    const token = createToken(t.app.db, 'anna');
+    const token = await createToken(t.app.db, 'anna');
     const byToken = await t.app.inject({ url: '/api/v1/auth/me/sip', headers: { authorization: `Bearer ${token}` } });
     expect(byToken.statusCode).toBe(403);
     expect(leaks(byToken.body)).toBe(false);
@@ -86,7 +87,7 @@ describe('browser phone credentials', () => {
     sock.close();
     expect(seen.some(leaks)).toBe(false);
     // Nor is it anywhere in the database or the web app's files.
-    expect(leaks(JSON.stringify(t.app.db.query.users.findMany().sync()))).toBe(false);
+    expect(leaks(JSON.stringify(await t.app.db.select().from(users)))).toBe(false);
     const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
     for (const f of files(join(process.cwd(), 'web', 'src'))) expect(leaks(readFileSync(f, 'utf8')), f).toBe(false);
   });

@@ -26,7 +26,7 @@ describe('names and notes', { timeout: 30_000 }, () => {
   beforeEach(async () => {
     t = await testApp();
     await addUser(t.app.db, { name: 'root', role: 'admin' });
-    root = createToken(t.app.db, 'root');
+    root = await createToken(t.app.db, 'root');
   });
   afterEach(async () => t.close());
 

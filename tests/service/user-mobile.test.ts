@@ -20,7 +20,7 @@ describe("a user's mobile", () => {
     id.anna = await seedPasswordUser(t.app, 'anna', 'manager', '101');
     id.boris = await seedPasswordUser(t.app, 'boris', 'manager', '102');
     id.root = await seedPasswordUser(t.app, 'root', 'admin');
-    for (const n of ['anna', 'boris', 'root']) tok[n] = createToken(t.app.db, n);
+    for (const n of ['anna', 'boris', 'root']) tok[n] = await createToken(t.app.db, n);
   });
   afterEach(async () => t.close());
 
@@ -72,14 +72,14 @@ describe("a user's mobile", () => {
   it('whoseMobile names the user from the number as a PBX dials it (8…, 7…, +7…), and nobody for other numbers', async () => {
     await patch('anna', { mobile: '+79160000103' });
     for (const dialled of ['89160000103', '79160000103', '+79160000103', '8 916 000-01-03']) {
-      expect(whoseMobile(t.app.db, dialled, 'RU'), dialled).toMatchObject({ id: id.anna, name: 'anna', extension: '101', mobile: '+79160000103' });
+      expect(await whoseMobile(t.app.db, dialled, 'RU'), dialled).toMatchObject({ id: id.anna, name: 'anna', extension: '101', mobile: '+79160000103' });
     }
-    expect(whoseMobile(t.app.db, '89160000104', 'RU')).toBeNull();
-    expect(whoseMobile(t.app.db, '103', 'RU')).toBeNull();
-    expect(whoseMobile(t.app.db, '', 'RU')).toBeNull();
-    expect(whoseMobile(t.app.db, null, 'RU')).toBeNull();
+    expect(await whoseMobile(t.app.db, '89160000104', 'RU')).toBeNull();
+    expect(await whoseMobile(t.app.db, '103', 'RU')).toBeNull();
+    expect(await whoseMobile(t.app.db, '', 'RU')).toBeNull();
+    expect(await whoseMobile(t.app.db, null, 'RU')).toBeNull();
     // After it is cleared, the number is nobody's.
     await patch('anna', { mobile: null });
-    expect(whoseMobile(t.app.db, '89160000103', 'RU')).toBeNull();
+    expect(await whoseMobile(t.app.db, '89160000103', 'RU')).toBeNull();
   });
 });

@@ -27,7 +27,7 @@ export async function seedLoginUser(dbFile: string, name: string, role: 'manager
   const h = await openDb(dbFile);
   try {
     const row = await addUser(h.db, { name, role, extension: opts.extension ?? null, password: opts.password, language: opts.language });
-    return { id: row.id, token: createToken(h.db, name) };
+    return { id: row.id, token: await createToken(h.db, name) };
   } finally {
     await h.close();
   }

@@ -31,7 +31,7 @@ export async function seedUser(dbFile: string, name: string, role: 'manager' | '
   const h = await openDb(dbFile);
   try {
     await addUser(h.db, { name, role, extension, mobile });
-    return createToken(h.db, name);
+    return await createToken(h.db, name);
   } finally {
     await h.close();
   }

@@ -22,10 +22,12 @@ export async function loginCookie(app: FastifyInstance, name: string, password =
 }
 
 /** A session cookie for NAME written straight into the database of a service running elsewhere (a child process). */
-export function sessionCookieIn(dbFile: string, name: string): string {
+export async function sessionCookieIn(dbFile: string, name: string): Promise<string> {
   const h = await openDb(dbFile);
   try {
-    return `${SESSION_COOKIE}=${createSession(h.db, findUser(h.db, name)!.id, 3_600_000).id}`;
+    const user = await findUser(h.db, name);
+    if (!user) throw new Error(`sessionCookieIn: no user '${name}'`);
+    return `${SESSION_COOKIE}=${(await createSession(h.db, user.id, 3_600_000)).id}`;
   } finally {
     await h.close();
   }

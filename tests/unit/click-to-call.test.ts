@@ -25,7 +25,7 @@ async function run(scenario: string, ext: string, fixtureNumber: string): Promis
   const h = openDb(':memory:');
   handles.push(h);
   await addUser(h.db, { name: 'anna', role: 'supervisor', extension: ext });
-  const actor = findUser(h.db, 'anna')!;
+  const actor = (await findUser(h.db, 'anna'))!;
   const log = pino({ level: 'silent' });
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log });
   let record: ReturnType<import('../../src/calls/call.js').Call['toRecord']> | null = null;
@@ -81,7 +81,7 @@ describe('click-to-call limits: calls of one manager at once', () => {
     const h = openDb(':memory:');
     handles.push(h);
     await addUser(h.db, { name: 'anna', role: 'supervisor', extension: '101' });
-    const u = findUser(h.db, 'anna')!;
+    const u = (await findUser(h.db, 'anna'))!;
     const actor = { id: u.id, name: u.name, role: u.role, extension: '101' };
     const bus = new EventEmitter();
     const sent: Record<string, unknown>[] = [];
