@@ -124,10 +124,10 @@ async function seed(dbFile: string): Promise<{ tokens: Record<string, string>; c
     const contactIds: Record<string, string> = {};
     // As `cti demo` seeds them (src/cli/demo.ts).
     for (const c of [...DEMO_CLIENTS, ...ANNA_EXTRA_CLIENTS]) {
-      upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: c.turnover === null ? null : 'RUB', ownerName: c.owner });
-      c.contacts.forEach((p, i) => {
-        contactIds[`${c.ext}-${i + 1}`] = upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones }).contact.id;
-      });
+      await upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: c.turnover === null ? null : 'RUB', ownerName: c.owner });
+      for (const [i, p] of c.contacts.entries()) {
+        contactIds[`${c.ext}-${i + 1}`] = (await upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones })).contact.id;
+      }
     }
     return { tokens: Object.fromEntries(DEMO_USERS.map((u) => [u.name, createToken(h.db, u.name)])), contactIds };
   } finally {

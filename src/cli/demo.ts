@@ -17,7 +17,7 @@ import { ANSWERING_EXTENSIONS, nextDemoCall, phonesOfDecision, ringsFeatured, ty
 import { createLogger } from '../lib/logger.js';
 import { toE164 } from '../lib/phone.js';
 import { AmiClient } from '../pbx/ami-client.js';
-import { decide } from '../routing/decide.js';
+import { decide, type CallerFacts } from '../routing/decide.js';
 import { factsSource } from '../routing/facts.js';
 import { parseRules } from '../routing/rules.js';
 import { addUser, createToken, findUser } from '../users/users.js';
@@ -61,8 +61,8 @@ export async function runDemo(projectRoot: string): Promise<void> {
   for (const u of DEMO_USERS) if (!findUser(h.db, u.name)) await addUser(h.db, { ...u, password: DEMO_PASSWORD });
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: config.CTI_DEFAULT_REGION, rematchWindowMs: 30 * 86_400_000 };
   for (const c of DEMO_CLIENTS) {
-    upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: 'RUB', ownerName: c.owner });
-    c.contacts.forEach((p, i) => upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones }));
+    await upsertClientByExternalId(ctx, c.ext, { kind: 'company', name: c.name, turnover: c.turnover, currency: 'RUB', ownerName: c.owner });
+    for (const [i, p] of c.contacts.entries()) await upsertContactByExternalId(ctx, `${c.ext}-${i + 1}`, { clientExternalId: c.ext, name: p.name, phones: p.phones });
   }
   const token = createToken(h.db, 'sveta');
   await h.close();
@@ -86,8 +86,10 @@ export async function runDemo(projectRoot: string): Promise<void> {
   const facts = factsSource(view.db);
   // The rules as the service has them now (an admin may change them in the browser).
   let rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8')));
-  const route = (from: string, did: string) =>
-    phonesOfDecision(decide(rules, facts(toE164(from, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays), didTarget(did)));
+  // The demo clients' facts are read before each tick (the database is async); any other caller is nobody's.
+  const known = new Map<string, CallerFacts>();
+  const nobody: CallerFacts = { client: null, priorManagerExtension: null, ownerExtension: null };
+  const route = (from: string, did: string) => phonesOfDecision(decide(rules, known.get(from) ?? nobody, didTarget(did)));
   const inFlight = new Map<string, { phones: string[]; until: number }>();
   const deviceBusy = new Set<string>();
   let lastFeaturedAt: number | null = null;
@@ -118,6 +120,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
     const now = Date.now();
     try { rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8'))); } catch { /* keep the last good rules */ }
     for (const [id, c] of inFlight) if (c.until < now) inFlight.delete(id); // a hangup we missed
+    for (const c of DEMO_CLIENTS) known.set(c.phone, await facts(toE164(c.phone, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays));
     const busy = new Set([...deviceBusy, ...[...inFlight.values()].flatMap((c) => c.phones)]);
     const call = nextDemoCall({ now, busy, lastFeaturedAt }, { clients: DEMO_CLIENTS, random: (n) => randomInt(0, n), route });
     if (!call) return;

@@ -172,11 +172,9 @@ export class RealtimeHub {
       if (!user) return;
       // Click-to-call rings the manager who asked for it: no card for their own call.
       if (info.originate) return;
-      try {
-        this.pop(call, user, leg);
-      } catch (err) {
+      this.pop(call, user, leg).catch((err: unknown) => {
         this.deps.log.error({ err, callId: call.id, ext: leg.extension }, 'screen pop failed');
-      }
+      });
     });
     tracker.on('legAnswered', (call, leg, info) => {
       if (info.originate || !leg.extension) return;
@@ -223,11 +221,11 @@ export class RealtimeHub {
   }
 
   /** The card goes to every page of the user on the ringing phone, and only theirs. */
-  private pop(call: CallSnapshot, recipient: PhoneOwner, leg: LegView): void {
+  private async pop(call: CallSnapshot, recipient: PhoneOwner, leg: LegView): Promise<void> {
     const room = rooms.user(recipient.id);
     // Nobody is looking at this phone's page: no card to build.
     if (!this.io.sockets.adapter.rooms.get(room)?.size) return;
-    const card = buildScreenPop(this.deps.db, call, leg, recipient);
+    const card = await buildScreenPop(this.deps.db, call, leg, recipient);
     this.io.to(room).emit('call:ringing', card);
   }
 

@@ -49,7 +49,7 @@ function st(db: Db): ReturnType<typeof prepare> {
   return s;
 }
 
-export function buildScreenPop(db: Db, call: CallSnapshot, leg: LegView, recipient: Actor, now = Date.now()): ScreenPop {
+export async function buildScreenPop(db: Db, call: CallSnapshot, leg: LegView, recipient: Actor, now = Date.now()): Promise<ScreenPop> {
   const s = st(db);
   const record = call.record;
   const number = record.externalNumber;
@@ -57,8 +57,8 @@ export function buildScreenPop(db: Db, call: CallSnapshot, leg: LegView, recipie
   let m: { contactId: string; clientId: string } | null = null;
   if (record.direction !== 'internal' && number?.startsWith('+')) {
     const known = record.contactId && record.clientId ? { contactId: record.contactId, clientId: record.clientId } : null;
-    const any = () => known ?? matchNumber(db, number);
-    m = manager ? matchOwnedNumber(db, number, recipient.id) ?? any() : any();
+    const any = async () => known ?? await matchNumber(db, number);
+    m = manager ? await matchOwnedNumber(db, number, recipient.id) ?? await any() : await any();
   }
   const contact = m ? s.contact.get({ id: m.contactId }) ?? null : null;
   const client = m ? s.client.get({ id: m.clientId }) ?? null : null;

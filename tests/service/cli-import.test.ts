@@ -33,15 +33,15 @@ describe('cti import contacts', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cti-cli-'));
     dbFile = join(dir, 'cti.sqlite');
-    const h = openDb(dbFile);
+    const h = await openDb(dbFile);
     await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
-    h.close();
+    await h.close();
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('imports the good rows, lists the bad ones, and changes nothing the second time', () => {
+  it('imports the good rows, lists the bad ones, and changes nothing the second time', async () => {
     const file = join(dir, 'contacts.csv');
     writeFileSync(file, '\ufeff' + [
       'client_external_id;client_name;turnover;currency;owner;contact_external_id;contact_name;phones',
@@ -55,12 +55,12 @@ describe('cti import contacts', () => {
     expect(first.stdout).toMatch(/3 rows read, 2 imported \(2 changed\), 1 rejected/);
     expect(first.stdout).toContain("separator ';'");
 
-    const h = openDb(dbFile);
+    const h = await openDb(dbFile);
     try {
-      expect(matchNumber(h.db, '+79161234567')).toMatchObject({ turnoverMinor: 20_000_000, currency: 'RUB' });
-      expect(matchNumber(h.db, '+79031234567')).not.toBeNull();
+      expect(await matchNumber(h.db, '+79161234567')).toMatchObject({ turnoverMinor: 20_000_000, currency: 'RUB' });
+      expect(await matchNumber(h.db, '+79031234567')).not.toBeNull();
     } finally {
-      h.close();
+      await h.close();
     }
     const second = cti('import', 'contacts', file);
     expect(second.stdout).toMatch(/3 rows read, 2 imported \(0 changed\), 1 rejected/);
@@ -82,11 +82,11 @@ describe('cti import contacts', () => {
       const column = size === '70 KB' ? 'client_name' : 'phones';
       expect(r.stderr.trim(), size).toBe(`line 1002, ${column}: row too large: ${Buffer.byteLength(big) + 1} bytes (the limit is 64 KiB)`);
       expect(r.stdout, size).toMatch(/^2001 rows read, 2000 imported \(\d+ changed\), 1 rejected/);
-      const h = openDb(dbFile);
+      const h = await openDb(dbFile);
       try {
-        expect(matchNumber(h.db, phoneOf(2000)), size).not.toBeNull();
+        expect(await matchNumber(h.db, phoneOf(2000)), size).not.toBeNull();
       } finally {
-        h.close();
+        await h.close();
       }
     }
   }, 60_000);
