@@ -5,7 +5,8 @@
 //     (what the call log and routing use, E.164 in) and the whole API lookup from a formatted number,
 //     p50 / p99 / p99.9 / max.
 // Usage: npm run bench:contacts   (node --expose-gc dist/bench/contacts.js [contacts] [csvRows]; contacts 0:
-// the import only)
+// the import only). PostgreSQL: CTI_BENCH_DATABASE_URL=postgres://... (an empty database) imports into it,
+// then times the lookups on the imported contacts (no calls: the generator below writes SQLite only).
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,13 +16,15 @@ import { SYSTEM_ACTOR } from '../src/contacts/context.js';
 import { importContacts } from '../src/contacts/import.js';
 import { lookupNumber } from '../src/contacts/lookup.js';
 import { matchNumber } from '../src/contacts/match.js';
-import { openDb } from '../src/db/client.js';
+import { isPostgresUrl, openDb, type DbHandle } from '../src/db/client.js';
 import { newId } from '../src/lib/ids.js';
 import { addUser } from '../src/users/users.js';
 
 const CONTACTS = Number(process.argv[2] ?? 1_000_000);
 const CSV_ROWS = Number(process.argv[3] ?? 1_000_000);
 const CONTACTS_PER_CLIENT = 5;
+const PG_URL = process.env['CTI_BENCH_DATABASE_URL'];
+if (PG_URL !== undefined && !isPostgresUrl(PG_URL)) throw new Error('CTI_BENCH_DATABASE_URL: a postgres:// URL');
 const dir = mkdtempSync(join(tmpdir(), 'cti-bench-contacts-'));
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
@@ -37,7 +40,7 @@ function percentiles(ns: number[]): string {
 }
 
 async function lookupBench(): Promise<void> {
-  const h = openDb(join(dir, 'lookup.sqlite'));
+  const h = await openDb(join(dir, 'lookup.sqlite'));
   const owner = await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
   const sqlite = (h.db as unknown as { $client: Database.Database }).$client;
   const t0 = performance.now();
@@ -82,37 +85,41 @@ async function lookupBench(): Promise<void> {
   sqlite.exec('analyze');
   console.log(`generated ${CONTACTS} contacts, ${clientIds.length} clients, ${CONTACTS} calls in ${((performance.now() - t0) / 1000).toFixed(1)} s (database ${mb(statSync(join(dir, 'lookup.sqlite')).size)})`);
 
-  const N = 200_000;
+  await timeLookups(h, CONTACTS, 200_000);
+  await h.close();
+  rmSync(join(dir, 'lookup.sqlite'));
+}
+
+/** matchNumber and the API lookup on `n` random numbers among the first `contacts` (and their switchboards). */
+async function timeLookups(h: DbHandle, contacts: number, n: number): Promise<void> {
   const numbers: string[] = [];
-  for (let i = 0; i < N; i++) {
-    const r = Math.floor(Math.random() * CONTACTS);
-    numbers.push(i % 10 === 9 ? e164Of(CONTACTS + r) /* nobody's */ : i % 10 === 8 ? boardOf(Math.floor(r / CONTACTS_PER_CLIENT)) /* shared */ : e164Of(r));
+  for (let i = 0; i < n; i++) {
+    const r = Math.floor(Math.random() * contacts);
+    numbers.push(i % 10 === 9 ? e164Of(contacts + r) /* nobody's */ : i % 10 === 8 ? boardOf(Math.floor(r / CONTACTS_PER_CLIENT)) /* shared */ : e164Of(r));
   }
-  for (let i = 0; i < 20_000; i++) matchNumber(h.db, numbers[i]!); // warm up
+  for (let i = 0; i < Math.min(20_000, n / 10); i++) await matchNumber(h.db, numbers[i]!); // warm up
   const times: number[] = [];
   let found = 0;
-  for (const n of numbers) {
+  for (const num of numbers) {
     const s = process.hrtime.bigint();
-    if (matchNumber(h.db, n)) found++;
+    if (await matchNumber(h.db, num)) found++;
     times.push(Number(process.hrtime.bigint() - s));
   }
   console.log(`matchNumber (E.164 in; 80% one owner, 10% shared switchboards, 10% unknown; ${found} found): ${percentiles(times)}`);
 
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 30 * 86_400_000 };
-  const formatted = numbers.slice(0, 50_000).map((n) => `8 (${n.slice(2, 5)}) ${n.slice(5, 8)}-${n.slice(8, 10)}-${n.slice(10)}`);
+  const formatted = numbers.slice(0, n / 4).map((x) => `8 (${x.slice(2, 5)}) ${x.slice(5, 8)}-${x.slice(8, 10)}-${x.slice(10)}`);
   const apiTimes: number[] = [];
-  for (const n of formatted) {
+  for (const num of formatted) {
     const s = process.hrtime.bigint();
     try {
-      lookupNumber(ctx, n);
+      await lookupNumber(ctx, num);
     } catch {
       /* 404 */
     }
     apiTimes.push(Number(process.hrtime.bigint() - s));
   }
   console.log(`lookupNumber (API: "8 (916) 123-45-67" in, parse + match + contact, client, owner): ${percentiles(apiTimes)}`);
-  h.close();
-  rmSync(join(dir, 'lookup.sqlite'));
 }
 
 async function writeCsv(file: string, rows: number): Promise<void> {
@@ -143,7 +150,8 @@ async function importBench(): Promise<void> {
   const t0 = performance.now();
   await writeCsv(file, CSV_ROWS);
   console.log(`wrote ${CSV_ROWS} CSV rows (${mb(statSync(file).size)}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const h = openDb(join(dir, 'import.sqlite'));
+  const h = await openDb(PG_URL ?? join(dir, 'import.sqlite'));
+  console.log(`database: ${h.dialect}`);
   await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 30 * 86_400_000 };
   globalThis.gc?.();
@@ -177,14 +185,16 @@ async function importBench(): Promise<void> {
   const r2 = await importContacts(ctx, { path: file }, {});
   const cpu2 = process.cpuUsage(cpuAgain);
   console.log(`second import of the same file: ${r2.rowsChanged} rows changed, in ${((performance.now() - again) / 1000).toFixed(1)} s (CPU ${((cpu2.user + cpu2.system) / 1e6).toFixed(1)} s; peak RSS of the process ${mb(process.resourceUsage().maxRSS * 1024)})`);
-  h.close();
-  rmSync(join(dir, 'import.sqlite'));
+  // PostgreSQL: the lookups run on the contacts just imported.
+  if (h.dialect === 'postgres') await timeLookups(h, CSV_ROWS, 20_000);
+  await h.close();
+  rmSync(join(dir, 'import.sqlite'), { force: true });
 }
 
 try {
   // The import first, on a quiet disk (the lookup database is 1.3 GB of fresh writes).
   await importBench();
-  if (CONTACTS > 0) await lookupBench();
+  if (CONTACTS > 0 && !PG_URL) await lookupBench();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -192,8 +192,8 @@ async function seed(dbFile: string, extensions: string[], numbers: string[], tod
   const token = await createToken(h.db, 'sveta');
   // Every caller is a known contact of some manager's client: names on the board cost lookups.
   for (const [i, num] of numbers.entries()) {
-    const client = createClient(ctx, { kind: 'company', name: `Client ${i}`, turnover: '150000', currency: 'RUB', ownerId: managers[i % managers.length]!, segment: 'bench' });
-    createContact(ctx, { clientId: client.id, name: `Contact ${i}`, phones: [{ number: `+${num}` }] } as never);
+    const client = await createClient(ctx, { kind: 'company', name: `Client ${i}`, turnover: '150000', currency: 'RUB', ownerId: managers[i % managers.length]!, segment: 'bench' });
+    await createContact(ctx, { clientId: client.id, name: `Contact ${i}`, phones: [{ number: `+${num}` }] } as never);
   }
   // Calls already logged today: what the counters sum every time calls end.
   const store = new CallStore(h.db);

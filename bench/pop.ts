@@ -139,8 +139,8 @@ async function seed(dbFile: string, extensions: string[], clientsPerExt: number,
     for (let c = 0; c < clientsPerExt; c++) cookies[ext].push(`cti_session=${(await createSession(h.db, u.id, 86_400_000)).id}`);
     // Each manager owns the client calling their phone, with a contact on its number.
     const num = numbers[i % numbers.length]!;
-    const client = createClient(ctx, { kind: 'company', name: `Client ${ext}`, turnover: '150000', currency: 'RUB', ownerId: u.id, segment: 'bench' });
-    createContact(ctx, { clientId: client.id, name: `Contact ${ext}`, phones: [{ number: `+${num}` }] } as never);
+    const client = await createClient(ctx, { kind: 'company', name: `Client ${ext}`, turnover: '150000', currency: 'RUB', ownerId: u.id, segment: 'bench' });
+    await createContact(ctx, { clientId: client.id, name: `Contact ${ext}`, phones: [{ number: `+${num}` }] } as never);
   }
   // History: 100,000 earlier calls, so last-calls lookups run on a real-sized table.
   const t0 = Date.now() - 90 * 86_400_000;

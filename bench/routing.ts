@@ -25,10 +25,10 @@ const dbFile = join(outDir, `routing-${CONTACTS}-${CALLS}.sqlite`);
 const silent = pino({ level: 'silent' });
 const number = (i: number) => `+7916${String(i).padStart(7, '0')}`;
 
-function build(): void {
+async function build(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
-  openDb(dbFile).close(); // schema by the real migrations
+  await (await openDb(dbFile)).close(); // schema by the real migrations
   const db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -78,9 +78,9 @@ function pct(xs: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(dbFile)) build();
+  if (!existsSync(dbFile)) await build();
   else console.log(`using cached ${dbFile}`);
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   const rulesFile = join(outDir, 'routing-bench-rules.json');
   const rules = new RulesStore(rulesFile, silent);
   rules.replace({
@@ -93,12 +93,12 @@ async function main(): Promise<void> {
   const decisions: number[] = [];
   const routedBy = new Map<string, number>();
   // Warm-up, then measure; every tenth caller is unknown.
-  for (let i = 0; i < 2000; i++) matchNumber(h.db, number((i * 104_729) % CONTACTS));
+  for (let i = 0; i < 2000; i++) await matchNumber(h.db, number((i * 104_729) % CONTACTS));
   for (let i = 0; i < N; i++) {
     const c = (i * 104_729) % CONTACTS;
     const caller = i % 10 === 0 ? `+7495${String(i).padStart(7, '0')}` : number(c);
     const t0 = performance.now();
-    matchNumber(h.db, caller);
+    await matchNumber(h.db, caller);
     lookups.push(performance.now() - t0);
     const s0 = performance.now();
     const reply = await router.route({ channelId: `ch${i}`, callerNumber: caller.replace('+7', '8'), did: '74950000000', didTarget: null, receivedAt: s0, leftover: false });
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   console.log(`caller-ID lookup      : p50 ${f(pct(lookups, 50))} ms, p99 ${f(pct(lookups, 99))} ms, max ${f(Math.max(...lookups))} ms (${N} lookups)`);
   console.log(`routing decision      : p50 ${f(pct(decisions, 50))} ms, p99 ${f(pct(decisions, 99))} ms, max ${f(Math.max(...decisions))} ms (StasisStart -> continue; target p99 <= 5 ms)`);
   console.log(`decisions by reason   : ${[...routedBy].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  h.close();
+  await h.close();
 }
 
 await main();

@@ -102,10 +102,10 @@ export class CallLog {
   }
 
   /** The contact and client an external number belongs to (E.164 numbers only). */
-  private match(e164: string | null): { contactId: string; clientId: string } | null {
+  private async match(e164: string | null): Promise<{ contactId: string; clientId: string } | null> {
     if (!e164 || !e164.startsWith('+')) return null;
     try {
-      const m = matchNumber(this.o.db, e164);
+      const m = await matchNumber(this.o.db, e164);
       return m ? { contactId: m.contactId, clientId: m.clientId } : null;
     } catch (err) {
       this.o.log.error({ err }, 'caller-ID match failed');

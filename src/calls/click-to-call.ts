@@ -150,7 +150,7 @@ export class ClickToCall {
       assertSeesClient(ctx.actor, row);
     }
     if (isManager(ctx.actor)) {
-      const m = matchNumber(ctx.db, e164);
+      const m = await matchNumber(ctx.db, e164);
       if (m && m.ownerId !== ctx.actor.id) throw new CtiError('CTI_ERR_FORBIDDEN', "This number belongs to another manager's client");
     }
     // Counted before the PBX is asked: a request the PBX then refuses still took its place in the minute.

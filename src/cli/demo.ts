@@ -17,7 +17,7 @@ import { ANSWERING_EXTENSIONS, DEMO_DIDS, nextDemoCall, phonesOfDecision, ringsF
 import { createLogger } from '../lib/logger.js';
 import { toE164 } from '../lib/phone.js';
 import { AmiClient } from '../pbx/ami-client.js';
-import { decide } from '../routing/decide.js';
+import { decide, type CallerFacts } from '../routing/decide.js';
 import { factsSource } from '../routing/facts.js';
 import { parseRules } from '../routing/rules.js';
 import { addUser, createToken, findUser } from '../users/users.js';
@@ -92,18 +92,10 @@ export async function runDemo(projectRoot: string): Promise<void> {
   const facts = factsSource(view.db);
   // The rules as the service has them now (an admin may change them in the browser).
   let rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8')));
-  // The plan (src/demo/traffic.ts) is pure and asks synchronously: the phones every known client's call
-  // and an unknown number's call to each DID rings are read before each tick (the facts are awaited).
-  const routeTable = async (): Promise<(from: string, did: string) => string[]> => {
-    const table = new Map<string, string[]>();
-    for (const did of DEMO_DIDS) {
-      for (const from of [null, ...DEMO_CLIENTS.map((c) => c.phone)]) {
-        const f = await facts(from === null ? null : toE164(from, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays);
-        table.set(`${from ?? ''}|${did}`, phonesOfDecision(decide(rules, f, didTarget(did))));
-      }
-    }
-    return (from, did) => table.get(`${from}|${did}`) ?? table.get(`|${did}`) ?? [];
-  };
+  // The demo clients' facts are read before each tick (the database is async); any other caller is nobody's.
+  const known = new Map<string, CallerFacts>();
+  const nobody: CallerFacts = { client: null, priorManagerExtension: null, ownerExtension: null };
+  const route = (from: string, did: string) => phonesOfDecision(decide(rules, known.get(from) ?? nobody, didTarget(did)));
   const inFlight = new Map<string, { phones: string[]; until: number }>();
   const deviceBusy = new Set<string>();
   let lastFeaturedAt: number | null = null;
@@ -134,14 +126,13 @@ export async function runDemo(projectRoot: string): Promise<void> {
     const now = Date.now();
     try { rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8'))); } catch { /* keep the last good rules */ }
     for (const [id, c] of inFlight) if (c.until < now) inFlight.delete(id); // a hangup we missed
-    const busy = new Set([...deviceBusy, ...[...inFlight.values()].flatMap((c) => c.phones)]);
-    let route: (from: string, did: string) => string[];
     try {
-      route = await routeTable();
+      for (const c of DEMO_CLIENTS) known.set(c.phone, await facts(toE164(c.phone, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays));
     } catch (err) {
       console.error(`demo: routing facts: ${(err as Error).message}`);
       return;
     }
+    const busy = new Set([...deviceBusy, ...[...inFlight.values()].flatMap((c) => c.phones)]);
     const call = nextDemoCall({ now, busy, lastFeaturedAt }, { clients: DEMO_CLIENTS, random: (n) => randomInt(0, n), route });
     if (!call) return;
     const id = randomUUID();

@@ -1,5 +1,7 @@
 // Clients: create, read, update, delete, list, and upsert by external CRM id. Access first (context.ts).
 import { and, asc, eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { first, transaction } from '../db/query.js';
 import { calls, clients, contactPhones, contacts, users, type ClientKind, type ClientRow } from '../db/schema/index.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { CtiError } from '../lib/errors.js';
@@ -47,16 +49,16 @@ export function must<T>(field: string, c: Checked<T>): T {
   return c.value;
 }
 
-function resolveOwner(ctx: ContactsContext, input: ClientInput): string | null | undefined {
+async function resolveOwner(ctx: ContactsContext, input: ClientInput): Promise<string | null | undefined> {
   if (input.ownerId != null && input.ownerName != null) badField('ownerName', 'give ownerId or ownerName, not both');
   if (input.ownerId !== undefined) {
     if (input.ownerId === null) return null;
-    if (!ctx.db.select({ id: users.id }).from(users).where(eq(users.id, input.ownerId)).get()) badField('ownerId', 'no such user');
+    if (!await first(ctx.db.select({ id: users.id }).from(users).where(eq(users.id, input.ownerId)).limit(1))) badField('ownerId', 'no such user');
     return input.ownerId;
   }
   if (input.ownerName !== undefined) {
     if (input.ownerName === null) return null;
-    const u = ctx.db.select({ id: users.id }).from(users).where(eq(users.name, userNameKey(input.ownerName))).get();
+    const u = await first(ctx.db.select({ id: users.id }).from(users).where(eq(users.name, userNameKey(input.ownerName))).limit(1));
     if (!u) badField('ownerName', `no user '${input.ownerName}'`);
     return u.id;
   }
@@ -64,10 +66,10 @@ function resolveOwner(ctx: ContactsContext, input: ClientInput): string | null |
 }
 
 /** `input` over `base` (undefined keeps base's value), validated. `base` null: a new client. */
-function clientFields(ctx: ContactsContext, input: ClientInput, base: ClientFields | null): ClientFields {
+async function clientFields(ctx: ContactsContext, input: ClientInput, base: ClientFields | null): Promise<ClientFields> {
   const name = input.name !== undefined ? must('name', checkName(input.name)) : base?.name;
   if (name === undefined) badField('name', 'required');
-  const owner = resolveOwner(ctx, input);
+  const owner = await resolveOwner(ctx, input);
   const currency = input.currency === undefined ? base?.currency ?? null
     : input.currency === null ? null : must('currency', checkCurrency(input.currency));
   // Turnover is read in its currency: when either changes, the amount is read again in the new one.
@@ -91,9 +93,9 @@ function clientFields(ctx: ContactsContext, input: ClientInput, base: ClientFiel
   };
 }
 
-function assertExternalIdFree(ctx: ContactsContext, externalId: string | null, selfId: string | null): void {
+async function assertExternalIdFree(ctx: ContactsContext, externalId: string | null, selfId: string | null): Promise<void> {
   if (externalId === null) return;
-  const other = ctx.db.select({ id: clients.id }).from(clients).where(eq(clients.externalId, externalId)).get();
+  const other = await first(ctx.db.select({ id: clients.id }).from(clients).where(eq(clients.externalId, externalId)).limit(1));
   if (other && other.id !== selfId) throw new CtiError('CTI_ERR_EXTERNAL_ID_TAKEN', `externalId: client '${externalId}' exists already`);
 }
 
@@ -102,71 +104,71 @@ const sameFields = (a: ClientFields, b: ClientFields) =>
   && a.ownerId === b.ownerId && a.segment === b.segment && a.externalId === b.externalId;
 
 /** The client row if the actor may see it: 404 when there is none, 403 when it is another manager's. */
-export function visibleClientRow(ctx: ContactsContext, id: string): ClientRow {
-  const row = ctx.db.select().from(clients).where(eq(clients.id, id)).get();
+export async function visibleClientRow(ctx: ContactsContext, id: string): Promise<ClientRow> {
+  const row = await first(ctx.db.select().from(clients).where(eq(clients.id, id)).limit(1));
   if (!row) throw new CtiError('CTI_ERR_CLIENT_NOT_FOUND');
   assertSeesClient(ctx.actor, row);
   return row;
 }
 
 /** Every E.164 number of a client's contacts (to re-match when the owner changes or it goes). */
-function clientNumbers(ctx: ContactsContext, clientId: string): string[] {
-  return ctx.db.select({ e164: contactPhones.e164 }).from(contactPhones)
+async function clientNumbers(db: Db, clientId: string): Promise<string[]> {
+  const rows = await db.select({ e164: contactPhones.e164 }).from(contactPhones)
     .innerJoin(contacts, eq(contacts.id, contactPhones.contactId))
-    .where(eq(contacts.clientId, clientId)).all().map((r) => r.e164);
+    .where(eq(contacts.clientId, clientId));
+  return rows.map((r) => r.e164);
 }
 
-function insertClient(ctx: ContactsContext, f: ClientFields): ClientRow {
+async function insertClient(ctx: ContactsContext, f: ClientFields): Promise<ClientRow> {
   const now = nowOf(ctx);
   const row: ClientRow = { id: newId(), ...f, search: f.name.toLowerCase(), createdAt: now, updatedAt: now };
-  ctx.db.insert(clients).values(row).run();
+  await ctx.db.insert(clients).values(row);
   return row;
 }
 
 /** Write changed fields; when the owner changed, re-match the client's numbers (the rule ranks owners). */
-function writeClient(ctx: ContactsContext, row: ClientRow, f: ClientFields): ClientRow {
+async function writeClient(ctx: ContactsContext, row: ClientRow, f: ClientFields): Promise<ClientRow> {
   if (sameFields(row, f)) return row;
   const next: ClientRow = { ...row, ...f, search: f.name.toLowerCase(), updatedAt: nowOf(ctx) };
-  // One connection, synchronous: statements prepared on ctx.db run inside this transaction (as in CallStore).
-  ctx.db.transaction(() => {
-    ctx.db.update(clients).set({ ...f, search: next.search, updatedAt: next.updatedAt }).where(eq(clients.id, row.id)).run();
-    if (row.ownerId !== f.ownerId) rematchCalls(ctx.db, clientNumbers(ctx, row.id), nowOf(ctx) - ctx.rematchWindowMs);
+  await transaction(ctx.db, async (tx) => {
+    await tx.update(clients).set({ ...f, search: next.search, updatedAt: next.updatedAt }).where(eq(clients.id, row.id));
+    if (row.ownerId !== f.ownerId) await rematchCalls(tx, await clientNumbers(tx, row.id), nowOf(ctx) - ctx.rematchWindowMs);
   });
   return next;
 }
 
-export function createClient(ctx: ContactsContext, input: ClientInput): ClientView {
-  const f = clientFields(ctx, input, null);
+export async function createClient(ctx: ContactsContext, input: ClientInput): Promise<ClientView> {
+  const f = await clientFields(ctx, input, null);
   if (isManager(ctx.actor)) {
     if (input.ownerId === undefined && input.ownerName === undefined) f.ownerId = ctx.actor.id;
     assertMayAssignOwner(ctx.actor, f.ownerId);
   }
-  assertExternalIdFree(ctx, f.externalId, null);
-  return clientView(insertClient(ctx, f));
+  await assertExternalIdFree(ctx, f.externalId, null);
+  return clientView(await insertClient(ctx, f));
 }
 
-export function getClient(ctx: ContactsContext, id: string): ClientView {
-  const row = ctx.db.select().from(clients).where(eq(clients.id, id)).get();
+export async function getClient(ctx: ContactsContext, id: string): Promise<ClientView> {
+  const row = await first(ctx.db.select().from(clients).where(eq(clients.id, id)).limit(1));
   if (!row) throw new CtiError('CTI_ERR_CLIENT_NOT_FOUND');
-  assertReadsClient(ctx, row);
+  await assertReadsClient(ctx, row);
   return clientView(row);
 }
 
-export function updateClient(ctx: ContactsContext, id: string, input: ClientInput): ClientView {
-  const row = visibleClientRow(ctx, id);
-  const f = clientFields(ctx, input, row);
+export async function updateClient(ctx: ContactsContext, id: string, input: ClientInput): Promise<ClientView> {
+  const row = await visibleClientRow(ctx, id);
+  const f = await clientFields(ctx, input, row);
   if (f.ownerId !== row.ownerId) assertMayAssignOwner(ctx.actor, f.ownerId);
-  if (f.externalId !== row.externalId) assertExternalIdFree(ctx, f.externalId, row.id);
-  return clientView(writeClient(ctx, row, f));
+  if (f.externalId !== row.externalId) await assertExternalIdFree(ctx, f.externalId, row.id);
+  return clientView(await writeClient(ctx, row, f));
 }
 
 /**
  * PUT by external CRM id: the whole client as the CRM has it (absent optional fields become null;
  * a manager's new client is their own). Nothing changes, not even updatedAt, when nothing differs.
  */
-export function upsertClientByExternalId(ctx: ContactsContext, externalId: string, input: ClientInput): { client: ClientView; created: boolean } {
+export async function upsertClientByExternalId(ctx: ContactsContext, externalId: string, input: ClientInput): Promise<{ client: ClientView; created: boolean }> {
   const extId = must('externalId', checkExternalId(externalId));
-  const row = ctx.db.select().from(clients).where(eq(clients.externalId, extId)).get();
+  const row = await first(ctx.db.select().from(clients).where(eq(clients.externalId, extId)).limit(1));
   if (row) assertSeesClient(ctx.actor, row);
   const full: ClientInput = {
     kind: input.kind ?? 'company', name: input.name, turnover: input.turnover ?? null, currency: input.currency ?? null,
@@ -175,26 +177,25 @@ export function upsertClientByExternalId(ctx: ContactsContext, externalId: strin
       ? { ownerId: input.ownerId, ownerName: input.ownerName }
       : { ownerId: isManager(ctx.actor) ? ctx.actor.id : null }),
   };
-  const f = clientFields(ctx, full, null);
+  const f = await clientFields(ctx, full, null);
   if (!row || f.ownerId !== row.ownerId) assertMayAssignOwner(ctx.actor, f.ownerId);
-  if (!row) return { client: clientView(insertClient(ctx, f)), created: true };
-  return { client: clientView(writeClient(ctx, row, f)), created: false };
+  if (!row) return { client: clientView(await insertClient(ctx, f)), created: true };
+  return { client: clientView(await writeClient(ctx, row, f)), created: false };
 }
 
 /** Deletes the client with its contacts; their calls lose the match, recent ones are re-matched. */
-export function deleteClient(ctx: ContactsContext, id: string): void {
-  visibleClientRow(ctx, id);
-  ctx.db.transaction(() => {
-    const db = ctx.db;
-    const numbers = clientNumbers(ctx, id);
-    db.update(calls).set({ contactId: null, clientId: null }).where(eq(calls.clientId, id)).run();
-    db.delete(clients).where(eq(clients.id, id)).run();
-    rematchCalls(db, numbers, nowOf(ctx) - ctx.rematchWindowMs);
+export async function deleteClient(ctx: ContactsContext, id: string): Promise<void> {
+  await visibleClientRow(ctx, id);
+  await transaction(ctx.db, async (tx) => {
+    const numbers = await clientNumbers(tx, id);
+    await tx.update(calls).set({ contactId: null, clientId: null }).where(eq(calls.clientId, id));
+    await tx.delete(clients).where(eq(clients.id, id));
+    await rematchCalls(tx, numbers, nowOf(ctx) - ctx.rematchWindowMs);
   });
 }
 
 /** Clients by name (then id), one page at a time; `q` searches names, contacts' names, emails and numbers. */
-export function listClients(ctx: ContactsContext, f: ClientFilters): { items: ClientView[]; nextCursor: string | null } {
+export async function listClients(ctx: ContactsContext, f: ClientFilters): Promise<{ items: ClientView[]; nextCursor: string | null }> {
   const conds: (SQL | undefined)[] = [visibleClients(ctx.actor)];
   const limit = f.limit ?? 50;
   if (f.ownerId) conds.push(eq(clients.ownerId, f.ownerId));
@@ -215,7 +216,7 @@ export function listClients(ctx: ContactsContext, f: ClientFilters): { items: Cl
     const [name, id] = decodeCursor(f.cursor, ['s', 's']) as [string, string];
     conds.push(or(gt(clients.name, name), and(eq(clients.name, name), gt(clients.id, id))));
   }
-  const rows = ctx.db.select().from(clients).where(and(...conds)).orderBy(asc(clients.name), asc(clients.id)).limit(limit + 1).all();
+  const rows = await ctx.db.select().from(clients).where(and(...conds)).orderBy(asc(clients.name), asc(clients.id)).limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { items: page.map(clientView), nextCursor: rows.length > limit && last ? encodeCursor([last.name, last.id]) : null };

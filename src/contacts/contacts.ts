@@ -3,6 +3,7 @@
 // contact's numbers or client change, recent calls on those numbers are re-matched (match.ts).
 import { and, asc, eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first, transaction } from '../db/query.js';
 import { calls, clients, contactPhones, contacts, type ClientRow, type ContactPhoneRow, type ContactRow } from '../db/schema/index.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { CtiError } from '../lib/errors.js';
@@ -35,10 +36,10 @@ export interface ContactFilters {
 /** Phone row ids sort in the order the numbers were given: the first is the one to call back. */
 export const phoneId = (contactId: string, index: number) => `${contactId}:${String(index).padStart(2, '0')}`;
 
-export function phonesOf(db: Db, contactIds: readonly string[]): Map<string, ContactPhoneRow[]> {
+export async function phonesOf(db: Db, contactIds: readonly string[]): Promise<Map<string, ContactPhoneRow[]>> {
   const m = new Map<string, ContactPhoneRow[]>();
   if (contactIds.length === 0) return m;
-  for (const p of db.select().from(contactPhones).where(inArray(contactPhones.contactId, [...contactIds])).orderBy(asc(contactPhones.id)).all()) {
+  for (const p of await db.select().from(contactPhones).where(inArray(contactPhones.contactId, [...contactIds])).orderBy(asc(contactPhones.id))) {
     const list = m.get(p.contactId);
     if (list) list.push(p);
     else m.set(p.contactId, [p]);
@@ -47,14 +48,14 @@ export function phonesOf(db: Db, contactIds: readonly string[]): Map<string, Con
 }
 
 /** The client a contact input names, if the actor may see it: 400 when there is none, 403 when another's. */
-function clientOf(ctx: ContactsContext, input: ContactInput): ClientRow | undefined {
+async function clientOf(ctx: ContactsContext, input: ContactInput): Promise<ClientRow | undefined> {
   if (input.clientId !== undefined && input.clientExternalId !== undefined) badField('clientExternalId', 'give clientId or clientExternalId, not both');
   let row: ClientRow | undefined;
   if (input.clientId !== undefined) {
-    row = ctx.db.select().from(clients).where(eq(clients.id, input.clientId)).get();
+    row = await first(ctx.db.select().from(clients).where(eq(clients.id, input.clientId)).limit(1));
     if (!row) badField('clientId', 'no such client');
   } else if (input.clientExternalId !== undefined) {
-    row = ctx.db.select().from(clients).where(eq(clients.externalId, input.clientExternalId)).get();
+    row = await first(ctx.db.select().from(clients).where(eq(clients.externalId, input.clientExternalId)).limit(1));
     if (!row) badField('clientExternalId', `no client '${input.clientExternalId}'`);
   } else return undefined;
   assertSeesClient(ctx.actor, row);
@@ -76,18 +77,18 @@ interface Existing {
  * The contact row and its numbers if the actor may see it (`read`: or read it, by a call grant,
  * context.ts): 404 when there is none, 403 when another's.
  */
-function visibleContact(ctx: ContactsContext, id: string, read = false): Existing {
-  const found = ctx.db.select({ contact: contacts, ownerId: clients.ownerId }).from(contacts)
-    .innerJoin(clients, eq(clients.id, contacts.clientId)).where(eq(contacts.id, id)).get();
+async function visibleContact(ctx: ContactsContext, id: string, read = false): Promise<Existing> {
+  const found = await first(ctx.db.select({ contact: contacts, ownerId: clients.ownerId }).from(contacts)
+    .innerJoin(clients, eq(clients.id, contacts.clientId)).where(eq(contacts.id, id)).limit(1));
   if (!found) throw new CtiError('CTI_ERR_CONTACT_NOT_FOUND', 'No such contact');
-  if (read) assertReadsContact(ctx, { id, ownerId: found.ownerId });
+  if (read) await assertReadsContact(ctx, { id, ownerId: found.ownerId });
   else assertSeesClient(ctx.actor, found);
-  return { row: found.contact, phones: phonesOf(ctx.db, [id]).get(id) ?? [] };
+  return { row: found.contact, phones: (await phonesOf(ctx.db, [id])).get(id) ?? [] };
 }
 
-function assertExternalIdFree(ctx: ContactsContext, externalId: string | null, selfId: string | null): void {
+async function assertExternalIdFree(ctx: ContactsContext, externalId: string | null, selfId: string | null): Promise<void> {
   if (externalId === null) return;
-  const other = ctx.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.externalId, externalId)).get();
+  const other = await first(ctx.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.externalId, externalId)).limit(1));
   if (other && other.id !== selfId) throw new CtiError('CTI_ERR_EXTERNAL_ID_TAKEN', `externalId: contact '${externalId}' exists already`);
 }
 
@@ -100,7 +101,7 @@ const samePhones = (a: readonly { raw: string; e164: string; label: string | nul
  * Insert or update one contact (fields and numbers), in one transaction, and re-match recent calls
  * on every number it gained or lost (all of them when it moved to another client). Unchanged: no write.
  */
-export function saveContact(ctx: ContactsContext, existing: Existing | null, f: ContactFields, phones: CleanPhone[]): { row: ContactRow; phones: ContactPhoneRow[]; changed: boolean } {
+export async function saveContact(ctx: ContactsContext, existing: Existing | null, f: ContactFields, phones: CleanPhone[]): Promise<{ row: ContactRow; phones: ContactPhoneRow[]; changed: boolean }> {
   const now = nowOf(ctx);
   const search = contactSearchText(f.name, f.email, phones.map((p) => p.e164));
   const phonesChanged = !existing || !samePhones(existing.phones, phones);
@@ -116,20 +117,20 @@ export function saveContact(ctx: ContactsContext, existing: Existing | null, f: 
     for (const p of existing?.phones ?? []) touched.add(p.e164);
     for (const p of phones) touched.add(p.e164);
   }
-  ctx.db.transaction(() => {
-    if (existing) ctx.db.update(contacts).set({ ...f, search, updatedAt: now }).where(eq(contacts.id, id)).run();
-    else ctx.db.insert(contacts).values(row).run();
+  await transaction(ctx.db, async (tx) => {
+    if (existing) await tx.update(contacts).set({ ...f, search, updatedAt: now }).where(eq(contacts.id, id));
+    else await tx.insert(contacts).values(row);
     if (phonesChanged) {
-      if (existing) ctx.db.delete(contactPhones).where(eq(contactPhones.contactId, id)).run();
-      if (phoneRows.length) ctx.db.insert(contactPhones).values(phoneRows).run();
+      if (existing) await tx.delete(contactPhones).where(eq(contactPhones.contactId, id));
+      if (phoneRows.length) await tx.insert(contactPhones).values(phoneRows);
     }
-    rematchCalls(ctx.db, touched, now - ctx.rematchWindowMs);
+    await rematchCalls(tx, touched, now - ctx.rematchWindowMs);
   });
   return { row, phones: phoneRows, changed: true };
 }
 
-export function createContact(ctx: ContactsContext, input: ContactInput): ContactView {
-  const client = clientOf(ctx, input);
+export async function createContact(ctx: ContactsContext, input: ContactInput): Promise<ContactView> {
+  const client = await clientOf(ctx, input);
   if (!client) badField('clientId', 'required');
   if (input.name === undefined) badField('name', 'required');
   const f: ContactFields = {
@@ -139,20 +140,20 @@ export function createContact(ctx: ContactsContext, input: ContactInput): Contac
     externalId: input.externalId == null ? null : must('externalId', checkExternalId(input.externalId)),
   };
   const phones = cleanPhones(ctx, input.phones ?? []);
-  assertExternalIdFree(ctx, f.externalId, null);
-  const saved = saveContact(ctx, null, f, phones);
+  await assertExternalIdFree(ctx, f.externalId, null);
+  const saved = await saveContact(ctx, null, f, phones);
   return contactView(saved.row, saved.phones);
 }
 
-export function getContact(ctx: ContactsContext, id: string): ContactView {
-  const c = visibleContact(ctx, id, true);
+export async function getContact(ctx: ContactsContext, id: string): Promise<ContactView> {
+  const c = await visibleContact(ctx, id, true);
   return contactView(c.row, c.phones);
 }
 
 /** PATCH: the fields given change; `phones`, when given, replaces the list. */
-export function updateContact(ctx: ContactsContext, id: string, input: ContactInput): ContactView {
-  const existing = visibleContact(ctx, id);
-  const client = clientOf(ctx, input);
+export async function updateContact(ctx: ContactsContext, id: string, input: ContactInput): Promise<ContactView> {
+  const existing = await visibleContact(ctx, id);
+  const client = await clientOf(ctx, input);
   const f: ContactFields = {
     clientId: client?.id ?? existing.row.clientId,
     name: input.name === undefined ? existing.row.name : must('name', checkName(input.name)),
@@ -161,17 +162,17 @@ export function updateContact(ctx: ContactsContext, id: string, input: ContactIn
       : input.externalId === null ? null : must('externalId', checkExternalId(input.externalId)),
   };
   const phones = input.phones === undefined ? existing.phones.map((p) => ({ raw: p.raw, e164: p.e164, label: p.label })) : cleanPhones(ctx, input.phones);
-  if (f.externalId !== existing.row.externalId) assertExternalIdFree(ctx, f.externalId, id);
-  const saved = saveContact(ctx, existing, f, phones);
+  if (f.externalId !== existing.row.externalId) await assertExternalIdFree(ctx, f.externalId, id);
+  const saved = await saveContact(ctx, existing, f, phones);
   return contactView(saved.row, saved.phones);
 }
 
 /** PUT by external CRM id: the whole contact as the CRM has it (no email or phones given: none). */
-export function upsertContactByExternalId(ctx: ContactsContext, externalId: string, input: ContactInput): { contact: ContactView; created: boolean } {
+export async function upsertContactByExternalId(ctx: ContactsContext, externalId: string, input: ContactInput): Promise<{ contact: ContactView; created: boolean }> {
   const extId = must('externalId', checkExternalId(externalId));
-  const id = ctx.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.externalId, extId)).get()?.id;
-  const existing = id ? visibleContact(ctx, id) : null;
-  const client = clientOf(ctx, input);
+  const id = (await first(ctx.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.externalId, extId)).limit(1)))?.id;
+  const existing = id ? await visibleContact(ctx, id) : null;
+  const client = await clientOf(ctx, input);
   if (!client) badField('clientId', 'required (or clientExternalId)');
   if (input.name === undefined) badField('name', 'required');
   const f: ContactFields = {
@@ -180,22 +181,22 @@ export function upsertContactByExternalId(ctx: ContactsContext, externalId: stri
     email: input.email == null ? null : must('email', checkEmail(input.email)),
     externalId: extId,
   };
-  const saved = saveContact(ctx, existing, f, cleanPhones(ctx, input.phones ?? []));
+  const saved = await saveContact(ctx, existing, f, cleanPhones(ctx, input.phones ?? []));
   return { contact: contactView(saved.row, saved.phones), created: !existing };
 }
 
 /** Deletes the contact; its calls lose the match and recent calls on its numbers are re-matched. */
-export function deleteContact(ctx: ContactsContext, id: string): void {
-  const existing = visibleContact(ctx, id);
-  ctx.db.transaction(() => {
-    ctx.db.update(calls).set({ contactId: null, clientId: null }).where(eq(calls.contactId, id)).run();
-    ctx.db.delete(contacts).where(eq(contacts.id, id)).run();
-    rematchCalls(ctx.db, existing.phones.map((p) => p.e164), nowOf(ctx) - ctx.rematchWindowMs);
+export async function deleteContact(ctx: ContactsContext, id: string): Promise<void> {
+  const existing = await visibleContact(ctx, id);
+  await transaction(ctx.db, async (tx) => {
+    await tx.update(calls).set({ contactId: null, clientId: null }).where(eq(calls.contactId, id));
+    await tx.delete(contacts).where(eq(contacts.id, id));
+    await rematchCalls(tx, existing.phones.map((p) => p.e164), nowOf(ctx) - ctx.rematchWindowMs);
   });
 }
 
 /** Contacts by name (then id), one page at a time; `q` finds names and emails (any case, any script), a number in any format, or part of one. */
-export function listContacts(ctx: ContactsContext, f: ContactFilters): { items: ContactView[]; nextCursor: string | null } {
+export async function listContacts(ctx: ContactsContext, f: ContactFilters): Promise<{ items: ContactView[]; nextCursor: string | null }> {
   const access = visibleClients(ctx.actor);
   const conds: (SQL | undefined)[] = [access];
   const limit = f.limit ?? 50;
@@ -213,10 +214,10 @@ export function listContacts(ctx: ContactsContext, f: ContactFilters): { items: 
     conds.push(or(gt(contacts.name, name), and(eq(contacts.name, name), gt(contacts.id, id))));
   }
   const base = ctx.db.select({ contact: contacts }).from(contacts);
-  const rows = (access ? base.innerJoin(clients, eq(clients.id, contacts.clientId)) : base)
-    .where(and(...conds)).orderBy(asc(contacts.name), asc(contacts.id)).limit(limit + 1).all().map((r) => r.contact);
+  const rows = (await (access ? base.innerJoin(clients, eq(clients.id, contacts.clientId)) : base)
+    .where(and(...conds)).orderBy(asc(contacts.name), asc(contacts.id)).limit(limit + 1)).map((r) => r.contact);
   const page = rows.slice(0, limit);
-  const phones = phonesOf(ctx.db, page.map((r) => r.id));
+  const phones = await phonesOf(ctx.db, page.map((r) => r.id));
   const last = page.at(-1);
   return {
     items: page.map((r) => contactView(r, phones.get(r.id) ?? [])),

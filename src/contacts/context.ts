@@ -63,25 +63,25 @@ export function callGrant(userId: string, now: number): SQL {
 }
 
 /** Whether a call grants manager `userId` this contact (and its client) or this client. */
-export function grantedByCall(db: Db, userId: string, of: { contactId: string } | { clientId: string }, now: number): boolean {
+export async function grantedByCall(db: Db, userId: string, of: { contactId: string } | { clientId: string }, now: number): Promise<boolean> {
   const which = 'contactId' in of ? eq(calls.contactId, of.contactId) : eq(calls.clientId, of.clientId);
-  return !!db.select({ id: calls.id }).from(calls).where(and(which, callGrant(userId, now))).limit(1).get();
+  return (await db.select({ id: calls.id }).from(calls).where(and(which, callGrant(userId, now))).limit(1)).length > 0;
 }
 
 /**
  * 403 unless the actor may read this client: theirs (assertSeesClient), or granted by a call
  * (callGrant). Changing it still needs assertSeesClient.
  */
-export function assertReadsClient(ctx: ContactsContext, client: Pick<ClientRow, 'id' | 'ownerId'>): void {
+export async function assertReadsClient(ctx: ContactsContext, client: Pick<ClientRow, 'id' | 'ownerId'>): Promise<void> {
   if (!isManager(ctx.actor) || client.ownerId === ctx.actor.id) return;
-  if (grantedByCall(ctx.db, ctx.actor.id, { clientId: client.id }, nowOf(ctx))) return;
+  if (await grantedByCall(ctx.db, ctx.actor.id, { clientId: client.id }, nowOf(ctx))) return;
   assertSeesClient(ctx.actor, client);
 }
 
 /** 403 unless the actor may read this contact: its client is theirs, or a call with it grants it (callGrant). */
-export function assertReadsContact(ctx: ContactsContext, contact: { id: string; ownerId: string | null }): void {
+export async function assertReadsContact(ctx: ContactsContext, contact: { id: string; ownerId: string | null }): Promise<void> {
   if (!isManager(ctx.actor) || contact.ownerId === ctx.actor.id) return;
-  if (grantedByCall(ctx.db, ctx.actor.id, { contactId: contact.id }, nowOf(ctx))) return;
+  if (await grantedByCall(ctx.db, ctx.actor.id, { contactId: contact.id }, nowOf(ctx))) return;
   assertSeesClient(ctx.actor, contact);
 }
 

@@ -13,9 +13,9 @@
 // the header line; fields may be quoted ("..." with "" for a quote).
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type Sqlite from 'better-sqlite3';
-import type { Db } from '../db/client.js';
-import { users, type ClientRow, type ContactRow } from '../db/schema/index.js';
+import { loadImportBatch, writeImportBatch, type ImportClient, type ImportContact, type ImportWrites } from '../db/contacts.js';
+import { transaction } from '../db/query.js';
+import { users } from '../db/schema/index.js';
 import { CtiError, type ErrorCode } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { assertMayImport, nowOf, type ContactsContext } from './context.js';
@@ -112,7 +112,7 @@ export async function importContacts(ctx: ContactsContext, input: CsvInput, opts
   const read: ReadOptions = {
     region: ctx.region,
     batchSize: opts.batchSize ?? 5000,
-    userIds: new Map(ctx.db.select({ id: users.id, name: users.name }).from(users).all().map((u) => [u.name, u.id])),
+    userIds: new Map((await ctx.db.select({ id: users.id, name: users.name }).from(users)).map((u) => [u.name, u.id])),
   };
   const report = (e: ImportRowError) => opts.onRowError?.(e);
   let header: { delimiter: ',' | ';'; ignoredColumns: string[] } | null = null;
@@ -127,7 +127,7 @@ export async function importContacts(ctx: ContactsContext, input: CsvInput, opts
     counts.rowsRejected += ev.rowsRejected;
     for (const e of ev.errors) report(e);
     if (ev.rows.length) {
-      const r = applyBatch(ctx, ev.rows);
+      const r = await applyBatch(ctx, ev.rows);
       counts.rowsImported += r.imported;
       counts.rowsChanged += r.changed;
       counts.rowsRejected += r.errors.length;
@@ -141,37 +141,12 @@ export async function importContacts(ctx: ContactsContext, input: CsvInput, opts
 
 // --- writing a batch
 //
-// The bulk path speaks to better-sqlite3 directly, as src/reports does: statements prepared once with
-// positional parameters, rows read as arrays, and a batch's keys looked up with ONE statement through
-// json_each. Through drizzle, building parameter objects and mapping rows cost the main thread more
-// than SQLite's own work (a 1,000,000-row import was bound by it, not by the checking worker).
+// One transaction per batch: its clients and contacts are read by external id with one statement per
+// table, the rows are folded over them here, and only what differs is written, again a statement per
+// table on PostgreSQL (src/db/contacts.ts keeps SQLite's prepared-statement fast path).
 
-type ClientState = Omit<ClientRow, 'search'>;
-type ContactState = Omit<ContactRow, 'search'> & { phones: CleanPhone[] };
-
-const CLIENT_COLS = 'id, kind, name, turnover_minor, currency, owner_id, segment, external_id, created_at, updated_at';
-const sqliteOf = (db: Db) => (db as unknown as { $client: Sqlite.Database }).$client;
-
-function prepare(sqlite: Sqlite.Database) {
-  return {
-    // CROSS JOIN keeps json_each the outer loop, so each key is one probe of the unique index.
-    clientsByExternalId: sqlite.prepare(`SELECT ${CLIENT_COLS.replace(/(\w+)/g, 'c.$1')} FROM json_each(?) j CROSS JOIN clients c ON c.external_id = j.value`).raw(),
-    contactsByExternalId: sqlite.prepare('SELECT c.id, c.client_id, c.name, c.email, c.external_id, c.created_at, c.updated_at FROM json_each(?) j CROSS JOIN contacts c ON c.external_id = j.value').raw(),
-    // Phone ids sort in the order the numbers were given (phoneId).
-    phonesOfContacts: sqlite.prepare('SELECT p.contact_id, p.raw, p.e164, p.label FROM json_each(?) j CROSS JOIN contact_phones p ON p.contact_id = j.value ORDER BY p.id').raw(),
-    insertClient: sqlite.prepare(`INSERT INTO clients (${CLIENT_COLS}, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    updateClient: sqlite.prepare('UPDATE clients SET kind = ?, name = ?, turnover_minor = ?, currency = ?, owner_id = ?, segment = ?, search = ?, updated_at = ? WHERE id = ?'),
-    insertContact: sqlite.prepare('INSERT INTO contacts (id, client_id, name, email, external_id, search, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    updateContact: sqlite.prepare('UPDATE contacts SET client_id = ?, name = ?, email = ?, search = ?, updated_at = ? WHERE id = ?'),
-    deletePhones: sqlite.prepare('DELETE FROM contact_phones WHERE contact_id = ?'),
-    insertPhone: sqlite.prepare('INSERT INTO contact_phones (id, contact_id, raw, e164, label) VALUES (?, ?, ?, ?, ?)'),
-  };
-}
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-
-type ClientTuple = [string, ClientRow['kind'], string, number | null, string | null, string | null, string | null, string, number, number];
-type ContactTuple = [string, string, string, string | null, string, number, number];
-type PhoneTuple = [string, string, string, string | null];
+type ClientState = ImportClient;
+type ContactState = ImportContact;
 
 const sameClient = (a: ClientState, b: ClientState) =>
   a.kind === b.kind && a.name === b.name && a.turnoverMinor === b.turnoverMinor && a.currency === b.currency
@@ -181,52 +156,23 @@ const samePhones = (a: readonly CleanPhone[], b: readonly CleanPhone[]) =>
 const sameContact = (a: ContactState, b: ContactState) =>
   a.clientId === b.clientId && a.name === b.name && a.email === b.email && samePhones(a.phones, b.phones);
 
-/** The batch's clients and contacts (with their numbers) as the database has them, by external id. */
-function loadExisting(s: ReturnType<typeof prepare>, rows: readonly Row[]): { clients: Map<string, ClientState>; contacts: Map<string, ContactState> } {
+/**
+ * One transaction: load the batch's clients and contacts by external id, fold the rows over them in
+ * file order (a later row sees an earlier one), then write only what differs from the database.
+ */
+async function applyBatch(ctx: ContactsContext, rows: Row[]): Promise<{ imported: number; changed: number; errors: ImportRowError[] }> {
+  const now = nowOf(ctx);
   const clientKeys = new Set<string>();
   const contactKeys = new Set<string>();
   for (const r of rows) {
     clientKeys.add(r.client.externalId);
     if (r.contact) contactKeys.add(r.contact.externalId);
   }
-  const found = new Map<string, ClientState>();
-  for (const c of s.clientsByExternalId.all(JSON.stringify([...clientKeys])) as ClientTuple[]) {
-    found.set(c[7], { id: c[0], kind: c[1], name: c[2], turnoverMinor: c[3], currency: c[4], ownerId: c[5], segment: c[6], externalId: c[7], createdAt: c[8], updatedAt: c[9] });
-  }
-  const byId = new Map<string, ContactState>();
-  const foundContacts = new Map<string, ContactState>();
-  if (contactKeys.size) {
-    for (const c of s.contactsByExternalId.all(JSON.stringify([...contactKeys])) as ContactTuple[]) {
-      const state: ContactState = { id: c[0], clientId: c[1], name: c[2], email: c[3], externalId: c[4], createdAt: c[5], updatedAt: c[6], phones: [] };
-      foundContacts.set(c[4], state);
-      byId.set(c[0], state);
-    }
-  }
-  if (byId.size) {
-    for (const p of s.phonesOfContacts.all(JSON.stringify([...byId.keys()])) as PhoneTuple[]) {
-      byId.get(p[0])!.phones.push({ raw: p[1], e164: p[2], label: p[3] });
-    }
-  }
-  return { clients: found, contacts: foundContacts };
-}
-
-/**
- * One transaction: load the batch's clients and contacts by external id, fold the rows over them in
- * file order (a later row sees an earlier one), then write only what differs from the database.
- */
-function applyBatch(ctx: ContactsContext, rows: Row[]): { imported: number; changed: number; errors: ImportRowError[] } {
-  const db = ctx.db;
-  const sqlite = sqliteOf(db);
-  let st = statements.get(db);
-  if (!st) statements.set(db, (st = prepare(sqlite)));
-  const s = st;
-  const now = nowOf(ctx);
-  const errors: ImportRowError[] = [];
-  let imported = 0;
-  let changed = 0;
-
-  sqlite.transaction(() => {
-    const { clients: origClients, contacts: origContacts } = loadExisting(s, rows);
+  return transaction(ctx.db, async (tx) => {
+    const errors: ImportRowError[] = [];
+    let imported = 0;
+    let changed = 0;
+    const { clients: origClients, contacts: origContacts } = await loadImportBatch(tx, [...clientKeys], [...contactKeys]);
     const nextClients = new Map<string, ClientState>(origClients);
     const nextContacts = new Map<string, ContactState>(origContacts);
     for (const r of rows) {
@@ -278,31 +224,32 @@ function applyBatch(ctx: ContactsContext, rows: Row[]): { imported: number; chan
       imported++;
     }
 
-    // Write what differs from the database, clients first (contacts refer to them).
+    // Write what differs from the database.
+    const writes: ImportWrites = { clients: [], contacts: [], phones: [] };
     for (const [ext, next] of nextClients) {
       const orig = origClients.get(ext);
       if (orig && sameClient(orig, next)) continue;
-      const search = next.name.toLowerCase();
-      if (orig) s.updateClient.run(next.kind, next.name, next.turnoverMinor, next.currency, next.ownerId, next.segment, search, now, next.id);
-      else s.insertClient.run(next.id, next.kind, next.name, next.turnoverMinor, next.currency, next.ownerId, next.segment, next.externalId, next.createdAt, now, search);
+      writes.clients.push({ row: { ...next, search: next.name.toLowerCase(), updatedAt: now }, isNew: !orig });
     }
     const touched = new Set<string>();
     for (const [ext, next] of nextContacts) {
       const orig = origContacts.get(ext);
       if (orig && sameContact(orig, next)) continue;
-      const search = contactSearchText(next.name, next.email, next.phones.map((p) => p.e164));
-      if (orig) s.updateContact.run(next.clientId, next.name, next.email, search, now, next.id);
-      else s.insertContact.run(next.id, next.clientId, next.name, next.email, next.externalId, search, next.createdAt, now);
-      if (!orig || !samePhones(orig.phones, next.phones) || orig.clientId !== next.clientId) {
+      const { phones, ...fields } = next;
+      writes.contacts.push({ row: { ...fields, search: contactSearchText(next.name, next.email, phones.map((p) => p.e164)), updatedAt: now }, isNew: !orig });
+      if (!orig || !samePhones(orig.phones, phones) || orig.clientId !== next.clientId) {
         for (const p of orig?.phones ?? []) touched.add(p.e164);
-        for (const p of next.phones) touched.add(p.e164);
+        for (const p of phones) touched.add(p.e164);
       }
-      if (!orig || !samePhones(orig.phones, next.phones)) {
-        if (orig) s.deletePhones.run(next.id);
-        next.phones.forEach((p, i) => s.insertPhone.run(phoneId(next.id, i), next.id, p.raw, p.e164, p.label));
+      if (!orig || !samePhones(orig.phones, phones)) {
+        writes.phones.push({
+          contactId: next.id, existed: !!orig,
+          rows: phones.map((p, i) => ({ id: phoneId(next.id, i), contactId: next.id, raw: p.raw, e164: p.e164, label: p.label })),
+        });
       }
     }
-    rematchCalls(db, touched, now - ctx.rematchWindowMs);
-  })();
-  return { imported, changed, errors };
+    await writeImportBatch(tx, writes);
+    await rematchCalls(tx, touched, now - ctx.rematchWindowMs);
+    return { imported, changed, errors };
+  });
 }

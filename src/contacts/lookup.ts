@@ -4,6 +4,7 @@
 // but for the one a call on their phone grants them (the call grant, context.ts): the card it links to.
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { prepareNamed } from '../db/contacts.js';
 import { clients, contactPhones, contacts, users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import { formatAmount } from '../lib/money.js';
@@ -19,32 +20,36 @@ export interface LookupResult {
   turnover: { amount: string; currency: string; minorUnits: number } | null;
 }
 
-// Prepared once per database: a screen pop is on the path of a ringing phone.
+// Prepared once per database (named on PostgreSQL): a screen pop is on the path of a ringing phone.
 const ph = sql.placeholder;
 const prepare = (db: Db) => ({
-  contact: db.select().from(contacts).where(eq(contacts.id, ph('id'))).prepare(),
-  phones: db.select().from(contactPhones).where(eq(contactPhones.contactId, ph('id'))).orderBy(asc(contactPhones.id)).prepare(),
-  client: db.select().from(clients).where(eq(clients.id, ph('id'))).prepare(),
-  user: db.select({ id: users.id, name: users.name, extension: users.extension }).from(users).where(eq(users.id, ph('id'))).prepare(),
+  contact: prepareNamed(db.select().from(contacts).where(eq(contacts.id, ph('id'))), 'lookup_contact'),
+  phones: prepareNamed(db.select().from(contactPhones).where(eq(contactPhones.contactId, ph('id'))).orderBy(asc(contactPhones.id)), 'lookup_phones'),
+  client: prepareNamed(db.select().from(clients).where(eq(clients.id, ph('id'))), 'lookup_client'),
+  user: prepareNamed(db.select({ id: users.id, name: users.name, extension: users.extension }).from(users).where(eq(users.id, ph('id'))), 'lookup_user'),
 });
 const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
 
-export function lookupNumber(ctx: ContactsContext, number: string): LookupResult {
+export async function lookupNumber(ctx: ContactsContext, number: string): Promise<LookupResult> {
   const manager = isManager(ctx.actor);
   const e164 = parsePhone(number, ctx.region)?.e164;
   if (!e164) throw new CtiError('CTI_ERR_CONTACT_NOT_FOUND', `'${number.slice(0, 40)}' is not a phone number we can match`);
-  const any = () => matchNumber(ctx.db, e164);
-  const granted = (g: ReturnType<typeof matchNumber>) => (g && grantedByCall(ctx.db, ctx.actor.id, { contactId: g.contactId }, nowOf(ctx)) ? g : null);
-  const m = manager ? matchOwnedNumber(ctx.db, e164, ctx.actor.id) ?? granted(any()) : any();
+  const granted = async () => {
+    const g = await matchNumber(ctx.db, e164);
+    return g && await grantedByCall(ctx.db, ctx.actor.id, { contactId: g.contactId }, nowOf(ctx)) ? g : null;
+  };
+  const m = manager ? await matchOwnedNumber(ctx.db, e164, ctx.actor.id) ?? await granted() : await matchNumber(ctx.db, e164);
   if (!m) throw new CtiError('CTI_ERR_CONTACT_NOT_FOUND', `No contact has ${e164}`);
   let st = statements.get(ctx.db);
   if (!st) statements.set(ctx.db, (st = prepare(ctx.db)));
-  const contact = st.contact.get({ id: m.contactId });
-  const client = st.client.get({ id: m.clientId });
+  // Independent probes: on PostgreSQL they go out together (the pool runs them on separate connections).
+  const [[contact], [client], phones] = await Promise.all([
+    st.contact.execute({ id: m.contactId }), st.client.execute({ id: m.clientId }), st.phones.execute({ id: m.contactId }),
+  ]);
   if (!contact || !client) throw new CtiError('CTI_ERR_CONTACT_NOT_FOUND', `No contact has ${e164}`);
-  const owner = client.ownerId ? st.user.get({ id: client.ownerId }) ?? null : null;
+  const owner = client.ownerId ? (await st.user.execute({ id: client.ownerId }))[0] ?? null : null;
   return {
-    contact: contactView(contact, st.phones.all({ id: contact.id })),
+    contact: contactView(contact, phones),
     client: clientView(client),
     owner,
     turnover: client.turnoverMinor !== null && client.currency

@@ -153,7 +153,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
 
   app.post<{ Body: ClientInput }>('/api/v1/clients', {
     schema: { tags: ['clients'], summary: 'Create a client', ...secured, body: { ...clientBody, required: ['name'] }, response: { 201: { $ref: 'Client#' }, ...errors } },
-  }, async (req, reply) => reply.code(201).send(createClient(ctx(req), req.body)));
+  }, async (req, reply) => reply.code(201).send(await createClient(ctx(req), req.body)));
 
   app.get<{ Params: { id: string } }>('/api/v1/clients/:id', {
     schema: { tags: ['clients'], summary: 'One client', ...secured, params: idParams, response: { 200: { $ref: 'Client#' }, ...errors } },
@@ -169,7 +169,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
   app.delete<{ Params: { id: string } }>('/api/v1/clients/:id', {
     schema: { tags: ['clients'], summary: 'Delete a client and its contacts', ...secured, params: idParams, response: { 204: { type: 'null' }, ...errors } },
   }, async (req, reply) => {
-    deleteClient(ctx(req), req.params.id);
+    await deleteClient(ctx(req), req.params.id);
     return reply.code(204).send();
   });
 
@@ -179,7 +179,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
       params: extParams, body: { ...clientBody, required: ['name'] }, response: { 200: { $ref: 'Client#' }, 201: { $ref: 'Client#' }, ...errors },
     },
   }, async (req, reply) => {
-    const r = upsertClientByExternalId(ctx(req), req.params.externalId, req.body);
+    const r = await upsertClientByExternalId(ctx(req), req.params.externalId, req.body);
     return reply.code(r.created ? 201 : 200).send(r.client);
   });
 
@@ -220,7 +220,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
 
   app.post<{ Body: ContactInput }>('/api/v1/contacts', {
     schema: { tags: ['contacts'], summary: 'Create a contact of a client', ...secured, body: { ...contactBody, required: ['name'] }, response: { 201: { $ref: 'Contact#' }, ...errors } },
-  }, async (req, reply) => reply.code(201).send(createContact(ctx(req), req.body)));
+  }, async (req, reply) => reply.code(201).send(await createContact(ctx(req), req.body)));
 
   app.get<{ Params: { id: string } }>('/api/v1/contacts/:id', {
     schema: { tags: ['contacts'], summary: 'One contact with its numbers', ...secured, params: idParams, response: { 200: { $ref: 'Contact#' }, ...errors } },
@@ -236,7 +236,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
   app.delete<{ Params: { id: string } }>('/api/v1/contacts/:id', {
     schema: { tags: ['contacts'], summary: 'Delete a contact', ...secured, params: idParams, response: { 204: { type: 'null' }, ...errors } },
   }, async (req, reply) => {
-    deleteContact(ctx(req), req.params.id);
+    await deleteContact(ctx(req), req.params.id);
     return reply.code(204).send();
   });
 
@@ -246,7 +246,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
       params: extParams, body: { ...contactBody, required: ['name'] }, response: { 200: { $ref: 'Contact#' }, 201: { $ref: 'Contact#' }, ...errors },
     },
   }, async (req, reply) => {
-    const r = upsertContactByExternalId(ctx(req), req.params.externalId, req.body);
+    const r = await upsertContactByExternalId(ctx(req), req.params.externalId, req.body);
     return reply.code(r.created ? 201 : 200).send(r.contact);
   });
 

@@ -2,9 +2,11 @@
 // who last answered a call with that client within the window, and the owner's extension. Both are
 // people, rung where they are now (src/users/directory.ts): a manager who moved from 101 to 105 gets their
 // client's calls on 105, not whoever took 101.
-// Prepared statements; index probes only (contact_phones.e164, calls(client_id, started_at)).
+// Prepared statements (named on PostgreSQL); index probes only (contact_phones.e164, calls(client_id,
+// started_at), users' primary key): the match, then the prior manager and the owner's phone side by side.
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { prepareNamed } from '../db/contacts.js';
 import { calls } from '../db/schema/index.js';
 import { extensionOf } from '../users/directory.js';
 import { matchNumber } from '../contacts/match.js';
@@ -15,25 +17,28 @@ const ph = sql.placeholder;
 
 function prepare(db: Db) {
   return {
-    prior: db.select({ extension: calls.extension, managerId: calls.managerId }).from(calls)
+    prior: prepareNamed(db.select({ extension: calls.extension, managerId: calls.managerId }).from(calls)
       .where(and(eq(calls.clientId, ph('clientId')), eq(calls.disposition, 'answered'), gte(calls.startedAt, ph('since'))))
-      .orderBy(desc(calls.startedAt)).limit(1).prepare(),
+      .orderBy(desc(calls.startedAt)).limit(1), 'routing_prior'),
   };
 }
 
 export function factsSource(db: Db, clock: () => number = Date.now) {
   const st = prepare(db);
   return async (e164: string | null, windowDays: number): Promise<CallerFacts> => {
-    const m = e164 ? matchNumber(db, e164) : null;
+    const m = e164 ? await matchNumber(db, e164) : null;
     if (!m) return { client: null, priorManagerExtension: null, ownerExtension: null };
     const turnover = m.turnoverMinor === null || !m.currency ? null : m.turnoverMinor / 10 ** minorDigits(m.currency);
-    const prior = st.prior.get({ clientId: m.clientId, since: clock() - windowDays * 86_400_000 });
-    // A call nobody's (no user on its phone then) rings that phone again.
-    const priorExt = prior ? (prior.managerId ? await extensionOf(db, prior.managerId) : prior.extension) : null;
+    const priorExtension = async () => {
+      const [prior] = await st.prior.execute({ clientId: m.clientId, since: clock() - windowDays * 86_400_000 });
+      // A call nobody's (no user on its phone then) rings that phone again.
+      return prior ? (prior.managerId ? await extensionOf(db, prior.managerId) : prior.extension) : null;
+    };
+    const [priorExt, ownerExt] = await Promise.all([priorExtension(), extensionOf(db, m.ownerId)]);
     return {
       client: { id: m.clientId, turnover, currency: m.currency },
       priorManagerExtension: priorExt,
-      ownerExtension: await extensionOf(db, m.ownerId),
+      ownerExtension: ownerExt,
     };
   };
 }
