@@ -8,11 +8,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { execute, rows, transaction } from '../db/query.js';
+import { claimNotedBuckets } from '../db/reports.js';
 
 const BATCH = 2000;
 const HOUR = 3_600_000;
-
-interface Bucket { hour: number; extension: string }
 
 /** `extension IS <ext>` in a form both engines answer from an index (PostgreSQL's IS NOT DISTINCT FROM uses none). */
 const extensionIs = (col: SQL, ext: string | null) => (ext === null ? sql`${col} IS NULL` : sql`${col} = ${ext}`);
@@ -24,12 +23,9 @@ export async function refreshAggregates(db: Db): Promise<number> {
     // A cheap read first: most reports find nothing noted and take no write lock.
     if ((await rows(db, sql`SELECT 1 AS x FROM report_dirty LIMIT 1`)).length === 0) return total;
     const n = await transaction(db, async (tx) => {
-      // Claim the batch first, in the transaction: on PostgreSQL a concurrent refresh then waits on these
-      // rows and finds them gone (no bucket is recomputed twice at once, which would double its rows), and
-      // a call written meanwhile notes its bucket again once this commits (its trigger's upsert waits on
-      // the deleted row), so nothing written after the recomputation's snapshot is lost.
-      const noted = await rows<Bucket>(tx, sql`DELETE FROM report_dirty WHERE (hour_start, extension) IN
-        (SELECT hour_start, extension FROM report_dirty LIMIT ${BATCH}) RETURNING hour_start AS hour, extension`);
+      // Claim the batch first, in the transaction (see claimNotedBuckets: on PostgreSQL, buckets another
+      // connection is noting or recomputing right now are left for the next pass).
+      const noted = await claimNotedBuckets(tx, BATCH);
       for (const b of noted) {
         const ext = b.extension === '' ? null : b.extension;
         const hour = Number(b.hour);
