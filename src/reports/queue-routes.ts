@@ -69,7 +69,7 @@ export function registerQueueReportRoutes(app: FastifyInstance, deps: { db: Db; 
   }, async (req, reply) => {
     const { format, ...input } = req.query;
     const actor = actorOf(req);
-    const report = queueReport({ db: deps.db, actor, timeZone: deps.timeZone }, input);
+    const report = await queueReport({ db: deps.db, actor, timeZone: deps.timeZone }, input);
     if (format !== 'csv') return report;
     const lang = (await getUserView(deps.db, actor.id)).language;
     return reply.type(CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="queues-report.csv"').send(queueReportCsv(report, lang));

@@ -12,9 +12,9 @@
 //   within SL  answered after waiting at most the queue's service level (<=, in ms against seconds * 1000)
 //   waits      average and longest over every offered call with a known wait, whatever its outcome
 // The drill-down's filters (src/calls/queries.ts queue, queueResult) use the same rules, in SQL.
-import type Database from 'better-sqlite3';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first, rows as rowsOf } from '../db/query.js';
 import { DEFAULT_SERVICE_LEVEL_SECONDS, queueSettings } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Actor } from '../users/users.js';
@@ -87,11 +87,11 @@ function statsOf(r: Omit<SqlRow, 'queue'>): QueueStats {
 }
 
 /** Every stored service level, by queue. */
-export function serviceLevels(db: Db): Map<string, number> {
-  return new Map(db.select().from(queueSettings).all().map((s) => [s.queue, s.serviceLevelSeconds]));
+export async function serviceLevels(db: Db): Promise<Map<string, number>> {
+  return new Map((await db.select().from(queueSettings)).map((s) => [s.queue, s.serviceLevelSeconds]));
 }
 
-export function queueReport(ctx: QueueReportContext, input: QueueReportInput): QueueReport {
+export async function queueReport(ctx: QueueReportContext, input: QueueReportInput): Promise<QueueReport> {
   if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'Queue reports are for supervisors and admins');
   const tz = input.tz ?? ctx.timeZone;
   if (!isTimeZone(tz)) throw bad(`tz: '${tz}' is not an IANA time zone name such as Europe/Moscow`);
@@ -102,14 +102,14 @@ export function queueReport(ctx: QueueReportContext, input: QueueReportInput): Q
   if (to <= from) throw bad('to: must be after from');
   if (to - from > MAX_DAYS * DAY) throw bad(`to: the range may span at most ${MAX_DAYS} days`);
 
-  const sqlite = (ctx.db as unknown as { $client: Database.Database }).$client;
-  const rows = sqlite.prepare(`SELECT queue, count(*) AS n, sum(queue_outcome IS 'answered') AS a, sum(queue_outcome IS 'abandoned') AS ab,
-      sum(queue_outcome IS 'timeout') AS t, sum(CASE WHEN ${WITHIN_SERVICE_LEVEL_SQL} THEN 1 ELSE 0 END) AS sl,
+  const rows = await rowsOf<SqlRow>(ctx.db, sql`SELECT queue, count(*) AS n, count(CASE WHEN queue_outcome = 'answered' THEN 1 END) AS a,
+      count(CASE WHEN queue_outcome = 'abandoned' THEN 1 END) AS ab, count(CASE WHEN queue_outcome = 'timeout' THEN 1 END) AS t,
+      count(CASE WHEN ${sql.raw(WITHIN_SERVICE_LEVEL_SQL)} THEN 1 END) AS sl,
       coalesce(sum(queue_wait_ms), 0) AS w, count(queue_wait_ms) AS nw, max(queue_wait_ms) AS mx
     FROM calls
-    WHERE started_at >= @from AND started_at < @to AND state = 'ended' AND queue IS NOT NULL
-    GROUP BY queue`).all({ from, to }) as SqlRow[];
-  const levels = serviceLevels(ctx.db);
+    WHERE started_at >= ${from} AND started_at < ${to} AND state = 'ended' AND queue IS NOT NULL
+    GROUP BY queue`);
+  const levels = await serviceLevels(ctx.db);
   const byQueue = new Map(rows.map((r) => [r.queue, r]));
   // A queue with a service level set but no calls in the period is still a row (its zeros are news).
   for (const q of levels.keys()) if (!byQueue.has(q)) byQueue.set(q, { queue: q, n: 0, a: 0, ab: 0, t: 0, sl: 0, w: 0, nw: 0, mx: null });
@@ -142,15 +142,15 @@ export interface QueueSettingsView {
 }
 
 /** A queue's settings (the default when none are stored). Supervisors and admins. */
-export function getQueueSettings(ctx: { db: Db; actor: Actor }, queue: string): QueueSettingsView {
+export async function getQueueSettings(ctx: { db: Db; actor: Actor }, queue: string): Promise<QueueSettingsView> {
   if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'Queue settings are for supervisors and admins');
   if (!QUEUE_NAME.test(queue)) throw bad('queue: letters, digits, _ . @ - only, up to 80');
-  const row = ctx.db.select().from(queueSettings).where(eq(queueSettings.queue, queue)).get();
+  const row = await first(ctx.db.select().from(queueSettings).where(eq(queueSettings.queue, queue)));
   return { queue, serviceLevelSeconds: row?.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS, custom: !!row };
 }
 
 /** Sets a queue's service level. Admins only. */
-export function setQueueSettings(ctx: { db: Db; actor: Actor; clock?: () => number }, queue: string, input: { serviceLevelSeconds: unknown }): QueueSettingsView {
+export async function setQueueSettings(ctx: { db: Db; actor: Actor; clock?: () => number }, queue: string, input: { serviceLevelSeconds: unknown }): Promise<QueueSettingsView> {
   if (ctx.actor.role !== 'admin') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only an admin sets a queue\'s service level');
   if (!QUEUE_NAME.test(queue)) throw bad('queue: letters, digits, _ . @ - only, up to 80');
   const s = input.serviceLevelSeconds;
@@ -158,8 +158,8 @@ export function setQueueSettings(ctx: { db: Db; actor: Actor; clock?: () => numb
     throw new CtiError('CTI_ERR_BAD_SERVICE_LEVEL', undefined, { field: 'serviceLevelSeconds' });
   }
   const now = (ctx.clock ?? Date.now)();
-  ctx.db.insert(queueSettings).values({ queue, serviceLevelSeconds: s, updatedAt: now, updatedBy: ctx.actor.id })
-    .onConflictDoUpdate({ target: queueSettings.queue, set: { serviceLevelSeconds: s, updatedAt: now, updatedBy: ctx.actor.id } }).run();
+  await ctx.db.insert(queueSettings).values({ queue, serviceLevelSeconds: s, updatedAt: now, updatedBy: ctx.actor.id })
+    .onConflictDoUpdate({ target: queueSettings.queue, set: { serviceLevelSeconds: s, updatedAt: now, updatedBy: ctx.actor.id } });
   return { queue, serviceLevelSeconds: s, custom: true };
 }
 

@@ -15,8 +15,10 @@
 // hour when grouping by hour in such a zone) are summed from calls through the covering index
 // calls_report_idx. SQL buckets by arithmetic within segments of constant offset (DST splits a range
 // into segments); weeks and months are rolled up from days here.
-import type Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { rows } from '../db/query.js';
+import { indexedBy } from '../db/reports.js';
 import { users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import { refreshAggregates } from './aggregates.js';
@@ -169,7 +171,7 @@ export function planSegment(unit: TimeUnit | null, seg: Segment): { agg: { from:
 type Collected = Map<string, Sums & { ext: string | null; mid: string | null; idx: number }>;
 
 /** Sums per (extension, manager, local period index) over [q.from, q.to), keyed "ext|mid|idx"; and what served them. */
-function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: Collected; aggregates: boolean; calls: boolean } {
+async function collect(db: Db, q: Query, segs: Segment[]): Promise<{ sums: Collected; aggregates: boolean; calls: boolean }> {
   const out: Collected = new Map();
   const at = (ext: string | null, mid: string | null, idx: number) => {
     const key = `${ext ?? ''}|${mid ?? ''}|${idx}`;
@@ -178,55 +180,59 @@ function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: 
     return s;
   };
   const unitMs = q.unit === 'hour' ? HOUR : DAY;
-  // CAST: better-sqlite3 binds JS numbers as REAL, and REAL / n is no integer division.
-  const idx = (col: string) => (q.unit ? `((${col} + CAST(@off AS INTEGER)) / ${unitMs})` : '0');
-  const ext = (col: string) => (q.byManager ? col : 'NULL');
-  const mid = (col: string) => (q.byManager ? col : 'NULL');
-  const filters = (e: string, d: string | null) =>
-    `${q.extension !== undefined ? ` AND ${e} = @extension` : ''}${q.direction && d ? ` AND ${d} = @direction` : ''}`;
-  const notExcluded = ' AND hour_start NOT IN (SELECT value FROM json_each(@exclude))';
+  const col = (name: string) => sql.raw(name);
+  // The local period index: integer division on both engines (bigint / bigint); CAST: better-sqlite3
+  // binds JS numbers as REAL, and REAL / n is no integer division.
+  const idx = (c: string, off: number) => (q.unit ? sql`((${col(c)} + CAST(${off} AS bigint)) / ${sql.raw(String(unitMs))})` : sql`0`);
+  // Not grouped by manager: one NULL for every row (typed, so that PostgreSQL can group by it).
+  const ext = (c: string) => (q.byManager ? col(c) : sql`CAST(NULL AS text)`);
+  const mid = (c: string) => (q.byManager ? col(c) : sql`CAST(NULL AS text)`);
+  const filters = (e: string, d: string | null) => sql`${q.extension !== undefined ? sql` AND ${col(e)} = ${q.extension}` : sql``}${
+    q.direction && d ? sql` AND ${col(d)} = ${q.direction}` : sql``}`;
+  const notExcluded = (exclude: number[]) =>
+    (exclude.length ? sql` AND hour_start NOT IN (${sql.join(exclude.map((h) => sql`${h}`), sql`, `)})` : sql``);
   // Only users' phones are managers: a call on an extension nobody had (a test phone) is no manager's
   // and not the company's traffic; a call no phone took (extension NULL) is, in the "no manager" row.
-  const usersPhones = (e: string, m: string) => ` AND (${e} IS NULL OR ${m} IS NOT NULL)`;
+  const usersPhones = (e: string, m: string) => sql` AND (${col(e)} IS NULL OR ${col(m)} IS NOT NULL)`;
+  const reportIdx = indexedBy(db, 'calls_report_idx');
 
+  // GROUP BY output positions: PostgreSQL takes an expression with a parameter in it ($1 in the SELECT
+  // list, $5 in GROUP BY) for a different one; positions name the SELECT list's own.
   const agg = {
-    calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, direction AS dir, ${idx('hour_start')} AS idx, sum(calls) AS n, sum(answered) AS a,
-         sum(ring_answered_ms) AS r, sum(talk_ms) AS t, max(max_talk_ms) AS mx
-       FROM call_stats_hourly WHERE hour_start >= @from AND hour_start < @to${notExcluded}${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
+    calls: (from: number, to: number, off: number, exclude: number[]) => rows<BucketRow>(db, sql`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, direction AS dir,
+         ${idx('hour_start', off)} AS idx, sum(calls) AS n, sum(answered) AS a, sum(ring_answered_ms) AS r, sum(talk_ms) AS t, max(max_talk_ms) AS mx
+       FROM call_stats_hourly WHERE hour_start >= ${from} AND hour_start < ${to}${notExcluded(exclude)}${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
        GROUP BY 1, 2, 3, 4`),
-    outcomes: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, ${idx('hour_start')} AS idx, outcome, sum(calls) AS n
-       FROM call_outcome_stats_hourly WHERE hour_start >= @from AND hour_start < @to${notExcluded}${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
+    outcomes: (from: number, to: number, off: number, exclude: number[]) => rows<OutcomeRow>(db, sql`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid,
+         ${idx('hour_start', off)} AS idx, outcome, sum(calls) AS n
+       FROM call_outcome_stats_hourly WHERE hour_start >= ${from} AND hour_start < ${to}${notExcluded(exclude)}${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
        GROUP BY 1, 2, 3, 4`),
   };
   const log = {
-    calls: sqlite.prepare(`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, direction AS dir, ${idx('started_at')} AS idx, count(*) AS n, sum(disposition IS 'answered') AS a,
+    calls: (from: number, to: number, off: number) => rows<BucketRow>(db, sql`SELECT ${ext('extension')} AS ext, ${mid('manager_id')} AS mid, direction AS dir,
+         ${idx('started_at', off)} AS idx, count(*) AS n, count(CASE WHEN disposition = 'answered' THEN 1 END) AS a,
          sum(CASE WHEN disposition = 'answered' THEN ring_ms ELSE 0 END) AS r, sum(talk_ms) AS t, max(talk_ms) AS mx
-       FROM calls INDEXED BY calls_report_idx
-       WHERE started_at >= @from AND started_at < @to AND state = 'ended'${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
+       FROM calls${reportIdx}
+       WHERE started_at >= ${from} AND started_at < ${to} AND state = 'ended'${usersPhones('extension', 'manager_id')}${filters('extension', 'direction')}
        GROUP BY 1, 2, 3, 4`),
-    outcomes: sqlite.prepare(`SELECT ${ext('c.extension')} AS ext, ${mid('c.manager_id')} AS mid, ${idx('c.started_at')} AS idx, w.outcome AS outcome, count(*) AS n
-       FROM calls c INDEXED BY calls_report_idx JOIN call_wrapups w ON w.call_id = c.id
-       WHERE c.started_at >= @from AND c.started_at < @to AND c.state = 'ended'${usersPhones('c.extension', 'c.manager_id')}${filters('c.extension', 'c.direction')}
+    outcomes: (from: number, to: number, off: number) => rows<OutcomeRow>(db, sql`SELECT ${ext('c.extension')} AS ext, ${mid('c.manager_id')} AS mid,
+         ${idx('c.started_at', off)} AS idx, w.outcome AS outcome, count(*) AS n
+       FROM calls c${reportIdx} JOIN call_wrapups w ON w.call_id = c.id
+       WHERE c.started_at >= ${from} AND c.started_at < ${to} AND c.state = 'ended'${usersPhones('c.extension', 'c.manager_id')}${filters('c.extension', 'c.direction')}
        GROUP BY 1, 2, 3, 4`),
   };
   // Callbacks answer missed inbound calls: none under an outbound or internal filter. A callback counts
   // once it is due (due_at <= now) or done: one still open and due later is not late yet (issue 11).
-  const callbacks = q.direction && q.direction !== 'inbound' ? null : sqlite.prepare(
-    `SELECT ${ext('u.extension')} AS ext, ${mid('t.assignee_id')} AS mid, ${idx('t.due_at')} AS idx, count(*) AS due,
-         sum(t.done_at IS NOT NULL AND t.done_at <= t.due_at) AS ontime
+  const callbacks = q.direction && q.direction !== 'inbound' ? null : (from: number, to: number, off: number) => rows<CallbackRow>(db, sql`
+     SELECT ${ext('u.extension')} AS ext, ${mid('t.assignee_id')} AS mid, ${idx('t.due_at', off)} AS idx, count(*) AS due,
+         count(CASE WHEN t.done_at <= t.due_at THEN 1 END) AS ontime
        FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
-       WHERE t.kind = 'callback' AND t.due_at >= @from AND t.due_at < @to
-         AND (t.due_at <= @now OR t.done_at IS NOT NULL)${filters('u.extension', null)}
+       WHERE t.kind = 'callback' AND t.due_at >= ${from} AND t.due_at < ${to}
+         AND (t.due_at <= ${q.now} OR t.done_at IS NOT NULL)${filters('u.extension', null)}
        GROUP BY 1, 2, 3`);
 
-  const params = (from: number, to: number, off: number, extra: Record<string, unknown> = {}) => {
-    const p: Record<string, unknown> = { from, to, ...extra };
-    if (q.unit) p.off = off;
-    if (q.extension !== undefined) p.extension = q.extension;
-    return p;
-  };
-  const addCalls = (rows: BucketRow[]) => {
-    for (const b of rows) {
+  const addCalls = (list: BucketRow[]) => {
+    for (const b of list) {
       const s = at(b.ext, b.mid, b.idx);
       if (b.dir === 'inbound') { s.callsIn += b.n; s.answeredIn += b.a; }
       else if (b.dir === 'outbound') s.callsOut += b.n;
@@ -237,31 +243,28 @@ function collect(sqlite: Database.Database, q: Query, segs: Segment[]): { sums: 
       s.maxTalkMs = Math.max(s.maxTalkMs, b.mx);
     }
   };
-  const addOutcomes = (rows: OutcomeRow[]) => {
-    for (const o of rows) {
+  const addOutcomes = (list: OutcomeRow[]) => {
+    for (const o of list) {
       const s = at(o.ext, o.mid, o.idx);
       s.outcomes[o.outcome] = (s.outcomes[o.outcome] ?? 0) + o.n;
     }
   };
   let usedAgg = false;
   let usedCalls = false;
-  const dir = q.direction ? { direction: q.direction } : {};
   for (const seg of q.unit ? segs : [{ from: q.from, to: q.to, offset: 0 }]) {
     const plan = planSegment(q.unit, seg);
     if (plan.agg) {
       usedAgg = true;
-      const p = params(plan.agg.from, plan.agg.to, seg.offset, { ...dir, exclude: JSON.stringify(plan.agg.exclude) });
-      addCalls(agg.calls.all(p) as BucketRow[]);
-      addOutcomes(agg.outcomes.all(p) as OutcomeRow[]);
+      addCalls(await agg.calls(plan.agg.from, plan.agg.to, seg.offset, plan.agg.exclude));
+      addOutcomes(await agg.outcomes(plan.agg.from, plan.agg.to, seg.offset, plan.agg.exclude));
     }
     for (const [from, to] of plan.calls) {
       usedCalls = true;
-      const p = params(from, to, seg.offset, dir);
-      addCalls(log.calls.all(p) as BucketRow[]);
-      addOutcomes(log.outcomes.all(p) as OutcomeRow[]);
+      addCalls(await log.calls(from, to, seg.offset));
+      addOutcomes(await log.outcomes(from, to, seg.offset));
     }
     if (callbacks) {
-      for (const c of callbacks.all(params(seg.from, seg.to, seg.offset, { now: q.now })) as CallbackRow[]) {
+      for (const c of await callbacks(seg.from, seg.to, seg.offset)) {
         const s = at(c.ext, c.mid, c.idx);
         s.callbacksDue += c.due;
         s.callbacksOnTime += c.ontime;
@@ -320,9 +323,9 @@ export function previousPeriod(tz: string, from: number, to: number): { from: nu
 const MAX_DAYS = 3660;
 const MAX_HOUR_DAYS = 93;
 
-export function callReport(ctx: ReportContext, input: ReportInput): CallReport {
+export async function callReport(ctx: ReportContext, input: ReportInput): Promise<CallReport> {
   if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'Reports are for supervisors and admins');
-  refreshAggregates(ctx.db); // buckets noted since the last background pass
+  await refreshAggregates(ctx.db); // buckets noted since the last background pass
   const tz = input.tz ?? ctx.timeZone;
   if (!isTimeZone(tz)) throw bad(`tz: '${tz}' is not an IANA time zone name such as Europe/Moscow`);
   const from = parseBound(input.from, tz);
@@ -335,14 +338,13 @@ export function callReport(ctx: ReportContext, input: ReportInput): CallReport {
   if (to - from > MAX_DAYS * DAY) throw bad(`to: the range may span at most ${MAX_DAYS} days`);
   if (unit === 'hour' && to - from > MAX_HOUR_DAYS * DAY) throw bad(`to: by hour, the range may span at most ${MAX_HOUR_DAYS} days`);
 
-  const sqlite = (ctx.db as unknown as { $client: Database.Database }).$client;
   const q: Query = { from, to, byManager: groupBy.includes('manager'), unit, direction: input.direction, extension: input.extension, now: (ctx.clock ?? Date.now)() };
   const segs = segments(tz, from, to);
   const prevQ: Query = { ...q, ...previousPeriod(tz, from, to), byManager: false, unit: null };
-  const current = collect(sqlite, q, segs);
-  const previous = collect(sqlite, prevQ, []);
+  const current = await collect(ctx.db, q, segs);
+  const previous = await collect(ctx.db, prevQ, []);
   // Names of the users the calls were credited to (a deleted user's calls keep the id, with no name).
-  const names = new Map(ctx.db.select({ id: users.id, name: users.name }).from(users).all().map((u) => [u.id, u.name]));
+  const names = new Map((await ctx.db.select({ id: users.id, name: users.name }).from(users)).map((u) => [u.id, u.name]));
 
   // Merge SQL buckets into rows (weeks and months are several day buckets).
   const rows = new Map<string, { ext: string | null; mid: string | null; p: ReturnType<typeof period> | null; sums: Sums }>();

@@ -72,7 +72,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { db: Db; timeZ
   }, async (req, reply) => {
     const { format, ...input } = req.query;
     const actor = actorOf(req);
-    const report = callReport({ db: deps.db, actor, timeZone: deps.timeZone, kpi: deps.kpi, outcomes: deps.outcomes }, input);
+    const report = await callReport({ db: deps.db, actor, timeZone: deps.timeZone, kpi: deps.kpi, outcomes: deps.outcomes }, input);
     if (format !== 'csv') return report;
     const lang = (await getUserView(deps.db, actor.id)).language;
     return reply.type(CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="calls-report.csv"')
