@@ -183,7 +183,7 @@ async function workerMain(): Promise<void> {
 
 // ------------------------------------------------------------------ main: the service
 async function seed(dbFile: string, extensions: string[], numbers: string[], today: number): Promise<{ cookie: string; token: string }> {
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 0 };
   const managers: string[] = [];
   for (const ext of extensions) managers.push((await addUser(h.db, { name: `manager.${ext}`, role: 'manager', extension: ext })).id);
@@ -208,10 +208,10 @@ async function seed(dbFile: string, extensions: string[], numbers: string[], tod
       startedAt: at, answeredAt: ok ? at + 5000 : null, endedAt: at + 65_000, ringMs: 5000, talkMs: ok ? 60_000 : 0,
       disposition: ok ? 'answered' : 'no_answer', hangupCause: null, recordingFile: null, legs: [],
     }]);
-    if (batch.length === 5000) store.saveMany(batch.splice(0));
+    if (batch.length === 5000) await store.saveMany(batch.splice(0));
   }
-  store.saveMany(batch.splice(0));
-  h.close();
+  await store.saveMany(batch.splice(0));
+  await h.close();
   return { cookie, token };
 }
 
@@ -246,20 +246,20 @@ async function main(): Promise<void> {
   worker.postMessage({ type: 'start', httpPort, cookie } satisfies ToWorker);
 
   const ramped = (await next()) as Extract<FromWorker, { type: 'ramped' }>;
-  const board = app.live.snapshot();
+  const board = await app.live.snapshot();
   console.log(`\n${ramped.inProgress} calls in progress (the board shows ${board.calls.length}, ${board.calls.filter((c) => c.state === 'talking').length} talking; `
     + `${board.managers.filter((m) => m.state === 'talking').length} of ${board.managers.length} managers talking)`);
   const build: number[] = [];
   for (let i = 0; i < 200; i++) {
     const s = now();
-    app.live.snapshot();
+    await app.live.snapshot();
     build.push(now() - s);
   }
   console.log(summary('snapshot built in the service (LiveService.snapshot: users, counters over today\'s calls, 200 calls)', build));
   const sums: number[] = [];
   for (let i = 0; i < 50; i++) {
     const s = now();
-    todayCounters(app.db, config.CTI_TIMEZONE, Date.now());
+    await todayCounters(app.db, config.CTI_TIMEZONE, Date.now());
     sums.push(now() - s);
   }
   console.log(summary(`today's counters re-read (${today} calls logged today, per manager and total; at most once a second)`, sums));

@@ -129,7 +129,7 @@ async function workerMain(): Promise<void> {
 
 // ------------------------------------------------------------------ main: the service
 async function seed(dbFile: string, extensions: string[], clientsPerExt: number, numbers: string[]): Promise<Record<string, string[]>> {
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   const cookies: Record<string, string[]> = {};
   const ctx = { db: h.db, actor: SYSTEM_ACTOR, region: 'RU', rematchWindowMs: 0 };
   const store = new CallStore(h.db);
@@ -152,10 +152,10 @@ async function seed(dbFile: string, extensions: string[], clientsPerExt: number,
       externalNumber: `+7916${String(1_000_000 + (k % 50_000)).slice(1)}`, contactId: null, clientId: null, routedBy: null, extension: ext,
       startedAt: at, answeredAt: at + 5000, endedAt: at + 65_000, ringMs: 5000, talkMs: 60_000, disposition: 'answered', hangupCause: null, recordingFile: null, legs: [],
     }]);
-    if (batch.length === 5000) store.saveMany(batch.splice(0));
+    if (batch.length === 5000) await store.saveMany(batch.splice(0));
   }
-  store.saveMany(batch.splice(0));
-  h.close();
+  await store.saveMany(batch.splice(0));
+  await h.close();
   return cookies;
 }
 
@@ -202,10 +202,10 @@ async function sandbox(): Promise<void> {
   const calls = arg('real-calls', 10);
   const dir = mkdtempSync(join(tmpdir(), 'cti-bench-pop-real-'));
   const dbFile = join(dir, 'cti.sqlite');
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   const u = await addUser(h.db, { name: 'anna', role: 'manager', extension: '101' });
   const cookie = `cti_session=${createSession(h.db, u.id, 3_600_000).id}`;
-  h.close();
+  await h.close();
   writeFileSync(join(dir, 'routing.json'), JSON.stringify({ defaultTarget: { extension: '101' }, managerRingSeconds: 6, targetRingSeconds: 10, tiers: [] }));
   const config = loadServiceConfig({ ...env, CTI_DB_FILE: dbFile, CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'), CTI_LOG_LEVEL: 'silent', CTI_RECONCILE_DAYS: '1' });
   const app = await buildApp(config, { logger: pino({ level: 'silent' }) });

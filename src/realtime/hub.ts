@@ -68,6 +68,11 @@ export class RealtimeHub {
   readonly io: RealtimeServer;
   private readonly clock: () => number;
   private readonly recheck: NodeJS.Timeout;
+  /**
+   * Per call, its messages in the order of the tracker's events: a pop whose card is still being read
+   * goes out before that call's call:answered and call:ended (each waits for the one before it).
+   */
+  private readonly perCall = new Map<string, Promise<void>>();
 
   constructor(server: HttpServer, private readonly deps: RealtimeDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -172,20 +177,25 @@ export class RealtimeHub {
       if (!user) return;
       // Click-to-call rings the manager who asked for it: no card for their own call.
       if (info.originate) return;
-      try {
-        this.pop(call, user, leg);
-      } catch (err) {
-        this.deps.log.error({ err, callId: call.id, ext: leg.extension }, 'screen pop failed');
-      }
+      this.inOrder(call.id, async () => {
+        try {
+          await this.pop(call, user, leg);
+        } catch (err) {
+          this.deps.log.error({ err, callId: call.id, ext: leg.extension }, 'screen pop failed');
+        }
+      });
     });
     tracker.on('legAnswered', (call, leg, info) => {
       if (info.originate || !leg.extension) return;
       const to = this.rang(call);
       if (!to.length) return;
       const who = whoIsOn(this.deps.db, leg.extension);
-      this.io.to(to.map(rooms.user)).emit('call:answered', {
-        callId: call.id, linkedId: call.linkedId, extension: leg.extension, answeredAt: new Date(info.at).toISOString(),
-        answeredBy: who ? { id: who.id, name: who.name } : null,
+      const ext = leg.extension;
+      this.inOrder(call.id, () => {
+        this.io.to(to.map(rooms.user)).emit('call:answered', {
+          callId: call.id, linkedId: call.linkedId, extension: ext, answeredAt: new Date(info.at).toISOString(),
+          answeredBy: who ? { id: who.id, name: who.name } : null,
+        });
       });
     });
     tracker.on('ended', (call) => {
@@ -199,12 +209,27 @@ export class RealtimeHub {
       };
       // Each recipient's phone rang for this call: the call grant names its caller to them, whoever owns
       // the client (src/contacts/context.ts), as their pop did.
-      const recipients = this.deps.db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, to)).all();
-      for (const u of recipients) {
-        const [parties] = partiesOf(this.deps.db, u, [{ id: call.id, contactId: r.contactId, clientId: r.clientId }], { ringing: true });
-        this.io.to(rooms.user(u.id)).emit('call:ended', { ...base, ...parties! });
-      }
+      this.inOrder(call.id, async () => {
+        try {
+          const recipients = this.deps.db.select({ id: users.id, role: users.role }).from(users).where(inArray(users.id, to)).all();
+          for (const u of recipients) {
+            const [parties] = await partiesOf(this.deps.db, u, [{ id: call.id, contactId: r.contactId, clientId: r.clientId }], { ringing: true });
+            this.io.to(rooms.user(u.id)).emit('call:ended', { ...base, ...parties! });
+          }
+        } catch (err) {
+          this.deps.log.error({ err, callId: call.id }, 'call:ended failed');
+        }
+      });
     });
+  }
+
+  /** Runs `fn` after this call's earlier messages; errors are logged, never thrown. */
+  private inOrder(callId: string, fn: () => void | Promise<void>): void {
+    const next = (this.perCall.get(callId) ?? Promise.resolve())
+      .then(fn)
+      .catch((err: unknown) => this.deps.log.error({ err, callId }, 'realtime message failed'));
+    this.perCall.set(callId, next);
+    void next.then(() => { if (this.perCall.get(callId) === next) this.perCall.delete(callId); });
   }
 
   /**
@@ -223,11 +248,11 @@ export class RealtimeHub {
   }
 
   /** The card goes to every page of the user on the ringing phone, and only theirs. */
-  private pop(call: CallSnapshot, recipient: PhoneOwner, leg: LegView): void {
+  private async pop(call: CallSnapshot, recipient: PhoneOwner, leg: LegView): Promise<void> {
     const room = rooms.user(recipient.id);
     // Nobody is looking at this phone's page: no card to build.
     if (!this.io.sockets.adapter.rooms.get(room)?.size) return;
-    const card = buildScreenPop(this.deps.db, call, leg, recipient);
+    const card = await buildScreenPop(this.deps.db, call, leg, recipient);
     this.io.to(room).emit('call:ringing', card);
   }
 

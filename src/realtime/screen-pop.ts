@@ -49,7 +49,7 @@ function st(db: Db): ReturnType<typeof prepare> {
   return s;
 }
 
-export function buildScreenPop(db: Db, call: CallSnapshot, leg: LegView, recipient: Actor, now = Date.now()): ScreenPop {
+export async function buildScreenPop(db: Db, call: CallSnapshot, leg: LegView, recipient: Actor, now = Date.now()): Promise<ScreenPop> {
   const s = st(db);
   const record = call.record;
   const number = record.externalNumber;
@@ -85,7 +85,7 @@ export function buildScreenPop(db: Db, call: CallSnapshot, leg: LegView, recipie
     } : null,
     otherOwner: null, // the call grant shows the client itself (events.ts)
     lastCalls,
-    openTasks: taskViews(db, openTasksFor(db, recipient, contact?.id ?? null, number, now), now),
+    openTasks: await taskViews(db, await openTasksFor(db, recipient, contact?.id ?? null, number, now), now),
     prefill: { number },
   };
 }
