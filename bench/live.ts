@@ -208,9 +208,9 @@ async function seed(dbFile: string, extensions: string[], numbers: string[], tod
       startedAt: at, answeredAt: ok ? at + 5000 : null, endedAt: at + 65_000, ringMs: 5000, talkMs: ok ? 60_000 : 0,
       disposition: ok ? 'answered' : 'no_answer', hangupCause: null, recordingFile: null, legs: [],
     }]);
-    if (batch.length === 5000) store.saveMany(batch.splice(0));
+    if (batch.length === 5000) await store.saveMany(batch.splice(0));
   }
-  store.saveMany(batch.splice(0));
+  await store.saveMany(batch.splice(0));
   await h.close();
   return { cookie, token };
 }
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
   const sums: number[] = [];
   for (let i = 0; i < 50; i++) {
     const s = now();
-    todayCounters(app.db, config.CTI_TIMEZONE, Date.now());
+    await todayCounters(app.db, config.CTI_TIMEZONE, Date.now());
     sums.push(now() - s);
   }
   console.log(summary(`today's counters re-read (${today} calls logged today, per manager and total; at most once a second)`, sums));

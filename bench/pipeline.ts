@@ -80,7 +80,7 @@ async function bare(port: number): Promise<number> {
 
 async function pipeline(port: number): Promise<{ calls: number; seconds: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'cti-bench-'));
-  const db = openDb(join(dir, 'bench.sqlite'));
+  const db = await openDb(process.env['CTI_BENCH_DATABASE_URL'] ?? join(dir, 'bench.sqlite'));
   const log = new CallLog({
     db: db.db, log: silent, extensionPattern: /^[0-9]{2,5}$/, region: 'RU',
     recordingsDir: dir, celFile: join(dir, 'none.csv'), reconcileIntervalMs: 3_600_000,
@@ -98,16 +98,16 @@ async function pipeline(port: number): Promise<{ calls: number; seconds: number 
     hook.onRaw = (r) => {
       if (t0 === 0) t0 = performance.now();
       if (r['event'] === 'BenchDone') {
-        log.flush(); // the last writes count too
-        done((performance.now() - t0) / 1000);
+        // The last writes count too.
+        void log.flush().then(() => done((performance.now() - t0) / 1000));
       }
       else onRaw(r);
     };
     ami.start();
   });
   await ami.stop();
-  log.stop();
-  db.close();
+  await log.stop();
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
   return { calls, seconds };
 }

@@ -153,9 +153,9 @@ async function seed(dbFile: string, extensions: string[], clientsPerExt: number,
       externalNumber: `+7916${String(1_000_000 + (k % 50_000)).slice(1)}`, contactId: null, clientId: null, routedBy: null, extension: ext,
       startedAt: at, answeredAt: at + 5000, endedAt: at + 65_000, ringMs: 5000, talkMs: 60_000, disposition: 'answered', hangupCause: null, recordingFile: null, legs: [],
     }]);
-    if (batch.length === 5000) store.saveMany(batch.splice(0));
+    if (batch.length === 5000) await store.saveMany(batch.splice(0));
   }
-  store.saveMany(batch.splice(0));
+  await store.saveMany(batch.splice(0));
   await h.close();
   return cookies;
 }

@@ -1,11 +1,16 @@
 // The call log: PBX events -> tracker -> storage, with re-sync after restarts and reconnects.
 //   on AMI login: ask Asterisk which channels live (CoreShowChannels); end the calls we tracked that
 //   vanished meanwhile, adopt calls in progress we never saw, then reconcile with Asterisk's event log (CEL).
+// The tracker interprets events synchronously (the pop never waits for the database); what it changed
+// is written by one queue of writes owned here, in the order the changes happened: each flush, each
+// recording's duration and each reconciliation pass waits for the ones queued before it. Shutdown
+// (stop) drains the queue before the database closes.
 import type { Db } from '../db/client.js';
 import { matchNumber } from '../contacts/match.js';
 import type { Logger } from '../lib/logger.js';
 import type { PbxEvent, LiveChannel } from '../pbx/events.js';
 import type { Call } from './call.js';
+import type { CallRecord } from './model.js';
 import { findRecording, localRecordingPath, wavDurationMs } from './recording.js';
 import { Reconciler } from './reconcile.js';
 import { CallStore } from './store.js';
@@ -41,21 +46,37 @@ export interface CallLogOptions {
    * Ended calls were written: `ids` of the calls the tracker ended (live), or null after the event log added
    * or completed calls (any may be new). E.g. missed-call callbacks.
    */
-  onCallsEnded?: (ids: string[] | null) => void;
+  onCallsEnded?: (ids: string[] | null) => void | Promise<void>;
 }
+
+/** A failed write is tried again this long after (the database restarting, a pool without a connection)... */
+const RETRY_MS = [1000, 5000, 30_000];
+/** ...and how long stop() waits for the queued writes before it lets the database close anyway. */
+const DRAIN_MS = 10_000;
+
 
 export class CallLog {
   readonly tracker: CallTracker;
   readonly store: CallStore;
   readonly reconciler: Reconciler;
   private timers = new Set<NodeJS.Timeout>();
-  /** Calls changed since the last flush, and calls merged away; written once per event-loop turn. */
+  /** Calls changed since the last flush, and calls merged away; written together at most FLUSH_MS later. */
   private dirty = new Map<string, Call>();
   private removed = new Set<string>();
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
   /** What each live call's legs looked like when last written (their rows are rewritten only on change). */
   private savedLegs = new Map<string, string>();
+  /** Failed writes of a call so far (RETRY_MS); forgotten once it is written. */
+  private failures = new Map<string, number>();
   private interval: NodeJS.Timeout | null = null;
+  /** The queue of writes: settles when the last one queued has (it never rejects). */
+  private writes: Promise<void> = Promise.resolve();
+  /** While a re-sync asks storage what it knows, events wait here (in order) instead of reaching the tracker. */
+  private held: PbxEvent[] | null = null;
+  private holders = 0;
+  private stopped = false;
+  /** Ended calls whose caller-ID lookup is still on its way (onEnded). */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(private readonly o: CallLogOptions) {
     this.store = new CallStore(o.db);
@@ -78,10 +99,12 @@ export class CallLog {
       this.persist(call);
     });
     this.tracker.on('ended', (_snap, call) => this.onEnded(call));
+    this.tracker.on('matched', (_snap, call) => this.persist(call));
   }
 
   handle(e: PbxEvent): void {
-    this.tracker.handle(e);
+    if (this.held) this.held.push(e);
+    else this.tracker.handle(e);
   }
 
   start(): void {
@@ -89,11 +112,37 @@ export class CallLog {
     this.interval.unref();
   }
 
-  stop(): void {
-    this.flush();
+  /**
+   * Stops timers and writes what changed, waiting (at most DRAIN_MS) for every queued write: the
+   * database may close when it resolves. Events after it are not written (stop the PBX first).
+   */
+  async stop(): Promise<void> {
     if (this.interval) clearInterval(this.interval);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    await Promise.all(this.ending);
+    const drained = this.flush().then(() => true);
+    this.stopped = true;
+    let deadline: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((r) => { deadline = setTimeout(() => r(false), DRAIN_MS); });
+    const done = await Promise.race([drained, late]);
+    clearTimeout(deadline);
+    if (!done) this.o.log.error({ waitedMs: DRAIN_MS }, 'call log: writes still running at shutdown; the CEL file restores what they held at the next start');
+    else if (this.dirty.size || this.removed.size) {
+      this.o.log.error({ calls: this.dirty.size + this.removed.size }, 'call log: calls not written at shutdown; the CEL file restores them at the next start');
+    }
+  }
+
+  /** Runs `job` once every write queued before it has settled. Its own result (or error) is the caller's. */
+  private queue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(job);
+    this.writes = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** The queued writes, for tests and benches: resolves when everything queued so far has settled. */
+  idle(): Promise<void> {
+    return this.writes;
   }
 
   private later(ms: number, fn: () => void): void {
@@ -114,41 +163,89 @@ export class CallLog {
   }
 
   private persist(call: Call): void {
-    this.dirty.set(call.id, call);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setTimeout(() => this.flush(), FLUSH_MS);
+    if (this.stopped) {
+      call.log.warn('call changed after the call log stopped: not written');
+      return;
     }
+    this.dirty.set(call.id, call);
+    this.flushTimer ??= setTimeout(() => { this.flushTimer = null; void this.flush(); }, FLUSH_MS);
   }
 
-  /** Writes every changed call in one transaction. */
-  flush(): void {
-    this.flushScheduled = false;
-    if (this.dirty.size === 0 && this.removed.size === 0) return;
+  /**
+   * Queues every changed call for one transaction; resolves once it and every write queued before it
+   * have settled (errors are logged, and the calls tried again: RETRY_MS). Never rejects.
+   */
+  flush(): Promise<void> {
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = null; }
+    if (this.dirty.size === 0 && this.removed.size === 0) return this.writes;
+    // The snapshots are taken now, in event order; the queue keeps that order into the database.
     const items = [...this.dirty.values()].map((c) => {
       const rec = c.snapshot().record;
       const legsKey = rec.legs.map((l) => `${l.uniqueId}/${l.answeredAt}/${l.endedAt}/${l.disposition}`).join('|');
       const writeLegs = this.savedLegs.get(c.id) !== legsKey;
       if (rec.state === 'ended') this.savedLegs.delete(c.id);
       else this.savedLegs.set(c.id, legsKey);
-      return [c.id, rec, writeLegs] as const;
+      return { call: c, rec, writeLegs };
     });
     const removed = [...this.removed];
     this.dirty.clear();
     this.removed.clear();
-    try {
-      this.store.saveMany(items, removed);
-    } catch (err) {
-      this.o.log.error({ err, calls: items.length }, 'could not save calls');
-      return;
-    }
-    const ended = items.filter(([, r]) => r.state === 'ended').map(([id]) => id);
-    if (ended.length) this.callsEnded(ended);
+    return this.queue(() => this.write(items, removed));
   }
 
-  private callsEnded(ids: string[] | null): void {
+  private async write(items: { call: Call; rec: CallRecord; writeLegs: boolean }[], removed: string[]): Promise<void> {
+    const saved: typeof items = [];
     try {
-      this.o.onCallsEnded?.(ids);
+      await this.store.saveMany(items.map((i) => [i.call.id, i.rec, i.writeLegs] as const), removed);
+      saved.push(...items);
+    } catch (err) {
+      this.o.log.error({ err, calls: items.length }, 'could not save calls');
+      // One call the database refuses must not hold back the others: each on its own.
+      for (const id of removed) {
+        try {
+          await this.store.saveMany([], [id]);
+        } catch {
+          if (!this.stopped) this.removed.add(id);
+        }
+      }
+      for (const i of items) {
+        try {
+          await this.store.saveMany([[i.call.id, i.rec, true]]);
+          saved.push(i);
+        } catch (err1) {
+          this.failed(i.call, err1);
+        }
+      }
+      if (!this.stopped && (this.dirty.size || this.removed.size)) this.retryLater();
+    }
+    for (const i of saved) this.failures.delete(i.call.id);
+    const ended = saved.filter((i) => i.rec.state === 'ended').map((i) => i.call.id);
+    if (ended.length) await this.callsEnded(ended);
+  }
+
+  /** A call's write failed: it is written again later (its latest state), a few times. */
+  private failed(call: Call, err: unknown): void {
+    const n = (this.failures.get(call.id) ?? 0) + 1;
+    // Its legs are written in full next time: what the database holds of them is unknown.
+    this.savedLegs.delete(call.id);
+    if (n > RETRY_MS.length || this.stopped) {
+      this.failures.delete(call.id);
+      call.log.error({ err, attempts: n }, 'could not save the call; the CEL file restores it at the next reconciliation');
+      return;
+    }
+    this.failures.set(call.id, n);
+    call.log.warn({ err, attempt: n }, 'could not save the call; trying again');
+    if (!this.dirty.has(call.id)) this.dirty.set(call.id, call);
+  }
+
+  private retryLater(): void {
+    const attempts = Math.max(1, ...this.failures.values());
+    this.later(RETRY_MS[Math.min(attempts, RETRY_MS.length) - 1]!, () => void this.flush());
+  }
+
+  private async callsEnded(ids: string[] | null): Promise<void> {
+    try {
+      await this.o.onCallsEnded?.(ids);
     } catch (err) {
       this.o.log.error({ err }, 'handling ended calls failed');
     }
@@ -166,49 +263,86 @@ export class CallLog {
 
   private onEnded(call: Call): void {
     this.learnRecording(call);
-    this.persist(call);
+    // The ended record is written with its contact (the missed-call sweep after the write reads it):
+    // a lookup still on its way (a call of a few milliseconds, a replay) is waited for; stop() waits too.
+    const ending = call.matched().then(() => this.persist(call));
+    this.ending.add(ending);
+    void ending.finally(() => this.ending.delete(ending));
     const file0 = [...call.recordingFiles][0];
     const file = file0 ? localRecordingPath(this.o.recordingsDir, file0, this.o.pbxRecordingsDir ?? null) : null;
     if (file) {
       // MixMonitor closes the file just after the hangup.
       this.later(1000, () => {
+        let ms: number | null;
         try {
-          const ms = wavDurationMs(file);
-          if (ms !== null) this.store.setRecordingDuration(call.id, ms);
+          ms = wavDurationMs(file);
         } catch (err) {
           call.log.warn({ err }, 'could not read the recording');
+          return;
         }
+        if (ms === null) return;
+        // After the call's own writes (queued before): the row is there to update.
+        this.queue(() => this.store.setRecordingDuration(call.id, ms)).catch((err: unknown) => call.log.error({ err }, "could not save the recording's duration"));
       });
     }
     if (call.partial) this.later(this.o.cdrSettleMs ?? 2000, () => void this.reconcile());
   }
 
+  /**
+   * Reconciles with the CEL file: a pass on the queue of writes, after what the tracker changed so far
+   * (so a call the tracker just ended is in storage before the pass looks for it). Never rejects.
+   */
   async reconcile(): Promise<void> {
-    this.flush();
-    try {
+    void this.flush();
+    await this.queue(async () => {
       const r = await this.reconciler.run();
-      if (r.added || r.completed) this.callsEnded(null);
-    } catch (err) {
-      this.o.log.error({ err }, 'reconciliation with the CEL file failed');
-    }
+      if (r.added || r.completed) await this.callsEnded(null);
+    }).catch((err: unknown) => this.o.log.error({ err }, 'reconciliation with the CEL file failed'));
   }
 
-  /** After every AMI login: re-sync with the channels that live in Asterisk now, then reconcile. */
-  resync(live: LiveChannel[], pbxNow: number): { ended: number; adopted: number } {
-    this.flush();
+  /**
+   * After every AMI login: re-sync with the channels that live in Asterisk now (`live`, CoreShowChannels).
+   * Calls we track that vanished end at once; calls in progress we never saw are adopted with what
+   * storage knows of them, and events that arrive while storage is asked wait, then follow in order.
+   */
+  async resync(live: LiveChannel[], pbxNow: number): Promise<{ ended: number; adopted: number }> {
+    void this.flush();
     const ended = this.tracker.endMissing(live, this.tracker.lastEventAt || pbxNow);
-    const known = (linkedId: string): KnownCall | undefined => {
-      const row = this.store.findByLinkedId(linkedId);
-      if (!row) return undefined;
-      return {
-        id: row.id, linkedId: row.linkedId, startedAt: row.startedAt, answeredAt: row.answeredAt,
-        direction: row.direction, origin: (row.origin as 'click2call' | null) ?? null, externalNumber: row.externalNumber,
-        recordingFile: row.recordingFile,
-      };
-    };
-    const adopted = this.tracker.adopt(live, known, pbxNow);
-    // Written at the next flush, so the adopted call's first save already carries its recording.
-    for (const call of adopted) this.learnRecording(call);
+    const unknown = [...new Set(live.filter((c) => !this.tracker.find(c.linkedId)).map((c) => c.linkedId))];
+    const known = new Map<string, KnownCall>();
+    this.hold();
+    let adopted: Call[] = [];
+    try {
+      for (const linkedId of unknown) {
+        const row = await this.store.findByLinkedId(linkedId);
+        if (!row) continue;
+        known.set(linkedId, {
+          id: row.id, linkedId: row.linkedId, startedAt: row.startedAt, answeredAt: row.answeredAt,
+          direction: row.direction, origin: (row.origin as 'click2call' | null) ?? null, externalNumber: row.externalNumber,
+          recordingFile: row.recordingFile,
+        });
+      }
+    } catch (err) {
+      // Adopted all the same, as calls storage does not know: the CEL file completes them.
+      this.o.log.error({ err }, 'could not read the calls in progress from storage');
+    } finally {
+      adopted = this.tracker.adopt(live, (l) => known.get(l), pbxNow);
+      // Written at the next flush, so the adopted call's first save already carries its recording.
+      for (const call of adopted) this.learnRecording(call);
+      this.release();
+    }
     return { ended: ended.length, adopted: adopted.length };
+  }
+
+  private hold(): void {
+    this.holders++;
+    this.held ??= [];
+  }
+
+  private release(): void {
+    if (--this.holders > 0) return;
+    const events = this.held ?? [];
+    this.held = null;
+    for (const e of events) this.tracker.handle(e);
   }
 }

@@ -71,8 +71,13 @@ export interface CallContext {
   mobileExtension(number: string): string | null;
   region: string;
   log: Logger;
-  /** The contact and client an outside number (E.164) belongs to; absent: calls are not matched (a replay). */
-  match?: (e164: string | null) => { contactId: string; clientId: string } | null;
+  /**
+   * The contact and client an outside number (E.164) belongs to (a database lookup: never rejects);
+   * absent: calls are not matched (a replay).
+   */
+  match?: (e164: string | null) => Promise<{ contactId: string; clientId: string } | null>;
+  /** The lookup of a call's number came back after the call had changed: its record now names the contact. */
+  onMatched?: (call: Call) => void;
 }
 
 /** What storage knew of a call adopted after a restart: kept over what the channels alone say. */
@@ -109,6 +114,7 @@ export class Call {
   /** Caller-ID match, looked up once per outside number the call is known by (undefined: not yet looked up). */
   match: { contactId: string; clientId: string } | null | undefined = undefined;
   private matchedFor: string | null = null;
+  private matching: Promise<void> = Promise.resolve();
   /** Seen only in part (adopted after a restart or reconnect): Asterisk's event log completes it. */
   partial = false;
   private _log: Logger | null = null;
@@ -151,6 +157,11 @@ export class Call {
   }
 
   /** Something in the call changed: the next snapshot() is built afresh. */
+  /** Settles when the lookups of the call's numbers asked so far have come back (the record then has the contact). */
+  matched(): Promise<void> {
+    return this.matching;
+  }
+
   changed(): void {
     this.snap = null;
   }
@@ -164,8 +175,16 @@ export class Call {
     if (this.snap) return this.snap;
     const external = this.externalRaw;
     if (this.ctx.match && this.direction && this.direction !== 'internal' && external && this.matchedFor !== external) {
-      this.match = this.ctx.match(this.normalisedExternal());
+      // Asked now, answered a moment later: snapshots until then have no contact, the one after has.
       this.matchedFor = external;
+      const asked = external;
+      const match = this.ctx.match;
+      this.matching = this.matching.then(() => match(this.normalisedExternal())).then((m) => {
+        if (this.matchedFor !== asked) return; // the number changed meanwhile: its own lookup follows
+        this.match = m;
+        this.changed();
+        this.ctx.onMatched?.(this);
+      });
     }
     this.snap = deepFreeze({
       id: this.id,

@@ -18,6 +18,7 @@ import { eq } from 'drizzle-orm';
 import { assertSeesClient, isManager } from '../contacts/context.js';
 import { matchNumber } from '../contacts/match.js';
 import type { Db } from '../db/client.js';
+import { first } from '../db/query.js';
 import { clients, contacts, users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -144,8 +145,8 @@ export class ClickToCall {
       throw new CtiError('CTI_ERR_DESTINATION_DENIED', DENY_MESSAGES[verdict.reason], { reason: verdict.reason, number: e164 });
     }
     if (input.contactId) {
-      const row = ctx.db.select({ ownerId: clients.ownerId }).from(contacts).innerJoin(clients, eq(clients.id, contacts.clientId))
-        .where(eq(contacts.id, input.contactId)).get();
+      const row = await first(ctx.db.select({ ownerId: clients.ownerId }).from(contacts).innerJoin(clients, eq(clients.id, contacts.clientId))
+        .where(eq(contacts.id, input.contactId)));
       if (!row) throw new CtiError('CTI_ERR_CONTACT_NOT_FOUND');
       assertSeesClient(ctx.actor, row);
     }
@@ -153,6 +154,9 @@ export class ClickToCall {
       const m = await matchNumber(ctx.db, e164);
       if (m && m.ownerId !== ctx.actor.id) throw new CtiError('CTI_ERR_FORBIDDEN', "This number belongs to another manager's client");
     }
+    // A browser phone is told which ring is the one it asked for (X-CTI-Request: our requestId), so the
+    // page answers it at once instead of ringing its own user (web/src/softphone).
+    const browser = (await first(ctx.db.select({ mode: users.phoneMode }).from(users).where(eq(users.id, ctx.actor.id))))?.mode === 'browser';
     // Counted before the PBX is asked: a request the PBX then refuses still took its place in the minute.
     const admission = this.limiter.admit(ctx.actor.id);
     if (!admission.ok) {
@@ -170,9 +174,6 @@ export class ClickToCall {
     }
     const requestId = randomUUID();
     const digits = e164.slice(1);
-    // A browser phone is told which ring is the one it asked for (X-CTI-Request: our requestId), so the
-    // page answers it at once instead of ringing its own user (web/src/softphone).
-    const browser = ctx.db.select({ mode: users.phoneMode }).from(users).where(eq(users.id, ctx.actor.id)).get()?.mode === 'browser';
     const ringMs = this.deps.ringMs ?? RING_MS;
     const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), ringMs + SILENCE_AFTER_RING_MS);
     timer.unref();

@@ -56,9 +56,9 @@ function line(c: CallView, o: CallsCsvOptions): string {
  * The CSV as chunks. The first page is read before the first chunk is returned, so a bad filter or a
  * refused access throws here (a 400 or 403), not halfway through a 200.
  */
-export function callsCsv(ctx: QueryContext, filters: CallFilters, o: CallsCsvOptions): AsyncIterable<string> {
+export async function callsCsv(ctx: QueryContext, filters: CallFilters, o: CallsCsvOptions): Promise<AsyncIterable<string>> {
   const f = { ...filters, limit: PAGE, cursor: undefined };
-  const first = listCalls(ctx, f);
+  const first = await listCalls(ctx, f);
   return (async function* chunks() {
     yield CSV_BOM + csvLine(CALLS_CSV_HEADERS[o.lang]);
     let page = first;
@@ -66,7 +66,7 @@ export function callsCsv(ctx: QueryContext, filters: CallFilters, o: CallsCsvOpt
       yield page.items.map((c) => line(c, o)).join('');
       if (!page.nextCursor) return;
       await new Promise((r) => setImmediate(r)); // let other requests and PBX events in between pages
-      page = listCalls(ctx, { ...f, cursor: page.nextCursor });
+      page = await listCalls(ctx, { ...f, cursor: page.nextCursor });
     }
   })();
 }

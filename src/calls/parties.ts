@@ -19,18 +19,18 @@ export interface CallParties {
  * calls are ringing or talking on the actor's phone right now (the realtime hub's recipients), which
  * grants them by definition, whatever the database has written of them yet.
  */
-export function partiesOf(
+export async function partiesOf(
   db: Db, actor: Pick<Actor, 'id' | 'role'>, rows: readonly { id: string; contactId: string | null; clientId: string | null }[],
   opts: { now?: number; ringing?: boolean } = {},
-): CallParties[] {
+): Promise<CallParties[]> {
   const contactIds = [...new Set(rows.map((r) => r.contactId).filter((x): x is string => !!x))];
   const clientIds = [...new Set(rows.map((r) => r.clientId).filter((x): x is string => !!x))];
-  const cts = new Map(contactIds.length ? db.select({ id: contacts.id, name: contacts.name, clientId: contacts.clientId }).from(contacts).where(inArray(contacts.id, contactIds)).all().map((c) => [c.id, c]) : []);
-  const cls = new Map(clientIds.length ? db.select({ id: clients.id, name: clients.name, ownerId: clients.ownerId }).from(clients).where(inArray(clients.id, clientIds)).all().map((c) => [c.id, c]) : []);
+  const cts = new Map(contactIds.length ? (await db.select({ id: contacts.id, name: contacts.name, clientId: contacts.clientId }).from(contacts).where(inArray(contacts.id, contactIds))).map((c) => [c.id, c]) : []);
+  const cls = new Map(clientIds.length ? (await db.select({ id: clients.id, name: clients.name, ownerId: clients.ownerId }).from(clients).where(inArray(clients.id, clientIds))).map((c) => [c.id, c]) : []);
   const manager = actor.role === 'manager';
   const callIds = rows.filter((r) => r.contactId || r.clientId).map((r) => r.id);
-  const granted = new Set(!manager || opts.ringing || !callIds.length ? [] : db.select({ id: calls.id }).from(calls)
-    .where(and(inArray(calls.id, callIds), callGrant(actor.id, opts.now ?? Date.now()))).all().map((c) => c.id));
+  const granted = new Set(!manager || opts.ringing || !callIds.length ? [] : (await db.select({ id: calls.id }).from(calls)
+    .where(and(inArray(calls.id, callIds), callGrant(actor.id, opts.now ?? Date.now())))).map((c) => c.id));
   const mine = (clientId: string | null | undefined) => !manager || (!!clientId && cls.get(clientId)?.ownerId === actor.id);
   return rows.map((r) => {
     const client = r.clientId ? cls.get(r.clientId) : undefined;

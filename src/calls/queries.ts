@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { and, desc, eq, exists, gte, lt, ne, notExists, or, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Direction, Disposition } from '../contract/enums.js';
 import type { Db } from '../db/client.js';
+import { first } from '../db/query.js';
 import { callLegs, calls, callWrapups, clients, contacts, users, type CallLegRow, type CallRow } from '../db/schema/index.js';
 import { CALL_GRANT_DAYS } from '../contacts/context.js';
 import { containsPattern } from '../contacts/views.js';
@@ -159,10 +160,10 @@ export function recordingPath(ctx: Pick<QueryContext, 'recordingsDir' | 'pbxReco
 }
 
 /** The names of these users, by id (the calls' managers). */
-function userNames(db: Db, ids: readonly (string | null)[]): Map<string, string> {
+async function userNames(db: Db, ids: readonly (string | null)[]): Promise<Map<string, string>> {
   const wanted = [...new Set(ids.filter((x): x is string => !!x))];
   if (!wanted.length) return new Map();
-  return new Map(db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, wanted)).all().map((u) => [u.id, u.name]));
+  return new Map((await db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, wanted))).map((u) => [u.id, u.name]));
 }
 
 /** Digits and the usual separators only: a number, or a part of one, as people type it. */
@@ -253,7 +254,7 @@ function parseTime(name: string, s: string): number {
   return t;
 }
 
-export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[]; nextCursor: string | null } {
+export async function listCalls(ctx: QueryContext, f: CallFilters): Promise<{ items: CallView[]; nextCursor: string | null }> {
   const access = canSee(ctx.db, ctx.actor);
   const limit = f.limit ?? 50;
   const conds: (SQL | undefined)[] = [access];
@@ -297,14 +298,14 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
     const c = decodeCursor(f.cursor);
     conds.push(or(lt(calls.startedAt, c.startedAt), and(eq(calls.startedAt, c.startedAt), lt(calls.id, c.id))));
   }
-  const rows = ctx.db.select().from(calls).where(and(...conds)).orderBy(desc(calls.startedAt), desc(calls.id)).limit(limit + 1).all();
+  const rows = await ctx.db.select().from(calls).where(and(...conds)).orderBy(desc(calls.startedAt), desc(calls.id)).limit(limit + 1);
   const page = rows.slice(0, limit);
   const legs = page.length
-    ? ctx.db.select().from(callLegs).where(inArray(callLegs.callId, page.map((r) => r.id))).all()
+    ? await ctx.db.select().from(callLegs).where(inArray(callLegs.callId, page.map((r) => r.id)))
     : [];
-  const wrapups = wrapupsOf(ctx.db, page.map((r) => r.id));
-  const parties = partiesOf(ctx.db, ctx.actor, page, { now: ctx.now });
-  const names = userNames(ctx.db, page.map((r) => r.managerId));
+  const wrapups = await wrapupsOf(ctx.db, page.map((r) => r.id));
+  const parties = await partiesOf(ctx.db, ctx.actor, page, { now: ctx.now });
+  const names = await userNames(ctx.db, page.map((r) => r.managerId));
   const items = page.map((r, i) => view(ctx, r, legs.filter((l) => l.callId === r.id), wrapups.get(r.id) ?? null, parties[i]!, r.managerId ? names.get(r.managerId) : undefined));
   const last = page.at(-1);
   const nextCursor = rows.length > limit && last ? Buffer.from(JSON.stringify([last.startedAt, last.id])).toString('base64url') : null;
@@ -312,25 +313,26 @@ export function listCalls(ctx: QueryContext, f: CallFilters): { items: CallView[
 }
 
 /** The call row if the actor may see it: 404 when it does not exist, 403 when it is someone else's. */
-function visibleRow(ctx: QueryContext, id: string): CallRow {
-  const row = ctx.db.select().from(calls).where(eq(calls.id, id)).get();
+async function visibleRow(ctx: QueryContext, id: string): Promise<CallRow> {
+  const row = await first(ctx.db.select().from(calls).where(eq(calls.id, id)));
   if (!row) throw new CtiError('CTI_ERR_CALL_NOT_FOUND');
   const access = canSee(ctx.db, ctx.actor);
-  if (access && !ctx.db.select({ id: calls.id }).from(calls).where(and(eq(calls.id, id), access)).get()) {
+  if (access && !(await first(ctx.db.select({ id: calls.id }).from(calls).where(and(eq(calls.id, id), access))))) {
     throw new CtiError('CTI_ERR_FORBIDDEN', 'This call belongs to another manager');
   }
   return row;
 }
 
-export function getCall(ctx: QueryContext, id: string): CallView {
-  const row = visibleRow(ctx, id);
-  const legs = ctx.db.select().from(callLegs).where(eq(callLegs.callId, id)).all();
-  const name = row.managerId ? userNames(ctx.db, [row.managerId]).get(row.managerId) : undefined;
-  return view(ctx, row, legs, wrapupsOf(ctx.db, [id]).get(id) ?? null, partiesOf(ctx.db, ctx.actor, [row], { now: ctx.now })[0]!, name);
+export async function getCall(ctx: QueryContext, id: string): Promise<CallView> {
+  const row = await visibleRow(ctx, id);
+  const legs = await ctx.db.select().from(callLegs).where(eq(callLegs.callId, id));
+  const name = row.managerId ? (await userNames(ctx.db, [row.managerId])).get(row.managerId) : undefined;
+  const wrapup = (await wrapupsOf(ctx.db, [id])).get(id) ?? null;
+  return view(ctx, row, legs, wrapup, (await partiesOf(ctx.db, ctx.actor, [row], { now: ctx.now }))[0]!, name);
 }
 
-export function getRecordingFile(ctx: QueryContext, id: string): string {
-  const row = visibleRow(ctx, id);
+export async function getRecordingFile(ctx: QueryContext, id: string): Promise<string> {
+  const row = await visibleRow(ctx, id);
   const file = recordingPath(ctx, row);
   if (!file) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
   return file;

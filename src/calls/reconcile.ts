@@ -6,6 +6,7 @@
 // linkedid and written only when a value differs).
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { first } from '../db/query.js';
 import type { Db } from '../db/client.js';
 import { settings, type CallRow } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
@@ -42,7 +43,7 @@ export interface ReconcilerDeps {
   isExtension: (resource: string) => boolean;
   mobileExtension?: (number: string) => string | null;
   /** Caller-ID match for calls added from the event log. */
-  match?: (e164: string | null) => { contactId: string; clientId: string } | null;
+  match?: (e164: string | null) => Promise<{ contactId: string; clientId: string } | null>;
   region: string;
   /** Calls that ended longer ago than this are not imported (a first start on an old PBX). */
   windowDays?: number;
@@ -80,8 +81,8 @@ export class Reconciler {
   }
 
   /** The records since the saved offset (a record's first byte; 0 for the whole file). */
-  private readChunk(fromStart: boolean): CelChunk {
-    const saved = fromStart ? 0 : Number(this.d.db.select().from(settings).where(eq(settings.key, OFFSET_KEY)).get()?.value ?? 0);
+  private async readChunk(fromStart: boolean): Promise<CelChunk> {
+    const saved = fromStart ? 0 : Number((await first(this.d.db.select().from(settings).where(eq(settings.key, OFFSET_KEY))))?.value ?? 0);
     const chunk = readCelFile(this.d.celFile, saved, this.d.celTimeZone);
     if (!chunk) {
       const level = this.celMissing ? 'debug' : 'warn';
@@ -94,9 +95,9 @@ export class Reconciler {
     return chunk;
   }
 
-  private pass(fromStart: boolean): ReconcileResult {
+  private async pass(fromStart: boolean): Promise<ReconcileResult> {
     const clock = this.d.clock ?? Date.now;
-    const { records, nextOffset } = this.readChunk(fromStart);
+    const { records, nextOffset } = await this.readChunk(fromStart);
     // Every record of the chunk through a tracker of our own: the live interpreter, fed the same events.
     const replay = new CallTracker({
       extensionPattern: { test: this.d.isExtension }, region: this.d.region,
@@ -135,45 +136,46 @@ export class Reconciler {
       for (const l of linkedIds) seen.add(l);
       if (linkedIds.some((l) => this.d.isLive(l))) { holdFrom(linkedIds, rec.startedAt); continue; }
       if ((rec.endedAt ?? rec.startedAt) < oldest) continue;
-      const existing = linkedIds.map((l) => this.d.store.findByLinkedId(l)).find((r) => r !== undefined);
+      let existing: CallRow | undefined;
+      for (const l of linkedIds) if ((existing = await this.d.store.findByLinkedId(l))) break;
       // Watched whole: the live record was built from the same events.
       if (existing && existing.state === 'ended' && existing.source === 'ami' && !existing.needsCdr) { result.unchanged++; continue; }
       rec.source = existing && existing.source !== 'cdr' ? 'ami+cdr' : 'cdr';
       rec.recordingFile ??= existing?.recordingFile ?? (rec.answeredAt !== null ? this.d.findRecording?.(linkedIds) ?? null : null);
       if (!existing) {
-        const m = rec.direction === 'internal' ? null : this.d.match?.(rec.externalNumber) ?? null;
+        const m = rec.direction === 'internal' ? null : (await this.d.match?.(rec.externalNumber)) ?? null;
         if (m) Object.assign(rec, m);
-        this.d.store.save(randomUUID(), rec);
+        await this.d.store.save(randomUUID(), rec);
         result.added++;
         continue;
       }
       if (existing.linkedId !== rec.linkedId && !rec.mergedLinkedIds.includes(existing.linkedId)) rec.mergedLinkedIds.push(existing.linkedId);
       if (same(existing, rec) && !existing.needsCdr && existing.source === rec.source) { result.unchanged++; continue; }
-      this.d.store.save(existing.id, rec);
+      await this.d.store.save(existing.id, rec);
       result.completed++;
     }
     // Rows still "live" that Asterisk no longer knows and that no CDR completes: close them eventually.
-    for (const row of this.d.store.liveRows()) {
+    for (const row of await this.d.store.liveRows()) {
       if (this.d.isLive(row.linkedId) || seen.has(row.linkedId)) continue;
       if (clock() - row.updatedAt < STALE_LIVE_MS) continue;
-      this.d.store.closeStale(row.id);
+      await this.d.store.closeStale(row.id);
       result.closedStale++;
     }
     // MixMonitor may close (or a sync bring) the file after the CDR row: answered calls that ended
     // lately without one get it when it shows up. The row is the only write: nothing else changes.
     if (this.d.findRecording) {
       const now = clock();
-      for (const row of this.d.store.endedWithoutRecording(now - LONGEST_CALL_MS, now - LATE_RECORDING_MS)) {
+      for (const row of await this.d.store.endedWithoutRecording(now - LONGEST_CALL_MS, now - LATE_RECORDING_MS)) {
         if (this.d.isLive(row.linkedId)) continue;
         const file = this.d.findRecording([row.linkedId, ...(row.mergedLinkedIds ? row.mergedLinkedIds.split(' ') : [])]);
         if (!file) continue;
-        this.d.store.setRecordingFile(row.id, file);
+        await this.d.store.setRecordingFile(row.id, file);
         result.recordings++;
       }
     }
     if (resumeAt > 0) {
-      this.d.db.insert(settings).values({ key: OFFSET_KEY, value: String(resumeAt) })
-        .onConflictDoUpdate({ target: settings.key, set: { value: String(resumeAt) } }).run();
+      await this.d.db.insert(settings).values({ key: OFFSET_KEY, value: String(resumeAt) })
+        .onConflictDoUpdate({ target: settings.key, set: { value: String(resumeAt) } });
     }
     if (result.added || result.completed || result.closedStale || result.recordings) this.d.log.info(result, "reconciled with Asterisk's event log");
     return result;

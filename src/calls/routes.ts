@@ -133,7 +133,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
     if (format !== 'csv') return listCalls(ctx(req), filters);
     const c = ctx(req);
     const lang = (await getUserView(deps.db, c.actor.id)).language;
-    const chunks = callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes, baseUrl: deps.publicUrl });
+    const chunks = await callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes, baseUrl: deps.publicUrl });
     return reply.type(CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="calls.csv"').send(Readable.from(chunks));
   });
 
@@ -152,7 +152,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
       response: { 401: errorSchema, 403: errorSchema, 404: errorSchema, 416: errorSchema },
     },
   }, async (req, reply) => {
-    const file = getRecordingFile(ctx(req), req.params.id);
+    const file = await getRecordingFile(ctx(req), req.params.id);
     return sendAudio(reply, file, req.headers.range, `call-${req.params.id}.wav`);
   });
 

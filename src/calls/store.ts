@@ -1,170 +1,184 @@
 // Persistence of calls and legs. A call row is written when it starts, when it is answered and when it
-// ends, so a crash loses at most what the CDR gives back (see reconcile.ts).
-import { and, eq, gte, isNotNull, isNull, like, sql } from 'drizzle-orm';
+// ends, so a crash loses at most what the CDR gives back (see reconcile.ts). Every write is a promise:
+// the call log (call-log.ts) queues them, so one call's writes reach the database in the order its
+// events came.
+import { and, eq, gte, inArray, isNotNull, isNull, like, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first, transaction } from '../db/query.js';
 import { callLegs, calls, type CallRow } from '../db/schema/index.js';
 import { managerIdFor } from '../users/directory.js';
 import type { CallRecord } from './model.js';
 
+/** Rows per multi-row statement: well under either engine's limit on bound parameters (SQLite 32766, PostgreSQL 65535). */
+const ROWS_PER_STATEMENT = 500;
+
+function chunks<T>(items: T[], n = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
+}
+
+/** `excluded.<column>`: the value the upsert proposed (SQLite and PostgreSQL spell it alike). */
+const excluded = (column: { name: string }): SQL => sql`excluded.${sql.identifier(column.name)}`;
+
 export class CallStore {
   constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
 
-  findByLinkedId(linkedId: string): CallRow | undefined {
-    const direct = this.db.select().from(calls).where(eq(calls.linkedId, linkedId)).get();
+  async findByLinkedId(linkedId: string): Promise<CallRow | undefined> {
+    const direct = await first(this.db.select().from(calls).where(eq(calls.linkedId, linkedId)));
     if (direct) return direct;
     // A linkedid merged into another call by a transfer (space-separated list).
-    return this.db.select().from(calls).where(like(calls.mergedLinkedIds, `%${linkedId}%`)).all()
+    return (await this.db.select().from(calls).where(like(calls.mergedLinkedIds, `%${linkedId}%`)))
       .find((r) => r.mergedLinkedIds.split(' ').includes(linkedId));
   }
 
-  liveRows(): CallRow[] {
-    return this.db.select().from(calls).where(eq(calls.state, 'live')).all();
+  async liveRows(): Promise<CallRow[]> {
+    return this.db.select().from(calls).where(eq(calls.state, 'live'));
   }
 
   /** Insert or update the call `id` with `rec`, replacing its legs. */
-  save(id: string, rec: CallRecord): void {
-    this.saveMany([[id, rec]]);
+  async save(id: string, rec: CallRecord): Promise<void> {
+    await this.saveMany([[id, rec]]);
   }
 
   /**
-   * Several calls in one transaction, with prepared statements (the hot path: the tracker flushes
-   * what changed once per event-loop turn). Upserts use ON CONFLICT ... excluded, as PostgreSQL does.
+   * Several calls in one transaction (the hot path: the call log flushes what changed once per burst),
+   * each kind of row in one multi-row statement. Upserts use ON CONFLICT ... excluded, on both engines.
+   * `writeLegs` false: the call row alone (its legs did not change since they were last written).
    */
-  saveMany(items: Iterable<readonly [string, CallRecord] | readonly [string, CallRecord, boolean]>, removed: Iterable<string> = []): void {
+  async saveMany(items: Iterable<readonly [string, CallRecord] | readonly [string, CallRecord, boolean]>, removed: Iterable<string> = []): Promise<void> {
     const now = this.clock();
-    const st = this.statements();
-    this.db.transaction(() => {
-      for (const id of removed) st.removeCall.run({ id });
-      for (const [id, rec, writeLegs = true] of items) {
-        st.upsertCall.run({
-          id,
-          linkedId: rec.linkedId,
-          state: rec.state,
-          source: rec.source,
-          needsCdr: rec.needsCdr,
-          direction: rec.direction,
-          origin: rec.origin,
-          externalNumber: rec.externalNumber,
-          extension: rec.extension,
-          contactId: rec.contactId,
-          clientId: rec.clientId,
-          routedBy: rec.routedBy,
-          startedAt: rec.startedAt,
-          answeredAt: rec.answeredAt,
-          endedAt: rec.endedAt,
-          ringMs: rec.ringMs,
-          talkMs: rec.talkMs,
-          disposition: rec.disposition,
-          hangupCause: rec.hangupCause,
-          recordingFile: rec.recordingFile,
-          recordingMs: null,
-          mergedLinkedIds: rec.mergedLinkedIds.join(' '),
-          queue: rec.queue ?? null,
-          queueWaitMs: rec.queueWaitMs ?? null,
-          queueOutcome: rec.queueOutcome ?? null,
-          updatedAt: now,
-        });
-        // Legs are rewritten only when they changed: most saves of a live call touch the call row alone.
-        if (!writeLegs) continue;
-        // A leg keeps the user it was written with while its extension stays (a CDR completion hours later).
-        const kept = new Map(st.legManagers.all({ callId: id }).map((l) => [l.uniqueId, l]));
-        st.deleteLegs.run({ callId: id });
-        for (const l of rec.legs) {
-          const old = kept.get(l.uniqueId);
-          st.upsertLeg.run({ ...l, id: `${id}:${l.uniqueId}`, callId: id, keptManagerId: old && old.extension === l.extension ? old.managerId : null });
-        }
-      }
+    // One row per call id, the last given (PostgreSQL refuses an upsert that touches a row twice).
+    const byId = new Map<string, { rec: CallRecord; writeLegs: boolean }>();
+    for (const [id, rec, writeLegs = true] of items) byId.set(id, { rec, writeLegs: writeLegs || (byId.get(id)?.writeLegs ?? false) });
+    const gone = [...removed].filter((id) => !byId.has(id));
+    if (!byId.size && !gone.length) return;
+    await transaction(this.db, async (tx) => {
+      for (const ids of chunks(gone)) await tx.delete(calls).where(inArray(calls.id, ids));
+      for (const part of chunks([...byId])) await this.upsertCalls(tx, part, now);
+      const legCalls = [...byId].filter(([, v]) => v.writeLegs);
+      for (const part of chunks(legCalls)) await this.replaceLegs(tx, part);
     });
   }
 
-  private prepared: ReturnType<CallStore['prepare']> | null = null;
-  private statements() {
-    this.prepared ??= this.prepare();
-    return this.prepared;
+  private async upsertCalls(tx: Db, part: [string, { rec: CallRecord }][], now: number): Promise<void> {
+    const rows = part.map(([id, { rec }]) => ({
+      id,
+      linkedId: rec.linkedId,
+      state: rec.state,
+      source: rec.source,
+      needsCdr: rec.needsCdr,
+      direction: rec.direction,
+      origin: rec.origin,
+      externalNumber: rec.externalNumber,
+      extension: rec.extension,
+      // The manager is the user on the extension as the call is written (src/users/directory.ts)...
+      managerId: managerIdFor(sql`${rec.extension}`),
+      contactId: rec.contactId,
+      clientId: rec.clientId,
+      routedBy: rec.routedBy,
+      startedAt: rec.startedAt,
+      answeredAt: rec.answeredAt,
+      endedAt: rec.endedAt,
+      ringMs: rec.ringMs,
+      talkMs: rec.talkMs,
+      disposition: rec.disposition,
+      hangupCause: rec.hangupCause,
+      recordingFile: rec.recordingFile,
+      recordingMs: null,
+      mergedLinkedIds: rec.mergedLinkedIds.join(' '),
+      queue: rec.queue ?? null,
+      queueWaitMs: rec.queueWaitMs ?? null,
+      queueOutcome: rec.queueOutcome ?? null,
+      updatedAt: now,
+    }));
+    const replaced = ['linkedId', 'state', 'source', 'needsCdr', 'direction', 'origin', 'externalNumber', 'extension', 'startedAt', 'answeredAt',
+      'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause', 'mergedLinkedIds', 'queue', 'queueWaitMs', 'queueOutcome', 'updatedAt'] as const;
+    // A later value that lacks one keeps the stored one.
+    const kept = (c: { name: string }) => sql`coalesce(${excluded(c)}, ${c})`;
+    await tx.insert(calls).values(rows as never).onConflictDoUpdate({
+      target: calls.id,
+      set: {
+        ...Object.fromEntries(replaced.map((k) => [k, excluded(calls[k])])),
+        // A later re-match (src/contacts/match.ts) or routing reason is not undone by an update that lacks one.
+        contactId: kept(calls.contactId),
+        clientId: kept(calls.clientId),
+        routedBy: kept(calls.routedBy),
+        // A recording once known stays: a later write that lacks it (a call adopted after a restart, a
+        // CDR rebuild, the end of a call whose CtiRecording event we missed) does not forget the file.
+        recordingFile: kept(calls.recordingFile),
+        // ...and stays while the extension does: re-saved after the phone went to someone else (a CDR
+        // completion, a re-match), the call is still the first user's.
+        managerId: sql`CASE WHEN ${excluded(calls.extension)} IS NOT DISTINCT FROM ${calls.extension} AND ${calls.managerId} IS NOT NULL
+          THEN ${calls.managerId} ELSE ${excluded(calls.managerId)} END`,
+      },
+    });
   }
 
-  private prepare() {
-    const ph = (name: string) => sql.placeholder(name);
-    const excluded = <T extends Record<string, { name: string }>>(table: T, keys: (keyof T)[]) =>
-      Object.fromEntries(keys.map((k) => [k, sql.raw(`excluded.${table[k]!.name}`)]));
-    const callKeys = ['linkedId', 'state', 'source', 'needsCdr', 'direction', 'origin', 'externalNumber', 'extension', 'startedAt', 'answeredAt',
-      'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause', 'recordingFile', 'mergedLinkedIds', 'queue', 'queueWaitMs', 'queueOutcome', 'updatedAt'] as const;
+  /** Each call's legs are rewritten; a leg keeps the user it was written with while its extension stays (a CDR completion hours later). */
+  private async replaceLegs(tx: Db, part: [string, { rec: CallRecord }][]): Promise<void> {
+    const ids = part.map(([id]) => id);
+    const kept = new Map((await tx.select({ uniqueId: callLegs.uniqueId, extension: callLegs.extension, managerId: callLegs.managerId })
+      .from(callLegs).where(inArray(callLegs.callId, ids))).map((l) => [l.uniqueId, l]));
+    await tx.delete(callLegs).where(inArray(callLegs.callId, ids));
+    // One row per channel (a leg moves with its channel when calls are joined), the last call's.
+    const legs = new Map<string, Record<string, unknown>>();
+    for (const [callId, { rec }] of part) {
+      for (const l of rec.legs) {
+        const old = kept.get(l.uniqueId);
+        const keptManager = old && old.extension === l.extension ? old.managerId : null;
+        legs.set(l.uniqueId, {
+          id: `${callId}:${l.uniqueId}`, callId, uniqueId: l.uniqueId, channel: l.channel, extension: l.extension,
+          managerId: keptManager ?? managerIdFor(sql`${l.extension}`),
+          startedAt: l.startedAt, answeredAt: l.answeredAt, endedAt: l.endedAt, ringMs: l.ringMs, talkMs: l.talkMs,
+          disposition: l.disposition, hangupCause: l.hangupCause,
+        });
+      }
+    }
     const legKeys = ['callId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
-    const allCallKeys = [...callKeys, 'id', 'contactId', 'clientId', 'routedBy', 'recordingMs'] as const;
-    // The manager is the user on the extension as the call is written (src/users/directory.ts)...
-    const callValues = { ...Object.fromEntries(allCallKeys.map((k) => [k, ph(k)])), managerId: managerIdFor(ph('extension')) };
-    return {
-      upsertCall: this.db.insert(calls)
-        .values(callValues as never)
-        .onConflictDoUpdate({
-          target: calls.id,
-          set: {
-            ...excluded(calls as never, callKeys as never),
-            // A later re-match (src/contacts/match.ts) or routing reason is not undone by an update that lacks one.
-            contactId: sql.raw(`coalesce(excluded.${calls.contactId.name}, ${calls.contactId.name})`),
-            clientId: sql.raw(`coalesce(excluded.${calls.clientId.name}, ${calls.clientId.name})`),
-            routedBy: sql.raw(`coalesce(excluded.${calls.routedBy.name}, ${calls.routedBy.name})`),
-            // A recording once known stays: a later write that lacks it (a call adopted after a restart, a
-            // CDR rebuild, the end of a call whose CtiRecording event we missed) does not forget the file.
-            recordingFile: sql.raw(`coalesce(excluded.${calls.recordingFile.name}, ${calls.recordingFile.name})`),
-            // ...and stays while the extension does: re-saved after the phone went to someone else (a CDR
-            // completion, a re-match), the call is still the first user's.
-            managerId: sql.raw(`CASE WHEN excluded.${calls.extension.name} IS ${calls.extension.name} AND ${calls.managerId.name} IS NOT NULL`
-              + ` THEN ${calls.managerId.name} ELSE excluded.${calls.managerId.name} END`),
-          },
-        })
-        .prepare(),
-      legManagers: this.db.select({ uniqueId: callLegs.uniqueId, extension: callLegs.extension, managerId: callLegs.managerId })
-        .from(callLegs).where(eq(callLegs.callId, ph('callId'))).prepare(),
-      deleteLegs: this.db.delete(callLegs).where(eq(callLegs.callId, ph('callId'))).prepare(),
-      upsertLeg: this.db.insert(callLegs)
-        .values({
-          id: ph('id'), callId: ph('callId'), uniqueId: ph('uniqueId'), channel: ph('channel'), extension: ph('extension'),
-          managerId: sql`coalesce(${ph('keptManagerId')}, ${managerIdFor(ph('extension'))})`, startedAt: ph('startedAt'), answeredAt: ph('answeredAt'), endedAt: ph('endedAt'),
-          ringMs: ph('ringMs'), talkMs: ph('talkMs'), disposition: ph('disposition'), hangupCause: ph('hangupCause'),
-        } as never)
-        .onConflictDoUpdate({ target: callLegs.uniqueId, set: excluded(callLegs as never, legKeys as never) })
-        .prepare(),
-      removeCall: this.db.delete(calls).where(eq(calls.id, ph('id'))).prepare(),
-    };
+    for (const rows of chunks([...legs.values()])) {
+      await tx.insert(callLegs).values(rows as never)
+        .onConflictDoUpdate({ target: callLegs.uniqueId, set: Object.fromEntries(legKeys.map((k) => [k, excluded(callLegs[k])])) });
+    }
   }
 
   /** Fills in a recording found after the call was written; one already known is kept. */
-  setRecordingFile(id: string, file: string): void {
-    this.db.update(calls).set({ recordingFile: file }).where(and(eq(calls.id, id), isNull(calls.recordingFile))).run();
+  async setRecordingFile(id: string, file: string): Promise<void> {
+    await this.db.update(calls).set({ recordingFile: file }).where(and(eq(calls.id, id), isNull(calls.recordingFile)));
   }
 
   /**
    * Answered calls that started since `startedSince`, ended since `endedSince` and have no recording yet:
    * those whose file may still show up (read by started_at, which is indexed).
    */
-  endedWithoutRecording(startedSince: number, endedSince: number): Pick<CallRow, 'id' | 'linkedId' | 'mergedLinkedIds'>[] {
+  async endedWithoutRecording(startedSince: number, endedSince: number): Promise<Pick<CallRow, 'id' | 'linkedId' | 'mergedLinkedIds'>[]> {
     return this.db.select({ id: calls.id, linkedId: calls.linkedId, mergedLinkedIds: calls.mergedLinkedIds }).from(calls).where(and(
       gte(calls.startedAt, startedSince), eq(calls.state, 'ended'), gte(calls.endedAt, endedSince),
       isNotNull(calls.answeredAt), isNull(calls.recordingFile),
-    )).all();
+    ));
   }
 
-  setRecordingDuration(id: string, ms: number | null): void {
-    this.db.update(calls).set({ recordingMs: ms }).where(eq(calls.id, id)).run();
+  async setRecordingDuration(id: string, ms: number | null): Promise<void> {
+    await this.db.update(calls).set({ recordingMs: ms }).where(eq(calls.id, id));
   }
 
   /** A call storage thought live but that Asterisk no longer knows and no CDR completes. */
-  closeStale(id: string): void {
-    const row = this.db.select().from(calls).where(eq(calls.id, id)).get();
+  async closeStale(id: string): Promise<void> {
+    const row = await first(this.db.select().from(calls).where(eq(calls.id, id)));
     if (!row) return;
     const endedAt = row.endedAt ?? row.updatedAt;
-    this.db.update(calls).set({
+    // Only while it is still live: a write of the call meanwhile (the CDR, the tracker) wins.
+    await this.db.update(calls).set({
       state: 'ended',
       endedAt,
       disposition: row.disposition ?? (row.answeredAt !== null ? 'answered' : 'no_answer'),
       talkMs: row.answeredAt !== null ? Math.max(0, endedAt - row.answeredAt) : 0,
       updatedAt: this.clock(),
-    }).where(eq(calls.id, id)).run();
+    }).where(and(eq(calls.id, id), eq(calls.state, 'live')));
   }
 
   /** A call joined into another by a transfer: its row goes, the survivor carries its legs. */
-  remove(id: string): void {
-    this.db.delete(calls).where(eq(calls.id, id)).run();
+  async remove(id: string): Promise<void> {
+    await this.db.delete(calls).where(eq(calls.id, id));
   }
 }

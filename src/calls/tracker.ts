@@ -20,7 +20,7 @@ export interface TrackerOptions {
   /** The extension of the user whose mobile is this number (follow-me and forwarding legs). */
   mobileExtension?: (number: string) => string | null;
   /** The contact and client an outside number belongs to, looked up once per call (the live log; a replay has none). */
-  match?: (e164: string | null) => { contactId: string; clientId: string } | null;
+  match?: (e164: string | null) => Promise<{ contactId: string; clientId: string } | null>;
   newId?: () => string;
 }
 
@@ -31,6 +31,8 @@ type TrackerEvents = {
   /** A call appeared, was answered, or changed in a way worth saving. */
   updated: (snap: CallSnapshot, call: Call) => void;
   ended: (snap: CallSnapshot, call: Call) => void;
+  /** An ended call's contact was found only after it ended (the lookup is a database query): save it again. */
+  matched: (snap: CallSnapshot, call: Call) => void;
   /** `fromId` no longer exists: its channels, linkedids and rung phones now belong to `into`. */
   merged: (m: { into: CallSnapshot; fromId: string }, call: Call) => void;
   // Leg-level events: one manager phone's part of a call, as it happens (screen pops, click-to-call
@@ -89,6 +91,12 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
     super();
     this.ctx = { isExtension: (r) => opts.extensionPattern.test(r), mobileExtension: opts.mobileExtension ?? (() => null), region: opts.region, log: opts.log };
     if (opts.match) this.ctx.match = opts.match;
+    // A contact found after the call last changed: a live call's listeners see it at once (the board,
+    // the call log); an ended one's only the call log (it rewrites the row), not the board.
+    this.ctx.onMatched = (call) => {
+      if (call.state !== 'ended') this.emit('updated', call.snapshot(), call);
+      else this.emit('matched', call.snapshot(), call);
+    };
     this.newId = opts.newId ?? randomUUID;
   }
 

@@ -141,20 +141,25 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   app.addHook('onClose', async () => live.stop());
   const outcomes = loadOutcomes(config.CTI_WRAPUP_OUTCOMES_FILE);
   const kpi = loadKpi(config.CTI_KPI_FILE);
-  const sweepMissed = (callIds: string[] | null) => {
-    const r = createMissedCallTasks(handle.db, { dueMinutes: config.CTI_CALLBACK_DUE_MINUTES, callIds });
+  const sweepMissed = async (callIds: string[] | null) => {
+    const r = await createMissedCallTasks(handle.db, { dueMinutes: config.CTI_CALLBACK_DUE_MINUTES, callIds });
     for (const t of r.created) realtime.taskCreated(t);
     for (const t of r.updated) realtime.taskUpdated(t);
   };
+  // One check at a time; shutdown waits for the one running before the database closes.
+  let overdueCheck: Promise<void> | null = null;
   const overdue = setInterval(() => {
-    try {
-      for (const t of takeNewlyOverdue(handle.db)) realtime.taskOverdue(t);
-    } catch (err) {
-      log.error({ err }, 'overdue task check failed');
-    }
+    if (overdueCheck) return;
+    overdueCheck = takeNewlyOverdue(handle.db)
+      .then((due) => { for (const t of due) realtime.taskOverdue(t); })
+      .catch((err: unknown) => log.error({ err }, 'overdue task check failed'))
+      .finally(() => { overdueCheck = null; });
   }, opts.overdueCheckMs ?? 10_000);
   overdue.unref();
-  app.addHook('onClose', async () => clearInterval(overdue));
+  app.addHook('onClose', async () => {
+    clearInterval(overdue);
+    await overdueCheck;
+  });
 
   // Whose mobile a number is, for the call tracker, which asks synchronously (src/users/mobiles.ts).
   const mobiles = new MobileDirectory({ db: handle.db, region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'users' }) });
@@ -171,7 +176,11 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       reconcileDays: config.CTI_RECONCILE_DAYS,
       // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile).
       mobileExtension: (n) => mobiles.extensionOf(n),
-      onCallsEnded: (ids) => { sweepMissed(ids); live.callsEnded(); },
+      // Run on the call log's queue of writes, after the calls are stored (and drained at shutdown).
+      onCallsEnded: async (ids) => {
+        live.callsEnded();
+        await sweepMissed(ids);
+      },
     });
     realtime.attach(callLog.tracker);
     live.attachTracker(callLog.tracker);
@@ -215,7 +224,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       void (async () => {
         try {
           const live = await p.liveChannels();
-          const r = cl.resync(live, Date.now());
+          const r = await cl.resync(live, Date.now());
           log.info({ reconnect, liveChannels: live.length, ...r }, 'call log re-synced with the PBX');
         } catch (err) {
           log.error({ err }, 'could not list live channels; reconciling from the CDR only');
@@ -230,8 +239,9 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       p.start();
     });
     app.addHook('onClose', async () => {
-      cl.stop();
+      // No more events, then the call log writes what it holds (before the database closes: onClose runs last-added first).
       await p.stop();
+      await cl.stop();
     });
   }
   app.decorate('pbx', pbx);

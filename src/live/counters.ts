@@ -4,6 +4,7 @@
 // handed over at noon is two rows). One range scan of calls_report_idx, which covers every column read.
 import { and, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { isPostgres } from '../db/query.js';
 import { calls, users } from '../db/schema/index.js';
 import { DAY, dayLabel, localToUtc, offsetAt } from '../lib/timezone.js';
 import type { CounterValues, LiveCounters } from './model.js';
@@ -14,36 +15,39 @@ export function todayIn(tz: string, now: number): { day: string; from: number; t
   return { day: dayLabel(dayIndex), from: localToUtc(tz, dayIndex * DAY), to: localToUtc(tz, (dayIndex + 1) * DAY) };
 }
 
-const ph = sql.placeholder;
-
-function prepare(db: Db) {
+/** Per phone and user: calls, answered, missed, talk time (ms) of the calls started in [from, to). */
+function perPhone(db: Db, from: number, to: number) {
   return db.select({
     ext: calls.extension,
     mid: calls.managerId,
     n: sql<number>`count(*)`,
-    a: sql<number>`sum(${calls.disposition} = 'answered')`,
-    m: sql<number>`sum(${calls.direction} = 'inbound' AND coalesce(${calls.disposition}, '') <> 'answered')`,
+    a: sql<number>`sum(CASE WHEN ${calls.disposition} = 'answered' THEN 1 ELSE 0 END)`,
+    m: sql<number>`sum(CASE WHEN ${calls.direction} = 'inbound' AND coalesce(${calls.disposition}, '') <> 'answered' THEN 1 ELSE 0 END)`,
     t: sql<number>`sum(${calls.talkMs})`,
   }).from(calls)
-    .where(and(gte(calls.startedAt, ph('from')), lt(calls.startedAt, ph('to')),
+    .where(and(gte(calls.startedAt, from), lt(calls.startedAt, to),
       // Unary + keeps SQLite off calls_state_idx (every ended call ever, a full scan on a big log): the
-      // range on started_at through calls_report_idx is the narrow one.
-      sql`+${calls.state} = 'ended'`,
+      // range on started_at through calls_report_idx is the narrow one. PostgreSQL's planner weighs
+      // the two itself (and has no unary + for text).
+      isPostgres(db) ? sql`${calls.state} = 'ended'` : sql`+${calls.state} = 'ended'`,
       // Only users' phones are managers (as in the reports): a phone nobody had is not counted.
       sql`(${calls.extension} IS NULL OR ${calls.managerId} IS NOT NULL)`))
-    .groupBy(calls.extension, calls.managerId)
-    .prepare();
+    .groupBy(calls.extension, calls.managerId);
 }
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
 
 const zero = (): CounterValues => ({ calls: 0, answered: 0, missed: 0, talkSeconds: 0 });
 
-export function todayCounters(db: Db, tz: string, now: number): LiveCounters {
+/** Counters before the first read (the live board starts with them and reads the real ones at once). */
+export function noCounters(tz: string, now: number): LiveCounters {
+  return { day: todayIn(tz, now).day, timeZone: tz, total: zero(), managers: [] };
+}
+
+export async function todayCounters(db: Db, tz: string, now: number): Promise<LiveCounters> {
   const { day, from, to } = todayIn(tz, now);
-  const names = new Map(db.select({ id: users.id, name: users.name }).from(users).all().map((u) => [u.id, u.name]));
+  const names = new Map((await db.select({ id: users.id, name: users.name }).from(users)).map((u) => [u.id, u.name]));
   const total = zero();
   let totalTalkMs = 0;
-  const managers = (statements.get(db) ?? statements.set(db, prepare(db)).get(db)!).all({ from, to }).map((r) => {
+  const managers = (await perPhone(db, from, to)).map((r) => {
     total.calls += r.n;
     total.answered += r.a;
     total.missed += r.m;

@@ -3,10 +3,11 @@
 // calls end, and pushes what changed to the supervisors' browsers as throttled deltas: a change is sent
 // within COALESCE_MS when the floor is quiet, and at most once per PUSH_MS when it is busy, each delta
 // carrying only the calls and managers that changed (200 calls in progress do not mean 200 messages).
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { CallSnapshot } from '../calls/snapshot.js';
 import type { CallTracker } from '../calls/tracker.js';
 import type { Db } from '../db/client.js';
+import { first } from '../db/query.js';
 import { clients, contacts } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -16,7 +17,7 @@ import { phoneOwners } from '../users/directory.js';
 import type { Actor } from '../users/users.js';
 import { LiveBoard, type PhoneUser } from './board.js';
 import { liveCallView } from './call-view.js';
-import { todayCounters, todayIn } from './counters.js';
+import { noCounters, todayCounters, todayIn } from './counters.js';
 import type { LiveCallView, LiveDelta, LiveSnapshot } from './model.js';
 
 /** A quiet floor: a change waits this long for the events that usually follow it (a DialBegin's DialEnd). */
@@ -46,25 +47,23 @@ export interface LiveOptions {
   pushMs?: number;
 }
 
-const ph = sql.placeholder;
-function prepare(db: Db) {
-  return {
-    contactName: db.select({ name: contacts.name }).from(contacts).where(eq(contacts.id, ph('id'))).prepare(),
-    clientName: db.select({ name: clients.name }).from(clients).where(eq(clients.id, ph('id'))).prepare(),
-  };
-}
-
 export class LiveService {
   readonly board: LiveBoard;
-  private readonly st: ReturnType<typeof prepare>;
   private readonly now: () => number;
   private readonly pushMs: number;
   private sink: LiveSink | null = null;
   private users: PhoneUser[] = [];
   /** Calls changed since the board last saw them (views are built once per push, not per event). */
   private readonly dirty = new Map<string, CallSnapshot | null>();
-  /** Names of each live call's contact and client, looked up once per match. */
+  /**
+   * Names of each live call's contact and client, looked up once per match: the view shows none until
+   * the lookup is back, then the call is pushed again with them (a push never waits for the database).
+   */
   private readonly names = new Map<string, { key: string; contact: string | null; client: string | null }>();
+  /** The latest snapshot of each call on the board (for the push that follows a name lookup). */
+  private readonly onBoard = new Map<string, CallSnapshot>();
+  /** Reads in flight (names, counters): snapshot() waits for them, stop() too, before the database closes. */
+  private readonly reads = new Set<Promise<void>>();
   private pushTimer: NodeJS.Timeout | null = null;
   private lastPush = 0;
   private countersTimer: NodeJS.Timeout | null = null;
@@ -78,10 +77,10 @@ export class LiveService {
   constructor(private readonly o: LiveOptions) {
     this.now = o.now ?? Date.now;
     this.pushMs = o.pushMs ?? PUSH_MS;
-    this.st = prepare(o.db);
     this.loadUsers();
-    this.board = new LiveBoard(o.isExtension, todayCounters(o.db, o.timeZone, this.now()));
+    this.board = new LiveBoard(o.isExtension, noCounters(o.timeZone, this.now()));
     this.board.setUsers(this.users, this.now());
+    this.refreshCounters();
     this.usersTimer = setInterval(() => this.safely('users refresh', () => {
       this.loadUsers();
       this.board.setUsers(this.users, this.now());
@@ -183,8 +182,7 @@ export class LiveService {
     const wait = Math.max(0, this.lastCounters + COUNTERS_MS - this.now());
     this.countersTimer = setTimeout(() => {
       this.countersTimer = null;
-      this.safely('counters refresh', () => this.refreshCounters());
-      this.schedule();
+      this.refreshCounters();
     }, wait);
   }
 
@@ -195,16 +193,31 @@ export class LiveService {
     this.applyDirty();
     // Counters follow every write of ended calls (callsEnded) and midnight; re-read only when stale.
     if (this.now() - this.lastCounters >= COUNTERS_MS) this.refreshCounters();
+    // The names and counters being read are in the snapshot.
+    await this.settled();
+    this.applyDirty();
     return this.board.snapshot(this.now());
   }
 
-  stop(): void {
+  /** Resolves when the reads in flight now (and any they start) are done. */
+  private async settled(): Promise<void> {
+    while (this.reads.size) await Promise.all(this.reads);
+  }
+
+  /** A read of the database off the push path: tracked (snapshot, stop), its failure logged. */
+  private read(what: string, fn: () => Promise<void>): void {
+    const p: Promise<void> = fn().catch((err: unknown) => this.o.log.error({ err }, `${what} failed`)).finally(() => this.reads.delete(p));
+    this.reads.add(p);
+  }
+
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.pushTimer) clearTimeout(this.pushTimer);
     if (this.countersTimer) clearTimeout(this.countersTimer);
     if (this.usersTimer) clearInterval(this.usersTimer);
     if (this.midnightTimer) clearTimeout(this.midnightTimer);
     if (this.wrapupTimer) clearTimeout(this.wrapupTimer);
+    await this.settled();
   }
 
   /** Who is on each phone (src/users/directory.ts, one user per extension). */
@@ -231,17 +244,23 @@ export class LiveService {
     });
   }
 
+  /** Re-reads today's counters (in the background); the board moves and is pushed when they are back. */
   private refreshCounters(): void {
-    this.lastCounters = this.now();
-    this.board.setCounters(todayCounters(this.o.db, this.o.timeZone, this.lastCounters));
+    const at = (this.lastCounters = this.now());
+    this.read('counters refresh', async () => {
+      const counters = await todayCounters(this.o.db, this.o.timeZone, at);
+      // A later read started meanwhile has the newer counters.
+      if (this.lastCounters !== at || this.stopped) return;
+      this.board.setCounters(counters);
+      this.schedule();
+    });
   }
 
   /** At local midnight the counters start again from zero. */
   private scheduleMidnight(): void {
     const now = this.now();
     this.midnightTimer = setTimeout(() => {
-      this.safely('midnight', () => this.refreshCounters());
-      this.schedule();
+      this.refreshCounters();
       this.scheduleMidnight();
     }, todayIn(this.o.timeZone, now).to - now + 1000);
     this.midnightTimer.unref();
@@ -267,10 +286,12 @@ export class LiveService {
   private applyDirty(): void {
     for (const [id, call] of this.dirty) {
       const view = call && call.state !== 'ended' ? this.viewOf(call) : null;
-      if (view) {
+      if (view && call) {
         this.board.upsertCall(view);
+        this.onBoard.set(id, call);
       } else {
         this.board.removeCall(id);
+        this.onBoard.delete(id);
         if (!call || call.state === 'ended') this.names.delete(id);
       }
     }
@@ -288,14 +309,26 @@ export class LiveService {
       const key = `${r.contactId}|${r.clientId}`;
       let n = this.names.get(call.id);
       if (!n || n.key !== key) {
-        n = {
-          key,
-          contact: r.contactId ? this.st.contactName.get({ id: r.contactId })?.name ?? null : null,
-          client: r.clientId ? this.st.clientName.get({ id: r.clientId })?.name ?? null : null,
-        };
+        n = { key, contact: null, client: null };
         this.names.set(call.id, n);
+        if (r.contactId || r.clientId) this.lookUpNames(call.id, key, r.contactId, r.clientId);
       }
       return { manager: this.nameOf(r.extension), contact: n.contact, client: n.client };
+    });
+  }
+
+  private lookUpNames(callId: string, key: string, contactId: string | null, clientId: string | null): void {
+    this.read('contact name lookup', async () => {
+      const contact = contactId ? (await first(this.o.db.select({ name: contacts.name }).from(contacts).where(eq(contacts.id, contactId))))?.name ?? null : null;
+      const client = clientId ? (await first(this.o.db.select({ name: clients.name }).from(clients).where(eq(clients.id, clientId))))?.name ?? null : null;
+      const n = this.names.get(callId);
+      // The call ended, or matched someone else meanwhile: that lookup's names are the ones to show.
+      if (!n || n.key !== key) return;
+      n.contact = contact;
+      n.client = client;
+      const snap = this.onBoard.get(callId);
+      if (snap && !this.dirty.has(callId)) this.dirty.set(callId, snap);
+      this.schedule();
     });
   }
 
@@ -309,7 +342,7 @@ export class LiveService {
 }
 
 /** The live board for a supervisor or an admin; a manager sees only their own calls elsewhere. */
-export function liveSnapshot(ctx: { actor: Actor; live: LiveService }): Promise<LiveSnapshot> {
+export async function liveSnapshot(ctx: { actor: Actor; live: LiveService }): Promise<LiveSnapshot> {
   if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'The live board is for supervisors and admins');
   return ctx.live.snapshot();
 }

@@ -251,7 +251,11 @@ export class RealtimeHub {
     });
   }
 
-  /** Each call's pending messages (see attach); a call's entry goes when its last message is out. */
+  /**
+   * Per call, its messages in the order of the tracker's events: a pop whose card is still being read
+   * goes out before that call's call:answered and call:ended (each waits for the one before it); a
+   * call's entry goes when its last message is out.
+   */
   private readonly callQueues = new Map<string, Promise<void>>();
 
   private inOrder(callId: string, what: string, fn: () => Promise<void>, extra: Record<string, unknown> = {}): void {

@@ -70,7 +70,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
       },
     },
     handler: async (req) => {
-      const r = wrapUpCall({ ...ctx(req), outcomes: deps.outcomes }, req.params.id, req.body);
+      const r = await wrapUpCall({ ...ctx(req), outcomes: deps.outcomes }, req.params.id, req.body);
       if (r.task) deps.onTaskCreated(r.task);
       return r;
     },
@@ -103,7 +103,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
       response: { 200: { $ref: 'Task#' } },
     },
   }, async (req) => {
-    const t = updateTask(ctx(req), req.params.id, req.body);
+    const t = await updateTask(ctx(req), req.params.id, req.body);
     deps.onTaskUpdated(t);
     return t;
   });

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first, rowsAffected, transaction } from '../db/query.js';
 import { calls, clients, contacts, tasks, users, type TaskRow } from '../db/schema/index.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { CtiError } from '../lib/errors.js';
@@ -50,17 +51,17 @@ export function taskView(row: TaskRow, assignee: TaskNames | string, now: number
 }
 
 /** Task rows with the names of their assignees, clients and contacts, and their missed call's time, as views. */
-export function taskViews(db: Db, rows: TaskRow[], now: number): TaskView[] {
+export async function taskViews(db: Db, rows: TaskRow[], now: number): Promise<TaskView[]> {
   if (!rows.length) return [];
   const ids = (pick: (r: TaskRow) => string | null) => [...new Set(rows.map(pick).filter((x): x is string => x !== null))];
   const byId = <T>(list: { id: string; v: T }[]) => new Map(list.map((x) => [x.id, x.v]));
-  const people = byId(db.select({ id: users.id, v: users.name }).from(users).where(inArray(users.id, ids((r) => r.assigneeId))).all());
+  const people = byId(await db.select({ id: users.id, v: users.name }).from(users).where(inArray(users.id, ids((r) => r.assigneeId))));
   const clientIds = ids((r) => r.clientId);
   const contactIds = ids((r) => r.contactId);
   const callIds = ids((r) => r.missedCallId);
-  const clientNames = clientIds.length ? byId(db.select({ id: clients.id, v: clients.name }).from(clients).where(inArray(clients.id, clientIds)).all()) : new Map<string, string>();
-  const contactNames = contactIds.length ? byId(db.select({ id: contacts.id, v: contacts.name }).from(contacts).where(inArray(contacts.id, contactIds)).all()) : new Map<string, string>();
-  const rang = callIds.length ? byId(db.select({ id: calls.id, v: calls.startedAt }).from(calls).where(inArray(calls.id, callIds)).all()) : new Map<string, number>();
+  const clientNames = clientIds.length ? byId(await db.select({ id: clients.id, v: clients.name }).from(clients).where(inArray(clients.id, clientIds))) : new Map<string, string>();
+  const contactNames = contactIds.length ? byId(await db.select({ id: contacts.id, v: contacts.name }).from(contacts).where(inArray(contacts.id, contactIds))) : new Map<string, string>();
+  const rang = callIds.length ? byId(await db.select({ id: calls.id, v: calls.startedAt }).from(calls).where(inArray(calls.id, callIds))) : new Map<string, number>();
   return rows.map((r) => taskView(r, {
     assigneeName: people.get(r.assigneeId) ?? '',
     clientName: r.clientId ? clientNames.get(r.clientId) ?? null : null,
@@ -81,7 +82,7 @@ export interface TaskFilters {
 }
 
 /** Tasks by due time, soonest first. A manager lists only their own (`assignee` of another: 403). */
-export function listTasks(ctx: TasksContext, f: TaskFilters): { items: TaskView[]; nextCursor: string | null } {
+export async function listTasks(ctx: TasksContext, f: TaskFilters): Promise<{ items: TaskView[]; nextCursor: string | null }> {
   const now = nowOf(ctx);
   let assignee: string | undefined = f.assignee === 'me' ? ctx.actor.id : f.assignee;
   if (isManager(ctx.actor)) {
@@ -98,17 +99,17 @@ export function listTasks(ctx: TasksContext, f: TaskFilters): { items: TaskView[
     const [dueAt, id] = decodeCursor(f.cursor, ['n', 's']) as [number, string];
     conds.push(or(gt(tasks.dueAt, dueAt), and(eq(tasks.dueAt, dueAt), gt(tasks.id, id))));
   }
-  const rows = ctx.db.select().from(tasks).where(and(...conds)).orderBy(asc(tasks.dueAt), asc(tasks.id)).limit(limit + 1).all();
+  const rows = await ctx.db.select().from(tasks).where(and(...conds)).orderBy(asc(tasks.dueAt), asc(tasks.id)).limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return { items: taskViews(ctx.db, page, now), nextCursor: rows.length > limit && last ? encodeCursor([last.dueAt, last.id]) : null };
+  return { items: await taskViews(ctx.db, page, now), nextCursor: rows.length > limit && last ? encodeCursor([last.dueAt, last.id]) : null };
 }
 
-export function getTask(ctx: TasksContext, id: string): TaskView {
-  const row = ctx.db.select().from(tasks).where(eq(tasks.id, id)).get();
+export async function getTask(ctx: TasksContext, id: string): Promise<TaskView> {
+  const row = await first(ctx.db.select().from(tasks).where(eq(tasks.id, id)));
   if (!row) throw new CtiError('CTI_ERR_TASK_NOT_FOUND');
   assertSeesTask(ctx.actor, row);
-  return taskViews(ctx.db, [row], nowOf(ctx))[0]!;
+  return (await taskViews(ctx.db, [row], nowOf(ctx)))[0]!;
 }
 
 function parseDue(s: string, name = 'dueAt'): number {
@@ -117,8 +118,8 @@ function parseDue(s: string, name = 'dueAt'): number {
   return t;
 }
 
-export function updateTask(ctx: TasksContext, id: string, input: { done?: boolean; dueAt?: string; description?: string | null }): TaskView {
-  const row = ctx.db.select().from(tasks).where(eq(tasks.id, id)).get();
+export async function updateTask(ctx: TasksContext, id: string, input: { done?: boolean; dueAt?: string; description?: string | null }): Promise<TaskView> {
+  const row = await first(ctx.db.select().from(tasks).where(eq(tasks.id, id)));
   if (!row) throw new CtiError('CTI_ERR_TASK_NOT_FOUND');
   assertSeesTask(ctx.actor, row);
   const now = nowOf(ctx);
@@ -130,7 +131,7 @@ export function updateTask(ctx: TasksContext, id: string, input: { done?: boolea
     if (set.dueAt !== row.dueAt) set.overdueNotifiedAt = null;
   }
   if (input.description !== undefined) set.description = input.description === null ? null : requireText('description', input.description, 'note');
-  ctx.db.update(tasks).set(set).where(eq(tasks.id, id)).run();
+  await ctx.db.update(tasks).set(set).where(eq(tasks.id, id));
   return getTask(ctx, id);
 }
 
@@ -146,15 +147,14 @@ export interface NewTask {
 }
 
 /** Inserts a task (no access check: callers are domain functions that checked already). */
-export function insertTask(db: Db, t: NewTask & { missedCallId?: string | null; lastMissedAt?: number | null }, now: number): TaskRow | null {
+export async function insertTask(db: Db, t: NewTask & { missedCallId?: string | null; lastMissedAt?: number | null }, now: number): Promise<TaskRow | null> {
   const row: TaskRow = {
     id: randomUUID(), kind: t.kind, callId: t.callId ?? null, missedCallId: t.missedCallId ?? null,
     contactId: t.contactId ?? null, clientId: t.clientId ?? null, number: t.number ?? null, assigneeId: t.assigneeId,
     dueAt: t.dueAt, doneAt: null, description: t.description ?? null, overdueNotifiedAt: null, createdAt: now, updatedAt: now,
     missedCount: t.missedCallId ? 1 : 0, lastMissedAt: t.missedCallId ? (t.lastMissedAt ?? null) : null,
   };
-  const r = db.insert(tasks).values(row).onConflictDoNothing().run();
-  return r.changes ? row : null;
+  return rowsAffected(await db.insert(tasks).values(row).onConflictDoNothing()) ? row : null;
 }
 
 /** How far back missed calls are looked for (a service down for days still creates their callbacks). */
@@ -168,11 +168,11 @@ const MISSED_LOOKBACK_MS = 7 * 24 * 3600_000;
  * Idempotent: a call that ended at or before a callback's lastMissedAt for its number and assignee is
  * already counted (calls are taken oldest first). Returns the tasks created and the tasks updated.
  */
-export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: number; callIds?: string[] | null }): { created: TaskView[]; updated: TaskView[] } {
+export async function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: number; callIds?: string[] | null }): Promise<{ created: TaskView[]; updated: TaskView[] }> {
   const now = opts.now ?? Date.now();
   // Calls the tracker just ended: look at those only (the live path runs this after every write).
   const scope = opts.callIds ? inArray(calls.id, opts.callIds) : gte(calls.startedAt, now - MISSED_LOOKBACK_MS);
-  const candidates = db
+  const missed = (q: Db) => q
     .select({
       id: calls.id, endedAt: calls.endedAt, startedAt: calls.startedAt, managerId: users.id, externalNumber: calls.externalNumber,
       contactId: calls.contactId, clientId: calls.clientId, ownerId: clients.ownerId,
@@ -187,34 +187,35 @@ export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: 
       eq(calls.direction, 'inbound'), eq(calls.state, 'ended'), inArray(calls.disposition, ['no_answer', 'busy']),
       isNull(tasks.id),
     ))
-    .orderBy(asc(sql`coalesce(${calls.endedAt}, ${calls.startedAt})`), asc(calls.id))
-    .all();
-  if (!candidates.length) return { created: [], updated: [] };
+    .orderBy(asc(sql`coalesce(${calls.endedAt}, ${calls.startedAt})`), asc(calls.id));
+  // Most ended calls were not missed: nothing to lock for.
+  if (!(await missed(db)).length) return { created: [], updated: [] };
   const created: TaskRow[] = [];
   const updated = new Map<string, TaskRow>();
   const sameCaller = (number: string, assigneeId: string) => and(eq(tasks.kind, 'callback'), eq(tasks.number, number), eq(tasks.assigneeId, assigneeId));
-  db.transaction(() => {
-    for (const c of candidates) {
+  await transaction(db, async (tx) => {
+    // Read again inside: a sweep that ran meanwhile has handled some (each call is counted once).
+    for (const c of await missed(tx)) {
       const assigneeId = c.ownerId ?? c.managerId;
       if (!assigneeId) continue;
       const endedAt = c.endedAt ?? c.startedAt;
       const dueAt = endedAt + opts.dueMinutes * 60_000;
       if (c.externalNumber) {
-        const counted = db.select({ id: tasks.id }).from(tasks)
-          .where(and(sameCaller(c.externalNumber, assigneeId), gte(tasks.lastMissedAt, endedAt))).limit(1).get();
+        const counted = await first(tx.select({ id: tasks.id }).from(tasks)
+          .where(and(sameCaller(c.externalNumber, assigneeId), gte(tasks.lastMissedAt, endedAt))).limit(1));
         if (counted) continue;
-        const open = db.select().from(tasks)
+        const open = await first(tx.select().from(tasks)
           .where(and(sameCaller(c.externalNumber, assigneeId), isNull(tasks.doneAt)))
-          .orderBy(asc(tasks.dueAt), asc(tasks.id)).limit(1).get();
+          .orderBy(asc(tasks.dueAt), asc(tasks.id)).limit(1));
         if (open) {
           const set: Partial<TaskRow> = { missedCount: open.missedCount + 1, lastMissedAt: endedAt, updatedAt: now };
           if (dueAt < open.dueAt) Object.assign(set, { dueAt, overdueNotifiedAt: null });
-          db.update(tasks).set(set).where(eq(tasks.id, open.id)).run();
+          await tx.update(tasks).set(set).where(eq(tasks.id, open.id));
           updated.set(open.id, { ...open, ...set });
           continue;
         }
       }
-      const row = insertTask(db, {
+      const row = await insertTask(tx, {
         kind: 'callback', callId: c.id, missedCallId: c.id, contactId: c.contactId, clientId: c.clientId, number: c.externalNumber,
         assigneeId, dueAt, lastMissedAt: endedAt,
       }, now);
@@ -224,40 +225,33 @@ export function createMissedCallTasks(db: Db, opts: { dueMinutes: number; now?: 
   // A task created and then counted on in the same sweep is announced once, as created (final state).
   const fresh = new Set(created.map((r) => r.id));
   const createdRows = created.map((r) => updated.get(r.id) ?? r);
-  return { created: taskViews(db, createdRows, now), updated: taskViews(db, [...updated.values()].filter((r) => !fresh.has(r.id)), now) };
+  return { created: await taskViews(db, createdRows, now), updated: await taskViews(db, [...updated.values()].filter((r) => !fresh.has(r.id)), now) };
 }
 
 /** Open tasks past their due time not yet announced: marks them announced and returns them (once each). */
-export function takeNewlyOverdue(db: Db, now = Date.now()): TaskView[] {
-  const rows = db.select().from(tasks)
+export async function takeNewlyOverdue(db: Db, now = Date.now()): Promise<TaskView[]> {
+  const rows = await db.select().from(tasks)
     .where(and(isNull(tasks.doneAt), lte(tasks.dueAt, now), isNull(tasks.overdueNotifiedAt)))
-    .orderBy(asc(tasks.dueAt)).limit(1000).all();
+    .orderBy(asc(tasks.dueAt)).limit(1000);
   if (!rows.length) return [];
-  db.update(tasks).set({ overdueNotifiedAt: now }).where(inArray(tasks.id, rows.map((r) => r.id))).run();
-  return taskViews(db, rows, now);
+  // Announced once: a row another instance (or an overlapping check) marked meanwhile is not taken twice.
+  const taken = new Set((await db.update(tasks).set({ overdueNotifiedAt: now })
+    .where(and(inArray(tasks.id, rows.map((r) => r.id)), isNull(tasks.overdueNotifiedAt)))
+    .returning({ id: tasks.id })).map((r) => r.id));
+  return taskViews(db, rows.filter((r) => taken.has(r.id)).map((r) => ({ ...r, overdueNotifiedAt: now })), now);
 }
 
-// ---- the screen pop's open tasks (hot path: one prepared statement)
-
-const ph = sql.placeholder;
-function preparePop(db: Db) {
-  const open = (own: boolean) => db.select().from(tasks)
-    .where(and(
-      isNull(tasks.doneAt),
-      or(eq(tasks.contactId, ph('contactId')), eq(tasks.number, ph('number'))),
-      own ? eq(tasks.assigneeId, ph('assigneeId')) : undefined,
-    ))
-    .orderBy(asc(tasks.dueAt)).limit(5).prepare();
-  return { all: open(false), own: open(true) };
-}
-const popStatements = new WeakMap<Db, ReturnType<typeof preparePop>>();
+// ---- the screen pop's open tasks
 
 /** Up to 5 open tasks about this caller (their contact or number); a manager's own only. */
-export function openTasksFor(db: Db, actor: Actor, contactId: string | null, number: string | null, now: number): TaskRow[] {
+export async function openTasksFor(db: Db, actor: Actor, contactId: string | null, number: string | null, now: number): Promise<TaskRow[]> {
   if (!contactId && !number) return [];
-  let st = popStatements.get(db);
-  if (!st) popStatements.set(db, (st = preparePop(db)));
-  const args = { contactId: contactId ?? '\u0000', number: number ?? '\u0000' };
   void now;
-  return isManager(actor) ? st.own.all({ ...args, assigneeId: actor.id }) : st.all.all(args);
+  return db.select().from(tasks)
+    .where(and(
+      isNull(tasks.doneAt),
+      or(contactId ? eq(tasks.contactId, contactId) : undefined, number ? eq(tasks.number, number) : undefined),
+      isManager(actor) ? eq(tasks.assigneeId, actor.id) : undefined,
+    ))
+    .orderBy(asc(tasks.dueAt)).limit(5);
 }

@@ -3,6 +3,7 @@
 // second wrap-up replaces the first.
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { first, transaction } from '../db/query.js';
 import { callLegs, callWrapups, calls, tasks, users } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import { requireText } from '../lib/text.js';
@@ -31,12 +32,12 @@ export interface WrapupInput {
 }
 
 /** The wrap-ups of these calls, by call id (for the calls API). */
-export function wrapupsOf(db: Db, callIds: string[]): Map<string, WrapupView> {
+export async function wrapupsOf(db: Db, callIds: string[]): Promise<Map<string, WrapupView>> {
   const out = new Map<string, WrapupView>();
   if (!callIds.length) return out;
-  const rows = db.select({ w: callWrapups, name: users.name }).from(callWrapups)
+  const rows = await db.select({ w: callWrapups, name: users.name }).from(callWrapups)
     .leftJoin(users, eq(users.id, callWrapups.byUserId))
-    .where(inArray(callWrapups.callId, callIds)).all();
+    .where(inArray(callWrapups.callId, callIds));
   for (const { w, name } of rows) {
     out.set(w.callId, {
       description: w.description, outcome: w.outcome, at: new Date(w.at).toISOString(),
@@ -46,16 +47,16 @@ export function wrapupsOf(db: Db, callIds: string[]): Map<string, WrapupView> {
   return out;
 }
 
-export function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInput): { wrapup: WrapupView; task: TaskView | null } {
-  const call = ctx.db.select().from(calls).where(eq(calls.id, callId)).get();
+export async function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInput): Promise<{ wrapup: WrapupView; task: TaskView | null }> {
+  const call = await first(ctx.db.select().from(calls).where(eq(calls.id, callId)));
   if (!call) throw new CtiError('CTI_ERR_CALL_NOT_FOUND');
   if (ctx.actor.role === 'manager') {
     // Answered by them: the user recorded on the call or its leg (src/users/directory.ts), not whoever
     // has that phone now.
     const me = ctx.actor.id;
     const answeredHere = (call.managerId === me && call.answeredAt !== null)
-      || !!ctx.db.select({ id: callLegs.id }).from(callLegs)
-        .where(and(eq(callLegs.callId, callId), eq(callLegs.managerId, me), isNotNull(callLegs.answeredAt))).get();
+      || !!(await first(ctx.db.select({ id: callLegs.id }).from(callLegs)
+        .where(and(eq(callLegs.callId, callId), eq(callLegs.managerId, me), isNotNull(callLegs.answeredAt))).limit(1)));
     if (!answeredHere) throw new CtiError('CTI_ERR_FORBIDDEN', 'Only the manager who answered this call may wrap it up');
   }
   if (!ctx.outcomes.some((o) => o.id === input.outcome)) {
@@ -71,13 +72,13 @@ export function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInpu
     if (!Number.isFinite(dueAt)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'nextStep/dueAt: not an ISO 8601 date-time');
   }
   // The next step is the call's manager's (a supervisor wrapping up assigns it to them), else the actor's.
-  const manager = call.managerId ? ctx.db.select({ id: users.id }).from(users).where(eq(users.id, call.managerId)).get() : undefined;
+  const manager = call.managerId ? await first(ctx.db.select({ id: users.id }).from(users).where(eq(users.id, call.managerId))) : undefined;
   let taskId: string | null = null;
-  ctx.db.transaction((tx) => {
+  await transaction(ctx.db, async (tx) => {
     const row = { callId, description, outcome: input.outcome, byUserId: ctx.actor.id, at: now };
-    tx.insert(callWrapups).values(row).onConflictDoUpdate({ target: callWrapups.callId, set: row }).run();
+    await tx.insert(callWrapups).values(row).onConflictDoUpdate({ target: callWrapups.callId, set: row });
     if (input.nextStep && dueAt !== null) {
-      const t = insertTask(tx as unknown as Db, {
+      const t = await insertTask(tx, {
         kind: 'callback', callId, contactId: call.contactId, clientId: call.clientId, number: call.externalNumber,
         assigneeId: ctx.actor.role === 'manager' ? ctx.actor.id : manager?.id ?? ctx.actor.id,
         dueAt, description: nextDescription ?? description,
@@ -85,10 +86,9 @@ export function wrapUpCall(ctx: WrapupContext, callId: string, input: WrapupInpu
       taskId = t?.id ?? null;
     }
   });
-  const wrapup = wrapupsOf(ctx.db, [callId]).get(callId)!;
+  const wrapup = (await wrapupsOf(ctx.db, [callId])).get(callId)!;
   let task: TaskView | null = null;
-  if (taskId) {
-    task = taskViews(ctx.db, [ctx.db.select().from(tasks).where(eq(tasks.id, taskId)).get()!], now)[0] ?? null;
-  }
+  const taskRow = taskId ? await first(ctx.db.select().from(tasks).where(eq(tasks.id, taskId))) : undefined;
+  if (taskRow) task = (await taskViews(ctx.db, [taskRow], now))[0] ?? null;
   return { wrapup, task };
 }
