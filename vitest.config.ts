@@ -34,8 +34,10 @@ export default defineConfig({
       {
         test: {
           name: 'service', include: ['tests/service/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000,
-          // The CLI tests run dist/: built once for the tier (tests/support/build-service.ts).
-          globalSetup: ['tests/support/build-service.ts'],
+          // The CLI tests run dist/: built once for the tier (tests/support/build-service.ts). On a PostgreSQL
+          // run (CTI_TEST_DATABASE=postgres) the template each test's database is copied from is migrated
+          // once (tests/support/pg-template.ts; nothing on SQLite).
+          globalSetup: ['tests/support/build-service.ts', 'tests/support/pg-template.ts'],
         },
       },
       {

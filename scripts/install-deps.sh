@@ -1,5 +1,6 @@
 #!/bin/bash
-# Host packages the PBX sandbox (sandbox/pbx.sh), the integration tests and the e2e tests need.
+# Host packages the PBX sandbox (sandbox/pbx.sh), the PostgreSQL test server (scripts/pg.sh), the
+# integration tests and the e2e tests need.
 # Idempotent: installs only what is missing; runs `apt-get update` once, only when something is missing.
 # Needs root (Debian bookworm).
 set -euo pipefail
@@ -16,6 +17,8 @@ PKGS=(
   openssl         # that test's throw-away certificate
   faketime        # the unit and service tiers run again at other dates (scripts/test.sh)
   chromium        # the e2e tests' browser, driven by playwright-core (never a downloaded browser build)
+  postgresql      # PostgreSQL 15 (bookworm): scripts/pg.sh runs a throw-away server from its binaries for the
+                  # tests and the demo (CTI_DATABASE_URL=postgres://...). No "main" cluster: see below
 )
 
 missing=()
@@ -40,5 +43,15 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_install() { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"; }
+# Debian's postgresql-<major> creates a "main" cluster on first install (/etc/postgresql/<major>/main,
+# localhost:5432, started at every boot). Nothing here uses it (scripts/pg.sh runs its own cluster), so
+# turn that off first: createcluster.conf comes with postgresql-common, the cluster with the server
+# package, so postgresql-common goes in alone, create_main_cluster = false is set, then the rest.
+# (A machine that already has a main cluster keeps it; it is not ours to delete.)
+if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+  [[ $(dpkg-query -W -f='${Status}' postgresql-common 2>/dev/null) == 'install ok installed' ]] || apt_install postgresql-common
+  $SUDO pg_conftool /etc/postgresql-common/createcluster.conf set create_main_cluster false
+fi
+apt_install "${missing[@]}"
 echo "install-deps: done"
