@@ -98,18 +98,32 @@ export interface OpenOptions {
 
 /** Opens a SQLite file (or ':memory:') or a postgres:// URL. One process opens one dialect. */
 export async function openDb(target: string, opts: OpenOptions = {}): Promise<DbHandle> {
-  if (isPostgresUrl(target)) {
-    const { openPostgres } = await import('./postgres.js');
-    await useDialect('postgres');
-    return openPostgres(target, opts);
-  }
-  await useDialect('sqlite');
-  return openSqlite(target, opts);
+  const dialect: Dialect = isPostgresUrl(target) ? 'postgres' : 'sqlite';
+  // The tables are bound per process (src/db/schema/index.ts): a database of the other engine opened
+  // beside an open one would swap the tables under it.
+  const other = [...open.entries()].find(([d, n]) => d !== dialect && n > 0);
+  if (other) throw new Error(`openDb: a ${other[0]} database is open in this process; one process uses one engine (${describeTarget(target)} is ${dialect})`);
+  await useDialect(dialect);
+  const h = dialect === 'postgres' ? await (await import('./postgres.js')).openPostgres(target, opts) : openSqlite(target, opts);
+  open.set(dialect, (open.get(dialect) ?? 0) + 1);
+  let closed = false;
+  return {
+    ...h,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      open.set(dialect, (open.get(dialect) ?? 1) - 1);
+      await h.close();
+    },
+  };
 }
+
+/** Open handles per engine (openDb). */
+const open = new Map<Dialect, number>();
 
 /** Applies pending migrations to a database and closes it (`cti migrate`, test templates). */
 export async function migrateDatabase(target: string): Promise<void> {
-  const h = await openDb(target, { migrate: true, poolSize: 1 });
+  const h = await openDb(target, { migrate: true, poolSize: 2 }); // one holds the migration lock, one migrates
   await h.close();
 }
 

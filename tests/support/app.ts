@@ -1,4 +1,5 @@
-// Service-tier helpers: a fresh app on a fresh SQLite file per test, no PBX connection.
+// Service-tier helpers: a fresh app on a fresh database per test (SQLite, or PostgreSQL when the run
+// asks: tests/support/database.ts), no PBX connection.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadServiceConfig, type ServiceConfig } from '../../src/config/config.js';
 import { buildApp, type BuildOptions } from '../../src/http/app.js';
+import { freshDatabase } from './database.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -16,8 +18,11 @@ export interface TestApp {
 
 export async function testApp(env: Record<string, string> = {}, opts: Omit<BuildOptions, 'connectPbx' | 'logger'> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'cti-test-'));
+  // A test that names its own SQLite file (CTI_DB_FILE) tests that file: it stays on SQLite.
+  const db = env['CTI_DB_FILE'] ? null : await freshDatabase(dir);
   const config = loadServiceConfig({
     CTI_DB_FILE: join(dir, 'cti.sqlite'),
+    ...(db && db.target.startsWith('postgres') ? { CTI_DATABASE_URL: db.target } : {}),
     CTI_AMI_USER: 'unused', CTI_AMI_SECRET: 'unused', CTI_ARI_USER: 'unused', CTI_ARI_PASSWORD: 'unused',
     CTI_RECORDINGS_DIR: join(dir, 'recordings'),
     CTI_CEL_FILE: join(dir, 'cti.csv'),
@@ -30,6 +35,7 @@ export async function testApp(env: Record<string, string> = {}, opts: Omit<Build
     app, config, dir,
     async close() {
       await app.close();
+      await db?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
