@@ -96,7 +96,7 @@ describe('revocation and API tokens', () => {
       id: c.id, userId: ids.anna, userName: 'anna', label: 'CRM sync', createdAt: expect.any(String), expiresAt: '2099-01-01T00:00:00.000Z',
       lastUsedAt: expect.any(String),
     });
-    const stored = t.app.db.select().from(apiTokens).all();
+    const stored = await t.app.db.select().from(apiTokens);
     const body = list.body;
     expect(body).not.toContain(c.token);
     for (const s of stored) expect(body).not.toContain(s.tokenHash);
@@ -125,7 +125,7 @@ describe('revocation and API tokens', () => {
       for (const headers of [h, bearer]) {
         expect((await t.app.inject({ url: '/api/v1/tokens', headers })).statusCode).toBe(403);
         expect((await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: { userName: name } })).statusCode).toBe(403);
-        const id = t.app.db.select().from(apiTokens).all()[0]!.id;
+        const id = (await t.app.db.select().from(apiTokens))[0]!.id;
         const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${id}`, headers });
         expect(del.statusCode).toBe(403);
         expect(del.json().error.code).toBe('CTI_ERR_FORBIDDEN');

@@ -76,6 +76,21 @@ describe('one extension, one person', () => {
     expect(list.filter((u) => u.extension === '101').map((u) => u.name)).toEqual(['boris']);
   });
 
+  it('two admins giving one free extension (and one mobile) to two new users at once: one gets it, the other 409 naming who, never a 500', async () => {
+    for (const [field, value, code] of [['extension', '107', 'CTI_ERR_EXTENSION_TAKEN'], ['mobile', '+79160000177', 'CTI_ERR_MOBILE_TAKEN']] as const) {
+      const add = (name: string) => t.app.inject({
+        method: 'POST', url: '/api/v1/users', headers: h('root'),
+        payload: { name: `${name}-${field}`, role: 'supervisor', [field]: value, password: 'a long password' },
+      });
+      const both = await Promise.all([add('olga'), add('vera')]);
+      expect(both.map((r) => r.statusCode).sort(), both.map((r) => r.body).join(' ')).toEqual([201, 409]);
+      const winner = both.find((r) => r.statusCode === 201)!.json().name as string;
+      expect(both.find((r) => r.statusCode === 409)!.json().error).toMatchObject({ code, details: { user: winner } });
+      const list = (await t.app.inject({ url: '/api/v1/users', headers: h('root') })).json().items as Record<string, string | null>[];
+      expect(list.filter((u) => u[field] === value).map((u) => u.name)).toEqual([winner]);
+    }
+  });
+
   it('a database with two users on one extension does not migrate: the message names the extension, the users and what to do; nothing changes', async () => {
     // A database at the migration before the unique index.
     const dir = mkdtempSync(join(tmpdir(), 'cti-dup-'));

@@ -122,7 +122,7 @@ describe('realtime: sockets lose what the user lost', () => {
   it('checks the session on every socket event: live:watch after the session was ended elsewhere disconnects, no deltas', async () => {
     const board = await tab('sveta');
     // Ended behind the hub's back (another process, a database restore): the next event finds out.
-    t.app.db.delete(sessions).run();
+    await t.app.db.delete(sessions);
     board.socket.emit('live:watch', true);
     await expectDisconnected(board);
     await call('inbound-answered');

@@ -4,6 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addUser, createToken } from '../../src/users/users.js';
 import { whoseMobile } from '../../src/users/directory.js';
+import { MobileDirectory } from '../../src/users/mobiles.js';
+import pino from 'pino';
 import { testApp, type TestApp } from '../support/app.js';
 import { seedPasswordUser } from '../support/session.js';
 
@@ -81,5 +83,26 @@ describe("a user's mobile", () => {
     // After it is cleared, the number is nobody's.
     await patch('anna', { mobile: null });
     expect(await whoseMobile(t.app.db, '89160000103', 'RU')).toBeNull();
+  });
+
+  it("the call tracker's copy (MobileDirectory) answers at once from any dialled form, follows a refresh, and names no extension for a mobile-only user", async () => {
+    const mobiles = new MobileDirectory({ db: t.app.db, region: 'RU', log: pino({ level: 'silent' }), refreshMs: 3_600_000 });
+    await mobiles.start();
+    try {
+      expect(mobiles.extensionOf('89160000103')).toBeNull();
+      await patch('anna', { mobile: '8 916 000-01-03' });
+      await addUser(t.app.db, { name: 'vera', role: 'supervisor', mobile: '+79160000177' });
+      // Two refreshes asked at once: one read, then one more, and both see the change.
+      await Promise.all([mobiles.refresh(), mobiles.refresh()]);
+      for (const dialled of ['89160000103', '79160000103', '+79160000103']) expect(mobiles.extensionOf(dialled), dialled).toBe('101');
+      expect(mobiles.extensionOf('+79160000177')).toBeNull(); // vera has a mobile but no extension
+      expect(mobiles.extensionOf('89160000104')).toBeNull();
+      expect(mobiles.extensionOf(null)).toBeNull();
+      await patch('anna', { mobile: null });
+      await mobiles.refresh();
+      expect(mobiles.extensionOf('89160000103')).toBeNull();
+    } finally {
+      mobiles.stop();
+    }
   });
 });
