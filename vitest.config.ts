@@ -44,6 +44,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          // CTI_TEST_DATABASE=postgres: the template each test's database is copied from (no-op on SQLite).
+          globalSetup: ['tests/support/pg-template.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { openDb } from '../../src/db/client.js';
+import { openTestDb } from './database.js';
 import { addUser, createToken } from '../../src/users/users.js';
 import { PROJECT_ROOT } from './sandbox.js';
 
@@ -24,7 +24,7 @@ export function launchChromium(): Promise<Browser> {
 
 /** A user with a password (for the login page) and an API token (for the test's own setup calls). */
 export async function seedLoginUser(dbFile: string, name: string, role: 'manager' | 'supervisor' | 'admin', opts: { extension?: string; password: string; language?: 'ru' | 'en' }): Promise<{ id: string; token: string }> {
-  const h = await openDb(dbFile);
+  const h = await openTestDb(dbFile);
   try {
     const row = await addUser(h.db, { name, role, extension: opts.extension ?? null, password: opts.password, language: opts.language });
     return { id: row.id, token: await createToken(h.db, name) };

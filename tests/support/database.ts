@@ -5,8 +5,9 @@
 // copy takes milliseconds where migrating each database would take far longer. One run per server at a
 // time: a second run's globalSetup replaces the template under the first (give each its own CTI_PG_PORT).
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { openDb, type DbHandle } from '../../src/db/client.js';
 
 export type TestDatabaseEngine = 'sqlite' | 'postgres';
 
@@ -136,4 +137,32 @@ export async function freshDatabase(dir: string): Promise<FreshDatabase> {
       await admin(server).query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     },
   };
+}
+
+// The integration and e2e tiers name a test's database by the SQLite file path they made for it
+// (newDbFile): its folder holds the service's log and routing rules, whatever the engine. On a postgres
+// run that path stands for a database of its own, made on first use and dropped by the tier's teardown
+// (tests/support/pg-template.ts drops every cti_t_* database).
+const byFile = new Map<string, Promise<string>>();
+
+/** What the service and the test open for the database named by dbFile: the file itself, or its PostgreSQL database. */
+export function databaseTarget(dbFile: string): Promise<string> {
+  if (testDatabaseEngine() === 'sqlite') return Promise.resolve(dbFile);
+  let target = byFile.get(dbFile);
+  if (!target) {
+    target = freshDatabase(dirname(dbFile)).then((d) => d.target);
+    byFile.set(dbFile, target);
+  }
+  return target;
+}
+
+/** openDb on the database dbFile names (databaseTarget). */
+export async function openTestDb(dbFile: string): Promise<DbHandle> {
+  return openDb(await databaseTarget(dbFile));
+}
+
+/** The environment that points a service process at that database. */
+export async function databaseEnv(dbFile: string): Promise<Record<string, string>> {
+  const target = await databaseTarget(dbFile);
+  return target === dbFile ? { CTI_DB_FILE: dbFile } : { CTI_DB_FILE: dbFile, CTI_DATABASE_URL: target };
 }

@@ -6,7 +6,7 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDb } from '../../src/db/client.js';
+import { databaseEnv, openTestDb } from './database.js';
 import { addUser, createToken } from '../../src/users/users.js';
 import { loadSandboxEnv, PROJECT_ROOT, waitUntil } from './sandbox.js';
 import { freePort } from './ports.js';
@@ -28,7 +28,7 @@ export function newDbFile(): string {
 
 /** Adds a user with a token to the service's database (works while the service runs: WAL). */
 export async function seedUser(dbFile: string, name: string, role: 'manager' | 'supervisor' | 'admin', extension: string | null = null, mobile: string | null = null): Promise<string> {
-  const h = await openDb(dbFile);
+  const h = await openTestDb(dbFile);
   try {
     await addUser(h.db, { name, role, extension, mobile });
     return await createToken(h.db, name);
@@ -53,7 +53,8 @@ export async function startService(opts: { dbFile: string; env?: Record<string, 
   const env = {
     ...process.env,
     ...loadSandboxEnv(),
-    CTI_DB_FILE: opts.dbFile,
+    // The test's database: the file, or on a postgres run the database it stands for (CTI_DATABASE_URL).
+    ...(await databaseEnv(opts.dbFile)),
     CTI_HTTP_PORT: String(port),
     CTI_LOG_LEVEL: 'debug',
     CTI_RECONCILE_INTERVAL_S: '5',

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contract/index.js';
-import { openDb } from '../../src/db/client.js';
+import { openTestDb } from './database.js';
 import { createSession, SESSION_COOKIE } from '../../src/users/sessions.js';
 import { addUser, findUser } from '../../src/users/users.js';
 
@@ -23,7 +23,7 @@ export async function loginCookie(app: FastifyInstance, name: string, password =
 
 /** A session cookie for NAME written straight into the database of a service running elsewhere (a child process). */
 export async function sessionCookieIn(dbFile: string, name: string): Promise<string> {
-  const h = await openDb(dbFile);
+  const h = await openTestDb(dbFile);
   try {
     const user = await findUser(h.db, name);
     if (!user) throw new Error(`sessionCookieIn: no user '${name}'`);
