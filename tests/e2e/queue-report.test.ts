@@ -52,7 +52,7 @@ beforeAll(async () => {
   // Today in Moscow from 09:00: the report's "Today" covers them whenever the test runs (a call may lie
   // ahead of now in the small hours; the report counts by start all the same).
   const nine = Math.floor((Date.now() + MSK) / DAY) * DAY - MSK + 9 * 3_600_000;
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   try {
     const store = new CallStore(h.db);
     // sales: 10 offered; 6 answered (4 within 20 s), 3 hung up waiting, 1 timed out to another target.
@@ -60,10 +60,10 @@ beforeAll(async () => {
       [4, 'answered'], [12, 'answered'], [18, 'answered'], [20, 'answered'], [25, 'answered'], [48, 'answered'],
       [35, 'abandoned'], [9, 'abandoned'], [61, 'abandoned'], [90, 'timeout'],
     ];
-    sales.forEach(([w, o], i) => store.save(`q${i}-${RUN}`, queued(i, SALES, nine + i * 600_000, w, o)));
-    store.save(`qn-${RUN}`, queued(50, NIGHT, nine + 3_600_000, 30, 'answered'));
+    for (const [i, [w, o]] of sales.entries()) await store.save(`q${i}-${RUN}`, queued(i, SALES, nine + i * 600_000, w, o));
+    await store.save(`qn-${RUN}`, queued(50, NIGHT, nine + 3_600_000, 30, 'answered'));
   } finally {
-    h.close();
+    await h.close();
   }
   browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB', timezoneId: 'Europe/Moscow' });

@@ -48,7 +48,7 @@ beforeAll(async () => {
   for (const m of (await api(svc, '/api/v1/managers', supervisor)).body.items as { id: string; name: string }[]) names[m.id] = m.name;
   for (const ext of ['101', '102', '103']) phones[ext] = await new Phone(ext).open();
   for (const name of Object.keys(pops)) {
-    const s = await socketFor(svc.url, sessionCookieIn(dbFile, name));
+    const s = await socketFor(svc.url, await sessionCookieIn(dbFile, name));
     s.on('call:ringing', (p: ScreenPop) => pops[name]!.push(p));
     sockets.push(s);
   }
@@ -270,7 +270,7 @@ describe('observe-only on the FreePBX-shaped PBX: every shape checked against As
     const digits = number.slice(1); // the service dials E.164 without the plus
     const since = Date.now();
     const r = await fetch(`${svc.url}/api/v1/calls/click-to-call`, {
-      method: 'POST', headers: { cookie: sessionCookieIn(dbFile, 'anna'), 'x-cti-csrf': '1', 'content-type': 'application/json' }, body: JSON.stringify({ number }),
+      method: 'POST', headers: { cookie: await sessionCookieIn(dbFile, 'anna'), 'x-cti-csrf': '1', 'content-type': 'application/json' }, body: JSON.stringify({ number }),
     });
     expect(r.status, await r.clone().text()).toBe(202);
     await phones['101']!.waitFor('CALL_ESTABLISHED', 15_000);

@@ -17,10 +17,10 @@ const RUN = String(Math.floor(Math.random() * 9000) + 1000);
 const dials = new Map<string, { dest: string; at: number }[]>();
 let off: (() => void) | null = null;
 
-const cookieFor = (name: string): string => sessionCookieIn(dbFile, name);
+const cookieFor = (name: string): Promise<string> => sessionCookieIn(dbFile, name);
 
 async function socket(name: string): Promise<{ s: ClientSocket; got: { name: string; payload: any }[] }> {
-  const s = await socketFor(svc!.url, cookieFor(name));
+  const s = await socketFor(svc!.url, await cookieFor(name));
   sockets.push(s);
   const got: { name: string; payload: any }[] = [];
   s.onAny((n: string, p: unknown) => got.push({ name: n, payload: p }));
@@ -29,7 +29,7 @@ async function socket(name: string): Promise<{ s: ClientSocket; got: { name: str
 
 async function c2c(name: string, number: string): Promise<{ status: number; body: any }> {
   const r = await fetch(`${svc!.url}/api/v1/calls/click-to-call`, {
-    method: 'POST', headers: { cookie: cookieFor(name), 'x-cti-csrf': '1', 'content-type': 'application/json' }, body: JSON.stringify({ number }),
+    method: 'POST', headers: { cookie: await cookieFor(name), 'x-cti-csrf': '1', 'content-type': 'application/json' }, body: JSON.stringify({ number }),
   });
   return { status: r.status, body: await r.json() };
 }

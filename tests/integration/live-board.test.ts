@@ -19,7 +19,7 @@ const pbxStates: { device: string; state: string }[] = [];
 let off: (() => void) | null = null;
 const phone198 = () => new Phone(198);
 
-const cookieFor = (name: string): string => sessionCookieIn(dbFile, name);
+const cookieFor = (name: string): Promise<string> => sessionCookieIn(dbFile, name);
 
 const board = async (): Promise<LiveSnapshot> => {
   const r = await api<LiveSnapshot>(svc!, '/api/v1/live', sveta);
@@ -41,7 +41,7 @@ beforeAll(async () => {
   await seedUser(dbFile, 'ghost', 'manager', '104'); // no such phone on the PBX
   sveta = await seedUser(dbFile, 'sveta', 'supervisor');
   svc = await startService({ dbFile, rules: { defaultTarget: { extension: '198' }, managerRingSeconds: 20, targetRingSeconds: 20, tiers: [] } });
-  sock = await socketFor(svc.url, cookieFor('sveta'));
+  sock = await socketFor(svc.url, await cookieFor('sveta'));
   sock.on('live:delta', (d) => deltas.push(d as LiveDelta));
   sock.emit('live:watch', true);
 });

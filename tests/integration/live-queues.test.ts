@@ -40,7 +40,7 @@ beforeAll(async () => {
   capture = new RawAmiCapture(env.CTI_AMI_USER, env.CTI_AMI_SECRET);
   await capture.start();
   svc = await startService({ dbFile });
-  sock = await socketFor(svc.url, sessionCookieIn(dbFile, 'sveta'));
+  sock = await socketFor(svc.url, await sessionCookieIn(dbFile, 'sveta'));
   sock.on('live:delta', (d) => deltas.push(d as LiveDelta));
   sock.emit('live:watch', true);
 });

@@ -22,7 +22,7 @@ export async function loginCookie(app: FastifyInstance, name: string, password =
 }
 
 /** A session cookie for NAME written straight into the database of a service running elsewhere (a child process). */
-export function sessionCookieIn(dbFile: string, name: string): string {
+export async function sessionCookieIn(dbFile: string, name: string): Promise<string> {
   const h = await openDb(dbFile);
   try {
     return `${SESSION_COOKIE}=${createSession(h.db, findUser(h.db, name)!.id, 3_600_000).id}`;
