@@ -39,6 +39,12 @@ function timed<T>(fn: () => T): [T, number] {
   const r = fn();
   return [r, performance.now() - t0];
 }
+/** timed() for a query (the call log's reads are awaited). */
+async function timedAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t0];
+}
 
 const { n, last } = sqlite.prepare('select count(*) as n, max(started_at) as last from calls').get() as { n: number; last: number };
 const lastDay = new Date(last);
@@ -49,11 +55,11 @@ const report: CallReport = JSON.parse(JSON.stringify(callReport(rctx, { from, to
 console.log(`${n.toLocaleString('en-US')} calls; manager x day ${from} .. ${to}: ${report.rows.length} rows, ${report.totals.metrics.calls.value?.toLocaleString('en-US')} calls`);
 
 /** Every call of a query, page by page (500 a page, as the CSV export does with 1,000). */
-function countAll(q: CallFilters): number {
+async function countAll(q: CallFilters): Promise<number> {
   let total = 0;
   let cursor: string | undefined;
   do {
-    const page = listCalls(qctx, { ...q, limit: 500, cursor });
+    const page = await listCalls(qctx, { ...q, limit: 500, cursor });
     total += page.items.length;
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -68,7 +74,7 @@ const firstPage: number[] = [];
 for (const row of sampled) {
   for (const m of metrics) {
     const q = drillQuery(report, { kind: 'row', row }, m)!;
-    firstPage.push(timed(() => listCalls(qctx, { ...q, limit: 50 }))[1]);
+    firstPage.push((await timedAsync(() => listCalls(qctx, { ...q, limit: 50 })))[1]);
   }
 }
 console.log(`first page (50 calls) of a manager-day cell: p50 ${f(pct(firstPage, 50))} ms, p99 ${f(pct(firstPage, 99))} ms (${firstPage.length} cells)`);
@@ -76,19 +82,19 @@ console.log(`first page (50 calls) of a manager-day cell: p50 ${f(pct(firstPage,
 const totalsFirst: number[] = [];
 for (const m of metrics) {
   const q = drillQuery(report, { kind: 'total' }, m)!;
-  totalsFirst.push(timed(() => listCalls(qctx, { ...q, limit: 50 }))[1]);
+  totalsFirst.push((await timedAsync(() => listCalls(qctx, { ...q, limit: 50 })))[1]);
 }
 console.log(`first page of a month-total cell (${metrics.join(', ')}): max ${f(Math.max(...totalsFirst))} ms`);
 
 // Every call of a cell, checked against the cell: what the list's CSV export reads.
 const busiest = [...report.rows].sort((a, b) => (b.metrics.missed.value ?? 0) - (a.metrics.missed.value ?? 0))[0]!;
 const q = drillQuery(report, { kind: 'row', row: busiest }, 'missed')!;
-const [all, allMs] = timed(() => countAll(q));
+const [all, allMs] = await timedAsync(() => countAll(q));
 if (all !== busiest.metrics.missed.value) throw new Error(`drill-down lists ${all} calls, the cell says ${busiest.metrics.missed.value}`);
 console.log(`every call of the busiest missed cell (${all} calls, = the cell): ${f(allMs)} ms`);
 const csvStart = performance.now();
 let bytes = 0;
-for await (const chunk of callsCsv(qctx, q, { lang: 'ru', timeZone: 'Europe/Moscow', outcomes: DEFAULT_OUTCOMES, baseUrl: 'http://127.0.0.1:3000' })) bytes += Buffer.byteLength(chunk);
+for await (const chunk of await callsCsv(qctx, q, { lang: 'ru', timeZone: 'Europe/Moscow', outcomes: DEFAULT_OUTCOMES, baseUrl: 'http://127.0.0.1:3000' })) bytes += Buffer.byteLength(chunk);
 console.log(`its CSV export: ${f(performance.now() - csvStart)} ms, ${(bytes / 1024).toFixed(0)} KiB`);
 
 // A wrap-up outcome's cell with a million wrap-ups in the table (rolled back afterwards).
@@ -101,10 +107,10 @@ try {
   const outcomeFirst: number[] = [];
   for (const row of sampled) {
     const oq = drillQuery(report, { kind: 'row', row }, 'outcome:sale')!;
-    outcomeFirst.push(timed(() => listCalls(qctx, { ...oq, limit: 50 }))[1]);
+    outcomeFirst.push((await timedAsync(() => listCalls(qctx, { ...oq, limit: 50 })))[1]);
   }
   console.log(`first page of an outcome cell with ${wrapups.toLocaleString('en-US')} wrap-ups (added in ${f(insMs / 1000)} s): p50 ${f(pct(outcomeFirst, 50))} ms, p99 ${f(pct(outcomeFirst, 99))} ms`);
-  const [, totalMs] = timed(() => listCalls(qctx, { ...drillQuery(report, { kind: 'total' }, 'outcome:sale')!, limit: 50 }));
+  const [, totalMs] = await timedAsync(() => listCalls(qctx, { ...drillQuery(report, { kind: 'total' }, 'outcome:sale')!, limit: 50 }));
   console.log(`first page of the month's total outcome cell: ${f(totalMs)} ms`);
 } finally {
   sqlite.exec('ROLLBACK');
