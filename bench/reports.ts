@@ -136,11 +136,11 @@ for (let i = 0; i < 500; i++) {
     origin: null, contactId: null, clientId: null, routedBy: null, externalNumber: '+79160000000', extension: '101', startedAt,
     answeredAt: startedAt + 5000, endedAt: null, ringMs: 5000, talkMs: 0, disposition: null, hangupCause: null, recordingFile: null, legs: [],
   };
-  store.save(`bench-end-${i}`, rec);
+  await store.save(`bench-end-${i}`, rec);
   const t0 = performance.now();
-  store.save(`bench-end-${i}`, { ...rec, state: 'ended', endedAt: startedAt + 65_000, talkMs: 60_000, disposition: 'answered' });
+  await store.save(`bench-end-${i}`, { ...rec, state: 'ended', endedAt: startedAt + 65_000, talkMs: 60_000, disposition: 'answered' });
   ends.push(performance.now() - t0);
 }
-for (let i = 0; i < 500; i++) store.remove(`bench-end-${i}`);
+for (let i = 0; i < 500; i++) await store.remove(`bench-end-${i}`);
 console.log(`ending a call (save incl. aggregate trigger): p50 ${ends.length ? pct(ends, 50).toFixed(3) : '-'} ms, p99 ${pct(ends, 99).toFixed(3)} ms`);
 h.close();
