@@ -201,9 +201,9 @@ export class LiveService {
     return this.board.snapshot(this.now());
   }
 
-  /** Resolves when the reads in flight now (and any they start) are done. */
-  private async settled(): Promise<void> {
-    while (this.reads.size) await Promise.all(this.reads);
+  /** Resolves when the reads in flight now are done (and those they started: a few rounds, not forever on a busy floor). */
+  private async settled(rounds = 3): Promise<void> {
+    for (let i = 0; i < rounds && this.reads.size; i++) await Promise.all(this.reads);
   }
 
   /** A read of the database off the push path: tracked (snapshot, stop), its failure logged. */
@@ -219,7 +219,8 @@ export class LiveService {
     if (this.usersTimer) clearInterval(this.usersTimer);
     if (this.midnightTimer) clearTimeout(this.midnightTimer);
     if (this.wrapupTimer) clearTimeout(this.wrapupTimer);
-    await this.settled();
+    // Stopped: no read starts any more, so this ends.
+    await this.settled(Infinity);
   }
 
   /** Who is on each phone (src/users/directory.ts, one user per extension). */
