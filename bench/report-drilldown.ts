@@ -91,7 +91,7 @@ if (all !== busiest.metrics.missed.value) throw new Error(`drill-down lists ${al
 console.log(`every call of the busiest missed cell (${all} calls, = the cell): ${f(allMs)} ms`);
 const csvStart = performance.now();
 let bytes = 0;
-for await (const chunk of callsCsv(qctx, q, { lang: 'ru', timeZone: 'Europe/Moscow', outcomes: DEFAULT_OUTCOMES, baseUrl: 'http://127.0.0.1:3000' })) bytes += Buffer.byteLength(chunk);
+for await (const chunk of await callsCsv(qctx, q, { lang: 'ru', timeZone: 'Europe/Moscow', outcomes: DEFAULT_OUTCOMES, baseUrl: 'http://127.0.0.1:3000' })) bytes += Buffer.byteLength(chunk);
 console.log(`its CSV export: ${f(performance.now() - csvStart)} ms, ${(bytes / 1024).toFixed(0)} KiB`);
 
 // A wrap-up outcome's cell with a million wrap-ups in the table (rolled back afterwards: the transaction

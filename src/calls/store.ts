@@ -152,8 +152,9 @@ export class CallStore {
    * those whose file may still show up (read by started_at, which is indexed).
    */
   async endedWithoutRecording(startedSince: number, endedSince: number): Promise<Pick<CallRow, 'id' | 'linkedId' | 'mergedLinkedIds'>[]> {
+    // Whole milliseconds: PostgreSQL's bigint refuses a fractional bound (a clock of performance.now() or µs times).
     return this.db.select({ id: calls.id, linkedId: calls.linkedId, mergedLinkedIds: calls.mergedLinkedIds }).from(calls).where(and(
-      gte(calls.startedAt, startedSince), eq(calls.state, 'ended'), gte(calls.endedAt, endedSince),
+      gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), gte(calls.endedAt, Math.floor(endedSince)),
       isNotNull(calls.answeredAt), isNull(calls.recordingFile),
     ));
   }

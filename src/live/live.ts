@@ -68,6 +68,8 @@ export class LiveService {
   private lastPush = 0;
   private countersTimer: NodeJS.Timeout | null = null;
   private lastCounters = 0;
+  /** Counter reads started so far: only the latest one's result is shown. */
+  private countersRead = 0;
   private usersTimer: NodeJS.Timeout | null = null;
   private midnightTimer: NodeJS.Timeout | null = null;
   /** When the next queue member's wrap-up ends (src/live/queues.ts). */
@@ -80,7 +82,7 @@ export class LiveService {
     this.loadUsers();
     this.board = new LiveBoard(o.isExtension, noCounters(o.timeZone, this.now()));
     this.board.setUsers(this.users, this.now());
-    this.refreshCounters();
+    this.refreshCounters(false);
     this.usersTimer = setInterval(() => this.safely('users refresh', () => {
       this.loadUsers();
       this.board.setUsers(this.users, this.now());
@@ -199,9 +201,9 @@ export class LiveService {
     return this.board.snapshot(this.now());
   }
 
-  /** Resolves when the reads in flight now (and any they start) are done. */
-  private async settled(): Promise<void> {
-    while (this.reads.size) await Promise.all(this.reads);
+  /** Resolves when the reads in flight now are done (and those they started: a few rounds, not forever on a busy floor). */
+  private async settled(rounds = 3): Promise<void> {
+    for (let i = 0; i < rounds && this.reads.size; i++) await Promise.all(this.reads);
   }
 
   /** A read of the database off the push path: tracked (snapshot, stop), its failure logged. */
@@ -217,7 +219,8 @@ export class LiveService {
     if (this.usersTimer) clearInterval(this.usersTimer);
     if (this.midnightTimer) clearTimeout(this.midnightTimer);
     if (this.wrapupTimer) clearTimeout(this.wrapupTimer);
-    await this.settled();
+    // Stopped: no read starts any more, so this ends.
+    await this.settled(Infinity);
   }
 
   /** Who is on each phone (src/users/directory.ts, one user per extension). */
@@ -245,12 +248,15 @@ export class LiveService {
   }
 
   /** Re-reads today's counters (in the background); the board moves and is pushed when they are back. */
-  private refreshCounters(): void {
-    const at = (this.lastCounters = this.now());
+  private refreshCounters(fresh = true): void {
+    const at = this.now();
+    // The first read (at construction) does not count as fresh: the first snapshot reads them again.
+    if (fresh) this.lastCounters = at;
+    const seq = ++this.countersRead;
     this.read('counters refresh', async () => {
       const counters = await todayCounters(this.o.db, this.o.timeZone, at);
       // A later read started meanwhile has the newer counters.
-      if (this.lastCounters !== at || this.stopped) return;
+      if (seq !== this.countersRead || this.stopped) return;
       this.board.setCounters(counters);
       this.schedule();
     });

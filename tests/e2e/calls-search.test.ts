@@ -72,19 +72,19 @@ beforeAll(async () => {
   const north = await post('/api/v1/clients', { name: `Northwind ${RUN}`, ownerId: ids['boris'] });
   const john = await post('/api/v1/contacts', { clientId: north, name: 'John Smith', phones: [{ number: e164(2) }] });
   const now = Date.now();
-  const h = openDb(dbFile);
+  const h = await openDb(dbFile);
   try {
     const store = new CallStore(h.db);
-    store.save(`r1-${RUN}`, record({ linkedId: `R1-${RUN}`, extension: '101', startedAt: now - 50 * 60_000, contactId: ivan, clientId: romashka }));
+    await store.save(`r1-${RUN}`, record({ linkedId: `R1-${RUN}`, extension: '101', startedAt: now - 50 * 60_000, contactId: ivan, clientId: romashka }));
     // Ромашка's call that boris took (anna was away).
-    store.save(`r2-${RUN}`, record({ linkedId: `R2-${RUN}`, extension: '102', startedAt: now - 40 * 60_000, contactId: ivan, clientId: romashka }));
-    store.save(`n1-${RUN}`, record({ linkedId: `N1-${RUN}`, extension: '102', startedAt: now - 30 * 60_000, externalNumber: e164(2), contactId: john, clientId: north }));
+    await store.save(`r2-${RUN}`, record({ linkedId: `R2-${RUN}`, extension: '102', startedAt: now - 40 * 60_000, contactId: ivan, clientId: romashka }));
+    await store.save(`n1-${RUN}`, record({ linkedId: `N1-${RUN}`, extension: '102', startedAt: now - 30 * 60_000, externalNumber: e164(2), contactId: john, clientId: north }));
     // A number in nobody's contacts, missed on anna's phone.
-    store.save(`u1-${RUN}`, record({
+    await store.save(`u1-${RUN}`, record({
       linkedId: `U1-${RUN}`, extension: '101', startedAt: now - 20 * 60_000, externalNumber: e164(3), answeredAt: null, talkMs: 0, disposition: 'no_answer', endedAt: now - 20 * 60_000 + 15_000,
     }));
   } finally {
-    h.close();
+    await h.close();
   }
   browser = await launchChromium();
   ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB', timezoneId: 'Europe/Moscow' });

@@ -47,7 +47,7 @@ beforeAll(async () => {
   mkdirSync(t.config.CTI_RECORDINGS_DIR, { recursive: true });
   writeFileSync(join(t.config.CTI_RECORDINGS_DIR, 'L1.wav'), wav(2));
   const now = Date.now();
-  new CallStore(t.app.db).save('c1', {
+  await new CallStore(t.app.db).save('c1', {
     linkedId: 'L1', mergedLinkedIds: [], state: 'ended', source: 'ami', needsCdr: false, direction: 'inbound', origin: null, contactId: null,
     clientId: null, routedBy: null, externalNumber: '+79161234567', extension: '101', startedAt: now - 60_000, answeredAt: now - 55_000,
     endedAt: now - 50_000, ringMs: 5000, talkMs: 5000, disposition: 'answered', hangupCause: null, recordingFile: '/x/L1.wav', legs: [],

@@ -60,8 +60,8 @@ beforeAll(async () => {
       [4, 'answered'], [12, 'answered'], [18, 'answered'], [20, 'answered'], [25, 'answered'], [48, 'answered'],
       [35, 'abandoned'], [9, 'abandoned'], [61, 'abandoned'], [90, 'timeout'],
     ];
-    sales.forEach(([w, o], i) => store.save(`q${i}-${RUN}`, queued(i, SALES, nine + i * 600_000, w, o)));
-    store.save(`qn-${RUN}`, queued(50, NIGHT, nine + 3_600_000, 30, 'answered'));
+    for (const [i, [w, o]] of sales.entries()) await store.save(`q${i}-${RUN}`, queued(i, SALES, nine + i * 600_000, w, o));
+    await store.save(`qn-${RUN}`, queued(50, NIGHT, nine + 3_600_000, 30, 'answered'));
   } finally {
     await h.close();
   }

@@ -20,7 +20,7 @@ describe('the call grant: a routed call lets its manager read the caller\'s card
   let contactId: string;
 
   /** A call from boris's client Ivan to `extension`; `answered`: answered there; `live`: still going. */
-  function call(id: string, o: { extension: string; answered: boolean; live?: boolean; startedAt?: number }): void {
+  async function call(id: string, o: { extension: string; answered: boolean; live?: boolean; startedAt?: number }): Promise<void> {
     const startedAt = o.startedAt ?? Date.now() - 60_000;
     const answeredAt = o.answered ? startedAt + 4000 : null;
     const endedAt = o.live ? null : startedAt + 50_000;
@@ -34,7 +34,7 @@ describe('the call grant: a routed call lets its manager read the caller\'s card
         ringMs: 4000, talkMs: 0, disposition: o.live ? null : o.answered ? 'answered' : 'no_answer', hangupCause: null,
       }],
     };
-    store.save(id, rec);
+    await store.save(id, rec);
   }
 
   const get = async (who: keyof typeof cookies, url: string) => t.app.inject({ url, headers: { cookie: cookies[who] } });
@@ -61,7 +61,7 @@ describe('the call grant: a routed call lets its manager read the caller\'s card
     contactId = ct.json().id;
     store = new CallStore(t.app.db);
     // boris's own earlier call with Ivan: his, not anna's to see.
-    call('boris-earlier', { extension: '102', answered: true, startedAt: Date.now() - 2 * DAY });
+    await call('boris-earlier', { extension: '102', answered: true, startedAt: Date.now() - 2 * DAY });
   });
   afterEach(async () => t.close());
 
@@ -71,7 +71,7 @@ describe('the call grant: a routed call lets its manager read the caller\'s card
   });
 
   it('while the call rings on anna\'s phone she reads the card; kate, not on the call, gets 403; once it ends unanswered by anna, so does she', async () => {
-    call('ringing', { extension: '101', answered: false, live: true });
+    await call('ringing', { extension: '101', answered: false, live: true });
     expect(await reads('anna')).toEqual([200, 200, 200]);
     expect(await reads('kate')).toEqual([403, 403, 404]);
     const card = (await get('anna', `/api/v1/clients/${clientId}`)).json();
@@ -79,12 +79,12 @@ describe('the call grant: a routed call lets its manager read the caller\'s card
     const lookup = (await get('anna', `/api/v1/contacts/lookup?number=${encodeURIComponent(NUMBER)}`)).json();
     expect(lookup).toMatchObject({ contact: { name: 'Ivan Petrov' }, client: { name: 'Romashka LLC' }, owner: { name: 'boris' } });
     // Nobody answered on 101: the ring is over, and so is the grant.
-    call('ringing', { extension: '101', answered: false });
+    await call('ringing', { extension: '101', answered: false });
     expect(await reads('anna')).toEqual([403, 403, 404]);
   });
 
   it('after anna answered it: she reads the card and writes the wrap-up for 7 days; she cannot change the client, list it, or see boris\'s calls', async () => {
-    call('answered', { extension: '101', answered: true, startedAt: Date.now() - 3 * DAY });
+    await call('answered', { extension: '101', answered: true, startedAt: Date.now() - 3 * DAY });
     expect(await reads('anna')).toEqual([200, 200, 200]);
     expect(await reads('kate')).toEqual([403, 403, 404]);
 
@@ -109,7 +109,7 @@ describe('the call grant: a routed call lets its manager read the caller\'s card
   });
 
   it('a call anna answered more than 7 days ago no longer grants the card, nor names its caller', async () => {
-    call('old', { extension: '101', answered: true, startedAt: Date.now() - 8 * DAY });
+    await call('old', { extension: '101', answered: true, startedAt: Date.now() - 8 * DAY });
     expect(await reads('anna')).toEqual([403, 403, 404]);
     const mine = (await get('anna', '/api/v1/calls?from=' + new Date(Date.now() - 30 * DAY).toISOString())).json().items as { id: string; contact: unknown; client: unknown }[];
     expect(mine.map((c) => [c.id, c.contact, c.client])).toEqual([['old', null, null]]);

@@ -23,25 +23,25 @@ const liveCall: LiveChannel[] = [
     callerNumber: '101', connectedNumber: '15551230001', context: 'cti-phones', exten: '' },
 ];
 
-describe('recordings of calls adopted after a restart', () => {
+describe('recordings of calls adopted after a restart', async () => {
   let dir: string;
   let recordingsDir: string;
   let h: DbHandle;
   let log: CallLog;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cti-rec-adopt-'));
     recordingsDir = join(dir, 'recordings');
     mkdirSync(recordingsDir);
-    h = openDb(join(dir, 'cti.sqlite'));
+    h = await openDb(join(dir, 'cti.sqlite'));
     log = new CallLog({
       db: h.db, log: pino({ level: 'silent' }), extensionPattern: /^[0-9]{3}$/, region: 'RU', recordingsDir,
       celFile: join(dir, 'cti.csv'), reconcileIntervalMs: 60_000, cdrSettleMs: 60_000,
     });
   });
-  afterEach(() => {
-    log.stop();
-    h.close();
+  afterEach(async () => {
+    await log.stop();
+    await h.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -52,49 +52,49 @@ describe('recordings of calls adopted after a restart', () => {
   });
 
   /** Adopt the call, then let it end: both channels hang up, as Asterisk reports it. */
-  function adoptAndEnd(): void {
-    log.resync(liveCall, T0 + 3000);
-    log.flush();
+  async function adoptAndEnd(): Promise<void> {
+    await log.resync(liveCall, T0 + 3000);
+    await log.flush();
     for (const c of liveCall) {
       log.handle(celHangup(c.uniqueId, c.channel, T0 + 5000));
     }
-    log.flush();
+    await log.flush();
   }
 
-  it('a call storage knew with its recording keeps it through the adoption and the end', () => {
+  it('a call storage knew with its recording keeps it through the adoption and the end', async () => {
     const before: CallRecord = {
       linkedId: LINKED, mergedLinkedIds: [], state: 'live', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
       externalNumber: '+15551230001', contactId: null, clientId: null, routedBy: 'default', extension: '101', startedAt: T0, answeredAt: T0 + 20,
       endedAt: null, ringMs: 20, talkMs: 0, disposition: null, hangupCause: null, recordingFile: `/var/spool/asterisk/monitor/cti/${LINKED}.wav`, legs: [],
     };
-    log.store.save('seen-before', before);
-    log.resync(liveCall, T0 + 3000);
-    log.flush();
-    expect(log.store.findByLinkedId(LINKED)).toMatchObject({ id: 'seen-before', state: 'live', recordingFile: before.recordingFile });
+    await log.store.save('seen-before', before);
+    await log.resync(liveCall, T0 + 3000);
+    await log.flush();
+    expect(await log.store.findByLinkedId(LINKED)).toMatchObject({ id: 'seen-before', state: 'live', recordingFile: before.recordingFile });
     for (const c of liveCall) {
       log.handle(celHangup(c.uniqueId, c.channel, T0 + 5000));
     }
-    log.flush();
-    expect(log.store.findByLinkedId(LINKED)).toMatchObject({ id: 'seen-before', state: 'ended', recordingFile: before.recordingFile });
+    await log.flush();
+    expect(await log.store.findByLinkedId(LINKED)).toMatchObject({ id: 'seen-before', state: 'ended', recordingFile: before.recordingFile });
   });
 
-  it('a call never seen before finds the file the dialplan names by its linkedid', () => {
+  it('a call never seen before finds the file the dialplan names by its linkedid', async () => {
     const file = join(recordingsDir, `${LINKED}.wav`);
     writeFileSync(file, Buffer.alloc(44 + 16_000));
-    adoptAndEnd();
-    expect(log.store.findByLinkedId(LINKED)).toMatchObject({ state: 'ended', source: 'ami', recordingFile: file });
+    await adoptAndEnd();
+    expect(await log.store.findByLinkedId(LINKED)).toMatchObject({ state: 'ended', source: 'ami', recordingFile: file });
   });
 
-  it('a call adopted before its file exists finds it at its end', () => {
-    log.resync(liveCall, T0 + 3000);
-    log.flush();
-    expect(log.store.findByLinkedId(LINKED)?.recordingFile).toBeNull();
+  it('a call adopted before its file exists finds it at its end', async () => {
+    await log.resync(liveCall, T0 + 3000);
+    await log.flush();
+    expect((await log.store.findByLinkedId(LINKED))?.recordingFile).toBeNull();
     const file = join(recordingsDir, `${LINKED}.wav`);
     writeFileSync(file, Buffer.alloc(44 + 16_000));
     for (const c of liveCall) {
       log.handle(celHangup(c.uniqueId, c.channel, T0 + 5000));
     }
-    log.flush();
-    expect(log.store.findByLinkedId(LINKED)).toMatchObject({ state: 'ended', recordingFile: file });
+    await log.flush();
+    expect(await log.store.findByLinkedId(LINKED)).toMatchObject({ state: 'ended', recordingFile: file });
   });
 });

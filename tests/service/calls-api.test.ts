@@ -38,9 +38,9 @@ describe('calls API', () => {
     const store = new CallStore(db);
     mkdirSync(t.config.CTI_RECORDINGS_DIR, { recursive: true });
     writeFileSync(join(t.config.CTI_RECORDINGS_DIR, 'L1.wav'), wav(3));
-    store.save('c1', record({ linkedId: 'L1', recordingFile: '/var/spool/asterisk/monitor/cti/L1.wav' }));
-    store.save('c2', record({ linkedId: 'L2', extension: '102', startedAt: T0 + 60_000, direction: 'outbound' }));
-    store.save('c3', record({ linkedId: 'L3', extension: '198', startedAt: T0 + 120_000, answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] }));
+    await store.save('c1', record({ linkedId: 'L1', recordingFile: '/var/spool/asterisk/monitor/cti/L1.wav' }));
+    await store.save('c2', record({ linkedId: 'L2', extension: '102', startedAt: T0 + 60_000, direction: 'outbound' }));
+    await store.save('c3', record({ linkedId: 'L3', extension: '198', startedAt: T0 + 120_000, answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] }));
   });
   afterEach(async () => t.close());
 
@@ -155,8 +155,8 @@ describe('calls API', () => {
     const now = Date.now();
     const store = new CallStore(t.app.db);
     const leg = (id: string, answeredAt: number | null) => ({ uniqueId: id, channel: 'PJSIP/101-00000009', extension: '101', startedAt: now - 30_000, answeredAt, endedAt: null, ringMs: 0, talkMs: 0, disposition: null, hangupCause: null });
-    store.save('talking', record({ linkedId: 'LT', state: 'live', startedAt: now - 30_000, answeredAt: now - 20_000, endedAt: null, ringMs: 0, talkMs: 0, disposition: null, legs: [leg('LT-leg', now - 20_000)] }));
-    store.save('ringing', record({ linkedId: 'LR', state: 'live', startedAt: now - 8_000, answeredAt: null, endedAt: null, ringMs: 0, talkMs: 0, disposition: null, legs: [] }));
+    await store.save('talking', record({ linkedId: 'LT', state: 'live', startedAt: now - 30_000, answeredAt: now - 20_000, endedAt: null, ringMs: 0, talkMs: 0, disposition: null, legs: [leg('LT-leg', now - 20_000)] }));
+    await store.save('ringing', record({ linkedId: 'LR', state: 'live', startedAt: now - 8_000, answeredAt: null, endedAt: null, ringMs: 0, talkMs: 0, disposition: null, legs: [] }));
     const talking = (await t.app.inject({ url: '/api/v1/calls/talking', headers: auth(sveta) })).json();
     expect(talking).toMatchObject({ state: 'live', ringSeconds: 10 });
     expect(talking.talkSeconds).toBeGreaterThanOrEqual(20);

@@ -48,11 +48,11 @@ describe('calls: names and search', () => {
     const acme = await post('/api/v1/clients', { name: 'Acme Trading', ownerId: ids['boris'] });
     const john = await post('/api/v1/contacts', { clientId: acme, name: 'John Smith', phones: [{ number: '+7 903 555-00-11' }] });
     const store = new CallStore(db);
-    store.save('c1', record({ linkedId: 'L1', contactId: ivan, clientId: romashka }));
-    store.save('c2', record({ linkedId: 'L2', externalNumber: '+79035550011', extension: '102', startedAt: T0 + 60_000, contactId: john, clientId: acme }));
+    await store.save('c1', record({ linkedId: 'L1', contactId: ivan, clientId: romashka }));
+    await store.save('c2', record({ linkedId: 'L2', externalNumber: '+79035550011', extension: '102', startedAt: T0 + 60_000, contactId: john, clientId: acme }));
     // anna took a call from boris's client's number (a ring group): she sees the call, not the names.
-    store.save('c3', record({ linkedId: 'L3', externalNumber: '+79035550011', extension: '101', startedAt: T0 + 120_000, contactId: john, clientId: acme }));
-    store.save('c4', record({ linkedId: 'L4', externalNumber: '+74951112233', extension: '102', startedAt: T0 + 180_000 }));
+    await store.save('c3', record({ linkedId: 'L3', externalNumber: '+79035550011', extension: '101', startedAt: T0 + 120_000, contactId: john, clientId: acme }));
+    await store.save('c4', record({ linkedId: 'L4', externalNumber: '+74951112233', extension: '102', startedAt: T0 + 180_000 }));
   });
   afterEach(async () => t.close());
 

@@ -190,7 +190,7 @@ describe('contacts API', () => {
     expect(await look()).toBe(fresh.contactId);
     // ...but the one with the latest answered call beats it.
     const store = new CallStore(t.app.db);
-    store.save('x1', call('X1', '+74950000001', Date.now() - DAY));
+    await store.save('x1', call('X1', '+74950000001', Date.now() - DAY));
     t.app.db.update(calls).set({ contactId: owned.contactId, clientId: owned.clientId }).where(eq(calls.id, 'x1')).run();
     await req(sveta, 'PATCH', `/api/v1/contacts/${fresh.contactId}`, { name: 'Fresh again' });
     expect(await look()).toBe(owned.contactId);
@@ -202,10 +202,10 @@ describe('contacts API', () => {
   it('re-matches recent calls when a contact is created, renumbered or deleted', async () => {
     const store = new CallStore(t.app.db);
     const now = Date.now();
-    store.save('recent', call('R1', '+79161234567', now - 2 * DAY));
-    store.save('missed', call('R2', '+79161234567', now - 3 * DAY, false));
-    store.save('old', call('R3', '+79161234567', now - 40 * DAY));
-    store.save('other', call('R4', '+79031234567', now - DAY));
+    await store.save('recent', call('R1', '+79161234567', now - 2 * DAY));
+    await store.save('missed', call('R2', '+79161234567', now - 3 * DAY, false));
+    await store.save('old', call('R3', '+79161234567', now - 40 * DAY));
+    await store.save('other', call('R4', '+79031234567', now - DAY));
     const view = async (id: string) => (await req(sveta, 'GET', `/api/v1/calls/${id}`)).json();
 
     const { clientId, contactId } = await clientWithContact(sveta, 'Late', ['8 (916) 123-45-67']);
@@ -229,7 +229,7 @@ describe('contacts API', () => {
     t = await testApp({ CTI_CONTACTS_REMATCH_DAYS: '60' });
     await addUser(t.app.db, { name: 'sveta', role: 'supervisor' });
     sveta = await createToken(t.app.db, 'sveta');
-    new CallStore(t.app.db).save('old', call('R3', '+79161234567', Date.now() - 40 * DAY));
+    await new CallStore(t.app.db).save('old', call('R3', '+79161234567', Date.now() - 40 * DAY));
     const { contactId } = await clientWithContact(sveta, 'Late', ['+79161234567']);
     expect((await req(sveta, 'GET', '/api/v1/calls/old')).json().contactId).toBe(contactId);
   });

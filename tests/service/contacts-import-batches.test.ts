@@ -26,14 +26,14 @@ describe('CSV import in batches', () => {
     });
     return { ...r, errors, progress };
   }
-  function saveCall(id: string, externalNumber: string, agoMs: number) {
+  async function saveCall(id: string, externalNumber: string, agoMs: number) {
     const startedAt = Date.now() - agoMs;
     const rec: CallRecord = {
       linkedId: id, mergedLinkedIds: [], state: 'ended', source: 'ami', needsCdr: false, direction: 'inbound', origin: null, contactId: null, clientId: null, routedBy: null,
       externalNumber, extension: '101', startedAt, answeredAt: startedAt + 5000, endedAt: startedAt + 60_000,
       ringMs: 5000, talkMs: 55_000, disposition: 'answered', hangupCause: null, recordingFile: null, legs: [],
     };
-    new CallStore(t.app.db).save(id, rec);
+    await new CallStore(t.app.db).save(id, rec);
   }
 
   beforeEach(async () => {
@@ -84,9 +84,9 @@ describe('CSV import in batches', () => {
   }
 
   it('a re-import that changes a number moves the recent calls with it and leaves old calls alone', async () => {
-    saveCall('old-number', '+79161110001', 86_400_000);
-    saveCall('new-number', '+79161110009', 2 * 86_400_000);
-    saveCall('long-ago', '+79161110009', 60 * 86_400_000);
+    await saveCall('old-number', '+79161110001', 86_400_000);
+    await saveCall('new-number', '+79161110009', 2 * 86_400_000);
+    await saveCall('long-ago', '+79161110009', 60 * 86_400_000);
     await run(['C1;Acme;;;;P1;Ann;;+79161110001', 'C1;;;;;P2;Bob;;+79161110005'], 5000);
     const ann = (await lookup('+79161110001')).json();
     expect((await get('/api/v1/calls/old-number')).json()).toMatchObject({ contactId: ann.contact.id, clientId: ann.client.id });
@@ -104,7 +104,7 @@ describe('CSV import in batches', () => {
 
   it('moves a contact to another client, and matches the calls of every number a batch writes', async () => {
     const numbers = Array.from({ length: 30 }, (_, i) => `+7916222${String(i).padStart(4, '0')}`);
-    numbers.forEach((n, i) => saveCall(`call-${i}`, n, 3_600_000));
+    for (const [i, n] of numbers.entries()) await saveCall(`call-${i}`, n, 3_600_000);
     await run(numbers.map((n, i) => `C${i % 3};Client ${i % 3};;;;P${i};Person ${i};;${n}`), 7);
     for (const [i, n] of numbers.entries()) {
       const found = (await lookup(n)).json();

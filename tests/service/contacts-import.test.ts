@@ -109,7 +109,7 @@ describe('CSV import API', () => {
       externalNumber: '+74951234567', extension: '101', startedAt: now - 86_400_000, answeredAt: now - 86_395_000, endedAt: now - 86_300_000,
       ringMs: 5000, talkMs: 95_000, disposition: 'answered', hangupCause: null, recordingFile: null, legs: [],
     };
-    new CallStore(t.app.db).save('c1', rec);
+    await new CallStore(t.app.db).save('c1', rec);
     await importCsv(RUSSIAN);
     const c = (await t.app.inject({ url: '/api/v1/calls/c1', headers: auth(sveta) })).json();
     const board = (await lookup('+74951234567')).json();

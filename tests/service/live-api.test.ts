@@ -125,7 +125,7 @@ describe('live board API', () => {
     const now = Date.now();
     const { from } = todayIn('Europe/Moscow', now);
     const today = Math.min(from + 1000, now - 70_000);
-    new CallStore(t.app.db).saveMany([
+    await new CallStore(t.app.db).saveMany([
       ended('y1', '101', from - 1000, true), // 23:59:59 yesterday in Moscow
       ended('t1', '101', today, true),
       ended('t2', '101', today, false),

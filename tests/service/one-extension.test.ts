@@ -145,11 +145,11 @@ describe('one extension, one person', () => {
     const store = new CallStore(t.app.db);
     mkdirSync(t.config.CTI_RECORDINGS_DIR, { recursive: true });
     writeFileSync(join(t.config.CTI_RECORDINGS_DIR, 'OLD.wav'), wav(2));
-    store.save('old', call('OLD', '101', T0, { recordingFile: '/var/spool/asterisk/monitor/cti/OLD.wav' }));
+    await store.save('old', call('OLD', '101', T0, { recordingFile: '/var/spool/asterisk/monitor/cti/OLD.wav' }));
     await borisTakes101();
-    store.save('new', call('NEW', '101', T0 + 3_600_000));
+    await store.save('new', call('NEW', '101', T0 + 3_600_000));
     // Written again after the handover (a CDR completion, a re-match): still anna's, call and leg.
-    store.save('old', call('OLD', '101', T0, { recordingFile: '/var/spool/asterisk/monitor/cti/OLD.wav', source: 'ami+cdr' }));
+    await store.save('old', call('OLD', '101', T0, { recordingFile: '/var/spool/asterisk/monitor/cti/OLD.wav', source: 'ami+cdr' }));
 
     const borisCalls = (await t.app.inject({ url: '/api/v1/calls', headers: h('boris') })).json().items.map((c: { id: string }) => c.id);
     expect(borisCalls).toEqual(['new']);
@@ -172,7 +172,7 @@ describe('one extension, one person', () => {
   });
 
   it("boris, who takes 101 after anna's user is deleted, does not see her past calls; the report keeps them off boris", async () => {
-    new CallStore(t.app.db).save('old', call('OLD', '101', T0));
+    await new CallStore(t.app.db).save('old', call('OLD', '101', T0));
     expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${id.anna}`, headers: h('root') })).statusCode).toBe(204);
     expect((await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${id.boris}`, headers: h('root'), payload: { extension: '101' } })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/api/v1/calls', headers: h('boris') })).json().items).toEqual([]);
@@ -186,7 +186,7 @@ describe('one extension, one person', () => {
     expect(c.statusCode, c.body).toBe(201);
     const ct = await t.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: h('sveta'), payload: { clientId: c.json().id, name: 'Ivan', phones: [{ number: '+79161230001' }] } });
     expect(ct.statusCode, ct.body).toBe(201);
-    new CallStore(t.app.db).save('talk', call('TALK', '101', Date.now() - 3_600_000, { externalNumber: '+79161230001', clientId: c.json().id, contactId: ct.json().id }));
+    await new CallStore(t.app.db).save('talk', call('TALK', '101', Date.now() - 3_600_000, { externalNumber: '+79161230001', clientId: c.json().id, contactId: ct.json().id }));
     await borisTakes101();
     expect(await factsSource(t.app.db)('+79161230001', 30)).toMatchObject({ priorManagerExtension: '105', ownerExtension: null });
   });
@@ -198,13 +198,13 @@ describe('one extension, one person', () => {
     // The board knows anna on 101, and a call missed on 101 while she had it.
     expect((await board()).managers.find((m: { extension: string }) => m.extension === '101')).toMatchObject({ name: 'anna' });
     const missed = (lid: string, at: number) => call(lid, '101', at, { answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] });
-    new CallStore(t.app.db).save('missed-anna', missed('MA', Date.now() - 600_000));
+    await new CallStore(t.app.db).save('missed-anna', missed('MA', Date.now() - 600_000));
     // anna's page, open since before the handover, must not get 101's calls after it.
     const annaSocket = await socketFor(url, await loginCookie(t.app, 'anna'));
 
     await borisTakes101();
-    new CallStore(t.app.db).save('missed-boris', missed('MB', Date.now() - 300_000));
-    const tasks = createMissedCallTasks(t.app.db, { dueMinutes: 15 });
+    await new CallStore(t.app.db).save('missed-boris', missed('MB', Date.now() - 300_000));
+    const tasks = await createMissedCallTasks(t.app.db, { dueMinutes: 15 });
     expect(Object.fromEntries(tasks.created.map((x) => [x.callId, x.assigneeName]))).toEqual({ 'missed-anna': 'anna', 'missed-boris': 'boris' });
 
     const sockets: ClientSocket[] = [await socketFor(url, await loginCookie(t.app, 'boris')), annaSocket];

@@ -38,11 +38,11 @@ describe('pending wrap-ups', () => {
     await seedPasswordUser(t.app, 'sveta', 'supervisor');
     [anna, boris, sveta] = [await loginCookie(t.app, 'anna'), await loginCookie(t.app, 'boris'), await loginCookie(t.app, 'sveta')];
     const store = new CallStore(t.app.db);
-    store.save('c1', record({ linkedId: 'L1' }));
-    store.save('c2', record({ linkedId: 'L2', extension: '102' }));
-    store.save('c3', record({ linkedId: 'L3', answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] }));
-    store.save('c4', record({ linkedId: 'L4', startedAt: Date.now() - 8 * 86_400_000 }));
-    store.save('c5', record({ linkedId: 'L5', startedAt: T0 + 1000 }));
+    await store.save('c1', record({ linkedId: 'L1' }));
+    await store.save('c2', record({ linkedId: 'L2', extension: '102' }));
+    await store.save('c3', record({ linkedId: 'L3', answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] }));
+    await store.save('c4', record({ linkedId: 'L4', startedAt: Date.now() - 8 * 86_400_000 }));
+    await store.save('c5', record({ linkedId: 'L5', startedAt: T0 + 1000 }));
   });
   afterEach(async () => t.close());
 

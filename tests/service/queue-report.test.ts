@@ -57,9 +57,9 @@ describe('queue report', () => {
       queued('s7', 'sales', '2026-11-21T09:00:00Z', 1_000, 'answered'), // the next day: outside
       queued('n1', 'night', '2026-11-20T22:00:00Z', 25_000, 'answered'), // night's service level is 30 s
     ];
-    for (const [id, c] of seed) store.save(id, c);
+    for (const [id, c] of seed) await store.save(id, c);
     // A call that never waited in a queue.
-    store.save('c0', { ...seed[0]![1], linkedId: 'L-c0', queue: null, queueWaitMs: null, queueOutcome: null });
+    await store.save('c0', { ...seed[0]![1], linkedId: 'L-c0', queue: null, queueWaitMs: null, queueOutcome: null });
     const set = await t.app.inject({ method: 'PUT', url: '/api/v1/queues/night/settings', headers: auth(root), payload: { serviceLevelSeconds: 30 } });
     expect(set.statusCode).toBe(200);
   });

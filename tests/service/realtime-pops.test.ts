@@ -74,8 +74,8 @@ describe('realtime: pops to the ringing extension only', () => {
       answeredAt: Date.now() - 86_390_000, endedAt: Date.now() - 86_300_000, ringMs: 10_000, talkMs: 90_000, disposition: 'answered',
       hangupCause: null, recordingFile: null, legs: [],
     };
-    new CallStore(t.app.db).save('call-earlier', earlier);
-    insertTask(t.app.db, { kind: 'callback', contactId, clientId, number: `+${CLIENT}`, assigneeId: ids.anna!, dueAt: Date.now() + 3_600_000, description: 'send the quote' }, Date.now());
+    await new CallStore(t.app.db).save('call-earlier', earlier);
+    await insertTask(t.app.db, { kind: 'callback', contactId, clientId, number: `+${CLIENT}`, assigneeId: ids.anna!, dueAt: Date.now() + 3_600_000, description: 'send the quote' }, Date.now());
 
     const [tab1, tab2, boris, sveta] = [await connect('anna'), await connect('anna'), await connect('boris'), await connect('sveta')];
     const got = [tab1, tab2, boris, sveta].map(recorder);
@@ -105,13 +105,13 @@ describe('realtime: pops to the ringing extension only', () => {
   it("another manager's client rings on anna's phone: the card names it (the call grant), but keeps the owner's calls and tasks", async () => {
     const { contactId, clientId } = await seedClient('boris');
     // boris's own history with this client: not anna's to see.
-    new CallStore(t.app.db).save('boris-earlier', {
+    await new CallStore(t.app.db).save('boris-earlier', {
       linkedId: 'boris-earlier', mergedLinkedIds: [], state: 'ended', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
       externalNumber: `+${CLIENT}`, contactId, clientId, routedBy: 'owner', extension: '102', startedAt: Date.now() - 86_400_000,
       answeredAt: Date.now() - 86_390_000, endedAt: Date.now() - 86_300_000, ringMs: 10_000, talkMs: 90_000, disposition: 'answered',
       hangupCause: null, recordingFile: null, legs: [],
     });
-    insertTask(t.app.db, { kind: 'callback', contactId, clientId, number: `+${CLIENT}`, assigneeId: ids.boris!, dueAt: Date.now() + 3_600_000, description: "boris's quote" }, Date.now());
+    await insertTask(t.app.db, { kind: 'callback', contactId, clientId, number: `+${CLIENT}`, assigneeId: ids.boris!, dueAt: Date.now() + 3_600_000, description: "boris's quote" }, Date.now());
     const anna = await connect('anna');
     const got = recorder(anna);
     for (const e of scenarioEvents('inbound-answered', { copy: 'b', numbers: { 15551230001: CLIENT } })) t.app.callLog!.handle(e);
@@ -142,9 +142,9 @@ describe('realtime: pops to the ringing extension only', () => {
     // The call ended two hours ago: its callback (due CTI_CALLBACK_DUE_MINUTES after) is already overdue.
     const events = scenarioEvents('inbound-no-answer', { numbers: { 15551230002: '79161230002' }, endAt: Date.now() - 2 * 3_600_000 });
     for (const e of events) t.app.callLog!.handle(e);
-    t.app.callLog!.flush();
+    await t.app.callLog!.flush();
     // Feeding the same call again changes nothing (one task per call).
-    t.app.callLog!.flush();
+    await t.app.callLog!.flush();
     await sleep(300);
     const created = got[0]!.filter((e) => e.name === 'task:created');
     expect(created).toHaveLength(1);
@@ -171,10 +171,10 @@ describe('realtime: pops to the ringing extension only', () => {
     const first = scenarioEvents('inbound-busy', { copy: 'a', numbers: NUMBER });
     const second = scenarioEvents('inbound-busy', { copy: 'b', numbers: NUMBER }).map((e) => ({ ...e, at: e.at + 12_000 }));
     for (const e of first) t.app.callLog!.handle(e);
-    t.app.callLog!.flush();
+    await t.app.callLog!.flush();
     for (const e of second) t.app.callLog!.handle(e);
-    t.app.callLog!.flush();
-    t.app.callLog!.flush();
+    await t.app.callLog!.flush();
+    await t.app.callLog!.flush();
     await sleep(300);
     const tok = await createToken(t.app.db, 'sveta');
     const list = async () => (await t.app.inject({ method: 'GET', url: `/api/v1/tasks?assignee=${busy}&state=open`, headers: { authorization: `Bearer ${tok}` } })).json().items;
@@ -198,7 +198,7 @@ describe('realtime: pops to the ringing extension only', () => {
     const done = await t.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${open[0].id}`, headers: { authorization: `Bearer ${tok}` }, payload: { done: true } });
     expect(done.statusCode, done.body).toBe(200);
     for (const e of scenarioEvents('inbound-busy', { copy: 'c', numbers: NUMBER }).map((e) => ({ ...e, at: e.at + 60_000 }))) t.app.callLog!.handle(e);
-    t.app.callLog!.flush();
+    await t.app.callLog!.flush();
     await sleep(200);
     const after = await list();
     expect(after).toHaveLength(1);

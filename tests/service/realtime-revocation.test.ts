@@ -81,7 +81,7 @@ describe('realtime: sockets lose what the user lost', () => {
   }
   /** A task for `userId`, announced as the task routes announce one. */
   async function task(userId: string): Promise<void> {
-    const row = insertTask(t.app.db, { kind: 'callback', number: `+${CLIENT}`, assigneeId: userId, dueAt: Date.now() + 3_600_000 }, Date.now())!;
+    const row = (await insertTask(t.app.db, { kind: 'callback', number: `+${CLIENT}`, assigneeId: userId, dueAt: Date.now() + 3_600_000 }, Date.now()))!;
     t.app.realtime.taskCreated(taskView(row, 'x', Date.now()));
     await sleep(100);
   }

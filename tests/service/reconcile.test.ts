@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type DbHandle } from '../../src/db/client.js';
+import { calls } from '../../src/db/schema/index.js';
 import { CallStore } from '../../src/calls/store.js';
 import { Reconciler } from '../../src/calls/reconcile.js';
 import { findRecording } from '../../src/calls/recording.js';
@@ -35,17 +36,20 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
     findRecording: (ids) => findRecording(recordingsDir, ids), log: pino({ level: 'silent' }),
   });
 
-  beforeEach(() => {
+  /** Every call row, by start. */
+  const allCalls = () => h.db.select().from(calls).orderBy(calls.startedAt, calls.id);
+
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cti-rec-'));
-    h = openDb(join(dir, 'cti.sqlite'));
+    h = await openDb(join(dir, 'cti.sqlite'));
     store = new CallStore(h.db);
     celFile = join(dir, 'cti.csv');
     recordingsDir = join(dir, 'recordings');
     mkdirSync(recordingsDir);
     live = new Set();
   });
-  afterEach(() => {
-    h.close();
+  afterEach(async () => {
+    await h.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -53,26 +57,26 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
     writeFileSync(celFile, ['inbound-answered', 'inbound-busy', 'internal'].map((s) => celFixtureText(s)).join(''));
     const first = await reconciler().run();
     expect(first).toMatchObject({ added: 3, completed: 0, badLines: 0 });
-    const rows = h.db.query.calls.findMany().sync();
+    const rows = (await allCalls());
     expect(rows.map((r) => [r.direction, r.disposition, r.extension, r.source]).sort()).toEqual([
       ['inbound', 'answered', '101', 'cdr'], ['inbound', 'busy', '199', 'cdr'], ['internal', 'answered', '102', 'cdr'],
     ]);
     const again = await reconciler().run({ fromStart: true });
     expect(again).toMatchObject({ added: 0, completed: 0, unchanged: 3 });
-    expect(h.db.query.calls.findMany().sync()).toEqual(rows);
+    expect((await allCalls())).toEqual(rows);
   });
 
   it("completes a call it saw in part with the log's facts (the same interpreter as live), keeping its id", async () => {
     const cdr = celFixtureText('inbound-answered');
     const linkedId = linkedIdOf(cdr);
-    store.save('seen', {
+    await store.save('seen', {
       linkedId, mergedLinkedIds: [], state: 'live', source: 'ami', needsCdr: false, direction: 'inbound', origin: null,
       externalNumber: '+79161234567', contactId: null, clientId: null, routedBy: null, extension: '101', startedAt: 1, answeredAt: 2, endedAt: null, ringMs: 1, talkMs: 0,
       disposition: null, hangupCause: null, recordingFile: '/rec/x.wav', legs: [],
     });
     writeFileSync(celFile, cdr);
     expect(await reconciler().run()).toMatchObject({ added: 0, completed: 1 });
-    const row = h.db.query.calls.findFirst().sync()!;
+    const row = (await allCalls())[0]!;
     expect(row).toMatchObject({ id: 'seen', state: 'ended', source: 'ami+cdr', disposition: 'answered', externalNumber: '15551230001', needsCdr: false,
       recordingFile: `/var/spool/asterisk/monitor/cti/${linkedId}.wav`, extension: '101', routedBy: 'fallback' });
     expect(Math.round(row.talkMs / 1000)).toBe(4);
@@ -83,7 +87,7 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
     const cdr = celFixtureText('inbound-answered');
     writeFileSync(celFile, cdr);
     expect(await reconciler().run()).toMatchObject({ added: 1 });
-    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'cdr', recordingFile: `/var/spool/asterisk/monitor/cti/${linkedIdOf(cdr)}.wav` });
+    expect((await allCalls())[0]).toMatchObject({ source: 'cdr', recordingFile: `/var/spool/asterisk/monitor/cti/${linkedIdOf(cdr)}.wav` });
     expect(await reconciler().run({ fromStart: true })).toMatchObject({ completed: 0, unchanged: 1 });
   });
 
@@ -93,7 +97,7 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
     writeFileSync(file, wav(4));
     writeFileSync(celFile, withoutMixMonitor(cdr));
     expect(await reconciler().run()).toMatchObject({ added: 1 });
-    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'cdr', recordingFile: file });
+    expect((await allCalls())[0]).toMatchObject({ source: 'cdr', recordingFile: file });
     expect(await reconciler().run({ fromStart: true })).toMatchObject({ completed: 0, unchanged: 1 });
   });
 
@@ -104,7 +108,7 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
     expect(await reconciler().run()).toMatchObject({ added: 1 });
     appendFileSync(celFile, `${cel.slice(half).join('\n')}\n`);
     expect(await reconciler().run()).toMatchObject({ added: 1, unchanged: 0 });
-    const answered = h.db.query.calls.findMany().sync().find((r) => r.disposition === 'answered')!;
+    const answered = (await allCalls()).find((r) => r.disposition === 'answered')!;
     expect(answered).toMatchObject({ direction: 'inbound', extension: '101', state: 'ended' });
     expect(Math.round(answered.talkMs / 1000)).toBe(4);
   });
@@ -116,12 +120,12 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
     // A minute after the call: its records are there, MixMonitor's file not yet.
     const clock = () => endOf(cdr) + 60_000;
     expect(await reconciler(clock).run()).toMatchObject({ added: 1, recordings: 0 });
-    expect(h.db.query.calls.findFirst().sync()?.recordingFile).toBeNull();
+    expect((await allCalls())[0]?.recordingFile).toBeNull();
     writeFileSync(file, wav(4));
     // The records are not read again: only the late-recording sweep can find it.
     writeFileSync(celFile, '');
     expect(await reconciler(clock).run()).toMatchObject({ recordings: 1 });
-    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'cdr', recordingFile: file });
+    expect((await allCalls())[0]).toMatchObject({ source: 'cdr', recordingFile: file });
   });
 
   it('a recording once stored is never replaced by null: a later save without one, then the log completing the call', async () => {
@@ -132,13 +136,13 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
       externalNumber: '+79161234567', contactId: null, clientId: null, routedBy: null, extension: '101', startedAt: 1, answeredAt: 2, endedAt: null, ringMs: 1, talkMs: 0,
       disposition: null, hangupCause: null, recordingFile: '/var/spool/asterisk/monitor/cti/x.wav', legs: [],
     };
-    store.save('seen', seen);
+    await store.save('seen', seen);
     // What the service adopting the call after a restart wrote at its end: everything but the recording.
-    store.save('seen', { ...seen, state: 'ended', endedAt: 5000, recordingFile: null });
-    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ state: 'ended', recordingFile: '/var/spool/asterisk/monitor/cti/x.wav' });
+    await store.save('seen', { ...seen, state: 'ended', endedAt: 5000, recordingFile: null });
+    expect((await allCalls())[0]).toMatchObject({ state: 'ended', recordingFile: '/var/spool/asterisk/monitor/cti/x.wav' });
     writeFileSync(celFile, withoutMixMonitor(cdr));
     expect(await reconciler().run()).toMatchObject({ completed: 1 });
-    expect(h.db.query.calls.findFirst().sync()).toMatchObject({ source: 'ami+cdr', recordingFile: '/var/spool/asterisk/monitor/cti/x.wav' });
+    expect((await allCalls())[0]).toMatchObject({ source: 'ami+cdr', recordingFile: '/var/spool/asterisk/monitor/cti/x.wav' });
   });
 
   it('leaves calls the live tracker follows alone', async () => {
@@ -166,7 +170,7 @@ describe("reconciliation with Asterisk's event log (CEL)", () => {
     // Rotated: a new, shorter file.
     writeFileSync(celFile, celFixtureText('outbound'));
     expect(await reconciler().run()).toMatchObject({ added: 1 });
-    expect(h.db.query.calls.findMany().sync()).toHaveLength(3);
+    expect((await allCalls())).toHaveLength(3);
   });
 
   it('does not import calls older than its window (a first start on a PBX with years of history)', async () => {

@@ -60,7 +60,7 @@ describe('report drill-down', () => {
       ['c15', call('101', 'inbound', '2026-11-21T21:00:00Z', 7, 15)], //  22nd 00:00 Moscow: after the range
       ['c16', call('102', 'inbound', '2026-11-21T12:00:00Z', 9, 0, { disposition: null })], // ended without a disposition
     ];
-    for (const [id, c] of seed) store.save(id, c);
+    for (const [id, c] of seed) await store.save(id, c);
     const now = Date.now();
     db.insert(callWrapups).values([
       { callId: 'c1', description: 'sale', outcome: 'sale', at: now },

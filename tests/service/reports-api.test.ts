@@ -66,15 +66,15 @@ describe('calls report', () => {
     ivan = await createToken(db, 'ivan');
     store = new CallStore(db);
     //                                                         Moscow (UTC+3)      New York (UTC-5)
-    store.save('c1', call('L1', '101', 'inbound', '2026-11-20T08:00:00Z', 5, 60)); // 20th 11:00        20th 03:00
-    store.save('c2', call('L2', '101', 'inbound', '2026-11-20T20:30:00Z', 20, 0)); // 20th 23:30 missed 20th 15:30
-    store.save('c3', call('L3', '101', 'outbound', '2026-11-20T21:30:00Z', 10, 120)); // 21st 00:30      20th 16:30
-    store.save('c4', call('L4', '102', 'inbound', '2026-11-20T20:50:00Z', 8, 1200)); // 20th 23:50 to 00:10: spans midnight
-    store.save('c5', call('L5', '102', 'inbound', '2026-11-21T04:00:00Z', 4, 30)); // 21st 07:00        20th 23:00
-    store.save('c6', call('L6', '102', 'internal', '2026-11-21T10:00:00Z', 2, 10)); // 21st 13:00       21st 05:00
-    store.save('c7', call('L7', '101', 'inbound', '2026-11-21T11:00:00Z', 3, 0, { state: 'live', endedAt: null, disposition: null })); // live: not counted
-    store.save('c8', call('L8', '101', 'inbound', '2026-11-19T10:00:00Z', 6, 40)); // 19th: the previous period
-    store.save('c9', call('L9', '101', 'inbound', '2026-11-22T05:00:00Z', 1, 1)); // 22nd 08:00 / 22nd 00:00: after the range
+    await store.save('c1', call('L1', '101', 'inbound', '2026-11-20T08:00:00Z', 5, 60)); // 20th 11:00        20th 03:00
+    await store.save('c2', call('L2', '101', 'inbound', '2026-11-20T20:30:00Z', 20, 0)); // 20th 23:30 missed 20th 15:30
+    await store.save('c3', call('L3', '101', 'outbound', '2026-11-20T21:30:00Z', 10, 120)); // 21st 00:30      20th 16:30
+    await store.save('c4', call('L4', '102', 'inbound', '2026-11-20T20:50:00Z', 8, 1200)); // 20th 23:50 to 00:10: spans midnight
+    await store.save('c5', call('L5', '102', 'inbound', '2026-11-21T04:00:00Z', 4, 30)); // 21st 07:00        20th 23:00
+    await store.save('c6', call('L6', '102', 'internal', '2026-11-21T10:00:00Z', 2, 10)); // 21st 13:00       21st 05:00
+    await store.save('c7', call('L7', '101', 'inbound', '2026-11-21T11:00:00Z', 3, 0, { state: 'live', endedAt: null, disposition: null })); // live: not counted
+    await store.save('c8', call('L8', '101', 'inbound', '2026-11-19T10:00:00Z', 6, 40)); // 19th: the previous period
+    await store.save('c9', call('L9', '101', 'inbound', '2026-11-22T05:00:00Z', 1, 1)); // 22nd 08:00 / 22nd 00:00: after the range
     const now = Date.now();
     db.insert(callWrapups).values([
       { callId: 'c1', description: 'Заказ на 10 000 ₽', outcome: 'sale', at: now },
@@ -120,8 +120,8 @@ describe('calls report', () => {
   });
 
   it('a calendar month is compared with the month before (November with October 1-31, not the 30 days before)', async () => {
-    store.save('o1', call('LO1', '101', 'inbound', '2026-09-30T22:00:00Z', 2, 50)); // Moscow Oct 1st 01:00: October
-    store.save('o2', call('LO2', '101', 'inbound', '2026-09-30T20:00:00Z', 2, 70)); // Moscow Sep 30th 23:00: September
+    await store.save('o1', call('LO1', '101', 'inbound', '2026-09-30T22:00:00Z', 2, 50)); // Moscow Oct 1st 01:00: October
+    await store.save('o2', call('LO2', '101', 'inbound', '2026-09-30T20:00:00Z', 2, 70)); // Moscow Sep 30th 23:00: September
     const body = (await get(sveta, 'from=2026-11-01&to=2026-12-01&groupBy=manager')).json();
     expect(body.previous).toMatchObject({ from: '2026-09-30T21:00:00.000Z', to: '2026-10-31T21:00:00.000Z' });
     expect(values(body.previous.metrics)).toMatchObject({ calls: 1, talkSeconds: 50 });
@@ -137,15 +137,15 @@ describe('calls report', () => {
     expect(a.metrics.avgRingSeconds).toEqual({ value: 7.5, band: null });
     expect(a.metrics.talkSeconds).toEqual({ value: 180, band: null });
     // Five more inbound calls for boris, all answered: 7 of 7 is green, and so is a 5.x s ring.
-    for (let i = 0; i < 5; i++) store.save(`k${i}`, call(`LK${i}`, '102', 'inbound', `2026-11-21T1${i}:10:00Z`, 6, 30));
+    for (let i = 0; i < 5; i++) await store.save(`k${i}`, call(`LK${i}`, '102', 'inbound', `2026-11-21T1${i}:10:00Z`, 6, 30));
     const b = row((await get(sveta, 'from=2026-11-20&to=2026-11-22&groupBy=manager')).json(), '102', null)!;
     expect(b.metrics.answerRate).toEqual({ value: 1, band: 'green' });
     expect(b.metrics.avgRingSeconds!.band).toBe('green');
   });
 
   it('has no row for a phone without a user (a test phone on 199), and does not count its calls', async () => {
-    store.save('x1', call('LX1', '199', 'inbound', '2026-11-20T09:00:00Z', 3, 30));
-    store.save('x2', call('LX2', '199', 'outbound', '2026-11-21T09:00:00Z', 3, 0));
+    await store.save('x1', call('LX1', '199', 'inbound', '2026-11-20T09:00:00Z', 3, 30));
+    await store.save('x2', call('LX2', '199', 'outbound', '2026-11-21T09:00:00Z', 3, 0));
     for (const q of ['from=2026-11-20&to=2026-11-22&groupBy=manager', 'from=2026-11-20&to=2026-11-22&groupBy=manager,day', 'from=2026-11-20T09:30:00Z&to=2026-11-21T10:30:00Z&groupBy=manager']) {
       const body = (await get(sveta, q)).json();
       expect(body.rows.map((r: { extension: string | null }) => r.extension), q).not.toContain('199');
@@ -178,9 +178,9 @@ describe('calls report', () => {
 
   it('a day of 25 hours when DST ends in New York', async () => {
     const s2 = new CallStore(t.app.db);
-    s2.save('d1', call('D1', '101', 'inbound', '2026-11-01T04:30:00Z', 1, 10)); // 1st 00:30 EDT
-    s2.save('d2', call('D2', '101', 'inbound', '2026-11-02T04:30:00Z', 1, 10)); // 1st 23:30 EST
-    s2.save('d3', call('D3', '101', 'inbound', '2026-11-02T05:30:00Z', 1, 10)); // 2nd 00:30 EST
+    await s2.save('d1', call('D1', '101', 'inbound', '2026-11-01T04:30:00Z', 1, 10)); // 1st 00:30 EDT
+    await s2.save('d2', call('D2', '101', 'inbound', '2026-11-02T04:30:00Z', 1, 10)); // 1st 23:30 EST
+    await s2.save('d3', call('D3', '101', 'inbound', '2026-11-02T05:30:00Z', 1, 10)); // 2nd 00:30 EST
     const body = (await get(sveta, 'from=2026-11-01&to=2026-11-03&groupBy=day&tz=America/New_York')).json();
     expect(body.source).toBe('aggregates');
     const d1 = row(body, null, '2026-11-01')!;
@@ -213,8 +213,8 @@ describe('calls report', () => {
   });
 
   it('keeps the aggregates right when calls change, go, and get wrap-ups', async () => {
-    store.save('c2', call('L2', '101', 'inbound', '2026-11-20T20:30:00Z', 20, 30)); // the CDR says it was answered after all
-    store.remove('c4'); // merged into another call by a transfer
+    await store.save('c2', call('L2', '101', 'inbound', '2026-11-20T20:30:00Z', 20, 30)); // the CDR says it was answered after all
+    await store.remove('c4'); // merged into another call by a transfer
     t.app.db.insert(callWrapups).values({ callId: 'c2', description: 'Перезвонил', outcome: 'complaint', at: Date.now() }).run();
     const body = (await get(sveta, 'from=2026-11-20&to=2026-11-22&groupBy=manager,day')).json();
     expect(values(row(body, '101', '2026-11-20')!.metrics)).toMatchObject({ calls: 2, answered: 2, missed: 0, talkSeconds: 90, longestCallSeconds: 60 });

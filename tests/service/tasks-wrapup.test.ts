@@ -35,9 +35,9 @@ describe('wrap-up and tasks', () => {
     await seedPasswordUser(t.app, 'sveta', 'supervisor');
     [anna, boris, sveta] = [await loginCookie(t.app, 'anna'), await loginCookie(t.app, 'boris'), await loginCookie(t.app, 'sveta')];
     const store = new CallStore(t.app.db);
-    store.save('c1', record({ linkedId: 'L1', recordingFile: '/x/L1.wav' }));
-    store.save('c2', record({ linkedId: 'L2', extension: '102' }));
-    store.save('c3', record({ linkedId: 'L3', extension: '101', answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] }));
+    await store.save('c1', record({ linkedId: 'L1', recordingFile: '/x/L1.wav' }));
+    await store.save('c2', record({ linkedId: 'L2', extension: '102' }));
+    await store.save('c3', record({ linkedId: 'L3', extension: '101', answeredAt: null, talkMs: 0, disposition: 'no_answer', legs: [] }));
     mkdirSync(t.config.CTI_RECORDINGS_DIR, { recursive: true });
     writeFileSync(join(t.config.CTI_RECORDINGS_DIR, 'L1.wav'), Buffer.alloc(44 + 16000));
   });
@@ -122,11 +122,11 @@ describe('wrap-up and tasks', () => {
     const client = (await t.app.inject({ method: 'POST', url: '/api/v1/clients', headers: h(sveta), payload: { kind: 'company', name: 'ООО Ромашка', ownerName: 'anna' } })).json();
     const contact = (await t.app.inject({ method: 'POST', url: '/api/v1/contacts', headers: h(sveta), payload: { clientId: client.id, name: 'Иван Петров', phones: [{ number: '+79165550101' }] } })).json();
     const rang = T0 + 600_000;
-    new CallStore(t.app.db).save('m1', record({
+    await new CallStore(t.app.db).save('m1', record({
       linkedId: 'LM1', externalNumber: '+79165550101', contactId: contact.id, clientId: client.id, startedAt: rang, answeredAt: null, endedAt: rang + 20_000,
       talkMs: 0, ringMs: 20_000, disposition: 'no_answer', legs: [],
     }));
-    createMissedCallTasks(t.app.db, { dueMinutes: 15 });
+    await createMissedCallTasks(t.app.db, { dueMinutes: 15 });
     const items = (await t.app.inject({ url: '/api/v1/tasks?assignee=me&state=open', headers: { cookie: anna } })).json().items;
     expect(items.find((x: { callId: string }) => x.callId === 'm1')).toMatchObject({
       kind: 'callback', clientName: 'ООО Ромашка', contactName: 'Иван Петров', missedAt: new Date(rang).toISOString(),

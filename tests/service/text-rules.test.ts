@@ -106,7 +106,7 @@ describe('names and notes', { timeout: 30_000 }, () => {
       externalNumber: '+79161234567', extension: '101', startedAt: now, answeredAt: now + 5000, endedAt: now + 30_000,
       ringMs: 5000, talkMs: 25_000, disposition: 'answered', hangupCause: null, recordingFile: null, legs: [],
     };
-    new CallStore(t.app.db).save('c1', rec);
+    await new CallStore(t.app.db).save('c1', rec);
     const wrap = (description: string) => send('POST', '/api/v1/calls/c1/wrapup', { description, outcome: 'sale', nextStep: { dueAt: new Date(Date.now() + 3_600_000).toISOString() } });
     expectBadText(await wrap('call back \u202Etomorrow'), 'description', /U\+202E/);
     expectBadText(await wrap('call back \ud800'), 'description', /lone surrogate/);

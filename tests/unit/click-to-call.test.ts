@@ -18,11 +18,11 @@ import { addUser, findUser } from '../../src/users/users.js';
 import { loadScenario, scenarioEvents } from '../support/ami-fixture.js';
 
 const handles: DbHandle[] = [];
-afterEach(() => { for (const h of handles.splice(0)) h.close(); });
+afterEach(async () => { for (const h of handles.splice(0)) await h.close(); });
 
 /** `fixtureNumber`: the client's number in the recording (a sandbox 1555... one), replaced by a Russian mobile. */
 async function run(scenario: string, ext: string, fixtureNumber: string): Promise<{ got: C2cProgress[]; record: ReturnType<import('../../src/calls/call.js').Call['toRecord']> | null }> {
-  const h = openDb(':memory:');
+  const h = await openDb(':memory:');
   handles.push(h);
   await addUser(h.db, { name: 'anna', role: 'supervisor', extension: ext });
   const actor = (await findUser(h.db, 'anna'))!;
@@ -78,7 +78,7 @@ describe('click-to-call progress on recorded traffic', () => {
 
 describe('click-to-call limits: calls of one manager at once', () => {
   it('a third call while two are in progress is 429 CTI_ERR_DIAL_CONCURRENCY_LIMITED; one ending frees its place', async () => {
-    const h = openDb(':memory:');
+    const h = await openDb(':memory:');
     handles.push(h);
     await addUser(h.db, { name: 'anna', role: 'supervisor', extension: '101' });
     const u = (await findUser(h.db, 'anna'))!;
