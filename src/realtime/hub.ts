@@ -230,8 +230,12 @@ export class RealtimeHub {
         });
       }, { ext: leg.extension });
     });
-    tracker.on('ended', (call) => {
-      this.inOrder(call.id, 'call:ended', async () => {
+    tracker.on('ended', (ended, live) => {
+      this.inOrder(ended.id, 'call:ended', async () => {
+        // The caller-ID lookup (a query) may still be on its way for a call that short: the ended
+        // record names the contact once it is back.
+        await live.matched();
+        const call = live.snapshot();
         const to = await this.rang(call);
         if (!to.length) return;
         const r = call.record;
