@@ -191,7 +191,7 @@ describe('contacts API', () => {
     // ...but the one with the latest answered call beats it.
     const store = new CallStore(t.app.db);
     await store.save('x1', call('X1', '+74950000001', Date.now() - DAY));
-    t.app.db.update(calls).set({ contactId: owned.contactId, clientId: owned.clientId }).where(eq(calls.id, 'x1')).run();
+    await t.app.db.update(calls).set({ contactId: owned.contactId, clientId: owned.clientId }).where(eq(calls.id, 'x1'));
     await req(sveta, 'PATCH', `/api/v1/contacts/${fresh.contactId}`, { name: 'Fresh again' });
     expect(await look()).toBe(owned.contactId);
     expect(orphan.contactId).not.toBe(owned.contactId);

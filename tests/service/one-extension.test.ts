@@ -91,56 +91,6 @@ describe('one extension, one person', () => {
     }
   });
 
-  it('a database with two users on one extension does not migrate: the message names the extension, the users and what to do; nothing changes', async () => {
-    // A database at the migration before the unique index.
-    const dir = mkdtempSync(join(tmpdir(), 'cti-dup-'));
-    const old = join(dir, 'migrations');
-    mkdirSync(join(old, 'meta'), { recursive: true });
-    const journal = JSON.parse(readFileSync(join(migrationsFolder(), 'meta/_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
-    journal.entries = journal.entries.filter((e) => e.idx <= 7);
-    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal));
-    for (const f of readdirSync(migrationsFolder())) if (journal.entries.some((e) => `${e.tag}.sql` === f)) copyFileSync(join(migrationsFolder(), f), join(old, f));
-    const file = join(dir, 'cti.sqlite');
-    const sqlite = new Database(file);
-    migrate(drizzle(sqlite), { migrationsFolder: old });
-    const ins = sqlite.prepare("INSERT INTO users (id, name, role, extension, created_at) VALUES (?, ?, 'manager', ?, 0)");
-    ins.run('u1', 'anna', '101');
-    ins.run('u2', 'boris', '101');
-    ins.run('u3', 'olga', '103');
-    ins.run('u4', 'denis', '103');
-    ins.run('u5', 'sveta', null);
-    ins.run('u6', 'root', null);
-    const applied = (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
-    sqlite.close();
-
-    let message = '';
-    try {
-      await (await openDb(file)).close();
-    } catch (err) {
-      message = (err as Error).message;
-    }
-    expect(message).toMatch(/extension 101: anna, boris/);
-    expect(message).toMatch(/extension 103: denis, olga/);
-    expect(message).not.toMatch(/sveta|root/);
-    expect(message).toMatch(/one user/i);
-    expect(message).toMatch(/UPDATE users SET extension/);
-
-    const after = new Database(file, { readonly: true });
-    expect(after.prepare('SELECT name, extension FROM users ORDER BY name').all()).toEqual([
-      { name: 'anna', extension: '101' }, { name: 'boris', extension: '101' }, { name: 'denis', extension: '103' },
-      { name: 'olga', extension: '103' }, { name: 'root', extension: null }, { name: 'sveta', extension: null },
-    ]);
-    expect((after.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n).toBe(applied);
-    after.close();
-
-    // Once the admin has given each their own extension, it opens.
-    const fix = new Database(file);
-    fix.prepare("UPDATE users SET extension = '102' WHERE name = 'boris'").run();
-    fix.prepare("UPDATE users SET extension = NULL WHERE name = 'denis'").run();
-    fix.close();
-    await (await openDb(file)).close();
-  });
-
   it("boris, who takes 101 after anna moved to 105, does not see anna's past calls or recordings; anna still does; reports credit each their own", async () => {
     const store = new CallStore(t.app.db);
     mkdirSync(t.config.CTI_RECORDINGS_DIR, { recursive: true });
@@ -228,5 +178,59 @@ describe('one extension, one person', () => {
     expect(got[0]).toEqual(expect.arrayContaining(['call:answered', 'call:ended']));
     expect(got[1]!.filter((n) => n.startsWith('call:'))).toEqual([]);
     for (const s of sockets) s.close();
+  });
+});
+
+// An older SQLite file upgraded in place: SQLite's own migration path, whichever engine the run's
+// other tests use (no app of theirs is open here: one process opens one engine).
+describe('one extension, one person: upgrading an older SQLite database', () => {
+  it('a database with two users on one extension does not migrate: the message names the extension, the users and what to do; nothing changes', async () => {
+    // A database at the migration before the unique index.
+    const dir = mkdtempSync(join(tmpdir(), 'cti-dup-'));
+    const old = join(dir, 'migrations');
+    mkdirSync(join(old, 'meta'), { recursive: true });
+    const journal = JSON.parse(readFileSync(join(migrationsFolder(), 'meta/_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
+    journal.entries = journal.entries.filter((e) => e.idx <= 7);
+    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal));
+    for (const f of readdirSync(migrationsFolder())) if (journal.entries.some((e) => `${e.tag}.sql` === f)) copyFileSync(join(migrationsFolder(), f), join(old, f));
+    const file = join(dir, 'cti.sqlite');
+    const sqlite = new Database(file);
+    migrate(drizzle(sqlite), { migrationsFolder: old });
+    const ins = sqlite.prepare("INSERT INTO users (id, name, role, extension, created_at) VALUES (?, ?, 'manager', ?, 0)");
+    ins.run('u1', 'anna', '101');
+    ins.run('u2', 'boris', '101');
+    ins.run('u3', 'olga', '103');
+    ins.run('u4', 'denis', '103');
+    ins.run('u5', 'sveta', null);
+    ins.run('u6', 'root', null);
+    const applied = (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
+    sqlite.close();
+
+    let message = '';
+    try {
+      await (await openDb(file)).close();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/extension 101: anna, boris/);
+    expect(message).toMatch(/extension 103: denis, olga/);
+    expect(message).not.toMatch(/sveta|root/);
+    expect(message).toMatch(/one user/i);
+    expect(message).toMatch(/UPDATE users SET extension/);
+
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare('SELECT name, extension FROM users ORDER BY name').all()).toEqual([
+      { name: 'anna', extension: '101' }, { name: 'boris', extension: '101' }, { name: 'denis', extension: '103' },
+      { name: 'olga', extension: '103' }, { name: 'root', extension: null }, { name: 'sveta', extension: null },
+    ]);
+    expect((after.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n).toBe(applied);
+    after.close();
+
+    // Once the admin has given each their own extension, it opens.
+    const fix = new Database(file);
+    fix.prepare("UPDATE users SET extension = '102' WHERE name = 'boris'").run();
+    fix.prepare("UPDATE users SET extension = NULL WHERE name = 'denis'").run();
+    fix.close();
+    await (await openDb(file)).close();
   });
 });

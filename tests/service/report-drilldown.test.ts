@@ -62,13 +62,13 @@ describe('report drill-down', () => {
     ];
     for (const [id, c] of seed) await store.save(id, c);
     const now = Date.now();
-    db.insert(callWrapups).values([
+    await db.insert(callWrapups).values([
       { callId: 'c1', description: 'sale', outcome: 'sale', at: now },
       { callId: 'c4', description: 'sale', outcome: 'sale', at: now },
       { callId: 'c5', description: 'question', outcome: 'consultation', at: now },
       { callId: 'c7', description: 'live, not counted', outcome: 'sale', at: now },
       { callId: 'c13', description: 'quote', outcome: 'quote_sent', at: now },
-    ]).run();
+    ]);
   });
   afterEach(async () => t.close());
 

@@ -76,19 +76,19 @@ describe('calls report', () => {
     await store.save('c8', call('L8', '101', 'inbound', '2026-11-19T10:00:00Z', 6, 40)); // 19th: the previous period
     await store.save('c9', call('L9', '101', 'inbound', '2026-11-22T05:00:00Z', 1, 1)); // 22nd 08:00 / 22nd 00:00: after the range
     const now = Date.now();
-    db.insert(callWrapups).values([
+    await db.insert(callWrapups).values([
       { callId: 'c1', description: 'Заказ на 10 000 ₽', outcome: 'sale', at: now },
       { callId: 'c4', description: 'Ещё заказ', outcome: 'sale', at: now },
       { callId: 'c5', description: 'Вопрос по доставке', outcome: 'consultation', at: now },
-    ]).run();
+    ]);
     const task = (id: string, assigneeId: string, dueIso: string, doneIso: string | null) => ({
       id, kind: 'callback' as const, assigneeId, dueAt: at(dueIso), doneAt: doneIso ? at(doneIso) : null, createdAt: now, updatedAt: now,
     });
-    db.insert(tasks).values([
+    await db.insert(tasks).values([
       task('t1', annaId, '2026-11-20T20:45:00Z', '2026-11-20T20:40:00Z'), // Moscow 20th 23:45, done in time
       task('t2', borisId, '2026-11-21T06:00:00Z', '2026-11-21T07:00:00Z'), // Moscow 21st 09:00, late
       task('t3', annaId, '2026-11-21T08:00:00Z', null), // Moscow 21st 11:00, not done
-    ]).run();
+    ]);
   });
   afterEach(async () => t.close());
 
@@ -157,11 +157,11 @@ describe('calls report', () => {
   it('does not count a callback not yet due as late', async () => {
     const now = Date.now();
     const soon = (min: number) => now + min * 60_000;
-    t.app.db.insert(tasks).values([
+    await t.app.db.insert(tasks).values([
       { id: 'f1', kind: 'callback', assigneeId: annaId, dueAt: soon(60), doneAt: null, createdAt: now, updatedAt: now }, // open, due in an hour
       { id: 'f2', kind: 'callback', assigneeId: annaId, dueAt: soon(90), doneAt: now, createdAt: now, updatedAt: now }, // done already: on time
       { id: 'f3', kind: 'callback', assigneeId: annaId, dueAt: soon(-60), doneAt: null, createdAt: now, updatedAt: now }, // due an hour ago: late
-    ]).run();
+    ]);
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     const body = (await get(sveta, `from=${day(now - 2 * 86_400_000)}&to=${day(now + 2 * 86_400_000)}&groupBy=manager&tz=UTC`)).json();
     expect(values(row(body, '101', null)!.metrics)).toMatchObject({ callbacksDue: 2, callbacksOnTime: 1 });
@@ -215,7 +215,7 @@ describe('calls report', () => {
   it('keeps the aggregates right when calls change, go, and get wrap-ups', async () => {
     await store.save('c2', call('L2', '101', 'inbound', '2026-11-20T20:30:00Z', 20, 30)); // the CDR says it was answered after all
     await store.remove('c4'); // merged into another call by a transfer
-    t.app.db.insert(callWrapups).values({ callId: 'c2', description: 'Перезвонил', outcome: 'complaint', at: Date.now() }).run();
+    await t.app.db.insert(callWrapups).values({ callId: 'c2', description: 'Перезвонил', outcome: 'complaint', at: Date.now() });
     const body = (await get(sveta, 'from=2026-11-20&to=2026-11-22&groupBy=manager,day')).json();
     expect(values(row(body, '101', '2026-11-20')!.metrics)).toMatchObject({ calls: 2, answered: 2, missed: 0, talkSeconds: 90, longestCallSeconds: 60 });
     expect(row(body, '101', '2026-11-20')!.outcomes).toEqual({ sale: 1, complaint: 1 });
