@@ -1,7 +1,9 @@
 #!/bin/bash
 # All tests on a fresh machine: unit, service, then integration against the real sandbox Asterisk, then
-# e2e: real Chromium on the web app, against the same sandbox.
-# Brings the sandbox up for the run and always takes it down again. Ends with one summary line.
+# e2e: real Chromium on the web app, against the same sandbox. The service and integration tiers run on
+# both databases: SQLite (the embedded default) and PostgreSQL (a throw-away server, scripts/pg.sh).
+# Brings the sandbox and PostgreSQL up for the run and always takes them down again. Ends with one
+# summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The first run leaves the clone as it was: installing and building rewrite no tracked file (the lock).
@@ -20,19 +22,44 @@ npx tsc -p tsconfig.json --noEmit
 export CTI_TEST_BUILT=1
 out=$(mktemp -d)
 status=0
+# PostgreSQL: a throw-away server on 127.0.0.1 (its own folder, a random password). Each PostgreSQL
+# test gets a database of its own, copied from a migrated template (tests/support/database.ts).
+export CTI_PG_PORT=${CTI_PG_PORT:-55432}
+CTI_TEST_PG_URL=$(bash scripts/pg.sh up)
+export CTI_TEST_PG_URL
+PG_SANDBOX_DIR=$(mktemp -d)/pbx
+cleanup() {
+  bash sandbox/pbx.sh down >/dev/null 2>&1 || true
+  CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" bash sandbox/pbx.sh down >/dev/null 2>&1 || true
+  bash scripts/pg.sh down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 npx vitest run --project unit --project service --reporter=default --reporter=json --outputFile="$out/fast.json" || status=1
 # No test may depend on today's date: the fast tiers again at two other dates (libfaketime), seven months
 # ahead (other DST offsets, another half of the year) and a little over three years ahead (a leap day
-# behind, other weekdays). Their counts go into the summary line like any other run.
+# behind, other weekdays). The first of them runs on PostgreSQL: the service tier on the other database
+# (the server keeps the real clock; no table takes a time from it). Their counts go into the summary
+# line like any other run.
 dated=()
 for shift in +213d +1187d; do
-  echo "== unit + service at $(faketime -f "$shift" date -u '+%Y-%m-%d %H:%M UTC') (faketime $shift)"
-  faketime -f "$shift" npx vitest run --project unit --project service --reporter=dot --reporter=json --outputFile="$out/fast$shift.json" || status=1
+  engine=sqlite
+  [ "$shift" = +213d ] && engine=postgres
+  echo "== unit + service on $engine at $(faketime -f "$shift" date -u '+%Y-%m-%d %H:%M UTC') (faketime $shift)"
+  CTI_TEST_DATABASE=$engine faketime -f "$shift" npx vitest run --project unit --project service --reporter=dot --reporter=json --outputFile="$out/fast$shift.json" || status=1
   dated+=("$out/fast$shift.json")
 done
+# Integration on both databases at once, each against its own sandbox Asterisk (the second one's ports
+# moved by CTI_PBX_PORT_OFFSET=100): the tier mostly waits on real calls ringing, so two share the cores.
 bash sandbox/pbx.sh up
-trap 'bash sandbox/pbx.sh down || true' EXIT
+CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" bash sandbox/pbx.sh up
+CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" CTI_TEST_DATABASE=postgres \
+  npx vitest run --project integration --reporter=dot --reporter=json --outputFile="$out/integration-postgres.json" >"$out/integration-postgres.log" 2>&1 &
+pg_it=$!
 npx vitest run --project integration --reporter=default --reporter=json --outputFile="$out/integration.json" || status=1
+wait "$pg_it" || status=1
+echo "== integration on PostgreSQL"
+cat "$out/integration-postgres.log"
+CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" bash sandbox/pbx.sh down >/dev/null
 npx vitest run --project e2e --reporter=default --reporter=json --outputFile="$out/e2e.json" || status=1
 # A PBX whose dialplan we do not own: the sandbox restarted with the FreePBX-shaped profile
 # (CTI_PBX_PROFILE=freepbx), the service attached to it by an AMI user only (and, in one test, our
@@ -56,5 +83,5 @@ node -e '
     } catch { f += 1; }
   }
   console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
-' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/e2e.json" "$out/freepbx.json" "$out/softphone.json"
+' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/integration-postgres.json" "$out/e2e.json" "$out/freepbx.json" "$out/softphone.json"
 exit $status

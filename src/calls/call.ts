@@ -115,6 +115,8 @@ export class Call {
   match: { contactId: string; clientId: string } | null | undefined = undefined;
   private matchedFor: string | null = null;
   private matching: Promise<void> = Promise.resolve();
+  /** Set when a transfer joined this call into another: it is no call of its own any more. */
+  absorbedInto: Call | null = null;
   /** Seen only in part (adopted after a restart or reconnect): Asterisk's event log completes it. */
   partial = false;
   private _log: Logger | null = null;
@@ -181,6 +183,15 @@ export class Call {
       const match = this.ctx.match;
       this.matching = this.matching.then(() => match(this.normalisedExternal())).then((m) => {
         if (this.matchedFor !== asked) return; // the number changed meanwhile: its own lookup follows
+        const into = this.absorbedInto;
+        if (into) {
+          // Joined into another call meanwhile: the lookup is that call's, if it has none of its own.
+          if (into.match) return;
+          into.match = m;
+          into.changed();
+          this.ctx.onMatched?.(into);
+          return;
+        }
         this.match = m;
         this.changed();
         this.ctx.onMatched?.(this);
@@ -269,6 +280,7 @@ export class Call {
     this.known ??= other.known;
     if (!this.match) this.match = other.match;
     this.partial ||= other.partial;
+    other.absorbedInto = this;
     this.changed();
   }
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
-import { openDb } from '../../src/db/client.js';
+import { openTestDb } from '../support/database.js';
 import { api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
 import { launchChromium, login, screenshotPath, seedLoginUser } from '../support/browser.js';
 
@@ -72,7 +72,7 @@ beforeAll(async () => {
   const north = await post('/api/v1/clients', { name: `Northwind ${RUN}`, ownerId: ids['boris'] });
   const john = await post('/api/v1/contacts', { clientId: north, name: 'John Smith', phones: [{ number: e164(2) }] });
   const now = Date.now();
-  const h = await openDb(dbFile);
+  const h = await openTestDb(dbFile);
   try {
     const store = new CallStore(h.db);
     await store.save(`r1-${RUN}`, record({ linkedId: `R1-${RUN}`, extension: '101', startedAt: now - 50 * 60_000, contactId: ivan, clientId: romashka }));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
-import { openDb } from '../../src/db/client.js';
+import { openTestDb } from '../support/database.js';
 import { newDbFile, startService, type ServiceProcess } from '../support/service.js';
 import { launchChromium, login, screenshotPath, seedLoginUser } from '../support/browser.js';
 
@@ -52,7 +52,7 @@ beforeAll(async () => {
   // Today in Moscow from 09:00: the report's "Today" covers them whenever the test runs (a call may lie
   // ahead of now in the small hours; the report counts by start all the same).
   const nine = Math.floor((Date.now() + MSK) / DAY) * DAY - MSK + 9 * 3_600_000;
-  const h = await openDb(dbFile);
+  const h = await openTestDb(dbFile);
   try {
     const store = new CallStore(h.db);
     // sales: 10 offered; 6 answered (4 within 20 s), 3 hung up waiting, 1 timed out to another target.

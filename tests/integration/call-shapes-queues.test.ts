@@ -6,8 +6,10 @@
 // recording covering the conversation, the queue the call waited in with its wait and outcome, and a
 // queue call that several members missed counted once (one callback task, one report row).
 // sandbox/SCENARIOS.md ("Call shapes") says what Asterisk does in each. Needs `sandbox/pbx.sh up`.
-import Database from 'better-sqlite3';
+import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { calls } from '../../src/db/schema/index.js';
+import { openTestDb } from '../support/database.js';
 import { wavDurationMs } from '../../src/calls/recording.js';
 import {
   coreShowChannels, inboundCall, Phone, queuePause, recordingPath, SHAPE_DIDS, waitForCdr, waitForChannel,
@@ -118,13 +120,14 @@ async function theCall(linkedId: string, sinceMs: number): Promise<any> {
 }
 
 /** The queue columns of the stored record (calls.queue, queue_wait_ms, queue_outcome). */
-function queueColumns(linkedId: string): { queue: string | null; queueWaitMs: number | null; queueOutcome: string | null } {
-  const db = new Database(svc.dbFile, { readonly: true, fileMustExist: true });
+async function queueColumns(linkedId: string): Promise<{ queue: string | null; queueWaitMs: number | null; queueOutcome: string | null }> {
+  const h = await openTestDb(svc.dbFile);
   try {
-    const row = db.prepare('SELECT queue, queue_wait_ms AS queueWaitMs, queue_outcome AS queueOutcome FROM calls WHERE linked_id = ?').get(linkedId) as any;
+    const [row] = await h.db.select({ queue: calls.queue, queueWaitMs: calls.queueWaitMs, queueOutcome: calls.queueOutcome })
+      .from(calls).where(eq(calls.linkedId, linkedId));
     return row ?? { queue: null, queueWaitMs: null, queueOutcome: null };
   } finally {
-    db.close();
+    await h.close();
   }
 }
 
@@ -186,7 +189,7 @@ describe('queues (app_queue) on the sandbox, checked against its CDR', () => {
     within1s(call.talkSeconds, secs(span.end - span.answer), 'talk time');
     expectLegTalk(call, rows, ['102']);
     expectRecording(call);
-    const q = queueColumns(h.linkedid);
+    const q = await queueColumns(h.linkedid);
     expect.soft(q, 'the queue columns of the record').toMatchObject({ queue: 'sales', queueOutcome: 'answered' });
     const answered = rowsTo(rows, '102').find((r) => r.disposition === 'ANSWERED')!;
     softWithin1s(q.queueWaitMs === null ? null : secs(q.queueWaitMs), secs(answered.answer! - queueRows(rows)[0]!.start), 'queue wait');
@@ -210,7 +213,7 @@ describe('queues (app_queue) on the sandbox, checked against its CDR', () => {
     within1s(call.talkSeconds, secs(span.end - span.answer), 'talk time');
     expectLegTalk(call, rows, [second]);
     expectRecording(call);
-    const q = queueColumns(h.linkedid);
+    const q = await queueColumns(h.linkedid);
     expect.soft(q, 'the queue columns of the record').toMatchObject({ queue: 'sales-rr', queueOutcome: 'answered' });
     softWithin1s(q.queueWaitMs === null ? null : secs(q.queueWaitMs), secs(span.answer - queueRows(rows)[0]!.start), 'queue wait');
   });
@@ -229,7 +232,7 @@ describe('queues (app_queue) on the sandbox, checked against its CDR', () => {
     expect(call.extension ?? '').not.toBe('sales');
     within1s(call.ringSeconds, secs(span.end - span.start), 'wait until the caller hung up');
     for (const l of call.legs) expect(l.talkSeconds).toBe(0);
-    const q = queueColumns(h.linkedid);
+    const q = await queueColumns(h.linkedid);
     expect.soft(q, 'the queue columns of the record').toMatchObject({ queue: 'sales', queueOutcome: 'abandoned' });
     softWithin1s(q.queueWaitMs === null ? null : secs(q.queueWaitMs), secs(span.end - queueRows(rows)[0]!.start), 'queue wait');
 
@@ -268,7 +271,7 @@ describe('queues (app_queue) on the sandbox, checked against its CDR', () => {
     within1s(call.talkSeconds, secs(span.end - span.answer), 'talk time');
     expectLegTalk(call, rows, ['103']);
     expectRecording(call);
-    const q = queueColumns(h.linkedid);
+    const q = await queueColumns(h.linkedid);
     expect.soft(q, 'the queue columns of the record').toMatchObject({ queue: 'night', queueOutcome: 'timeout' });
     const qr = queueRows(rows);
     softWithin1s(q.queueWaitMs === null ? null : secs(q.queueWaitMs), secs(Math.max(...qr.map((r) => r.end)) - qr[0]!.start), 'time in queue night');
@@ -289,7 +292,7 @@ describe('queues (app_queue) on the sandbox, checked against its CDR', () => {
     expectLegTalk(call, rows, ['102']);
     expect(call.legs.map((l: any) => l.extension)).not.toContain('101');
     expectRecording(call);
-    const q = queueColumns(h.linkedid);
+    const q = await queueColumns(h.linkedid);
     expect.soft(q, 'the queue columns of the record').toMatchObject({ queue: 'sales', queueOutcome: 'answered' });
     softWithin1s(q.queueWaitMs === null ? null : secs(q.queueWaitMs), 0, 'queue wait (the only member free answers at once)');
   });
@@ -307,7 +310,7 @@ describe('queues (app_queue) on the sandbox, checked against its CDR', () => {
       expectAnsweredBy(call, '102');
       expect(call.routedBy).toBe('default');
       expectLegTalk(call, rows, ['102']);
-      expect.soft(queueColumns(h.linkedid), 'the queue columns of the record').toMatchObject({ queue: 'sales', queueOutcome: 'answered' });
+      expect.soft(await queueColumns(h.linkedid), 'the queue columns of the record').toMatchObject({ queue: 'sales', queueOutcome: 'answered' });
     } finally {
       await putRules(RULES);
     }
@@ -335,7 +338,7 @@ describe('a ring group (the routing rules\' group target)', () => {
       within1s(call.talkSeconds, secs(span.end - span.answer), 'talk time');
       expectLegTalk(call, rows, ['102']);
       expectRecording(call);
-      expect(queueColumns(h.linkedid).queue).toBeNull();
+      expect((await queueColumns(h.linkedid)).queue).toBeNull();
     } finally {
       await putRules(RULES);
     }
