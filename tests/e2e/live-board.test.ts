@@ -78,8 +78,10 @@ describe("the supervisors' live board", () => {
     await row.first().waitFor({ timeout: 10_000 });
     await expect.poll(() => row.first().getAttribute('data-state'), { timeout: 10_000 }).toBe('talking');
     expect(await row.first().getByTestId('live-call-manager').innerText()).toBe('anna · 101');
+    // The contact's and client's names are read from the database as the call is matched: they follow
+    // the number within moments.
+    await expect.poll(() => row.first().getByTestId('live-call-party').innerText(), { timeout: 5_000 }).toContain('Ivan Petrov');
     const party = await row.first().getByTestId('live-call-party').innerText();
-    expect(party).toContain('Ivan Petrov');
     expect(party).toContain('Northwind Trading');
     expect(party).toContain(CLIENT);
     await expect.poll(() => page.locator('[data-testid="live-manager"][data-extension="101"]').getAttribute('data-state')).toBe('talking');
