@@ -223,9 +223,10 @@ export class LiveService {
     await this.settled(Infinity);
   }
 
-  /** Who is on each phone (src/users/directory.ts, one user per extension). */
-  // TODO(live): phoneOwners is async now (src/users/directory.ts); the board takes the read users when
-  // it arrives (right after, on SQLite). The live conversion may rather await it in its own flow.
+  /**
+   * Who is on each phone (src/users/directory.ts, one user per extension): a query, so the board takes
+   * the users when they arrive (loadUsers), and a snapshot awaits a fresh read.
+   */
   private async readUsers(): Promise<void> {
     this.users = (await phoneOwners(this.o.db)).map((u) => ({ extension: u.extension, id: u.id, name: u.name }));
   }
