@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigError, databaseTarget, loadBaseConfig } from '../config/config.js';
 import { PHONE_MODES, ROLES } from '../contract/enums.js';
-import { describeTarget, MigrationBlockedError, openDb, type Db } from '../db/client.js';
+import { describeTarget, isPostgresUrl, MigrationBlockedError, openDb, type Db } from '../db/client.js';
 import { CtiError } from '../lib/errors.js';
 import { listTokens, parseExpiry, revokeToken } from '../users/tokens.js';
 import { addUser, createToken, isRole } from '../users/users.js';
@@ -76,7 +76,7 @@ program.option('--demo', "work on the demo's data (data/demo.sqlite) and, when i
 function dbFile(): string {
   const target = databaseTarget(loadBaseConfig());
   console.error(`cti: database ${describeTarget(target)}`);
-  return /^postgres(ql)?:/i.test(target) ? target : resolve(target);
+  return isPostgresUrl(target) ? target : resolve(target);
 }
 
 program.command('serve').description('run the service').action(async () => {

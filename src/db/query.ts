@@ -75,6 +75,15 @@ export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promis
   }
 }
 
+/**
+ * A column SQLite's planner must not pick an index for (unary +, SQLite docs "The unary + operator"):
+ * where a narrower index serves the query. PostgreSQL's planner weighs them from its statistics (and
+ * has no unary + for text): the column as it is.
+ */
+export function notIndexed(db: Db, column: unknown): SQL {
+  return isPostgres(db) ? sql`${column}` : sql`+${column}`;
+}
+
 /** Case-insensitive LIKE: SQLite's LIKE already is (for ASCII); PostgreSQL's is ILIKE. */
 export function ilike(db: Db, column: SQL | SQL.Aliased | unknown, pattern: string): SQL {
   return isPostgres(db) ? sql`${column} ILIKE ${pattern}` : sql`${column} LIKE ${pattern}`;

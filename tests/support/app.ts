@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadServiceConfig, type ServiceConfig } from '../../src/config/config.js';
+import { isPostgresUrl } from '../../src/db/client.js';
 import { buildApp, type BuildOptions } from '../../src/http/app.js';
 import { freshDatabase } from './database.js';
 
@@ -22,7 +23,7 @@ export async function testApp(env: Record<string, string> = {}, opts: Omit<Build
   const db = env['CTI_DB_FILE'] ? null : await freshDatabase(dir);
   const config = loadServiceConfig({
     CTI_DB_FILE: join(dir, 'cti.sqlite'),
-    ...(db && db.target.startsWith('postgres') ? { CTI_DATABASE_URL: db.target } : {}),
+    ...(db && isPostgresUrl(db.target) ? { CTI_DATABASE_URL: db.target } : {}),
     CTI_AMI_USER: 'unused', CTI_AMI_SECRET: 'unused', CTI_ARI_USER: 'unused', CTI_ARI_PASSWORD: 'unused',
     CTI_RECORDINGS_DIR: join(dir, 'recordings'),
     CTI_CEL_FILE: join(dir, 'cti.csv'),
