@@ -11,39 +11,33 @@ import { databaseTarget, publicUrl, type ServiceConfig } from '../config/config.
 import { openDb, type Db } from '../db/client.js';
 import { CtiError, toHttp } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { Pbx } from '../pbx/pbx.js';
-import { MobileDirectory } from '../users/mobiles.js';
-import { CallLog } from '../calls/call-log.js';
 import { registerCallRoutes } from '../calls/routes.js';
 import { loadKpi } from '../reports/kpi.js';
 import { registerReportRoutes } from '../reports/routes.js';
 import { registerContactRoutes } from '../contacts/routes.js';
 import { RulesStore } from '../routing/rules.js';
-import { Router } from '../routing/router.js';
-import { factsSource } from '../routing/facts.js';
 import { registerRoutingRoutes } from '../routing/routes.js';
-import { StasisApp } from '../pbx/stasis.js';
 import { registerAuth } from './auth.js';
 import { registerHealth } from './health.js';
 import { registerDemoRoutes } from '../demo/routes.js';
 import { securityHeaders, swaggerUiPolicy } from './security-headers.js';
 import { rememberedCompilers } from './schema-compilers.js';
 import { registerWebApp } from './web-app.js';
-import { ClickToCall } from '../calls/click-to-call.js';
-import { dialPolicyOf } from '../calls/dial-policy.js';
 import { RealtimeHub } from '../realtime/hub.js';
 import { loadOutcomes } from '../tasks/outcomes.js';
 import { registerTaskRoutes } from '../tasks/routes.js';
-import { createMissedCallTasks, takeNewlyOverdue } from '../tasks/tasks.js';
 import { LOGIN_WINDOW_MS, LoginLimiter } from '../users/login-limiter.js';
 import { registerUserRoutes } from '../users/routes.js';
 import { registerTokenRoutes } from '../users/token-routes.js';
 import { UserAccess } from '../users/access.js';
-import { LiveService } from '../live/live.js';
 import { registerLiveRoutes } from '../live/routes.js';
-import { parseEndpointOptions, SoftphoneEndpoints } from '../pbx/softphone-endpoints.js';
+import { Cluster } from '../cluster/cluster.js';
+import { LeaderDuties } from '../cluster/duties.js';
+import type { Pbx } from '../pbx/pbx.js';
+import type { CallLog } from '../calls/call-log.js';
+import type { LiveService } from '../live/live.js';
+import type { Actor } from '../users/users.js';
 import { softphoneSettings } from '../softphone/credentials.js';
-import { SoftphoneProvisioning } from '../softphone/provisioning.js';
 import { registerSoftphoneRoutes } from '../softphone/routes.js';
 
 declare module 'fastify' {
@@ -51,6 +45,8 @@ declare module 'fastify' {
     db: Db;
     pbx: Pbx | null;
     callLog: CallLog | null;
+    /** The live board's service: this process's (one process), or the leader's own (null elsewhere). */
+    live: LiveService | null;
     realtime: RealtimeHub;
   }
 }
@@ -66,6 +62,8 @@ export interface BuildOptions {
   trackCalls?: boolean;
   /** How often overdue tasks are looked for (ms). */
   overdueCheckMs?: number;
+  /** Several instances: this one may no longer lead (default: exit 70, for a supervisor to restart it). */
+  onLeadershipLost?: () => void;
 }
 
 export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -123,138 +121,66 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   rules.watch();
   app.addHook('onClose', async () => rules.stop());
 
-  // --- pbx + call log + routing
-  // --- realtime (socket.io on the same HTTP server) and tasks
-  const realtime = new RealtimeHub(app.server, { db: handle.db, log: log.child({ feature: 'realtime' }), publicUrl: publicUrl(config) });
-  app.decorate('realtime', realtime);
-  // Logouts and changes to users (src/users/access.ts) end the sockets they must.
-  const access = new UserAccess();
-  realtime.follow(access);
-  app.addHook('preClose', async () => realtime.close());
-  // --- the supervisors' live board (src/live): device states + the call tracker -> deltas to supervisors
-  const phonePattern = new RegExp(config.CTI_EXTENSION_PATTERN);
-  const live = new LiveService({
-    db: handle.db, log: log.child({ feature: 'live' }), timeZone: config.CTI_TIMEZONE,
-    isExtension: (r) => phonePattern.test(r),
+  // --- realtime (socket.io on the same HTTP server), and the other instances (src/cluster)
+  const cluster = new Cluster({
+    url: config.CTI_CLUSTER ? config.CTI_DATABASE_URL ?? null : null,
+    lockKey: config.CTI_ARI_APP, log: log.child({ feature: 'cluster' }), leaseMs: config.CTI_CLUSTER_LEASE_MS,
   });
-  live.publishTo(realtime);
-  app.addHook('onClose', async () => live.stop());
+  const realtime = new RealtimeHub(app.server, { db: handle.db, log: log.child({ feature: 'realtime' }), publicUrl: publicUrl(config), clustered: cluster.clustered });
+  app.decorate('realtime', realtime);
+  cluster.attach(realtime.io);
+  // Logouts and changes to users (src/users/access.ts) end the sockets they must, on every instance.
+  const access = new UserAccess();
+  const everywhere = new UserAccess();
+  access.on('sessionEnded', (e) => cluster.notify('session-ended', e));
+  access.on('userChanged', (e) => cluster.notify('access-changed', e));
+  cluster.on('session-ended', (e) => everywhere.sessionEnded(e.userId, e.sessionHash));
+  cluster.on('access-changed', (e) => everywhere.userChanged(e.userId, e.changes));
+  realtime.follow(everywhere);
+  app.addHook('preClose', async () => realtime.close());
   const outcomes = loadOutcomes(config.CTI_WRAPUP_OUTCOMES_FILE);
   const kpi = loadKpi(config.CTI_KPI_FILE);
-  const sweepMissed = async (callIds: string[] | null) => {
-    const r = await createMissedCallTasks(handle.db, { dueMinutes: config.CTI_CALLBACK_DUE_MINUTES, callIds });
-    for (const t of r.created) realtime.taskCreated(t);
-    for (const t of r.updated) realtime.taskUpdated(t);
-  };
-  // One check at a time; shutdown waits for the one running before the database closes.
-  let overdueCheck: Promise<void> | null = null;
-  const overdue = setInterval(() => {
-    if (overdueCheck) return;
-    overdueCheck = takeNewlyOverdue(handle.db)
-      .then((due) => { for (const t of due) realtime.taskOverdue(t); })
-      .catch((err: unknown) => log.error({ err }, 'overdue task check failed'))
-      .finally(() => { overdueCheck = null; });
-  }, opts.overdueCheckMs ?? 10_000);
-  overdue.unref();
+
+  // --- the leader's duties: the PBX, the call log, the live board, the timers (src/cluster/duties.ts).
+  // One process leads from onReady on; with several, whichever holds the lock, from the moment it does.
+  let duties: LeaderDuties | null = null;
+  const newDuties = () => new LeaderDuties({
+    config, db: handle.db, log, realtime, rules,
+    connectPbx: opts.connectPbx !== false, trackCalls: opts.trackCalls === true, overdueCheckMs: opts.overdueCheckMs ?? 10_000,
+  });
+  if (!cluster.clustered) duties = newDuties();
+  app.decorate('pbx', duties?.pbx ?? null);
+  app.decorate('callLog', duties?.callLog ?? null);
+  app.decorate('live', duties?.live ?? null);
+  cluster.leadership.on('elected', () => {
+    const d = duties ??= newDuties();
+    app.pbx = d.pbx;
+    app.callLog = d.callLog;
+    app.live = d.live;
+    d.start().catch((err: unknown) => log.error({ err }, 'the leader could not start its duties'));
+  });
+  cluster.leadership.on('lost', (reason) => {
+    // Another instance may lead already: not one more PBX event from here. A supervisor (systemd, the
+    // orchestrator) starts the process again, and it rejoins as a follower.
+    log.fatal({ reason }, 'leadership lost: exiting so that exactly one instance leads');
+    (opts.onLeadershipLost ?? (() => process.exit(70)))();
+  });
+  app.addHook('onReady', async () => cluster.leadership.start());
   app.addHook('onClose', async () => {
-    clearInterval(overdue);
-    await overdueCheck;
+    await duties?.stop();
+    await cluster.close();
   });
-
-  // Whose mobile a number is, for the call tracker, which asks synchronously (src/users/mobiles.ts).
-  const mobiles = new MobileDirectory({ db: handle.db, region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'users' }) });
-  await mobiles.start();
-  app.addHook('onClose', async () => mobiles.stop());
-
-  let pbx: Pbx | null = null;
-  let callLog: CallLog | null = null;
-  let provisioning: SoftphoneProvisioning | null = null;
-  if (opts.connectPbx !== false || opts.trackCalls) {
-    callLog = new CallLog({
-      db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
-      recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, celFile: config.CTI_CEL_FILE, celTimeZone: config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
-      reconcileDays: config.CTI_RECONCILE_DAYS,
-      // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile).
-      mobileExtension: (n) => mobiles.extensionOf(n),
-      // Run on the call log's queue of writes, after the calls are stored (and drained at shutdown).
-      onCallsEnded: async (ids) => {
-        live.callsEnded();
-        await sweepMissed(ids);
-      },
-    });
-    realtime.attach(callLog.tracker);
-    live.attachTracker(callLog.tracker);
-  }
-  if (callLog && opts.connectPbx === false) {
-    const cl = callLog;
-    app.addHook('onClose', async () => cl.stop());
-  }
-  if (callLog && opts.connectPbx !== false) {
-    const ariUser = config.CTI_ARI_USER && config.CTI_ARI_PASSWORD ? { user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD } : null;
-    pbx = new Pbx({
-      ami: { host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, secret: config.CTI_AMI_SECRET, actionTimeoutMs: config.CTI_ACTION_TIMEOUT_MS },
-      ari: ariUser ? { url: config.CTI_ARI_URL, ...ariUser, app: config.CTI_ARI_APP } : null,
-      originateContext: config.CTI_ORIGINATE_CONTEXT,
-    }, log);
-    const cl = callLog;
-    const p = pbx;
-    if (p.ari && ariUser) {
-      const stasis = new StasisApp(p.ari, config.CTI_ARI_APP, log.child({ feature: 'routing' }));
-      const router = new Router({
-        rules, facts: factsSource(handle.db), region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'routing' }),
-        faultDelayMs: config.CTI_FAULT_ROUTING_DELAY_MS,
-      });
-      stasis.onRoute((req) => router.route(req));
-      // Browser phones' endpoints live in Asterisk's memory: pushed again after every ARI (re)connect.
-      const prov = new SoftphoneProvisioning({
-        db: handle.db, secret: softphone.secret, log: log.child({ feature: 'softphone' }),
-        endpoints: new SoftphoneEndpoints({
-          ariUrl: config.CTI_ARI_URL, ...ariUser,
-          endpointOptions: parseEndpointOptions(config.CTI_SOFTPHONE_ENDPOINT),
-        }, log.child({ feature: 'softphone' })),
-      });
-      provisioning = prov;
-      p.ari.on('ready', () => void prov.sync());
-    } else {
-      log.info('no ARI user (CTI_ARI_USER, CTI_ARI_PASSWORD): observing the PBX only, no routing and no browser phones');
-    }
-    p.on('event', (e) => cl.handle(e));
-    live.attachPbx(p);
-    p.on('amiReady', ({ reconnect }) => {
-      void (async () => {
-        try {
-          const live = await p.liveChannels();
-          const r = await cl.resync(live, Date.now());
-          log.info({ reconnect, liveChannels: live.length, ...r }, 'call log re-synced with the PBX');
-        } catch (err) {
-          log.error({ err }, 'could not list live channels; reconciling from the CDR only');
-        }
-        await cl.reconcile();
-      })();
-    });
-    app.addHook('onReady', async () => {
-      // Calls that ended while we were down are in the CDR even if the PBX is unreachable now.
-      await cl.reconcile();
-      cl.start();
-      p.start();
-    });
-    app.addHook('onClose', async () => {
-      // No more events, then the call log writes what it holds (before the database closes: onClose runs last-added first).
-      await p.stop();
-      await cl.stop();
-    });
-  }
-  app.decorate('pbx', pbx);
-  app.decorate('callLog', callLog);
-  const clickToCall = new ClickToCall({
-    pbx, tracker: callLog?.tracker ?? null, log: log.child({ feature: 'click2call' }),
-    notify: (userId, p) => realtime.c2cProgress(userId, p), policy: dialPolicyOf(config), ringMs: config.CTI_CLICK_TO_CALL_RING_S * 1000,
-  });
-  app.addHook('onClose', async () => clickToCall.stop());
+  cluster.handle('click-to-call', ({ actor, input }) => duties!.clickToCall.start({ db: handle.db, actor, region: config.CTI_DEFAULT_REGION }, input));
+  cluster.handle('live-snapshot', () => duties!.live.snapshot());
+  cluster.on('user-changed', ({ before, after }) => duties?.userChanged(before, after));
+  const clickToCall = { start: (ctx: { actor: Actor }, input: { number: string; contactId?: string | null }) => cluster.ask('click-to-call', { actor: ctx.actor, input }) };
 
   // --- routes
   if (config.CTI_DEMO) registerDemoRoutes(app);
-  registerHealth(app, { db: handle.db, pbx, liveCalls: () => callLog?.tracker.liveCount ?? 0 });
+  registerHealth(app, {
+    db: handle.db, pbx: () => duties?.pbx ?? null, liveCalls: () => duties?.callLog?.tracker.liveCount ?? 0,
+    role: () => (!cluster.clustered ? 'single' : cluster.leadership.isLeader ? 'leader' : 'follower'),
+  });
   registerUserRoutes(app, {
     db: handle.db,
     limiter: new LoginLimiter(handle.db, {
@@ -262,11 +188,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     }),
     sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
     access, region: config.CTI_DEFAULT_REGION,
-    onUserChanged: (before, after) => {
-      void mobiles.refresh();
-      live.usersChanged();
-      provisioning?.userChanged(before, after);
-    },
+    onUserChanged: (before, after) => cluster.notify('user-changed', { before, after }),
   });
   registerTokenRoutes(app, { db: handle.db });
   registerSoftphoneRoutes(app, { db: handle.db, settings: softphone });
@@ -279,7 +201,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   });
   registerContactRoutes(app, { db: handle.db, log, region: config.CTI_DEFAULT_REGION, rematchDays: config.CTI_CONTACTS_REMATCH_DAYS });
   registerRoutingRoutes(app, { db: handle.db, rules });
-  registerLiveRoutes(app, live);
+  registerLiveRoutes(app, { snapshot: () => cluster.ask('live-snapshot', {}) });
 
   // --- the web app (web/dist, built separately), with the SPA's routes falling back to index.html
   const webDir = resolve(config.CTI_WEB_DIR);

@@ -348,8 +348,13 @@ export class LiveService {
   }
 }
 
+/** Where the board comes from: the LiveService of the instance that leads (src/cluster). */
+export interface LiveSnapshotSource {
+  snapshot(): Promise<LiveSnapshot>;
+}
+
 /** The live board for a supervisor or an admin; a manager sees only their own calls elsewhere. */
-export async function liveSnapshot(ctx: { actor: Actor; live: LiveService }): Promise<LiveSnapshot> {
+export async function liveSnapshot(ctx: { actor: Actor; live: LiveSnapshotSource }): Promise<LiveSnapshot> {
   if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'The live board is for supervisors and admins');
   return ctx.live.snapshot();
 }

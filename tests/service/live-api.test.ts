@@ -67,7 +67,7 @@ describe('live board API', () => {
   const feed = (evs: PbxEvent[]) => {
     for (const e of evs) {
       t.app.callLog!.handle(e);
-      t.app.live.handlePbxEvent(e);
+      t.app.live!.handlePbxEvent(e);
     }
   };
 

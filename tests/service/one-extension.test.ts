@@ -164,7 +164,7 @@ describe('one extension, one person', () => {
     const ring = evs.findIndex((e) => e.type === 'cel' && e.name === 'CHAN_START' && e.channel.startsWith('PJSIP/101'));
     for (const e of evs.slice(0, ring + 1)) {
       t.app.callLog!.handle(e);
-      t.app.live.handlePbxEvent(e);
+      t.app.live!.handlePbxEvent(e);
     }
     await sleep(200);
     expect(got[0]).toContain('call:ringing');

@@ -75,7 +75,7 @@ describe('realtime: sockets lose what the user lost', () => {
   async function call(name: string): Promise<void> {
     for (const e of recorded(name)) {
       t.app.callLog!.handle(e);
-      t.app.live.handlePbxEvent(e);
+      t.app.live!.handlePbxEvent(e);
     }
     await sleep(400);
   }
