@@ -16,6 +16,7 @@ import type { Logger } from '../lib/logger.js';
 import type { AccessChange } from '../users/access.js';
 import type { Actor, UserView } from '../users/users.js';
 import type { LiveSnapshot } from '../contract/index.js';
+import type { RoutingRules } from '../routing/rules.js';
 import { AdvisoryLockLeadership, SoloLeadership, type Leadership } from './leader.js';
 
 /** What one instance asks the leader, and what it answers. */
@@ -33,6 +34,8 @@ export interface ClusterNotices {
   'access-changed': { userId: string; changes: AccessChange[] };
   /** A user was added, changed or deleted: the leader's caches (mobiles, the board, browser phones) follow. */
   'user-changed': { before: UserView | null; after: UserView | null };
+  /** The routing rules were replaced through the API on instance `from`: the others write them too. */
+  'rules-changed': { from: string; rules: RoutingRules };
 }
 export type ClusterNotice = keyof ClusterNotices;
 

@@ -173,6 +173,9 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   cluster.handle('click-to-call', ({ actor, input }) => duties!.clickToCall.start({ db: handle.db, actor, region: config.CTI_DEFAULT_REGION }, input));
   cluster.handle('live-snapshot', () => duties!.live.snapshot());
   cluster.on('user-changed', ({ before, after }) => duties?.userChanged(before, after));
+  // Each instance keeps the rules in its own CTI_ROUTING_FILE: an edit through one is written by all.
+  rules.onReplaced = (r) => cluster.notify('rules-changed', { from: cluster.instanceId, rules: r });
+  cluster.on('rules-changed', ({ from, rules: r }) => { if (from !== cluster.instanceId) rules.replace(r, 'another instance'); });
   const clickToCall = { start: (ctx: { actor: Actor }, input: { number: string; contactId?: string | null }) => cluster.ask('click-to-call', { actor: ctx.actor, input }) };
 
   // --- routes

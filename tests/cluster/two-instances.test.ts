@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { C2cProgress, ScreenPop } from '../../src/contract/index.js';
 import { testDatabaseEngine } from '../support/database.js';
 import { coreShowChannels, hangupChannel, inboundCall, waitForCdr, waitUntil, type CdrRow } from '../support/sandbox.js';
-import { api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
+import { api, loggedCall, newDbFile, seedUser, startService, TEST_RULES, type ServiceProcess } from '../support/service.js';
 import { sessionCookieIn, socketFor, type ClientSocket } from '../support/session.js';
 
 const CLUSTER = { CTI_CLUSTER: 'true', CTI_CLUSTER_LEASE_MS: '3000' };
@@ -149,6 +149,12 @@ describe('two instances', () => {
     await hangupChannel(chan.channel);
     await waitUntil(() => stages().includes('ended'), 10_000, 'click-to-call ended');
     expect(stages()).toEqual(['calling_you', 'calling_client', 'talking', 'ended']);
+
+    // Routing rules edited through one instance are in force on the other (each keeps its own file).
+    const rules = { ...TEST_RULES, managerRingSeconds: 7 };
+    const put = await api(third, '/api/v1/routing/rules', admin, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
+    expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+    await waitUntil(async () => (await api(second, '/api/v1/routing/rules', admin)).body?.managerRingSeconds === 7, 5000, 'the rules on the leader');
 
     // A logout on the leader ends that session's socket on the follower at once.
     const out = await fetch(`${second.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: again.cookie, 'x-cti-csrf': '1' } });
