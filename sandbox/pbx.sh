@@ -5,6 +5,9 @@
 #   sandbox/pbx.sh status   print what runs; exit 0 when all is up, 3 otherwise
 # State: ${CTI_PBX_DIR:-<project>/.pbx} (root/ = chroot, run/ = pids + logs, sandbox.env, secrets.env).
 # Env for `up`: CTI_RING_TIMEOUT (seconds a phone rings, default 10).
+#   CTI_SANDBOX_PHONE_CALLS: calls each desk phone takes at once (baresip call_max_calls, default 4, at
+#   most 99); above 8 each phone gets an RTP range of its own above 30000 and Asterisk's grows to match
+#   (bench/calls.ts: many concurrent real calls on three phones).
 #   CTI_PBX_PROFILE=freepbx: a dialplan shaped like FreePBX 17's generated one (sandbox/freepbx/, see
 #   sandbox/SCENARIOS.md "FreePBX profile") instead of ours (default: the shipped dialplan/*.conf).
 #   CTI_PBX_NETNS=<name>: run Asterisk and the phones in a network namespace of that name, created here
@@ -37,12 +40,20 @@ PHONES=(101 102 103 198)         # baresip instances (registered)
 BUSY_EXT=199                     # sandbox/busy-phone.mjs at a static contact
 BUSY_PORT=$((25050 + OFF))
 RING_TIMEOUT=${CTI_RING_TIMEOUT:-10}
+PHONE_CALLS=${CTI_SANDBOX_PHONE_CALLS:-4}
+[[ $PHONE_CALLS =~ ^[0-9]+$ ]] && [ "$PHONE_CALLS" -ge 1 ] && [ "$PHONE_CALLS" -le 99 ] || { echo "pbx: CTI_SANDBOX_PHONE_CALLS: 1 to 99, not $PHONE_CALLS" >&2; exit 2; }
+# Asterisk's RTP ports: 200 (100 calls to phones), or 2 per call the three answering phones can take, and room to spare.
+RTP_END=$((RTP_START + (PHONE_CALLS > 30 ? 6 * PHONE_CALLS + 19 : 199)))
 PROFILE=${CTI_PBX_PROFILE:-default}
 case "$PROFILE" in default|freepbx) ;; *) echo "pbx: CTI_PBX_PROFILE: default or freepbx, not $PROFILE" >&2; exit 2 ;; esac
 
 ctrl_port() { echo $((44000 + OFF + $1)); }   # 101 -> 44101
 sip_port()  { echo $((25000 + OFF + $1 * 10)); }   # phone index 1 -> 25010 (baresip also takes +1 for TLS)
-rtp_ports() { local i=$1; echo "$((20200 + OFF + i * 20))-$((20200 + OFF + i * 20 + 19))"; }   # index 1 -> 20220-20239
+rtp_ports() {   # index 1 -> 20220-20239 (10 calls); with CTI_SANDBOX_PHONE_CALLS > 8, 2 ports a call above 30000 + 10 x offset
+  local i=$1
+  if [ "$PHONE_CALLS" -le 8 ]; then echo "$((20200 + OFF + i * 20))-$((20200 + OFF + i * 20 + 19))"
+  else echo "$((30000 + OFF * 10 + i * 200))-$((30000 + OFF * 10 + i * 200 + 2 * PHONE_CALLS + 1))"; fi
+}
 
 log() { echo "pbx: $*"; }
 die() { echo "pbx: $*" >&2; exit 1; }
@@ -132,7 +143,7 @@ render() {  # $1 source file, $2 destination; substitutes only the sandbox's own
       -e "s|\${CTI_SANDBOX_HTTP_PORT}|$HTTP_PORT|g" \
       -e "s|\${CTI_SANDBOX_SIP_PORT}|$SIP_PORT|g" \
       -e "s|\${CTI_SANDBOX_RTP_START}|$RTP_START|g" \
-      -e "s|\${CTI_SANDBOX_RTP_END}|$((RTP_START + 199))|g" \
+      -e "s|\${CTI_SANDBOX_RTP_END}|$RTP_END|g" \
       "$1" >"$2"
 }
 
@@ -214,6 +225,7 @@ CTI_SANDBOX_ASTERISK_CONF=$ETC_IN/asterisk.conf
 CTI_SANDBOX_SIP=127.0.0.1:$SIP_PORT
 CTI_SANDBOX_PHONES=$phones
 CTI_SANDBOX_RING_TIMEOUT=$RING_TIMEOUT
+CTI_SANDBOX_PHONE_CALLS=$PHONE_CALLS
 CTI_SANDBOX_NETNS=$NS
 CTI_SIP_SECRET=$CTI_SIP_SECRET
 CTI_SOFTPHONE_ENDPOINT=media_address=127.0.0.1;bind_rtp_to_media_address=yes
@@ -271,7 +283,7 @@ start_phone() {  # $1 ext, $2 index
   freq=$((330 + 110 * idx))   # 101: 440 Hz, 102: 550 Hz, 103: 660 Hz, 198: 770 Hz (tells the phones apart in recordings)
   [ -s "$dir/tone.wav" ] || sox -q -n -r 8000 -c 1 -b 16 "$dir/tone.wav" synth 120 sine "$freq" vol 0.5
   sed -e "s|@EXT@|$ext|g" -e "s|@SIP_PORT@|$(sip_port "$idx")|g" -e "s|@CTRL_PORT@|$(ctrl_port "$ext")|g" \
-      -e "s|@RTP_PORTS@|$(rtp_ports "$idx")|g" -e "s|@DIR@|$dir|g" \
+      -e "s|@RTP_PORTS@|$(rtp_ports "$idx")|g" -e "s|@DIR@|$dir|g" -e "s|@MAX_CALLS@|$PHONE_CALLS|g" \
       "$HERE/baresip/config.tpl" >"$dir/config"
   echo "<sip:$ext@127.0.0.1:$SIP_PORT;transport=udp>;auth_user=$ext;auth_pass=$CTI_PHONE_SECRET;answermode=$answer;regint=600;audio_codecs=pcmu,pcma" >"$dir/accounts"
   chmod 600 "$dir/accounts"

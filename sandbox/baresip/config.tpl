@@ -2,7 +2,7 @@
 poll_method		epoll
 sip_listen		127.0.0.1:@SIP_PORT@
 call_local_timeout	120
-call_max_calls		4
+call_max_calls		@MAX_CALLS@
 audio_path		/usr/share/baresip
 # no sound card: send a tone file, play nothing
 audio_source		aufile,@DIR@/tone.wav

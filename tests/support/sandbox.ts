@@ -26,7 +26,9 @@ export interface AmiManager {
 }
 type AmiFactory = new (port: number | undefined, host: string, username: string, password: string, events: boolean) => AmiManager;
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The project's root, from tests/support or from its build in dist/tests/support (the benches import it). */
+export const PROJECT_ROOT = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
 
 /** The sandbox state dir (same rule as sandbox/pbx.sh). */
 export function sandboxDir(): string {
