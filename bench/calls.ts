@@ -7,7 +7,7 @@
 // call:ringing arriving there. Afterwards every call is compared with Asterisk's CDR (the Dial row to
 // the phone): logged once, ended, disposition, talk and ring seconds within 1 s.
 //
-//   ramp (default): 10, 20, then +STEP concurrent calls up to --max, each step held --seconds s; per step
+//   ramp (default): 10 (or --start), 20, then +STEP concurrent calls up to --max, each step held --seconds s; per step
 //     CPU of Asterisk, the phones, the service, this bench and the whole machine, calls that agree with
 //     the CDR, pop p50/p99, the service's RSS; stops at the first step where calls fail, a call
 //     disagrees with the CDR, a pop is missing or the machine's CPU is saturated (>= 95 %).
@@ -17,7 +17,7 @@
 //     --concurrency calls for --seconds s; pop latency on the leader's sockets vs the follower's.
 // The sandbox must take many calls per phone: CTI_SANDBOX_PHONE_CALLS=60 sandbox/pbx.sh up.
 //
-// Usage: npm run bench:calls [-- --max 200 --step 20 --seconds 45 --talk 15]
+// Usage: npm run bench:calls [-- --start 10 --max 200 --step 20 --seconds 45 --talk 15]
 //        npm run bench:calls -- --soak --minutes 10 --concurrency 40
 //        CTI_BENCH_DATABASE_URL=postgres://... npm run bench:calls -- --instances 2 --sockets 1000 --concurrency 20 --seconds 60
 import { availableParallelism } from 'node:os';
@@ -43,6 +43,8 @@ if (instances > 1 && db.engine !== 'postgres') throw new Error('--instances 2 sh
 const managers = [...PHONES, ...Array.from({ length: Math.max(0, Math.ceil(sockets / tabs) - PHONES.length) }, (_, i) => String(2000 + i))];
 const seeded = await seedManagers(db, managers, tabs);
 const running: Instance[] = [];
+// Interrupted: the services go too (the calls in progress end by themselves).
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { for (const s of running) s.proc.kill('SIGKILL'); process.exit(130); });
 for (let n = 0; n < instances; n++) {
   const inst = await startInstance(db, seeded, n, instances > 1);
   running.push(inst);
@@ -61,13 +63,14 @@ console.log(`${cores} cores; sandbox ${env['CTI_AMI_PORT']} (phones 101-103 take
 
 async function memoryLine(): Promise<string> {
   const ms = await Promise.all(running.map((s) => s.memory()));
-  return ms.map((m, i) => `service${instances > 1 ? `#${i}` : ''} RSS ${mb(m?.rss ?? rssOf(running[i]!.proc.pid!))}, heap ${m ? mb(m.heapUsed) : '?'}`).join('; ');
+  return [...ms.map((m, i) => `service${instances > 1 ? `#${i}` : ''} RSS ${mb(m?.rss ?? rssOf(running[i]!.proc.pid!))}, heap ${m ? mb(m.heapUsed) : '?'}`),
+    `asterisk RSS ${mb(rssOf(sandbox.asterisk[0]!))}`].join('; ');
 }
 
 function popLine(calls: Parameters<typeof popFigures>[0]): { line: string; missing: number } {
   const p = popFigures(calls, browsers, instances);
   const per = [...p.latencies].map(([i, xs]) => `${instances > 1 ? `on #${i} (${roles[i]}) ` : ''}${p50p99(xs)}`).join('; ');
-  return { line: `pop ${per}${p.missing ? `, ${p.missing} missing` : ''}`, missing: p.missing };
+  return { line: `pop ${per}${p.missing ? `, ${p.missing} missing` : ''}; DialBegin to the bench's AMI client ${p50p99(p.amiDelivery)}`, missing: p.missing };
 }
 
 try {
@@ -103,7 +106,7 @@ try {
     const max = arg('max', 200);
     const step = arg('step', 20);
     const seconds = arg('seconds', 45);
-    for (let n = 10; n <= max; n = n < 20 ? 20 : n + step) {
+    for (let n = arg('start', 10); n <= max; n = n < 20 ? 20 : n + step) {
       if (n > phoneCalls * PHONES.length) { console.log(`${n}: more than the phones take (CTI_SANDBOX_PHONE_CALLS=${phoneCalls} each); stop`); break; }
       let rss = 0;
       const calls = await driver.run({

@@ -250,6 +250,8 @@ export interface BenchCall {
   startedAt: number;
   /** Asterisk's Timestamp of the DialBegin to the phone (epoch ms). */
   dialAt?: number;
+  /** When that DialBegin reached the bench's own AMI connection: how late Asterisk delivers its events. */
+  dialSeenAt?: number;
   /** When the client's half hung up (the end of the talk). */
   endedAt?: number;
   /** Why the call did not go through (Originate failed, or nothing rang). */
@@ -280,6 +282,8 @@ export interface LoadOptions {
 export class CallDriver {
   readonly calls: BenchCall[] = [];
   private byLinkedid = new Map<string, BenchCall>();
+  /** Events of a linkedid not known yet: an Originate's response may come after its call's first events. */
+  private early = new Map<string, { dial?: { at: number; seenAt: number; channel: string }; endedAt?: number }>();
   private off: () => void = () => {};
   private serial = 0;
 
@@ -287,15 +291,35 @@ export class CallDriver {
     await sandboxAmi();
     this.off = onAmiEvent((e) => {
       const ev = str(e['event']);
-      if (ev === 'DialBegin') {
-        const c = this.byLinkedid.get(str(e['destlinkedid']) || str(e['linkedid']));
-        if (c && c.dialAt === undefined && str(e['destchannel']).startsWith(`PJSIP/${c.extension}-`)) c.dialAt = Number(str(e['timestamp'])) * 1000;
+      if (ev === 'DialBegin' && str(e['destchannel']).startsWith('PJSIP/')) {
+        const id = str(e['destlinkedid']) || str(e['linkedid']);
+        const dial = { at: Number(str(e['timestamp'])) * 1000, seenAt: now(), channel: str(e['destchannel']) };
+        const c = this.byLinkedid.get(id);
+        if (c) this.dialed(c, dial);
+        else this.early.set(id, { ...this.early.get(id), dial: this.early.get(id)?.dial ?? dial });
       } else if (ev === 'Hangup') {
         // The originated channel (the client's half) carries the linkedid as its uniqueid.
-        const c = this.byLinkedid.get(str(e['uniqueid']));
-        if (c && c.endedAt === undefined) c.endedAt = Date.now();
+        const id = str(e['uniqueid']);
+        const c = this.byLinkedid.get(id);
+        if (c) c.endedAt ??= Date.now();
+        else this.early.set(id, { ...this.early.get(id), endedAt: Date.now() });
       }
     });
+  }
+
+  private dialed(c: BenchCall, d: { at: number; seenAt: number; channel: string }): void {
+    if (c.dialAt !== undefined || !d.channel.startsWith(`PJSIP/${c.extension}-`)) return;
+    c.dialAt = d.at;
+    c.dialSeenAt = d.seenAt;
+  }
+
+  private known(c: BenchCall): void {
+    this.byLinkedid.set(c.linkedid, c);
+    const e = this.early.get(c.linkedid);
+    if (!e) return;
+    this.early.delete(c.linkedid);
+    if (e.dial) this.dialed(c, e.dial);
+    if (e.endedAt !== undefined) c.endedAt ??= e.endedAt;
   }
 
   stop(): void { this.off(); }
@@ -309,7 +333,7 @@ export class CallDriver {
     try {
       const h = await inboundCall({ from, did: `7495000${extension.padStart(4, '0')}`, talkSeconds, timeoutSeconds: 30 });
       call.linkedid = h.linkedid;
-      this.byLinkedid.set(h.linkedid, call);
+      this.known(call);
       void h.originateResponse.then((r) => {
         if (str(r['response']) !== 'Success') { call.failed = `Originate: ${str(r['reason']) || str(r['response'])}`; call.endedAt ??= Date.now(); }
       }, () => { call.failed = 'no OriginateResponse'; call.endedAt ??= Date.now(); });
@@ -362,6 +386,8 @@ export interface PopFigures {
   latencies: Map<number, number[]>;
   /** Pops that some socket of the ringing manager never got. */
   missing: number;
+  /** The DialBegin's Timestamp to its arrival on the bench's AMI connection (Asterisk's part of the latency). */
+  amiDelivery: number[];
 }
 
 /** What the sockets got for these calls: every expected pop's latency, per instance, and how many never came. */
@@ -377,7 +403,8 @@ export function popFigures(calls: BenchCall[], sockets: PopSockets, instances: n
     got++;
   }
   const expected = calls.filter((c) => c.dialAt !== undefined).reduce((s, c) => s + sockets.sockets(c.extension), 0);
-  return { latencies, missing: expected - got };
+  const amiDelivery = calls.filter((c) => c.dialSeenAt !== undefined).map((c) => c.dialSeenAt! - c.dialAt!);
+  return { latencies, missing: expected - got, amiDelivery };
 }
 
 interface LoggedCall { linkedId: string; state: string; disposition: string | null; extension: string | null; ringSeconds: number; talkSeconds: number }
