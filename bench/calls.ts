@@ -25,7 +25,7 @@ import { closeSandbox, loadSandboxEnv } from '../tests/support/sandbox.js';
 import { arg } from './replay.js';
 import {
   benchDatabase, CallDriver, compareWithCdr, CpuMeter, formatAgreement, formatCpu, mb, p50p99, PHONES, popFigures, PopSockets,
-  rssOf, sandboxProcesses, seedManagers, startInstance, type Instance,
+  rssOf, sandboxProcesses, seedManagers, sleep, startInstance, type Instance,
 } from './sandbox-load.js';
 
 const soak = process.argv.includes('--soak');
@@ -49,7 +49,7 @@ for (let n = 0; n < instances; n++) {
   const inst = await startInstance(db, seeded, n, instances > 1);
   running.push(inst);
   // The first one leads: wait for it before the next joins as a follower.
-  for (let i = 0; instances > 1 && n === 0 && i < 100 && (await inst.role()) !== 'leader'; i++) await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; instances > 1 && n === 0 && i < 100 && (await inst.role()) !== 'leader'; i++) await sleep(200);
 }
 const roles = await Promise.all(running.map((s) => s.role()));
 const specs = seeded.sessions.slice(0, sockets).map((s, i) => ({ url: running[i % instances]!.url, cookie: s.cookie, extension: s.extension, instance: i % instances }));

@@ -375,6 +375,7 @@ export class CallDriver {
       await sleep(200);
     }
     for (const c of mine) if (c.dialAt === undefined) c.failed ??= 'no DialBegin to the phone';
+    this.early.clear(); // every call is known by now: what is left are the other channels' hangups
     return mine;
   }
 }
