@@ -25,7 +25,7 @@ import { closeSandbox, loadSandboxEnv } from '../tests/support/sandbox.js';
 import { arg } from './replay.js';
 import {
   benchDatabase, CallDriver, compareWithCdr, CpuMeter, formatAgreement, formatCpu, mb, p50p99, PHONES, popFigures, PopSockets,
-  rssOf, sandboxProcesses, seedManagers, sleep, startInstance, type Instance,
+  rotateSandboxLogs, rssOf, sandboxProcesses, seedManagers, sleep, startInstance, type Instance,
 } from './sandbox-load.js';
 
 const soak = process.argv.includes('--soak');
@@ -37,6 +37,7 @@ const sockets = arg('sockets', instances > 1 ? 1000 : PHONES.length * tabs);
 
 const env = loadSandboxEnv();
 const phoneCalls = Number(env['CTI_SANDBOX_PHONE_CALLS'] ?? 4);
+const earlier = rotateSandboxLogs();
 const db = await benchDatabase();
 if (instances > 1 && db.engine !== 'postgres') throw new Error('--instances 2 shares one PostgreSQL: set CTI_BENCH_DATABASE_URL=postgres://...');
 // The managers of the phones first, then idle ones (extensions 2000 and up) until there are enough tabs.
@@ -45,21 +46,32 @@ const seeded = await seedManagers(db, managers, tabs);
 const running: Instance[] = [];
 // Interrupted: the services go too (the calls in progress end by themselves).
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { for (const s of running) s.proc.kill('SIGKILL'); process.exit(130); });
-for (let n = 0; n < instances; n++) {
-  const inst = await startInstance(db, seeded, n, instances > 1);
-  running.push(inst);
-  // The first one leads: wait for it before the next joins as a follower.
-  for (let i = 0; instances > 1 && n === 0 && i < 100 && (await inst.role()) !== 'leader'; i++) await sleep(200);
+/** The instances (the first one leads) and the browsers on them; on a failure, what started is stopped. */
+async function setUp(): Promise<{ roles: (string | undefined)[]; browsers: PopSockets }> {
+  try {
+    for (let n = 0; n < instances; n++) {
+      const inst = await startInstance(db, seeded, n, instances > 1);
+      running.push(inst);
+      // The first one leads: wait for it before the next joins as a follower.
+      for (let i = 0; instances > 1 && n === 0 && i < 100 && (await inst.role()) !== 'leader'; i++) await sleep(200);
+    }
+    const roles = await Promise.all(running.map((s) => s.role()));
+    const specs = seeded.sessions.slice(0, sockets).map((s, i) => ({ url: running[i % instances]!.url, cookie: s.cookie, extension: s.extension, instance: i % instances }));
+    return { roles, browsers: await PopSockets.open(specs) };
+  } catch (err) {
+    for (const s of running) await s.kill9();
+    await db.drop();
+    throw err;
+  }
 }
-const roles = await Promise.all(running.map((s) => s.role()));
-const specs = seeded.sessions.slice(0, sockets).map((s, i) => ({ url: running[i % instances]!.url, cookie: s.cookie, extension: s.extension, instance: i % instances }));
-const browsers = await PopSockets.open(specs);
+const { roles, browsers } = await setUp();
 const driver = new CallDriver();
 await driver.start();
 const sandbox = sandboxProcesses();
 const cpu = new CpuMeter({ asterisk: sandbox.asterisk, phones: sandbox.phones, ...Object.fromEntries(running.map((s, i) => [`service${instances > 1 ? `#${i} (${roles[i]})` : ''}`, [s.proc.pid!]])), bench: [process.pid] });
 console.log(`${cores} cores; sandbox ${env['CTI_AMI_PORT']} (phones 101-103 take ${phoneCalls} calls each), ${db.engine}, ${instances} instance(s) ${roles.join(', ')}, `
-  + `${specs.length} sockets (${managers.length} managers, ${tabs} tabs each), talk ${talk / 2}-${talk * 1.5} s a call`);
+  + `${browsers.specs.length} sockets (${managers.length} managers, ${tabs} tabs each), talk ${talk / 2}-${talk * 1.5} s a call; `
+  + `the sandbox's CDR and CEL logs moved aside (${earlier} CDR rows of earlier calls)`);
 
 async function memoryLine(): Promise<string> {
   const ms = await Promise.all(running.map((s) => s.memory()));

@@ -4,7 +4,7 @@
 // their browsers (socket.io clients in a worker, bench/pop-sockets.ts); a driver that keeps N real
 // calls in progress on the sandbox Asterisk (AMI Originate, tests/support/sandbox.ts inboundCall; the
 // dialplan records every call); and the comparison of every logged call with Asterisk's CDR.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -13,7 +13,7 @@ import { openDb } from '../src/db/client.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser, createToken } from '../src/users/users.js';
 import { databaseUrl, withServer } from '../tests/support/database.js';
-import { dialTo, inboundCall, onAmiEvent, readCdr, sandboxAmi, sandboxDir, type AmiMessage, type CdrRow } from '../tests/support/sandbox.js';
+import { dialTo, inboundCall, loadSandboxEnv, onAmiEvent, readCdr, sandboxAmi, sandboxDir, type AmiMessage, type CdrRow } from '../tests/support/sandbox.js';
 import { api, startService, type ServiceProcess } from '../tests/support/service.js';
 import type { FromSockets, PopSeen, SocketSpec } from './pop-sockets.js';
 import { now, pct } from './replay.js';
@@ -41,6 +41,18 @@ export function sandboxProcesses(): { asterisk: number[]; phones: number[] } {
     asterisk: [pid('asterisk.pid')],
     phones: readdirSync(run).filter((f) => /^phone-\d+\.pid$/.test(f)).map(pid),
   };
+}
+
+/**
+ * Moves the sandbox's CDR and CEL logs aside (to <file>.1; Asterisk opens them anew for every record):
+ * a service on a new database imports the calls of the last CTI_RECONCILE_DAYS from the CEL log on its
+ * first start, and the calls of earlier bench runs would be that history.
+ */
+export function rotateSandboxLogs(): number {
+  const env = loadSandboxEnv();
+  const calls = readCdr().length;
+  for (const f of [env.CTI_CDR_FILE, env.CTI_CEL_FILE]) if (existsSync(f)) renameSync(f, `${f}.1`);
+  return calls;
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone. */
