@@ -42,6 +42,8 @@ import { UserAccess } from '../users/access.js';
 import { LiveService } from '../live/live.js';
 import { registerLiveRoutes } from '../live/routes.js';
 import { parseEndpointOptions, SoftphoneEndpoints } from '../pbx/softphone-endpoints.js';
+import { celSource } from '../pbx/cel-source.js';
+import { RemoteRecordings } from '../pbx/remote-recordings.js';
 import { softphoneSettings } from '../softphone/credentials.js';
 import { SoftphoneProvisioning } from '../softphone/provisioning.js';
 import { registerSoftphoneRoutes } from '../softphone/routes.js';
@@ -166,13 +168,21 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   await mobiles.start();
   app.addHook('onClose', async () => mobiles.stop());
 
+  // The PBX on another host: its recordings over HTTPS with mutual TLS (docs/remote-pbx.md).
+  const remoteRecordings = config.CTI_PBX_RECORDINGS_URL ? new RemoteRecordings({
+    url: config.CTI_PBX_RECORDINGS_URL, caFile: config.CTI_PBX_RECORDINGS_CA!, certFile: config.CTI_PBX_RECORDINGS_CERT!, keyFile: config.CTI_PBX_RECORDINGS_KEY!,
+  }) : null;
+  if (remoteRecordings) app.addHook('onClose', async () => remoteRecordings.close());
+
   let pbx: Pbx | null = null;
   let callLog: CallLog | null = null;
   let provisioning: SoftphoneProvisioning | null = null;
   if (opts.connectPbx !== false || opts.trackCalls) {
     callLog = new CallLog({
       db: handle.db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
-      recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, celFile: config.CTI_CEL_FILE, celTimeZone: config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
+      recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, remoteRecordings, celFile: config.CTI_CEL_FILE,
+      cel: celSource({ file: config.CTI_CEL_FILE, databaseUrl: config.CTI_PBX_CEL_DATABASE_URL, table: config.CTI_PBX_CEL_TABLE, timeZone: config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE }),
+      celTimeZone: config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
       // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile).
       mobileExtension: (n) => mobiles.extensionOf(n),
@@ -270,7 +280,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   });
   registerTokenRoutes(app, { db: handle.db });
   registerSoftphoneRoutes(app, { db: handle.db, settings: softphone });
-  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, region: config.CTI_DEFAULT_REGION, clickToCall,
+  registerCallRoutes(app, { db: handle.db, recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, remoteRecordings, region: config.CTI_DEFAULT_REGION, clickToCall,
     timeZone: config.CTI_TIMEZONE, outcomes, publicUrl: config.CTI_PUBLIC_URL,
   });
   registerReportRoutes(app, { db: handle.db, timeZone: config.CTI_TIMEZONE, kpi, outcomes });
