@@ -9,20 +9,24 @@ import type { CelChunk, CelSource } from './cel-source.js';
 /** A table name as cel_pgsql.conf's `table` takes it: name or schema.name, plain identifiers only. */
 export const CEL_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
 
-/** The one query: every column the interpreter reads, as text, from position `$1` on, in id order. */
+/**
+ * The one query: every column the interpreter reads, as text, from position `$1` on, in id order. The id
+ * comes back as "position": ORDER BY "id" must name the bigint column, not a text alias (that sorts "10"
+ * before "9").
+ */
 export function celTableQuery(table: string): string {
   if (!CEL_TABLE_NAME.test(table)) throw new Error(`not a table name: ${table}`);
   const quoted = table.split('.').map((p) => `"${p}"`).join('.');
   const cols = CEL_TABLE_COLUMNS.map((c) => `"${c}"::text AS "${c}"`).join(', ');
-  return `SELECT "id"::text AS "id", ${cols} FROM ${quoted} WHERE "id" >= $1 ORDER BY "id"`;
+  return `SELECT "id"::text AS "position", ${cols} FROM ${quoted} WHERE "id" >= $1 ORDER BY "id"`;
 }
 
 /** Rows (as celTableQuery reads them) -> a chunk: events the interpreter does not read are left out. */
-export function chunkFromRows(rows: readonly (CelTableRow & { id: string })[], from: number, timeZone = 'UTC'): CelChunk {
+export function chunkFromRows(rows: readonly (CelTableRow & { position: string })[], from: number, timeZone = 'UTC'): CelChunk {
   const records: CelChunk['records'] = [];
   let next = from;
   for (const row of rows) {
-    const id = Number(row.id);
+    const id = Number(row.position);
     if (!Number.isSafeInteger(id)) continue;
     next = Math.max(next, id + 1);
     const event = celFromRow(row, timeZone);
@@ -51,7 +55,7 @@ export class CelTable implements CelSource {
 
   async read(from: number): Promise<CelChunk | null> {
     try {
-      const r = await this.pool.query<CelTableRow & { id: string }>(this.sql, [from]);
+      const r = await this.pool.query<CelTableRow & { position: string }>(this.sql, [from]);
       return chunkFromRows(r.rows, from, this.o.timeZone);
     } catch (err) {
       if ((err as { code?: string }).code === UNDEFINED_TABLE) return null;

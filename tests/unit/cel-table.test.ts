@@ -14,12 +14,12 @@ const TABLE_COLUMN: Record<(typeof CEL_COLUMNS)[number], string | null> = {
   peer: 'peer', userdeftype: 'userdeftype', eventextra: 'extra',
 };
 
-function rowsOf(text: string, firstId = 1): (Record<string, string> & { id: string })[] {
+function rowsOf(text: string, firstId = 1): (Record<string, string> & { position: string })[] {
   return splitRecords(text).filter((r) => r.trim() !== '').map((rec, i) => {
     const f = splitCsvLine(rec)!;
-    const row: Record<string, string> = { id: String(firstId + i) };
+    const row: Record<string, string> = { position: String(firstId + i) };
     CEL_COLUMNS.forEach((c, j) => { const t = TABLE_COLUMN[c]; if (t) row[t] = f[j] ?? ''; });
-    return row as Record<string, string> & { id: string };
+    return row as Record<string, string> & { position: string };
   });
 }
 
@@ -35,7 +35,7 @@ describe("cel_pgsql's table as a CEL source", () => {
   });
 
   it("reads a timestamp column's wall clock in the PBX's zone (usegmtime = yes: UTC)", () => {
-    const base = { id: '7', eventtype: 'CHAN_START', uniqueid: '1796139349.1', linkedid: '1796139349.1', channame: 'PJSIP/101-00000001' };
+    const base = { position: '7', eventtype: 'CHAN_START', uniqueid: '1796139349.1', linkedid: '1796139349.1', channame: 'PJSIP/101-00000001' };
     const [utc] = chunkFromRows([{ ...base, eventtime: '2026-12-01 10:15:00.250000' }], 0).records;
     expect(utc!.event!.at).toBe(Date.UTC(2026, 11, 1, 10, 15, 0, 250));
     const [moscow] = chunkFromRows([{ ...base, eventtime: '2026-12-01 13:15:00.25' }], 0, 'Europe/Moscow').records;
@@ -44,8 +44,8 @@ describe("cel_pgsql's table as a CEL source", () => {
 
   it('leaves out events the interpreter does not read, keeps a row it cannot trust as unreadable, and moves past both', () => {
     const chunk = chunkFromRows([
-      { id: '3', eventtype: 'DTMF', eventtime: '1796139349.5', uniqueid: '1.1', linkedid: '1.1', channame: 'PJSIP/101-1' },
-      { id: '4', eventtype: 'CHAN_START', eventtime: '1796139349.5', uniqueid: '../etc', linkedid: '1.1', channame: 'PJSIP/101-1' },
+      { position: '3', eventtype: 'DTMF', eventtime: '1796139349.5', uniqueid: '1.1', linkedid: '1.1', channame: 'PJSIP/101-1' },
+      { position: '4', eventtype: 'CHAN_START', eventtime: '1796139349.5', uniqueid: '../etc', linkedid: '1.1', channame: 'PJSIP/101-1' },
     ], 3);
     expect(chunk.records).toEqual([{ offset: 4, event: null }]);
     expect(chunk.nextOffset).toBe(5);
@@ -54,6 +54,8 @@ describe("cel_pgsql's table as a CEL source", () => {
 
   it('names only a plain table (or schema.table) in its query', () => {
     expect(celTableQuery('asterisk.cel')).toContain('FROM "asterisk"."cel" WHERE "id" >= $1 ORDER BY "id"');
+    // ...by the bigint column: a text alias of the same name would sort "10" before "9".
+    expect(celTableQuery('cel')).not.toMatch(/ AS "id"/);
     expect(() => celTableQuery('cel; DROP TABLE calls')).toThrow(/not a table name/);
   });
 });
