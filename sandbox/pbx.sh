@@ -579,7 +579,7 @@ cmd_status() {
   local rc=0 e state contacts=""
   if asterisk_up; then
     contacts=$(ast_rx 'pjsip show contacts' || true)
-    echo "asterisk: running (pid $(cat "$RUN/asterisk.pid")), fully booted, AMI 127.0.0.1:$AMI_PORT SIP 127.0.0.1:$SIP_PORT"
+    echo "asterisk: running (pid $(cat "$RUN/asterisk.pid")), fully booted, AMI $BIND:$AMI_PORT SIP 127.0.0.1:$SIP_PORT"
     ast_rx 'core show channels count' | sed 's/^/  /' || true
   elif pid_alive "$RUN/asterisk.pid"; then
     echo "asterisk: process $(cat "$RUN/asterisk.pid") but not answering"; rc=3
@@ -587,7 +587,7 @@ cmd_status() {
     echo "asterisk: not running"; rc=3
   fi
   for e in "${PHONES[@]}"; do
-    if pid_alive "$RUN/phone-$e.pid"; then state="running (pid $(cat "$RUN/phone-$e.pid"), ctrl 127.0.0.1:$(ctrl_port "$e"))"
+    if pid_alive "$RUN/phone-$e.pid"; then state="running (pid $(cat "$RUN/phone-$e.pid"), ctrl $PHONE_CTRL_HOST:$(ctrl_port "$e"))"
     else state="not running"; rc=3; fi
     if [ -n "$contacts" ]; then
       if registered "$e" "$contacts"; then state+=", registered"; else state+=", NOT registered"; rc=3; fi
