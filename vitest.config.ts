@@ -54,6 +54,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Several instances on one PostgreSQL (src/cluster): CTI_TEST_DATABASE=postgres, a sandbox up.
+          name: 'cluster',
+          include: ['tests/cluster/**/*.test.ts'],
+          globalSetup: ['tests/support/build-service.ts', 'tests/support/pg-template.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          sequence: { concurrent: false },
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
           environment: 'node',

@@ -30,7 +30,7 @@ import { createClient } from '../src/contacts/clients.js';
 import { SYSTEM_ACTOR } from '../src/contacts/context.js';
 import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
-import { buildApp } from '../src/http/app.js';
+import { buildApp } from '../src/app.js';
 import { todayCounters } from '../src/live/counters.js';
 import type { LiveDelta } from '../src/live/model.js';
 import { createSession } from '../src/users/sessions.js';
@@ -246,13 +246,13 @@ async function main(): Promise<void> {
   worker.postMessage({ type: 'start', httpPort, cookie } satisfies ToWorker);
 
   const ramped = (await next()) as Extract<FromWorker, { type: 'ramped' }>;
-  const board = await app.live.snapshot();
+  const board = await app.live!.snapshot();
   console.log(`\n${ramped.inProgress} calls in progress (the board shows ${board.calls.length}, ${board.calls.filter((c) => c.state === 'talking').length} talking; `
     + `${board.managers.filter((m) => m.state === 'talking').length} of ${board.managers.length} managers talking)`);
   const build: number[] = [];
   for (let i = 0; i < 200; i++) {
     const s = now();
-    await app.live.snapshot();
+    await app.live!.snapshot();
     build.push(now() - s);
   }
   console.log(summary('snapshot built in the service (LiveService.snapshot: users, counters over today\'s calls, 200 calls)', build));

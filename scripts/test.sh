@@ -1,7 +1,8 @@
 #!/bin/bash
 # All tests on a fresh machine: unit, service, then integration against the real sandbox Asterisk, then
 # e2e: real Chromium on the web app, against the same sandbox. The service and integration tiers run on
-# both databases: SQLite (the embedded default) and PostgreSQL (a throw-away server, scripts/pg.sh).
+# both databases: SQLite (the embedded default) and PostgreSQL (a throw-away server, scripts/pg.sh);
+# the cluster tier runs two instances on PostgreSQL.
 # Brings the sandbox and PostgreSQL up for the run and always takes them down again. Ends with one
 # summary line.
 set -euo pipefail
@@ -59,8 +60,16 @@ npx vitest run --project integration --reporter=default --reporter=json --output
 wait "$pg_it" || status=1
 echo "== integration on PostgreSQL"
 cat "$out/integration-postgres.log"
-CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" bash sandbox/pbx.sh down >/dev/null
+# Several instances on one PostgreSQL (src/cluster), on the second sandbox, while e2e runs on the first:
+# two services, a leader killed -9 mid-call, the follower taking over.
+CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" CTI_TEST_DATABASE=postgres \
+  npx vitest run --project cluster --reporter=default --reporter=json --outputFile="$out/cluster.json" >"$out/cluster.log" 2>&1 &
+cluster_it=$!
 npx vitest run --project e2e --reporter=default --reporter=json --outputFile="$out/e2e.json" || status=1
+wait "$cluster_it" || status=1
+echo "== several instances (cluster) on PostgreSQL"
+cat "$out/cluster.log"
+CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" bash sandbox/pbx.sh down >/dev/null
 # A PBX whose dialplan we do not own: the sandbox restarted with the FreePBX-shaped profile
 # (CTI_PBX_PROFILE=freepbx), the service attached to it by an AMI user only (and, in one test, our
 # routing as its custom destination).
@@ -83,5 +92,5 @@ node -e '
     } catch { f += 1; }
   }
   console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
-' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/integration-postgres.json" "$out/e2e.json" "$out/freepbx.json" "$out/softphone.json"
+' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/integration-postgres.json" "$out/e2e.json" "$out/cluster.json" "$out/freepbx.json" "$out/softphone.json"
 exit $status

@@ -71,7 +71,7 @@ const errorSchema = {
 } as const;
 
 export function registerCallRoutes(app: FastifyInstance, deps: {
-  db: Db; recordingsDir: string; pbxRecordingsDir?: string | null; remoteRecordings?: RemoteRecordings | null; region: string; clickToCall: ClickToCall; timeZone: string; outcomes: readonly Outcome[];
+  db: Db; recordingsDir: string; pbxRecordingsDir?: string | null; remoteRecordings?: RemoteRecordings | null; region: string; clickToCall: Pick<ClickToCall, 'start'>; timeZone: string; outcomes: readonly Outcome[];
   /** CTI_PUBLIC_URL: the CSV's recording links start with it. */
   publicUrl: string;
 }): void {

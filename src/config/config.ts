@@ -197,6 +197,14 @@ const serviceShape = {
   }),
   /** Extra or overriding PJSIP endpoint options for browser phones, `name=value;name=value` (see README). */
   CTI_SOFTPHONE_ENDPOINT: z.string().default('').refine((s) => s.split(';').every((p) => p.trim() === '' || /^[a-z_]+=.*$/.test(p.trim())), 'name=value pairs separated by ;'),
+  // --- several instances behind one address (src/cluster; README "Scaling out")
+  /**
+   * true on every instance of a deployment that runs several: they share sockets through PostgreSQL
+   * (socket.io's adapter) and one of them leads (consumes the PBX's events). Needs CTI_DATABASE_URL.
+   */
+  CTI_CLUSTER: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** How long a leader that cannot reach PostgreSQL keeps leading, and a silent one its lock (ms). */
+  CTI_CLUSTER_LEASE_MS: z.coerce.number().int().min(1000).max(60_000).default(5000),
 };
 
 const baseSchema = z.object(baseShape);
@@ -210,6 +218,9 @@ const serviceSchema = z.object(serviceShape)
       for (const k of ['CTI_PBX_RECORDINGS_CA', 'CTI_PBX_RECORDINGS_CERT', 'CTI_PBX_RECORDINGS_KEY'] as const) {
         if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required with CTI_PBX_RECORDINGS_URL (mutual TLS: docs/remote-pbx.md)' });
       }
+    }
+    if (c.CTI_CLUSTER && !c.CTI_DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['CTI_CLUSTER'], message: 'several instances share one PostgreSQL: set CTI_DATABASE_URL=postgres://... too' });
     }
   })
   .transform((c) => ({ ...c, CTI_PUBLIC_URL: defaultPublicUrl(c) }));

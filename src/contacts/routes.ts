@@ -129,7 +129,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
   const ctx = (req: FastifyRequest): ContactsContext => ({
     db: deps.db, actor: actorOf(req), region: deps.region, rematchWindowMs: deps.rematchDays * 86_400_000,
   });
-  const jobs = new ImportJobs(deps.log.child({ feature: 'imports' }));
+  const jobs = new ImportJobs(deps.db, deps.log.child({ feature: 'imports' }));
   app.addHook('onClose', async () => jobs.stop());
   app.addSchema(clientSchema);
   app.addSchema(contactSchema);
@@ -286,7 +286,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
-    return reply.code(202).send(jobs.start(c, file));
+    return reply.code(202).send(await jobs.start(c, file));
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/imports/:id', {

@@ -3,15 +3,17 @@
 // errors name PBX users, hosts and ports, and the number of live calls.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
-import type { Pbx } from '../pbx/pbx.js';
+import type { PbxLink } from '../pbx/pbx.js';
 import { actorForSession, readCookie, SESSION_COOKIE } from '../users/sessions.js';
 import { actorForToken, type Actor } from '../users/users.js';
 
 export interface HealthDeps {
   db: Db;
-  /** null: the service runs without a PBX connection (API only), which counts as up. */
-  pbx: Pbx | null;
+  /** null: no PBX connection here (API only, or another instance leads), which counts as up. */
+  pbx: () => PbxLink | null;
   liveCalls: () => number;
+  /** single: one process; several instances: the leader (attached to the PBX) or a follower. */
+  role: () => 'single' | 'leader' | 'follower';
 }
 
 /** The caller if they sent a valid token or session; /healthz is outside /api/v1, so no hook did it. */
@@ -33,6 +35,7 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
       ami: { ...link, description: 'admins only' },
       ari: { ...link, description: 'admins only' },
       liveCalls: { type: 'integer', description: 'admins only' },
+      role: { type: 'string', enum: ['single', 'leader', 'follower'], description: 'admins only: several instances (CTI_CLUSTER) have one leader, attached to the PBX' },
     },
   };
   app.get('/healthz', {
@@ -41,12 +44,12 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
       response: { 200: body, 503: body },
     },
   }, async (req, reply) => {
-    const h = deps.pbx?.health() ?? null;
+    const h = deps.pbx()?.health() ?? null;
     const up = !h || (h.ami.state === 'connected' && (h.ari.state === 'connected' || h.ari.state === 'disabled'));
     reply.code(up ? 200 : 503);
     const status = up ? 'up' : 'down';
     if ((await callerOf(deps.db, req))?.role !== 'admin') return { status };
     const disabled = { state: 'disabled', error: null };
-    return { status, ami: h?.ami ?? disabled, ari: h?.ari ?? disabled, liveCalls: deps.liveCalls() };
+    return { status, ami: h?.ami ?? disabled, ari: h?.ari ?? disabled, liveCalls: deps.liveCalls(), role: deps.role() };
   });
 }

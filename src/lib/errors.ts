@@ -37,6 +37,8 @@ export const ERRORS = {
   CTI_ERR_PBX_LOGIN_FAILED: { status: 503, message: 'The PBX refused our login' },
   CTI_ERR_PBX_UNAVAILABLE: { status: 503, message: 'The PBX is not connected' },
   CTI_ERR_PBX_TIMEOUT: { status: 504, message: 'The PBX did not answer in time' },
+  /** Several instances (CTI_CLUSTER): none leads at this moment (a takeover under way, src/cluster). */
+  CTI_ERR_NO_LEADER: { status: 503, message: 'The service is switching to another instance; try again in a few seconds' },
   /** A queue's service level: whole seconds, 1 to 3600 (src/reports/queues.ts). */
   CTI_ERR_BAD_SERVICE_LEVEL: { status: 400, message: 'The service level is a whole number of seconds from 1 to 3600' },
   CTI_ERR_INTERNAL: { status: 500, message: 'Something went wrong on our side' },

@@ -1,13 +1,8 @@
 // REST API v1 for the live board: one snapshot; what changes after it comes over socket.io (live:delta).
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../http/auth.js';
-import { liveSnapshot, type LiveService } from './live.js';
+import { liveSnapshot, type LiveSnapshotSource } from './live.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    live: LiveService;
-  }
-}
 
 const nullable = (type: string) => ({ type: [type, 'null'] }) as const;
 const counterValues = {
@@ -82,8 +77,7 @@ export const liveSnapshotSchema = {
   },
 } as const;
 
-export function registerLiveRoutes(app: FastifyInstance, live: LiveService): void {
-  app.decorate('live', live);
+export function registerLiveRoutes(app: FastifyInstance, live: LiveSnapshotSource): void {
   app.addSchema(liveSnapshotSchema);
   app.get('/api/v1/live', {
     schema: {

@@ -13,7 +13,7 @@
 // /api/v1/auth/me and either shows the login page or reconnects as the user it now is
 // (web/src/realtime.ts), so its own idea of the user (extension, role) is never stale either.
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import type { CallSnapshot, LegView } from '../calls/snapshot.js';
 import type { CallTracker } from '../calls/tracker.js';
 import type { Db } from '../db/client.js';
@@ -27,9 +27,10 @@ import { buildScreenPop } from './screen-pop.js';
 import { inArray } from 'drizzle-orm';
 import { users } from '../db/schema/index.js';
 import { partiesOf } from '../calls/parties.js';
+import type { InterServerEvents } from '../cluster/cluster.js';
 
-export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type RealtimeSocket = Parameters<Parameters<RealtimeServer['on']>[1]>[0];
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export interface RealtimeDeps {
   db: Db;
@@ -39,6 +40,11 @@ export interface RealtimeDeps {
   /** How often every socket's session is checked again (ms), for changes made outside this process. */
   recheckMs?: number;
   clock?: () => number;
+  /**
+   * Several instances share the rooms (src/cluster): this one's own sockets are not all the sockets,
+   * so a pop or a delta is never skipped because nobody is connected here.
+   */
+  clustered?: boolean;
 }
 
 /** setTimeout's limit (2^31 - 1 ms, about 24.8 days); a longer session re-arms its timer. */
@@ -291,8 +297,9 @@ export class RealtimeHub {
   /** The card goes to every page of the user on the ringing phone, and only theirs. */
   private async pop(call: CallSnapshot, recipient: PhoneOwner, leg: LegView): Promise<void> {
     const room = rooms.user(recipient.id);
-    // Nobody is looking at this phone's page: no card to build.
-    if (!this.io.sockets.adapter.rooms.get(room)?.size) return;
+    // Nobody is looking at this phone's page: no card to build (alone; with several instances the page
+    // may be open on another).
+    if (!this.deps.clustered && !this.io.sockets.adapter.rooms.get(room)?.size) return;
     const card = await buildScreenPop(this.deps.db, call, leg, recipient);
     this.io.to(room).emit('call:ringing', card);
   }
@@ -316,6 +323,7 @@ export class RealtimeHub {
 
   /** Someone has the live board open. */
   hasLiveWatchers(): boolean {
+    if (this.deps.clustered) return true; // a board may be open on another instance
     return (this.io.sockets.adapter.rooms.get(rooms.live)?.size ?? 0) > 0;
   }
 

@@ -191,8 +191,14 @@ export class RulesStore {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Validates, writes the file atomically, and applies at once. */
-  replace(input: unknown): RoutingRules {
+  /**
+   * Told of every replacement made through the API here, so the other instances of a deployment
+   * (src/cluster) write the same rules into their own files.
+   */
+  onReplaced: ((rules: RoutingRules) => void) | null = null;
+
+  /** Validates, writes the file atomically, and applies at once; `from` another instance: not announced again. */
+  replace(input: unknown, from: 'api' | 'another instance' = 'api'): RoutingRules {
     const rules = parseRules(input);
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.tmp-${process.pid}`;
@@ -201,7 +207,8 @@ export class RulesStore {
     renameSync(tmp, this.file);
     this.mtime = statSync(this.file).mtimeMs;
     this.current = rules;
-    this.log.info({ file: this.file }, 'routing rules replaced through the API');
+    this.log.info({ file: this.file, from }, 'routing rules replaced');
+    if (from === 'api') this.onReplaced?.(rules);
     return rules;
   }
 }

@@ -3,6 +3,9 @@ import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { addUser, createToken } from '../../src/users/users.js';
 import { testApp, type TestApp } from '../support/app.js';
+import { eq } from 'drizzle-orm';
+import { importJobs } from '../../src/db/schema/index.js';
+import { ORPHANED_MESSAGE } from '../../src/contacts/import-jobs.js';
 
 const HEADER = 'client_external_id;client_name;client_kind;turnover;currency;owner;segment;contact_external_id;contact_name;email;phones';
 /** A Russian Excel export: BOM, semicolons, decimal commas, quoted fields, CRLF. */
@@ -127,6 +130,22 @@ describe('CSV import API', () => {
     expect(json.statusCode).toBe(415);
     expect(json.json().error.code).toBe('CTI_ERR_UNSUPPORTED_MEDIA_TYPE');
     expect((await t.app.inject({ url: '/api/v1/imports/nope', headers: auth(sveta) })).json().error.code).toBe('CTI_ERR_IMPORT_NOT_FOUND');
+  });
+
+  it('keeps progress in the database: any instance reads it, a new app finds it, and one left running by a dead instance reads as failed', async () => {
+    const job = await importCsv(RUSSIAN);
+    expect(job.state).toBe('done');
+    const stored = (await t.app.db.select().from(importJobs).where(eq(importJobs.id, job.id)))[0]!;
+    expect(stored).toMatchObject({ state: 'done', rowsRead: job.rowsRead, rowsRejected: job.rowsRejected });
+    expect(JSON.parse(stored.errors)).toEqual(job.errors);
+    // A job whose instance died mid-import: its heartbeat stopped a minute ago.
+    const old = Date.now() - 60_000;
+    await t.app.db.insert(importJobs).values({
+      id: 'orphan', state: 'running', rowsRead: 5000, rowsImported: 4990, rowsChanged: 4990, rowsRejected: 10, errors: '[]', errorsTruncated: false,
+      message: null, startedBy: 'sveta', startedAt: old - 60_000, finishedAt: null, heartbeatAt: old,
+    });
+    const r = (await t.app.inject({ url: '/api/v1/imports/orphan', headers: auth(sveta) })).json();
+    expect(r).toMatchObject({ state: 'failed', rowsRead: 5000, rowsImported: 4990, message: ORPHANED_MESSAGE, finishedAt: new Date(old).toISOString() });
   });
 
   it('reports rows CSV cannot read and goes on', async () => {

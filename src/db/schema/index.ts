@@ -22,6 +22,7 @@ export let callOutcomeStatsHourly: Tables['callOutcomeStatsHourly'] = sqlite.cal
 export let reportDirty: Tables['reportDirty'] = sqlite.reportDirty;
 export let loginFailures: Tables['loginFailures'] = sqlite.loginFailures;
 export let queueSettings: Tables['queueSettings'] = sqlite.queueSettings;
+export let importJobs: Tables['importJobs'] = sqlite.importJobs;
 
 let current: Dialect = 'sqlite';
 let postgres: Tables | undefined;
@@ -47,6 +48,7 @@ export async function useDialect(dialect: Dialect): Promise<void> {
   reportDirty = t.reportDirty;
   loginFailures = t.loginFailures;
   queueSettings = t.queueSettings;
+  importJobs = t.importJobs;
   current = dialect;
 }
 
@@ -64,3 +66,4 @@ export * from './tasks.js';
 export * from './reports.js';
 export * from './login-failures.js';
 export * from './queues.js';
+export * from './import-jobs.js';

@@ -4,5 +4,5 @@ import { defineTables } from './tables.js';
 
 export const {
   users, apiTokens, calls, callLegs, clients, contacts, contactPhones, sessions, tasks, callWrapups, settings,
-  callStatsHourly, callOutcomeStatsHourly, reportDirty, loginFailures, queueSettings,
+  callStatsHourly, callOutcomeStatsHourly, reportDirty, loginFailures, queueSettings, importJobs,
 } = defineTables(postgresKit);

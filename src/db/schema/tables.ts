@@ -4,6 +4,7 @@ import { defineCalls } from './calls.js';
 import { defineClients } from './clients.js';
 import { defineContactPhones } from './contact-phones.js';
 import { defineContacts } from './contacts.js';
+import { defineImportJobs } from './import-jobs.js';
 import { defineLoginFailures } from './login-failures.js';
 import { defineQueues } from './queues.js';
 import { defineReports } from './reports.js';
@@ -26,6 +27,7 @@ export function defineTables(k: Kit) {
     ...defineReports(k),
     ...defineLoginFailures(k),
     ...defineQueues(k),
+    ...defineImportJobs(k),
   };
 }
 
