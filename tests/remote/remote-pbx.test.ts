@@ -1,5 +1,5 @@
-// The PBX on another host (docs/remote-pbx.md), with the sandbox in that layout (CTI_PBX_REMOTE=1; skipped
-// otherwise): who may take what across the network. The recordings server (docs/asterisk-recordings.nginx.conf,
+// The PBX on another host (docs/remote-pbx.md), with the sandbox in that layout (CTI_PBX_REMOTE=1; the
+// vitest project `remote`, run by scripts/test.sh beside the integration tier on that sandbox): who may take what across the network. The recordings server (docs/asterisk-recordings.nginx.conf,
 // real nginx in the PBX's namespace) serves only the service's certificate, only GET/HEAD of recording
 // names; in PostgreSQL, Asterisk's role may only add events and CDRs, the service's only read the events.
 // That the calls and their recordings do come across is recovery.test.ts's and call-log.test.ts's part.
@@ -44,7 +44,11 @@ async function as(url: string, sql: string): Promise<string> {
 
 const DENIED = '42501'; // insufficient_privilege
 
-describe.skipIf(!remote)('the PBX on another host: what crosses the network, and who may take it', () => {
+describe('the PBX on another host: what crosses the network, and who may take it', () => {
+  it('runs on the sandbox in the remote layout', () => {
+    expect(remote, 'bring the sandbox up with CTI_PBX_REMOTE=1 (sandbox/README.md)').toBe(true);
+  });
+
   let dir: string;
   let service: { cert: Buffer; key: Buffer };
   let stranger: { cert: Buffer; key: Buffer };
