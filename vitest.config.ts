@@ -54,6 +54,18 @@ export default defineConfig({
       },
       {
         test: {
+          // The PBX on another host (docs/remote-pbx.md): the sandbox up with CTI_PBX_REMOTE=1.
+          name: 'remote',
+          include: ['tests/remote/**/*.test.ts'],
+          globalSetup: ['tests/support/pg-template.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          sequence: { concurrent: false },
+        },
+      },
+      {
+        test: {
           // Several instances on one PostgreSQL (src/cluster): CTI_TEST_DATABASE=postgres, a sandbox up.
           name: 'cluster',
           include: ['tests/cluster/**/*.test.ts'],

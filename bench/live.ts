@@ -30,7 +30,7 @@ import { createClient } from '../src/contacts/clients.js';
 import { SYSTEM_ACTOR } from '../src/contacts/context.js';
 import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
-import { buildApp } from '../src/http/app.js';
+import { buildApp } from '../src/app.js';
 import { todayCounters } from '../src/live/counters.js';
 import type { LiveDelta } from '../src/live/model.js';
 import { createSession } from '../src/users/sessions.js';

@@ -27,7 +27,7 @@ import { createClient } from '../src/contacts/clients.js';
 import { SYSTEM_ACTOR } from '../src/contacts/context.js';
 import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
-import { buildApp } from '../src/http/app.js';
+import { buildApp } from '../src/app.js';
 import { serveAmi } from './ami-server.js';
 import { arg, now, pct, recordedEvents, replayConfig, summary } from './replay.js';
 import type { ScreenPop } from '../src/contract/index.js';

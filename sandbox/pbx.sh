@@ -14,6 +14,14 @@
 #   (loopback + a placeholder veth vmnet0 for WebRTC's ICE, see sandbox/asterisk/rtp.conf) and deleted
 #   by `down`. Browser phones (WebRTC) need it; whatever talks to this PBX then runs under
 #   `ip netns exec <name>` (its own 127.0.0.1, so the ports do not clash with a host-netns sandbox).
+#   CTI_PBX_REMOTE=1 (with CTI_PBX_NETNS): the PBX on another host (docs/remote-pbx.md). A veth pair joins
+#   the namespace (10.200.<n>.2, n from the offset) to this one (10.200.<n>.1); AMI, ARI and the
+#   recordings server (nginx, docs/asterisk-recordings.nginx.conf, mutual TLS with a CA made here) listen
+#   on 10.200.<n>.2 only, and Asterisk writes its CEL and CDR into PostgreSQL (cel_pgsql, cdr_pgsql) at
+#   CTI_PBX_PG_URL (an admin URL, e.g. scripts/pg.sh's, listening on 10.200.<n>.1 too: see `net`).
+#   sandbox.env then names no file of the PBX's for the service to read.
+#   sandbox/pbx.sh net   (remote only) create the namespace and veth now and print 10.200.<n>.1, for a
+#                        PostgreSQL to listen on before `up`: CTI_PG_LISTEN=$(sandbox/pbx.sh net) scripts/pg.sh up
 # Needs root and the host packages of scripts/install-deps.sh.
 set -euo pipefail
 
@@ -29,6 +37,8 @@ NS=${CTI_PBX_NETNS:-}
 NSX=()                                   # prefix that runs a command in the sandbox's network namespace
 [ -n "$NS" ] && NSX=(ip netns exec "$NS")
 ICE_PLACEHOLDER=198.51.100.7             # documentation address on vmnet0; rtp.conf maps it to 127.0.0.1
+REMOTE=${CTI_PBX_REMOTE:-}
+case "$REMOTE" in ''|0) REMOTE= ;; 1) ;; *) echo "pbx: CTI_PBX_REMOTE: 1 or unset, not $REMOTE" >&2; exit 2 ;; esac
 
 # CTI_PBX_PORT_OFFSET (default 0) moves every port, so two sandboxes (two CTI_PBX_DIRs) can run at once.
 OFF=${CTI_PBX_PORT_OFFSET:-0}
@@ -46,6 +56,23 @@ PHONE_CALLS=${CTI_SANDBOX_PHONE_CALLS:-4}
 RTP_END=$((RTP_START + (PHONE_CALLS > 30 ? 6 * PHONE_CALLS + 19 : 199)))
 PROFILE=${CTI_PBX_PROFILE:-default}
 case "$PROFILE" in default|freepbx) ;; *) echo "pbx: CTI_PBX_PROFILE: default or freepbx, not $PROFILE" >&2; exit 2 ;; esac
+if [ -n "$REMOTE" ]; then
+  [ -n "$NS" ] || { echo "pbx: CTI_PBX_REMOTE=1 needs CTI_PBX_NETNS=<name> (the PBX's own network namespace)" >&2; exit 2; }
+  [ "$PROFILE" = default ] || { echo "pbx: CTI_PBX_REMOTE=1: the default profile only" >&2; exit 2; }
+fi
+layout() { if [ -n "$REMOTE" ]; then echo remote; else echo local; fi; }
+
+REC_PORT=$((18443 + OFF))        # the recordings server (remote layout)
+# Remote layout: a /30 of its own per offset, so two sandboxes can run at once.
+NET_N=$((OFF % 250 + 1))
+HOST_ADDR=10.200.$NET_N.1        # this namespace's end of the veth (the service's side)
+PBX_ADDR=10.200.$NET_N.2         # the PBX's end: AMI, ARI, recordings
+VETH_HOST=ctih$OFF
+VETH_PBX=ctip$OFF
+BIND=127.0.0.1                   # where AMI and ARI listen
+PHONE_CTRL_HOST=127.0.0.1        # where the phones' ctrl_tcp listens (the tests drive them)
+if [ -n "$REMOTE" ]; then BIND=$PBX_ADDR; PHONE_CTRL_HOST=$PBX_ADDR; fi
+TLS=$PBX/tls                     # remote layout: the recordings server's CA, its certificate, the service's
 
 ctrl_port() { echo $((44000 + OFF + $1)); }   # 101 -> 44101
 sip_port()  { echo $((25000 + OFF + $1 * 10)); }   # phone index 1 -> 25010 (baresip also takes +1 for TLS)
@@ -101,6 +128,17 @@ netns_up() {
     ip -n "$NS" link set vmnet1 up
     ip -n "$NS" link set vmnet0 up
   fi
+  [ -n "$REMOTE" ] || return 0
+  # The PBX on another host: a veth pair, one end here, one in the namespace (deleted with it).
+  if ! ip link show "$VETH_HOST" >/dev/null 2>&1; then
+    ip link add "$VETH_HOST" type veth peer name "$VETH_PBX" netns "$NS"
+    sysctl -qw "net.ipv6.conf.$VETH_HOST.disable_ipv6=1"
+    "${NSX[@]}" sysctl -qw "net.ipv6.conf.$VETH_PBX.disable_ipv6=1"
+  fi
+  ip addr replace "$HOST_ADDR/30" dev "$VETH_HOST"
+  ip link set "$VETH_HOST" up
+  ip -n "$NS" addr replace "$PBX_ADDR/30" dev "$VETH_PBX"
+  ip -n "$NS" link set "$VETH_PBX" up
 }
 
 netns_down() {  # deletes the namespace `up` recorded (whatever CTI_PBX_NETNS says now)
@@ -128,6 +166,11 @@ secrets() {
   if ! grep -q '^CTI_SIP_SECRET=' "$PBX/secrets.env"; then
     echo "CTI_SIP_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >>"$PBX/secrets.env"
   fi
+  # The remote layout's PostgreSQL roles (docs/asterisk-pgsql.sql): Asterisk's (INSERT only) and the service's (SELECT).
+  local k
+  for k in CTI_PBX_PG_ASTERISK_PASSWORD CTI_PBX_PG_READER_PASSWORD; do
+    grep -q "^$k=" "$PBX/secrets.env" || echo "$k=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >>"$PBX/secrets.env"
+  done
   # shellcheck disable=SC1091
   . "$PBX/secrets.env"
 }
@@ -158,9 +201,138 @@ render_config() {
       render "$f" "$ETC/$(basename "$f")"
     done
   fi
+  [ -z "$REMOTE" ] || render_remote
   chmod 600 "$ETC"/*.conf
   mkdir -p "$R/var/spool/asterisk/monitor/cti" "$R/var/log/asterisk/cdr-custom" \
            "$R/var/log/asterisk/cdr-csv" "$R/var/log/asterisk/cel-custom" "$R/var/run/asterisk" "$R/var/lib/asterisk"
+}
+
+# ------------------------------------------------------------------ the remote layout (CTI_PBX_REMOTE=1)
+# AMI and ARI on the PBX's veth address, reachable from this namespace's end only (the AMI users' permit);
+# cel_pgsql and cdr_pgsql into PostgreSQL across the veth (docs/asterisk-pgsql.sql made the tables).
+render_remote() {
+  sed -i "s|^bindaddr = 127.0.0.1\$|bindaddr = $BIND|" "$ETC/manager.conf" "$ETC/http.conf"
+  sed -i "s|^permit = 127.0.0.1/255.255.255.255\$|&\npermit = $HOST_ADDR/255.255.255.255|" "$ETC/manager.conf" "$ETC/manager_cti.conf"
+  sed -i -e '/^noload = cel_pgsql.so$/d' -e '/^noload = cdr_pgsql.so$/d' "$ETC/modules.conf"
+  local f
+  for f in "manager.conf:bindaddr = $BIND" "http.conf:bindaddr = $BIND" "manager_cti.conf:permit = $HOST_ADDR/" "manager.conf:permit = $HOST_ADDR/"; do
+    grep -q "^${f#*:}" "$ETC/${f%%:*}" || die "remote layout: ${f%%:*} has no '${f#*:}' (its 127.0.0.1 line changed?)"
+  done
+  if grep -q '^noload = cel_pgsql.so$' "$ETC/modules.conf"; then die "remote layout: cel_pgsql is still off in modules.conf"; fi
+  # cel/cel_pgsql.c: show_user_defined writes USER_DEFINED in eventtype (else the event's own name goes
+  # there); usegmtime only matters for a timestamp column (ours is a float: seconds, as the CEL file has).
+  cat >"$ETC/cel_pgsql.conf" <<EOF
+[global]
+hostname = $HOST_ADDR
+port = $PG_PORT
+dbname = $PG_DB
+user = $PG_ASTERISK_ROLE
+password = $CTI_PBX_PG_ASTERISK_PASSWORD
+appname = asterisk-cel
+table = cel
+show_user_defined = yes
+usegmtime = yes
+EOF
+  cat >"$ETC/cdr_pgsql.conf" <<EOF
+[global]
+hostname = $HOST_ADDR
+port = $PG_PORT
+dbname = $PG_DB
+user = $PG_ASTERISK_ROLE
+password = $CTI_PBX_PG_ASTERISK_PASSWORD
+appname = asterisk-cdr
+table = cdr
+encoding = UTF8
+EOF
+}
+
+# The database Asterisk writes into, made before Asterisk starts (cel_pgsql reads its columns at load).
+PG_URL=${CTI_PBX_PG_URL:-}
+PG_PORT=""
+PG_DB=asterisk_pbx$OFF
+PG_ASTERISK_ROLE=asterisk_pbx$OFF
+PG_READER_ROLE=cti_cel_pbx$OFF
+PG_READER_URL=""
+pg_setup() {
+  command -v psql >/dev/null || die "psql missing: run scripts/install-deps.sh"
+  [ -n "$PG_URL" ] || die "CTI_PBX_REMOTE=1 needs CTI_PBX_PG_URL: a PostgreSQL admin URL (CTI_PG_LISTEN=\$(sandbox/pbx.sh net) scripts/pg.sh up prints one)"
+  [[ $PG_URL =~ ^postgres(ql)?://([^@/]+)@([^:/]+):([0-9]+)/([^/?]*)$ ]] || die "CTI_PBX_PG_URL: postgres://user:password@host:port/database"
+  PG_PORT=${BASH_REMATCH[4]}
+  local server=${PG_URL%/*} exists
+  exists=$(psql "$PG_URL" -qAtX -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM pg_database WHERE datname = '$PG_DB'") || die "CTI_PBX_PG_URL: PostgreSQL does not answer"
+  [ "$exists" = 1 ] || psql "$PG_URL" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $PG_DB" >/dev/null || die "could not create database $PG_DB"
+  psql "$server/$PG_DB" -qX -v ON_ERROR_STOP=1 -v asterisk_role="$PG_ASTERISK_ROLE" -v asterisk_password="$CTI_PBX_PG_ASTERISK_PASSWORD" \
+    -v reader_role="$PG_READER_ROLE" -v reader_password="$CTI_PBX_PG_READER_PASSWORD" -f "$PROJECT/docs/asterisk-pgsql.sql" >"$RUN/pg-setup.log" 2>&1 ||
+    { cat "$RUN/pg-setup.log" >&2; die "docs/asterisk-pgsql.sql failed"; }
+  # The sandbox's tests read the CDR as their oracle, as this role (the service itself never does).
+  psql "$server/$PG_DB" -qX -v ON_ERROR_STOP=1 -c "GRANT SELECT ON cdr TO $PG_READER_ROLE" >/dev/null
+  local host_part=${PG_URL#*://}
+  host_part=${host_part#*@}
+  host_part=${host_part%%/*}
+  PG_READER_URL="postgres://$PG_READER_ROLE:$CTI_PBX_PG_READER_PASSWORD@$host_part/$PG_DB"
+  # Asterisk reaches it across the veth, or writes nothing (cel_pgsql: "Calls will not be logged!").
+  local ready=/usr/bin/pg_isready
+  [ -x "$ready" ] || ready=$(find /usr/lib/postgresql -name pg_isready -type f | sort -V | tail -n 1)
+  "${NSX[@]}" "$ready" -q -h "$HOST_ADDR" -p "$PG_PORT" -t 3 ||
+    die "PostgreSQL does not answer on $HOST_ADDR:$PG_PORT from the PBX's namespace: start it listening there too (CTI_PG_LISTEN=\$(sandbox/pbx.sh net) scripts/pg.sh up)"
+}
+
+# The recordings server's certificates, made afresh at every `up`: a CA of the sandbox's own, the server's
+# (for the PBX's address) and the one client's (CN=cti-service: the only name the server lets in).
+tls_setup() {
+  command -v openssl >/dev/null || die "openssl missing: run scripts/install-deps.sh"
+  rm -rf "$TLS"
+  mkdir -p "$TLS"
+  chmod 700 "$TLS"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  (
+    cd "$TLS"
+    umask 077
+    openssl req -x509 "${ec[@]}" -days 30 -subj "/CN=cti-sandbox-recordings-ca" -keyout ca.key -out ca.pem
+    openssl req "${ec[@]}" -subj "/CN=$PBX_ADDR" -keyout server.key -out server.csr
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -out server.pem \
+      -extfile <(printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$PBX_ADDR")
+    openssl req "${ec[@]}" -subj "/CN=cti-service" -keyout client.key -out client.csr
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -out client.pem \
+      -extfile <(printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n')
+    rm -f server.csr client.csr ca.srl
+    chmod 644 ca.pem server.pem client.pem
+  ) >"$RUN/tls.log" 2>&1 || { cat "$RUN/tls.log" >&2; die "openssl failed"; }
+}
+
+# docs/asterisk-recordings.nginx.conf as shipped, but for its address, port, certificates and directory.
+start_recordings_server() {
+  [ -x /usr/sbin/nginx ] || die "nginx missing: run scripts/install-deps.sh"
+  local d=$RUN/nginx t want i
+  rm -rf "$d"
+  mkdir -p "$d"
+  if port_busy t $REC_PORT; then die "port $REC_PORT already in use"; fi
+  sed -e "s|^    listen 8443 ssl;|    listen $PBX_ADDR:$REC_PORT ssl;|" \
+      -e "s|/etc/cti-recordings/|$TLS/|g" \
+      -e "s|access_log /var/log/nginx/cti-recordings.access.log;|access_log $d/access.log;|" \
+      -e "s|alias /var/spool/asterisk/monitor/\\\$1;|alias $R/var/spool/asterisk/monitor/cti/\$1;|" \
+      "$PROJECT/docs/asterisk-recordings.nginx.conf" >"$d/server.conf"
+  for want in "listen $PBX_ADDR:$REC_PORT ssl;" "ssl_client_certificate $TLS/ca.pem;" "alias $R/var/spool/asterisk/monitor/cti/\$1;" "access_log $d/access.log;"; do
+    grep -qF "$want" "$d/server.conf" || die "docs/asterisk-recordings.nginx.conf: could not set '$want'"
+  done
+  {
+    echo "user root;"   # the sandbox's files belong to root; on a PBX nginx reads the monitor dir as its own user
+    echo "daemon off; worker_processes 1; pid $d/nginx.pid; error_log $d/error.log warn;"
+    echo "events { worker_connections 64; }"
+    echo "http {"
+    for t in client_body proxy fastcgi uwsgi scgi; do echo "  ${t}_temp_path $d/$t;"; done
+    cat "$d/server.conf"
+    echo "}"
+  } >"$d/nginx.conf"
+  setsid "${NSX[@]}" /usr/sbin/nginx -p "$d" -c "$d/nginx.conf" </dev/null >"$RUN/nginx.out" 2>&1 &
+  echo $! >"$RUN/nginx.pid"
+  for i in $(seq 1 50); do
+    if port_busy t $REC_PORT; then return 0; fi
+    pid_alive "$RUN/nginx.pid" || break
+    sleep 0.1
+  done
+  cat "$RUN/nginx.out" "$d/error.log" >&2 2>/dev/null || true
+  die "the recordings server (nginx) did not start"
 }
 
 # The freepbx profile: sandbox/freepbx/*.conf, the sandbox's own files where they are the same (phones, RTP,
@@ -208,16 +380,36 @@ write_env() {
   local phones="" e
   for e in "${PHONES[@]}"; do phones+="${phones:+,}$e:$(ctrl_port "$e")"; done   # 199 has no ctrl port
   cat >"$PBX/sandbox.env.tmp" <<EOF
-CTI_AMI_HOST=127.0.0.1
+CTI_AMI_HOST=$BIND
 CTI_AMI_PORT=$AMI_PORT
 CTI_AMI_USER=cti
 CTI_AMI_SECRET=$CTI_AMI_SECRET
-CTI_ARI_URL=http://127.0.0.1:$HTTP_PORT
+CTI_ARI_URL=http://$BIND:$HTTP_PORT
 CTI_ARI_USER=cti
 CTI_ARI_PASSWORD=$CTI_ARI_PASSWORD
+EOF
+  if [ -n "$REMOTE" ]; then
+    # No path of the PBX's disk: the event log from PostgreSQL, the recordings over HTTPS (mutual TLS).
+    cat >>"$PBX/sandbox.env.tmp" <<EOF
+CTI_PBX_CEL_DATABASE_URL=$PG_READER_URL
+CTI_PBX_CEL_TABLE=cel
+CTI_PBX_RECORDINGS_URL=https://$PBX_ADDR:$REC_PORT/recordings/
+CTI_PBX_RECORDINGS_CA=$TLS/ca.pem
+CTI_PBX_RECORDINGS_CERT=$TLS/client.pem
+CTI_PBX_RECORDINGS_KEY=$TLS/client.key
+CTI_SANDBOX_REMOTE=1
+CTI_SANDBOX_CDR_DATABASE_URL=$PG_READER_URL
+CTI_SANDBOX_PG_ASTERISK_URL=${PG_READER_URL/$PG_READER_ROLE:$CTI_PBX_PG_READER_PASSWORD@/$PG_ASTERISK_ROLE:$CTI_PBX_PG_ASTERISK_PASSWORD@}
+CTI_SANDBOX_PHONE_HOST=$PHONE_CTRL_HOST
+EOF
+  else
+    cat >>"$PBX/sandbox.env.tmp" <<EOF
 CTI_RECORDINGS_DIR=$R/var/spool/asterisk/monitor$([ "$PROFILE" = freepbx ] || echo /cti)
 CTI_CDR_FILE=$R/var/log/asterisk/cdr-custom/cti.csv
 CTI_CEL_FILE=$R/var/log/asterisk/cel-custom/cti.csv
+EOF
+  fi
+  cat >>"$PBX/sandbox.env.tmp" <<EOF
 CTI_SANDBOX_AMI_USER=sandbox
 CTI_SANDBOX_AMI_SECRET=$CTI_SANDBOX_AMI_SECRET
 CTI_SANDBOX_ROOT=$R
@@ -282,7 +474,7 @@ start_phone() {  # $1 ext, $2 index
   mkdir -p "$dir"
   freq=$((330 + 110 * idx))   # 101: 440 Hz, 102: 550 Hz, 103: 660 Hz, 198: 770 Hz (tells the phones apart in recordings)
   [ -s "$dir/tone.wav" ] || sox -q -n -r 8000 -c 1 -b 16 "$dir/tone.wav" synth 120 sine "$freq" vol 0.5
-  sed -e "s|@EXT@|$ext|g" -e "s|@SIP_PORT@|$(sip_port "$idx")|g" -e "s|@CTRL_PORT@|$(ctrl_port "$ext")|g" \
+  sed -e "s|@EXT@|$ext|g" -e "s|@SIP_PORT@|$(sip_port "$idx")|g" -e "s|@CTRL_PORT@|$(ctrl_port "$ext")|g" -e "s|@CTRL_HOST@|$PHONE_CTRL_HOST|g" \
       -e "s|@RTP_PORTS@|$(rtp_ports "$idx")|g" -e "s|@DIR@|$dir|g" -e "s|@MAX_CALLS@|$PHONE_CALLS|g" \
       "$HERE/baresip/config.tpl" >"$dir/config"
   echo "<sip:$ext@127.0.0.1:$SIP_PORT;transport=udp>;auth_user=$ext;auth_pass=$CTI_PHONE_SECRET;answermode=$answer;regint=600;audio_codecs=pcmu,pcma" >"$dir/accounts"
@@ -319,6 +511,7 @@ all_up() {
   asterisk_up || return 1
   local e
   for e in "${PHONES[@]}" $BUSY_EXT; do pid_alive "$RUN/phone-$e.pid" || return 1; done
+  if [ -n "$REMOTE" ]; then pid_alive "$RUN/nginx.pid" || return 1; fi
   local contacts
   contacts=$(ast_rx 'pjsip show contacts' || true)
   for e in "${PHONES[@]}"; do registered "$e" "$contacts" || return 1; done
@@ -335,17 +528,25 @@ cmd_up() {
     [ -f "$RUN/netns" ] && was_ns=$(cat "$RUN/netns")
     local was_profile=default
     [ -f "$RUN/profile" ] && was_profile=$(cat "$RUN/profile")
-    if [ "$was_ns" = "$NS" ] && [ "$was_profile" = "$PROFILE" ] && all_up; then write_env; log "already up ($PBX/sandbox.env)"; return 0; fi
+    local was_layout=local
+    [ -f "$RUN/layout" ] && was_layout=$(cat "$RUN/layout")
+    if [ "$was_ns" = "$NS" ] && [ "$was_profile" = "$PROFILE" ] && [ "$was_layout" = "$(layout)" ] && all_up; then
+      [ -z "$REMOTE" ] || pg_setup
+      write_env; log "already up ($PBX/sandbox.env)"; return 0
+    fi
     log "partly up, in another network namespace or another profile: restarting"
     cmd_down >/dev/null
   fi
   local t0=$SECONDS
   build_root
   secrets
-  render_config
   netns_up
+  [ -z "$REMOTE" ] || pg_setup
+  render_config
   start_asterisk
   echo "$PROFILE" >"$RUN/profile"
+  layout >"$RUN/layout"
+  if [ -n "$REMOTE" ]; then tls_setup; start_recordings_server; fi
   load_astdb
   log "asterisk fully booted ($(ast_rx 'core show version' | head -1 | cut -d' ' -f1-2))"
   local i=0 e
@@ -363,13 +564,15 @@ cmd_up() {
     registered "$e" "$contacts" || { cmd_status || true; die "phone $e did not register (see $RUN/phone-$e.out)"; }
   done
   write_env
-  log "up in $((SECONDS - t0)) s (profile $PROFILE): AMI 127.0.0.1:$AMI_PORT, ARI http://127.0.0.1:$HTTP_PORT, SIP udp 127.0.0.1:$SIP_PORT${NS:+ (network namespace $NS: ip netns exec $NS ...)}"
+  log "up in $((SECONDS - t0)) s (profile $PROFILE): AMI $BIND:$AMI_PORT, ARI http://$BIND:$HTTP_PORT, SIP udp 127.0.0.1:$SIP_PORT${NS:+ (network namespace $NS: ip netns exec $NS ...)}"
+  [ -z "$REMOTE" ] || log "remote layout: recordings https://$PBX_ADDR:$REC_PORT/recordings/ (mutual TLS, $TLS), CEL and CDR into database $PG_DB"
   log "env: $PBX/sandbox.env"
 }
 
 cmd_down() {
   local f
   for f in "$RUN"/phone-*.pid; do [ -e "$f" ] && stop_pid "$f"; done
+  stop_pid "$RUN/nginx.pid"
   if [ -f "$RUN/asterisk.pid" ]; then
     local p i
     p=$(cat "$RUN/asterisk.pid")
@@ -381,7 +584,7 @@ cmd_down() {
   fi
   if [ -d "$R/proc" ] && mountpoint -q "$R/proc"; then umount "$R/proc" || umount -l "$R/proc"; fi
   netns_down
-  rm -f "$PBX/sandbox.env" "$RUN/profile"
+  rm -f "$PBX/sandbox.env" "$RUN/profile" "$RUN/layout"
   log "down"
 }
 
@@ -389,7 +592,7 @@ cmd_status() {
   local rc=0 e state contacts=""
   if asterisk_up; then
     contacts=$(ast_rx 'pjsip show contacts' || true)
-    echo "asterisk: running (pid $(cat "$RUN/asterisk.pid")), fully booted, AMI 127.0.0.1:$AMI_PORT SIP 127.0.0.1:$SIP_PORT"
+    echo "asterisk: running (pid $(cat "$RUN/asterisk.pid")), fully booted, AMI $BIND:$AMI_PORT SIP 127.0.0.1:$SIP_PORT"
     ast_rx 'core show channels count' | sed 's/^/  /' || true
   elif pid_alive "$RUN/asterisk.pid"; then
     echo "asterisk: process $(cat "$RUN/asterisk.pid") but not answering"; rc=3
@@ -397,7 +600,7 @@ cmd_status() {
     echo "asterisk: not running"; rc=3
   fi
   for e in "${PHONES[@]}"; do
-    if pid_alive "$RUN/phone-$e.pid"; then state="running (pid $(cat "$RUN/phone-$e.pid"), ctrl 127.0.0.1:$(ctrl_port "$e"))"
+    if pid_alive "$RUN/phone-$e.pid"; then state="running (pid $(cat "$RUN/phone-$e.pid"), ctrl $PHONE_CTRL_HOST:$(ctrl_port "$e"))"
     else state="not running"; rc=3; fi
     if [ -n "$contacts" ]; then
       if registered "$e" "$contacts"; then state+=", registered"; else state+=", NOT registered"; rc=3; fi
@@ -407,14 +610,27 @@ cmd_status() {
   if pid_alive "$RUN/phone-$BUSY_EXT.pid"; then
     echo "phone $BUSY_EXT: busy-phone.mjs running (pid $(cat "$RUN/phone-$BUSY_EXT.pid"), udp 127.0.0.1:$BUSY_PORT, static contact, always 486)"
   else echo "phone $BUSY_EXT: busy-phone.mjs not running"; rc=3; fi
+  if [ -f "$RUN/nginx.pid" ]; then
+    if pid_alive "$RUN/nginx.pid"; then echo "recordings server: nginx running (pid $(cat "$RUN/nginx.pid")), https://$PBX_ADDR:$REC_PORT/recordings/"
+    else echo "recordings server: nginx not running"; rc=3; fi
+  fi
   mountpoint -q "$R/proc" 2>/dev/null && echo "mount: $R/proc"
   [ -f "$RUN/netns" ] && echo "network namespace: $(cat "$RUN/netns")"
   return $rc
 }
 
+cmd_net() {  # the namespace and veth alone (remote layout): prints this side's address, for PostgreSQL to listen on
+  [ "$(id -u)" -eq 0 ] || die "must run as root (ip netns)"
+  [ -n "$REMOTE" ] || die "net: for the remote layout only (CTI_PBX_REMOTE=1 CTI_PBX_NETNS=<name>)"
+  mkdir -p "$RUN"
+  netns_up
+  echo "$HOST_ADDR"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
+  net) cmd_net ;;
   down) cmd_down ;;
   status) if cmd_status; then exit 0; else exit 3; fi ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|net" >&2; exit 2 ;;
 esac

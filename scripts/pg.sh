@@ -7,7 +7,9 @@
 #   scripts/pg.sh url      print postgres://cti:<password>@127.0.0.1:<port>/postgres (exit 3 when not running)
 #   scripts/pg.sh status   print what runs; exit 0 when up, 3 otherwise
 #   scripts/pg.sh down     stop it and delete the directory
-# Env: CTI_PG_PORT (default 55432), CTI_PG_DIR (default /dev/shm/cti-pg-<port>, or /tmp/cti-pg-<port> when
+# Env: CTI_PG_LISTEN (IPv4 addresses, comma-separated, to listen on besides 127.0.0.1, each with its /30
+# allowed in pg_hba.conf: the remote-layout sandbox's veth end, `sandbox/pbx.sh net`; default none),
+# CTI_PG_PORT (default 55432), CTI_PG_DIR (default /dev/shm/cti-pg-<port>, or /tmp/cti-pg-<port> when
 # /dev/shm is small: see default_dir). One run of the tests per server at a time (tests/support/database.ts).
 # As root the server runs as the `postgres` OS user (PostgreSQL refuses to run as root); otherwise as the
 # current user. Needs the `postgresql` package (scripts/install-deps.sh).
@@ -33,6 +35,18 @@ PWFILE=$DIR/password             # the `cti` role's password, mode 0600
 MARK=$DIR/.cti-pg                # `down` deletes only a directory this script made
 HOST=127.0.0.1
 ROLE=cti
+EXTRA=${CTI_PG_LISTEN:-}
+LISTEN=$HOST
+HBA_EXTRA=""
+if [ -n "$EXTRA" ]; then
+  IFS=, read -ra extra_addrs <<<"$EXTRA"
+  for a in "${extra_addrs[@]}"; do
+    [[ $a =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || { echo "pg: CTI_PG_LISTEN: IPv4 addresses, not '$a'" >&2; exit 1; }
+    [ -n "$(ip -o addr show to "$a/32" 2>/dev/null)" ] || { echo "pg: CTI_PG_LISTEN: $a is no address of this machine (yet): sandbox/pbx.sh net makes the sandbox's" >&2; exit 1; }
+    LISTEN+=",$a"
+    HBA_EXTRA+="host all all ${a%.*}.$(( ${a##*.} & 252 ))/30 scram-sha-256"$'\n'
+  done
+fi
 
 die() { echo "pg: $*" >&2; exit 1; }
 
@@ -117,7 +131,7 @@ cmd_up() {
   as_owner bash -c 'cat >>"$1"' _ "$DATA/postgresql.conf" <<EOF
 
 # --- scripts/pg.sh ---
-listen_addresses = '$HOST'              # loopback only: nothing outside this machine reaches it
+listen_addresses = '$LISTEN'              # loopback only unless CTI_PG_LISTEN names more
 port = $PORT
 unix_socket_directories = '$DIR'        # not /var/run/postgresql (Debian's main cluster's)
 password_encryption = 'scram-sha-256'
@@ -131,6 +145,8 @@ full_page_writes = off
 # The WAL stays small (the default allows 1 GB, which on tmpfs is memory): checkpoints are cheap here.
 max_wal_size = 256MB
 EOF
+
+  [ -z "$HBA_EXTRA" ] || as_owner bash -c 'printf "%s" "$2" >>"$1"' _ "$DATA/pg_hba.conf" "$HBA_EXTRA"
 
   as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -w -t 60 start >/dev/null ||
     { tail -n 20 "$LOGFILE" >&2 2>/dev/null || true; die "the server did not start (log: $LOGFILE)"; }

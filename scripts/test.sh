@@ -25,16 +25,20 @@ out=$(mktemp -d)
 status=0
 # PostgreSQL: a throw-away server on 127.0.0.1 (its own folder, a random password). Each PostgreSQL
 # test gets a database of its own, copied from a migrated template (tests/support/database.ts).
+# The second sandbox (PostgreSQL's integration run, below) is the PBX on another host
+# (docs/remote-pbx.md): its own network namespace joined by a veth pair, so PostgreSQL listens on this
+# side's address too, for Asterisk's cel_pgsql and cdr_pgsql.
 export CTI_PG_PORT=${CTI_PG_PORT:-55432}
-CTI_TEST_PG_URL=$(bash scripts/pg.sh up)
-export CTI_TEST_PG_URL
 PG_SANDBOX_DIR=$(mktemp -d)/pbx
+REMOTE=(env CTI_PBX_REMOTE=1 CTI_PBX_NETNS=cti-remote-$$ CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR")
 cleanup() {
   bash sandbox/pbx.sh down >/dev/null 2>&1 || true
-  CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" bash sandbox/pbx.sh down >/dev/null 2>&1 || true
+  "${REMOTE[@]}" bash sandbox/pbx.sh down >/dev/null 2>&1 || true
   bash scripts/pg.sh down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+CTI_TEST_PG_URL=$(CTI_PG_LISTEN=$("${REMOTE[@]}" bash sandbox/pbx.sh net) bash scripts/pg.sh up)
+export CTI_TEST_PG_URL
 npx vitest run --project unit --project service --reporter=default --reporter=json --outputFile="$out/fast.json" || status=1
 # No test may depend on today's date: the fast tiers again at two other dates (libfaketime), seven months
 # ahead (other DST offsets, another half of the year) and a little over three years ahead (a leap day
@@ -51,25 +55,28 @@ for shift in +213d +1187d; do
 done
 # Integration on both databases at once, each against its own sandbox Asterisk (the second one's ports
 # moved by CTI_PBX_PORT_OFFSET=100): the tier mostly waits on real calls ringing, so two share the cores.
+# SQLite with the PBX beside the service (its files on this disk); PostgreSQL with the PBX on another
+# host (no shared folder: its event log through cel_pgsql, recordings over HTTPS with mutual TLS), plus
+# the `remote` project's checks of who may take what across that network.
 bash sandbox/pbx.sh up
-CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" bash sandbox/pbx.sh up
-CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" CTI_TEST_DATABASE=postgres \
-  npx vitest run --project integration --reporter=dot --reporter=json --outputFile="$out/integration-postgres.json" >"$out/integration-postgres.log" 2>&1 &
+"${REMOTE[@]}" CTI_PBX_PG_URL="$CTI_TEST_PG_URL" bash sandbox/pbx.sh up
+"${REMOTE[@]}" CTI_TEST_DATABASE=postgres \
+  npx vitest run --project integration --project remote --reporter=dot --reporter=json --outputFile="$out/integration-postgres.json" >"$out/integration-postgres.log" 2>&1 &
 pg_it=$!
 npx vitest run --project integration --reporter=default --reporter=json --outputFile="$out/integration.json" || status=1
 wait "$pg_it" || status=1
-echo "== integration on PostgreSQL"
+echo "== integration on PostgreSQL, the PBX on another host"
 cat "$out/integration-postgres.log"
 # Several instances on one PostgreSQL (src/cluster), on the second sandbox, while e2e runs on the first:
 # two services, a leader killed -9 mid-call, the follower taking over.
-CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" CTI_TEST_DATABASE=postgres \
+"${REMOTE[@]}" CTI_TEST_DATABASE=postgres \
   npx vitest run --project cluster --reporter=default --reporter=json --outputFile="$out/cluster.json" >"$out/cluster.log" 2>&1 &
 cluster_it=$!
 npx vitest run --project e2e --reporter=default --reporter=json --outputFile="$out/e2e.json" || status=1
 wait "$cluster_it" || status=1
 echo "== several instances (cluster) on PostgreSQL"
 cat "$out/cluster.log"
-CTI_PBX_PORT_OFFSET=100 CTI_PBX_DIR="$PG_SANDBOX_DIR" bash sandbox/pbx.sh down >/dev/null
+"${REMOTE[@]}" bash sandbox/pbx.sh down >/dev/null
 # A PBX whose dialplan we do not own: the sandbox restarted with the FreePBX-shaped profile
 # (CTI_PBX_PROFILE=freepbx), the service attached to it by an AMI user only (and, in one test, our
 # routing as its custom destination).

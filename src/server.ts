@@ -1,7 +1,7 @@
 // Entry point: read config, build the app, listen, and stop cleanly on SIGTERM/SIGINT.
 import { ConfigError, loadServiceConfig } from './config/config.js';
 import { MigrationBlockedError } from './db/client.js';
-import { buildApp } from './http/app.js';
+import { buildApp } from './app.js';
 
 /** onStop: what the caller (the demo) undoes on SIGTERM/SIGINT before the process exits. */
 export async function runServer(env: NodeJS.ProcessEnv = process.env, onStop?: () => Promise<void>): Promise<void> {

@@ -1,4 +1,4 @@
-# baresip 1.0 (bookworm) headless test phone @EXT@ for the CTI sandbox - loopback only
+# baresip 1.0 (bookworm) headless test phone @EXT@ for the CTI sandbox - loopback only (ctrl_tcp on the PBX's veth address in the remote layout)
 poll_method		epoll
 sip_listen		127.0.0.1:@SIP_PORT@
 call_local_timeout	120
@@ -28,4 +28,4 @@ module_tmp		account.so
 module_app		menu.so
 statmode_default	off
 module_app		ctrl_tcp.so
-ctrl_tcp_listen		127.0.0.1:@CTRL_PORT@
+ctrl_tcp_listen		@CTRL_HOST@:@CTRL_PORT@

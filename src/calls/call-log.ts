@@ -9,9 +9,11 @@ import type { Db } from '../db/client.js';
 import { matchNumber } from '../contacts/match.js';
 import type { Logger } from '../lib/logger.js';
 import type { PbxEvent, LiveChannel } from '../pbx/events.js';
+import type { CelSource } from '../pbx/cel-source.js';
+import type { RemoteRecordings } from '../pbx/remote-recordings.js';
 import type { Call } from './call.js';
 import type { CallRecord } from './model.js';
-import { findRecording, localRecordingPath, wavDurationMs } from './recording.js';
+import { findRecording, localRecordingPath, namedRecording, recordingParts, WAV_HEAD_BYTES, wavDurationFromHead, wavDurationMs } from './recording.js';
 import { Reconciler } from './reconcile.js';
 import { CallStore } from './store.js';
 import { CallTracker, type KnownCall } from './tracker.js';
@@ -31,8 +33,15 @@ export interface CallLogOptions {
   recordingsDir: string;
   /** Where Asterisk writes them, as it sees it (CTI_PBX_RECORDINGS_DIR): recording.ts localRecordingPath. */
   pbxRecordingsDir?: string | null;
-  /** cel_custom's file, replayed to add and complete calls (CTI_CEL_FILE). */
+  /** cel_custom's file, replayed to add and complete calls (CTI_CEL_FILE), unless `cel` is given. */
   celFile: string;
+  /** Where the event log is read instead (src/pbx/cel-source.ts: cel_pgsql's table); closed by stop(). */
+  cel?: CelSource;
+  /**
+   * The PBX's recordings server when its disk is not ours (CTI_PBX_RECORDINGS_URL): a recording is then
+   * named by MixMonitor's start or the naming rule, and counts once its header was fetched and measured.
+   */
+  remoteRecordings?: RemoteRecordings | null;
   /** The PBX's time zone (CTI_PBX_TIMEZONE): reconcile.ts celTimeZone. */
   celTimeZone?: string;
   /** The extension of the user whose mobile is this number (follow-me and forwarding legs). */
@@ -53,6 +62,9 @@ export interface CallLogOptions {
 const RETRY_MS = [1000, 5000, 30_000];
 /** ...and how long stop() waits for the queued writes before it lets the database close anyway. */
 const DRAIN_MS = 10_000;
+/** Recordings on the PBX's server are measured for calls that started this long ago at most, so many a pass. */
+const MEASURE_WINDOW_MS = 24 * 3600_000;
+const MEASURE_BATCH = 50;
 
 
 export class CallLog {
@@ -77,6 +89,8 @@ export class CallLog {
   private stopped = false;
   /** Ended calls whose caller-ID lookup is still on its way (onEnded). */
   private readonly ending = new Set<Promise<void>>();
+  /** A pass measuring the PBX's recordings is on its way (one at a time). */
+  private measuring: Promise<void> | null = null;
 
   constructor(private readonly o: CallLogOptions) {
     this.store = new CallStore(o.db);
@@ -85,9 +99,9 @@ export class CallLog {
       extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }), match: (n) => this.match(n), ...mobile,
     });
     this.reconciler = new Reconciler({
-      db: o.db, store: this.store, celFile: o.celFile, ...(o.celTimeZone ? { celTimeZone: o.celTimeZone } : {}), isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n), ...mobile,
+      db: o.db, store: this.store, celFile: o.celFile, ...(o.cel ? { cel: o.cel } : {}), ...(o.celTimeZone ? { celTimeZone: o.celTimeZone } : {}), isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n), ...mobile,
       region: o.region, windowDays: o.reconcileDays, isLive: (l) => this.tracker.find(l) !== undefined,
-      findRecording: (ids) => findRecording(o.recordingsDir, ids), log: o.log.child({ feature: 'reconcile' }),
+      findRecording: (ids) => this.findRecording(ids), log: o.log.child({ feature: 'reconcile' }),
     });
     // The Call itself is kept for the flush: what is written is its snapshot then (a burst's last change).
     this.tracker.on('updated', (_snap, call) => this.persist(call));
@@ -127,6 +141,8 @@ export class CallLog {
     const late = new Promise<false>((r) => { deadline = setTimeout(() => r(false), DRAIN_MS); });
     const done = await Promise.race([drained, late]);
     clearTimeout(deadline);
+    await this.measuring;
+    await this.o.cel?.close().catch((err: unknown) => this.o.log.warn({ err }, 'closing the CEL source failed'));
     if (!done) this.o.log.error({ waitedMs: DRAIN_MS }, 'call log: writes still running at shutdown; the CEL file restores what they held at the next start');
     else if (this.dirty.size || this.removed.size) {
       this.o.log.error({ calls: this.dirty.size + this.removed.size }, 'call log: calls not written at shutdown; the CEL file restores them at the next start');
@@ -257,8 +273,43 @@ export class CallLog {
    */
   private learnRecording(call: Call): void {
     if (call.recordingFiles.size > 0) return;
-    const file = findRecording(this.o.recordingsDir, call.aliases);
+    const file = this.findRecording(call.aliases);
     if (file) call.addRecordingFile(file);
+  }
+
+  /** The naming rule's file: looked for on this disk, or named for the PBX's server to confirm (measure). */
+  private findRecording(linkedIds: Iterable<string>): string | null {
+    return this.o.remoteRecordings ? namedRecording(linkedIds) : findRecording(this.o.recordingsDir, linkedIds);
+  }
+
+  /**
+   * Fetches the recording's header from the PBX's server and saves its length: the call has a recording
+   * from then on. False when the PBX has no such file (yet) or it holds no audio; rejects when unreachable.
+   */
+  private async measureRemote(id: string, asteriskPath: string): Promise<boolean> {
+    const remote = this.o.remoteRecordings;
+    const parts = recordingParts(asteriskPath, this.o.pbxRecordingsDir ?? null);
+    if (!remote || !parts) return false;
+    const got = await remote.head(parts, WAV_HEAD_BYTES);
+    // MixMonitor writes a 44-byte header even for no audio: that is no recording (queries.ts recordingPath).
+    const ms = got && got.size > 44 ? wavDurationFromHead(got.head, got.size) : null;
+    if (ms === null) return false;
+    await this.queue(() => this.store.setRecordingDuration(id, ms));
+    return true;
+  }
+
+  /** Recordings named lately but not measured (the PBX was away, the file came late): measured now. */
+  private measureRemoteRecordings(): Promise<void> {
+    if (!this.o.remoteRecordings || this.stopped) return Promise.resolve();
+    if (!this.measuring) this.measuring = (async () => {
+      const rows = await this.store.endedWithUnmeasuredRecording(Date.now() - MEASURE_WINDOW_MS, MEASURE_BATCH);
+      for (const row of rows) {
+        if (this.stopped) break;
+        await this.measureRemote(row.id, row.recordingFile!);
+      }
+    })().catch((err: unknown) => this.o.log.warn({ err }, "could not measure recordings on the PBX's recordings server"))
+      .finally(() => { this.measuring = null; });
+    return this.measuring;
   }
 
   private onEnded(call: Call): void {
@@ -269,7 +320,13 @@ export class CallLog {
     this.ending.add(ending);
     void ending.finally(() => this.ending.delete(ending));
     const file0 = [...call.recordingFiles][0];
-    const file = file0 ? localRecordingPath(this.o.recordingsDir, file0, this.o.pbxRecordingsDir ?? null) : null;
+    if (file0 && this.o.remoteRecordings) {
+      // MixMonitor closes the file just after the hangup; a file not there yet is measured by a later pass.
+      this.later(1000, () => {
+        this.measureRemote(call.id, file0).catch((err: unknown) => call.log.warn({ err }, "could not measure the recording on the PBX's recordings server"));
+      });
+    }
+    const file = file0 && !this.o.remoteRecordings ? localRecordingPath(this.o.recordingsDir, file0, this.o.pbxRecordingsDir ?? null) : null;
     if (file) {
       // MixMonitor closes the file just after the hangup.
       this.later(1000, () => {
@@ -297,7 +354,9 @@ export class CallLog {
     await this.queue(async () => {
       const r = await this.reconciler.run();
       if (r.added || r.completed) await this.callsEnded(null);
-    }).catch((err: unknown) => this.o.log.error({ err }, 'reconciliation with the CEL file failed'));
+    }).catch((err: unknown) => this.o.log.error({ err }, "reconciliation with Asterisk's event log (CEL) failed"));
+    // Network, not storage: outside the queue of writes (its own writes are queued).
+    await this.measureRemoteRecordings();
   }
 
   /**

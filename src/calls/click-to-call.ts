@@ -24,7 +24,7 @@ import { CtiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { parsePhone } from '../lib/phone.js';
 import type { DialStatus } from '../pbx/events.js';
-import type { OriginateFailure, Pbx } from '../pbx/pbx.js';
+import type { OriginateFailure, PbxLink } from '../pbx/pbx.js';
 import type { C2cProgress, C2cReason, C2cStage } from '../contract/index.js';
 import { checkDestination, DENY_MESSAGES, DialLimiter, type DialPolicy } from './dial-policy.js';
 import type { Actor } from '../users/users.js';
@@ -66,7 +66,7 @@ export class ClickToCall {
   private readonly limiter: DialLimiter;
 
   constructor(private readonly deps: {
-    pbx: Pbx | null;
+    pbx: PbxLink | null;
     tracker: CallTracker | null;
     notify: (userId: string, p: C2cProgress) => void;
     log: Logger;

@@ -16,7 +16,8 @@ import type { Actor } from '../users/users.js';
 import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
 import { WITHIN_SERVICE_LEVEL_SQL } from '../reports/queues.js';
 import { partiesOf, type CallParties } from './parties.js';
-import { localRecordingPath, wavDurationMs } from './recording.js';
+import type { RemoteRecordings } from '../pbx/remote-recordings.js';
+import { localRecordingPath, recordingParts, wavDurationMs } from './recording.js';
 
 export interface QueryContext {
   db: Db;
@@ -24,6 +25,8 @@ export interface QueryContext {
   recordingsDir: string;
   /** Where Asterisk writes them, as it sees it (CTI_PBX_RECORDINGS_DIR): recording.ts localRecordingPath. */
   pbxRecordingsDir?: string | null;
+  /** The PBX's recordings server, when the recordings are not on this disk (CTI_PBX_RECORDINGS_URL). */
+  remoteRecordings?: RemoteRecordings | null;
   /** "Now" for the times so far of live calls (ms); Date.now() when absent. */
   now?: number;
   /** Where a number written without a country code is read, for `q` (CTI_DEFAULT_REGION; RU when absent). */
@@ -190,9 +193,24 @@ function searchCondition(ctx: QueryContext, q: string): SQL | undefined {
   );
 }
 
-function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null, parties: CallParties, managerName: string | undefined): CallView {
+/**
+ * Where a call's recording is read, or null when it has none that plays. On the PBX's recordings server
+ * it counts once measured (call-log.ts: the service fetched its header from the PBX and saved its length).
+ */
+export type RecordingLocation = { kind: 'local'; file: string } | { kind: 'remote'; parts: string[] };
+
+export function recordingOf(ctx: Pick<QueryContext, 'recordingsDir' | 'pbxRecordingsDir' | 'remoteRecordings'>, row: CallRow): { at: RecordingLocation; ms: number } | null {
+  if (ctx.remoteRecordings) {
+    const parts = row.recordingFile ? recordingParts(row.recordingFile, ctx.pbxRecordingsDir ?? null) : null;
+    return parts && row.recordingMs !== null ? { at: { kind: 'remote', parts }, ms: row.recordingMs } : null;
+  }
   const file = recordingPath(ctx, row);
-  const recMs = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
+  const ms = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
+  return file && ms !== null ? { at: { kind: 'local', file }, ms } : null;
+}
+
+function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: WrapupView | null, parties: CallParties, managerName: string | undefined): CallView {
+  const rec = recordingOf(ctx, row);
   const live = row.state === 'live';
   const now = ctx.now ?? Date.now();
   return {
@@ -214,7 +232,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: Wrapu
     ...timesSoFar(row, live, now),
     disposition: row.disposition,
     hangupCause: row.hangupCause,
-    recording: file && recMs !== null ? { url: `/api/v1/calls/${row.id}/recording`, durationSeconds: Math.round(recMs / 100) / 10 } : null,
+    recording: rec ? { url: `/api/v1/calls/${row.id}/recording`, durationSeconds: Math.round(rec.ms / 100) / 10 } : null,
     wrapup,
     contact: parties.contact,
     client: parties.client,
@@ -331,9 +349,16 @@ export async function getCall(ctx: QueryContext, id: string): Promise<CallView> 
   return view(ctx, row, legs, wrapup, (await partiesOf(ctx.db, ctx.actor, [row], { now: ctx.now }))[0]!, name);
 }
 
-export async function getRecordingFile(ctx: QueryContext, id: string): Promise<string> {
+/** Where the recording of a call the actor may see is read (its rights first); 404 when it has none. */
+export async function getRecording(ctx: QueryContext, id: string): Promise<RecordingLocation> {
   const row = await visibleRow(ctx, id);
+  if (ctx.remoteRecordings) {
+    const rec = recordingOf(ctx, row);
+    if (!rec) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
+    return rec.at;
+  }
+  // On this disk the file itself is the proof (a header alone does not count), measured or not.
   const file = recordingPath(ctx, row);
   if (!file) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
-  return file;
+  return { kind: 'local', file };
 }

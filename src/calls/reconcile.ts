@@ -1,4 +1,5 @@
-// Reconciliation with Asterisk's own event log (CEL, the file cel_custom writes): at start, after every
+// Reconciliation with Asterisk's own event log (CEL: the file cel_custom writes, or cel_pgsql's table when
+// the PBX runs on another host; src/pbx/cel-source.ts): at start, after every
 // AMI reconnect, shortly after a partly seen call ends, and on a timer. The file's records are replayed
 // through a CallTracker of our own, the interpreter the live calls go through, so a call rebuilt
 // afterwards is the record it would have been live. Calls never seen are added; calls seen in part are
@@ -10,12 +11,12 @@ import { first } from '../db/query.js';
 import type { Db } from '../db/client.js';
 import { settings, type CallRow } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
-import { readCelFile, type CelChunk } from '../pbx/cel-file.js';
+import { fileCelSource } from '../pbx/cel-file.js';
+import type { CelChunk, CelSource } from '../pbx/cel-source.js';
 import type { CallRecord } from './model.js';
 import type { CallStore } from './store.js';
 import { CallTracker } from './tracker.js';
 
-const OFFSET_KEY = 'cdr.offset';
 /** A call left "live" in storage with no channel in Asterisk and no CDR row after this long is closed. */
 const STALE_LIVE_MS = 6 * 3600_000;
 /** An answered call's recording is looked for again this long after the call ended (a file that shows up late). */
@@ -36,8 +37,10 @@ export interface ReconcileResult {
 export interface ReconcilerDeps {
   db: Db;
   store: CallStore;
-  /** cel_custom's file (dialplan/cel_custom_cti.conf). */
-  celFile: string;
+  /** Where the event log is read (src/pbx/cel-source.ts); else cel_custom's file `celFile`. */
+  cel?: CelSource;
+  /** cel_custom's file (dialplan/cel_custom_cti.conf), when no `cel` source is given. */
+  celFile?: string;
   /** The PBX's time zone, for a CEL file whose times are its wall clock (cel.conf dateformat); default UTC. */
   celTimeZone?: string;
   isExtension: (resource: string) => boolean;
@@ -68,7 +71,11 @@ export class Reconciler {
   private running: Promise<ReconcileResult> | null = null;
   /** The CEL file was missing at the last pass: said once, not at every pass (a fresh PBX has none yet). */
   private celMissing = false;
-  constructor(private readonly d: ReconcilerDeps) {}
+  private readonly cel: CelSource;
+  constructor(private readonly d: ReconcilerDeps) {
+    if (!d.cel && d.celFile === undefined) throw new Error('Reconciler: a CEL source or file is needed');
+    this.cel = d.cel ?? fileCelSource(d.celFile!, d.celTimeZone);
+  }
 
   /** One pass; concurrent callers share the pass in progress. */
   run(opts: { fromStart?: boolean } = {}): Promise<ReconcileResult> {
@@ -80,17 +87,17 @@ export class Reconciler {
     return this.running;
   }
 
-  /** The records since the saved offset (a record's first byte; 0 for the whole file). */
+  /** The records since the saved position (a record's first byte or row id; 0 for all of them). */
   private async readChunk(fromStart: boolean): Promise<CelChunk> {
-    const saved = fromStart ? 0 : Number((await first(this.d.db.select().from(settings).where(eq(settings.key, OFFSET_KEY))))?.value ?? 0);
-    const chunk = readCelFile(this.d.celFile, saved, this.d.celTimeZone);
+    const saved = fromStart ? 0 : Number((await first(this.d.db.select().from(settings).where(eq(settings.key, this.cel.positionKey))))?.value ?? 0);
+    const chunk = await this.cel.read(saved);
     if (!chunk) {
       const level = this.celMissing ? 'debug' : 'warn';
       this.celMissing = true;
-      this.d.log[level]({ file: this.d.celFile }, 'CEL file not found (CTI_CEL_FILE); nothing to reconcile');
-      return { records: [], nextOffset: 0, size: 0 };
+      this.d.log[level]({ source: this.cel.where }, `${this.cel.where} not found; nothing to reconcile`);
+      return { records: [], nextOffset: 0 };
     }
-    if (this.celMissing) this.d.log.info({ file: this.d.celFile }, 'CEL file found');
+    if (this.celMissing) this.d.log.info({ source: this.cel.where }, `${this.cel.where} found`);
     this.celMissing = false;
     return chunk;
   }
@@ -115,7 +122,7 @@ export class Reconciler {
       replay.handle(e);
       if (e.name === 'CHAN_START' && !firstAt.has(e.linkedId)) firstAt.set(e.linkedId, offset);
     }
-    if (bad > 0) this.d.log.warn({ badLines: bad, file: this.d.celFile }, 'CEL records that do not parse were skipped');
+    if (bad > 0) this.d.log.warn({ badLines: bad, source: this.cel.where }, 'CEL records that do not parse were skipped');
     const result: ReconcileResult = { added: 0, completed: 0, unchanged: 0, badLines: bad, closedStale: 0, recordings: 0 };
     const oldest = clock() - (this.d.windowDays ?? 30) * 86_400_000;
     const seen = new Set<string>();
@@ -174,7 +181,7 @@ export class Reconciler {
       }
     }
     if (resumeAt > 0) {
-      await this.d.db.insert(settings).values({ key: OFFSET_KEY, value: String(resumeAt) })
+      await this.d.db.insert(settings).values({ key: this.cel.positionKey, value: String(resumeAt) })
         .onConflictDoUpdate({ target: settings.key, set: { value: String(resumeAt) } });
     }
     if (result.added || result.completed || result.closedStale || result.recordings) this.d.log.info(result, "reconciled with Asterisk's event log");

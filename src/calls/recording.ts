@@ -16,6 +16,19 @@ import { basename, posix, relative, resolve, isAbsolute } from 'node:path';
  * `recordingsDir`. An absolute path outside `pbxDir` keeps only its file name, as without `pbxDir`.
  */
 export function localRecordingPath(recordingsDir: string, asteriskPath: string, pbxDir: string | null = null): string | null {
+  const parts = recordingParts(asteriskPath, pbxDir);
+  if (!parts) return null;
+  const file = resolve(recordingsDir, ...parts);
+  const inside = relative(resolve(recordingsDir), file);
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? null : file;
+}
+
+/**
+ * The steps of the recording's name below the monitor directory (localRecordingPath's rules), or null for
+ * a name that is no recording of ours. The same steps name it on this disk and on the PBX's recordings
+ * server (src/pbx/remote-recordings.ts).
+ */
+export function recordingParts(asteriskPath: string, pbxDir: string | null = null): string[] | null {
   if (asteriskPath.includes('\0') || asteriskPath.trim() === '') return null;
   let rel: string;
   if (!posix.isAbsolute(asteriskPath)) rel = asteriskPath;
@@ -25,9 +38,7 @@ export function localRecordingPath(recordingsDir: string, asteriskPath: string, 
   } else rel = posix.basename(asteriskPath);
   const parts = rel.split('/');
   if (rel === '' || parts.some((part) => part === '..' || part === '' || part === '.')) return null;
-  const file = resolve(recordingsDir, ...parts);
-  const inside = relative(resolve(recordingsDir), file);
-  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? null : file;
+  return parts;
 }
 
 /**
@@ -60,6 +71,19 @@ export function findRecording(recordingsDir: string, linkedIds: Iterable<string>
   return null;
 }
 
+/**
+ * The recording the naming rule gives a call whose file cannot be looked for here (the PBX on another
+ * host: a HEAD to its recordings server confirms it, src/pbx/remote-recordings.ts): the first linkedid
+ * that can name a file.
+ */
+export function namedRecording(linkedIds: Iterable<string>): string | null {
+  for (const id of linkedIds) if (LINKEDID_FILE_NAME.test(id) && !id.includes('..')) return `${id}.wav`;
+  return null;
+}
+
+/** The first bytes of a WAV file that wavDurationFromHead needs (its header, fmt and data chunk starts). */
+export const WAV_HEAD_BYTES = 4096;
+
 /** Duration in ms of a PCM WAV file, or null when missing or not a WAV file. */
 export function wavDurationMs(file: string): number | null {
   let fd: number;
@@ -70,25 +94,30 @@ export function wavDurationMs(file: string): number | null {
   }
   try {
     const size = statSync(file).size;
-    const head = Buffer.alloc(Math.min(size, 4096));
+    const head = Buffer.alloc(Math.min(size, WAV_HEAD_BYTES));
     readSync(fd, head, 0, head.length, 0);
-    if (head.length < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') return null;
-    let off = 12;
-    let byteRate = 0;
-    while (off + 8 <= head.length) {
-      const id = head.toString('ascii', off, off + 4);
-      const len = head.readUInt32LE(off + 4);
-      if (id === 'fmt ' && off + 16 <= head.length) byteRate = head.readUInt32LE(off + 16);
-      if (id === 'data') {
-        if (!byteRate) return null;
-        // MixMonitor fixes the header sizes on close; while writing, trust the file size instead.
-        const dataLen = Math.min(len, size - off - 8) || size - off - 8;
-        return Math.round((dataLen / byteRate) * 1000);
-      }
-      off += 8 + len + (len % 2);
-    }
-    return null;
+    return wavDurationFromHead(head, size);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Duration in ms of a PCM WAV file of `size` bytes from its first bytes `head`; null when not a WAV file. */
+export function wavDurationFromHead(head: Buffer, size: number): number | null {
+  if (head.length < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') return null;
+  let off = 12;
+  let byteRate = 0;
+  while (off + 8 <= head.length) {
+    const id = head.toString('ascii', off, off + 4);
+    const len = head.readUInt32LE(off + 4);
+    if (id === 'fmt ' && off + 16 <= head.length) byteRate = head.readUInt32LE(off + 16);
+    if (id === 'data') {
+      if (!byteRate) return null;
+      // MixMonitor fixes the header sizes on close; while writing, trust the file size instead.
+      const dataLen = Math.min(len, size - off - 8) || size - off - 8;
+      return Math.round((dataLen / byteRate) * 1000);
+    }
+    off += 8 + len + (len % 2);
+  }
+  return null;
 }

@@ -3,14 +3,15 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/client.js';
 import { actorOf } from '../http/auth.js';
-import { sendAudio } from '../http/recording-response.js';
+import { relayAudio, relayedRange, sendAudio } from '../http/recording-response.js';
 import { CSV_CONTENT_TYPE } from '../lib/csv.js';
 import { CtiError } from '../lib/errors.js';
 import type { Outcome } from '../tasks/outcomes.js';
 import { getUserView } from '../users/users.js';
 import { callsCsv } from './csv.js';
 import type { ClickToCall } from './click-to-call.js';
-import { getCall, getRecordingFile, listCalls, type CallFilters } from './queries.js';
+import type { RemoteRecordings } from '../pbx/remote-recordings.js';
+import { getCall, getRecording, listCalls, type CallFilters } from './queries.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 const legSchema = {
@@ -70,11 +71,11 @@ const errorSchema = {
 } as const;
 
 export function registerCallRoutes(app: FastifyInstance, deps: {
-  db: Db; recordingsDir: string; pbxRecordingsDir?: string | null; region: string; clickToCall: Pick<ClickToCall, 'start'>; timeZone: string; outcomes: readonly Outcome[];
+  db: Db; recordingsDir: string; pbxRecordingsDir?: string | null; remoteRecordings?: RemoteRecordings | null; region: string; clickToCall: Pick<ClickToCall, 'start'>; timeZone: string; outcomes: readonly Outcome[];
   /** CTI_PUBLIC_URL: the CSV's recording links start with it. */
   publicUrl: string;
 }): void {
-  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir, pbxRecordingsDir: deps.pbxRecordingsDir ?? null, region: deps.region });
+  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir, pbxRecordingsDir: deps.pbxRecordingsDir ?? null, remoteRecordings: deps.remoteRecordings ?? null, region: deps.region });
   app.addSchema(callSchema);
 
   app.get<{ Querystring: CallFilters & { format?: 'json' | 'csv' } }>('/api/v1/calls', {
@@ -149,11 +150,17 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
     schema: {
       tags: ['calls'], summary: 'The call recording (audio/wav), with HTTP Range for seeking', security: [{ bearer: [] }],
       params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
-      response: { 401: errorSchema, 403: errorSchema, 404: errorSchema, 416: errorSchema },
+      description: 'On a PBX on another host (CTI_PBX_RECORDINGS_URL) the bytes are relayed from its recordings server,'
+        + ' Range included; 502 CTI_ERR_RECORDING_UNAVAILABLE when it cannot be reached.',
+      response: { 401: errorSchema, 403: errorSchema, 404: errorSchema, 416: errorSchema, 502: errorSchema },
     },
   }, async (req, reply) => {
-    const file = await getRecordingFile(ctx(req), req.params.id);
-    return sendAudio(reply, file, req.headers.range, `call-${req.params.id}.wav`);
+    const at = await getRecording(ctx(req), req.params.id);
+    const name = `call-${req.params.id}.wav`;
+    const remote = deps.remoteRecordings;
+    if (at.kind === 'local') return sendAudio(reply, at.file, req.headers.range, name);
+    if (!remote) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
+    return relayAudio(reply, () => remote.get(at.parts, relayedRange(req.headers.range)), name);
   });
 
   app.post<{ Body: { number: string; contactId?: string | null } }>('/api/v1/calls/click-to-call', {

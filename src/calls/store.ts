@@ -159,6 +159,16 @@ export class CallStore {
     ));
   }
 
+  /**
+   * Ended calls that started since `startedSince` with a recording named but not measured yet (the PBX's
+   * recordings server had not answered, or the file was not there yet), at most `limit`.
+   */
+  async endedWithUnmeasuredRecording(startedSince: number, limit: number): Promise<Pick<CallRow, 'id' | 'recordingFile'>[]> {
+    return this.db.select({ id: calls.id, recordingFile: calls.recordingFile }).from(calls).where(and(
+      gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), isNotNull(calls.recordingFile), isNull(calls.recordingMs),
+    )).limit(limit);
+  }
+
   async setRecordingDuration(id: string, ms: number | null): Promise<void> {
     await this.db.update(calls).set({ recordingMs: ms }).where(eq(calls.id, id));
   }

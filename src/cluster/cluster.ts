@@ -68,6 +68,12 @@ export interface ClusterOptions {
 
 type Handler<R extends LeaderRequest> = (args: LeaderRequests[R]['args']) => Promise<LeaderRequests[R]['result']>;
 
+/**
+ * When a duty starts once this instance leads: `prepare` (read caches, replay Asterisk's log, timers)
+ * all before `connect` (attach to the PBX), so the log is complete even while the PBX is unreachable.
+ */
+export type DutyPhase = 'prepare' | 'connect';
+
 export class Cluster {
   readonly leadership: Leadership;
   /** This instance's name in the logs and /healthz. */
@@ -77,19 +83,59 @@ export class Cluster {
   private pool: pg.Pool | null = null;
   private readonly handlers = new Map<LeaderRequest, Handler<LeaderRequest>>();
   private readonly listeners = new Map<ClusterNotice, ((body: never) => void)[]>();
+  private readonly duties: { what: string; phase: DutyPhase; start: () => void | Promise<void> }[] = [];
 
   constructor(private readonly o: ClusterOptions) {
     this.clustered = o.url !== null;
     this.leadership = o.url
       ? new AdvisoryLockLeadership({ url: o.url, key: o.lockKey, log: o.log, pollMs: o.pollMs, leaseMs: o.leaseMs })
       : new SoloLeadership();
+    this.leadership.on('elected', () => { this.leading = this.lead(); });
+  }
+
+  private leading: Promise<void> = Promise.resolve();
+
+  /** Begins: one process leads at once (and this waits for its duties to start); several ask for the lock. */
+  async start(): Promise<void> {
+    this.leadership.start();
+    await this.leading;
+  }
+
+  /**
+   * What a feature does once this instance leads (one process: from onReady on; several: from the
+   * moment it holds the lock). Its onClose undoes it.
+   */
+  onLead(what: string, phase: DutyPhase, start: () => void | Promise<void>): void {
+    this.duties.push({ what, phase, start });
+  }
+
+  private async lead(): Promise<void> {
+    for (const phase of ['prepare', 'connect'] as const) {
+      for (const d of this.duties.filter((x) => x.phase === phase)) {
+        try {
+          await d.start();
+        } catch (err) {
+          this.o.log.error({ err, duty: d.what }, 'a leader duty could not start');
+        }
+      }
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.leadership.isLeader;
   }
 
   /** Plugs the adapter into the socket.io server and answers the other instances through it. */
   attach(io: ClusterIo): void {
     this.io = io;
     if (this.o.url) {
-      this.pool = new pg.Pool({ connectionString: this.o.url, max: 3, application_name: 'cti-socket.io' });
+      // Two connections: the adapter's LISTEN holds one; every NOTIFY goes through the other, one after
+      // another, so this instance's messages reach the others in the order they were emitted (a pool
+      // of more would send them side by side, and a c2c:progress or a call's events could overtake).
+      // A message over NOTIFY's 8000 bytes travels as a row of socket_io_attachments, and a later small
+      // one may arrive before it: pops and progress are far smaller; a busy board's delta can be larger,
+      // and a board that sees a gap in the deltas' seq fetches a new snapshot (web/src/live-state.ts).
+      this.pool = new pg.Pool({ connectionString: this.o.url, max: 2, application_name: 'cti-socket.io' });
       this.pool.on('error', (err) => this.o.log.warn({ err }, 'socket.io adapter: a PostgreSQL connection failed'));
       io.adapter(createAdapter(this.pool, {
         channelPrefix: `cti-${this.o.lockKey}`.slice(0, 40),

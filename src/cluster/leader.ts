@@ -7,7 +7,7 @@
 //   close, and its own session's idle_session_timeout ends it even when no packet says so (a cut
 //   cable): a follower, trying every `pollMs`, leads within that time;
 // - a leader that cannot reach PostgreSQL for `leaseMs` must assume another has taken over: it says
-//   'lost' and the process exits (src/http/app.ts), so two never lead at once for longer than that.
+//   'lost' and the process exits (src/cluster/plugin.ts), so two never lead at once for longer than that.
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';

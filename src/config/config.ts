@@ -1,9 +1,11 @@
 // Configuration: read once from the environment at startup, validated, frozen.
 // A missing or bad value stops the process with a message naming the variable (see ConfigError).
+import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { isTimeZone } from '../lib/timezone.js';
+import { CEL_TABLE_NAME } from '../pbx/cel-table.js';
 
 /** 10.0.0.5, 10.0.0.0/8, ::1, fd00::/8 (what proxy-addr, behind fastify's trustProxy, accepts). */
 function isAddressOrCidr(s: string): boolean {
@@ -34,6 +36,16 @@ const dialPrefix = (x: string) => /^\+[0-9]{1,15}$/.test(x);
 const dialRegion = (x: string) => /^[A-Z]{2}$/.test(x) && isSupportedCountry(x);
 
 /** What every command needs: storage and logging. */
+/** A file the service can read now (checked at startup: a path that is wrong stops it, naming the variable). */
+const readableFile = z.string().min(1).refine((f) => {
+  try {
+    accessSync(f, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a file this service can read');
+
 const baseShape = {
   CTI_DB_FILE: z.string().min(1).default('./data/cti.sqlite'),
   /**
@@ -99,6 +111,23 @@ const serviceShape = {
    */
   CTI_ORIGINATE_CONTEXT: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'a dialplan context name').default('cti-click2call'),
   CTI_CEL_FILE: z.string().min(1).default('/var/log/asterisk/cel-custom/cti.csv'),
+  /**
+   * The PBX on another host (docs/remote-pbx.md): the PostgreSQL its cel_pgsql writes the event log into;
+   * when set, the reconciler reads that table (CTI_PBX_CEL_TABLE) instead of CTI_CEL_FILE. A role that
+   * may only SELECT on it is enough (docs/asterisk-pgsql.sql).
+   */
+  CTI_PBX_CEL_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/i, 'a postgres:// URL such as postgres://cti_cel:secret@db.example:5432/asterisk').optional(),
+  /** cel_pgsql.conf's `table` (name or schema.name). */
+  CTI_PBX_CEL_TABLE: z.string().regex(CEL_TABLE_NAME, 'a table name (letters, digits, _), optionally schema.table').default('cel'),
+  /**
+   * The PBX's recordings over HTTPS with mutual TLS, when its disk is not ours (docs/remote-pbx.md,
+   * docs/asterisk-recordings.nginx.conf): the base URL, the CA (PEM) that issued the server's certificate
+   * and ours, and our client certificate and key (PEM files, the key readable by the service only).
+   */
+  CTI_PBX_RECORDINGS_URL: z.string().url().refine((s) => s.startsWith('https://'), 'an https:// URL (the recordings travel over TLS)').optional(),
+  CTI_PBX_RECORDINGS_CA: readableFile.optional(),
+  CTI_PBX_RECORDINGS_CERT: readableFile.optional(),
+  CTI_PBX_RECORDINGS_KEY: readableFile.optional(),
   CTI_RECONCILE_INTERVAL_S: positiveInt.default(60),
   /** Calls in the event log older than this many days are not imported (first start on a PBX with history). */
   CTI_RECONCILE_DAYS: positiveInt.default(30),
@@ -184,6 +213,11 @@ const serviceSchema = z.object(serviceShape)
     if ((c.CTI_ARI_USER === undefined) !== (c.CTI_ARI_PASSWORD === undefined)) {
       const missing = c.CTI_ARI_USER === undefined ? 'CTI_ARI_USER' : 'CTI_ARI_PASSWORD';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'set CTI_ARI_USER and CTI_ARI_PASSWORD both (routing, browser phones) or neither (observe only)' });
+    }
+    if (c.CTI_PBX_RECORDINGS_URL) {
+      for (const k of ['CTI_PBX_RECORDINGS_CA', 'CTI_PBX_RECORDINGS_CERT', 'CTI_PBX_RECORDINGS_KEY'] as const) {
+        if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required with CTI_PBX_RECORDINGS_URL (mutual TLS: docs/remote-pbx.md)' });
+      }
     }
     if (c.CTI_CLUSTER && !c.CTI_DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['CTI_CLUSTER'], message: 'several instances share one PostgreSQL: set CTI_DATABASE_URL=postgres://... too' });

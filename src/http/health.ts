@@ -3,14 +3,14 @@
 // errors name PBX users, hosts and ports, and the number of live calls.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
-import type { Pbx } from '../pbx/pbx.js';
+import type { PbxLink } from '../pbx/pbx.js';
 import { actorForSession, readCookie, SESSION_COOKIE } from '../users/sessions.js';
 import { actorForToken, type Actor } from '../users/users.js';
 
 export interface HealthDeps {
   db: Db;
   /** null: no PBX connection here (API only, or another instance leads), which counts as up. */
-  pbx: () => Pbx | null;
+  pbx: () => PbxLink | null;
   liveCalls: () => number;
   /** single: one process; several instances: the leader (attached to the PBX) or a follower. */
   role: () => 'single' | 'leader' | 'follower';

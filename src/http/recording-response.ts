@@ -6,6 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
 import { CtiError } from '../lib/errors.js';
+import type { RemoteAnswer } from '../pbx/remote-recordings.js';
 
 /** null: send the whole file; 'unsatisfiable': 416; else the inclusive byte range to send. */
 export type RangeAnswer = { start: number; end: number } | null | 'unsatisfiable';
@@ -47,4 +48,48 @@ export function sendAudio(reply: FastifyReply, file: string, rangeHeader: string
   reply.header('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
   reply.header('Content-Length', range.end - range.start + 1);
   return reply.send(createReadStream(file, { start: range.start, end: range.end }));
+}
+
+/**
+ * The one Range this service passes on to the PBX's recordings server: a single "bytes=a-b" (or "a-",
+ * "-n") as sendAudio would serve it. Anything else asks for the whole file (200), as sendAudio answers it.
+ */
+export function relayedRange(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^\s*bytes\s*=\s*(\d*)-(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  if (m[1] !== '' && m[2] !== '' && Number(m[2]) < Number(m[1])) return null;
+  return `bytes=${m[1]}-${m[2]}`;
+}
+
+/**
+ * Relays the PBX's answer to a recording's GET (src/pbx/remote-recordings.ts): its 200 or 206 with its
+ * length and range, our own type and name; its 416 as ours; a missing file as no recording; anything
+ * else, or no answer at all, as CTI_ERR_RECORDING_UNAVAILABLE (the PBX is the one to look at).
+ */
+export async function relayAudio(reply: FastifyReply, fetchIt: () => Promise<RemoteAnswer>, downloadName: string): Promise<FastifyReply> {
+  let up: RemoteAnswer;
+  try {
+    up = await fetchIt();
+  } catch (err) {
+    reply.log.warn({ err }, 'recording: the PBX could not be asked');
+    throw new CtiError('CTI_ERR_RECORDING_UNAVAILABLE');
+  }
+  if (up.status !== 200 && up.status !== 206) {
+    up.body.resume();
+    if (up.status === 404) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
+    if (up.status === 416) {
+      if (up.contentRange) reply.header('Content-Range', up.contentRange);
+      throw new CtiError('CTI_ERR_RANGE_NOT_SATISFIABLE');
+    }
+    reply.log.warn({ status: up.status }, "recording: the PBX's recordings server refused");
+    throw new CtiError('CTI_ERR_RECORDING_UNAVAILABLE');
+  }
+  reply.code(up.status);
+  reply.header('Accept-Ranges', 'bytes');
+  reply.header('Content-Type', 'audio/wav');
+  reply.header('Content-Disposition', `inline; filename="${downloadName}"`);
+  if (up.contentLength) reply.header('Content-Length', up.contentLength);
+  if (up.status === 206 && up.contentRange) reply.header('Content-Range', up.contentRange);
+  return reply.send(up.body);
 }

@@ -18,6 +18,8 @@ export const ERRORS = {
   CTI_ERR_NOT_FOUND: { status: 404, message: 'No such page' },
   CTI_ERR_CALL_NOT_FOUND: { status: 404, message: 'No such call' },
   CTI_ERR_RECORDING_NOT_FOUND: { status: 404, message: 'This call has no recording' },
+  /** The PBX's recordings server (CTI_PBX_RECORDINGS_URL) did not answer, or refused us (docs/remote-pbx.md). */
+  CTI_ERR_RECORDING_UNAVAILABLE: { status: 502, message: 'The recording cannot be fetched from the PBX right now; try again later' },
   CTI_ERR_RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the recording' },
   CTI_ERR_USER_EXISTS: { status: 409, message: 'A user with this name exists already' },
   CTI_ERR_USER_NOT_FOUND: { status: 404, message: 'No such user' },

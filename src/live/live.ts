@@ -12,7 +12,7 @@ import { clients, contacts } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { PbxEvent } from '../pbx/events.js';
-import type { Pbx } from '../pbx/pbx.js';
+import type { PbxLink } from '../pbx/pbx.js';
 import { phoneOwners } from '../users/directory.js';
 import type { Actor } from '../users/users.js';
 import { LiveBoard, type PhoneUser } from './board.js';
@@ -116,7 +116,7 @@ export class LiveService {
   }
 
   /** Device states from the PBX: live changes, the full list after every (re)connect, and the link. */
-  attachPbx(pbx: Pbx): void {
+  attachPbx(pbx: PbxLink): void {
     pbx.on('event', (e) => this.handlePbxEvent(e));
     pbx.on('amiState', (s) => {
       if (s === 'connected') return; // amiReady follows, with the device list

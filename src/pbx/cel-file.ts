@@ -3,13 +3,10 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { parseCelLine, UNUSED_RECORD } from './cel.js';
 import { RECORD_START, splitRecords } from './dsv.js';
-import type { CelEvent } from './events.js';
+import type { CelChunk, CelSource } from './cel-source.js';
 
-export interface CelChunk {
-  /** The records in file order: `event` null for one that does not parse (counted, never guessed). */
-  records: { offset: number; event: CelEvent | null }[];
-  /** Where the next read starts when every record was consumed (a partial last line is left for later). */
-  nextOffset: number;
+/** A chunk of the file: the records in file order; nextOffset leaves a partial last line for later. */
+export interface CelFileChunk extends CelChunk {
   size: number;
 }
 
@@ -18,7 +15,7 @@ export interface CelChunk {
  * the PBX's, for eventtimes written as its wall clock (cel.conf `dateformat`, FreePBX's `%F %T`).
  * Records of events the interpreter does not read (STREAM_BEGIN, DTMF: `events = ALL`) are left out.
  */
-export function readCelFile(file: string, from: number, timeZone = 'UTC'): CelChunk | null {
+export function readCelFile(file: string, from: number, timeZone = 'UTC'): CelFileChunk | null {
   let size: number;
   try {
     size = statSync(file).size;
@@ -34,7 +31,7 @@ export function readCelFile(file: string, from: number, timeZone = 'UTC'): CelCh
     closeSync(fd);
   }
   const lastNl = buf.lastIndexOf(0x0a); // a partial last line: Asterisk is writing it
-  const records: CelChunk['records'] = [];
+  const records: CelFileChunk['records'] = [];
   if (lastNl < 0) return { records, nextOffset: start, size };
   let offset = start;
   for (const rec of splitRecords(buf.subarray(0, lastNl).toString('utf8'))) {
@@ -45,4 +42,14 @@ export function readCelFile(file: string, from: number, timeZone = 'UTC'): CelCh
     if (event !== UNUSED_RECORD) records.push({ offset: at, event });
   }
   return { records, nextOffset: start + lastNl + 1, size };
+}
+
+/** The file as a CelSource: positions are byte offsets (kept under the key they always had). */
+export function fileCelSource(file: string, timeZone = 'UTC'): CelSource {
+  return {
+    where: `CEL file ${file} (CTI_CEL_FILE)`,
+    positionKey: 'cdr.offset',
+    read: (from) => Promise.resolve(readCelFile(file, from, timeZone)),
+    close: () => Promise.resolve(),
+  };
 }

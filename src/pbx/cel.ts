@@ -174,3 +174,31 @@ export function causeText(code: number): string {
   const t = CAUSES[code];
   return t ? `${t} (${code})` : String(code);
 }
+
+/**
+ * The columns of cel_pgsql's table that the interpreter reads (cel/cel_pgsql.c pgsql_log fills a column by
+ * its name: eventtype, eventtime, cid_name, cid_num, cid_dnid, exten, context, channame, appname, appdata,
+ * uniqueid, linkedid, peer, userdeftype, extra). docs/asterisk-pgsql.sql creates them.
+ */
+export const CEL_TABLE_COLUMNS = [
+  'eventtype', 'eventtime', 'uniqueid', 'linkedid', 'channame', 'cid_name', 'cid_num', 'cid_dnid', 'exten', 'context',
+  'appname', 'appdata', 'peer', 'userdeftype', 'extra',
+] as const;
+export type CelTableRow = { [K in (typeof CEL_TABLE_COLUMNS)[number]]?: string | null };
+
+/**
+ * One row of cel_pgsql's table, every column read as text. `eventtime` is what the column's type made of
+ * it: a float8 column holds seconds.microseconds (as the CEL file without `dateformat`), a `timestamp`
+ * column the PBX's wall clock (UTC with cel_pgsql.conf `usegmtime = yes`; else the PBX's zone, `timeZone`).
+ * `eventtype` is the event's name with `show_user_defined = yes` (without it cel_pgsql writes a
+ * USER_DEFINED event under its own name, which the interpreter would not know).
+ */
+export function celFromRow(row: CelTableRow, timeZone = 'UTC'): CelEvent | typeof UNUSED_RECORD | null {
+  const get = (c: (typeof CEL_TABLE_COLUMNS)[number]): string => row[c] ?? '';
+  if (UNUSED.has(get('eventtype'))) return UNUSED_RECORD;
+  return build({
+    name: get('eventtype'), at: epochMs(get('eventtime'), timeZone), uniqueId: get('uniqueid'), linkedId: get('linkedid'), channel: get('channame'),
+    callerName: get('cid_name'), callerNumber: get('cid_num'), dnid: get('cid_dnid'), exten: get('exten'), context: get('context'),
+    app: get('appname'), appData: get('appdata'), peer: get('peer'), userEvent: get('userdeftype'), extra: get('extra'),
+  });
+}

@@ -15,7 +15,7 @@ export interface PbxHealth {
 /** How an Originate's own dial of the manager's phone ended without an answer (AMI OriginateResponse Reason). */
 export type OriginateFailure = 'busy' | 'no_answer' | 'hung_up' | 'unavailable';
 
-type PbxEvents = {
+export type PbxEvents = {
   event: (e: PbxEvent) => void;
   /** A click-to-call's Originate failed before the dialplan ran (its first leg, the manager's phone). */
   clickToCallFailed: (f: { requestId: string; reason: OriginateFailure }) => void;
@@ -38,7 +38,27 @@ export function clickToCallFailure(e: PbxEvent): { requestId: string; reason: Or
   return { requestId: e.actionId.slice(C2C_PREFIX.length), reason };
 }
 
-export class Pbx extends TypedEmitter<PbxEvents> {
+/**
+ * What the rest of the service uses of a PBX: its events and the few actions. The real one is Pbx
+ * (AMI + ARI); the service tier's tests attach a fake that they feed recorded events
+ * (tests/support/fake-pbx.ts), so the call log, the pops and the board run as they do on a real PBX.
+ */
+export interface PbxLink {
+  on<K extends keyof PbxEvents & string>(event: K, listener: PbxEvents[K]): this;
+  off<K extends keyof PbxEvents & string>(event: K, listener: PbxEvents[K]): this;
+  /** null: no ARI (observe only, or a fake): no routing and no browser phones. */
+  readonly ari: AriConnection | null;
+  readonly amiConnected: boolean;
+  start(): void;
+  stop(): Promise<void>;
+  health(): PbxHealth;
+  clickToCall(o: { requestId: string; extension: string; digits: string; ringMs: number; tagBrowser: boolean }): Promise<void>;
+  liveChannels(): Promise<LiveChannel[]>;
+  deviceStates(): Promise<DeviceStatus[]>;
+  queueStatus(): Promise<QueueStatusEntry[]>;
+}
+
+export class Pbx extends TypedEmitter<PbxEvents> implements PbxLink {
   readonly ami: AmiClient;
   /** null when no ARI user is configured: observe only (no routing, no browser phones). */
   readonly ari: AriConnection | null;

@@ -143,7 +143,8 @@ describe('recovery', () => {
     const port = await proxy.start();
     const dbFile = newDbFile();
     const token = await seedUser(dbFile, 'sveta', 'supervisor');
-    const svc = await service(dbFile, { CTI_AMI_PORT: String(port) });
+    // The proxy listens on loopback, whichever host the PBX is on.
+    const svc = await service(dbFile, { CTI_AMI_HOST: '127.0.0.1', CTI_AMI_PORT: String(port) });
     const h = await inboundCall({ from: '+79161230004', did: '74950000101', talkSeconds: 4 });
     await seenTalking(svc, token, h.linkedid);
     await proxy.cut();

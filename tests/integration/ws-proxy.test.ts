@@ -49,22 +49,25 @@ describe('the production proxy in front of Asterisk (docs/asterisk-ws-proxy.ngin
   let port = 0;
   let ariAuth = '';
   let ariPort = 0;
+  let ariHost = '127.0.0.1';
 
   beforeAll(async () => {
     const env = loadSandboxEnv();
     ariAuth = `${env.CTI_ARI_USER}:${env.CTI_ARI_PASSWORD}`;
     ariPort = Number(new URL(env.CTI_ARI_URL).port);
+    // Asterisk's HTTP server: loopback on one machine, the PBX's address when the sandbox runs it on another host.
+    ariHost = new URL(env.CTI_ARI_URL).hostname;
     port = await freePort();
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=pbx.example.com',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     // The shipped server block as it is, but for its port, upstream and certificate.
     const server = readFileSync(CONF, 'utf8')
       .replace(/listen 8089 ssl;/, `listen 127.0.0.1:${port} ssl;`)
-      .replace(/http:\/\/127\.0\.0\.1:8088\//, `http://127.0.0.1:${ariPort}/`)
+      .replace(/http:\/\/127\.0\.0\.1:8088\//, `http://${ariHost}:${ariPort}/`)
       .replace(/ssl_certificate +\S+;/, `ssl_certificate ${join(dir, 'cert.pem')};`)
       .replace(/ssl_certificate_key +\S+;/, `ssl_certificate_key ${join(dir, 'key.pem')};`);
     expect(server).toContain(`127.0.0.1:${port}`);
-    expect(server).toContain(`127.0.0.1:${ariPort}/ws`);
+    expect(server).toContain(`${ariHost}:${ariPort}/ws`);
     writeFileSync(join(dir, 'nginx.conf'), [
       'daemon off;', 'worker_processes 1;', `pid ${join(dir, 'nginx.pid')};`, `error_log ${join(dir, 'error.log')} warn;`,
       'events { worker_connections 64; }',
@@ -91,7 +94,7 @@ describe('the production proxy in front of Asterisk (docs/asterisk-ws-proxy.ngin
 
   it('answers 404 for ARI (with the right password too), its events websocket, /httpstatus and a plain GET of /ws', async () => {
     // Straight to Asterisk, the same ARI request works: what the proxy keeps out is really there.
-    const direct = await fetch(`http://127.0.0.1:${ariPort}/ari/asterisk/info`, { headers: { authorization: `Basic ${Buffer.from(ariAuth).toString('base64')}` } });
+    const direct = await fetch(`http://${ariHost}:${ariPort}/ari/asterisk/info`, { headers: { authorization: `Basic ${Buffer.from(ariAuth).toString('base64')}` } });
     expect(direct.status).toBe(200);
     expect((await ask(port, '/ari/asterisk/info', { auth: ariAuth })).status).toBe(404);
     expect((await ask(port, '/ari/channels', { auth: ariAuth })).status).toBe(404);

@@ -46,7 +46,7 @@ describe('the call grant: a routed call lets its manager read the caller\'s card
   ];
 
   beforeEach(async () => {
-    t = await testApp({}, { trackCalls: true });
+    t = await testApp({}, { pbx: true });
     await seedPasswordUser(t.app, 'anna', 'manager', '101');
     await seedPasswordUser(t.app, 'boris', 'manager', '102');
     await seedPasswordUser(t.app, 'kate', 'manager', '103');

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadServiceConfig } from '../../src/config/config.js';
 import { openDb } from '../../src/db/client.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/app.js';
 import { addUser, createToken } from '../../src/users/users.js';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);

@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadServiceConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/app.js';
 import { createSession, SESSION_COOKIE } from '../../src/users/sessions.js';
 import { addUser, createToken } from '../../src/users/users.js';
 import { testApp } from '../support/app.js';

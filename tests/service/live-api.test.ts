@@ -34,7 +34,7 @@ describe('live board API', () => {
   const sockets: ClientSocket[] = [];
 
   beforeEach(async () => {
-    t = await testApp({ CTI_TIMEZONE: 'Europe/Moscow' }, { trackCalls: true });
+    t = await testApp({ CTI_TIMEZONE: 'Europe/Moscow' }, { pbx: true });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     await seedPasswordUser(t.app, 'anna', 'manager', '101');
@@ -66,8 +66,7 @@ describe('live board API', () => {
   /** Feeds events as the PBX would: calls to the call log, device states to the live board. */
   const feed = (evs: PbxEvent[]) => {
     for (const e of evs) {
-      t.app.callLog!.handle(e);
-      t.app.live!.handlePbxEvent(e);
+      t.pbx.feed(e);
     }
   };
 

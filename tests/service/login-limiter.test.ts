@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/app.js';
 import { LoginLimiter } from '../../src/users/login-limiter.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { PASSWORD, seedPasswordUser } from '../support/session.js';

@@ -40,7 +40,7 @@ describe('one extension, one person', () => {
   const h = (who: string) => ({ authorization: `Bearer ${tok[who]}` });
 
   beforeEach(async () => {
-    t = await testApp({ CTI_TIMEZONE: 'UTC' }, { trackCalls: true });
+    t = await testApp({ CTI_TIMEZONE: 'UTC' }, { pbx: true });
     id.anna = await seedPasswordUser(t.app, 'anna', 'manager', '101');
     id.boris = await seedPasswordUser(t.app, 'boris', 'manager', '102');
     id.sveta = await seedPasswordUser(t.app, 'sveta', 'supervisor');
@@ -163,8 +163,7 @@ describe('one extension, one person', () => {
     const evs = scenarioEvents('inbound-answered', { numbers: { 15551230001: '79161230001' } });
     const ring = evs.findIndex((e) => e.type === 'cel' && e.name === 'CHAN_START' && e.channel.startsWith('PJSIP/101'));
     for (const e of evs.slice(0, ring + 1)) {
-      t.app.callLog!.handle(e);
-      t.app.live!.handlePbxEvent(e);
+      t.pbx.feed(e);
     }
     await sleep(200);
     expect(got[0]).toContain('call:ringing');
@@ -173,7 +172,7 @@ describe('one extension, one person', () => {
     expect(b.managers.filter((m: { extension: string }) => ['101', '105'].includes(m.extension)).map((m: { extension: string; name: string }) => [m.extension, m.name]))
       .toEqual([['101', 'boris'], ['105', 'anna']]);
     expect(b.calls[0]).toMatchObject({ extension: '101', managerName: 'boris' });
-    for (const e of evs.slice(ring + 1)) t.app.callLog!.handle(e);
+    for (const e of evs.slice(ring + 1)) t.pbx.feed(e);
     await sleep(200);
     expect(got[0]).toEqual(expect.arrayContaining(['call:answered', 'call:ended']));
     expect(got[1]!.filter((n) => n.startsWith('call:'))).toEqual([]);

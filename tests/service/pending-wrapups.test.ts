@@ -32,7 +32,7 @@ describe('pending wrap-ups', () => {
   };
 
   beforeEach(async () => {
-    t = await testApp({}, { trackCalls: true });
+    t = await testApp({}, { pbx: true });
     await seedPasswordUser(t.app, 'anna', 'manager', '101');
     await seedPasswordUser(t.app, 'boris', 'manager', '102');
     await seedPasswordUser(t.app, 'sveta', 'supervisor');

@@ -29,7 +29,7 @@ describe('realtime: pops to the ringing extension only', () => {
   const sockets: ClientSocket[] = [];
 
   beforeEach(async () => {
-    t = await testApp({}, { trackCalls: true, overdueCheckMs: 50 });
+    t = await testApp({}, { pbx: true, overdueCheckMs: 50 });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     ids = {
@@ -79,7 +79,7 @@ describe('realtime: pops to the ringing extension only', () => {
 
     const [tab1, tab2, boris, sveta] = [await connect('anna'), await connect('anna'), await connect('boris'), await connect('sveta')];
     const got = [tab1, tab2, boris, sveta].map(recorder);
-    for (const e of scenarioEvents('inbound-answered', { numbers: { 15551230001: CLIENT } })) t.app.callLog!.handle(e);
+    for (const e of scenarioEvents('inbound-answered', { numbers: { 15551230001: CLIENT } })) t.pbx.feed(e);
     await sleep(300);
 
     for (const g of [got[0]!, got[1]!]) {
@@ -114,7 +114,7 @@ describe('realtime: pops to the ringing extension only', () => {
     await insertTask(t.app.db, { kind: 'callback', contactId, clientId, number: `+${CLIENT}`, assigneeId: ids.boris!, dueAt: Date.now() + 3_600_000, description: "boris's quote" }, Date.now());
     const anna = await connect('anna');
     const got = recorder(anna);
-    for (const e of scenarioEvents('inbound-answered', { copy: 'b', numbers: { 15551230001: CLIENT } })) t.app.callLog!.handle(e);
+    for (const e of scenarioEvents('inbound-answered', { copy: 'b', numbers: { 15551230001: CLIENT } })) t.pbx.feed(e);
     await sleep(200);
     const pop: ScreenPop = got.find((e) => e.name === 'call:ringing')!.payload;
     expect(pop).toMatchObject({
@@ -129,7 +129,7 @@ describe('realtime: pops to the ringing extension only', () => {
   it('an unknown number is unknown: no otherOwner, the create-contact prefill', async () => {
     const anna = await connect('anna');
     const got = recorder(anna);
-    for (const e of scenarioEvents('inbound-answered', { copy: 'u', numbers: { 15551230001: CLIENT } })) t.app.callLog!.handle(e);
+    for (const e of scenarioEvents('inbound-answered', { copy: 'u', numbers: { 15551230001: CLIENT } })) t.pbx.feed(e);
     await sleep(200);
     const pop: ScreenPop = got.find((e) => e.name === 'call:ringing')!.payload;
     expect(pop).toMatchObject({ contact: null, client: null, otherOwner: null, prefill: { number: `+${CLIENT}` } });
@@ -141,7 +141,7 @@ describe('realtime: pops to the ringing extension only', () => {
     const got = [olgaS, sveta, boris].map(recorder);
     // The call ended two hours ago: its callback (due CTI_CALLBACK_DUE_MINUTES after) is already overdue.
     const events = scenarioEvents('inbound-no-answer', { numbers: { 15551230002: '79161230002' }, endAt: Date.now() - 2 * 3_600_000 });
-    for (const e of events) t.app.callLog!.handle(e);
+    for (const e of events) t.pbx.feed(e);
     await t.app.callLog!.flush();
     // Feeding the same call again changes nothing (one task per call).
     await t.app.callLog!.flush();
@@ -170,9 +170,9 @@ describe('realtime: pops to the ringing extension only', () => {
     const NUMBER = { 15551230003: '79161230003' };
     const first = scenarioEvents('inbound-busy', { copy: 'a', numbers: NUMBER });
     const second = scenarioEvents('inbound-busy', { copy: 'b', numbers: NUMBER }).map((e) => ({ ...e, at: e.at + 12_000 }));
-    for (const e of first) t.app.callLog!.handle(e);
+    for (const e of first) t.pbx.feed(e);
     await t.app.callLog!.flush();
-    for (const e of second) t.app.callLog!.handle(e);
+    for (const e of second) t.pbx.feed(e);
     await t.app.callLog!.flush();
     await t.app.callLog!.flush();
     await sleep(300);
@@ -197,7 +197,7 @@ describe('realtime: pops to the ringing extension only', () => {
     // Done: the next missed call from that number makes a new callback.
     const done = await t.app.inject({ method: 'PATCH', url: `/api/v1/tasks/${open[0].id}`, headers: { authorization: `Bearer ${tok}` }, payload: { done: true } });
     expect(done.statusCode, done.body).toBe(200);
-    for (const e of scenarioEvents('inbound-busy', { copy: 'c', numbers: NUMBER }).map((e) => ({ ...e, at: e.at + 60_000 }))) t.app.callLog!.handle(e);
+    for (const e of scenarioEvents('inbound-busy', { copy: 'c', numbers: NUMBER }).map((e) => ({ ...e, at: e.at + 60_000 }))) t.pbx.feed(e);
     await t.app.callLog!.flush();
     await sleep(200);
     const after = await list();

@@ -34,7 +34,7 @@ describe('realtime: sockets lose what the user lost', () => {
   let copies = 0;
 
   beforeEach(async () => {
-    t = await testApp({}, { trackCalls: true });
+    t = await testApp({}, { pbx: true });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     ids = {
@@ -74,8 +74,7 @@ describe('realtime: sockets lose what the user lost', () => {
   /** Feeds a call as the PBX would (call log, pops, live board). */
   async function call(name: string): Promise<void> {
     for (const e of recorded(name)) {
-      t.app.callLog!.handle(e);
-      t.app.live!.handlePbxEvent(e);
+      t.pbx.feed(e);
     }
     await sleep(400);
   }

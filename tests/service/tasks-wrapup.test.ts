@@ -29,7 +29,7 @@ describe('wrap-up and tasks', () => {
   const h = (cookie: string) => ({ cookie, 'x-cti-csrf': '1' });
 
   beforeEach(async () => {
-    t = await testApp({}, { trackCalls: true });
+    t = await testApp({}, { pbx: true });
     await seedPasswordUser(t.app, 'anna', 'manager', '101');
     await seedPasswordUser(t.app, 'boris', 'manager', '102');
     await seedPasswordUser(t.app, 'sveta', 'supervisor');

@@ -9,7 +9,7 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadServiceConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/app.js';
 
 /** GET with the path exactly as given (inject() and fetch() normalise ../ away before the server sees it). */
 function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {

@@ -7,17 +7,21 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadServiceConfig, type ServiceConfig } from '../../src/config/config.js';
 import { isPostgresUrl } from '../../src/db/client.js';
-import { buildApp, type BuildOptions } from '../../src/http/app.js';
+import { buildApp, type BuildOptions } from '../../src/app.js';
 import { freshDatabase } from './database.js';
+import { FakePbx } from './fake-pbx.js';
 
 export interface TestApp {
   app: FastifyInstance;
+  /** With { pbx: true }: the fake PBX the test feeds (tests/support/fake-pbx.ts). */
+  pbx: FakePbx;
   config: ServiceConfig;
   dir: string;
   close(): Promise<void>;
 }
 
-export async function testApp(env: Record<string, string> = {}, opts: Omit<BuildOptions, 'connectPbx' | 'logger'> = {}): Promise<TestApp> {
+/** opts.pbx: true attaches a fake PBX (calls are then tracked from the events the test feeds it). */
+export async function testApp(env: Record<string, string> = {}, opts: Omit<BuildOptions, 'connectPbx' | 'logger' | 'pbx'> & { pbx?: boolean } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'cti-test-'));
   // A test that names its own SQLite file (CTI_DB_FILE) tests that file: it stays on SQLite.
   const db = env['CTI_DB_FILE'] ? null : await freshDatabase(dir);
@@ -30,10 +34,11 @@ export async function testApp(env: Record<string, string> = {}, opts: Omit<Build
     CTI_LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await buildApp(config, { ...opts, connectPbx: false, logger: pino({ level: 'silent' }) });
+  const pbx = new FakePbx();
+  const app = await buildApp(config, { ...opts, connectPbx: false, pbx: opts.pbx ? pbx : undefined, logger: pino({ level: 'silent' }) });
   await app.ready();
   return {
-    app, config, dir,
+    app, config, dir, pbx,
     async close() {
       await app.close();
       await db?.drop();

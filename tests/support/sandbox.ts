@@ -4,8 +4,9 @@
 // Needs root for asterisk() (chroot). See sandbox/README.md and sandbox/SCENARIOS.md.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AsteriskManager from 'asterisk-manager';
@@ -38,11 +39,18 @@ export function sandboxDir(): string {
 // ------------------------------------------------------------------------------------------ env
 
 const ENV_KEYS = ['CTI_AMI_HOST', 'CTI_AMI_PORT', 'CTI_AMI_USER', 'CTI_AMI_SECRET', 'CTI_ARI_URL', 'CTI_ARI_USER',
-  'CTI_ARI_PASSWORD', 'CTI_RECORDINGS_DIR', 'CTI_CDR_FILE', 'CTI_CEL_FILE', 'CTI_SANDBOX_AMI_USER', 'CTI_SANDBOX_AMI_SECRET',
+  'CTI_ARI_PASSWORD', 'CTI_SANDBOX_AMI_USER', 'CTI_SANDBOX_AMI_SECRET',
   'CTI_SANDBOX_ROOT', 'CTI_SANDBOX_ASTERISK_CONF', 'CTI_SANDBOX_SIP', 'CTI_SANDBOX_PHONES', 'CTI_SANDBOX_RING_TIMEOUT'] as const;
+/** The PBX's files, as this host sees them: only in the local layout (one machine). */
+const LOCAL_KEYS = ['CTI_RECORDINGS_DIR', 'CTI_CDR_FILE', 'CTI_CEL_FILE'] as const;
+/** The PBX on another host (CTI_PBX_REMOTE=1): the event log, the CDR and the recordings over the network. */
+const REMOTE_KEYS = ['CTI_PBX_CEL_DATABASE_URL', 'CTI_PBX_RECORDINGS_URL', 'CTI_PBX_RECORDINGS_CA', 'CTI_PBX_RECORDINGS_CERT',
+  'CTI_PBX_RECORDINGS_KEY', 'CTI_SANDBOX_CDR_DATABASE_URL', 'CTI_SANDBOX_PHONE_HOST'] as const;
 
 /** The contents of .pbx/sandbox.env: every key below is guaranteed present. */
-export type SandboxEnv = Record<string, string> & { [K in (typeof ENV_KEYS)[number]]: string };
+export type SandboxEnv = Record<string, string> & { [K in (typeof ENV_KEYS)[number]]: string }
+  // Present in the local layout only (tools that read the PBX's files, such as the fixture capture, need it).
+  & { [K in (typeof LOCAL_KEYS)[number]]: string };
 
 /** Reads .pbx/sandbox.env (written by `sandbox/pbx.sh up`, removed by `down`). */
 export function loadSandboxEnv(): SandboxEnv {
@@ -55,7 +63,7 @@ export function loadSandboxEnv(): SandboxEnv {
     const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
     if (m) env[m[1]!] = m[2]!;
   }
-  for (const k of ENV_KEYS) {
+  for (const k of [...ENV_KEYS, ...(env['CTI_SANDBOX_REMOTE'] === '1' ? REMOTE_KEYS : LOCAL_KEYS)]) {
     if (!env[k]) throw new Error(`PBX sandbox env ${file} has no ${k}: re-run \`sandbox/pbx.sh up\``);
   }
   return env as SandboxEnv;
@@ -432,7 +440,6 @@ export function parseCdrLine(line: string): CdrRow {
   };
 }
 
-/** All rows of the sandbox's cti.csv (CTI_CDR_FILE); [] when Asterisk has not written one yet. */
 /** The one CDR row of `rows` that `pred` picks; the error lists them all when none does. */
 export function oneCdr(rows: CdrRow[], pred: (r: CdrRow) => boolean, what: string): CdrRow {
   const r = rows.find(pred);
@@ -443,9 +450,21 @@ export function oneCdr(rows: CdrRow[], pred: (r: CdrRow) => boolean, what: strin
 /** Picks the CDR row of the Dial() that rang this extension. */
 export const dialTo = (ext: string) => (r: CdrRow) => r.lastapp === 'Dial' && r.dstchannel.startsWith(`PJSIP/${ext}-`);
 
-export function readCdr(file = envValue('CTI_CDR_FILE')): CdrRow[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map(parseCdrLine);
+/**
+ * All of the sandbox's CDR rows, oldest first: its cti.csv (CTI_CDR_FILE; [] when Asterisk has not written
+ * one yet) or, with the PBX on another host, what cdr_pgsql wrote into PostgreSQL (asked with psql, in the
+ * file's columns; an answer time of 0 is "never answered", as the file's empty field).
+ */
+export function readCdr(file?: string): CdrRow[] {
+  const url = file === undefined ? loadSandboxEnv()['CTI_SANDBOX_CDR_DATABASE_URL'] : undefined;
+  if (url) {
+    const cols = CDR_COLUMNS.map((c) => (c === 'answer' ? `CASE WHEN answer = 0 THEN NULL ELSE answer END` : `"${c}"`)).join(', ');
+    const out = execFileSync('psql', [url, '-qAtX', '--csv', '-c', `SELECT ${cols} FROM cdr ORDER BY id`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return out.split('\n').filter((l) => l.trim() !== '').map(parseCdrLine);
+  }
+  const f = file ?? envValue('CTI_CDR_FILE');
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map(parseCdrLine);
 }
 
 /**
@@ -468,9 +487,25 @@ export async function waitForCdr(linkedid: string, timeoutMs = 15_000, settleMs 
   }
 }
 
-/** The recording the dialplan names after the linkedid (host path), whether it exists yet or not. */
+/**
+ * The recording the dialplan names after the linkedid (host path), whether it exists yet or not. With the
+ * PBX on another host: a copy fetched now from its recordings server, as the service fetches it (curl with
+ * the service's client certificate), in a temporary file; a path that does not exist when the PBX has none.
+ */
 export function recordingPath(linkedid: string): string {
-  return path.join(envValue('CTI_RECORDINGS_DIR'), `${linkedid}.wav`);
+  const env = loadSandboxEnv();
+  if (env['CTI_SANDBOX_REMOTE'] !== '1') return path.join(envValue('CTI_RECORDINGS_DIR'), `${linkedid}.wav`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'cti-rec-'));
+  const file = path.join(dir, `${linkedid}.wav`);
+  const status = execFileSync('curl', ['-s', '-o', file, '-w', '%{http_code}', '--cacert', env['CTI_PBX_RECORDINGS_CA']!,
+    '--cert', env['CTI_PBX_RECORDINGS_CERT']!, '--key', env['CTI_PBX_RECORDINGS_KEY']!, `${env['CTI_PBX_RECORDINGS_URL']}${encodeURIComponent(linkedid)}.wav`], { encoding: 'utf8' });
+  if (status !== '200') rmSync(file, { force: true });
+  return file;
+}
+
+/** Where the phones' ctrl_tcp and the PBX's AMI are reached from here (the PBX's address in the remote layout). */
+export function phoneHost(): string {
+  return loadSandboxEnv()['CTI_SANDBOX_PHONE_HOST'] || '127.0.0.1';
 }
 
 // ------------------------------------------------------------------------------------------ phones (baresip)
@@ -510,9 +545,10 @@ export class Phone {
   private connect(): Promise<net.Socket> {
     if (this.connecting) return this.connecting;
     this.connecting = new Promise((resolve, reject) => {
-      const s = net.connect(this.port, '127.0.0.1');
+      const host = phoneHost();
+      const s = net.connect(this.port, host);
       s.once('connect', () => { this.sock = s; resolve(s); });
-      s.once('error', (err) => reject(new Error(`phone ${this.ext}: ctrl_tcp 127.0.0.1:${this.port}: ${err.message}`)));
+      s.once('error', (err) => reject(new Error(`phone ${this.ext}: ctrl_tcp ${host}:${this.port}: ${err.message}`)));
       s.on('data', (d: Buffer) => this.onData(d));
       s.on('close', () => { this.sock = undefined; this.connecting = undefined; });
     });
@@ -621,7 +657,7 @@ export class RawAmiCapture {
   /** Connects and logs in; resolves on the Login response. */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(this.port, '127.0.0.1');
+      const s = net.connect(this.port, envValue('CTI_AMI_HOST'));
       this.sock = s;
       s.on('data', (d: Buffer) => {
         this.chunks.push(d);

@@ -137,7 +137,7 @@ export class AmiProxy {
 
   async start(port = 0): Promise<number> {
     this.server = net.createServer((client) => {
-      const upstream = net.connect(this.target, '127.0.0.1');
+      const upstream = net.connect(this.target, loadSandboxEnv().CTI_AMI_HOST);
       this.sockets.add(client);
       this.sockets.add(upstream);
       client.pipe(upstream).pipe(client);

@@ -1,6 +1,6 @@
 // Click-to-call progress on recorded Asterisk traffic (tests/fixtures/ami, captured from the sandbox):
 // the real call tracker and ClickToCall, the recorded events fed as the PBX sends them (tracker first,
-// as in src/http/app.ts), the fixture's linkedid replaced by the request id the service chose. The only
+// as in src/calls/plugin.ts), the fixture's linkedid replaced by the request id the service chose. The only
 // stand-in is the AMI action sender (a unit test sends nothing to a PBX). Checks what the manager is
 // told: whose side failed, and how.
 import { EventEmitter } from 'node:events';

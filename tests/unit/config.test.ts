@@ -12,6 +12,22 @@ describe('configuration', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('the PBX on another host: the event log from a postgres:// URL, the recordings over https:// with all three TLS files', () => {
+    const c = loadServiceConfig({ ...minimal, CTI_PBX_CEL_DATABASE_URL: 'postgres://cti_cel:s@db.example:5432/asterisk' });
+    expect(c.CTI_PBX_CEL_TABLE).toBe('cel');
+    expect(() => loadServiceConfig({ ...minimal, CTI_PBX_CEL_DATABASE_URL: 'mysql://x' })).toThrow(/CTI_PBX_CEL_DATABASE_URL/);
+    expect(() => loadServiceConfig({ ...minimal, CTI_PBX_CEL_TABLE: 'cel; DROP TABLE calls' })).toThrow(/CTI_PBX_CEL_TABLE/);
+    expect(() => loadServiceConfig({ ...minimal, CTI_PBX_RECORDINGS_URL: 'http://pbx.example/recordings/' })).toThrow(/CTI_PBX_RECORDINGS_URL: an https/);
+    try {
+      loadServiceConfig({ ...minimal, CTI_PBX_RECORDINGS_URL: 'https://pbx.example/recordings/', CTI_PBX_RECORDINGS_CA: '/nonexistent/ca.pem' });
+      expect.unreachable();
+    } catch (e) {
+      const msg = (e as Error).message;
+      expect(msg).toContain('CTI_PBX_RECORDINGS_CA: a file this service can read');
+      for (const v of ['CTI_PBX_RECORDINGS_CERT', 'CTI_PBX_RECORDINGS_KEY']) expect(msg).toContain(`${v}: is required with CTI_PBX_RECORDINGS_URL`);
+    }
+  });
+
   it('names every missing variable', () => {
     try {
       loadServiceConfig({});
