@@ -23,9 +23,10 @@
 import { availableParallelism } from 'node:os';
 import { closeSandbox, loadSandboxEnv } from '../tests/support/sandbox.js';
 import { arg } from './replay.js';
+import { CallDriver, compareWithCdr, formatAgreement, popFigures } from './sandbox-calls.js';
 import {
-  benchDatabase, CallDriver, compareWithCdr, CpuMeter, formatAgreement, formatCpu, mb, p50p99, PHONES, popFigures, PopSockets,
-  rotateSandboxLogs, rssOf, sandboxProcesses, seedManagers, sleep, startInstance, type Instance,
+  benchDatabase, CpuMeter, formatCpu, mb, p50p99, PHONES, PopSockets, rotateSandboxLogs, rssOf, sandboxProcesses, seedManagers, sleep,
+  startInstance, type Instance,
 } from './sandbox-load.js';
 
 const soak = process.argv.includes('--soak');
