@@ -39,20 +39,35 @@ export interface ClusterNotices {
 }
 export type ClusterNotice = keyof ClusterNotices;
 
-type Reply = { leader: true; ok: true; value: unknown } | { leader: true; ok: false; code: ErrorCode; message: string; details?: Record<string, unknown> } | { leader: false };
+type Reply = { ok: true; value: unknown } | { ok: false; code: ErrorCode; message: string; details?: Record<string, unknown> };
+/** A question to the leader: `from` names the asking instance, `id` the question. */
+interface Ask { id: string; from: string; request: LeaderRequest; args: unknown }
+/** The leader's answer, to instance `to`. */
+interface Answer { id: string; to: string; reply: Reply }
 
-/** The server-side events between instances (socket.io's fourth type parameter). */
+/**
+ * The server-side events between instances (socket.io's fourth type parameter). A question goes to
+ * every instance and only the leader answers, with an event of its own: the asker takes the first
+ * answer and never waits for instances that are gone (socket.io's own acknowledgements wait for every
+ * instance it still counts, seconds after one died).
+ */
 export interface InterServerEvents {
-  'cti:ask': (request: LeaderRequest, args: unknown, reply: (r: Reply) => void) => void;
+  'cti:ask': (ask: Ask) => void;
+  'cti:answer': (answer: Answer) => void;
   'cti:notice': (notice: ClusterNotice, body: unknown) => void;
 }
+
+/** How long an instance waits for the leader's answer before it says there is none (ms). */
+const ASK_TIMEOUT_MS = 5000;
 
 /** The part of socket.io's server the cluster needs (src/realtime/hub.ts owns the server). */
 export interface ClusterIo {
   on(event: 'cti:ask', fn: InterServerEvents['cti:ask']): unknown;
+  on(event: 'cti:answer', fn: InterServerEvents['cti:answer']): unknown;
   on(event: 'cti:notice', fn: InterServerEvents['cti:notice']): unknown;
   serverSideEmit(event: 'cti:notice', notice: ClusterNotice, body: unknown): boolean;
-  serverSideEmitWithAck(event: 'cti:ask', request: LeaderRequest, args: unknown): Promise<Reply[]>;
+  serverSideEmit(event: 'cti:ask', ask: Ask): boolean;
+  serverSideEmit(event: 'cti:answer', answer: Answer): boolean;
   adapter(factory: unknown): unknown;
 }
 
@@ -77,11 +92,13 @@ export type DutyPhase = 'prepare' | 'connect';
 export class Cluster {
   readonly leadership: Leadership;
   /** This instance's name in the logs and /healthz. */
-  readonly instanceId = randomUUID().slice(0, 8);
+  readonly instanceId = randomUUID();
   readonly clustered: boolean;
   private io: ClusterIo | null = null;
   private pool: pg.Pool | null = null;
   private readonly handlers = new Map<LeaderRequest, Handler<LeaderRequest>>();
+  /** Questions this instance asked the leader, by id: what to do with the answer. */
+  private readonly waiting = new Map<string, (r: Reply) => void>();
   private readonly listeners = new Map<ClusterNotice, ((body: never) => void)[]>();
   private readonly duties: { what: string; phase: DutyPhase; start: () => void | Promise<void> }[] = [];
 
@@ -143,9 +160,13 @@ export class Cluster {
         errorHandler: (err: Error) => this.o.log.warn({ err }, 'socket.io adapter error'),
       }));
     }
-    io.on('cti:ask', (request, args, reply) => {
-      if (!this.leadership.isLeader) return reply({ leader: false });
-      void this.answer(request, args).then(reply);
+    io.on('cti:ask', (ask) => {
+      if (!this.leadership.isLeader) return;
+      void this.answer(ask.request, ask.args).then((reply) => io.serverSideEmit('cti:answer', { id: ask.id, to: ask.from, reply }));
+    });
+    io.on('cti:answer', (answer) => {
+      if (answer.to !== this.instanceId) return;
+      this.waiting.get(answer.id)?.(answer.reply);
     });
     io.on('cti:notice', (notice, body) => this.deliver(notice, body));
   }
@@ -157,13 +178,13 @@ export class Cluster {
 
   private async answer(request: LeaderRequest, args: unknown): Promise<Reply> {
     const fn = this.handlers.get(request);
-    if (!fn) return { leader: true, ok: false, code: 'CTI_ERR_NO_LEADER', message: ERRORS.CTI_ERR_NO_LEADER.message };
+    if (!fn) return { ok: false, code: 'CTI_ERR_NO_LEADER', message: ERRORS.CTI_ERR_NO_LEADER.message };
     try {
-      return { leader: true, ok: true, value: await fn(args as never) };
+      return { ok: true, value: await fn(args as never) };
     } catch (err) {
-      if (err instanceof CtiError) return { leader: true, ok: false, code: err.code, message: err.message, details: err.details };
+      if (err instanceof CtiError) return { ok: false, code: err.code, message: err.message, details: err.details };
       this.o.log.error({ err, request }, 'a request from another instance failed');
-      return { leader: true, ok: false, code: 'CTI_ERR_INTERNAL', message: ERRORS.CTI_ERR_INTERNAL.message };
+      return { ok: false, code: 'CTI_ERR_INTERNAL', message: ERRORS.CTI_ERR_INTERNAL.message };
     }
   }
 
@@ -177,18 +198,19 @@ export class Cluster {
       if (!fn) throw new CtiError('CTI_ERR_NO_LEADER');
       return (await fn(args)) as LeaderRequests[R]['result'];
     }
-    let reply: Reply | undefined;
-    if (this.clustered && this.io) {
-      let replies: Reply[] = [];
-      try {
-        replies = await this.io.serverSideEmitWithAck('cti:ask', request, args);
-      } catch (err) {
-        // An instance did not answer in time (one that died a moment ago is still counted).
-        this.o.log.warn({ err, request }, 'the other instances did not all answer');
-      }
-      reply = replies.find((r) => r.leader);
-    }
-    if (!reply || !reply.leader) throw new CtiError('CTI_ERR_NO_LEADER');
+    const io = this.io;
+    const reply = this.clustered && io ? await new Promise<Reply | null>((resolve) => {
+      const id = randomUUID();
+      const timer = setTimeout(() => done(null), ASK_TIMEOUT_MS);
+      const done = (r: Reply | null) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(r);
+      };
+      this.waiting.set(id, done);
+      io.serverSideEmit('cti:ask', { id, from: this.instanceId, request, args });
+    }) : null;
+    if (!reply) throw new CtiError('CTI_ERR_NO_LEADER');
     if (!reply.ok) throw new CtiError(reply.code, reply.message, reply.details);
     return reply.value as LeaderRequests[R]['result'];
   }

@@ -156,6 +156,15 @@ describe('two instances', () => {
     expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
     await waitUntil(async () => (await api(second, '/api/v1/routing/rules', admin)).body?.managerRingSeconds === 7, 5000, 'the rules on the leader');
 
+    // An instance dies: a follower still gets the leader's answers at once (socket.io's own
+    // acknowledgements would wait for the dead one, then answer nothing).
+    const fourth = await instance();
+    expect((await health(fourth))?.role).toBe('follower');
+    await fourth.kill9();
+    const board = await api(third, '/api/v1/live', token);
+    expect(board.status, JSON.stringify(board.body)).toBe(200);
+    expect(board.body.pbx).toBe('connected');
+
     // A logout on the leader ends that session's socket on the follower at once.
     const out = await fetch(`${second.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: again.cookie, 'x-cti-csrf': '1' } });
     expect(out.status).toBeLessThan(300);
