@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
 import { first, transaction } from '../db/query.js';
 import { callLegs, calls, type CallRow } from '../db/schema/index.js';
 import { managerIdFor } from '../users/directory.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 import type { CallRecord } from './model.js';
 
 /** Rows per multi-row statement: well under either engine's limit on bound parameters (SQLite 32766, PostgreSQL 65535). */
@@ -21,19 +22,30 @@ function chunks<T>(items: T[], n = ROWS_PER_STATEMENT): T[][] {
 /** `excluded.<column>`: the value the upsert proposed (SQLite and PostgreSQL spell it alike). */
 const excluded = (column: { name: string }): SQL => sql`excluded.${sql.identifier(column.name)}`;
 
+/** One PBX's calls (src/pbx/pbxes.ts): every read is of its calls, every write stamps them with its id. */
 export class CallStore {
-  constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
+  readonly pbxId: string;
+  private readonly clock: () => number;
+
+  constructor(private readonly db: Db, o: { pbxId?: string; clock?: () => number } = {}) {
+    this.pbxId = o.pbxId ?? MAIN_PBX;
+    this.clock = o.clock ?? Date.now;
+  }
+
+  private get mine(): SQL {
+    return eq(calls.pbxId, this.pbxId);
+  }
 
   async findByLinkedId(linkedId: string): Promise<CallRow | undefined> {
-    const direct = await first(this.db.select().from(calls).where(eq(calls.linkedId, linkedId)));
+    const direct = await first(this.db.select().from(calls).where(and(this.mine, eq(calls.linkedId, linkedId))));
     if (direct) return direct;
     // A linkedid merged into another call by a transfer (space-separated list).
-    return (await this.db.select().from(calls).where(like(calls.mergedLinkedIds, `%${linkedId}%`)))
+    return (await this.db.select().from(calls).where(and(this.mine, like(calls.mergedLinkedIds, `%${linkedId}%`))))
       .find((r) => r.mergedLinkedIds.split(' ').includes(linkedId));
   }
 
   async liveRows(): Promise<CallRow[]> {
-    return this.db.select().from(calls).where(eq(calls.state, 'live'));
+    return this.db.select().from(calls).where(and(this.mine, eq(calls.state, 'live')));
   }
 
   /** Insert or update the call `id` with `rec`, replacing its legs. */
@@ -64,6 +76,7 @@ export class CallStore {
   private async upsertCalls(tx: Db, part: [string, { rec: CallRecord }][], now: number): Promise<void> {
     const rows = part.map(([id, { rec }]) => ({
       id,
+      pbxId: this.pbxId,
       linkedId: rec.linkedId,
       state: rec.state,
       source: rec.source,
@@ -73,7 +86,7 @@ export class CallStore {
       externalNumber: rec.externalNumber,
       extension: rec.extension,
       // The manager is the user on the extension as the call is written (src/users/directory.ts)...
-      managerId: managerIdFor(sql`${rec.extension}`),
+      managerId: managerIdFor(this.pbxId, sql`${rec.extension}`),
       contactId: rec.contactId,
       clientId: rec.clientId,
       routedBy: rec.routedBy,
@@ -128,8 +141,8 @@ export class CallStore {
         const old = kept.get(l.uniqueId);
         const keptManager = old && old.extension === l.extension ? old.managerId : null;
         legs.set(l.uniqueId, {
-          id: `${callId}:${l.uniqueId}`, callId, uniqueId: l.uniqueId, channel: l.channel, extension: l.extension,
-          managerId: keptManager ?? managerIdFor(sql`${l.extension}`),
+          id: `${callId}:${l.uniqueId}`, callId, pbxId: this.pbxId, uniqueId: l.uniqueId, channel: l.channel, extension: l.extension,
+          managerId: keptManager ?? managerIdFor(this.pbxId, sql`${l.extension}`),
           startedAt: l.startedAt, answeredAt: l.answeredAt, endedAt: l.endedAt, ringMs: l.ringMs, talkMs: l.talkMs,
           disposition: l.disposition, hangupCause: l.hangupCause,
         });
@@ -138,7 +151,7 @@ export class CallStore {
     const legKeys = ['callId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
     for (const rows of chunks([...legs.values()])) {
       await tx.insert(callLegs).values(rows as never)
-        .onConflictDoUpdate({ target: callLegs.uniqueId, set: Object.fromEntries(legKeys.map((k) => [k, excluded(callLegs[k])])) });
+        .onConflictDoUpdate({ target: [callLegs.pbxId, callLegs.uniqueId], set: Object.fromEntries(legKeys.map((k) => [k, excluded(callLegs[k])])) });
     }
   }
 
@@ -154,7 +167,7 @@ export class CallStore {
   async endedWithoutRecording(startedSince: number, endedSince: number): Promise<Pick<CallRow, 'id' | 'linkedId' | 'mergedLinkedIds'>[]> {
     // Whole milliseconds: PostgreSQL's bigint refuses a fractional bound (a clock of performance.now() or µs times).
     return this.db.select({ id: calls.id, linkedId: calls.linkedId, mergedLinkedIds: calls.mergedLinkedIds }).from(calls).where(and(
-      gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), gte(calls.endedAt, Math.floor(endedSince)),
+      this.mine, gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), gte(calls.endedAt, Math.floor(endedSince)),
       isNotNull(calls.answeredAt), isNull(calls.recordingFile),
     ));
   }
@@ -165,7 +178,7 @@ export class CallStore {
    */
   async endedWithUnmeasuredRecording(startedSince: number, limit: number): Promise<Pick<CallRow, 'id' | 'recordingFile'>[]> {
     return this.db.select({ id: calls.id, recordingFile: calls.recordingFile }).from(calls).where(and(
-      gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), isNotNull(calls.recordingFile), isNull(calls.recordingMs),
+      this.mine, gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), isNotNull(calls.recordingFile), isNull(calls.recordingMs),
     )).limit(limit);
   }
 
