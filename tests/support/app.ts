@@ -40,11 +40,11 @@ export async function testApp(env: Record<string, string> = {}, opts: Omit<Build
     ...env,
   });
   const pbx = new FakePbx();
-  const { pbxes: more, ...build } = opts;
+  const { pbxes: more, pbx: withPbx, ...build } = opts;
   const pbxes = new Map<string, FakePbx>([['main', pbx], ...(more ?? []).map((id) => [id, new FakePbx()] as [string, FakePbx])]);
   const app = await buildApp(config, {
     ...build, connectPbx: false, logger: pino({ level: 'silent' }),
-    ...(more?.length ? { pbxes } : { pbx: opts.pbx ? pbx : undefined }),
+    ...(more?.length ? { pbxes } : { pbx: withPbx ? pbx : undefined }),
   });
   await app.ready();
   return {
