@@ -23,6 +23,17 @@ const fastOnly = asked.length > 0 && asked.every((n) => FAST_TIERS.has(n));
 // integration (the real sandbox Asterisk: `cti pbx up` first; freepbx: the same on the FreePBX-shaped
 // profile, `cti pbx up --profile freepbx`), e2e (real Chromium driving the built web app
 // against the real service and the sandbox Asterisk: `npm run build` and `cti pbx up` first).
+/** A tier on a real sandbox PBX: tests/<name>/, one file and one test at a time, long timeouts. */
+function sandboxTier(name: string, o: { globalSetup?: string[]; testTimeout?: number; hookTimeout?: number } = {}) {
+  return {
+    test: {
+      name, include: [`tests/${name}/**/*.test.ts`], environment: 'node' as const,
+      testTimeout: o.testTimeout ?? 120_000, hookTimeout: o.hookTimeout ?? 120_000, sequence: { concurrent: false },
+      ...(o.globalSetup ? { globalSetup: o.globalSetup } : {}),
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     fileParallelism: fastOnly,
@@ -40,76 +51,21 @@ export default defineConfig({
           globalSetup: ['tests/support/build-service.ts', 'tests/support/pg-template.ts'],
         },
       },
-      {
-        test: {
-          name: 'integration',
-          include: ['tests/integration/**/*.test.ts'],
-          // CTI_TEST_DATABASE=postgres: the template each test's database is copied from (no-op on SQLite).
-          globalSetup: ['tests/support/pg-template.ts'],
-          environment: 'node',
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-          sequence: { concurrent: false },
-        },
-      },
-      {
-        test: {
-          // The PBX on another host (docs/remote-pbx.md): the sandbox up with CTI_PBX_REMOTE=1.
-          name: 'remote',
-          include: ['tests/remote/**/*.test.ts'],
-          globalSetup: ['tests/support/pg-template.ts'],
-          environment: 'node',
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-          sequence: { concurrent: false },
-        },
-      },
-      {
-        test: {
-          // Several instances on one PostgreSQL (src/cluster): CTI_TEST_DATABASE=postgres, a sandbox up.
-          name: 'cluster',
-          include: ['tests/cluster/**/*.test.ts'],
-          globalSetup: ['tests/support/build-service.ts', 'tests/support/pg-template.ts'],
-          environment: 'node',
-          testTimeout: 180_000,
-          hookTimeout: 60_000,
-          sequence: { concurrent: false },
-        },
-      },
-      {
-        test: {
-          name: 'e2e',
-          include: ['tests/e2e/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 180_000,
-          hookTimeout: 180_000,
-          sequence: { concurrent: false },
-        },
-      },
-      {
-        // The integration tier on the FreePBX-shaped sandbox (CTI_PBX_PROFILE=freepbx sandbox/pbx.sh up): a
-        // dialplan we do not own, observed only, and our routing as its optional custom destination.
-        test: {
-          name: 'freepbx',
-          include: ['tests/freepbx/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-          sequence: { concurrent: false },
-        },
-      },
-      {
-        // The browser phone (WebRTC): the sandbox in a network namespace, vitest under `ip netns exec`
-        // (scripts/test.sh; tests/softphone/browser-phone.test.ts says how by hand).
-        test: {
-          name: 'softphone',
-          include: ['tests/softphone/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-          sequence: { concurrent: false },
-        },
-      },
+      // CTI_TEST_DATABASE=postgres: the template each test's database is copied from (no-op on SQLite).
+      sandboxTier('integration', { globalSetup: ['tests/support/pg-template.ts'] }),
+      // The PBX on another host (docs/remote-pbx.md): the sandbox up with CTI_PBX_REMOTE=1.
+      sandboxTier('remote', { globalSetup: ['tests/support/pg-template.ts'] }),
+      // Several instances on one PostgreSQL (src/cluster): CTI_TEST_DATABASE=postgres, a sandbox up.
+      sandboxTier('cluster', { globalSetup: ['tests/support/build-service.ts', 'tests/support/pg-template.ts'], testTimeout: 180_000, hookTimeout: 60_000 }),
+      // Several PBXs (src/pbx/pbxes.ts): one service on both sandboxes, the second's folder in CTI_TEST_PBX2_DIR.
+      sandboxTier('pbxes', { globalSetup: ['tests/support/build-service.ts', 'tests/support/pg-template.ts'], testTimeout: 180_000 }),
+      sandboxTier('e2e', { testTimeout: 180_000, hookTimeout: 180_000 }),
+      // The integration tier on the FreePBX-shaped sandbox (CTI_PBX_PROFILE=freepbx sandbox/pbx.sh up): a
+      // dialplan we do not own, observed only, and our routing as its optional custom destination.
+      sandboxTier('freepbx'),
+      // The browser phone (WebRTC): the sandbox in a network namespace, vitest under `ip netns exec`
+      // (scripts/test.sh; tests/softphone/browser-phone.test.ts says how by hand).
+      sandboxTier('softphone'),
     ],
   },
 });

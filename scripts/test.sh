@@ -76,6 +76,10 @@ npx vitest run --project e2e --reporter=default --reporter=json --outputFile="$o
 wait "$cluster_it" || status=1
 echo "== several instances (cluster) on PostgreSQL"
 cat "$out/cluster.log"
+# Several PBXs (src/pbx/pbxes.ts): one service attached to both sandboxes at once, the first beside it and
+# the second on another host, extension 101 on each.
+CTI_TEST_DATABASE=postgres CTI_TEST_PBX2_DIR="$PG_SANDBOX_DIR" \
+  npx vitest run --project pbxes --reporter=default --reporter=json --outputFile="$out/pbxes.json" || status=1
 "${REMOTE[@]}" bash sandbox/pbx.sh down >/dev/null
 # A PBX whose dialplan we do not own: the sandbox restarted with the FreePBX-shaped profile
 # (CTI_PBX_PROFILE=freepbx), the service attached to it by an AMI user only (and, in one test, our
@@ -99,5 +103,5 @@ node -e '
     } catch { f += 1; }
   }
   console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
-' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/integration-postgres.json" "$out/e2e.json" "$out/cluster.json" "$out/freepbx.json" "$out/softphone.json"
+' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/integration-postgres.json" "$out/e2e.json" "$out/cluster.json" "$out/pbxes.json" "$out/freepbx.json" "$out/softphone.json"
 exit $status

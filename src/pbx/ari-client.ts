@@ -1,12 +1,41 @@
 // ARI connection over ari-client: the service's Stasis application. ari-client retries its websocket
 // only about 43 s and then gives up (WebSocketMaxRetries); we then drop the client and start again
 // from scratch with our own backoff, forever.
+import { createRequire } from 'node:module';
 import ari, { type AriClient } from 'ari-client';
 import type { Logger } from '../lib/logger.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import type { ConnectionState } from './events.js';
 import { routeSwaggerLog } from './swagger-log.js';
+
+// swagger-client 2.0 (under ari-client) keeps ONE set of credentials for the whole process
+// (swagger.authorizations, a module singleton, key 'basic-auth'): every ari.connect() replaces it, so with
+// several PBXs each one's REST calls (continue, originate, endpoints) would carry the last connected
+// PBX's password and get 401. The credentials are kept here by the ARI server's host:port instead, and
+// set on every request after swagger's own, so each request carries its own PBX's.
+const swagger = createRequire(createRequire(import.meta.url).resolve('ari-client'))('swagger-client') as {
+  authorizations: { apply(obj: { url: string; headers: Record<string, string> }, authorizations?: unknown): unknown };
+};
+const credentialsByHost = new Map<string, string>();
+let perHost = false;
+function authorizeHost(url: string, user: string, password: string): void {
+  credentialsByHost.set(new URL(url).host, `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
+  if (perHost) return;
+  perHost = true;
+  const auth = swagger.authorizations;
+  const own = auth.apply.bind(auth);
+  auth.apply = (obj, authorizations) => {
+    const result = own(obj, authorizations);
+    let host: string | null = null;
+    try {
+      host = new URL(obj.url).host;
+    } catch { /* not a URL: swagger's own header stays */ }
+    const basic = host === null ? undefined : credentialsByHost.get(host);
+    if (basic) obj.headers['Authorization'] = basic;
+    return result;
+  };
+}
 
 export interface AriOptions {
   url: string;
@@ -93,6 +122,7 @@ export class AriConnection extends TypedEmitter<AriEvents> {
     this.setState('connecting');
     try {
       await this.probe();
+      authorizeHost(this.opts.url, this.opts.user, this.opts.password);
       const c = await ari.connect(this.opts.url, this.opts.user, this.opts.password);
       if (this.stopped) {
         c.stop();
