@@ -1,4 +1,4 @@
-// The PBXs one deployment is attached to (issue 14, part 4; docs/several-pbxs.md). The one that the
+// The PBXs one deployment is attached to (issue 14, part 4; docs/design/several-pbxs.md). The one that the
 // CTI_AMI_* / CTI_ARI_* / CTI_CEL_* / recordings variables describe is `main` (every deployment has it,
 // and every call and extension stored before several PBXs existed belongs to it); CTI_PBXS_FILE lists
 // the others, one JSON object each, with secrets named by the environment variable that holds them,
