@@ -30,7 +30,7 @@ if (!pgUrl && !existsSync(dbFile)) {
 }
 
 const h = await openDb(pgUrl ?? dbFile, { poolSize: 2 });
-const actor = { id: 'bench', name: 'bench', role: 'supervisor' as const, extension: null };
+const actor = { id: 'bench', name: 'bench', role: 'supervisor' as const, pbxId: 'main', extension: null };
 const rctx: ReportContext = { db: h.db, actor, timeZone: 'Europe/Moscow', kpi: DEFAULT_KPI, outcomes: DEFAULT_OUTCOMES };
 const qctx: QueryContext = { db: h.db, actor, recordingsDir: join(root, 'bench/out/no-recordings') };
 

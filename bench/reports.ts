@@ -155,7 +155,7 @@ const month = new Date(Date.UTC(lastDay.getUTCFullYear(), lastDay.getUTCMonth() 
 const from = month.toISOString().slice(0, 10);
 const to = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
 const ctx: ReportContext = {
-  db: h.db, actor: { id: 'bench', name: 'bench', role: 'supervisor', extension: null }, timeZone: 'Europe/Moscow', kpi: DEFAULT_KPI, outcomes: DEFAULT_OUTCOMES,
+  db: h.db, actor: { id: 'bench', name: 'bench', role: 'supervisor', pbxId: 'main', extension: null }, timeZone: 'Europe/Moscow', kpi: DEFAULT_KPI, outcomes: DEFAULT_OUTCOMES,
 };
 const f = (x: number) => x.toFixed(1);
 const input = { from, to, groupBy: 'manager,day' };

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     defaultTarget: { extension: '101' },
     tiers: [{ name: 'retail', minTurnover: 0, target: { extension: '103' } }, { name: 'wholesale', minTurnover: 100_000, target: { extension: '102' } }],
   });
-  const router = new Router({ rules, facts: factsSource(h.db), region: 'RU', log: silent });
+  const router = new Router({ pbxId: 'main', rules, facts: factsSource(h.db), region: 'RU', log: silent });
   const N = 20_000;
   const lookups: number[] = [];
   const decisions: number[] = [];

@@ -18,7 +18,8 @@ import { livePlugin } from './live/plugin.js';
 import { tasksPlugin } from './tasks/plugin.js';
 import { routingPlugin } from './routing/plugin.js';
 import { softphonePlugin } from './softphone/plugin.js';
-import { softphoneSettings } from './softphone/credentials.js';
+import { softphoneSettingsByPbx } from './softphone/credentials.js';
+import { loadPbxes } from './pbx/pbxes.js';
 import { registerHttpBasics } from './http/basics.js';
 import { registerAuth } from './http/auth.js';
 import { registerHealth } from './http/health.js';
@@ -42,6 +43,8 @@ export interface BuildOptions {
    * the real call log, pops, board and tasks.
    */
   pbx?: PbxLink;
+  /** With connectPbx false: fakes for several PBXs, by PBX id (main among them), instead of `pbx`. */
+  pbxes?: ReadonlyMap<string, PbxLink>;
   /** How often overdue tasks are looked for (ms). */
   overdueCheckMs?: number;
   /** Several instances: this one may no longer lead (default: exit 70, for a supervisor to restart it). */
@@ -58,14 +61,16 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
     // Each route's schemas compiled once per process, not once per app (the service tests build hundreds).
     schemaController: { compilersFactory: rememberedCompilers() },
   });
-  await registerHttpBasics(app, { publicUrl: config.CTI_PUBLIC_URL, softphoneWsUrl: softphoneSettings(config).wsUrl });
+  // Every PBX of the deployment (CTI_PBXS_FILE), validated before anything starts.
+  const pbxSettings = loadPbxes(config);
+  await registerHttpBasics(app, { publicUrl: config.CTI_PUBLIC_URL, softphoneWsUrl: [...softphoneSettingsByPbx(config, pbxSettings).values()].map((s) => s.wsUrl) });
 
   const outcomes = loadOutcomes(config.CTI_WRAPUP_OUTCOMES_FILE);
   await app.register(dbPlugin, { target: databaseTarget(config) });
   registerAuth(app, app.db);
   await app.register(clusterPlugin, { config, log, onLeadershipLost: opts.onLeadershipLost });
   await app.register(realtimePlugin, { config, log });
-  await app.register(pbxPlugin, { config, log, pbx: opts.connectPbx === false ? opts.pbx ?? null : 'connect' });
+  await app.register(pbxPlugin, { config, log, settings: pbxSettings, pbx: opts.connectPbx === false ? opts.pbxes ?? opts.pbx ?? null : 'connect' });
   await app.register(callsPlugin, { config, log, outcomes });
   await app.register(livePlugin, { config, log });
   await app.register(tasksPlugin, { config, log, outcomes, overdueCheckMs: opts.overdueCheckMs ?? 10_000 });
@@ -75,7 +80,8 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
   if (config.CTI_DEMO) registerDemoRoutes(app);
   const { cluster } = app;
   registerHealth(app, {
-    db: app.db, pbx: () => (cluster.isLeader ? app.pbx : null), liveCalls: () => (cluster.isLeader ? app.callLog?.tracker.liveCount ?? 0 : 0),
+    db: app.db, pbxes: () => (cluster.isLeader ? app.pbxes : []),
+    liveCalls: () => (cluster.isLeader ? [...app.callLogs.values()].reduce((n, l) => n + l.tracker.liveCount, 0) : 0),
     role: () => (!cluster.clustered ? 'single' : cluster.isLeader ? 'leader' : 'follower'),
   });
   registerUserRoutes(app, {
@@ -84,7 +90,7 @@ export async function buildApp(config: ServiceConfig, opts: BuildOptions = {}): 
       maxPerUser: config.CTI_LOGIN_MAX_FAILURES, maxPerAddress: config.CTI_LOGIN_ADDRESS_MAX_FAILURES, windowMs: LOGIN_WINDOW_MS,
     }),
     sessionTtlMs: config.CTI_SESSION_HOURS * 3600_000, cookieSecure: config.CTI_COOKIE_SECURE,
-    access: app.access, region: config.CTI_DEFAULT_REGION,
+    access: app.access, region: config.CTI_DEFAULT_REGION, pbxIds: app.pbxList.map((p) => p.id),
     onUserChanged: (before, after) => cluster.notify('user-changed', { before, after }),
   });
   registerTokenRoutes(app, { db: app.db });

@@ -27,6 +27,8 @@ const FLUSH_MS = 50;
 
 export interface CallLogOptions {
   db: Db;
+  /** The PBX whose events and event log these are (src/pbx/pbxes.ts; default main). */
+  pbxId?: string;
   log: Logger;
   extensionPattern: RegExp;
   region: string;
@@ -93,10 +95,10 @@ export class CallLog {
   private measuring: Promise<void> | null = null;
 
   constructor(private readonly o: CallLogOptions) {
-    this.store = new CallStore(o.db);
+    this.store = new CallStore(o.db, o.pbxId ? { pbxId: o.pbxId } : {});
     const mobile = o.mobileExtension ? { mobileExtension: o.mobileExtension } : {};
     this.tracker = new CallTracker({
-      extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }), match: (n) => this.match(n), ...mobile,
+      pbxId: this.store.pbxId, extensionPattern: o.extensionPattern, region: o.region, log: o.log.child({ feature: 'calls' }), match: (n) => this.match(n), ...mobile,
     });
     this.reconciler = new Reconciler({
       db: o.db, store: this.store, celFile: o.celFile, ...(o.cel ? { cel: o.cel } : {}), ...(o.celTimeZone ? { celTimeZone: o.celTimeZone } : {}), isExtension: (r) => o.extensionPattern.test(r), match: (n) => this.match(n), ...mobile,

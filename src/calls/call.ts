@@ -66,6 +66,8 @@ export interface TrackedChannel {
 }
 
 export interface CallContext {
+  /** The PBX whose events these are (src/pbx/pbxes.ts): a call never spans two. */
+  pbxId: string;
   isExtension(resource: string): boolean;
   /** The extension of the user whose mobile is this number (digits as dialled), if one is. */
   mobileExtension(number: string): string | null;
@@ -199,6 +201,7 @@ export class Call {
     }
     this.snap = deepFreeze({
       id: this.id,
+      pbxId: this.ctx.pbxId,
       linkedId: this.linkedId,
       state: this._state,
       direction: this.direction,

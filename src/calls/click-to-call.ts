@@ -66,8 +66,8 @@ export class ClickToCall {
   private readonly limiter: DialLimiter;
 
   constructor(private readonly deps: {
-    pbx: PbxLink | null;
-    tracker: CallTracker | null;
+    /** Each PBX's link and call tracker, by PBX id: a manager's call is placed on the PBX their extension is on. */
+    pbxes: ReadonlyMap<string, { link: PbxLink; tracker: CallTracker | null }>;
     notify: (userId: string, p: C2cProgress) => void;
     log: Logger;
     policy: DialPolicy;
@@ -77,8 +77,15 @@ export class ClickToCall {
     now?: () => number;
   }) {
     this.limiter = new DialLimiter(deps.policy.limits, deps.now);
-    const t = deps.tracker;
-    if (t) {
+    for (const { link, tracker } of deps.pbxes.values()) {
+      if (tracker) this.follow(tracker);
+      link.on('clickToCallFailed', (f) => this.onOriginateFailed(f));
+    }
+  }
+
+  /** Progress from a PBX's tracker: request ids are ours (random), so no two PBXs' calls answer one request. */
+  private follow(t: CallTracker): void {
+    {
       t.on('legRinging', (snap, _leg, info) => { if (info.originate) this.advance(snap, 'calling_you'); });
       t.on('legAnswered', (snap, _leg, info) => { if (info.originate) this.advance(snap, 'calling_client'); });
       t.on('updated', (snap) => { if (snap.state === 'talking') this.advance(snap, 'talking'); });
@@ -93,7 +100,6 @@ export class ClickToCall {
         else this.advance(snap, 'failed', reasonOf(snap.lastDialStatus, p.stage === 'calling_client' ? 'client' : 'you'));
       });
     }
-    deps.pbx?.on('clickToCallFailed', (f) => this.onOriginateFailed(f));
   }
 
   /** The request a call answers: one of the linkedids the call has carried is the request's id. */
@@ -167,7 +173,7 @@ export class ClickToCall {
       }
       throw new CtiError('CTI_ERR_DIAL_CONCURRENCY_LIMITED', `At most ${admission.max} of your calls at once`, { limit: 'concurrency', max: admission.max });
     }
-    const pbx = this.deps.pbx;
+    const pbx = this.deps.pbxes.get(ctx.actor.pbxId)?.link;
     if (!pbx || !pbx.amiConnected) {
       admission.release();
       throw new CtiError('CTI_ERR_PBX_UNAVAILABLE');

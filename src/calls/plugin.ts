@@ -8,6 +8,8 @@ import type { Logger } from '../lib/logger.js';
 import type { Outcome } from '../tasks/outcomes.js';
 import { celSource } from '../pbx/cel-source.js';
 import { RemoteRecordings } from '../pbx/remote-recordings.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
+import type { RecordingsPlace } from './queries.js';
 import { MobileDirectory } from '../users/mobiles.js';
 import { CallLog } from './call-log.js';
 import { ClickToCall } from './click-to-call.js';
@@ -19,42 +21,61 @@ export type CallsEndedHook = (ids: string[] | null) => void | Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** null without a PBX (API only). */
+    /** The PBX main's call log; null without a PBX (API only). */
     callLog: CallLog | null;
+    /** Every attached PBX's call log, by PBX id. */
+    callLogs: ReadonlyMap<string, CallLog>;
     callsEnded: { add(hook: CallsEndedHook): void };
   }
 }
 
 export const callsPlugin = fp(async (app: FastifyInstance, o: { config: ServiceConfig; log: Logger; outcomes: readonly Outcome[] }) => {
   const { config, log } = o;
-  const { db, pbx, cluster } = app;
+  const { db, cluster } = app;
   const hooks: CallsEndedHook[] = [];
   app.decorate('callsEnded', { add: (h: CallsEndedHook) => void hooks.push(h) });
 
-  // The PBX on another host: its recordings over HTTPS with mutual TLS (docs/remote-pbx.md).
-  const remoteRecordings = config.CTI_PBX_RECORDINGS_URL ? new RemoteRecordings({
-    url: config.CTI_PBX_RECORDINGS_URL, caFile: config.CTI_PBX_RECORDINGS_CA!, certFile: config.CTI_PBX_RECORDINGS_CERT!, keyFile: config.CTI_PBX_RECORDINGS_KEY!,
-  }) : null;
-  if (remoteRecordings) app.addHook('onClose', async () => remoteRecordings.close());
+  // Where each PBX's recordings are: this disk, or its recordings server over HTTPS with mutual TLS
+  // (docs/remote-pbx.md). main's from the CTI_* variables, the others' from CTI_PBXS_FILE.
+  const places = new Map<string, RecordingsPlace>();
+  for (const s of app.pbxSettings) {
+    const r = s.remoteRecordings;
+    const remote = r ? new RemoteRecordings({ url: r.url, caFile: r.caFile, certFile: r.certFile, keyFile: r.keyFile }) : null;
+    if (remote) app.addHook('onClose', async () => remote.close());
+    places.set(s.id, { recordingsDir: s.recordingsDir, pbxRecordingsDir: s.pbxRecordingsDir, remoteRecordings: remote });
+  }
+  const mainPlace = places.get(MAIN_PBX)!;
 
-  let callLog: CallLog | null = null;
-  if (pbx) {
-    // Whose mobile a number is, for the call tracker, which asks synchronously (src/users/mobiles.ts).
-    const mobiles = new MobileDirectory({ db, region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'users' }) });
+  // Whose mobile a number is, for the call trackers, which ask synchronously (src/users/mobiles.ts).
+  const mobiles = new MobileDirectory({ db, region: config.CTI_DEFAULT_REGION, log: log.child({ feature: 'users' }) });
+  const callLogs = new Map<string, CallLog>();
+  if (app.pbxes.length) {
+    cluster.on('user-changed', () => void mobiles.refresh());
+    // Before any call log replays its PBX's log (duties start in the order they were added).
+    cluster.onLead('mobiles', 'prepare', () => mobiles.start());
+    app.addHook('onClose', async () => mobiles.stop());
+  }
+  for (const { id: pbxId, link: pbx, settings } of app.pbxes) {
+    const place = places.get(pbxId) ?? mainPlace;
+    const celFile = settings?.celFile ?? config.CTI_CEL_FILE;
+    const celTimeZone = settings?.timeZone ?? config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE;
+    const plog = app.pbxes.length > 1 ? log.child({ pbxId }) : log;
     const cl = new CallLog({
-      db, log, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
-      recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, remoteRecordings, celFile: config.CTI_CEL_FILE,
+      db, pbxId, log: plog, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
+      recordingsDir: place.recordingsDir, pbxRecordingsDir: place.pbxRecordingsDir ?? null, remoteRecordings: place.remoteRecordings ?? null, celFile,
       // The event log: cel_custom's file, or cel_pgsql's table when the PBX is on another host (docs/remote-pbx.md).
-      cel: celSource({ file: config.CTI_CEL_FILE, databaseUrl: config.CTI_PBX_CEL_DATABASE_URL, table: config.CTI_PBX_CEL_TABLE, timeZone: config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE }),
-      celTimeZone: config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
+      cel: celSource(settings
+        ? { file: settings.celFile, databaseUrl: settings.celDatabaseUrl ?? undefined, table: settings.celTable, timeZone: celTimeZone }
+        : { file: celFile, databaseUrl: config.CTI_PBX_CEL_DATABASE_URL, table: config.CTI_PBX_CEL_TABLE, timeZone: celTimeZone }),
+      celTimeZone, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
-      // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile).
-      mobileExtension: (n) => mobiles.extensionOf(n),
+      // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile), on this PBX.
+      mobileExtension: (n) => mobiles.extensionOf(pbxId, n),
       onCallsEnded: async (ids) => {
         for (const h of hooks) await h(ids);
       },
     });
-    callLog = cl;
+    callLogs.set(pbxId, cl);
     app.realtime.attach(cl.tracker);
     pbx.on('event', (e) => cl.handle(e));
     // After every AMI (re)connect: end the calls that vanished, adopt those we never saw start, then
@@ -64,37 +85,33 @@ export const callsPlugin = fp(async (app: FastifyInstance, o: { config: ServiceC
         try {
           const live = await pbx.liveChannels();
           const r = await cl.resync(live, Date.now());
-          log.info({ reconnect, liveChannels: live.length, ...r }, 'call log re-synced with the PBX');
+          plog.info({ reconnect, liveChannels: live.length, ...r }, 'call log re-synced with the PBX');
         } catch (err) {
-          log.error({ err }, 'could not list live channels; reconciling from the CDR only');
+          plog.error({ err }, 'could not list live channels; reconciling from the CDR only');
         }
         await cl.reconcile();
       })();
     });
-    cluster.on('user-changed', () => void mobiles.refresh());
-    cluster.onLead('call log', 'prepare', async () => {
-      await mobiles.start();
+    cluster.onLead(`call log ${pbxId}`, 'prepare', async () => {
       // Calls that ended while nobody led are in Asterisk's log even if the PBX is unreachable now.
       await cl.reconcile();
       cl.start();
     });
     // The call log writes what it holds before the database closes (the PBX stopped at preClose).
-    app.addHook('onClose', async () => {
-      await cl.stop();
-      mobiles.stop();
-    });
+    app.addHook('onClose', async () => cl.stop());
   }
-  app.decorate('callLog', callLog);
+  app.decorate('callLog', callLogs.get(MAIN_PBX) ?? null);
+  app.decorate('callLogs', callLogs);
 
   const clickToCall = new ClickToCall({
-    pbx, tracker: callLog?.tracker ?? null, log: log.child({ feature: 'click2call' }),
+    pbxes: new Map(app.pbxes.map((p) => [p.id, { link: p.link, tracker: callLogs.get(p.id)?.tracker ?? null }])), log: log.child({ feature: 'click2call' }),
     notify: (userId, p) => app.realtime.c2cProgress(userId, p), policy: dialPolicyOf(config), ringMs: config.CTI_CLICK_TO_CALL_RING_S * 1000,
   });
   app.addHook('onClose', async () => clickToCall.stop());
   // Placed by the leader, whichever instance the manager's page is on.
   cluster.handle('click-to-call', ({ actor, input }) => clickToCall.start({ db, actor, region: config.CTI_DEFAULT_REGION }, input));
   registerCallRoutes(app, {
-    db, recordingsDir: config.CTI_RECORDINGS_DIR, pbxRecordingsDir: config.CTI_PBX_RECORDINGS_DIR ?? null, remoteRecordings, region: config.CTI_DEFAULT_REGION,
+    db, ...mainPlace, pbxRecordings: (id) => places.get(id), region: config.CTI_DEFAULT_REGION,
     clickToCall: { start: (ctx, input) => cluster.ask('click-to-call', { actor: ctx.actor, input }) },
     timeZone: config.CTI_TIMEZONE, outcomes: o.outcomes, publicUrl: config.CTI_PUBLIC_URL,
   });

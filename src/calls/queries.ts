@@ -17,6 +17,7 @@ import { wrapupsOf, type WrapupView } from '../tasks/wrapup.js';
 import { WITHIN_SERVICE_LEVEL_SQL } from '../reports/queues.js';
 import { partiesOf, type CallParties } from './parties.js';
 import type { RemoteRecordings } from '../pbx/remote-recordings.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 import { localRecordingPath, recordingParts, wavDurationMs } from './recording.js';
 
 export interface QueryContext {
@@ -27,10 +28,20 @@ export interface QueryContext {
   pbxRecordingsDir?: string | null;
   /** The PBX's recordings server, when the recordings are not on this disk (CTI_PBX_RECORDINGS_URL). */
   remoteRecordings?: RemoteRecordings | null;
+  /** Where another PBX's recordings are (CTI_PBXS_FILE); the three fields above are main's. */
+  pbxRecordings?: (pbxId: string) => RecordingsPlace | undefined;
   /** "Now" for the times so far of live calls (ms); Date.now() when absent. */
   now?: number;
   /** Where a number written without a country code is read, for `q` (CTI_DEFAULT_REGION; RU when absent). */
   region?: string;
+}
+
+/** Where one PBX's recordings are read: this disk, or its recordings server. */
+export type RecordingsPlace = Pick<QueryContext, 'recordingsDir' | 'pbxRecordingsDir' | 'remoteRecordings'>;
+
+/** The place of the row's PBX's recordings. */
+function placeOf(ctx: RecordingsPlace & Pick<QueryContext, 'pbxRecordings'>, row: CallRow): RecordingsPlace {
+  return (row.pbxId !== MAIN_PBX && ctx.pbxRecordings?.(row.pbxId)) || ctx;
 }
 
 export interface CallFilters {
@@ -39,6 +50,8 @@ export interface CallFilters {
   direction?: Direction;
   /** The call's manager extension; 'none': calls that have none. */
   extension?: string;
+  /** One PBX's calls (src/pbx/pbxes.ts); an extension is then that PBX's. */
+  pbx?: string;
   /** The user the call is credited to (calls.manager_id); 'none': nobody. A report row per manager drills down by it. */
   managerId?: string;
   disposition?: Disposition;
@@ -108,6 +121,8 @@ export interface LegView {
 
 export interface CallView {
   id: string;
+  /** The PBX it happened on: its linkedid and extensions are that PBX's. */
+  pbx: string;
   linkedId: string;
   state: string;
   source: string;
@@ -197,12 +212,13 @@ function searchCondition(ctx: QueryContext, q: string): SQL | undefined {
  * Where a call's recording is read, or null when it has none that plays. On the PBX's recordings server
  * it counts once measured (call-log.ts: the service fetched its header from the PBX and saved its length).
  */
-export type RecordingLocation = { kind: 'local'; file: string } | { kind: 'remote'; parts: string[] };
+export type RecordingLocation = { kind: 'local'; file: string } | { kind: 'remote'; parts: string[]; server: RemoteRecordings };
 
-export function recordingOf(ctx: Pick<QueryContext, 'recordingsDir' | 'pbxRecordingsDir' | 'remoteRecordings'>, row: CallRow): { at: RecordingLocation; ms: number } | null {
+export function recordingOf(all: RecordingsPlace & Pick<QueryContext, 'pbxRecordings'>, row: CallRow): { at: RecordingLocation; ms: number } | null {
+  const ctx = placeOf(all, row);
   if (ctx.remoteRecordings) {
     const parts = row.recordingFile ? recordingParts(row.recordingFile, ctx.pbxRecordingsDir ?? null) : null;
-    return parts && row.recordingMs !== null ? { at: { kind: 'remote', parts }, ms: row.recordingMs } : null;
+    return parts && row.recordingMs !== null ? { at: { kind: 'remote', parts, server: ctx.remoteRecordings }, ms: row.recordingMs } : null;
   }
   const file = recordingPath(ctx, row);
   const ms = file ? (row.recordingMs ?? wavDurationMs(file)) : null;
@@ -215,6 +231,7 @@ function view(ctx: QueryContext, row: CallRow, legs: CallLegRow[], wrapup: Wrapu
   const now = ctx.now ?? Date.now();
   return {
     id: row.id,
+    pbx: row.pbxId,
     linkedId: row.linkedId,
     state: row.state,
     source: row.source,
@@ -283,6 +300,7 @@ export async function listCalls(ctx: QueryContext, f: CallFilters): Promise<{ it
   if (to !== null) conds.push(lt(calls.startedAt, to));
   if (f.direction) conds.push(eq(calls.direction, f.direction));
   if (f.disposition) conds.push(eq(calls.disposition, f.disposition));
+  if (f.pbx) conds.push(eq(calls.pbxId, f.pbx));
   if (f.extension) conds.push(f.extension === 'none' ? isNull(calls.extension) : eq(calls.extension, f.extension));
   if (f.managerId) conds.push(f.managerId === 'none' ? isNull(calls.managerId) : eq(calls.managerId, f.managerId));
   if (f.state) conds.push(eq(calls.state, f.state));
@@ -352,13 +370,13 @@ export async function getCall(ctx: QueryContext, id: string): Promise<CallView> 
 /** Where the recording of a call the actor may see is read (its rights first); 404 when it has none. */
 export async function getRecording(ctx: QueryContext, id: string): Promise<RecordingLocation> {
   const row = await visibleRow(ctx, id);
-  if (ctx.remoteRecordings) {
+  if (placeOf(ctx, row).remoteRecordings) {
     const rec = recordingOf(ctx, row);
     if (!rec) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
     return rec.at;
   }
   // On this disk the file itself is the proof (a header alone does not count), measured or not.
-  const file = recordingPath(ctx, row);
+  const file = recordingPath(placeOf(ctx, row), row);
   if (!file) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
   return { kind: 'local', file };
 }

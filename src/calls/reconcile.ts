@@ -15,6 +15,7 @@ import { fileCelSource } from '../pbx/cel-file.js';
 import type { CelChunk, CelSource } from '../pbx/cel-source.js';
 import type { CallRecord } from './model.js';
 import type { CallStore } from './store.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 import { CallTracker } from './tracker.js';
 
 /** A call left "live" in storage with no channel in Asterisk and no CDR row after this long is closed. */
@@ -75,7 +76,10 @@ export class Reconciler {
   constructor(private readonly d: ReconcilerDeps) {
     if (!d.cel && d.celFile === undefined) throw new Error('Reconciler: a CEL source or file is needed');
     this.cel = d.cel ?? fileCelSource(d.celFile!, d.celTimeZone);
+    // Each PBX's log has its own position; main's keeps the key it had before there were several.
+    this.positionKey = d.store.pbxId === MAIN_PBX ? this.cel.positionKey : `pbx:${d.store.pbxId}:${this.cel.positionKey}`;
   }
+  private readonly positionKey: string;
 
   /** One pass; concurrent callers share the pass in progress. */
   run(opts: { fromStart?: boolean } = {}): Promise<ReconcileResult> {
@@ -89,7 +93,7 @@ export class Reconciler {
 
   /** The records since the saved position (a record's first byte or row id; 0 for all of them). */
   private async readChunk(fromStart: boolean): Promise<CelChunk> {
-    const saved = fromStart ? 0 : Number((await first(this.d.db.select().from(settings).where(eq(settings.key, this.cel.positionKey))))?.value ?? 0);
+    const saved = fromStart ? 0 : Number((await first(this.d.db.select().from(settings).where(eq(settings.key, this.positionKey))))?.value ?? 0);
     const chunk = await this.cel.read(saved);
     if (!chunk) {
       const level = this.celMissing ? 'debug' : 'warn';
@@ -181,7 +185,7 @@ export class Reconciler {
       }
     }
     if (resumeAt > 0) {
-      await this.d.db.insert(settings).values({ key: this.cel.positionKey, value: String(resumeAt) })
+      await this.d.db.insert(settings).values({ key: this.positionKey, value: String(resumeAt) })
         .onConflictDoUpdate({ target: settings.key, set: { value: String(resumeAt) } });
     }
     if (result.added || result.completed || result.closedStale || result.recordings) this.d.log.info(result, "reconciled with Asterisk's event log");

@@ -11,7 +11,7 @@ import { getUserView } from '../users/users.js';
 import { callsCsv } from './csv.js';
 import type { ClickToCall } from './click-to-call.js';
 import type { RemoteRecordings } from '../pbx/remote-recordings.js';
-import { getCall, getRecording, listCalls, type CallFilters } from './queries.js';
+import { getCall, getRecording, listCalls, type CallFilters, type QueryContext } from './queries.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 const legSchema = {
@@ -26,7 +26,7 @@ export const callSchema = {
   $id: 'Call',
   type: 'object',
   properties: {
-    id: { type: 'string' }, linkedId: { type: 'string' }, state: { type: 'string', enum: ['live', 'ended'] },
+    id: { type: 'string' }, pbx: { type: 'string', description: 'the PBX it happened on (GET /api/v1/pbxes)' }, linkedId: { type: 'string' }, state: { type: 'string', enum: ['live', 'ended'] },
     source: { type: 'string', enum: ['ami', 'cdr', 'ami+cdr'] },
     direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] }, origin: nullableString,
     externalNumber: nullableString, extension: nullableString, managerId: nullableString, contactId: nullableString, clientId: nullableString, routedBy: nullableString,
@@ -71,11 +71,11 @@ const errorSchema = {
 } as const;
 
 export function registerCallRoutes(app: FastifyInstance, deps: {
-  db: Db; recordingsDir: string; pbxRecordingsDir?: string | null; remoteRecordings?: RemoteRecordings | null; region: string; clickToCall: Pick<ClickToCall, 'start'>; timeZone: string; outcomes: readonly Outcome[];
+  db: Db; recordingsDir: string; pbxRecordingsDir?: string | null; remoteRecordings?: RemoteRecordings | null; pbxRecordings?: QueryContext['pbxRecordings']; region: string; clickToCall: Pick<ClickToCall, 'start'>; timeZone: string; outcomes: readonly Outcome[];
   /** CTI_PUBLIC_URL: the CSV's recording links start with it. */
   publicUrl: string;
 }): void {
-  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir, pbxRecordingsDir: deps.pbxRecordingsDir ?? null, remoteRecordings: deps.remoteRecordings ?? null, region: deps.region });
+  const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir, pbxRecordingsDir: deps.pbxRecordingsDir ?? null, remoteRecordings: deps.remoteRecordings ?? null, ...(deps.pbxRecordings ? { pbxRecordings: deps.pbxRecordings } : {}), region: deps.region });
   app.addSchema(callSchema);
 
   app.get<{ Querystring: CallFilters & { format?: 'json' | 'csv' } }>('/api/v1/calls', {
@@ -91,6 +91,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
           to: { type: 'string', format: 'date-time', description: 'calls started before (ISO 8601)' },
           direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] },
           extension: { type: 'string', pattern: '^([0-9]{2,6}|none)$', description: "the call's manager extension; none: calls without one" },
+          pbx: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'one PBX\'s calls (GET /api/v1/pbxes)' },
           managerId: { type: 'string', maxLength: 64, description: "the user the call is credited to (who had its phone then); none: nobody" },
           disposition: { type: 'string', enum: ['answered', 'no_answer', 'busy', 'failed'] },
           state: { type: 'string', enum: ['live', 'ended'], description: 'ended: what the report counts' },
@@ -157,10 +158,8 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
   }, async (req, reply) => {
     const at = await getRecording(ctx(req), req.params.id);
     const name = `call-${req.params.id}.wav`;
-    const remote = deps.remoteRecordings;
     if (at.kind === 'local') return sendAudio(reply, at.file, req.headers.range, name);
-    if (!remote) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
-    return relayAudio(reply, () => remote.get(at.parts, relayedRange(req.headers.range)), name);
+    return relayAudio(reply, () => at.server.get(at.parts, relayedRange(req.headers.range)), name);
   });
 
   app.post<{ Body: { number: string; contactId?: string | null } }>('/api/v1/calls/click-to-call', {

@@ -7,6 +7,8 @@ import type { CallRecord, Direction } from './model.js';
 
 export type CallSnapshot = Readonly<{
   id: string;
+  /** The PBX the call is on: its extensions (rungExtensions, the legs') are that PBX's. */
+  pbxId: string;
   linkedId: string;
   state: CallState;
   /** null while the channels do not yet say it (a call milliseconds old); the record says 'inbound' then. */

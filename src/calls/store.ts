@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
 import { first, inProcess, transaction } from '../db/query.js';
 import { callLegs, calls, type CallRow } from '../db/schema/index.js';
 import { managerIdFor } from '../users/directory.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 import type { CallRecord } from './model.js';
 
 /** Rows per multi-row statement: well under either engine's limit on bound parameters (SQLite 32766, PostgreSQL 65535). */
@@ -22,9 +23,10 @@ function chunks<T>(items: T[], n = ROWS_PER_STATEMENT): T[][] {
 const excluded = (column: { name: string }): SQL => sql`excluded.${sql.identifier(column.name)}`;
 
 /** A call row's columns from its record (all but managerId, which SQL resolves: managerIdFor). */
-function callColumns(id: string, rec: CallRecord, now: number) {
+function callColumns(id: string, pbxId: string, rec: CallRecord, now: number) {
   return {
     id,
+    pbxId,
     linkedId: rec.linkedId,
     state: rec.state,
     source: rec.source,
@@ -52,7 +54,7 @@ function callColumns(id: string, rec: CallRecord, now: number) {
     updatedAt: now,
   };
 }
-const CALL_COLUMNS = Object.keys(callColumns('', { mergedLinkedIds: [] } as unknown as CallRecord, 0)) as (keyof ReturnType<typeof callColumns>)[];
+const CALL_COLUMNS = Object.keys(callColumns('', '', { mergedLinkedIds: [] } as unknown as CallRecord, 0)) as (keyof ReturnType<typeof callColumns>)[];
 
 /** What an upsert of a call row replaces when the row is there. */
 function callUpdate() {
@@ -78,7 +80,7 @@ function callUpdate() {
 
 const LEG_UPDATED = ['callId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
 const legUpdate = () => Object.fromEntries(LEG_UPDATED.map((k) => [k, excluded(callLegs[k])]));
-const LEG_COLUMNS = ['id', 'callId', 'uniqueId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
+const LEG_COLUMNS = ['id', 'callId', 'pbxId', 'uniqueId', 'channel', 'extension', 'startedAt', 'answeredAt', 'endedAt', 'ringMs', 'talkMs', 'disposition', 'hangupCause'] as const;
 
 /**
  * SQLite: the call log's writes as prepared statements, one row each (in-process, so a row costs
@@ -87,16 +89,18 @@ const LEG_COLUMNS = ['id', 'callId', 'uniqueId', 'channel', 'extension', 'starte
  */
 function prepareSqlite(db: Db) {
   const ph = sql.placeholder;
+  // The PBX is bound like the row's other values (managerIdFor's own parameter is the one bound).
+  const pbx = ph('pbxId') as unknown as string;
   return {
     upsertCall: db.insert(calls)
-      .values({ ...Object.fromEntries(CALL_COLUMNS.map((k) => [k, ph(k)])), managerId: managerIdFor(ph('extension')) } as never)
+      .values({ ...Object.fromEntries(CALL_COLUMNS.map((k) => [k, ph(k)])), managerId: managerIdFor(pbx, ph('extension')) } as never)
       .onConflictDoUpdate({ target: calls.id, set: callUpdate() }).prepare(),
     legManagers: db.select({ uniqueId: callLegs.uniqueId, extension: callLegs.extension, managerId: callLegs.managerId })
       .from(callLegs).where(eq(callLegs.callId, ph('callId'))).prepare(),
     deleteLegs: db.delete(callLegs).where(eq(callLegs.callId, ph('callId'))).prepare(),
     upsertLeg: db.insert(callLegs)
-      .values({ ...Object.fromEntries(LEG_COLUMNS.map((k) => [k, ph(k)])), managerId: sql`coalesce(${ph('keptManagerId')}, ${managerIdFor(ph('extension'))})` } as never)
-      .onConflictDoUpdate({ target: callLegs.uniqueId, set: legUpdate() }).prepare(),
+      .values({ ...Object.fromEntries(LEG_COLUMNS.map((k) => [k, ph(k)])), managerId: sql`coalesce(${ph('keptManagerId')}, ${managerIdFor(pbx, ph('extension'))})` } as never)
+      .onConflictDoUpdate({ target: [callLegs.pbxId, callLegs.uniqueId], set: legUpdate() }).prepare(),
     removeCall: db.delete(calls).where(eq(calls.id, ph('id'))).prepare(),
   };
 }
@@ -107,19 +111,30 @@ function sqliteSt(db: Db): ReturnType<typeof prepareSqlite> {
   return s;
 }
 
+/** One PBX's calls (src/pbx/pbxes.ts): every read is of its calls, every write stamps them with its id. */
 export class CallStore {
-  constructor(private readonly db: Db, private readonly clock: () => number = Date.now) {}
+  readonly pbxId: string;
+  private readonly clock: () => number;
+
+  constructor(private readonly db: Db, o: { pbxId?: string; clock?: () => number } = {}) {
+    this.pbxId = o.pbxId ?? MAIN_PBX;
+    this.clock = o.clock ?? Date.now;
+  }
+
+  private get mine(): SQL {
+    return eq(calls.pbxId, this.pbxId);
+  }
 
   async findByLinkedId(linkedId: string): Promise<CallRow | undefined> {
-    const direct = await first(this.db.select().from(calls).where(eq(calls.linkedId, linkedId)));
+    const direct = await first(this.db.select().from(calls).where(and(this.mine, eq(calls.linkedId, linkedId))));
     if (direct) return direct;
     // A linkedid merged into another call by a transfer (space-separated list).
-    return (await this.db.select().from(calls).where(like(calls.mergedLinkedIds, `%${linkedId}%`)))
+    return (await this.db.select().from(calls).where(and(this.mine, like(calls.mergedLinkedIds, `%${linkedId}%`))))
       .find((r) => r.mergedLinkedIds.split(' ').includes(linkedId));
   }
 
   async liveRows(): Promise<CallRow[]> {
-    return this.db.select().from(calls).where(eq(calls.state, 'live'));
+    return this.db.select().from(calls).where(and(this.mine, eq(calls.state, 'live')));
   }
 
   /** Insert or update the call `id` with `rec`, replacing its legs. */
@@ -153,7 +168,7 @@ export class CallStore {
     const st = sqliteSt(this.db);
     await transaction(this.db, async () => {
       for (const id of gone) await st.removeCall.execute({ id });
-      for (const [id, { rec }] of byId) await st.upsertCall.execute({ ...callColumns(id, rec, now) });
+      for (const [id, { rec }] of byId) await st.upsertCall.execute({ ...callColumns(id, this.pbxId, rec, now) });
       const legCalls = [...byId].filter(([, v]) => v.writeLegs);
       // As replaceLegs: the users the legs were written with, read before they are deleted; then one row
       // per channel, the last call's; a leg keeps its user while its extension stays.
@@ -165,7 +180,7 @@ export class CallStore {
         for (const l of rec.legs) {
           const old = kept.get(l.uniqueId);
           legs.set(l.uniqueId, {
-            id: `${callId}:${l.uniqueId}`, callId, uniqueId: l.uniqueId, channel: l.channel, extension: l.extension,
+            id: `${callId}:${l.uniqueId}`, callId, pbxId: this.pbxId, uniqueId: l.uniqueId, channel: l.channel, extension: l.extension,
             keptManagerId: old && old.extension === l.extension ? old.managerId : null,
             startedAt: l.startedAt, answeredAt: l.answeredAt, endedAt: l.endedAt, ringMs: l.ringMs, talkMs: l.talkMs,
             disposition: l.disposition, hangupCause: l.hangupCause,
@@ -178,9 +193,9 @@ export class CallStore {
 
   private async upsertCalls(tx: Db, part: [string, { rec: CallRecord }][], now: number): Promise<void> {
     const rows = part.map(([id, { rec }]) => ({
-      ...callColumns(id, rec, now),
+      ...callColumns(id, this.pbxId, rec, now),
       // The manager is the user on the extension as the call is written (src/users/directory.ts)...
-      managerId: managerIdFor(sql`${rec.extension}`),
+      managerId: managerIdFor(this.pbxId, sql`${rec.extension}`),
     }));
     await tx.insert(calls).values(rows as never).onConflictDoUpdate({ target: calls.id, set: callUpdate() });
   }
@@ -198,15 +213,15 @@ export class CallStore {
         const old = kept.get(l.uniqueId);
         const keptManager = old && old.extension === l.extension ? old.managerId : null;
         legs.set(l.uniqueId, {
-          id: `${callId}:${l.uniqueId}`, callId, uniqueId: l.uniqueId, channel: l.channel, extension: l.extension,
-          managerId: keptManager ?? managerIdFor(sql`${l.extension}`),
+          id: `${callId}:${l.uniqueId}`, callId, pbxId: this.pbxId, uniqueId: l.uniqueId, channel: l.channel, extension: l.extension,
+          managerId: keptManager ?? managerIdFor(this.pbxId, sql`${l.extension}`),
           startedAt: l.startedAt, answeredAt: l.answeredAt, endedAt: l.endedAt, ringMs: l.ringMs, talkMs: l.talkMs,
           disposition: l.disposition, hangupCause: l.hangupCause,
         });
       }
     }
     for (const rows of chunks([...legs.values()])) {
-      await tx.insert(callLegs).values(rows as never).onConflictDoUpdate({ target: callLegs.uniqueId, set: legUpdate() });
+      await tx.insert(callLegs).values(rows as never).onConflictDoUpdate({ target: [callLegs.pbxId, callLegs.uniqueId], set: legUpdate() });
     }
   }
 
@@ -222,7 +237,7 @@ export class CallStore {
   async endedWithoutRecording(startedSince: number, endedSince: number): Promise<Pick<CallRow, 'id' | 'linkedId' | 'mergedLinkedIds'>[]> {
     // Whole milliseconds: PostgreSQL's bigint refuses a fractional bound (a clock of performance.now() or µs times).
     return this.db.select({ id: calls.id, linkedId: calls.linkedId, mergedLinkedIds: calls.mergedLinkedIds }).from(calls).where(and(
-      gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), gte(calls.endedAt, Math.floor(endedSince)),
+      this.mine, gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), gte(calls.endedAt, Math.floor(endedSince)),
       isNotNull(calls.answeredAt), isNull(calls.recordingFile),
     ));
   }
@@ -233,7 +248,7 @@ export class CallStore {
    */
   async endedWithUnmeasuredRecording(startedSince: number, limit: number): Promise<Pick<CallRow, 'id' | 'recordingFile'>[]> {
     return this.db.select({ id: calls.id, recordingFile: calls.recordingFile }).from(calls).where(and(
-      gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), isNotNull(calls.recordingFile), isNull(calls.recordingMs),
+      this.mine, gte(calls.startedAt, Math.floor(startedSince)), eq(calls.state, 'ended'), isNotNull(calls.recordingFile), isNull(calls.recordingMs),
     )).limit(limit);
   }
 

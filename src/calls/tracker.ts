@@ -8,11 +8,14 @@ import type { Logger } from '../lib/logger.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { mixMonitorFile, parseEndpoint, queueName } from '../pbx/cel.js';
 import type { DialStatus, LiveChannel, PbxEvent } from '../pbx/events.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 import { Call, legStatus, legView, type CallContext, type TrackedChannel } from './call.js';
 import type { CallSnapshot, LegView } from './snapshot.js';
 import { DENY_REASONS } from './dial-policy.js';
 
 export interface TrackerOptions {
+  /** The PBX whose events this tracker follows (default main). */
+  pbxId?: string;
   /** Which endpoints are managers' phones (CTI_EXTENSION_PATTERN): anything with a test(), a RegExp. */
   extensionPattern: { test(resource: string): boolean };
   region: string;
@@ -89,7 +92,7 @@ export class CallTracker extends TypedEmitter<TrackerEvents> {
 
   constructor(opts: TrackerOptions) {
     super();
-    this.ctx = { isExtension: (r) => opts.extensionPattern.test(r), mobileExtension: opts.mobileExtension ?? (() => null), region: opts.region, log: opts.log };
+    this.ctx = { pbxId: opts.pbxId ?? MAIN_PBX, isExtension: (r) => opts.extensionPattern.test(r), mobileExtension: opts.mobileExtension ?? (() => null), region: opts.region, log: opts.log };
     if (opts.match) this.ctx.match = opts.match;
     // A contact found after the call last changed: a live call's listeners see it at once (the board,
     // the call log); an ended one's only the call log (it rewrites the row), not the board.

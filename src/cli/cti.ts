@@ -98,11 +98,12 @@ user.command('add <name>')
   .description('add a user')
   .addOption(new Option('--role <role>', 'manager, supervisor or admin').choices(ROLES).makeOptionMandatory())
   .option('--extension <ext>', "the manager's phone extension")
+  .option('--pbx <id>', 'the PBX the extension is on (several PBXs: CTI_PBXS_FILE)', 'main')
   .option('--mobile <number>', "the user's mobile (calls forwarded there and answered there are theirs)")
   .option('--language <lang>', 'ru or en', 'ru')
   .option('--password [password]', 'set a password (prompted, or CTI_PASSWORD, when no value is given)')
   .addOption(new Option('--phone <mode>', 'where calls ring: desk (a SIP phone) or browser (the phone in the page)').choices(PHONE_MODES).default('desk'))
-  .action((name: string, o: { role: string; extension?: string; mobile?: string; language: string; password?: string | boolean; phone: 'desk' | 'browser' }) => guarded(async () => {
+  .action((name: string, o: { role: string; pbx: string; extension?: string; mobile?: string; language: string; password?: string | boolean; phone: 'desk' | 'browser' }) => guarded(async () => {
     loadEnv(program.opts());
     if (!isRole(o.role)) fail(`--role: ${o.role} is not a role`);
     if (o.language !== 'ru' && o.language !== 'en') fail('--language: ru or en');
@@ -110,9 +111,9 @@ user.command('add <name>')
     if (password !== null && password.length < 8) fail('--password: at least 8 characters');
     const h = await openDb(dbFile());
     try {
-      const u = await addUser(h.db, { name, role: o.role, extension: o.extension ?? null, mobile: o.mobile ?? null, password, language: o.language, phoneMode: o.phone },
+      const u = await addUser(h.db, { name, role: o.role, pbxId: o.pbx, extension: o.extension ?? null, mobile: o.mobile ?? null, password, language: o.language, phoneMode: o.phone },
         process.env['CTI_DEFAULT_REGION'] || undefined);
-      console.log(`user ${u.name} added (${u.role}${u.extension ? `, extension ${u.extension}` : ''}${u.mobile ? `, mobile ${u.mobile}` : ''}${u.phoneMode === 'browser' ? ', browser phone' : ''})`);
+      console.log(`user ${u.name} added (${u.role}${u.extension ? `, extension ${u.extension}${u.pbxId !== 'main' ? ` on PBX ${u.pbxId}` : ''}` : ''}${u.mobile ? `, mobile ${u.mobile}` : ''}${u.phoneMode === 'browser' ? ', browser phone' : ''})`);
     } finally {
       await h.close();
     }

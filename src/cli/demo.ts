@@ -21,6 +21,7 @@ import { decide, type CallerFacts } from '../routing/decide.js';
 import { factsSource } from '../routing/facts.js';
 import { parseRules } from '../routing/rules.js';
 import { addUser, createToken, findUser } from '../users/users.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 
 export { DEMO_PASSWORD };
 
@@ -127,7 +128,7 @@ export async function runDemo(projectRoot: string): Promise<void> {
     try { rules = parseRules(JSON.parse(readFileSync(config.CTI_ROUTING_FILE, 'utf8'))); } catch { /* keep the last good rules */ }
     for (const [id, c] of inFlight) if (c.until < now) inFlight.delete(id); // a hangup we missed
     try {
-      for (const c of DEMO_CLIENTS) known.set(c.phone, await facts(toE164(c.phone, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays));
+      for (const c of DEMO_CLIENTS) known.set(c.phone, await facts(MAIN_PBX, toE164(c.phone, config.CTI_DEFAULT_REGION), rules.priorManager.windowDays));
     } catch (err) {
       console.error(`demo: routing facts: ${(err as Error).message}`);
       return;

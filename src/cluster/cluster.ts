@@ -22,7 +22,7 @@ import { AdvisoryLockLeadership, SoloLeadership, type Leadership } from './leade
 /** What one instance asks the leader, and what it answers. */
 export interface LeaderRequests {
   'click-to-call': { args: { actor: Actor; input: { number: string; contactId?: string | null } }; result: { requestId: string } };
-  'live-snapshot': { args: Record<string, never>; result: LiveSnapshot };
+  'live-snapshot': { args: { pbx?: string }; result: LiveSnapshot };
 }
 export type LeaderRequest = keyof LeaderRequests;
 

@@ -37,7 +37,7 @@ const dialRegion = (x: string) => /^[A-Z]{2}$/.test(x) && isSupportedCountry(x);
 
 /** What every command needs: storage and logging. */
 /** A file the service can read now (checked at startup: a path that is wrong stops it, naming the variable). */
-const readableFile = z.string().min(1).refine((f) => {
+export const readableFile = z.string().min(1).refine((f) => {
   try {
     accessSync(f, constants.R_OK);
     return true;
@@ -82,6 +82,13 @@ const serviceShape = {
     const u = URL.parse(s);
     return !!u && (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password;
   }, 'an http:// or https:// URL without query, fragment or credentials (https://cti.example.com)'),
+  /** What pages call the PBX of CTI_AMI_* (its id is `main`): an office, "Москва". */
+  CTI_PBX_NAME: z.string().trim().min(1).max(60).default('PBX'),
+  /**
+   * More PBXs of the same deployment (src/pbx/pbxes.ts, docs/several-pbxs.md): a JSON list, secrets named
+   * by the environment variable that holds them. Unset: the one PBX of CTI_AMI_*.
+   */
+  CTI_PBXS_FILE: readableFile.optional(),
   CTI_AMI_HOST: z.string().min(1).default('127.0.0.1'),
   CTI_AMI_PORT: port.default(5038),
   CTI_AMI_USER: z.string().min(1),

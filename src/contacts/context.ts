@@ -20,7 +20,7 @@ export interface ContactsContext {
 }
 
 /** The actor of the command line (`cti import contacts`): whoever runs it on the server is an admin. */
-export const SYSTEM_ACTOR: Actor = Object.freeze({ id: 'system', name: 'system', role: 'admin', extension: null });
+export const SYSTEM_ACTOR: Actor = Object.freeze({ id: 'system', name: 'system', role: 'admin', pbxId: 'main', extension: null });
 
 export const nowOf = (ctx: ContactsContext): number => (ctx.clock ?? Date.now)();
 

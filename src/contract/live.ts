@@ -84,6 +84,8 @@ export interface QueueView {
 }
 
 export interface LiveSnapshot {
+  /** The PBX whose board this is (GET /api/v1/live?pbx=...; a board per PBX; `pbx` is its link's state). */
+  pbxId: string;
   /** The last delta this snapshot includes: apply only deltas with seq = this + 1, + 2, ... */
   seq: number;
   /** The service's clock (ISO 8601) when the snapshot was taken: browsers correct running durations by it. */
@@ -98,6 +100,8 @@ export interface LiveSnapshot {
 
 /** What changed since the previous delta; absent fields did not change. */
 export interface LiveDelta {
+  /** The PBX whose board this is (a board per PBX; `pbx` is its link's state). */
+  pbxId: string;
   seq: number;
   serverTime: string;
   pbx?: PbxLink;

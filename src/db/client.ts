@@ -74,7 +74,8 @@ export class MigrationBlockedError extends Error {
 function checkBeforeMigrating(sqlite: Database.Database): void {
   const has = (type: string, name: string) => !!sqlite.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get(type, name);
   // 0010_unique_extension: one extension, one person (src/users/directory.ts).
-  if (has('table', 'users') && !has('index', 'users_extension_uq')) {
+  // (0015_several_pbxs replaces that index with one per PBX: a database that has it is past 0010.)
+  if (has('table', 'users') && !has('index', 'users_extension_uq') && !has('index', 'users_pbx_extension_uq')) {
     const dups = sqlite.prepare(`SELECT extension, group_concat(name, ', ') AS names FROM (SELECT extension, name FROM users
         WHERE extension IS NOT NULL AND extension IN (SELECT extension FROM users GROUP BY extension HAVING count(*) > 1) ORDER BY extension, name)
       GROUP BY extension ORDER BY extension`).all() as { extension: string; names: string }[];

@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { CtiError, toHttp } from '../lib/errors.js';
 import { securityHeaders, swaggerUiPolicy } from './security-headers.js';
 
-export async function registerHttpBasics(app: FastifyInstance, o: { publicUrl: string; softphoneWsUrl: string }): Promise<void> {
+export async function registerHttpBasics(app: FastifyInstance, o: { publicUrl: string; softphoneWsUrl: string | readonly string[] }): Promise<void> {
   await app.register(helmet, securityHeaders({ publicUrl: o.publicUrl, softphoneWsUrl: o.softphoneWsUrl }));
 
   app.setErrorHandler((err: FastifyError | CtiError, req, reply) => {

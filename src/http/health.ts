@@ -4,13 +4,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
 import type { PbxLink } from '../pbx/pbx.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 import { actorForSession, readCookie, SESSION_COOKIE } from '../users/sessions.js';
 import { actorForToken, type Actor } from '../users/users.js';
 
 export interface HealthDeps {
   db: Db;
-  /** null: no PBX connection here (API only, or another instance leads), which counts as up. */
-  pbx: () => PbxLink | null;
+  /** The PBXs this instance is attached to; none (API only, or another instance leads) counts as up. */
+  pbxes: () => readonly { id: string; link: PbxLink }[];
   liveCalls: () => number;
   /** single: one process; several instances: the leader (attached to the PBX) or a follower. */
   role: () => 'single' | 'leader' | 'follower';
@@ -36,6 +37,10 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
       ari: { ...link, description: 'admins only' },
       liveCalls: { type: 'integer', description: 'admins only' },
       role: { type: 'string', enum: ['single', 'leader', 'follower'], description: 'admins only: several instances (CTI_CLUSTER) have one leader, attached to the PBX' },
+      pbxes: {
+        type: 'array', description: 'admins only: every PBX of the deployment (ami and ari above are main\'s)',
+        items: { type: 'object', properties: { id: { type: 'string' }, ami: link, ari: link } },
+      },
     },
   };
   app.get('/healthz', {
@@ -44,12 +49,14 @@ export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
       response: { 200: body, 503: body },
     },
   }, async (req, reply) => {
-    const h = deps.pbx()?.health() ?? null;
-    const up = !h || (h.ami.state === 'connected' && (h.ari.state === 'connected' || h.ari.state === 'disabled'));
+    const all = deps.pbxes().map((p) => ({ id: p.id, ...p.link.health() }));
+    // Down while any PBX is: its calls are not followed, its callers not routed.
+    const up = all.every((h) => h.ami.state === 'connected' && (h.ari.state === 'connected' || h.ari.state === 'disabled'));
+    const h = all.find((p) => p.id === MAIN_PBX) ?? all[0] ?? null;
     reply.code(up ? 200 : 503);
     const status = up ? 'up' : 'down';
     if ((await callerOf(deps.db, req))?.role !== 'admin') return { status };
     const disabled = { state: 'disabled', error: null };
-    return { status, ami: h?.ami ?? disabled, ari: h?.ari ?? disabled, liveCalls: deps.liveCalls(), role: deps.role() };
+    return { status, ami: h?.ami ?? disabled, ari: h?.ari ?? disabled, liveCalls: deps.liveCalls(), role: deps.role(), pbxes: all };
   });
 }

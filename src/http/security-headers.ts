@@ -7,8 +7,8 @@ import type { FastifyHelmetOptions } from '@fastify/helmet';
 export interface SecurityHeaderInputs {
   /** CTI_PUBLIC_URL: where browsers reach us (its scheme decides the upgrade and HSTS). */
   publicUrl: string;
-  /** Where browser phones open their SIP websocket (CTI_SOFTPHONE_WS_URL or its default). */
-  softphoneWsUrl: string;
+  /** Where browser phones open their SIP websocket (CTI_SOFTPHONE_WS_URL or its default; one per PBX). */
+  softphoneWsUrl: string | readonly string[];
 }
 
 /** ws://host:port (wss:// for https) of an http(s) URL. */
@@ -19,7 +19,7 @@ function wsOrigin(url: string): string {
 
 export function securityHeaders(i: SecurityHeaderInputs): FastifyHelmetOptions {
   const https = new URL(i.publicUrl).protocol === 'https:';
-  const sip = new URL(i.softphoneWsUrl);
+  const sips = (typeof i.softphoneWsUrl === 'string' ? [i.softphoneWsUrl] : i.softphoneWsUrl).map((u) => new URL(u));
   return {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -39,7 +39,7 @@ export function securityHeaders(i: SecurityHeaderInputs): FastifyHelmetOptions {
         'media-src': ["'self'"],
         // socket.io: 'self' matches ws:/wss: to our own origin in CSP Level 3 (w3c/webappsec-csp#7);
         // the public origin's websocket is named for browsers that predate that. Then the SIP websocket.
-        'connect-src': [...new Set(["'self'", wsOrigin(i.publicUrl), `${sip.protocol}//${sip.host}`])],
+        'connect-src': [...new Set(["'self'", wsOrigin(i.publicUrl), ...sips.map((sip) => `${sip.protocol}//${sip.host}`)])],
         'object-src': ["'none'"],
         'worker-src': ["'self'"],
         'manifest-src': ["'self'"],

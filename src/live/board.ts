@@ -56,7 +56,8 @@ export class LiveBoard {
   /** The queue panel: queues and their members (src/live/queues.ts). */
   readonly queues = new QueueFloor();
 
-  constructor(private readonly isExtension: (resource: string) => boolean, counters: LiveCounters) {
+  /** `pbxId`: the PBX whose phones and calls these are (a board per PBX). */
+  constructor(private readonly isExtension: (resource: string) => boolean, counters: LiveCounters, readonly pbxId = 'main') {
     this.counters = counters;
   }
 
@@ -160,6 +161,7 @@ export class LiveBoard {
   snapshot(now: number): LiveSnapshot {
     return {
       seq: this._seq,
+      pbxId: this.pbxId,
       serverTime: iso(now),
       pbx: this.link,
       managers: this.managers(),
@@ -184,7 +186,7 @@ export class LiveBoard {
   /** Everything that changed since the last delta (null: nothing), and the next seq. */
   takeDelta(now: number): LiveDelta | null {
     if (!this.hasChanges) return null;
-    const d: LiveDelta = { seq: ++this._seq, serverTime: iso(now) };
+    const d: LiveDelta = { pbxId: this.pbxId, seq: ++this._seq, serverTime: iso(now) };
     if (this.linkChanged) d.pbx = this.link;
     // A phone nobody has is sent only when it lost its user (userId null: the page drops its card).
     const phones = [...this.changedPhones].filter((e) => this.users.has(e) || this.lostUser.has(e));

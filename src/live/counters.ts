@@ -2,7 +2,7 @@
 // counted as the reports count them (src/reports/report.ts): answered = disposition answered, missed =
 // inbound calls not answered, talk time summed, per phone and the user who had it for the call (a phone
 // handed over at noon is two rows). One range scan of calls_report_idx, which covers every column read.
-import { and, gte, lt, sql } from 'drizzle-orm';
+import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { notIndexed } from '../db/query.js';
 import { calls, users } from '../db/schema/index.js';
@@ -16,7 +16,7 @@ export function todayIn(tz: string, now: number): { day: string; from: number; t
 }
 
 /** Per phone and user: calls, answered, missed, talk time (ms) of the calls started in [from, to). */
-function perPhone(db: Db, from: number, to: number) {
+function perPhone(db: Db, from: number, to: number, pbx: string | null) {
   return db.select({
     ext: calls.extension,
     mid: calls.managerId,
@@ -25,7 +25,7 @@ function perPhone(db: Db, from: number, to: number) {
     m: sql<number>`sum(CASE WHEN ${calls.direction} = 'inbound' AND coalesce(${calls.disposition}, '') <> 'answered' THEN 1 ELSE 0 END)`,
     t: sql<number>`sum(${calls.talkMs})`,
   }).from(calls)
-    .where(and(gte(calls.startedAt, from), lt(calls.startedAt, to),
+    .where(and(gte(calls.startedAt, from), lt(calls.startedAt, to), pbx === null ? undefined : eq(calls.pbxId, pbx),
       // Not through calls_state_idx (every ended call ever, a full scan on a big log): the range on
       // started_at through calls_report_idx is the narrow one.
       sql`${notIndexed(db, calls.state)} = 'ended'`,
@@ -41,12 +41,13 @@ export function noCounters(tz: string, now: number): LiveCounters {
   return { day: todayIn(tz, now).day, timeZone: tz, total: zero(), managers: [] };
 }
 
-export async function todayCounters(db: Db, tz: string, now: number): Promise<LiveCounters> {
+/** `pbx`: that PBX's calls only (a board per PBX); null: every PBX's. */
+export async function todayCounters(db: Db, tz: string, now: number, pbx: string | null = null): Promise<LiveCounters> {
   const { day, from, to } = todayIn(tz, now);
   const names = new Map((await db.select({ id: users.id, name: users.name }).from(users)).map((u) => [u.id, u.name]));
   const total = zero();
   let totalTalkMs = 0;
-  const managers = (await perPhone(db, from, to)).map((r) => {
+  const managers = (await perPhone(db, from, to, pbx)).map((r) => {
     total.calls += r.n;
     total.answered += r.a;
     total.missed += r.m;

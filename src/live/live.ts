@@ -14,6 +14,7 @@ import type { Logger } from '../lib/logger.js';
 import type { PbxEvent } from '../pbx/events.js';
 import type { PbxLink } from '../pbx/pbx.js';
 import { phoneOwners } from '../users/directory.js';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 import type { Actor } from '../users/users.js';
 import { LiveBoard, type PhoneUser } from './board.js';
 import { liveCallView } from './call-view.js';
@@ -40,6 +41,8 @@ export interface LiveSink {
 
 export interface LiveOptions {
   db: Db;
+  /** The PBX whose board this is (one board per PBX: its phones, calls, queues and counters); default main. */
+  pbxId?: string;
   log: Logger;
   timeZone: string;
   isExtension: (resource: string) => boolean;
@@ -76,11 +79,14 @@ export class LiveService {
   private wrapupTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
+  readonly pbxId: string;
+
   constructor(private readonly o: LiveOptions) {
+    this.pbxId = o.pbxId ?? MAIN_PBX;
     this.now = o.now ?? Date.now;
     this.pushMs = o.pushMs ?? PUSH_MS;
     this.loadUsers();
-    this.board = new LiveBoard(o.isExtension, noCounters(o.timeZone, this.now()));
+    this.board = new LiveBoard(o.isExtension, noCounters(o.timeZone, this.now()), this.pbxId);
     this.board.setUsers(this.users, this.now());
     this.refreshCounters(false);
     this.usersTimer = setInterval(() => this.safely('users refresh', () => {
@@ -228,7 +234,7 @@ export class LiveService {
    * the users when they arrive (loadUsers), and a snapshot awaits a fresh read.
    */
   private async readUsers(): Promise<void> {
-    this.users = (await phoneOwners(this.o.db)).map((u) => ({ extension: u.extension, id: u.id, name: u.name }));
+    this.users = (await phoneOwners(this.o.db, this.pbxId)).map((u) => ({ extension: u.extension, id: u.id, name: u.name }));
   }
 
   private loadUsers(): void {
@@ -255,7 +261,7 @@ export class LiveService {
     if (fresh) this.lastCounters = at;
     const seq = ++this.countersRead;
     this.read('counters refresh', async () => {
-      const counters = await todayCounters(this.o.db, this.o.timeZone, at);
+      const counters = await todayCounters(this.o.db, this.o.timeZone, at, this.pbxId);
       // A later read started meanwhile has the newer counters.
       if (seq !== this.countersRead || this.stopped) return;
       this.board.setCounters(counters);
@@ -350,11 +356,12 @@ export class LiveService {
 
 /** Where the board comes from: the LiveService of the instance that leads (src/cluster). */
 export interface LiveSnapshotSource {
-  snapshot(): Promise<LiveSnapshot>;
+  /** `pbx`: whose board (default main). */
+  snapshot(pbx?: string): Promise<LiveSnapshot>;
 }
 
-/** The live board for a supervisor or an admin; a manager sees only their own calls elsewhere. */
-export async function liveSnapshot(ctx: { actor: Actor; live: LiveSnapshotSource }): Promise<LiveSnapshot> {
+/** The live board of one PBX for a supervisor or an admin; a manager sees only their own calls elsewhere. */
+export async function liveSnapshot(ctx: { actor: Actor; live: LiveSnapshotSource }, pbx?: string): Promise<LiveSnapshot> {
   if (ctx.actor.role === 'manager') throw new CtiError('CTI_ERR_FORBIDDEN', 'The live board is for supervisors and admins');
-  return ctx.live.snapshot();
+  return ctx.live.snapshot(pbx);
 }

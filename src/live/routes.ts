@@ -17,6 +17,7 @@ export const liveSnapshotSchema = {
   $id: 'LiveSnapshot',
   type: 'object',
   properties: {
+    pbxId: { type: 'string', description: 'the PBX whose board this is' },
     seq: { type: 'integer' },
     serverTime: { type: 'string', format: 'date-time' },
     pbx: { type: 'string', enum: ['connected', 'disconnected'] },
@@ -79,14 +80,15 @@ export const liveSnapshotSchema = {
 
 export function registerLiveRoutes(app: FastifyInstance, live: LiveSnapshotSource): void {
   app.addSchema(liveSnapshotSchema);
-  app.get('/api/v1/live', {
+  app.get<{ Querystring: { pbx?: string } }>('/api/v1/live', {
     schema: {
       tags: ['live'],
       summary: 'The live board: managers and their phones\' states, calls in progress and waiting, today\'s counters (supervisors and admins)',
       description: 'Changes after this snapshot arrive over socket.io as `live:delta` events to supervisors and admins; '
         + 'apply those with seq greater than the snapshot\'s, in order, and fetch a new snapshot on a gap.',
       security: [{ bearer: [] }],
-      response: { 200: { $ref: 'LiveSnapshot#' }, 401: errorSchema, 403: errorSchema },
+      querystring: { type: 'object', additionalProperties: false, properties: { pbx: { type: 'string', maxLength: 32, description: 'whose board (GET /api/v1/pbxes); default main' } } },
+      response: { 200: { $ref: 'LiveSnapshot#' }, 400: errorSchema, 401: errorSchema, 403: errorSchema },
     },
-  }, async (req) => liveSnapshot({ actor: actorOf(req), live }));
+  }, async (req) => liveSnapshot({ actor: actorOf(req), live }, req.query.pbx));
 }

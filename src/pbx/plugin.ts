@@ -1,42 +1,72 @@
-// The PBX link as a fastify plugin: the real one (AMI + ARI, from the configuration), a fake that a
-// test feeds (BuildOptions.pbx), or none (API only). Every instance builds it; only the leader
-// connects it (src/cluster), after the features have replayed what Asterisk logged meanwhile.
+// The PBX links as a fastify plugin: one per PBX of the deployment (src/pbx/pbxes.ts), real ones (AMI +
+// ARI, from the configuration), fakes that a test feeds (BuildOptions.pbx / pbxes), or none (API only).
+// Every instance builds them; only the leader connects them (src/cluster), after the features have
+// replayed what each Asterisk logged meanwhile.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ServiceConfig } from '../config/config.js';
 import type { Logger } from '../lib/logger.js';
 import { Pbx, type PbxLink } from './pbx.js';
+import { MAIN_PBX } from './pbx-id.js';
+import type { PbxSettings, PbxSummary } from './pbxes.js';
+
+/** One PBX the deployment is attached to: its settings (null for a test's fake) and its link. */
+export interface AttachedPbx {
+  id: string;
+  name: string;
+  settings: PbxSettings | null;
+  link: PbxLink;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** null: no PBX at all (API-only tests). */
+    /** The PBX `main`'s link; null: none (API-only tests). */
     pbx: PbxLink | null;
+    /** Every attached PBX, main first, in the configured order. */
+    pbxes: readonly AttachedPbx[];
+    /** Every configured PBX's id and name (shown by pages; the API's `pbx` filter takes the ids), attached or not. */
+    pbxList: readonly PbxSummary[];
+    /** Every configured PBX's settings (src/pbx/pbxes.ts), main first. */
+    pbxSettings: readonly PbxSettings[];
   }
 }
 
-/** The ARI user, when both halves are configured: routing and browser phones need it. */
-export function ariUserOf(config: ServiceConfig): { user: string; password: string } | null {
-  return config.CTI_ARI_USER && config.CTI_ARI_PASSWORD ? { user: config.CTI_ARI_USER, password: config.CTI_ARI_PASSWORD } : null;
-}
+export type PbxOption = PbxLink | null | 'connect' | ReadonlyMap<string, PbxLink>;
 
-export const pbxPlugin = fp(async (app: FastifyInstance, o: { config: ServiceConfig; log: Logger; pbx: PbxLink | null | 'connect' }) => {
-  const { config } = o;
-  let pbx: PbxLink | null = null;
+export const pbxPlugin = fp(async (app: FastifyInstance, o: { config: ServiceConfig; log: Logger; pbx: PbxOption; settings: readonly PbxSettings[] }) => {
+  const { config, settings } = o;
+  const byId = new Map(settings.map((s) => [s.id, s]));
+  const attached: AttachedPbx[] = [];
   if (o.pbx === 'connect') {
-    const ariUser = ariUserOf(config);
-    pbx = new Pbx({
-      ami: { host: config.CTI_AMI_HOST, port: config.CTI_AMI_PORT, user: config.CTI_AMI_USER, secret: config.CTI_AMI_SECRET, actionTimeoutMs: config.CTI_ACTION_TIMEOUT_MS },
-      ari: ariUser ? { url: config.CTI_ARI_URL, ...ariUser, app: config.CTI_ARI_APP } : null,
-      originateContext: config.CTI_ORIGINATE_CONTEXT,
-    }, o.log);
-    if (!ariUser) o.log.info('no ARI user (CTI_ARI_USER, CTI_ARI_PASSWORD): observing the PBX only, no routing and no browser phones');
-  } else {
-    pbx = o.pbx;
+    for (const s of settings) {
+      const log = settings.length > 1 ? o.log.child({ pbxId: s.id }) : o.log;
+      attached.push({
+        id: s.id, name: s.name, settings: s,
+        link: new Pbx({
+          ami: { ...s.ami, actionTimeoutMs: config.CTI_ACTION_TIMEOUT_MS },
+          ari: s.ari, originateContext: s.originateContext,
+        }, log),
+      });
+      if (!s.ari) log.info({ pbxId: s.id }, 'no ARI user: observing this PBX only, no routing and no browser phones');
+    }
+  } else if (o.pbx instanceof Map) {
+    for (const [id, link] of o.pbx) attached.push({ id, name: byId.get(id)?.name ?? id, settings: null, link });
+  } else if (o.pbx) {
+    attached.push({ id: MAIN_PBX, name: byId.get(MAIN_PBX)!.name, settings: null, link: o.pbx as PbxLink });
   }
-  app.decorate('pbx', pbx);
-  if (!pbx) return;
-  const p = pbx;
-  app.cluster.onLead('pbx', 'connect', () => p.start());
-  // No more events before any feature writes what it holds (preClose runs before every onClose).
-  app.addHook('preClose', async () => p.stop());
+  app.decorate('pbxes', attached);
+  app.decorate('pbx', attached.find((p) => p.id === MAIN_PBX)?.link ?? null);
+  app.decorate('pbxList', settings.map((s) => ({ id: s.id, name: s.name })));
+  app.decorate('pbxSettings', settings);
+  for (const p of attached) {
+    app.cluster.onLead(`pbx ${p.id}`, 'connect', () => p.link.start());
+    // No more events before any feature writes what it holds (preClose runs before every onClose).
+    app.addHook('preClose', async () => p.link.stop());
+  }
+  app.get('/api/v1/pbxes', {
+    schema: {
+      tags: ['pbx'], summary: 'The PBXs of this deployment: the ids the calls, reports and live board filter by (pbx=...), and their names',
+      response: { 200: { type: 'array', items: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } } } },
+    },
+  }, async () => app.pbxList);
 }, { name: 'pbx', dependencies: ['cluster'] });

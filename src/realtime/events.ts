@@ -6,6 +6,8 @@ import type { Role } from '../contract/enums.js';
 export interface SocketData {
   userId: string;
   role: Role;
+  /** The PBX the user's extension is on: extension 101 of another PBX is another phone. */
+  pbxId: string;
   extension: string | null;
   /** The session's stored hash (never the cookie's id) and its end: the hub drops the socket with it. */
   sessionHash: string;
@@ -15,7 +17,7 @@ export interface SocketData {
 /** Rooms: every socket of a user, of an extension's phone, and of supervisors and admins. */
 export const rooms = {
   user: (id: string) => `user:${id}`,
-  ext: (ext: string) => `ext:${ext}`,
+  ext: (pbx: string, ext: string) => `ext:${pbx}:${ext}`,
   supervisors: 'supervisors',
   /** Supervisors' and admins' sockets whose live board is open (live:watch). */
   live: 'live',

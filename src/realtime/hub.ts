@@ -91,7 +91,7 @@ export class RealtimeHub {
       void (async () => {
         const s = sid ? await liveSession(deps.db, sid, this.clock()) : null;
         if (!s) return next(new Error('CTI_ERR_UNAUTHORIZED'));
-        socket.data = { userId: s.actor.id, role: s.actor.role, extension: s.actor.extension, sessionHash: s.sessionHash, expiresAt: s.expiresAt };
+        socket.data = { userId: s.actor.id, role: s.actor.role, pbxId: s.actor.pbxId, extension: s.actor.extension, sessionHash: s.sessionHash, expiresAt: s.expiresAt };
         next();
       })().catch((err: unknown) => {
         deps.log.error({ err }, 'socket handshake: the session could not be read');
@@ -106,7 +106,7 @@ export class RealtimeHub {
       const ready = this.check(socket).then((ok) => {
         if (!ok) return false;
         const joined = [rooms.user(d.userId)];
-        if (d.extension) joined.push(rooms.ext(d.extension));
+        if (d.extension) joined.push(rooms.ext(d.pbxId, d.extension));
         if (d.role !== 'manager') joined.push(rooms.supervisors);
         void socket.join(joined);
         this.armExpiry(socket);
@@ -186,7 +186,7 @@ export class RealtimeHub {
       this.drop(socket, 'session could not be checked');
       return false;
     }
-    if (s && s.actor.role === d.role && s.actor.extension === d.extension) {
+    if (s && s.actor.role === d.role && s.actor.extension === d.extension && s.actor.pbxId === d.pbxId) {
       d.expiresAt = s.expiresAt;
       return true;
     }
@@ -220,21 +220,21 @@ export class RealtimeHub {
       // Click-to-call rings the manager who asked for it: no card for their own call.
       if (info.originate) return;
       this.inOrder(call.id, 'screen pop', async () => {
-        const user = await whoIsOn(this.deps.db, leg.extension);
+        const user = await whoIsOn(this.deps.db, call.pbxId, leg.extension);
         if (user) await this.pop(call, user, leg);
-      }, { ext: leg.extension });
+      }, { pbxId: call.pbxId, ext: leg.extension });
     });
     tracker.on('legAnswered', (call, leg, info) => {
       if (info.originate || !leg.extension) return;
       this.inOrder(call.id, 'call:answered', async () => {
         const to = await this.rang(call);
         if (!to.length) return;
-        const who = await whoIsOn(this.deps.db, leg.extension);
+        const who = await whoIsOn(this.deps.db, call.pbxId, leg.extension);
         this.io.to(to.map(rooms.user)).emit('call:answered', {
           callId: call.id, linkedId: call.linkedId, extension: leg.extension!, answeredAt: new Date(info.at).toISOString(),
           answeredBy: who ? { id: who.id, name: who.name } : null,
         });
-      }, { ext: leg.extension });
+      }, { pbxId: call.pbxId, ext: leg.extension });
     });
     tracker.on('ended', (ended, live) => {
       this.inOrder(ended.id, 'call:ended', async () => {
@@ -288,7 +288,7 @@ export class RealtimeHub {
   private async rang(call: CallSnapshot): Promise<string[]> {
     const ids = new Set<string>();
     for (const ext of call.rungExtensions) {
-      const u = await whoIsOn(this.deps.db, ext);
+      const u = await whoIsOn(this.deps.db, call.pbxId, ext);
       if (u) ids.add(u.id);
     }
     return [...ids];

@@ -37,14 +37,15 @@ export async function refreshAggregates(db: Db): Promise<number> {
         await execute(tx, sql`DELETE FROM call_stats_hourly WHERE hour_start = ${hour} AND ${extensionIs(sql.raw('extension'), ext)}`);
         // Per manager too (calls.manager_id: the user on the phone when the call was written). An ended call
         // may have no disposition: it is counted, not answered.
-        await execute(tx, sql`INSERT INTO call_stats_hourly (hour_start, extension, manager_id, direction, calls, answered, ring_answered_ms, talk_ms, max_talk_ms)
-          SELECT ${hourValue}, ${extValue}, manager_id, direction, count(*), count(CASE WHEN disposition = 'answered' THEN 1 END),
+        // Per PBX too: extension 101 of two PBXs is two phones (src/pbx/pbxes.ts).
+        await execute(tx, sql`INSERT INTO call_stats_hourly (hour_start, pbx_id, extension, manager_id, direction, calls, answered, ring_answered_ms, talk_ms, max_talk_ms)
+          SELECT ${hourValue}, pbx_id, ${extValue}, manager_id, direction, count(*), count(CASE WHEN disposition = 'answered' THEN 1 END),
             coalesce(sum(CASE WHEN disposition = 'answered' THEN ring_ms END), 0), sum(talk_ms), max(talk_ms)
-          FROM calls WHERE ${inBucket('')} GROUP BY manager_id, direction`);
+          FROM calls WHERE ${inBucket('')} GROUP BY pbx_id, manager_id, direction`);
         await execute(tx, sql`DELETE FROM call_outcome_stats_hourly WHERE hour_start = ${hour} AND ${extensionIs(sql.raw('extension'), ext)}`);
-        await execute(tx, sql`INSERT INTO call_outcome_stats_hourly (hour_start, extension, manager_id, direction, outcome, calls)
-          SELECT ${hourValue}, ${extValue}, c.manager_id, c.direction, w.outcome, count(*) FROM calls c JOIN call_wrapups w ON w.call_id = c.id
-          WHERE ${inBucket('c.')} GROUP BY c.manager_id, c.direction, w.outcome`);
+        await execute(tx, sql`INSERT INTO call_outcome_stats_hourly (hour_start, pbx_id, extension, manager_id, direction, outcome, calls)
+          SELECT ${hourValue}, c.pbx_id, ${extValue}, c.manager_id, c.direction, w.outcome, count(*) FROM calls c JOIN call_wrapups w ON w.call_id = c.id
+          WHERE ${inBucket('c.')} GROUP BY c.pbx_id, c.manager_id, c.direction, w.outcome`);
       }
       return noted.length;
     });

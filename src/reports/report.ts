@@ -48,6 +48,8 @@ export interface ReportInput {
   groupBy?: string;
   direction?: 'inbound' | 'outbound' | 'internal';
   extension?: string;
+  /** One PBX's calls (src/pbx/pbxes.ts); all when absent. */
+  pbx?: string;
   tz?: string;
 }
 
@@ -138,6 +140,7 @@ interface Query {
   unit: TimeUnit | null;
   direction?: string;
   extension?: string;
+  pbx?: string;
   now: number;
 }
 
@@ -203,8 +206,9 @@ async function collect(db: Db, q: Query, segs: Segment[]): Promise<{ sums: Colle
   // Not grouped by manager: one NULL for every row (typed, so that PostgreSQL can group by it).
   const ext = (c: string) => (q.byManager ? col(c) : sql`CAST(NULL AS text)`);
   const mid = (c: string) => (q.byManager ? col(c) : sql`CAST(NULL AS text)`);
+  // `e`: the extension column ("extension", "c.extension", "u.extension"); its row's PBX is beside it.
   const filters = (e: string, d: string | null) => sql`${q.extension !== undefined ? sql` AND ${col(e)} = ${q.extension}` : sql``}${
-    q.direction && d ? sql` AND ${col(d)} = ${q.direction}` : sql``}`;
+    q.direction && d ? sql` AND ${col(d)} = ${q.direction}` : sql``}${q.pbx !== undefined ? sql` AND ${col(e.replace('extension', 'pbx_id'))} = ${q.pbx}` : sql``}`;
   const notExcluded = (exclude: number[]) =>
     (exclude.length ? sql` AND hour_start NOT IN (${sql.join(exclude.map((h) => sql`${h}`), sql`, `)})` : sql``);
   // Only users' phones are managers: a call on an extension nobody had (a test phone) is no manager's
@@ -364,7 +368,7 @@ export async function callReport(ctx: ReportContext, input: ReportInput): Promis
   if (to - from > MAX_DAYS * DAY) throw bad(`to: the range may span at most ${MAX_DAYS} days`);
   if (unit === 'hour' && to - from > MAX_HOUR_DAYS * DAY) throw bad(`to: by hour, the range may span at most ${MAX_HOUR_DAYS} days`);
 
-  const q: Query = { from, to, byManager: groupBy.includes('manager'), unit, direction: input.direction, extension: input.extension, now: (ctx.clock ?? Date.now)() };
+  const q: Query = { from, to, byManager: groupBy.includes('manager'), unit, direction: input.direction, extension: input.extension, ...(input.pbx !== undefined ? { pbx: input.pbx } : {}), now: (ctx.clock ?? Date.now)() };
   const segs = segments(tz, from, to);
   const prevQ: Query = { ...q, ...previousPeriod(tz, from, to), byManager: false, unit: null };
   // The period and the one before at once (on PostgreSQL, on two connections); with the names of the users

@@ -63,6 +63,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { db: Db; timeZ
           groupBy: { type: 'string', maxLength: 40, description: `comma-separated: ${GROUP_KEYS.join(', ')} (manager plus at most one period)` },
           direction: { type: 'string', enum: ['inbound', 'outbound', 'internal'] },
           extension: { type: 'string', pattern: '^[0-9]{2,6}$' },
+          pbx: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'one PBX\'s calls (GET /api/v1/pbxes); all when absent' },
           tz: { type: 'string', maxLength: 64, description: 'IANA time zone; default CTI_TIMEZONE' },
           format: { type: 'string', enum: ['json', 'csv'], default: 'json', description: 'csv: a table for Excel (UTF-8 BOM, ";")' },
         },

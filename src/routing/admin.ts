@@ -14,6 +14,7 @@ export interface RoutingContext {
 
 /** A phone a target can ring, by the person on it. */
 export interface RoutingPhone {
+  pbx: string;
   extension: string;
   name: string;
   role: Actor['role'];
@@ -27,7 +28,14 @@ function assertAdmin(actor: Actor): void {
   if (actor.role !== 'admin') throw new CtiError('CTI_ERR_FORBIDDEN', 'Only admins change the routing rules');
 }
 
-const phoneSet = async (db: Db) => new Set((await phoneOwners(db)).map((p) => p.extension));
+/** The extensions users have, on one PBX (null: on any). */
+const phoneSets = async (db: Db) => {
+  const owners = await phoneOwners(db);
+  const all = new Set(owners.map((p) => p.extension));
+  const byPbx = new Map<string, Set<string>>();
+  for (const p of owners) (byPbx.get(p.pbxId) ?? byPbx.set(p.pbxId, new Set()).get(p.pbxId)!).add(p.extension);
+  return (pbx: string | null) => (pbx === null ? all : byPbx.get(pbx) ?? new Set<string>());
+};
 
 export function readRules(ctx: RoutingContext): RoutingRules {
   assertReader(ctx.actor);
@@ -37,7 +45,7 @@ export function readRules(ctx: RoutingContext): RoutingRules {
 /** Users' phones, by extension: what the rules' targets are chosen from. */
 export async function routingPhones(ctx: RoutingContext): Promise<RoutingPhone[]> {
   assertReader(ctx.actor);
-  return (await phoneOwners(ctx.db)).map(({ extension, name, role }) => ({ extension, name, role }));
+  return (await phoneOwners(ctx.db)).map(({ pbxId, extension, name, role }) => ({ pbx: pbxId, extension, name, role }));
 }
 
 /**
@@ -46,7 +54,7 @@ export async function routingPhones(ctx: RoutingContext): Promise<RoutingPhone[]
  */
 export async function checkRoutingRules(ctx: RoutingContext, input: unknown): Promise<{ rules: RoutingRules | null; problems: RulesProblem[] }> {
   assertAdmin(ctx.actor);
-  return checkRules(input, await phoneSet(ctx.db));
+  return checkRules(input, await phoneSets(ctx.db));
 }
 
 /** Validates, saves and applies at once (400 with every problem at its path, in details.problems). */

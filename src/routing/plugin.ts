@@ -21,10 +21,15 @@ export const routingPlugin = fp(async (app: FastifyInstance, o: { config: Servic
   app.addHook('onClose', async () => rules.stop());
   rules.onReplaced = (r) => cluster.notify('rules-changed', { from: cluster.instanceId, rules: r });
   cluster.on('rules-changed', ({ from, rules: r }) => { if (from !== cluster.instanceId) rules.replace(r, 'another instance'); });
-  const ari = app.pbx?.ari;
-  if (ari) {
-    const stasis = new StasisApp(ari, config.CTI_ARI_APP, log);
-    const router = new Router({ rules, facts: factsSource(app.db), region: config.CTI_DEFAULT_REGION, log, faultDelayMs: config.CTI_FAULT_ROUTING_DELAY_MS });
+  // One Stasis application per PBX, on that PBX's own ARI: a request names its PBX by the connection it
+  // came on, never by anything from the trunk.
+  const facts = factsSource(app.db);
+  for (const p of app.pbxes) {
+    const ari = p.link.ari;
+    if (!ari) continue;
+    const plog = app.pbxes.length > 1 ? log.child({ pbxId: p.id }) : log;
+    const stasis = new StasisApp(ari, p.settings?.ari?.app ?? config.CTI_ARI_APP, plog);
+    const router = new Router({ pbxId: p.id, rules, facts, region: config.CTI_DEFAULT_REGION, log: plog, faultDelayMs: config.CTI_FAULT_ROUTING_DELAY_MS });
     stasis.onRoute((req) => router.route(req));
   }
   registerRoutingRoutes(app, { db: app.db, rules });

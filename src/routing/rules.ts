@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
 import { CtiError } from '../lib/errors.js';
+import { PBX_ID } from '../pbx/pbx-id.js';
 
 const extension = z.string().regex(/^[0-9]{2,6}$/, 'an extension: 2 to 6 digits');
 /** An extension, a ring group (all ring at once) or a queue (app_queue, through context cti-queue). */
@@ -20,6 +21,35 @@ const tierSchema = z.object({
   /** Monthly turnover from which this tier applies (inclusive), in whole units of `currency`. */
   minTurnover: z.number().nonnegative(),
   target: targetSchema,
+}).strict();
+
+/** Tiers as a ladder: each starts above the one before, names unique (at `at`: tiers, or byPbx.<id>.tiers). */
+function checkLadder(tiers: readonly z.infer<typeof tierSchema>[], at: (string | number)[], ctx: z.RefinementCtx): void {
+  const names = new Set<string>();
+  for (const [i, t] of tiers.entries()) {
+    if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: [...at, i, 'name'], message: `tier name ${t.name} is used twice`, params: { problem: 'duplicate_name' } });
+    names.add(t.name);
+    // A ladder: each tier starts above the one before, so "from X to the next tier" reads one way and no
+    // two tiers claim the same turnover (the second of two equal thresholds could never win).
+    const prev = tiers[i - 1];
+    if (prev && t.minTurnover <= prev.minTurnover) {
+      ctx.addIssue({
+        code: 'custom', path: [...at, i, 'minTurnover'], params: { problem: 'threshold_order', min: prev.minTurnover },
+        message: `the threshold must be above the previous tier's (${prev.minTurnover}): tiers go from the lowest turnover to the highest`,
+      });
+    }
+  }
+}
+
+/**
+ * One PBX's own rules (several PBXs, src/pbx/pbxes.ts), over the deployment's: its default target, its
+ * tiers, and a target per DID (the number the caller dialled, as the PBX's trunk gives it). A DID here
+ * wins over the dialplan's cti-did-targets for that number; anything left out is the deployment's.
+ */
+const pbxRulesSchema = z.object({
+  defaultTarget: targetSchema.optional(),
+  tiers: z.array(tierSchema).max(20).optional(),
+  dids: z.record(z.string().regex(/^\+?[0-9]{2,20}$/, 'a DID: digits, optionally with a leading +'), targetSchema).optional(),
 }).strict();
 
 export const rulesSchema = z.object({
@@ -46,23 +76,29 @@ export const rulesSchema = z.object({
    * the fallback target, so a longer deadline would only be cut short there.
    */
   deadlineMs: z.number().int().min(50).max(1000).default(300),
+  /** Per PBX (by its id): what differs there from the rules above. */
+  byPbx: z.record(z.string().regex(PBX_ID, 'a PBX id such as kzn'), pbxRulesSchema).optional(),
 }).strict().superRefine((r, ctx) => {
-  const names = new Set<string>();
-  for (const [i, t] of r.tiers.entries()) {
-    if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'name'], message: `tier name ${t.name} is used twice`, params: { problem: 'duplicate_name' } });
-    names.add(t.name);
-    // A ladder: each tier starts above the one before, so "from X to the next tier" reads one way and no
-    // two tiers claim the same turnover (the second of two equal thresholds could never win).
-    const prev = r.tiers[i - 1];
-    if (prev && t.minTurnover <= prev.minTurnover) {
-      ctx.addIssue({
-        code: 'custom', path: ['tiers', i, 'minTurnover'], params: { problem: 'threshold_order', min: prev.minTurnover },
-        message: `the threshold must be above the previous tier's (${prev.minTurnover}): tiers go from the lowest turnover to the highest`,
-      });
-    }
-  }
+  checkLadder(r.tiers, ['tiers'], ctx);
+  for (const [id, p] of Object.entries(r.byPbx ?? {})) if (p.tiers) checkLadder(p.tiers, ['byPbx', id, 'tiers'], ctx);
 });
 export type RoutingRules = z.infer<typeof rulesSchema>;
+
+/**
+ * The rules in force for a call on PBX `pbx` that dialled `did`: that PBX's tiers and default target over
+ * the deployment's, and its DID's target as the default (`didRule`: the rules named this DID, so the
+ * dialplan's own target for it does not count). `did` comes from the trunk: it is only ever a key looked
+ * up here, never part of what is dialled.
+ */
+export function rulesFor(rules: RoutingRules, pbx: string, did: string): { rules: RoutingRules; didRule: boolean } {
+  const p = rules.byPbx?.[pbx];
+  if (!p) return { rules, didRule: false };
+  const didTarget = did && Object.hasOwn(p.dids ?? {}, did) ? p.dids![did] : undefined;
+  return {
+    rules: { ...rules, tiers: p.tiers ?? rules.tiers, defaultTarget: didTarget ?? p.defaultTarget ?? rules.defaultTarget },
+    didRule: didTarget !== undefined,
+  };
+}
 
 export const DEFAULT_RULES: RoutingRules = rulesSchema.parse({ defaultTarget: { extension: '101' } });
 
@@ -109,11 +145,16 @@ function problemsOf(issues: readonly z.core.$ZodIssue[]): RulesProblem[] {
   });
 }
 
-/** Every extension the rules ring, with its path: targets' extensions and group members. */
-export function extensionsOf(rules: RoutingRules): { path: string; extension: string }[] {
-  const of = (t: Target, at: string) => ('extension' in t ? [{ path: `${at}.extension`, extension: t.extension }]
-    : 'group' in t ? t.group.map((e, i) => ({ path: `${at}.group.${i}`, extension: e })) : []);
-  return [...rules.tiers.flatMap((t, i) => of(t.target, `tiers.${i}.target`)), ...of(rules.defaultTarget, 'defaultTarget')];
+/** Every extension the rules ring, with its path and the PBX it rings on (null: the deployment's rules, any PBX). */
+export function extensionsOf(rules: RoutingRules): { path: string; extension: string; pbx: string | null }[] {
+  const of = (t: Target, at: string, pbx: string | null) => ('extension' in t ? [{ path: `${at}.extension`, extension: t.extension, pbx }]
+    : 'group' in t ? t.group.map((e, i) => ({ path: `${at}.group.${i}`, extension: e, pbx })) : []);
+  const own = Object.entries(rules.byPbx ?? {}).flatMap(([id, p]) => [
+    ...(p.tiers ?? []).flatMap((t, i) => of(t.target, `byPbx.${id}.tiers.${i}.target`, id)),
+    ...(p.defaultTarget ? of(p.defaultTarget, `byPbx.${id}.defaultTarget`, id) : []),
+    ...Object.entries(p.dids ?? {}).flatMap(([did, t]) => of(t, `byPbx.${id}.dids.${did}`, id)),
+  ]);
+  return [...rules.tiers.flatMap((t, i) => of(t.target, `tiers.${i}.target`, null)), ...of(rules.defaultTarget, 'defaultTarget', null), ...own];
 }
 
 /**
@@ -121,11 +162,13 @@ export function extensionsOf(rules: RoutingRules): { path: string; extension: st
  * users have (src/users/directory.ts); a target extension outside it is a warning, since a phone with no
  * user (a reception desk, a ring-group member) is a phone all the same, but a typo rings nobody.
  */
-export function checkRules(input: unknown, phones: ReadonlySet<string> | null = null): { rules: RoutingRules | null; problems: RulesProblem[] } {
+export function checkRules(input: unknown, phones: ReadonlySet<string> | ((pbx: string | null) => ReadonlySet<string>) | null = null): { rules: RoutingRules | null; problems: RulesProblem[] } {
   // reportInput: a missing field (input undefined) is told apart from a wrong one.
   const r = rulesSchema.safeParse(input, { reportInput: true });
   if (!r.success) return { rules: null, problems: problemsOf(r.error.issues) };
-  const problems: RulesProblem[] = !phones ? [] : extensionsOf(r.data).filter((e) => !phones.has(e.extension)).map((e) => ({
+  // `phones` as a function: the extensions users have on a PBX (null: on any).
+  const on = typeof phones === 'function' ? phones : () => phones!;
+  const problems: RulesProblem[] = !phones ? [] : extensionsOf(r.data).filter((e) => !on(e.pbx).has(e.extension)).map((e) => ({
     path: e.path, code: 'unknown_extension', severity: 'warning', value: e.extension, message: `no user has extension ${e.extension}: make sure it is a phone on the PBX`,
   }));
   return { rules: r.data, problems };

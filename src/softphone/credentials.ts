@@ -2,6 +2,8 @@
 // nothing secret is stored (a copy of the database gives no PBX access), the service can re-provision
 // Asterisk after a restart from the user list alone, and bumping the rotation (new login password, new
 // extension) changes it. Handed out only to the logged-in browser of the user themself.
+import { MAIN_PBX } from '../pbx/pbx-id.js';
+import type { PbxSettings } from '../pbx/pbxes.js';
 import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -55,12 +57,27 @@ export function softphoneSettings(config: {
   };
 }
 
+/**
+ * Each PBX's browser-phone settings (src/pbx/pbxes.ts): its websocket (the file's softphoneWsUrl, else
+ * ws:// on its ARI host) and its SIP domain; the secret and ICE servers are the deployment's. main's are
+ * softphoneSettings(config) as before.
+ */
+export function softphoneSettingsByPbx(config: Parameters<typeof softphoneSettings>[0], pbxes: readonly PbxSettings[]): Map<string, SoftphoneSettings> {
+  const main = softphoneSettings(config);
+  return new Map(pbxes.map((p) => {
+    if (p.id === MAIN_PBX) return [p.id, main];
+    const wsUrl = p.softphoneWsUrl ?? (p.ari ? defaultWsUrl(p.ari.url) : null);
+    return [p.id, wsUrl ? { ...main, wsUrl, domain: new URL(wsUrl).hostname } : { ...main, secret: null }];
+  }));
+}
+
 export interface CredentialsContext {
   db: Db;
   actor: Actor;
   /** How the actor logged in: only the browser's own session gets SIP credentials, never an API token. */
   authBy: 'token' | 'session' | null;
-  settings: SoftphoneSettings;
+  /** The settings of the user's PBX (main's when given alone). */
+  settings: SoftphoneSettings | ReadonlyMap<string, SoftphoneSettings>;
 }
 
 /** The caller's own SIP credentials; there is no way to name another user. */
@@ -69,10 +86,11 @@ export async function ownSipCredentials(ctx: CredentialsContext): Promise<SipCre
   const row = await first(ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).limit(1));
   if (!row) throw new CtiError('CTI_ERR_UNAUTHORIZED');
   if (row.phoneMode !== 'browser' || !row.extension) throw new CtiError('CTI_ERR_NOT_BROWSER_PHONE');
-  if (!ctx.settings.secret) throw new CtiError('CTI_ERR_SOFTPHONE_DISABLED');
-  const { domain, wsUrl, iceServers } = ctx.settings;
+  const settings = ctx.settings instanceof Map ? ctx.settings.get(row.pbxId) : ctx.settings as SoftphoneSettings;
+  if (!settings?.secret) throw new CtiError('CTI_ERR_SOFTPHONE_DISABLED');
+  const { domain, wsUrl, iceServers } = settings;
   return {
-    extension: row.extension, username: row.extension, password: sipPassword(ctx.settings.secret, row.id, row.sipRotation),
+    extension: row.extension, username: row.extension, password: sipPassword(settings.secret, row.id, row.sipRotation),
     aor: `sip:${row.extension}@${domain}`, domain, wsUrl, displayName: row.name, iceServers,
   };
 }

@@ -2,7 +2,8 @@
 // with an extension has one (src/pbx/softphone-endpoints.ts), pushed after every ARI (re)connect (a
 // restarted Asterisk has forgotten them) and whenever an admin changes a user. Desk users' extensions
 // are cleared of any endpoint we pushed earlier (a service restart forgets what it pushed).
-import { isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { MAIN_PBX } from '../pbx/pbx-id.js';
 import type { Db } from '../db/client.js';
 import { users } from '../db/schema/index.js';
 import type { Logger } from '../lib/logger.js';
@@ -15,7 +16,8 @@ export class SoftphoneProvisioning {
   private running: Promise<void> | null = null;
   private again = false;
 
-  constructor(private readonly deps: { db: Db; endpoints: SoftphoneEndpoints; secret: string | null; log: Logger }) {}
+  /** `pbxId`: the PBX whose users' browser phones these endpoints are (default main). */
+  constructor(private readonly deps: { db: Db; endpoints: SoftphoneEndpoints; secret: string | null; log: Logger; pbxId?: string }) {}
 
   /** Pushes every browser phone and clears desk extensions. Never throws: the next (re)connect retries. */
   sync(): Promise<void> {
@@ -41,7 +43,7 @@ export class SoftphoneProvisioning {
     // No CTI_SIP_SECRET: no browser phones on this server, and nothing of ours to clear in Asterisk.
     if (!this.deps.secret) return;
     const rows = await this.deps.db.select({ id: users.id, name: users.name, extension: users.extension, phoneMode: users.phoneMode, sipRotation: users.sipRotation })
-      .from(users).where(isNotNull(users.extension));
+      .from(users).where(and(isNotNull(users.extension), eq(users.pbxId, this.deps.pbxId ?? MAIN_PBX)));
     const browser = new Set<string>();
     let pushed = 0;
     let failed = 0;
@@ -71,7 +73,9 @@ export class SoftphoneProvisioning {
   userChanged(before: UserView | null, after: UserView | null): void {
     void (async () => {
       const old = before?.extension;
-      if (old && before?.phoneMode === 'browser' && (after === null || after.extension !== old || after.phoneMode !== 'browser')) {
+      const mine = (v: UserView | null) => (v?.pbx ?? MAIN_PBX) === (this.deps.pbxId ?? MAIN_PBX);
+      if (!mine(before) && !mine(after)) return;
+      if (old && mine(before) && before?.phoneMode === 'browser' && (after === null || !mine(after) || after.extension !== old || after.phoneMode !== 'browser')) {
         try {
           await this.deps.endpoints.remove(old);
         } catch (err) {

@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { actorOf } from '../http/auth.js';
 import { ownSipCredentials, type SoftphoneSettings } from './credentials.js';
 
-export function registerSoftphoneRoutes(app: FastifyInstance, deps: { db: Db; settings: SoftphoneSettings }): void {
+export function registerSoftphoneRoutes(app: FastifyInstance, deps: { db: Db; settings: SoftphoneSettings | ReadonlyMap<string, SoftphoneSettings> }): void {
   app.get('/api/v1/auth/me/sip', {
     schema: {
       tags: ['auth'],

@@ -1,8 +1,9 @@
 // Who is on an extension, and which extension a user has: the one answer to both, for the pop, the call
 // log, access to calls, tasks, routing, reports and the live board (issue 10, item 11).
 //
-// The rule. An extension belongs to at most one user, of any role (the unique index users_extension_uq,
-// migration 0008); the user on it now is `whoIsOn(ext)`. A call belongs to the user who was on its
+// The rule. An extension of a PBX belongs to at most one user, of any role (the unique index
+// users_pbx_extension_uq, migrations 0008 and 0015: extension 101 may exist on two PBXs, src/pbx/pbxes.ts);
+// the user on it now is `whoIsOn(pbx, ext)`. A call belongs to the user who was on its
 // extension when it was written (calls.manager_id, call_legs.manager_id, set by `managerIdFor` in SQL
 // as the call log stores it, and kept when the same call is written again): handing a phone to someone
 // else hands over its future calls, never its past ones. Extensions are compared exactly: they are
@@ -25,18 +26,19 @@ export interface PhoneOwner {
   id: string;
   name: string;
   role: Role;
+  pbxId: string;
   extension: string;
 }
 
-const owner = { id: users.id, name: users.name, role: users.role, extension: users.extension };
+const owner = { id: users.id, name: users.name, role: users.role, pbxId: users.pbxId, extension: users.extension };
 const ph = sql.placeholder;
 
 // On the pop's path (every ringing phone, every call:answered and call:ended): built and planned once per
 // database handle, not per call (drizzle's query building and SQLite's prepare cost far more than the probe).
 function prepare(db: Db) {
   return {
-    onExt: prepareNamed(db.select(owner).from(users).where(eq(users.extension, ph('ext'))).limit(1), 'who_is_on'),
-    ofUser: prepareNamed(db.select({ extension: users.extension }).from(users).where(eq(users.id, ph('id'))).limit(1), 'extension_of'),
+    onExt: prepareNamed(db.select(owner).from(users).where(and(eq(users.pbxId, ph('pbx')), eq(users.extension, ph('ext')))).limit(1), 'who_is_on'),
+    ofUser: prepareNamed(db.select({ pbxId: users.pbxId, extension: users.extension }).from(users).where(eq(users.id, ph('id'))).limit(1), 'phone_of'),
     onMobile: prepareNamed(db.select({ ...owner, mobile: users.mobile }).from(users).where(eq(users.mobile, ph('mobile'))).limit(1), 'whose_mobile'),
   };
 }
@@ -49,39 +51,41 @@ function st(db: Db): ReturnType<typeof prepare> {
 }
 
 /**
- * The id of the user on the extension in `ext` (a column or a bound value), as an SQL scalar subquery:
- * the same rule as `whoIsOn`, for statements that resolve it inside SQL (the call log's writes).
+ * The id of the user on the extension in `ext` (a column or a bound value) of PBX `pbx`, as an SQL scalar
+ * subquery: the same rule as `whoIsOn`, for statements that resolve it inside SQL (the call log's writes).
  */
-export function managerIdFor(ext: SQLiteColumn | SQL | Placeholder): SQL<string | null> {
-  return sql<string | null>`(select ${users.id} from ${users} where ${users.extension} = ${ext})`;
+export function managerIdFor(pbx: string, ext: SQLiteColumn | SQL | Placeholder): SQL<string | null> {
+  return sql<string | null>`(select ${users.id} from ${users} where ${users.pbxId} = ${pbx} and ${users.extension} = ${ext})`;
 }
 
-/** The user on this extension now, or null for a phone nobody has. */
-export async function whoIsOn(db: Db, ext: string | null | undefined): Promise<PhoneOwner | null> {
+/** The user on this extension of this PBX now, or null for a phone nobody has. */
+export async function whoIsOn(db: Db, pbx: string, ext: string | null | undefined): Promise<PhoneOwner | null> {
   if (!ext) return null;
-  return ((await first(st(db).onExt.execute({ ext }))) as PhoneOwner | undefined) ?? null;
+  return ((await first(st(db).onExt.execute({ pbx, ext }))) as PhoneOwner | undefined) ?? null;
 }
 
-/** This user's extension now, or null (no phone, or no such user). */
-export async function extensionOf(db: Db, userId: string | null | undefined): Promise<string | null> {
+/** This user's phone now (their PBX and extension), or null (no phone, or no such user). */
+export async function phoneOf(db: Db, userId: string | null | undefined): Promise<{ pbxId: string; extension: string } | null> {
   if (!userId) return null;
-  return (await first(st(db).ofUser.execute({ id: userId })))?.extension ?? null;
+  const r = await first(st(db).ofUser.execute({ id: userId }));
+  return r?.extension ? { pbxId: r.pbxId, extension: r.extension } : null;
 }
 
-/** Every user with a phone, one per extension (the index makes it so), by extension. */
-export async function phoneOwners(db: Db): Promise<PhoneOwner[]> {
-  return (await db.select(owner).from(users).where(isNotNull(users.extension)).orderBy(users.extension)) as PhoneOwner[];
+/** Every user with a phone (on one PBX, or all), one per extension of a PBX (the index makes it so), by PBX and extension. */
+export async function phoneOwners(db: Db, pbx?: string): Promise<PhoneOwner[]> {
+  return (await db.select(owner).from(users).where(and(isNotNull(users.extension), pbx === undefined ? undefined : eq(users.pbxId, pbx)))
+    .orderBy(users.pbxId, users.extension)) as PhoneOwner[];
 }
 
 /**
- * Checks an extension a user is about to get: its form, and that nobody else has it (409 naming who).
- * `userId`: the user who gets it (keeping one's own extension is no conflict).
+ * Checks an extension of PBX `pbx` a user is about to get: its form, and that nobody else on that PBX has
+ * it (409 naming who). `userId`: the user who gets it (keeping one's own extension is no conflict).
  */
-export async function checkExtension(db: Db, ext: string | null, userId: string | null): Promise<void> {
+export async function checkExtension(db: Db, pbx: string, ext: string | null, userId: string | null): Promise<void> {
   if (ext === null) return;
   if (!/^[0-9]{2,6}$/.test(ext)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: 2 to 6 digits');
   const other = await first(db.select({ name: users.name }).from(users)
-    .where(and(eq(users.extension, ext), userId ? ne(users.id, userId) : undefined)).limit(1));
+    .where(and(eq(users.pbxId, pbx), eq(users.extension, ext), userId ? ne(users.id, userId) : undefined)).limit(1));
   if (other) {
     throw new CtiError('CTI_ERR_EXTENSION_TAKEN', `Extension ${ext} belongs to ${other.name}: one extension, one person. Give ${other.name} another extension (or none) first.`,
       { extension: ext, user: other.name });
@@ -101,9 +105,9 @@ function isUniqueViolation(err: unknown, column: string, index: string): boolean
   return false;
 }
 
-/** Is this the error of users_extension_uq (two writers raced past checkExtension)? */
+/** Is this the error of users_pbx_extension_uq (two writers raced past checkExtension)? */
 export function isExtensionConflict(err: unknown): boolean {
-  return isUniqueViolation(err, 'extension', 'users_extension_uq');
+  return isUniqueViolation(err, 'extension', 'users_pbx_extension_uq');
 }
 
 // ---- mobiles: who answered a call that the PBX forwarded or followed-me to an outside number
@@ -113,6 +117,7 @@ export interface MobileOwner {
   id: string;
   name: string;
   role: Role;
+  pbxId: string;
   extension: string | null;
   mobile: string;
 }

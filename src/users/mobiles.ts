@@ -11,8 +11,8 @@ import type { Logger } from '../lib/logger.js';
 import { toE164 } from '../lib/phone.js';
 
 export class MobileDirectory {
-  /** E.164 mobile -> the extension of its user (null: a mobile-only user). */
-  private byMobile = new Map<string, string | null>();
+  /** E.164 mobile -> its user's PBX and extension (extension null: a mobile-only user). */
+  private byMobile = new Map<string, { pbxId: string; extension: string | null }>();
   private timer: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
   private again = false;
@@ -41,8 +41,8 @@ export class MobileDirectory {
       do {
         this.again = false;
         try {
-          const rows = await this.deps.db.select({ mobile: users.mobile, extension: users.extension }).from(users).where(isNotNull(users.mobile));
-          this.byMobile = new Map(rows.map((r) => [r.mobile!, r.extension]));
+          const rows = await this.deps.db.select({ mobile: users.mobile, pbxId: users.pbxId, extension: users.extension }).from(users).where(isNotNull(users.mobile));
+          this.byMobile = new Map(rows.map((r) => [r.mobile!, { pbxId: r.pbxId, extension: r.extension }]));
         } catch (err) {
           this.deps.log.error({ err }, "could not read the users' mobiles; keeping the last ones");
         }
@@ -52,11 +52,13 @@ export class MobileDirectory {
   }
 
   /**
-   * The extension of the user whose mobile `number` is (any form the PBX dials or reports, read in the
-   * region like every number), or null: nobody's, or a mobile-only user's.
+   * The extension on PBX `pbx` of the user whose mobile `number` is (any form the PBX dials or reports,
+   * read in the region like every number), or null: nobody's, a mobile-only user's, or a user of another
+   * PBX (whose extension means nothing on this one).
    */
-  extensionOf(number: string | null | undefined): string | null {
+  extensionOf(pbx: string, number: string | null | undefined): string | null {
     const e164 = toE164(number, this.deps.region);
-    return e164 ? this.byMobile.get(e164) ?? null : null;
+    const owner = e164 ? this.byMobile.get(e164) : undefined;
+    return owner && owner.pbxId === pbx ? owner.extension : null;
   }
 }

@@ -19,6 +19,8 @@ export interface UserRoutesDeps {
   access?: UserAccess;
   /** Where national forms of a user's mobile are read (CTI_DEFAULT_REGION); default RU. */
   region?: string;
+  /** The deployment's PBX ids (src/pbx/pbxes.ts): a user's `pbx` is one of them. */
+  pbxIds?: readonly string[];
   /** A user was added, changed or deleted (null): the browser phone's PBX endpoint follows (src/softphone). */
   onUserChanged?: (before: UserView | null, after: UserView | null) => void;
 }
@@ -28,6 +30,7 @@ const userSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES },
+    pbx: { type: 'string', description: 'The PBX the extension is on (GET /api/v1/pbxes)' },
     extension: { type: ['string', 'null'] },
     mobile: { type: ['string', 'null'], description: 'The mobile in E.164 (+79161234567), or null' },
     language: { type: 'string', enum: LANGUAGES },
@@ -37,6 +40,7 @@ const userSchema = {
 const phoneMode = { type: 'string', enum: PHONE_MODES } as const;
 const userBody = { type: 'object', properties: { user: { $ref: 'User#' } } } as const;
 const extension = { type: ['string', 'null'], pattern: '^[0-9]{2,6}$' } as const;
+const pbx = { type: 'string', maxLength: 32, description: 'the PBX the extension is on (default main)' } as const;
 const password = { type: 'string', minLength: 8, maxLength: 256 } as const;
 /** Any form parsePhone reads ("+7 916 000-01-03", "89160000103"); stored in E.164; null or "" removes it. */
 const mobile = {
@@ -46,7 +50,7 @@ const mobile = {
 
 export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): void {
   const { db } = deps;
-  const ctx = (req: FastifyRequest) => ({ db, actor: actorOf(req), access: deps.access, region: deps.region });
+  const ctx = (req: FastifyRequest) => ({ db, actor: actorOf(req), access: deps.access, region: deps.region, ...(deps.pbxIds ? { pbxIds: deps.pbxIds } : {}) });
   const secure = (req: FastifyRequest) => deps.cookieSecure || req.protocol === 'https';
   app.addSchema(userSchema);
 
@@ -99,7 +103,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
           properties: {
             items: {
               type: 'array',
-              items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES }, extension: { type: ['string', 'null'] } } },
+              items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES }, pbx: { type: 'string' }, extension: { type: ['string', 'null'] } } },
             },
           },
         },
@@ -107,12 +111,12 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
     },
   }, async (req) => ({ items: await listManagers(ctx(req)) }));
 
-  app.post<{ Body: { name: string; role: Role; extension?: string | null; mobile?: string | null; language?: Language; password: string; phoneMode?: PhoneMode } }>('/api/v1/users', {
+  app.post<{ Body: { name: string; role: Role; pbx?: string; extension?: string | null; mobile?: string | null; language?: Language; password: string; phoneMode?: PhoneMode } }>('/api/v1/users', {
     schema: {
       tags: ['users'], summary: 'Add a user (admins)', security: [{ bearer: [] }],
       body: {
         type: 'object', additionalProperties: false, required: ['name', 'role', 'password'],
-        properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, role: { type: 'string', enum: ROLES }, extension, mobile, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
+        properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, role: { type: 'string', enum: ROLES }, pbx, extension, mobile, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
       },
       response: { 201: { $ref: 'User#' } },
     },
@@ -122,13 +126,13 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRoutesDeps): 
     return reply.code(201).send(u);
   });
 
-  app.patch<{ Params: { id: string }; Body: { role?: Role; extension?: string | null; mobile?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode } }>('/api/v1/users/:id', {
+  app.patch<{ Params: { id: string }; Body: { role?: Role; pbx?: string; extension?: string | null; mobile?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode } }>('/api/v1/users/:id', {
     schema: {
       tags: ['users'], summary: 'Change a user (admins)', security: [{ bearer: [] }],
       params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] },
       body: {
         type: 'object', additionalProperties: false,
-        properties: { role: { type: 'string', enum: ROLES }, extension, mobile, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
+        properties: { role: { type: 'string', enum: ROLES }, pbx, extension, mobile, language: { type: 'string', enum: LANGUAGES }, password, phoneMode },
       },
       response: { 200: { $ref: 'User#' } },
     },

@@ -82,13 +82,13 @@ export function liveSession(db: Db, id: string, now = Date.now()): Promise<LiveS
 /** The session with this hash if it is still valid, with its user as the database has them now. */
 export async function sessionByHash(db: Db, sessionHash: string, now = Date.now()): Promise<LiveSession | null> {
   const row = await first(db
-    .select({ id: users.id, name: users.name, role: users.role, extension: users.extension, expiresAt: sessions.expiresAt })
+    .select({ id: users.id, name: users.name, role: users.role, pbxId: users.pbxId, extension: users.extension, expiresAt: sessions.expiresAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(eq(sessions.idHash, sessionHash))
     .limit(1));
   if (!row || row.expiresAt <= now) return null;
-  return { actor: { id: row.id, name: row.name, role: row.role, extension: row.extension }, expiresAt: row.expiresAt, sessionHash };
+  return { actor: { id: row.id, name: row.name, role: row.role, pbxId: row.pbxId, extension: row.extension }, expiresAt: row.expiresAt, sessionHash };
 }
 
 /** The value of one cookie in a Cookie header (RFC 6265 §5.4: `name=value; name2=value2`). */

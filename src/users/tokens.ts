@@ -78,14 +78,14 @@ export async function createToken(db: Db, name: string, opts: { label?: string |
 /** The user of a token that exists and has not expired, or null (401). Notes when it was last used. */
 export async function actorForToken(db: Db, token: string, now = Date.now()): Promise<Actor | null> {
   const row = await first(db
-    .select({ id: users.id, name: users.name, role: users.role, extension: users.extension, tokenId: apiTokens.id, expiresAt: apiTokens.expiresAt })
+    .select({ id: users.id, name: users.name, role: users.role, pbxId: users.pbxId, extension: users.extension, tokenId: apiTokens.id, expiresAt: apiTokens.expiresAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, tokenHash(token)))
     .limit(1));
   if (!row || (row.expiresAt !== null && row.expiresAt <= now)) return null;
   await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
-  return { id: row.id, name: row.name, role: row.role, extension: row.extension };
+  return { id: row.id, name: row.name, role: row.role, pbxId: row.pbxId, extension: row.extension };
 }
 
 /** Tokens, oldest first, of one user (by id or name) or all. No access check: the CLI and admin functions. */

@@ -12,6 +12,7 @@ import { REVOKING, revokeAccess, type AccessChange, type UserAccess } from './ac
 
 export { actorForToken, createToken } from './tokens.js';
 import { requireText, userNameKey } from '../lib/text.js';
+import { MAIN_PBX, PBX_ID } from '../pbx/pbx-id.js';
 import { checkExtension, checkMobile, isExtensionConflict, isMobileConflict } from './directory.js';
 
 /** Who is acting: passed into every domain function, which checks access on its first line. */
@@ -19,6 +20,8 @@ export interface Actor {
   id: string;
   name: string;
   role: Role;
+  /** The PBX their extension is on (src/pbx/pbxes.ts). */
+  pbxId: string;
   extension: string | null;
 }
 
@@ -29,10 +32,12 @@ export function isRole(s: string): s is Role {
 /** Where national forms of a user's mobile ("8 916 ...") are read when the caller names no region. */
 const DEFAULT_REGION = 'RU';
 
-export async function addUser(db: Db, input: { name: string; role: Role; extension?: string | null; mobile?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }, region = DEFAULT_REGION): Promise<UserRow> {
+export async function addUser(db: Db, input: { name: string; role: Role; pbxId?: string; extension?: string | null; mobile?: string | null; password?: string | null; language?: 'ru' | 'en'; phoneMode?: PhoneMode }, region = DEFAULT_REGION): Promise<UserRow> {
   const name = requireText('name', input.name); // NFC: "й" typed on any keyboard is one name (src/lib/text.ts)
   if (!/^[\p{L}\p{M}\p{N}._@-]{1,64}$/u.test(name)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'name: 1 to 64 letters, digits, dots, dashes, underscores or @');
-  await checkExtension(db, input.extension ?? null, null);
+  const pbxId = input.pbxId ?? MAIN_PBX;
+  if (!PBX_ID.test(pbxId)) throw new CtiError('CTI_ERR_BAD_REQUEST', 'pbx: a PBX id such as main (lower-case letters, digits, - and _)');
+  await checkExtension(db, pbxId, input.extension ?? null, null);
   const mobile = await checkMobile(db, input.mobile, region, null);
   if (input.role === 'manager' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (input.phoneMode === 'browser' && !input.extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
@@ -41,6 +46,7 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
     id: randomUUID(),
     name,
     role: input.role,
+    pbxId,
     extension: input.extension ?? null,
     mobile,
     passwordHash: input.password ? await hash(input.password) : null,
@@ -49,7 +55,7 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
     sipRotation: 0,
     createdAt: Date.now(),
   };
-  await writeUser(db, row.extension, row.mobile, region, async () => { await db.insert(users).values(row); });
+  await writeUser(db, pbxId, row.extension, row.mobile, region, async () => { await db.insert(users).values(row); });
   return row;
 }
 
@@ -58,11 +64,11 @@ export async function addUser(db: Db, input: { name: string; role: Role; extensi
  * The 409 naming who is asked for after the write (and its transaction) failed: on PostgreSQL a
  * transaction that hit an error answers no more queries.
  */
-async function writeUser(db: Db, extension: string | null, mobile: string | null, region: string, write: () => Promise<void>): Promise<void> {
+async function writeUser(db: Db, pbxId: string, extension: string | null, mobile: string | null, region: string, write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch (err) {
-    if (isExtensionConflict(err) && extension !== null) await checkExtension(db, extension, null);
+    if (isExtensionConflict(err) && extension !== null) await checkExtension(db, pbxId, extension, null);
     if (isMobileConflict(err) && mobile !== null) await checkMobile(db, mobile, region, null);
     throw err;
   }
@@ -85,6 +91,8 @@ export interface UserView {
   id: string;
   name: string;
   role: Role;
+  /** The PBX their extension is on. */
+  pbx: string;
   extension: string | null;
   /** Their mobile in E.164, or null: calls forwarded there and answered there are theirs. */
   mobile: string | null;
@@ -93,9 +101,9 @@ export interface UserView {
   phoneMode: PhoneMode;
 }
 
-export function userView(row: Pick<UserRow, 'id' | 'name' | 'role' | 'extension' | 'mobile' | 'language' | 'phoneMode'>): UserView {
+export function userView(row: Pick<UserRow, 'id' | 'name' | 'role' | 'pbxId' | 'extension' | 'mobile' | 'language' | 'phoneMode'>): UserView {
   return {
-    id: row.id, name: row.name, role: row.role, extension: row.extension, mobile: row.mobile ?? null, language: row.language === 'en' ? 'en' : 'ru',
+    id: row.id, name: row.name, role: row.role, pbx: row.pbxId, extension: row.extension, mobile: row.mobile ?? null, language: row.language === 'en' ? 'en' : 'ru',
     phoneMode: row.phoneMode === 'browser' ? 'browser' : 'desk',
   };
 }
@@ -107,6 +115,15 @@ export interface UsersContext {
   access?: UserAccess;
   /** Where national forms of numbers (a mobile "8 916 ...") are read (CTI_DEFAULT_REGION); default RU. */
   region?: string;
+  /** The deployment's PBXs (src/pbx/pbxes.ts): a user's `pbx` must be one; default main alone. */
+  pbxIds?: readonly string[];
+}
+
+/** A PBX a user is put on: one of the deployment's (400 naming them otherwise). */
+function checkPbx(ctx: UsersContext, pbx: string): string {
+  const known = ctx.pbxIds ?? [MAIN_PBX];
+  if (!known.includes(pbx)) throw new CtiError('CTI_ERR_BAD_REQUEST', `pbx: no PBX '${pbx.slice(0, 40)}' here (${known.join(', ')})`);
+  return pbx;
 }
 
 function assertAdmin(actor: Actor): void {
@@ -133,6 +150,7 @@ export interface ManagerView {
   id: string;
   name: string;
   role: Role;
+  pbx: string;
   extension: string | null;
 }
 
@@ -146,41 +164,45 @@ export async function listManagers(ctx: UsersContext): Promise<ManagerView[]> {
   return (await listUsers(ctx.db))
     .filter((u) => u.role === 'manager' || u.extension !== null)
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((u) => ({ id: u.id, name: u.name, role: u.role, extension: u.extension }));
+    .map((u) => ({ id: u.id, name: u.name, role: u.role, pbx: u.pbxId, extension: u.extension }));
 }
 
-export async function adminAddUser(ctx: UsersContext, input: { name: string; role: Role; extension?: string | null; mobile?: string | null; language?: Language; password: string; phoneMode?: PhoneMode }): Promise<UserView> {
+export async function adminAddUser(ctx: UsersContext, input: { name: string; role: Role; pbx?: string; extension?: string | null; mobile?: string | null; language?: Language; password: string; phoneMode?: PhoneMode }): Promise<UserView> {
   assertAdmin(ctx.actor);
   if (!input.password) throw new CtiError('CTI_ERR_BAD_REQUEST', 'password: required');
-  return userView(await addUser(ctx.db, input, ctx.region));
+  const { pbx, ...rest } = input;
+  return userView(await addUser(ctx.db, { ...rest, pbxId: checkPbx(ctx, pbx ?? MAIN_PBX) }, ctx.region));
 }
 
-export async function adminUpdateUser(ctx: UsersContext, id: string, input: { role?: Role; extension?: string | null; mobile?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode }): Promise<UserView> {
+export async function adminUpdateUser(ctx: UsersContext, id: string, input: { role?: Role; pbx?: string; extension?: string | null; mobile?: string | null; language?: Language; password?: string; phoneMode?: PhoneMode }): Promise<UserView> {
   assertAdmin(ctx.actor);
   const row = await userRow(ctx.db, id);
   const role = input.role ?? row.role;
+  const pbxId = input.pbx === undefined ? row.pbxId : checkPbx(ctx, input.pbx);
   const extension = input.extension === undefined ? row.extension : input.extension;
   const phoneMode = input.phoneMode ?? row.phoneMode;
-  await checkExtension(ctx.db, extension ?? null, id);
+  await checkExtension(ctx.db, pbxId, extension ?? null, id);
   const region = ctx.region ?? DEFAULT_REGION;
   const mobile = input.mobile === undefined ? row.mobile : await checkMobile(ctx.db, input.mobile, region, id);
   if (role === 'manager' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'extension: a manager needs one');
   if (phoneMode === 'browser' && !extension) throw new CtiError('CTI_ERR_BAD_REQUEST', 'phoneMode: a browser phone needs an extension');
   if (row.id === ctx.actor.id && role !== 'admin') throw new CtiError('CTI_ERR_BAD_REQUEST', 'role: you cannot take your own admin role away');
-  const set: Partial<UserRow> = { role, extension: extension ?? null, mobile, phoneMode };
+  // Another PBX is another phone, as another extension is.
+  const phoneMoved = (extension ?? null) !== row.extension || pbxId !== row.pbxId;
+  const set: Partial<UserRow> = { role, pbxId, extension: extension ?? null, mobile, phoneMode };
   if (input.language) set.language = input.language;
   if (input.password) set.passwordHash = await hash(input.password);
   // A new login password or another extension also changes the browser phone's SIP password
   // (src/softphone/credentials.ts), so whoever knew the old one is locked out of the PBX too.
-  if (input.password || (extension ?? null) !== row.extension) set.sipRotation = row.sipRotation + 1;
+  if (input.password || phoneMoved) set.sipRotation = row.sipRotation + 1;
   const changes: AccessChange[] = [];
   if (input.password) changes.push('password');
   if (role !== row.role) changes.push('role');
-  if ((extension ?? null) !== row.extension) changes.push('extension');
+  if (phoneMoved) changes.push('extension');
   // A new password or role ends every session and API token of the user in the same transaction:
   // whoever held the old password, or the old rights, is out at once (README, "Revocation").
   // The sockets follow once it is committed (userChanged), before this request answers.
-  await writeUser(ctx.db, set.extension ?? null, mobile, region, () => transaction(ctx.db, async (tx) => {
+  await writeUser(ctx.db, pbxId, set.extension ?? null, mobile, region, () => transaction(ctx.db, async (tx) => {
     await tx.update(users).set(set).where(eq(users.id, id));
     if (changes.some((c) => REVOKING.includes(c))) await revokeAccess(tx, id);
   }));

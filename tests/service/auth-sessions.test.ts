@@ -20,7 +20,7 @@ describe('sessions and login', () => {
   it('logs in with the right password: HttpOnly SameSite=Lax cookie, user with language; me; logout ends the session', async () => {
     const r = await login('anna', PASSWORD);
     expect(r.statusCode).toBe(200);
-    expect(r.json().user).toEqual({ id: expect.any(String), name: 'anna', role: 'manager', extension: '101', mobile: null, language: 'ru', phoneMode: 'desk' });
+    expect(r.json().user).toEqual({ id: expect.any(String), name: 'anna', role: 'manager', pbx: 'main', extension: '101', mobile: null, language: 'ru', phoneMode: 'desk' });
     const set = String(r.headers['set-cookie']);
     expect(set).toMatch(/^cti_session=[A-Za-z0-9_-]{40,};/);
     expect(set).toContain('HttpOnly');

@@ -114,8 +114,8 @@ describe('calls: names and search', () => {
       const r = await t.app.inject({ url: '/api/v1/managers', headers: auth(who) });
       expect(r.statusCode).toBe(200);
       expect(r.json().items).toEqual([
-        { id: ids['anna'], name: 'anna', role: 'manager', extension: '101' },
-        { id: ids['boris'], name: 'boris', role: 'manager', extension: '102' },
+        { id: ids['anna'], name: 'anna', role: 'manager', pbx: 'main', extension: '101' },
+        { id: ids['boris'], name: 'boris', role: 'manager', pbx: 'main', extension: '102' },
       ]);
     }
     const m = await t.app.inject({ url: '/api/v1/managers', headers: auth('anna') });

@@ -138,7 +138,7 @@ describe('one extension, one person', () => {
     expect(ct.statusCode, ct.body).toBe(201);
     await new CallStore(t.app.db).save('talk', call('TALK', '101', Date.now() - 3_600_000, { externalNumber: '+79161230001', clientId: c.json().id, contactId: ct.json().id }));
     await borisTakes101();
-    expect(await factsSource(t.app.db)('+79161230001', 30)).toMatchObject({ priorManagerExtension: '105', ownerExtension: null });
+    expect(await factsSource(t.app.db)('main', '+79161230001', 30)).toMatchObject({ priorManagerExtension: '105', ownerExtension: null });
   });
 
   it('the pop, the tasks and the live board name the same person for an extension, at once after a change; a page open before it gets no more of its calls', async () => {

@@ -80,8 +80,8 @@ describe('routing rules API', () => {
     const r = await call('sveta', 'GET', '/api/v1/routing/phones');
     expect(r.statusCode).toBe(200);
     expect(r.json().items).toEqual([
-      { extension: '101', name: 'anna', role: 'manager' },
-      { extension: '102', name: 'boris', role: 'manager' },
+      { pbx: 'main', extension: '101', name: 'anna', role: 'manager' },
+      { pbx: 'main', extension: '102', name: 'boris', role: 'manager' },
     ]);
   });
 

@@ -89,18 +89,20 @@ describe("a user's mobile", () => {
     const mobiles = new MobileDirectory({ db: t.app.db, region: 'RU', log: pino({ level: 'silent' }), refreshMs: 3_600_000 });
     await mobiles.start();
     try {
-      expect(mobiles.extensionOf('89160000103')).toBeNull();
+      expect(mobiles.extensionOf('main', '89160000103')).toBeNull();
       await patch('anna', { mobile: '8 916 000-01-03' });
       await addUser(t.app.db, { name: 'vera', role: 'supervisor', mobile: '+79160000177' });
       // Two refreshes asked at once: one read, then one more, and both see the change.
       await Promise.all([mobiles.refresh(), mobiles.refresh()]);
-      for (const dialled of ['89160000103', '79160000103', '+79160000103']) expect(mobiles.extensionOf(dialled), dialled).toBe('101');
-      expect(mobiles.extensionOf('+79160000177')).toBeNull(); // vera has a mobile but no extension
-      expect(mobiles.extensionOf('89160000104')).toBeNull();
-      expect(mobiles.extensionOf(null)).toBeNull();
+      for (const dialled of ['89160000103', '79160000103', '+79160000103']) expect(mobiles.extensionOf('main', dialled), dialled).toBe('101');
+      expect(mobiles.extensionOf('main', '+79160000177')).toBeNull(); // vera has a mobile but no extension
+      expect(mobiles.extensionOf('main', '89160000104')).toBeNull();
+      // anna's extension is on PBX main: on another PBX her mobile names no phone of that PBX.
+      expect(mobiles.extensionOf('kzn', '+79160000103')).toBeNull();
+      expect(mobiles.extensionOf('main', null)).toBeNull();
       await patch('anna', { mobile: null });
       await mobiles.refresh();
-      expect(mobiles.extensionOf('89160000103')).toBeNull();
+      expect(mobiles.extensionOf('main', '89160000103')).toBeNull();
     } finally {
       mobiles.stop();
     }

@@ -15,13 +15,18 @@ export interface TestApp {
   app: FastifyInstance;
   /** With { pbx: true }: the fake PBX the test feeds (tests/support/fake-pbx.ts). */
   pbx: FakePbx;
+  /** With { pbxes: [...] }: a fake per PBX id (main's is `pbx`). */
+  pbxes: Map<string, FakePbx>;
   config: ServiceConfig;
   dir: string;
   close(): Promise<void>;
 }
 
-/** opts.pbx: true attaches a fake PBX (calls are then tracked from the events the test feeds it). */
-export async function testApp(env: Record<string, string> = {}, opts: Omit<BuildOptions, 'connectPbx' | 'logger' | 'pbx'> & { pbx?: boolean } = {}): Promise<TestApp> {
+/**
+ * opts.pbx: true attaches a fake PBX (calls are then tracked from the events the test feeds it);
+ * opts.pbxes: the ids of more PBXs (the test's CTI_PBXS_FILE names them), each with its own fake.
+ */
+export async function testApp(env: Record<string, string> = {}, opts: Omit<BuildOptions, 'connectPbx' | 'logger' | 'pbx' | 'pbxes'> & { pbx?: boolean; pbxes?: string[] } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'cti-test-'));
   // A test that names its own SQLite file (CTI_DB_FILE) tests that file: it stays on SQLite.
   const db = env['CTI_DB_FILE'] ? null : await freshDatabase(dir);
@@ -35,10 +40,15 @@ export async function testApp(env: Record<string, string> = {}, opts: Omit<Build
     ...env,
   });
   const pbx = new FakePbx();
-  const app = await buildApp(config, { ...opts, connectPbx: false, pbx: opts.pbx ? pbx : undefined, logger: pino({ level: 'silent' }) });
+  const { pbxes: more, pbx: withPbx, ...build } = opts;
+  const pbxes = new Map<string, FakePbx>([['main', pbx], ...(more ?? []).map((id) => [id, new FakePbx()] as [string, FakePbx])]);
+  const app = await buildApp(config, {
+    ...build, connectPbx: false, logger: pino({ level: 'silent' }),
+    ...(more?.length ? { pbxes } : { pbx: withPbx ? pbx : undefined }),
+  });
   await app.ready();
   return {
-    app, config, dir, pbx,
+    app, config, dir, pbx, pbxes,
     async close() {
       await app.close();
       await db?.drop();

@@ -31,9 +31,21 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The project's root, from tests/support or from its build in dist/tests/support (the benches import it). */
 export const PROJECT_ROOT = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
 
-/** The sandbox state dir (same rule as sandbox/pbx.sh). */
+/** A test driving two sandboxes (several PBXs) picks which one the harness talks to (useSandbox). */
+let chosenDir: string | null = null;
+
+/** The sandbox state dir (same rule as sandbox/pbx.sh), unless a test chose another (useSandbox). */
 export function sandboxDir(): string {
-  return process.env['CTI_PBX_DIR'] ?? path.join(PROJECT_ROOT, '.pbx');
+  return chosenDir ?? process.env['CTI_PBX_DIR'] ?? path.join(PROJECT_ROOT, '.pbx');
+}
+
+/**
+ * From now on the harness drives the sandbox in `dir` (null: the default again): its AMI, its phones, its
+ * CDR. Each sandbox keeps its own AMI connection and listeners, so calls placed on one go on while
+ * another is driven; a Phone keeps the sandbox it was made for.
+ */
+export function useSandbox(dir: string | null): void {
+  chosenDir = dir;
 }
 
 // ------------------------------------------------------------------------------------------ env
@@ -116,8 +128,10 @@ export function asterisk(cmd: string): string {
 
 type EventListener = (e: AmiMessage) => void;
 
-let amiPromise: Promise<AmiManager> | undefined;
-const amiListeners = new Set<EventListener>();
+/** Per sandbox dir: its AMI connection and who listens to it. */
+const amiPromises = new Map<string, Promise<AmiManager>>();
+const listenersByDir = new Map<string, Set<EventListener>>();
+const listenersOf = (dir: string) => listenersByDir.get(dir) ?? listenersByDir.set(dir, new Set()).get(dir)!;
 
 function str(v: AmiMessage[string] | undefined): string {
   if (v === undefined) return '';
@@ -128,7 +142,10 @@ function str(v: AmiMessage[string] | undefined): string {
 
 /** The shared AMI connection of the sandbox user (all events on). Close with closeSandbox(). */
 export function sandboxAmi(): Promise<AmiManager> {
-  if (amiPromise) return amiPromise;
+  const dir = sandboxDir();
+  const cached = amiPromises.get(dir);
+  if (cached) return cached;
+  const amiListeners = listenersOf(dir);
   const env = loadSandboxEnv();
   const p = new Promise<AmiManager>((resolve, reject) => {
     const ami = new (AsteriskManager as unknown as AmiFactory)(undefined, env.CTI_AMI_HOST, env.CTI_SANDBOX_AMI_USER, env.CTI_SANDBOX_AMI_SECRET, true);
@@ -143,15 +160,16 @@ export function sandboxAmi(): Promise<AmiManager> {
       });
     });
   });
-  amiPromise = p;
-  p.catch(() => { if (amiPromise === p) amiPromise = undefined; });
+  amiPromises.set(dir, p);
+  p.catch(() => { if (amiPromises.get(dir) === p) amiPromises.delete(dir); });
   return p;
 }
 
 /** Subscribes to every AMI event of the sandbox connection; returns an unsubscribe function. */
 export function onAmiEvent(listener: EventListener): () => void {
-  amiListeners.add(listener);
-  return () => amiListeners.delete(listener);
+  const set = listenersOf(sandboxDir());
+  set.add(listener);
+  return () => set.delete(listener);
 }
 
 /** Resolves with the first AMI event (from now on) that matches `pred`. */
@@ -540,12 +558,14 @@ export class Phone {
     const entry = phones.split(',').map((p) => p.split(':')).find(([e]) => e === this.ext);
     if (!entry) throw new Error(`no sandbox phone ${this.ext} (have ${phones})`);
     this.port = Number(entry[1]);
+    this.host = phoneHost(); // the sandbox it was made for, whichever one the harness drives later
   }
+  private readonly host: string;
 
   private connect(): Promise<net.Socket> {
     if (this.connecting) return this.connecting;
     this.connecting = new Promise((resolve, reject) => {
-      const host = phoneHost();
+      const host = this.host;
       const s = net.connect(this.port, host);
       s.once('connect', () => { this.sock = s; resolve(s); });
       s.once('error', (err) => reject(new Error(`phone ${this.ext}: ctrl_tcp ${host}:${this.port}: ${err.message}`)));
@@ -711,10 +731,10 @@ export class RawAmiCapture {
 
 /** Closes the shared AMI connection; call from afterAll. */
 export async function closeSandbox(): Promise<void> {
-  const p = amiPromise;
-  amiPromise = undefined;
-  amiListeners.clear();
-  if (p) {
+  const all = [...amiPromises.values()];
+  amiPromises.clear();
+  listenersByDir.clear();
+  for (const p of all) {
     const ami = await p.catch(() => undefined);
     ami?.disconnect();
   }

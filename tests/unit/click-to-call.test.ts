@@ -24,7 +24,7 @@ afterEach(async () => { for (const h of handles.splice(0)) await h.close(); });
 async function run(scenario: string, ext: string, fixtureNumber: string): Promise<{ got: C2cProgress[]; record: ReturnType<import('../../src/calls/call.js').Call['toRecord']> | null }> {
   const h = await openDb(':memory:');
   handles.push(h);
-  await addUser(h.db, { name: 'anna', role: 'supervisor', extension: ext });
+  await addUser(h.db, { name: 'anna', role: 'supervisor', pbxId: 'main', extension: ext });
   const actor = (await findUser(h.db, 'anna'))!;
   const log = pino({ level: 'silent' });
   const tracker = new CallTracker({ extensionPattern: /^[0-9]{2,5}$/, region: 'RU', log });
@@ -34,9 +34,9 @@ async function run(scenario: string, ext: string, fixtureNumber: string): Promis
   const sent: Record<string, unknown>[] = [];
   const pbx = Object.assign(bus, { amiConnected: true, clickToCall: async (a: Record<string, unknown>) => { sent.push(a); } }) as unknown as Pbx;
   const got: C2cProgress[] = [];
-  const c2c = new ClickToCall({ pbx, tracker, notify: (_u, p) => got.push(p), log, policy: dialPolicyOf(loadBaseConfig({})) });
+  const c2c = new ClickToCall({ pbxes: new Map([['main', { link: pbx, tracker }]]), notify: (_u, p) => got.push(p), log, policy: dialPolicyOf(loadBaseConfig({})) });
   const number = `7916${fixtureNumber.slice(-7)}`;
-  const { requestId } = await c2c.start({ db: h.db, actor: { id: actor.id, name: actor.name, role: actor.role, extension: ext }, region: 'RU' }, { number: `+${number}` });
+  const { requestId } = await c2c.start({ db: h.db, actor: { id: actor.id, name: actor.name, role: actor.role, pbxId: 'main', extension: ext }, region: 'RU' }, { number: `+${number}` });
   expect(sent[0]).toMatchObject({ extension: ext, digits: number, requestId });
   const fixtureLinkedId = loadScenario(scenario).cdr[0]!.linkedid;
   for (const e of scenarioEvents(scenario, { numbers: { [fixtureLinkedId]: requestId, [fixtureNumber]: number } })) {
@@ -80,15 +80,15 @@ describe('click-to-call limits: calls of one manager at once', () => {
   it('a third call while two are in progress is 429 CTI_ERR_DIAL_CONCURRENCY_LIMITED; one ending frees its place', async () => {
     const h = await openDb(':memory:');
     handles.push(h);
-    await addUser(h.db, { name: 'anna', role: 'supervisor', extension: '101' });
+    await addUser(h.db, { name: 'anna', role: 'supervisor', pbxId: 'main', extension: '101' });
     const u = (await findUser(h.db, 'anna'))!;
-    const actor = { id: u.id, name: u.name, role: u.role, extension: '101' };
+    const actor = { id: u.id, name: u.name, role: u.role, pbxId: 'main', extension: '101' };
     const bus = new EventEmitter();
     const sent: Record<string, unknown>[] = [];
     const pbx = Object.assign(bus, { amiConnected: true, clickToCall: async (a: Record<string, unknown>) => { sent.push(a); } }) as unknown as Pbx;
     const got: C2cProgress[] = [];
     const c2c = new ClickToCall({
-      pbx, tracker: null, notify: (_u, p) => got.push(p), log: pino({ level: 'silent' }),
+      pbxes: new Map([['main', { link: pbx, tracker: null }]]), notify: (_u, p) => got.push(p), log: pino({ level: 'silent' }),
       policy: dialPolicyOf(loadBaseConfig({ CTI_DIAL_MAX_CONCURRENT: '2' })),
     });
     const start = (n: string) => c2c.start({ db: h.db, actor, region: 'RU' }, { number: n });

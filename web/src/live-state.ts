@@ -11,6 +11,8 @@ export type DeltaResult =
   | { kind: 'gap' };
 
 export function applyDelta(board: LiveSnapshot, d: LiveDelta): DeltaResult {
+  // Another PBX's board (a board per PBX): nothing of this one changed.
+  if (d.pbxId !== board.pbxId) return { kind: 'stale' };
   if (d.seq <= board.seq) return { kind: 'stale' };
   if (d.seq !== board.seq + 1) return { kind: 'gap' };
   let managers = board.managers;
@@ -30,7 +32,7 @@ export function applyDelta(board: LiveSnapshot, d: LiveDelta): DeltaResult {
   return {
     kind: 'applied',
     board: {
-      seq: d.seq, serverTime: d.serverTime, pbx: d.pbx ?? board.pbx, managers, calls, counters: d.counters ?? board.counters,
+      pbxId: board.pbxId, seq: d.seq, serverTime: d.serverTime, pbx: d.pbx ?? board.pbx, managers, calls, counters: d.counters ?? board.counters,
       queues: d.queues ?? board.queues ?? [],
     },
   };

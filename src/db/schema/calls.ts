@@ -14,6 +14,8 @@ export function defineCalls(k: Kit) {
     'calls',
     {
       id: text('id').primaryKey(),
+      /** The PBX the call happened on (src/pbx/pbxes.ts): its linkedid, extensions and recording are that PBX's. */
+      pbxId: text('pbx_id').notNull().default('main'),
       linkedId: text('linked_id').notNull(),
       state: text('state', { enum: CALL_STATES }).notNull(),
       source: text('source', { enum: CALL_SOURCES }).notNull(),
@@ -52,7 +54,9 @@ export function defineCalls(k: Kit) {
       updatedAt: integer('updated_at').notNull(),
     },
     (t) => [
-      uniqueIndex('calls_linked_id_uq').on(t.linkedId),
+      // Two Asterisks may give the same linkedid: it is unique on its PBX.
+      uniqueIndex('calls_pbx_linked_id_uq').on(t.pbxId, t.linkedId),
+      index('calls_pbx_started_idx').on(t.pbxId, t.startedAt),
       index('calls_started_at_idx').on(t.startedAt, t.id),
       index('calls_extension_started_idx').on(t.extension, t.startedAt),
       index('calls_state_idx').on(t.state),
@@ -77,6 +81,8 @@ export function defineCalls(k: Kit) {
       callId: text('call_id')
         .notNull()
         .references(() => calls.id, { onDelete: 'cascade' }),
+      /** The call's PBX: a channel's uniqueid is unique on its PBX only. */
+      pbxId: text('pbx_id').notNull().default('main'),
       uniqueId: text('unique_id').notNull(),
       channel: text('channel').notNull(),
       extension: text('extension'),
@@ -90,7 +96,7 @@ export function defineCalls(k: Kit) {
       disposition: text('disposition', { enum: CALL_DISPOSITIONS }),
       hangupCause: text('hangup_cause'),
     },
-    (t) => [uniqueIndex('call_legs_unique_id_uq').on(t.uniqueId), index('call_legs_call_idx').on(t.callId), index('call_legs_manager_idx').on(t.managerId)],
+    (t) => [uniqueIndex('call_legs_pbx_unique_id_uq').on(t.pbxId, t.uniqueId), index('call_legs_call_idx').on(t.callId), index('call_legs_manager_idx').on(t.managerId)],
   );
   return { calls, callLegs };
 }

@@ -12,6 +12,8 @@ export function defineReports(k: Kit) {
     {
       /** Epoch ms of the UTC hour the calls started in. */
       hourStart: integer('hour_start').notNull(),
+      /** The calls' PBX. */
+      pbxId: text('pbx_id').notNull().default('main'),
       /** The call's manager extension (null: nobody's). */
       extension: text('extension'),
       /** The user who had that extension when the call was written (calls.manager_id; null: nobody). */
@@ -32,6 +34,7 @@ export function defineReports(k: Kit) {
     'call_outcome_stats_hourly',
     {
       hourStart: integer('hour_start').notNull(),
+      pbxId: text('pbx_id').notNull().default('main'),
       extension: text('extension'),
       managerId: text('manager_id'),
       direction: text('direction').notNull(),

@@ -14,7 +14,9 @@ export function defineUsers(k: Kit) {
       id: text('id').primaryKey(),
       name: text('name').notNull(),
       role: text('role', { enum: ROLES }).notNull(),
-      /** The user's phone: at most one user per extension (users_extension_uq; src/users/directory.ts). */
+      /** The PBX the user's extension is on (src/pbx/pbxes.ts): extension 101 may exist on two PBXs. */
+      pbxId: text('pbx_id').notNull().default('main'),
+      /** The user's phone: at most one user per extension of a PBX (users_pbx_extension_uq; src/users/directory.ts). */
       extension: text('extension'),
       /**
        * The user's mobile in E.164 ("+79160000103"), optional: a call that a PBX forwards or follows-me there
@@ -31,8 +33,8 @@ export function defineUsers(k: Kit) {
     },
     (t) => [
       uniqueIndex('users_name_uq').on(t.name),
-      // One extension, one person. Deleting a user frees the extension (users are deleted, not deactivated).
-      uniqueIndex('users_extension_uq').on(t.extension).where(sql`${t.extension} IS NOT NULL`),
+      // One extension of a PBX, one person. Deleting a user frees the extension (users are deleted, not deactivated).
+      uniqueIndex('users_pbx_extension_uq').on(t.pbxId, t.extension).where(sql`${t.extension} IS NOT NULL`),
       // One mobile, one person: "whose mobile answered" has one answer.
       uniqueIndex('users_mobile_uq').on(t.mobile).where(sql`${t.mobile} IS NOT NULL`),
     ],
