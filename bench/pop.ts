@@ -1,5 +1,8 @@
 // Screen-pop latency: from Asterisk's event timestamp of the DialBegin that starts a manager's phone
 // ringing to the call:ringing arriving in a socket.io client. Prints p50/p90/p99/max, no assertions.
+// The service pops on the phone channel's CEL CHAN_START, which Asterisk sends a few ms before that
+// DialBegin: a pop may arrive before the DialBegin (a negative latency, counted), so the replay also
+// times from the CHAN_START; "missing" is a page of the ringing manager that never got the call's pop.
 //
 //   1. replay: the real service (buildApp: AMI client -> tracker -> pops -> socket.io), fed by a
 //      loopback AMI server replaying the recorded inbound-answered call (tests/fixtures/ami) as new calls
@@ -14,6 +17,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -29,7 +33,7 @@ import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
 import { buildApp } from '../src/app.js';
 import { serveAmi } from './ami-server.js';
-import { arg, now, pct, recordedEvents, replayConfig, summary } from './replay.js';
+import { arg, now, recordedEvents, replayConfig, summary } from './replay.js';
 import type { ScreenPop } from '../src/contract/index.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser } from '../src/users/users.js';
@@ -40,7 +44,8 @@ const fixture = join(root, 'tests/fixtures/ami/inbound-answered.ami');
 
 
 interface WorkerIn { seconds: number; rate: number; extensions: string[]; numbers: string[] }
-type Msg = { type: 'amiPort'; port: number } | { type: 'clientsReady' } | { type: 'done'; latencies: number[]; calls: number; lostPops: number };
+type Msg = { type: 'amiPort'; port: number } | { type: 'clientsReady' }
+  | { type: 'done'; fromDial: number[]; fromChanStart: number[]; calls: number; missing: number; wrongPage: number };
 
 // ------------------------------------------------------------------ worker: AMI server + browsers
 async function workerMain(): Promise<void> {
@@ -58,17 +63,23 @@ async function workerMain(): Promise<void> {
   port.postMessage({ type: 'amiPort', port: srv.port } satisfies Msg);
 
   const { httpPort, cookies } = await new Promise<{ httpPort: number; cookies: Record<string, string[]> }>((r) => port.once('message', r));
-  const dialAt = new Map<string, number>(); // linkedid -> Timestamp (ms) written into the DialBegin to the phone
-  const latencies: number[] = [];
-  let expected = 0;
+  // Per call (linkedid): when the phone's first event was written (its channel's CEL CHAN_START, which the
+  // service pops on; Asterisk sends it a few ms before the DialBegin) and when the DialBegin to the phone was.
+  const chanStartAt = new Map<string, number>();
+  const dialAt = new Map<string, { at: number; ext: string }>();
+  // Per client: the call:ringing it received, by linkedid (arrival time); pops for another extension's phone.
+  const got: { ext: string; pops: Map<string, number> }[] = [];
+  let wrongPage = 0;
   const clients: Socket[] = [];
   for (const [ext, list] of Object.entries(cookies)) {
     for (const cookie of list) {
       const c = connect(`http://127.0.0.1:${httpPort}`, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
+      const mine = { ext, pops: new Map<string, number>() };
+      got.push(mine);
       c.on('call:ringing', (pop: ScreenPop) => {
         const t = now();
-        const sent = dialAt.get(pop.linkedId);
-        if (sent !== undefined && pop.extension === ext) latencies.push(t - sent);
+        if (pop.extension !== ext) wrongPage++;
+        else if (!mine.pops.has(pop.linkedId)) mine.pops.set(pop.linkedId, t);
       });
       clients.push(c);
     }
@@ -78,8 +89,6 @@ async function workerMain(): Promise<void> {
   await login;
 
   // Schedule every event of every call; stamp each with the time it is written.
-  const perExt = new Map<string, number>();
-  for (const e of w.extensions) perExt.set(e, cookies[e]?.length ?? 0);
   const calls = Math.round(w.seconds * w.rate);
   const queue: { at: number; text: string; call: number }[] = [];
   const start = now() + 200;
@@ -106,12 +115,13 @@ async function workerMain(): Promise<void> {
         const q = queue[i++]!;
         const stamp = now();
         const text = q.text.replace(/^Timestamp: [0-9.]+$/m, `Timestamp: ${(stamp / 1000).toFixed(6)}`);
+        const linked = () => (/^Linkedid: (.+)$/im.exec(text)?.[1] ?? /^DestLinkedid: (.+)$/m.exec(text)?.[1])?.trim();
         if (text.startsWith('Event: DialBegin') && /DestChannel: PJSIP\//.test(text)) {
-          const l = /^Linkedid: (.+)$/m.exec(text)?.[1] ?? /^DestLinkedid: (.+)$/m.exec(text)?.[1];
-          if (l) {
-            dialAt.set(l.trim(), Math.round(stamp * 1000) / 1000);
-            expected += perExt.get(/DestChannel: PJSIP\/([0-9]+)-/.exec(text)?.[1] ?? '') ?? 0;
-          }
+          const l = linked();
+          if (l) dialAt.set(l, { at: stamp, ext: /DestChannel: PJSIP\/([0-9]+)-/.exec(text)?.[1] ?? '' });
+        } else if (text.startsWith('Event: CEL') && /^EventName: CHAN_START$/m.test(text) && /^Channel: PJSIP\//m.test(text)) {
+          const l = linked();
+          if (l && !chanStartAt.has(l)) chanStartAt.set(l, stamp);
         }
         out += `${text.replace(/\n/g, '\r\n')}\r\n\r\n`;
       }
@@ -124,7 +134,23 @@ async function workerMain(): Promise<void> {
   for (const c of clients) c.close();
   srv.close();
   sock?.destroy();
-  port.postMessage({ type: 'done', latencies, calls, lostPops: expected - latencies.length } satisfies Msg);
+  // Every page of the manager whose phone a call rang is owed that call's pop. A pop may arrive before
+  // the DialBegin is even written (the service pops on the phone's CHAN_START): it is counted, with a
+  // negative latency from the DialBegin, not lost.
+  const fromDial: number[] = [];
+  const fromChanStart: number[] = [];
+  let missing = 0;
+  for (const g of got) {
+    for (const [l, d] of dialAt) {
+      if (d.ext !== g.ext) continue;
+      const t = g.pops.get(l);
+      if (t === undefined) { missing++; continue; }
+      fromDial.push(t - d.at);
+      const c = chanStartAt.get(l);
+      if (c !== undefined) fromChanStart.push(t - c);
+    }
+  }
+  port.postMessage({ type: 'done', fromDial, fromChanStart, calls, missing, wrongPage } satisfies Msg);
 }
 
 // ------------------------------------------------------------------ main: the service
@@ -179,9 +205,16 @@ async function replay(): Promise<void> {
   worker.postMessage({ httpPort: (app.server.address() as net.AddressInfo).port, cookies });
   await next(); // clients connected
   console.log(`replay: ${Object.values(cookies).flat().length} socket.io clients on ${nExt} extensions, ${rate} new calls/s for ${seconds} s (recorded inbound-answered, timestamps = send time), 100,000 calls of history`);
+  // The service's event loop while the calls run: a pop waits for whatever holds it.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const done = (await next()) as Extract<Msg, { type: 'done' }>;
-  console.log(summary('DialBegin timestamp -> call:ringing in a client (replay)', done.latencies));
-  console.log(`  calls ${done.calls}, pops received ${done.latencies.length}, pops missing ${done.lostPops}`);
+  loop.disable();
+  console.log(summary('DialBegin timestamp -> call:ringing in a client (replay; a pop before the DialBegin is negative)', done.fromDial));
+  console.log(summary("the phone channel's CEL CHAN_START (what the service pops on) -> call:ringing", done.fromChanStart));
+  console.log(`  calls ${done.calls}, pops owed ${done.fromDial.length + done.missing}, received ${done.fromDial.length}, missing ${done.missing}, on a page of another extension ${done.wrongPage}`);
+  const ms = (ns: number) => (ns / 1e6).toFixed(2);
+  console.log(`  service event-loop delay: p50 ${ms(loop.percentile(50))} ms  p99 ${ms(loop.percentile(99))} ms  max ${ms(loop.max)} ms`);
   await app.close();
   await worker.terminate();
   rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,15 @@ export function isPostgres(db: Db): boolean {
   return is(db, PgDatabase);
 }
 
+/**
+ * Whether a statement costs no round trip (SQLite: in-process): a hot path may then run a prepared
+ * one-row statement per row, which beats building a multi-row one per call; PostgreSQL's are each a
+ * round trip to the server, where one multi-row statement wins.
+ */
+export function inProcess(db: Db): boolean {
+  return !isPostgres(db);
+}
+
 /** The first row of an awaited select, or undefined. */
 export async function first<T>(rows: PromiseLike<T[]>): Promise<T | undefined> {
   return (await rows)[0];

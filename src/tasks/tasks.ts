@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { prepareNamed } from '../db/contacts.js';
 import { first, rowsAffected, transaction } from '../db/query.js';
 import { calls, clients, contacts, tasks, users, type TaskRow } from '../db/schema/index.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
@@ -247,11 +248,28 @@ export async function takeNewlyOverdue(db: Db, now = Date.now()): Promise<TaskVi
 export async function openTasksFor(db: Db, actor: Actor, contactId: string | null, number: string | null, now: number): Promise<TaskRow[]> {
   if (!contactId && !number) return [];
   void now;
-  return db.select().from(tasks)
+  const q = openTasksQuery(db, !!contactId, !!number, isManager(actor));
+  return q.execute({ ...(contactId ? { contactId } : {}), ...(number ? { number } : {}), ...(isManager(actor) ? { assigneeId: actor.id } : {}) });
+}
+
+// The pop's (every ringing phone): one prepared statement per shape and database handle (named on
+// PostgreSQL), not a query built and planned per call. An absent contact or number is left out, not bound.
+const openTasksStatements = new WeakMap<Db, Map<string, ReturnType<typeof buildOpenTasks>>>();
+function buildOpenTasks(db: Db, byContact: boolean, byNumber: boolean, own: boolean) {
+  const ph = sql.placeholder;
+  return prepareNamed(db.select().from(tasks)
     .where(and(
       isNull(tasks.doneAt),
-      or(contactId ? eq(tasks.contactId, contactId) : undefined, number ? eq(tasks.number, number) : undefined),
-      isManager(actor) ? eq(tasks.assigneeId, actor.id) : undefined,
+      or(byContact ? eq(tasks.contactId, ph('contactId')) : undefined, byNumber ? eq(tasks.number, ph('number')) : undefined),
+      own ? eq(tasks.assigneeId, ph('assigneeId')) : undefined,
     ))
-    .orderBy(asc(tasks.dueAt)).limit(5);
+    .orderBy(asc(tasks.dueAt)).limit(5), `open_tasks_for_${byContact ? 'c' : ''}${byNumber ? 'n' : ''}${own ? '_own' : ''}`);
+}
+function openTasksQuery(db: Db, byContact: boolean, byNumber: boolean, own: boolean) {
+  let byShape = openTasksStatements.get(db);
+  if (!byShape) openTasksStatements.set(db, (byShape = new Map()));
+  const k = `${byContact}${byNumber}${own}`;
+  let q = byShape.get(k);
+  if (!q) byShape.set(k, (q = buildOpenTasks(db, byContact, byNumber, own)));
+  return q;
 }

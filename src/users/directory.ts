@@ -9,12 +9,13 @@
 // else hands over its future calls, never its past ones. Extensions are compared exactly: they are
 // validated as 2 to 6 digits before they are stored (`checkExtension`), so there is nothing to trim.
 //
-// No cache, on purpose: a lookup is one probe of the unique index, and users
-// change from another process too (`cti user add` beside a running service), which no in-memory cache
-// here would hear of.
+// No cache, on purpose: a lookup is one probe of the unique index (a prepared statement, named on
+// PostgreSQL: microseconds), and users change from another process too (`cti user add` beside a running
+// service), which no in-memory cache here would hear of.
 import { and, eq, isNotNull, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client.js';
+import { prepareNamed } from '../db/contacts.js';
 import { first } from '../db/query.js';
 import { users, type Role } from '../db/schema/index.js';
 import { CtiError } from '../lib/errors.js';
@@ -30,6 +31,24 @@ export interface PhoneOwner {
 }
 
 const owner = { id: users.id, name: users.name, role: users.role, pbxId: users.pbxId, extension: users.extension };
+const ph = sql.placeholder;
+
+// On the pop's path (every ringing phone, every call:answered and call:ended): built and planned once per
+// database handle, not per call (drizzle's query building and SQLite's prepare cost far more than the probe).
+function prepare(db: Db) {
+  return {
+    onExt: prepareNamed(db.select(owner).from(users).where(and(eq(users.pbxId, ph('pbx')), eq(users.extension, ph('ext')))).limit(1), 'who_is_on'),
+    ofUser: prepareNamed(db.select({ pbxId: users.pbxId, extension: users.extension }).from(users).where(eq(users.id, ph('id'))).limit(1), 'phone_of'),
+    onMobile: prepareNamed(db.select({ ...owner, mobile: users.mobile }).from(users).where(eq(users.mobile, ph('mobile'))).limit(1), 'whose_mobile'),
+  };
+}
+// Per database handle; a PostgreSQL transaction is a handle of its own (its statements run on its connection).
+const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+function st(db: Db): ReturnType<typeof prepare> {
+  let s = statements.get(db);
+  if (!s) statements.set(db, (s = prepare(db)));
+  return s;
+}
 
 /**
  * The id of the user on the extension in `ext` (a column or a bound value) of PBX `pbx`, as an SQL scalar
@@ -42,13 +61,13 @@ export function managerIdFor(pbx: string, ext: SQLiteColumn | SQL | Placeholder)
 /** The user on this extension of this PBX now, or null for a phone nobody has. */
 export async function whoIsOn(db: Db, pbx: string, ext: string | null | undefined): Promise<PhoneOwner | null> {
   if (!ext) return null;
-  return ((await first(db.select(owner).from(users).where(and(eq(users.pbxId, pbx), eq(users.extension, ext))).limit(1))) as PhoneOwner | undefined) ?? null;
+  return ((await first(st(db).onExt.execute({ pbx, ext }))) as PhoneOwner | undefined) ?? null;
 }
 
 /** This user's phone now (their PBX and extension), or null (no phone, or no such user). */
 export async function phoneOf(db: Db, userId: string | null | undefined): Promise<{ pbxId: string; extension: string } | null> {
   if (!userId) return null;
-  const r = await first(db.select({ pbxId: users.pbxId, extension: users.extension }).from(users).where(eq(users.id, userId)).limit(1));
+  const r = await first(st(db).ofUser.execute({ id: userId }));
   return r?.extension ? { pbxId: r.pbxId, extension: r.extension } : null;
 }
 
@@ -112,7 +131,7 @@ export interface MobileOwner {
 export async function whoseMobile(db: Db, number: string | null | undefined, region: string): Promise<MobileOwner | null> {
   const e164 = toE164(number, region);
   if (!e164) return null;
-  return ((await first(db.select({ ...owner, mobile: users.mobile }).from(users).where(eq(users.mobile, e164)).limit(1))) as MobileOwner | undefined) ?? null;
+  return ((await first(st(db).onMobile.execute({ mobile: e164 }))) as MobileOwner | undefined) ?? null;
 }
 
 /**
