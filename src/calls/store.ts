@@ -90,7 +90,7 @@ const LEG_COLUMNS = ['id', 'callId', 'pbxId', 'uniqueId', 'channel', 'extension'
 function prepareSqlite(db: Db) {
   const ph = sql.placeholder;
   // The PBX is bound like the row's other values (managerIdFor's own parameter is the one bound).
-  const pbx = ph('pbxId') as unknown as string;
+  const pbx = ph('pbxId');
   return {
     upsertCall: db.insert(calls)
       .values({ ...Object.fromEntries(CALL_COLUMNS.map((k) => [k, ph(k)])), managerId: managerIdFor(pbx, ph('extension')) } as never)

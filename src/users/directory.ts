@@ -54,7 +54,7 @@ function st(db: Db): ReturnType<typeof prepare> {
  * The id of the user on the extension in `ext` (a column or a bound value) of PBX `pbx`, as an SQL scalar
  * subquery: the same rule as `whoIsOn`, for statements that resolve it inside SQL (the call log's writes).
  */
-export function managerIdFor(pbx: string, ext: SQLiteColumn | SQL | Placeholder): SQL<string | null> {
+export function managerIdFor(pbx: string | Placeholder, ext: SQLiteColumn | SQL | Placeholder): SQL<string | null> {
   return sql<string | null>`(select ${users.id} from ${users} where ${users.pbxId} = ${pbx} and ${users.extension} = ${ext})`;
 }
 
