@@ -61,6 +61,7 @@ export function registerQueueReportRoutes(app: FastifyInstance, deps: { db: Db; 
           from: { type: 'string', maxLength: 40, description: 'YYYY-MM-DD (local) or ISO 8601 date-time: calls started at or after' },
           to: { type: 'string', maxLength: 40, description: 'YYYY-MM-DD (local) or ISO 8601 date-time: calls started before' },
           tz: { type: 'string', maxLength: 64, description: 'IANA time zone; default CTI_TIMEZONE' },
+          pbx: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'one PBX\'s queues (GET /api/v1/pbxes); all when absent' },
           format: { type: 'string', enum: ['json', 'csv'], default: 'json', description: 'csv: a table for Excel (UTF-8 BOM, ";")' },
         },
       },

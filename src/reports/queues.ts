@@ -31,6 +31,8 @@ export interface QueueReportInput {
   from: string;
   to: string;
   tz?: string;
+  /** One PBX's queues (src/pbx/pbxes.ts); all when absent (a queue name on two PBXs is then one row). */
+  pbx?: string;
 }
 
 export interface QueueStats {
@@ -107,7 +109,7 @@ export async function queueReport(ctx: QueueReportContext, input: QueueReportInp
       count(CASE WHEN ${sql.raw(WITHIN_SERVICE_LEVEL_SQL)} THEN 1 END) AS sl,
       coalesce(sum(queue_wait_ms), 0) AS w, count(queue_wait_ms) AS nw, max(queue_wait_ms) AS mx
     FROM calls
-    WHERE started_at >= ${from} AND started_at < ${to} AND state = 'ended' AND queue IS NOT NULL
+    WHERE started_at >= ${from} AND started_at < ${to} AND state = 'ended' AND queue IS NOT NULL${input.pbx !== undefined ? sql` AND pbx_id = ${input.pbx}` : sql``}
     GROUP BY queue`);
   const levels = await serviceLevels(ctx.db);
   const byQueue = new Map(rows.map((r) => [r.queue, r]));

@@ -110,6 +110,18 @@ describe('several PBXs: one deployment, two Asterisks, extension 101 on both', (
     expect((await rowsOf('')).sort()).toEqual(['anna:1', 'kamil:1']);
   });
 
+  it("the queue report of one PBX counts that PBX's queue calls only", async () => {
+    for (const e of scenarioEvents('queue-caller-abandons')) t.pbxes.get('kzn')!.feed(e);
+    await sleep(300);
+    for (const l of t.app.callLogs.values()) await l.flush();
+    const offered = async (q: string) => ((await get(`/api/v1/reports/queues?from=${day(-1)}&to=${day(2)}${q}`)).json().rows as { queue: string; offered: number }[])
+      .filter((r) => r.offered > 0).map((r) => `${r.queue}:${r.offered}`);
+    const kzn = await offered('&pbx=kzn');
+    expect(kzn).toHaveLength(1);
+    expect(await offered('&pbx=main')).toEqual([]);
+    expect(await offered('')).toEqual(kzn);
+  });
+
   it('a live board per PBX: its own phones and managers; an unknown PBX is 400', async () => {
     const board = async (pbx?: string) => (await get(`/api/v1/live${pbx ? `?pbx=${pbx}` : ''}`)).json();
     const kzn = await board('kzn');
