@@ -486,6 +486,10 @@ export const en = {
   agentPaused: 'Paused: {reason}',
   agentCalls: 'calls taken: {n}',
   agentWrapupTitle: 'After a queue call the queue gives this member no call for its wrap-up time (app_queue wrapuptime)',
+  // Several PBXs (GET /api/v1/pbxes): shown only with two or more.
+  pbx: 'PBX',
+  pbxAll: 'All PBXs',
+  routingByPbx: 'Separate rules for {n} PBX(s) ({names}) are kept and saved as they are; edit them in the JSON tab.',
 };
 
 export type MessageKey = keyof typeof en;

@@ -473,4 +473,8 @@ export const ru: Record<MessageKey, string> = {
   agentPaused: 'Пауза: {reason}',
   agentCalls: 'принято звонков: {n}',
   agentWrapupTitle: 'После звонка из очереди очередь не даёт участнику новых звонков в течение времени постобработки (wrapuptime в app_queue)',
+  // Несколько АТС (GET /api/v1/pbxes): только когда их две и больше.
+  pbx: 'АТС',
+  pbxAll: 'Все АТС',
+  routingByPbx: 'Отдельные правила для АТС ({n}: {names}) сохраняются как есть; изменить их можно на вкладке JSON.',
 };
