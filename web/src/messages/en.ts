@@ -489,7 +489,7 @@ export const en = {
   // Several PBXs (GET /api/v1/pbxes): shown only with two or more.
   pbx: 'PBX',
   pbxAll: 'All PBXs',
-  routingByPbx: 'Separate rules for {n} PBX(s) ({names}) are kept and saved as they are; edit them in the JSON tab.',
+  routingByPbx: 'PBXs with rules of their own: {n} ({names}). Saving the form keeps them as they are; the JSON tab shows them.',
 };
 
 export type MessageKey = keyof typeof en;
