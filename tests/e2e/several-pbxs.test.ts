@@ -156,10 +156,14 @@ describe('two PBXs: Москва (main) and Казань', () => {
     await expect.poll(() => page.getByTestId('live-counters-total').getByTestId('counter-calls').innerText(), { timeout: 10_000 }).toBe('1');
     // Kazan's Asterisk is not reached: its board says so (main's link is another matter).
     await page.getByTestId('live-pbx-down').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('live-pbx-down').innerText()).toContain('Казань');
     await shot(page, 'live-kzn-en.png');
 
     await page.getByTestId('language-switch').selectOption('ru');
-    await expect.poll(() => page.getByRole('heading', { level: 2 }).first().innerText(), { timeout: 10_000 }).not.toBe('Live board');
+    // The page is drawn anew in Russian, on the board chosen.
+    await expect.poll(() => page.getByTestId('live-pbx-down').innerText(), { timeout: 10_000 }).toContain('АТС «Казань» не подключена');
+    expect(await page.locator('[data-testid="live-board"]').getAttribute('data-pbx')).toBe('kzn');
+    expect(await page.getByTestId('live-pbx').inputValue()).toBe('kzn');
     await shot(page, 'live-kzn-ru.png');
     await page.getByTestId('live-pbx').selectOption({ label: 'Москва' });
     await page.locator('[data-testid="live-board"][data-pbx="main"]').waitFor({ timeout: 10_000 });

@@ -41,3 +41,17 @@ export function pbxName(list: readonly PbxItem[], id: string | null | undefined)
   if (!id) return '';
   return list.find((p) => p.id === id)?.name ?? id;
 }
+
+/**
+ * The PBX last chosen on each page, kept while the page is open: switching the language (which draws
+ * the pages anew) or going to another page and back keeps it, as the report keeps its period.
+ */
+const chosen: Record<'calls' | 'reports' | 'live', string> = { calls: '', reports: '', live: MAIN_PBX };
+
+export function usePbxChoice(page: keyof typeof chosen): [string, (id: string) => void] {
+  const [value, setValue] = useState(chosen[page]);
+  return [value, (id: string) => {
+    chosen[page] = id;
+    setValue(id);
+  }];
+}

@@ -218,6 +218,7 @@ export const en = {
   liveRings: 'Rings',
   liveNobody: 'nobody yet',
   livePbxDown: 'The PBX is not connected: the states shown may be out of date.',
+  livePbxDownNamed: '{name} is not connected: the states shown may be out of date.',
 
   // reports (supervisors)
   navReports: 'Reports',

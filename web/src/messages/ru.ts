@@ -208,6 +208,7 @@ export const ru: Record<MessageKey, string> = {
   liveRings: 'Звонит у',
   liveNobody: 'пока ни у кого',
   livePbxDown: 'АТС не подключена: показанные состояния могут быть устаревшими.',
+  livePbxDownNamed: 'АТС «{name}» не подключена: показанные состояния могут быть устаревшими.',
 
   navReports: 'Отчёты',
   reportsTitle: 'Отчёт по звонкам',

@@ -10,7 +10,7 @@ import { CallsTable } from '../components/calls-table.js';
 import { CsvLink } from '../components/csv-link.js';
 import { useManagers } from '../managers.js';
 import { PbxSelect } from '../components/pbx-select.js';
-import { pbxName, severalPbxs, usePbxes } from '../pbxes.js';
+import { pbxName, severalPbxs, usePbxChoice, usePbxes } from '../pbxes.js';
 import { CALL_DIRECTIONS, CALL_DISPOSITIONS, type Call, type Page } from '../types.js';
 
 const PERIODS = ['today', 'week', 'month', 'all'] as const;
@@ -35,7 +35,7 @@ export function CallsPage() {
   const pbxList = usePbxes();
   const several = severalPbxs(pbxList);
   // '': every PBX's calls.
-  const [pbx, setPbx] = useState('');
+  const [pbx, setPbx] = usePbxChoice('calls');
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const [managerId, setManagerId] = useState('');

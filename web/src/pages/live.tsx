@@ -12,7 +12,7 @@ import { onStatus, realtime, subscribe } from '../realtime.js';
 import type { LiveCall, LiveDelta, LiveManager, LiveQueue, LiveSnapshot } from '../types.js';
 import { secondsSince } from '../live-state.js';
 import { PbxSelect } from '../components/pbx-select.js';
-import { MAIN_PBX, usePbxes } from '../pbxes.js';
+import { pbxName, severalPbxs, usePbxChoice, usePbxes } from '../pbxes.js';
 
 /** A running time with its word: "talking 3:12", "for 12:03" (live-state.ts says which is which). */
 const clockText = (c: Clock) => t(`liveClock_${c.kind}`, { duration: duration(c.seconds) });
@@ -111,8 +111,8 @@ export function LivePage() {
   const loading = useRef<string | null>(null);
   // One PBX's board at a time (a board per PBX): main's first; the selector shows with two or more PBXs.
   const pbxList = usePbxes();
-  const [pbx, setPbx] = useState(MAIN_PBX);
-  const pbxRef = useRef(MAIN_PBX);
+  const [pbx, setPbx] = usePbxChoice('live');
+  const pbxRef = useRef(pbx);
 
   const show = (b: LiveSnapshot) => {
     boardRef.current = b;
@@ -205,7 +205,11 @@ export function LivePage() {
     <section data-testid="live-board" data-seq={board.seq} data-pbx={board.pbxId}>
       {head}
       {error && <p class="notice error" role="alert">{error}</p>}
-      {board.pbx === 'disconnected' && <p class="notice warn" role="status" data-testid="live-pbx-down">{t('livePbxDown')}</p>}
+      {board.pbx === 'disconnected' && (
+        <p class="notice warn" role="status" data-testid="live-pbx-down">
+          {severalPbxs(pbxList) ? t('livePbxDownNamed', { name: pbxName(pbxList, board.pbxId) }) : t('livePbxDown')}
+        </p>
+      )}
 
       <h3>{t('liveManagers')}</h3>
       <div class="live-managers">

@@ -19,7 +19,7 @@ import {
 import type { Call, Direction, Page } from '../types.js';
 import { QueueReportView } from './queue-report.js';
 import { PbxSelect } from '../components/pbx-select.js';
-import { usePbxes } from '../pbxes.js';
+import { usePbxChoice, usePbxes } from '../pbxes.js';
 
 /** The table's metric columns, in order (callbacks get one column of their own: on time / due). */
 const COLUMNS: Metric[] = [
@@ -157,7 +157,7 @@ function Report() {
   const [grouping, setGrouping] = useState<Grouping>('manager');
   const [direction, setDirection] = useState<Direction | ''>('');
   // '': every PBX's calls (the selector shows only with two or more PBXs).
-  const [pbx, setPbx] = useState('');
+  const [pbx, setPbx] = usePbxChoice('reports');
   const pbxList = usePbxes();
   const [report, setReport] = useState<CallReport | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -79,8 +79,11 @@ function UserRow({ user, pbxList, onChanged, onDeleted }: { user: User; pbxList:
           {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}
         </select>
       </td>
-      <td><input class="extension" value={extension} inputMode="numeric" pattern="[0-9]{2,6}" onInput={(e) => setExtension(e.currentTarget.value)} /></td>
-      {several && <td class="pbx"><PbxPicker list={pbxList} value={pbx} onChange={setPbx} testid="user-pbx" /></td>}
+      {/* With several PBXs, under the extension: the PBX it is on (the table keeps its width). */}
+      <td class="extension-cell">
+        <input class="extension" aria-label={t('extension')} value={extension} inputMode="numeric" pattern="[0-9]{2,6}" onInput={(e) => setExtension(e.currentTarget.value)} />
+        {several && <PbxPicker list={pbxList} value={pbx} onChange={setPbx} testid="user-pbx" />}
+      </td>
       <td>
         <select value={language} onChange={(e) => setLanguage(e.currentTarget.value as Language)}>
           <option value="ru">Русский</option>
@@ -105,7 +108,7 @@ function UserRow({ user, pbxList, onChanged, onDeleted }: { user: User; pbxList:
     </tr>
     {/* The row's error on a line of its own, the table's whole width: the actions column is narrow. */}
     {state.error && (
-      <tr class="row-error"><td colSpan={several ? 8 : 7}><small class="error" role="alert" data-testid="user-row-error">{state.error}</small></td></tr>
+      <tr class="row-error"><td colSpan={7}><small class="error" role="alert" data-testid="user-row-error">{state.error}</small></td></tr>
     )}
     </>
   );
@@ -148,7 +151,7 @@ export function UsersPage() {
         <div class="overflow-auto">
           <table class="striped users">
             <thead>
-              <tr><th>{t('name')}</th><th>{t('role')}</th><th>{t('extension')}</th>{several && <th>{t('pbx')}</th>}<th>{t('language')}</th><th>{t('phoneMode')}</th><th>{t('password')}</th><th /></tr>
+              <tr><th>{t('name')}</th><th>{t('role')}</th><th>{several ? `${t('extension')} · ${t('pbx')}` : t('extension')}</th><th>{t('language')}</th><th>{t('phoneMode')}</th><th>{t('password')}</th><th /></tr>
             </thead>
             <tbody>
               {users.map((u) => (
