@@ -139,6 +139,18 @@ describe('two PBXs: Москва (main) and Казань', () => {
     await page.getByTestId('language-switch').selectOption('en');
   });
 
+  it('a manager on Kazan\'s 101 sees only his own call, and no PBX selector', async () => {
+    const mctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB', timezoneId: 'Europe/Moscow' });
+    try {
+      const p = await login(mctx, svc.url, 'kamil', PASSWORD);
+      await go(p, '#/calls');
+      await expect.poll(() => shownLinkedIds(p), { timeout: 10_000 }).toEqual([`K1-${RUN}`]);
+      expect(await p.getByTestId('filter-pbx').count()).toBe(0);
+    } finally {
+      await mctx.close();
+    }
+  });
+
   it('the live board shows main\'s board first and switches to Kazan\'s', async () => {
     await go(page, '#/live');
     const board = page.getByTestId('live-board');
@@ -183,6 +195,7 @@ describe('two PBXs: Москва (main) and Казань', () => {
     await page.getByTestId('report-totals').locator('[data-metric="calls"] button').click();
     await expect.poll(() => page.getByTestId('drill').locator('[data-testid="call-row"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-linked-id'))), { timeout: 10_000 })
       .toEqual([`K1-${RUN}`]);
+    await shot(page, 'report-kzn-en.png');
     await page.getByTestId('report-pbx').selectOption({ label: 'Москва' });
     await expect.poll(calls, { timeout: 10_000 }).toBe('2');
   });

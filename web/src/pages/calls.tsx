@@ -58,7 +58,7 @@ export function CallsPage() {
     }
   }
 
-  const filters = () => ({ from: since(period), direction, disposition, q: query || undefined, managerId: managerId || undefined, pbx: pbx || undefined });
+  const filters = () => ({ from: since(period), direction, disposition, q: query || undefined, managerId: managerId || undefined, pbx: (supervisor && pbx) || undefined });
   useEffect(() => void load(null), [period, direction, disposition, query, managerId, pbx, tick]);
   // Typing settles for a moment before the list is asked again.
   useEffect(() => {
@@ -111,7 +111,8 @@ export function CallsPage() {
         {select(t('period'), period, (v) => setPeriod(v as Period), PERIODS, (o) => tKey('period_', o), 'filter-period')}
         {select(t('direction'), direction, setDirection, DIRECTIONS, (o) => (o ? tKey('direction_', o) : t('direction_any')), 'filter-direction')}
         {select(t('disposition'), disposition, setDisposition, DISPOSITIONS, (o) => (o ? tKey('disposition_', o) : t('disposition_any')), 'filter-disposition')}
-        <PbxSelect list={pbxList} value={pbx} onChange={setPbx} all />
+        {/* A manager's calls are on their own PBX: the choice is a supervisor's. */}
+        {supervisor && <PbxSelect list={pbxList} value={pbx} onChange={setPbx} all />}
       </div>
       <div class="table-actions">
         <CsvLink path="/api/v1/calls" query={filters()} filename="calls.csv" testid="calls-csv" />
