@@ -17,7 +17,7 @@ import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { openTestDb } from '../support/database.js';
 import { freePort } from '../support/ports.js';
-import { newDbFile, startService, type ServiceProcess } from '../support/service.js';
+import { TEST_RULES, api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
 import { launchChromium, login, screenshotPath, seedLoginUser } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery';
@@ -45,10 +45,11 @@ const go = async (p: Page, hash: string) => { await p.evaluate((h) => { location
 const optionTexts = (p: Page, testid: string) => p.getByTestId(testid).locator('option').allInnerTexts();
 
 /** A service with its own database; `pbxs`: CTI_PBXS_FILE's list (none: main only). Seeds the users and calls. */
-async function start(pbxs: object[] | null): Promise<ServiceProcess> {
+let olgaToken = '';
+async function start(pbxs: object[] | null, rules?: object): Promise<ServiceProcess> {
   const dbFile = newDbFile();
   const dir = mkdtempSync(join(tmpdir(), 'cti-pbxs-'));
-  await seedLoginUser(dbFile, 'olga', 'admin', { password: PASSWORD, language: 'en' });
+  olgaToken = (await seedLoginUser(dbFile, 'olga', 'admin', { password: PASSWORD, language: 'en' })).token;
   await seedLoginUser(dbFile, 'anna', 'manager', { extension: '101', password: PASSWORD, language: 'en' });
   if (pbxs) await seedLoginUser(dbFile, 'kamil', 'manager', { extension: '101', password: PASSWORD, language: 'en', pbx: 'kzn' });
   const now = Date.now();
@@ -75,8 +76,11 @@ async function start(pbxs: object[] | null): Promise<ServiceProcess> {
     env['CTI_PBXS_FILE'] = file;
     env['KZN_AMI_SECRET'] = 'not-used';
   }
-  return startService({ dbFile, env, waitConnected: false });
+  return startService({ dbFile, env, waitConnected: false, ...(rules ? { rules } : {}) });
 }
+
+/** Kazan's own rules: its desk by default, and a DID of its trunk to a queue. */
+const BY_PBX = { kzn: { defaultTarget: { extension: '101' }, dids: { '78435550100': { queue: 'kzn_sales' } } } };
 
 let browser: Browser;
 beforeAll(async () => {
@@ -100,7 +104,7 @@ describe('two PBXs: Москва (main) and Казань', () => {
       id: 'kzn', name: 'Казань',
       ami: { host: '127.0.0.1', port, user: 'cti', secretEnv: 'KZN_AMI_SECRET' },
       cel: { file: join(dir, 'cel.csv') }, recordings: { dir },
-    }]);
+    }], { ...TEST_RULES, byPbx: BY_PBX });
     ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB', timezoneId: 'Europe/Moscow' });
     page = await login(ctx, svc.url, 'olga', PASSWORD);
   });
@@ -198,6 +202,22 @@ describe('two PBXs: Москва (main) and Казань', () => {
     await shot(page, 'report-kzn-en.png');
     await page.getByTestId('report-pbx').selectOption({ label: 'Москва' });
     await expect.poll(calls, { timeout: 10_000 }).toBe('2');
+  });
+
+  it('the routing form says Kazan has rules of its own and keeps them when an admin saves it', async () => {
+    await go(page, '#/routing');
+    const note = page.getByTestId('routing-by-pbx');
+    await note.waitFor({ timeout: 10_000 });
+    expect(await note.getAttribute('data-count')).toBe('1');
+    expect(await note.innerText()).toContain('Казань');
+    // A field of the form changes and is saved: Kazan's rules are still there, as they were.
+    await page.getByTestId('routing-managerRingSeconds').fill('8');
+    await page.getByTestId('routing-save').click();
+    await page.getByTestId('routing-saved').waitFor({ timeout: 10_000 });
+    const r = await api(svc, '/api/v1/routing/rules', olgaToken);
+    expect(r.body.managerRingSeconds).toBe(8);
+    expect(r.body.byPbx).toEqual(BY_PBX);
+    await shot(page, 'routing-by-pbx-en.png');
   });
 
   it('the users page shows each user\'s PBX: 101 on each PBX is someone else', async () => {
