@@ -23,10 +23,10 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A user with a password (for the login page) and an API token (for the test's own setup calls). */
-export async function seedLoginUser(dbFile: string, name: string, role: 'manager' | 'supervisor' | 'admin', opts: { extension?: string; password: string; language?: 'ru' | 'en' }): Promise<{ id: string; token: string }> {
+export async function seedLoginUser(dbFile: string, name: string, role: 'manager' | 'supervisor' | 'admin', opts: { extension?: string; password: string; language?: 'ru' | 'en'; pbx?: string }): Promise<{ id: string; token: string }> {
   const h = await openTestDb(dbFile);
   try {
-    const row = await addUser(h.db, { name, role, extension: opts.extension ?? null, password: opts.password, language: opts.language });
+    const row = await addUser(h.db, { name, role, extension: opts.extension ?? null, password: opts.password, language: opts.language, ...(opts.pbx ? { pbxId: opts.pbx } : {}) });
     return { id: row.id, token: await createToken(h.db, name) };
   } finally {
     await h.close();

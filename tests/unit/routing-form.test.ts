@@ -31,6 +31,30 @@ describe('routing rules form', () => {
     expect(checkRules(toRules(fromRules(RULES))).rules).toEqual(RULES);
   });
 
+  it('keeps the rules of each PBX (byPbx) through the form and a save unchanged, though the form has no fields for them', () => {
+    const byPbx: NonNullable<RoutingRules['byPbx']> = {
+      kzn: {
+        defaultTarget: { extension: '101' },
+        tiers: [{ name: 'kzn-key', minTurnover: 1_000_000, target: { queue: 'kzn_key' } }],
+        dids: { '78435550100': { group: ['101', '102'] }, '78435550101': { queue: 'kzn_sales' } },
+      },
+      spb: { dids: { '78125550100': { extension: '201' } } },
+    };
+    const rules: RoutingRules = { ...RULES, byPbx };
+    const form = fromRules(rules);
+    expect(toRules(form)).toEqual(rules);
+    // An admin changes a field of the form and saves: the per-PBX rules go back as they came.
+    const edited = toRules({ ...form, managerRingSeconds: '20', tiers: form.tiers.slice(1) });
+    expect(edited.byPbx).toEqual(byPbx);
+    expect(edited.managerRingSeconds).toBe(20);
+    // The service takes what the form gives back, byPbx with it.
+    expect(checkRules(toRules(form)).rules).toEqual(rules);
+    // The JSON tab and back to the form: kept too.
+    expect(toRules(formFromJson(JSON.parse(JSON.stringify(toRules(form))), form)!).byPbx).toEqual(byPbx);
+    // Rules without byPbx get none.
+    expect('byPbx' in toRules(fromRules(RULES))).toBe(false);
+  });
+
   it('reads the fields in users\' words: thresholds, ring times and the kind of target', () => {
     const f = fromRules(RULES);
     expect(f).toMatchObject({ priorEnabled: false, windowDays: '45', useOwner: false, managerRingSeconds: '17', targetRingSeconds: '75', currency: 'EUR', deadlineMs: '450' });

@@ -161,6 +161,8 @@ export interface CallQuery {
   /** The queue report's drill-down (src/calls/queries.ts CallFilters.queue, queueResult). */
   queue?: string;
   queueResult?: 'answered' | 'abandoned' | 'timeout' | 'withinServiceLevel';
+  /** One PBX's calls (GET /api/v1/pbxes): the report's own PBX filter. */
+  pbx?: string;
 }
 
 /**
@@ -193,7 +195,7 @@ const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : 
  * request's own direction/extension filters.
  */
 export function drillQuery(
-  report: CallReport, scope: DrillScope, metric: DrillMetric, filters: { direction?: Direction | ''; extension?: string } = {},
+  report: CallReport, scope: DrillScope, metric: DrillMetric, filters: { direction?: Direction | ''; extension?: string; pbx?: string } = {},
 ): CallQuery | null {
   const byMetric = metric.startsWith('outcome:') ? {} : METRIC_FILTERS[metric as Metric];
   if (!byMetric) return null;
@@ -215,6 +217,7 @@ export function drillQuery(
     }
   }
   if (filters.extension && !q.extension) q.extension = filters.extension;
+  if (filters.pbx) q.pbx = filters.pbx;
   const direction = byMetric.direction ?? (filters.direction || undefined);
   if (direction) q.direction = direction;
   if (byMetric.result) q.result = byMetric.result;

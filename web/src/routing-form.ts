@@ -19,6 +19,16 @@ export interface RoutingRules {
   tiers: Tier[];
   defaultTarget: Target;
   deadlineMs: number;
+  /**
+   * Per PBX (several PBXs, by id): its own default target, tiers and DID targets over the rules above.
+   * The form has no fields for it: it is carried through a save unchanged (edited in the JSON tab).
+   */
+  byPbx?: Record<string, PbxRules>;
+}
+export interface PbxRules {
+  defaultTarget?: Target;
+  tiers?: Tier[];
+  dids?: Record<string, Target>;
 }
 
 /** One thing the service found wrong, at a field's path (`tiers.1.minTurnover`). */
@@ -37,6 +47,8 @@ export interface RoutingPhone {
   extension: string;
   name: string;
   role: string;
+  /** The PBX the phone is on (several PBXs). */
+  pbx?: string;
 }
 
 export type TargetKind = 'extension' | 'group' | 'queue';
@@ -64,7 +76,10 @@ export interface RulesForm {
   tiers: TierForm[];
   defaultTarget: TargetForm;
   deadlineMs: string;
-  /** Keys the form has no field for (typed in the JSON tab): kept, so the service can name them. */
+  /**
+   * Keys the form has no field for: what the service keeps that the form does not edit (byPbx), and keys
+   * typed in the JSON tab, kept so the service can name them. Saved as they are.
+   */
   extra: Record<string, unknown>;
 }
 
@@ -78,6 +93,11 @@ function targetForm(t: Target): TargetForm {
   return { ...f, kind: 'queue', queue: t.queue };
 }
 
+const KNOWN = new Set(['priorManager', 'managerRingSeconds', 'targetRingSeconds', 'currency', 'tiers', 'defaultTarget', 'deadlineMs']);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** What the rules hold beyond the form's fields (byPbx), to save again unchanged. */
+const beyondForm = (r: object) => Object.fromEntries(Object.entries(r).filter(([k, v]) => !KNOWN.has(k) && v !== undefined));
+
 export function fromRules(r: RoutingRules): RulesForm {
   return {
     priorEnabled: r.priorManager.enabled,
@@ -89,12 +109,10 @@ export function fromRules(r: RoutingRules): RulesForm {
     tiers: r.tiers.map((t) => ({ key: newKey(), name: t.name, minTurnover: String(t.minTurnover), target: targetForm(t.target) })),
     defaultTarget: targetForm(r.defaultTarget),
     deadlineMs: String(r.deadlineMs),
-    extra: {},
+    extra: beyondForm(r),
   };
 }
 
-const KNOWN = new Set(['priorManager', 'managerRingSeconds', 'targetRingSeconds', 'currency', 'tiers', 'defaultTarget', 'deadlineMs']);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown, base: string) => (v === undefined ? base : typeof v === 'string' ? v : JSON.stringify(v));
 
 function targetFromJson(v: unknown, base: TargetForm): TargetForm {
@@ -127,7 +145,7 @@ export function formFromJson(json: unknown, base: RulesForm): RulesForm | null {
     tiers,
     defaultTarget: targetFromJson(json['defaultTarget'], base.defaultTarget),
     deadlineMs: text(json['deadlineMs'], base.deadlineMs),
-    extra: Object.fromEntries(Object.entries(json).filter(([k]) => !KNOWN.has(k))),
+    extra: beyondForm(json),
   };
 }
 

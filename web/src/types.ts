@@ -17,6 +17,8 @@ export interface User {
   language: Language;
   /** Where their calls ring: a desk phone, or the browser phone in the page. */
   phoneMode: PhoneMode;
+  /** The PBX their extension is on (GET /api/v1/pbxes; `main` by default). */
+  pbx?: string;
 }
 
 export interface Wrapup {
@@ -28,6 +30,8 @@ export interface Wrapup {
 
 export interface Call {
   id: string;
+  /** The PBX it happened on (GET /api/v1/pbxes). */
+  pbx?: string;
   linkedId: string;
   direction: Direction;
   externalNumber: string | null;
@@ -65,6 +69,8 @@ export interface Manager {
   name: string;
   role: Role;
   extension: string | null;
+  /** The PBX of their extension. */
+  pbx?: string;
 }
 
 export interface Page<T> {

@@ -9,6 +9,7 @@ import { WrapupForm } from './wrapup-form.js';
 import { language, t, tKey } from '../i18n.js';
 import { dateTime, dispositionText, duration, phoneText } from '../format.js';
 import type { Call, Outcome, User } from '../types.js';
+import { pbxName, severalPbxs, usePbxes } from '../pbxes.js';
 
 let outcomesPromise: Promise<Outcome[]> | null = null;
 /** The configured wrap-up outcomes (GET /api/v1/wrapup/outcomes), fetched once per page load. */
@@ -92,6 +93,9 @@ function mayWrapUp(user: User, c: Call): boolean {
 export function CallsTable({ calls, showExtension = true, contactLinks = true }: { calls: Call[]; showExtension?: boolean; contactLinks?: boolean }) {
   const outcomeList = useOutcomes();
   const user = useUser();
+  // Several PBXs: each call says which one it was on (extension 101 is two phones then).
+  const pbxList = usePbxes();
+  const showPbx = severalPbxs(pbxList);
   // The call whose wrap-up is being written or edited here, in a row of its own under the call.
   const [editing, setEditing] = useState<string | null>(null);
   const columns = showExtension ? 9 : 8;
@@ -120,9 +124,15 @@ export function CallsTable({ calls, showExtension = true, contactLinks = true }:
               <td>
                 {tKey('direction_', c.direction)}
                 {c.origin === 'click2call' && <small class="muted"> ({t('clickToCall')})</small>}
+                {showPbx && !showExtension && c.pbx && <div><small class="muted call-pbx" data-testid="call-pbx" data-pbx={c.pbx}>{pbxName(pbxList, c.pbx)}</small></div>}
               </td>
               <PartyCell call={c} link={contactLinks} />
-              {showExtension && <td class="manager" data-testid="call-manager">{managerText(c)}</td>}
+              {showExtension && (
+                <td class="manager" data-testid="call-manager">
+                  {managerText(c)}
+                  {showPbx && c.pbx && <div><small class="muted call-pbx" data-testid="call-pbx" data-pbx={c.pbx}>{pbxName(pbxList, c.pbx)}</small></div>}
+                </td>
+              )}
               <td class={`disp disp-${c.state === 'live' ? 'live' : c.disposition ?? ''}`}>
                 {dispositionText(c.disposition, c.state)}
                 {c.queue && (

@@ -218,6 +218,7 @@ export const en = {
   liveRings: 'Rings',
   liveNobody: 'nobody yet',
   livePbxDown: 'The PBX is not connected: the states shown may be out of date.',
+  livePbxDownNamed: '{name} is not connected: the states shown may be out of date.',
 
   // reports (supervisors)
   navReports: 'Reports',
@@ -486,6 +487,10 @@ export const en = {
   agentPaused: 'Paused: {reason}',
   agentCalls: 'calls taken: {n}',
   agentWrapupTitle: 'After a queue call the queue gives this member no call for its wrap-up time (app_queue wrapuptime)',
+  // Several PBXs (GET /api/v1/pbxes): shown only with two or more.
+  pbx: 'PBX',
+  pbxAll: 'All PBXs',
+  routingByPbx: 'PBXs with rules of their own: {n} ({names}). Saving the form keeps them as they are; the JSON tab shows them.',
 };
 
 export type MessageKey = keyof typeof en;

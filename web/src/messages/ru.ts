@@ -208,6 +208,7 @@ export const ru: Record<MessageKey, string> = {
   liveRings: 'Звонит у',
   liveNobody: 'пока ни у кого',
   livePbxDown: 'АТС не подключена: показанные состояния могут быть устаревшими.',
+  livePbxDownNamed: 'АТС «{name}» не подключена: показанные состояния могут быть устаревшими.',
 
   navReports: 'Отчёты',
   reportsTitle: 'Отчёт по звонкам',
@@ -473,4 +474,8 @@ export const ru: Record<MessageKey, string> = {
   agentPaused: 'Пауза: {reason}',
   agentCalls: 'принято звонков: {n}',
   agentWrapupTitle: 'После звонка из очереди очередь не даёт участнику новых звонков в течение времени постобработки (wrapuptime в app_queue)',
+  // Несколько АТС (GET /api/v1/pbxes): только когда их две и больше.
+  pbx: 'АТС',
+  pbxAll: 'Все АТС',
+  routingByPbx: 'АТС со своими правилами: {n} ({names}). Сохранение формы оставляет их как есть; они видны на вкладке JSON.',
 };

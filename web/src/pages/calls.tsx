@@ -9,6 +9,8 @@ import { subscribe } from '../realtime.js';
 import { CallsTable } from '../components/calls-table.js';
 import { CsvLink } from '../components/csv-link.js';
 import { useManagers } from '../managers.js';
+import { PbxSelect } from '../components/pbx-select.js';
+import { pbxName, severalPbxs, usePbxChoice, usePbxes } from '../pbxes.js';
 import { CALL_DIRECTIONS, CALL_DISPOSITIONS, type Call, type Page } from '../types.js';
 
 const PERIODS = ['today', 'week', 'month', 'all'] as const;
@@ -30,6 +32,10 @@ export function CallsPage() {
   const user = useUser();
   const supervisor = isSupervisor(user);
   const managers = useManagers(supervisor);
+  const pbxList = usePbxes();
+  const several = severalPbxs(pbxList);
+  // '': every PBX's calls.
+  const [pbx, setPbx] = usePbxChoice('calls');
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const [managerId, setManagerId] = useState('');
@@ -52,8 +58,8 @@ export function CallsPage() {
     }
   }
 
-  const filters = () => ({ from: since(period), direction, disposition, q: query || undefined, managerId: managerId || undefined });
-  useEffect(() => void load(null), [period, direction, disposition, query, managerId, tick]);
+  const filters = () => ({ from: since(period), direction, disposition, q: query || undefined, managerId: managerId || undefined, pbx: (supervisor && pbx) || undefined });
+  useEffect(() => void load(null), [period, direction, disposition, query, managerId, pbx, tick]);
   // Typing settles for a moment before the list is asked again.
   useEffect(() => {
     const timer = setTimeout(() => setQuery(q.trim()), q ? 300 : 0);
@@ -91,7 +97,11 @@ export function CallsPage() {
             {t('callsManager')}
             <select data-testid="filter-manager" value={managerId} onChange={(e) => setManagerId(e.currentTarget.value)}>
               <option value="">{t('callsAnyManager')}</option>
-              {managers.map((m) => <option key={m.id} value={m.id}>{m.extension ? `${m.name} (${m.extension})` : m.name}</option>)}
+              {managers.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.extension ? `${m.name} (${several && m.pbx ? `${m.extension} · ${pbxName(pbxList, m.pbx)}` : m.extension})` : m.name}
+                </option>
+              ))}
               <option value="none">{t('callsNoManager')}</option>
             </select>
           </label>
@@ -101,6 +111,8 @@ export function CallsPage() {
         {select(t('period'), period, (v) => setPeriod(v as Period), PERIODS, (o) => tKey('period_', o), 'filter-period')}
         {select(t('direction'), direction, setDirection, DIRECTIONS, (o) => (o ? tKey('direction_', o) : t('direction_any')), 'filter-direction')}
         {select(t('disposition'), disposition, setDisposition, DISPOSITIONS, (o) => (o ? tKey('disposition_', o) : t('disposition_any')), 'filter-disposition')}
+        {/* A manager's calls are on their own PBX: the choice is a supervisor's. */}
+        {supervisor && <PbxSelect list={pbxList} value={pbx} onChange={setPbx} all />}
       </div>
       <div class="table-actions">
         <CsvLink path="/api/v1/calls" query={filters()} filename="calls.csv" testid="calls-csv" />

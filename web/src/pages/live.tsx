@@ -11,6 +11,8 @@ import { applyDelta, callClock, managerClock, type Clock } from '../live-state.j
 import { onStatus, realtime, subscribe } from '../realtime.js';
 import type { LiveCall, LiveDelta, LiveManager, LiveQueue, LiveSnapshot } from '../types.js';
 import { secondsSince } from '../live-state.js';
+import { PbxSelect } from '../components/pbx-select.js';
+import { pbxName, severalPbxs, usePbxChoice, usePbxes } from '../pbxes.js';
 
 /** A running time with its word: "talking 3:12", "for 12:03" (live-state.ts says which is which). */
 const clockText = (c: Clock) => t(`liveClock_${c.kind}`, { duration: duration(c.seconds) });
@@ -105,7 +107,12 @@ export function LivePage() {
   const boardRef = useRef<LiveSnapshot | null>(null);
   const offset = useRef(0);
   const pending = useRef<LiveDelta[]>([]);
-  const loading = useRef(false);
+  /** The PBX whose snapshot is on its way, or null. */
+  const loading = useRef<string | null>(null);
+  // One PBX's board at a time (a board per PBX): main's first; the selector shows with two or more PBXs.
+  const pbxList = usePbxes();
+  const [pbx, setPbx] = usePbxChoice('live');
+  const pbxRef = useRef(pbx);
 
   const show = (b: LiveSnapshot) => {
     boardRef.current = b;
@@ -114,11 +121,14 @@ export function LivePage() {
   };
 
   async function load() {
-    if (loading.current) return;
-    loading.current = true;
+    const want = pbxRef.current;
+    if (loading.current === want) return;
+    loading.current = want;
     try {
-      let b = await api.get<LiveSnapshot>('/api/v1/live');
-      // Deltas that arrived while the snapshot was on its way.
+      let b = await api.get<LiveSnapshot>('/api/v1/live', { pbx: want });
+      // Another PBX was chosen meanwhile: its own snapshot is on its way.
+      if (pbxRef.current !== want) return;
+      // Deltas that arrived while the snapshot was on its way (another PBX's are no change of this board).
       for (const d of pending.current.splice(0)) {
         const r = applyDelta(b, d);
         if (r.kind === 'applied') b = r.board;
@@ -126,17 +136,29 @@ export function LivePage() {
       show(b);
       setError(null);
     } catch (e) {
-      setError(errorText(e));
+      if (pbxRef.current === want) setError(errorText(e));
     } finally {
-      loading.current = false;
+      if (loading.current === want) loading.current = null;
     }
+  }
+
+  /** Another PBX's board: its own snapshot, then only its deltas. */
+  function choose(id: string) {
+    if (id === pbxRef.current) return;
+    pbxRef.current = id;
+    setPbx(id);
+    boardRef.current = null;
+    pending.current = [];
+    setBoard(null);
+    setError(null);
+    void load();
   }
 
   useEffect(() => {
     // Subscribe first, then fetch: no change can fall between the snapshot and the first delta.
     const off = subscribe('live:delta', (d) => {
       const b = boardRef.current;
-      if (!b || loading.current) {
+      if (!b || loading.current !== null) {
         pending.current.push(d);
         return;
       }
@@ -161,16 +183,33 @@ export function LivePage() {
     };
   }, []);
 
-  if (!board) return error ? <p class="notice error" role="alert">{error}</p> : <p aria-busy="true">{t('loading')}</p>;
+  const head = (
+    <div class="live-head">
+      <h2>{t('liveTitle')}</h2>
+      <PbxSelect list={pbxList} value={pbx} onChange={choose} all={false} testid="live-pbx" />
+    </div>
+  );
+  if (!board) {
+    return (
+      <section data-testid="live-loading">
+        {head}
+        {error ? <p class="notice error" role="alert">{error}</p> : <p aria-busy="true">{t('loading')}</p>}
+      </section>
+    );
+  }
   const serverNow = now + offset.current;
   const waiting = board.calls.filter((c) => c.waiting);
   const inProgress = board.calls.filter((c) => !c.waiting);
   const c = board.counters;
   return (
-    <section data-testid="live-board" data-seq={board.seq}>
-      <h2>{t('liveTitle')}</h2>
+    <section data-testid="live-board" data-seq={board.seq} data-pbx={board.pbxId}>
+      {head}
       {error && <p class="notice error" role="alert">{error}</p>}
-      {board.pbx === 'disconnected' && <p class="notice warn" role="status" data-testid="live-pbx-down">{t('livePbxDown')}</p>}
+      {board.pbx === 'disconnected' && (
+        <p class="notice warn" role="status" data-testid="live-pbx-down">
+          {severalPbxs(pbxList) ? t('livePbxDownNamed', { name: pbxName(pbxList, board.pbxId) }) : t('livePbxDown')}
+        </p>
+      )}
 
       <h3>{t('liveManagers')}</h3>
       <div class="live-managers">

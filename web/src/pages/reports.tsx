@@ -18,6 +18,8 @@ import {
 } from '../reports-model.js';
 import type { Call, Direction, Page } from '../types.js';
 import { QueueReportView } from './queue-report.js';
+import { PbxSelect } from '../components/pbx-select.js';
+import { usePbxChoice, usePbxes } from '../pbxes.js';
 
 /** The table's metric columns, in order (callbacks get one column of their own: on time / due). */
 const COLUMNS: Metric[] = [
@@ -154,19 +156,22 @@ function Report() {
   useEffect(() => { chosenPeriod.value = from && to ? { from, to } : chosenPeriod.value; }, [from, to]);
   const [grouping, setGrouping] = useState<Grouping>('manager');
   const [direction, setDirection] = useState<Direction | ''>('');
+  // '': every PBX's calls (the selector shows only with two or more PBXs).
+  const [pbx, setPbx] = usePbxChoice('reports');
+  const pbxList = usePbxes();
   const [report, setReport] = useState<CallReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [drill, setDrill] = useState<Drill | null>(null);
   const outcomeList = useOutcomes();
 
-  const query = { from, to: to ? dayAfter(to) : '', groupBy: grouping, direction };
+  const query = { from, to: to ? dayAfter(to) : '', groupBy: grouping, direction, pbx };
   useEffect(() => {
     if (!from || !to) return;
     setDrill(null);
     api.get<CallReport>('/api/v1/reports/calls', query)
       .then((r) => { setReport(r); setError(null); })
       .catch((e) => { setReport(null); setError(errorText(e)); });
-  }, [from, to, grouping, direction]);
+  }, [from, to, grouping, direction, pbx]);
 
   // The first range is the browser's month; the report says the company's zone, whose month may differ
   // (the evening of the 31st in New York is already the 1st in Moscow): follow it once.
@@ -196,7 +201,7 @@ function Report() {
 
   function open(scope: DrillScope, metric: DrillMetric, cells: { metrics: Metrics; outcomes: Record<string, number> }) {
     if (!report) return;
-    const q = drillQuery(report, scope, metric, { direction });
+    const q = drillQuery(report, scope, metric, { direction, pbx: pbx || undefined });
     if (!q) return;
     const what = metric.startsWith('outcome:') ? outcomeLabel(outcomeList, metric.slice(8)) : tKey('metric_', metric);
     const where = scope.kind === 'row'
@@ -258,6 +263,7 @@ function Report() {
               {DIRECTIONS.map((d) => <option key={d} value={d}>{d ? tKey('direction_', d) : t('direction_any')}</option>)}
             </select>
           </label>
+          <PbxSelect list={pbxList} value={pbx} onChange={setPbx} all testid="report-pbx" />
         </div>
       </div>
       {error && <p class="notice error" role="alert">{error}</p>}

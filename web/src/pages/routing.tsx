@@ -6,6 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
+import { MAIN_PBX, pbxName, usePbxes } from '../pbxes.js';
 import { language, t, type MessageKey } from '../i18n.js';
 import {
   addTier, formFromJson, formPaths, fromRules, moveTier, problemsFor, removeTier, toRules,
@@ -281,6 +282,27 @@ function RulesFormView({ form, setForm, phones, problems, readOnly }: {
   );
 }
 
+/**
+ * The phones the form's targets offer: the rules here are the deployment's, dialled on each PBX that has
+ * none of its own; with several PBXs one extension (101) may be a phone on each, offered once (main's).
+ */
+function formPhones(items: RoutingPhone[]): RoutingPhone[] {
+  const byExt = new Map<string, RoutingPhone>();
+  for (const p of items) {
+    const had = byExt.get(p.extension);
+    if (!had || (had.pbx && had.pbx !== MAIN_PBX && (!p.pbx || p.pbx === MAIN_PBX))) byExt.set(p.extension, p);
+  }
+  return [...byExt.values()];
+}
+
+/** Several PBXs with rules of their own (byPbx): the form keeps them as they are; the JSON tab edits them. */
+function PerPbxNote({ rules }: { rules: RoutingRules | null }) {
+  const pbxList = usePbxes();
+  const ids = Object.keys(rules?.byPbx ?? {});
+  if (ids.length === 0) return null;
+  return <p class="notice" data-testid="routing-by-pbx" data-count={ids.length}>{t('routingByPbx', { n: ids.length, names: ids.map((id) => pbxName(pbxList, id)).join(', ') })}</p>;
+}
+
 export function RoutingPage() {
   const user = useUser();
   const canEdit = user.role === 'admin';
@@ -295,7 +317,7 @@ export function RoutingPage() {
 
   useEffect(() => {
     // The phones first, so a target shows the person on its phone from the start (the rules work without).
-    const phonesLoaded = api.get<{ items: RoutingPhone[] }>('/api/v1/routing/phones').then((r) => setPhones(r.items)).catch(() => undefined);
+    const phonesLoaded = api.get<{ items: RoutingPhone[] }>('/api/v1/routing/phones').then((r) => setPhones(formPhones(r.items))).catch(() => undefined);
     Promise.all([api.get<RoutingRules>('/api/v1/routing/rules'), phonesLoaded])
       .then(([r]) => { setSaved(r); setFormState(fromRules(r)); })
       .catch((e) => setState({ loadError: errorText(e) }));
@@ -419,6 +441,7 @@ export function RoutingPage() {
       <h2>{t('routingTitle')}</h2>
       <p class="muted">{t('routingHelp')}</p>
       {!canEdit && <p class="notice" data-testid="routing-read-only">{t('routingReadOnly')}</p>}
+      <PerPbxNote rules={saved} />
       {state.loadError && <p class="notice error" role="alert">{state.loadError}</p>}
       {!form && !state.loadError && <p aria-busy="true">{t('loading')}</p>}
       {form && (

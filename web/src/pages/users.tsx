@@ -4,6 +4,18 @@ import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
 import { t, tKey } from '../i18n.js';
 import { ROLES, type Language, type PhoneMode, type Role, type User } from '../types.js';
+import { MAIN_PBX, severalPbxs, usePbxes, type PbxItem } from '../pbxes.js';
+
+/** Which PBX an extension is on (several PBXs: 101 on each is two phones, two people). */
+function PbxPicker({ list, value, onChange, testid }: { list: readonly PbxItem[]; value: string; onChange: (id: string) => void; testid: string }) {
+  return (
+    <select data-testid={testid} aria-label={t('pbx')} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+      {list.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+      {/* A PBX no longer configured stays what it is until someone chooses another. */}
+      {!list.some((p) => p.id === value) && <option value={value}>{value}</option>}
+    </select>
+  );
+}
 
 function message(e: unknown): string {
   // One extension, one person: say whose it is, in the page's language.
@@ -17,8 +29,10 @@ function message(e: unknown): string {
   return e instanceof ApiError && (e.status === 400 || e.status === 409) ? e.message : errorText(e);
 }
 
-function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: User) => void; onDeleted: () => void }) {
+function UserRow({ user, pbxList, onChanged, onDeleted }: { user: User; pbxList: readonly PbxItem[]; onChanged: (u: User) => void; onDeleted: () => void }) {
   const me = useUser();
+  const several = severalPbxs(pbxList);
+  const [pbx, setPbx] = useState(user.pbx ?? MAIN_PBX);
   const [role, setRole] = useState<Role>(user.role);
   const [extension, setExtension] = useState(user.extension ?? '');
   const [mobile, setMobile] = useState(user.mobile ?? '');
@@ -30,15 +44,19 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
     try {
       const body: Record<string, unknown> = { role, extension: extension || null, mobile: mobile.trim() || null, language, phoneMode };
       if (password) body['password'] = password;
+      if (several) body['pbx'] = pbx;
       const r = await api.patch<User | { user: User }>(`/api/v1/users/${encodeURIComponent(user.id)}`, body);
       const u = r && 'user' in r ? r.user : (r as User | undefined);
-      onChanged(u ?? { ...user, role, extension: extension || null, mobile: mobile.trim() || null, language, phoneMode });
+      onChanged(u ?? { ...user, role, extension: extension || null, mobile: mobile.trim() || null, language, phoneMode, ...(several ? { pbx } : {}) });
       if (u) setMobile(u.mobile ?? '');
       setPassword('');
       setState({ ok: true });
     } catch (e) {
       // The extension stays what is saved, so the table never shows one extension on two rows.
-      if (e instanceof ApiError && e.code === 'CTI_ERR_EXTENSION_TAKEN') setExtension(user.extension ?? '');
+      if (e instanceof ApiError && e.code === 'CTI_ERR_EXTENSION_TAKEN') {
+        setExtension(user.extension ?? '');
+        setPbx(user.pbx ?? MAIN_PBX);
+      }
       if (e instanceof ApiError && e.code === 'CTI_ERR_MOBILE_TAKEN') setMobile(user.mobile ?? '');
       setState({ error: message(e) });
     }
@@ -61,7 +79,11 @@ function UserRow({ user, onChanged, onDeleted }: { user: User; onChanged: (u: Us
           {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}
         </select>
       </td>
-      <td><input class="extension" value={extension} inputMode="numeric" pattern="[0-9]{2,6}" onInput={(e) => setExtension(e.currentTarget.value)} /></td>
+      {/* With several PBXs, under the extension: the PBX it is on (the table keeps its width). */}
+      <td class="extension-cell">
+        <input class="extension" aria-label={t('extension')} value={extension} inputMode="numeric" pattern="[0-9]{2,6}" onInput={(e) => setExtension(e.currentTarget.value)} />
+        {several && <PbxPicker list={pbxList} value={pbx} onChange={setPbx} testid="user-pbx" />}
+      </td>
       <td>
         <select value={language} onChange={(e) => setLanguage(e.currentTarget.value as Language)}>
           <option value="ru">Русский</option>
@@ -96,6 +118,9 @@ export function UsersPage() {
   const [users, setUsers] = useState<User[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState({ name: '', role: 'manager' as Role, extension: '', mobile: '', language: 'ru' as Language, phoneMode: 'desk' as PhoneMode, password: '' });
+  const pbxList = usePbxes();
+  const several = severalPbxs(pbxList);
+  const [draftPbx, setDraftPbx] = useState(MAIN_PBX);
 
   useEffect(() => {
     api.get<User[] | { items: User[] }>('/api/v1/users')
@@ -106,7 +131,9 @@ export function UsersPage() {
   async function create(e: Event) {
     e.preventDefault();
     try {
-      const r = await api.post<User | { user: User }>('/api/v1/users', { ...draft, extension: draft.extension || undefined, mobile: draft.mobile.trim() || undefined });
+      const r = await api.post<User | { user: User }>('/api/v1/users', {
+        ...draft, extension: draft.extension || undefined, mobile: draft.mobile.trim() || undefined, ...(several ? { pbx: draftPbx } : {}),
+      });
       const u = 'user' in r ? r.user : r;
       setUsers((l) => [...(l ?? []), u]);
       setDraft({ ...draft, name: '', extension: '', mobile: '', password: '' });
@@ -124,11 +151,11 @@ export function UsersPage() {
         <div class="overflow-auto">
           <table class="striped users">
             <thead>
-              <tr><th>{t('name')}</th><th>{t('role')}</th><th>{t('extension')}</th><th>{t('language')}</th><th>{t('phoneMode')}</th><th>{t('password')}</th><th /></tr>
+              <tr><th>{t('name')}</th><th>{t('role')}</th><th>{several ? `${t('extension')} · ${t('pbx')}` : t('extension')}</th><th>{t('language')}</th><th>{t('phoneMode')}</th><th>{t('password')}</th><th /></tr>
             </thead>
             <tbody>
               {users.map((u) => (
-                <UserRow key={u.id} user={u}
+                <UserRow key={u.id} user={u} pbxList={pbxList}
                   onChanged={(nu) => setUsers((l) => (l ?? []).map((x) => (x.id === nu.id ? nu : x)))}
                   onDeleted={() => setUsers((l) => (l ?? []).filter((x) => x.id !== u.id))} />
               ))}
@@ -144,6 +171,7 @@ export function UsersPage() {
             {ROLES.map((r) => <option key={r} value={r}>{tKey('role_', r)}</option>)}
           </select>
           <input placeholder={t('extension')} aria-label={t('extension')} inputMode="numeric" value={draft.extension} onInput={(e) => setDraft({ ...draft, extension: e.currentTarget.value })} />
+          {several && <PbxPicker list={pbxList} value={draftPbx} onChange={setDraftPbx} testid="new-user-pbx" />}
           <input type="tel" autocomplete="off" placeholder={t('mobile')} aria-label={t('mobile')} title={t('mobileTitle')} value={draft.mobile} onInput={(e) => setDraft({ ...draft, mobile: e.currentTarget.value })} />
           <select aria-label={t('language')} value={draft.language} onChange={(e) => setDraft({ ...draft, language: e.currentTarget.value as Language })}>
             <option value="ru">Русский</option>
