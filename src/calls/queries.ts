@@ -39,9 +39,13 @@ export interface QueryContext {
 /** Where one PBX's recordings are read: this disk, or its recordings server. */
 export type RecordingsPlace = Pick<QueryContext, 'recordingsDir' | 'pbxRecordingsDir' | 'remoteRecordings'>;
 
-/** The place of the row's PBX's recordings. */
-function placeOf(ctx: RecordingsPlace & Pick<QueryContext, 'pbxRecordings'>, row: CallRow): RecordingsPlace {
-  return (row.pbxId !== MAIN_PBX && ctx.pbxRecordings?.(row.pbxId)) || ctx;
+/**
+ * The place of the row's PBX's recordings; null for a PBX no longer configured: its recordings are
+ * nowhere here (main's folder holds another PBX's files, and linkedids repeat across PBXs).
+ */
+function placeOf(ctx: RecordingsPlace & Pick<QueryContext, 'pbxRecordings'>, row: CallRow): RecordingsPlace | null {
+  if (row.pbxId === MAIN_PBX || !ctx.pbxRecordings) return ctx;
+  return ctx.pbxRecordings(row.pbxId) ?? null;
 }
 
 export interface CallFilters {
@@ -216,6 +220,7 @@ export type RecordingLocation = { kind: 'local'; file: string } | { kind: 'remot
 
 export function recordingOf(all: RecordingsPlace & Pick<QueryContext, 'pbxRecordings'>, row: CallRow): { at: RecordingLocation; ms: number } | null {
   const ctx = placeOf(all, row);
+  if (!ctx) return null;
   if (ctx.remoteRecordings) {
     const parts = row.recordingFile ? recordingParts(row.recordingFile, ctx.pbxRecordingsDir ?? null) : null;
     return parts && row.recordingMs !== null ? { at: { kind: 'remote', parts, server: ctx.remoteRecordings }, ms: row.recordingMs } : null;
@@ -370,13 +375,15 @@ export async function getCall(ctx: QueryContext, id: string): Promise<CallView> 
 /** Where the recording of a call the actor may see is read (its rights first); 404 when it has none. */
 export async function getRecording(ctx: QueryContext, id: string): Promise<RecordingLocation> {
   const row = await visibleRow(ctx, id);
-  if (placeOf(ctx, row).remoteRecordings) {
+  const place = placeOf(ctx, row);
+  if (!place) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
+  if (place.remoteRecordings) {
     const rec = recordingOf(ctx, row);
     if (!rec) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
     return rec.at;
   }
   // On this disk the file itself is the proof (a header alone does not count), measured or not.
-  const file = recordingPath(placeOf(ctx, row), row);
+  const file = recordingPath(place, row);
   if (!file) throw new CtiError('CTI_ERR_RECORDING_NOT_FOUND');
   return { kind: 'local', file };
 }

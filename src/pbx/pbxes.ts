@@ -131,6 +131,21 @@ export function loadPbxes(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env
       softphoneWsUrl: p.softphoneWsUrl ?? null,
     });
   }
+  // Two PBXs writing into one place would read each other's calls: linkedids and recording names
+  // (<linkedid>.wav) repeat across Asterisks.
+  const places = [
+    ['recordings', (p: PbxSettings) => p.remoteRecordings?.url ?? p.recordingsDir],
+    ['cel', (p: PbxSettings) => (p.celDatabaseUrl ? `${p.celDatabaseUrl}#${p.celTable}` : p.celFile)],
+  ] as const;
+  for (const [field, of] of places) {
+    const owner = new Map<string, string>();
+    for (const p of out) {
+      const at = of(p);
+      const other = at ? owner.get(at) : undefined;
+      if (other) problems.push(`CTI_PBXS_FILE: PBX ${p.id}: ${field}: the same as PBX ${other}'s; each PBX needs its own`);
+      else if (at) owner.set(at, p.id);
+    }
+  }
   if (problems.length) throw new ConfigError(problems);
   return out;
 }

@@ -10,6 +10,8 @@ export interface RoutingContext {
   db: Db;
   actor: Actor;
   rules: RulesStore;
+  /** The deployment's PBX ids (src/pbx/pbxes.ts): rules for another (a typo) are a warning. */
+  pbxIds?: readonly string[];
 }
 
 /** A phone a target can ring, by the person on it. */
@@ -54,7 +56,16 @@ export async function routingPhones(ctx: RoutingContext): Promise<RoutingPhone[]
  */
 export async function checkRoutingRules(ctx: RoutingContext, input: unknown): Promise<{ rules: RoutingRules | null; problems: RulesProblem[] }> {
   assertAdmin(ctx.actor);
-  return checkRules(input, await phoneSets(ctx.db));
+  const checked = checkRules(input, await phoneSets(ctx.db));
+  const known = ctx.pbxIds;
+  if (checked.rules && known) {
+    for (const id of Object.keys(checked.rules.byPbx ?? {})) {
+      if (!known.includes(id)) {
+        checked.problems.push({ path: `byPbx.${id}`, code: 'unknown_pbx', severity: 'warning', value: id, message: `no PBX '${id}' here (${known.join(', ')}): its calls follow the rules above` });
+      }
+    }
+  }
+  return checked;
 }
 
 /** Validates, saves and applies at once (400 with every problem at its path, in details.problems). */

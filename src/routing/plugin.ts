@@ -32,5 +32,5 @@ export const routingPlugin = fp(async (app: FastifyInstance, o: { config: Servic
     const router = new Router({ pbxId: p.id, rules, facts, region: config.CTI_DEFAULT_REGION, log: plog, faultDelayMs: config.CTI_FAULT_ROUTING_DELAY_MS });
     stasis.onRoute((req) => router.route(req));
   }
-  registerRoutingRoutes(app, { db: app.db, rules });
+  registerRoutingRoutes(app, { db: app.db, rules, pbxIds: app.pbxList.map((p) => p.id) });
 }, { name: 'routing', dependencies: ['db', 'cluster', 'pbx'] });

@@ -6,8 +6,8 @@ import { actorOf } from '../http/auth.js';
 import { checkRoutingRules, readRules, replaceRules, routingPhones } from './admin.js';
 import type { RulesStore } from './rules.js';
 
-export function registerRoutingRoutes(app: FastifyInstance, deps: { db: Db; rules: RulesStore }): void {
-  const ctx = (req: FastifyRequest) => ({ db: deps.db, rules: deps.rules, actor: actorOf(req) });
+export function registerRoutingRoutes(app: FastifyInstance, deps: { db: Db; rules: RulesStore; pbxIds?: readonly string[] }): void {
+  const ctx = (req: FastifyRequest) => ({ db: deps.db, rules: deps.rules, actor: actorOf(req), ...(deps.pbxIds ? { pbxIds: deps.pbxIds } : {}) });
 
   app.get('/api/v1/routing/rules', {
     schema: { tags: ['routing'], summary: 'The routing rules in force', security: [{ bearer: [] }] },

@@ -93,7 +93,10 @@ export type RoutingRules = z.infer<typeof rulesSchema>;
 export function rulesFor(rules: RoutingRules, pbx: string, did: string): { rules: RoutingRules; didRule: boolean } {
   const p = rules.byPbx?.[pbx];
   if (!p) return { rules, didRule: false };
-  const didTarget = did && Object.hasOwn(p.dids ?? {}, did) ? p.dids![did] : undefined;
+  // The dialplan gives the DID's digits (CTI_DID); a rule may be written with a leading +.
+  const digits = did.replace(/^\+/, '');
+  const key = digits ? Object.keys(p.dids ?? {}).find((k) => k.replace(/^\+/, '') === digits) : undefined;
+  const didTarget = key === undefined ? undefined : p.dids![key];
   return {
     rules: { ...rules, tiers: p.tiers ?? rules.tiers, defaultTarget: didTarget ?? p.defaultTarget ?? rules.defaultTarget },
     didRule: didTarget !== undefined,
@@ -110,7 +113,7 @@ export const DEFAULT_RULES: RoutingRules = rulesSchema.parse({ defaultTarget: { 
 export interface RulesProblem {
   path: string;
   code: 'required' | 'type' | 'not_integer' | 'too_small' | 'too_big' | 'format' | 'unknown_key' | 'target'
-    | 'duplicate_name' | 'threshold_order' | 'unknown_extension' | 'invalid';
+    | 'duplicate_name' | 'threshold_order' | 'unknown_extension' | 'unknown_pbx' | 'invalid';
   severity: 'error' | 'warning';
   message: string;
   min?: number;

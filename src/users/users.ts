@@ -178,7 +178,8 @@ export async function adminUpdateUser(ctx: UsersContext, id: string, input: { ro
   assertAdmin(ctx.actor);
   const row = await userRow(ctx.db, id);
   const role = input.role ?? row.role;
-  const pbxId = input.pbx === undefined ? row.pbxId : checkPbx(ctx, input.pbx);
+  // Checked when it changes: a user left on a PBX since removed from the configuration can still be edited.
+  const pbxId = input.pbx === undefined || input.pbx === row.pbxId ? row.pbxId : checkPbx(ctx, input.pbx);
   const extension = input.extension === undefined ? row.extension : input.extension;
   const phoneMode = input.phoneMode ?? row.phoneMode;
   await checkExtension(ctx.db, pbxId, extension ?? null, id);

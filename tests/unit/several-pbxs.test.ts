@@ -30,6 +30,8 @@ describe('routing rules per PBX and DID', () => {
     expect(did.didRule).toBe(true);
     expect(decide(did.rules, noClient).then.dial).toBe('Local/kzn-sales@cti-queue/n');
     expect(decide(rulesFor(rules, 'kzn', '+78432000001').rules, noClient).then.dial).toBe('PJSIP/205');
+    // The dialplan gives digits (CTI_DID): a rule written with a + matches them.
+    expect(decide(rulesFor(rules, 'kzn', '78432000001').rules, noClient).then.dial).toBe('PJSIP/205');
   });
 
   it('a DID from the trunk is only a key: an odd one matches nothing (no prototype keys either)', () => {
@@ -80,8 +82,11 @@ describe('CTI_PBXS_FILE', () => {
       }
     };
     expect(problems([kzn], { KZN_AMI: 'a' })).toEqual(['CTI_PBXS_FILE: PBX kzn: ari.passwordEnv: KZN_ARI is not set']);
-    expect(problems([kzn, kzn], { KZN_AMI: 'a', KZN_ARI: 'b' })).toEqual(['CTI_PBXS_FILE: PBX kzn: the id is taken']);
+    expect(problems([kzn, kzn], { KZN_AMI: 'a', KZN_ARI: 'b' })[0]).toBe('CTI_PBXS_FILE: PBX kzn: the id is taken');
     expect(problems([{ ...kzn, id: 'main' }], { KZN_AMI: 'a', KZN_ARI: 'b' })[0]).toContain('the id is taken (main is the PBX of CTI_AMI_*)');
     expect(problems([{ ...kzn, ami: { ...kzn.ami, secret: 'plain' } }])[0]).toMatch(/^CTI_PBXS_FILE: PBX kzn: ami: /);
+    // main's recordings and CEL file are the defaults: a second PBX on the same ones would read main's calls.
+    expect(problems([{ ...kzn, cel: { file: '/var/log/asterisk/cel-custom/cti.csv' }, recordings: { dir: '/var/spool/asterisk/monitor' } }], { KZN_AMI: 'a', KZN_ARI: 'b' }))
+      .toEqual(["CTI_PBXS_FILE: PBX kzn: recordings: the same as PBX main's; each PBX needs its own", "CTI_PBXS_FILE: PBX kzn: cel: the same as PBX main's; each PBX needs its own"]);
   });
 });

@@ -90,9 +90,12 @@ export function chartConfigs(report: CallReport, managerLabel: Labeler, periodLa
   const periods = byPeriod ? fillPeriods(rows.map((r) => r.period ?? '')) : [];
   // Lines need two periods at least; one period per manager reads better as bars.
   if (byManager && byPeriod && periods.length > 1) {
-    const managers = [...new Set(rows.map((r) => r.extension))];
-    const lines = (value: (r: ReportRow | undefined) => number) => managers.map((ext, i) => {
-      const mine = periods.map((p) => rows.find((r) => r.extension === ext && r.period === p));
+    // A line per phone and the user who had it: extension 101 of two PBXs is two managers (a phone
+    // handed over mid-period, two rows too).
+    const who = (r: ReportRow) => `${r.extension ?? ''}|${r.managerId ?? ''}`;
+    const managers = [...new Set(rows.map(who))];
+    const lines = (value: (r: ReportRow | undefined) => number) => managers.map((key, i) => {
+      const mine = periods.map((p) => rows.find((r) => who(r) === key && r.period === p));
       return line(managerLabel(mine.find(Boolean)!), mine.map(value), colors.palette[i % colors.palette.length]!);
     });
     const labels = periods.map(periodLabel);

@@ -415,6 +415,7 @@ export const en = {
   routingErrDuplicateName: 'Another tier has this name.',
   routingErrThresholdOrder: 'Must be above the previous tier\'s threshold ({min}): tiers go from the lowest turnover to the highest.',
   routingWarnUnknownExtension: 'No user has extension {extension}. Check that it is a phone on the PBX.',
+  routingWarnUnknownPbx: 'There is no PBX “{pbx}” here: its calls follow the rules above.',
   // reports, live board, tasks (issue 11): dates, scrolling tables, comparisons, the board's clocks
   periodWeek: 'week {week}, {year}',
   dateInvalid: 'Type a date as {pattern}.',

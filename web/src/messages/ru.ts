@@ -402,6 +402,7 @@ export const ru: Record<MessageKey, string> = {
   routingErrDuplicateName: 'Это название уже есть у другой ступени.',
   routingErrThresholdOrder: 'Порог должен быть выше, чем у предыдущей ступени ({min}): ступени идут от меньшего оборота к большему.',
   routingWarnUnknownExtension: 'Ни у одного пользователя нет номера {extension}. Проверьте, что такой телефон есть в АТС.',
+  routingWarnUnknownPbx: 'АТС «{pbx}» здесь нет: её звонки идут по общим правилам.',
   // отчёты, табло, задачи (задача 11): даты, прокрутка таблиц, сравнение, время на табло
   periodWeek: '{week}-я неделя {year}',
   dateInvalid: 'Введите дату в виде {pattern}.',

@@ -45,6 +45,7 @@ export function problemText(p: RulesProblem): string {
     case 'duplicate_name': return t('routingErrDuplicateName');
     case 'threshold_order': return t('routingErrThresholdOrder', { min: n(p.min) });
     case 'unknown_extension': return t('routingWarnUnknownExtension', { extension: p.value ?? '' });
+    case 'unknown_pbx': return t('routingWarnUnknownPbx', { pbx: p.value ?? '' });
     default: return p.message;
   }
 }
