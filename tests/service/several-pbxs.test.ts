@@ -110,6 +110,19 @@ describe('several PBXs: one deployment, two Asterisks, extension 101 on both', (
     expect((await rowsOf('')).sort()).toEqual(['anna:1', 'kamil:1']);
   });
 
+  it('routing rules for a PBX id that is not here are a warning; a target on a PBX where nobody has it is one too', async () => {
+    const r = await t.app.inject({ method: 'POST', url: '/api/v1/routing/rules/check', headers: admin, payload: {
+      defaultTarget: { extension: '101' },
+      byPbx: { kazan: { defaultTarget: { extension: '101' } }, kzn: { dids: { '78432000777': { extension: '105' } } } },
+    } });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().problems.map((p: { path: string; code: string; severity: string }) => `${p.path} ${p.code} ${p.severity}`).sort()).toEqual([
+      'byPbx.kazan unknown_pbx warning',
+      'byPbx.kazan.defaultTarget.extension unknown_extension warning', // no user on PBX "kazan" at all
+      'byPbx.kzn.dids.78432000777.extension unknown_extension warning', // kzn has 101 (kamil), not 105
+    ]);
+  });
+
   it("the queue report of one PBX counts that PBX's queue calls only", async () => {
     for (const e of scenarioEvents('queue-caller-abandons')) t.pbxes.get('kzn')!.feed(e);
     await sleep(300);
