@@ -85,21 +85,19 @@ export class ClickToCall {
 
   /** Progress from a PBX's tracker: request ids are ours (random), so no two PBXs' calls answer one request. */
   private follow(t: CallTracker): void {
-    {
-      t.on('legRinging', (snap, _leg, info) => { if (info.originate) this.advance(snap, 'calling_you'); });
-      t.on('legAnswered', (snap, _leg, info) => { if (info.originate) this.advance(snap, 'calling_client'); });
-      t.on('updated', (snap) => { if (snap.state === 'talking') this.advance(snap, 'talking'); });
-      t.on('legEnded', (snap, leg, info) => {
-        // The manager's own phone stopped before the client was dialled: busy, no answer, not registered.
-        if (info.originate && leg.answeredAt === null) this.advance(snap, 'failed', reasonOf(info.status, 'you'));
-      });
-      t.on('ended', (snap) => {
-        const p = this.find(snap);
-        if (!p) return;
-        if (p.stage === 'talking') this.advance(snap, 'ended');
-        else this.advance(snap, 'failed', reasonOf(snap.lastDialStatus, p.stage === 'calling_client' ? 'client' : 'you'));
-      });
-    }
+    t.on('legRinging', (snap, _leg, info) => { if (info.originate) this.advance(snap, 'calling_you'); });
+    t.on('legAnswered', (snap, _leg, info) => { if (info.originate) this.advance(snap, 'calling_client'); });
+    t.on('updated', (snap) => { if (snap.state === 'talking') this.advance(snap, 'talking'); });
+    t.on('legEnded', (snap, leg, info) => {
+      // The manager's own phone stopped before the client was dialled: busy, no answer, not registered.
+      if (info.originate && leg.answeredAt === null) this.advance(snap, 'failed', reasonOf(info.status, 'you'));
+    });
+    t.on('ended', (snap) => {
+      const p = this.find(snap);
+      if (!p) return;
+      if (p.stage === 'talking') this.advance(snap, 'ended');
+      else this.advance(snap, 'failed', reasonOf(snap.lastDialStatus, p.stage === 'calling_client' ? 'client' : 'you'));
+    });
   }
 
   /** The request a call answers: one of the linkedids the call has carried is the request's id. */

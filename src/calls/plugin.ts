@@ -57,17 +57,15 @@ export const callsPlugin = fp(async (app: FastifyInstance, o: { config: ServiceC
   }
   for (const { id: pbxId, link: pbx, settings } of app.pbxes) {
     const place = places.get(pbxId) ?? mainPlace;
-    const celFile = settings?.celFile ?? config.CTI_CEL_FILE;
-    const celTimeZone = settings?.timeZone ?? config.CTI_PBX_TIMEZONE ?? config.CTI_TIMEZONE;
+    // A test's fake of a PBX nobody configured reads main's log (src/pbx/pbxes.ts mainPbx).
+    const s = settings ?? app.pbxSettings[0]!;
     const plog = app.pbxes.length > 1 ? log.child({ pbxId }) : log;
     const cl = new CallLog({
       db, pbxId, log: plog, extensionPattern: new RegExp(config.CTI_EXTENSION_PATTERN), region: config.CTI_DEFAULT_REGION,
-      recordingsDir: place.recordingsDir, pbxRecordingsDir: place.pbxRecordingsDir ?? null, remoteRecordings: place.remoteRecordings ?? null, celFile,
+      recordingsDir: place.recordingsDir, pbxRecordingsDir: place.pbxRecordingsDir ?? null, remoteRecordings: place.remoteRecordings ?? null, celFile: s.celFile,
       // The event log: cel_custom's file, or cel_pgsql's table when the PBX is on another host (docs/remote-pbx.md).
-      cel: celSource(settings
-        ? { file: settings.celFile, databaseUrl: settings.celDatabaseUrl ?? undefined, table: settings.celTable, timeZone: celTimeZone }
-        : { file: celFile, databaseUrl: config.CTI_PBX_CEL_DATABASE_URL, table: config.CTI_PBX_CEL_TABLE, timeZone: celTimeZone }),
-      celTimeZone, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
+      cel: celSource({ file: s.celFile, databaseUrl: s.celDatabaseUrl ?? undefined, table: s.celTable, timeZone: s.timeZone }),
+      celTimeZone: s.timeZone, reconcileIntervalMs: config.CTI_RECONCILE_INTERVAL_S * 1000,
       reconcileDays: config.CTI_RECONCILE_DAYS,
       // A leg to a manager's mobile (follow-me, forwarding) is that manager's (users.mobile), on this PBX.
       mobileExtension: (n) => mobiles.extensionOf(pbxId, n),

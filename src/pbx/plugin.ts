@@ -10,7 +10,7 @@ import { Pbx, type PbxLink } from './pbx.js';
 import { MAIN_PBX } from './pbx-id.js';
 import type { PbxSettings, PbxSummary } from './pbxes.js';
 
-/** One PBX the deployment is attached to: its settings (null for a test's fake) and its link. */
+/** One PBX the deployment is attached to: its settings (null for a test's fake of a PBX not configured) and its link. */
 export interface AttachedPbx {
   id: string;
   name: string;
@@ -50,9 +50,9 @@ export const pbxPlugin = fp(async (app: FastifyInstance, o: { config: ServiceCon
       if (!s.ari) log.info({ pbxId: s.id }, 'no ARI user: observing this PBX only, no routing and no browser phones');
     }
   } else if (o.pbx instanceof Map) {
-    for (const [id, link] of o.pbx) attached.push({ id, name: byId.get(id)?.name ?? id, settings: null, link });
+    for (const [id, link] of o.pbx) attached.push({ id, name: byId.get(id)?.name ?? id, settings: byId.get(id) ?? null, link });
   } else if (o.pbx) {
-    attached.push({ id: MAIN_PBX, name: byId.get(MAIN_PBX)!.name, settings: null, link: o.pbx as PbxLink });
+    attached.push({ id: MAIN_PBX, name: byId.get(MAIN_PBX)!.name, settings: byId.get(MAIN_PBX)!, link: o.pbx as PbxLink });
   }
   app.decorate('pbxes', attached);
   app.decorate('pbx', attached.find((p) => p.id === MAIN_PBX)?.link ?? null);
