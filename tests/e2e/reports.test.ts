@@ -235,8 +235,9 @@ describe("the supervisors' report", () => {
     const dmy = (ymd: string, sep: string) => ymd.split('-').reverse().join(sep);
     await page.getByTestId('quick-today').click();
     // Dates as the page's language writes them (dd/mm/yyyy in English), not the browser's.
-    expect(await page.getByTestId('report-from').inputValue()).toBe(dmy(today, '/'));
-    expect(await page.getByTestId('report-to').inputValue()).toBe(dmy(today, '/'));
+    // The field shows a new value once the page has drawn it (an effect): polled, not read at once.
+    await expect.poll(() => page.getByTestId('report-from').inputValue()).toBe(dmy(today, '/'));
+    await expect.poll(() => page.getByTestId('report-to').inputValue()).toBe(dmy(today, '/'));
     // A date typed that is no day is refused, and the field says what it wants; the range stays.
     await page.getByTestId('report-from').fill('31/02/2026');
     await page.getByTestId('report-from').press('Enter');
@@ -295,7 +296,7 @@ describe("the supervisors' report", () => {
     await page.locator('[data-testid="report-row"][data-extension="101"]').waitFor();
     expect(await page.locator('table[data-testid="report-table"] thead').innerText()).toContain('Отвечено');
     // Russian dates in the date fields too, whatever the browser's locale (en-GB here).
-    expect(await page.getByTestId('report-from').inputValue()).toMatch(/^\d\d\.\d\d\.\d{4}$/);
+    await expect.poll(() => page.getByTestId('report-from').inputValue()).toMatch(/^\d\d\.\d\d\.\d{4}$/);
     expect(await page.getByTestId('report-from').getAttribute('placeholder')).toBe('дд.мм.гггг');
     await expect.poll(async () => (await canvasPixels(page, 'chart-calls', '#000')).drawn, { timeout: 10_000 }).toBeGreaterThan(1000);
     await shot(page, 'reports-ru.png');
