@@ -36,7 +36,7 @@ import type { LiveDelta } from '../src/live/model.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser, createToken } from '../src/users/users.js';
 import { serveAmi } from './ami-server.js';
-import { arg, now, pct, recordedEvents, replayConfig, summary } from './replay.js';
+import { arg, now, ownCall, pct, recordedEvents, replayConfig, summary } from './replay.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, here.includes('/dist/') ? '../..' : '..');
@@ -120,12 +120,7 @@ async function workerMain(): Promise<void> {
     let out = '';
     const stamp = now();
     for (const b of phases[phase]) {
-      out += b
-        .replace(/^((?:Dest)?(?:Uniqueid|Linkedid)): (.+)$/gim, (_m, h: string, v: string) => `${h}: ${v}-${k}`)
-        .replace(/PJSIP\/101-0+/g, `PJSIP/${ext}-${k.toString(16).padStart(8, '0')}`)
-        .replace(/^Device: PJSIP\/101$/gm, `Device: PJSIP/${ext}`)
-        .replace(/^(CallerIDNum|ConnectedLineNum|Exten): 101$/gm, `$1: ${ext}`)
-        .replace(/15551230001/g, num)
+      out += ownCall(b, k, ext, num)
         .replace(/^Timestamp: [0-9.]+$/m, `Timestamp: ${(stamp / 1000).toFixed(6)}`)
         .replace(/\n/g, '\r\n') + '\r\n\r\n';
     }

@@ -33,7 +33,7 @@ import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
 import { buildApp } from '../src/app.js';
 import { serveAmi } from './ami-server.js';
-import { arg, now, recordedEvents, replayConfig, summary } from './replay.js';
+import { arg, now, ownCall, pct, recordedEvents, replayConfig, summary } from './replay.js';
 import type { ScreenPop } from '../src/contract/index.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser } from '../src/users/users.js';
@@ -45,7 +45,9 @@ const fixture = join(root, 'tests/fixtures/ami/inbound-answered.ami');
 
 interface WorkerIn { seconds: number; rate: number; extensions: string[]; numbers: string[] }
 type Msg = { type: 'amiPort'; port: number } | { type: 'clientsReady' }
-  | { type: 'done'; fromDial: number[]; fromChanStart: number[]; calls: number; missing: number; wrongPage: number };
+  | { type: 'done'; fromDial: number[]; fromChanStart: number[]; windows: number[][]; calls: number; missing: number; wrongPage: number };
+/** The run in windows of this many seconds: a tail that grows over the run shows as growing p99s. */
+const WINDOW_S = 5;
 
 // ------------------------------------------------------------------ worker: AMI server + browsers
 async function workerMain(): Promise<void> {
@@ -66,7 +68,7 @@ async function workerMain(): Promise<void> {
   // Per call (linkedid): when the phone's first event was written (its channel's CEL CHAN_START, which the
   // service pops on; Asterisk sends it a few ms before the DialBegin) and when the DialBegin to the phone was.
   const chanStartAt = new Map<string, number>();
-  const dialAt = new Map<string, { at: number; ext: string }>();
+  const dialAt = new Map<string, { at: number; ext: string; call: number }>();
   // Per client: the call:ringing it received, by linkedid (arrival time); pops for another extension's phone.
   const got: { ext: string; pops: Map<string, number> }[] = [];
   let wrongPage = 0;
@@ -97,11 +99,7 @@ async function workerMain(): Promise<void> {
     const num = w.numbers[k % w.numbers.length]!;
     const callStart = start + (k * 1000) / w.rate;
     for (const { at, b } of timeline) {
-      const text = b
-        .replace(/^((?:Dest)?(?:Uniqueid|Linkedid)): (.+)$/gim, (_m, h: string, v: string) => `${h}: ${v}-${k}`)
-        .replace(/PJSIP\/101-/g, `PJSIP/${ext}-`)
-        .replace(/^(CallerIDNum|ConnectedLineNum|Exten): 101$/gm, `$1: ${ext}`)
-        .replace(/15551230001/g, num);
+      const text = ownCall(b, k, ext, num);
       queue.push({ at: callStart + at, text, call: k });
     }
   }
@@ -118,7 +116,7 @@ async function workerMain(): Promise<void> {
         const linked = () => (/^Linkedid: (.+)$/im.exec(text)?.[1] ?? /^DestLinkedid: (.+)$/m.exec(text)?.[1])?.trim();
         if (text.startsWith('Event: DialBegin') && /DestChannel: PJSIP\//.test(text)) {
           const l = linked();
-          if (l) dialAt.set(l, { at: stamp, ext: /DestChannel: PJSIP\/([0-9]+)-/.exec(text)?.[1] ?? '' });
+          if (l) dialAt.set(l, { at: stamp, ext: /DestChannel: PJSIP\/([0-9]+)-/.exec(text)?.[1] ?? '', call: q.call });
         } else if (text.startsWith('Event: CEL') && /^EventName: CHAN_START$/m.test(text) && /^Channel: PJSIP\//m.test(text)) {
           const l = linked();
           if (l && !chanStartAt.has(l)) chanStartAt.set(l, stamp);
@@ -139,6 +137,8 @@ async function workerMain(): Promise<void> {
   // negative latency from the DialBegin, not lost.
   const fromDial: number[] = [];
   const fromChanStart: number[] = [];
+  // The same, per WINDOW_S seconds of the run (by when the call started): does the tail grow as it goes?
+  const windows: number[][] = [];
   let missing = 0;
   for (const g of got) {
     for (const [l, d] of dialAt) {
@@ -146,11 +146,12 @@ async function workerMain(): Promise<void> {
       const t = g.pops.get(l);
       if (t === undefined) { missing++; continue; }
       fromDial.push(t - d.at);
+      (windows[Math.floor(d.call / (w.rate * WINDOW_S))] ??= []).push(t - d.at);
       const c = chanStartAt.get(l);
       if (c !== undefined) fromChanStart.push(t - c);
     }
   }
-  port.postMessage({ type: 'done', fromDial, fromChanStart, calls, missing, wrongPage } satisfies Msg);
+  port.postMessage({ type: 'done', fromDial, fromChanStart, windows, calls, missing, wrongPage } satisfies Msg);
 }
 
 // ------------------------------------------------------------------ main: the service
@@ -212,6 +213,8 @@ async function replay(): Promise<void> {
   loop.disable();
   console.log(summary('DialBegin timestamp -> call:ringing in a client (replay; a pop before the DialBegin is negative)', done.fromDial));
   console.log(summary("the phone channel's CEL CHAN_START (what the service pops on) -> call:ringing", done.fromChanStart));
+  const sorted = done.windows.map((xs) => [...xs].sort((a, b) => a - b));
+  console.log(`  from DialBegin, p50/p99 per ${WINDOW_S} s of the run: ${sorted.map((xs) => `${pct(xs, 50).toFixed(1)}/${pct(xs, 99).toFixed(1)}`).join('  ')} ms`);
   console.log(`  calls ${done.calls}, pops owed ${done.fromDial.length + done.missing}, received ${done.fromDial.length}, missing ${done.missing}, on a page of another extension ${done.wrongPage}`);
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
   console.log(`  service event-loop delay: p50 ${ms(loop.percentile(50))} ms  p99 ${ms(loop.percentile(99))} ms  max ${ms(loop.max)} ms`);

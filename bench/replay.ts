@@ -37,3 +37,23 @@ export function recordedEvents(file: string): { blocks: string[]; ts: (block: st
   const ts = (b: string) => Number(/^Timestamp: ([0-9.]+)$/m.exec(b)?.[1] ?? 0);
   return { blocks, ts, t0: ts(blocks[0]!) };
 }
+
+/**
+ * One event block of the recorded inbound call (tests/fixtures/ami/inbound-answered.ami, caller
+ * 15551230001 to phone 101) as call `k` of a replay: ringing `ext`, from `number`. Every id is made
+ * the call's own: its channels' uniqueids and linkedids (UUIDs, or Asterisk's epoch.sequence), its
+ * bridge's (BridgeUniqueid, and bridge_id in CEL's Extra), its Local channel's halves, and its
+ * channels' names. Calls that shared a bridge id would be one conversation to the tracker (a
+ * conference): joined into one call that grows all run long.
+ */
+export function ownCall(block: string, k: number, ext: string, number: string): string {
+  const seq = (k + 1).toString(16).padStart(8, '0');
+  return block
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (u) => `${u}-${k}`)
+    .replace(/^([A-Za-z]*(?:Uniqueid|Linkedid)): ([0-9]+\.[0-9]+)$/gim, (_m, h: string, v: string) => `${h}: ${v}-${k}`)
+    .replace(/PJSIP\/101-/g, `PJSIP/${ext}-`)
+    .replace(/((?:PJSIP|Local)\/[^\s;,]+)-00000000/g, `$1-${seq}`)
+    .replace(/^Device: PJSIP\/101$/gm, `Device: PJSIP/${ext}`)
+    .replace(/^(CallerIDNum|ConnectedLineNum|Exten): 101$/gm, `$1: ${ext}`)
+    .replace(/15551230001/g, number);
+}

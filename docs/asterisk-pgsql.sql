@@ -9,29 +9,34 @@
 -- Rights: Asterisk may only INSERT into cel and cdr (and draw their ids); it can read, change or delete
 -- nothing, not even its own rows. The service's role may only SELECT from cel. Neither owns anything.
 
+-- Every text column is text, never varchar(N) as Asterisk's contrib schema has it: the caller ID name and
+-- number come from the trunk and channel names grow with Local channels, and PostgreSQL refuses a whole row
+-- with one value longer than its varchar ("value too long for type character varying(80)"), so cel_pgsql
+-- would drop that event and the call would be logged without it. cel_pgsql quotes any column that is not
+-- int or float (cel_pgsql.c), so text takes what varchar took.
 CREATE TABLE IF NOT EXISTS cel (
   id          bigserial PRIMARY KEY,          -- the reader's position: cel_pgsql inserts in event order
-  eventtype   varchar(30) NOT NULL,           -- CHAN_START, ..., USER_DEFINED (cel_pgsql.conf show_user_defined = yes)
+  eventtype   text NOT NULL,                  -- CHAN_START, ..., USER_DEFINED (cel_pgsql.conf show_user_defined = yes)
   eventtime   double precision NOT NULL,      -- seconds.microseconds (a float column: no time zone to get wrong)
-  cid_name    varchar(80) NOT NULL DEFAULT '',
-  cid_num     varchar(80) NOT NULL DEFAULT '',
-  cid_ani     varchar(80) NOT NULL DEFAULT '',
-  cid_rdnis   varchar(80) NOT NULL DEFAULT '',
-  cid_dnid    varchar(80) NOT NULL DEFAULT '',
-  exten       varchar(80) NOT NULL DEFAULT '',
-  context     varchar(80) NOT NULL DEFAULT '',
-  channame    varchar(80) NOT NULL DEFAULT '',
-  appname     varchar(80) NOT NULL DEFAULT '',
-  appdata     varchar(512) NOT NULL DEFAULT '',
+  cid_name    text NOT NULL DEFAULT '',
+  cid_num     text NOT NULL DEFAULT '',
+  cid_ani     text NOT NULL DEFAULT '',
+  cid_rdnis   text NOT NULL DEFAULT '',
+  cid_dnid    text NOT NULL DEFAULT '',
+  exten       text NOT NULL DEFAULT '',
+  context     text NOT NULL DEFAULT '',
+  channame    text NOT NULL DEFAULT '',
+  appname     text NOT NULL DEFAULT '',
+  appdata     text NOT NULL DEFAULT '',
   amaflags    integer NOT NULL DEFAULT 0,
-  accountcode varchar(80) NOT NULL DEFAULT '',
-  peeraccount varchar(80) NOT NULL DEFAULT '',
-  uniqueid    varchar(150) NOT NULL DEFAULT '',
-  linkedid    varchar(150) NOT NULL DEFAULT '',
-  userfield   varchar(255) NOT NULL DEFAULT '',
-  peer        varchar(80) NOT NULL DEFAULT '',
-  userdeftype varchar(255) NOT NULL DEFAULT '',
-  extra       varchar(2048) NOT NULL DEFAULT ''
+  accountcode text NOT NULL DEFAULT '',
+  peeraccount text NOT NULL DEFAULT '',
+  uniqueid    text NOT NULL DEFAULT '',
+  linkedid    text NOT NULL DEFAULT '',
+  userfield   text NOT NULL DEFAULT '',
+  peer        text NOT NULL DEFAULT '',
+  userdeftype text NOT NULL DEFAULT '',
+  extra       text NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS cel_linkedid_idx ON cel (linkedid);
 
@@ -42,26 +47,33 @@ CREATE TABLE IF NOT EXISTS cdr (
   start       double precision NOT NULL DEFAULT 0,
   answer      double precision NOT NULL DEFAULT 0,   -- 0: never answered
   "end"       double precision NOT NULL DEFAULT 0,
-  clid        varchar(80) NOT NULL DEFAULT '',
-  src         varchar(80) NOT NULL DEFAULT '',
-  dst         varchar(80) NOT NULL DEFAULT '',
-  dcontext    varchar(80) NOT NULL DEFAULT '',
-  channel     varchar(80) NOT NULL DEFAULT '',
-  dstchannel  varchar(80) NOT NULL DEFAULT '',
-  lastapp     varchar(80) NOT NULL DEFAULT '',
-  lastdata    varchar(512) NOT NULL DEFAULT '',
+  clid        text NOT NULL DEFAULT '',
+  src         text NOT NULL DEFAULT '',
+  dst         text NOT NULL DEFAULT '',
+  dcontext    text NOT NULL DEFAULT '',
+  channel     text NOT NULL DEFAULT '',
+  dstchannel  text NOT NULL DEFAULT '',
+  lastapp     text NOT NULL DEFAULT '',
+  lastdata    text NOT NULL DEFAULT '',
   duration    integer NOT NULL DEFAULT 0,
   billsec     integer NOT NULL DEFAULT 0,
-  disposition varchar(45) NOT NULL DEFAULT '',
+  disposition text NOT NULL DEFAULT '',
   amaflags    integer NOT NULL DEFAULT 0,
-  accountcode varchar(80) NOT NULL DEFAULT '',
-  uniqueid    varchar(150) NOT NULL DEFAULT '',
-  linkedid    varchar(150) NOT NULL DEFAULT '',
-  userfield   varchar(255) NOT NULL DEFAULT '',
-  peeraccount varchar(80) NOT NULL DEFAULT '',
+  accountcode text NOT NULL DEFAULT '',
+  uniqueid    text NOT NULL DEFAULT '',
+  linkedid    text NOT NULL DEFAULT '',
+  userfield   text NOT NULL DEFAULT '',
+  peeraccount text NOT NULL DEFAULT '',
   sequence    integer NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS cdr_linkedid_idx ON cdr (linkedid);
+
+-- Tables made by an earlier version of this file (or from Asterisk's contrib schema): their varchar columns
+-- become text. Binary-compatible in PostgreSQL: no rewrite, and Asterisk, which reads the types at load,
+-- needs no restart (it quotes both alike).
+SELECT format('ALTER TABLE %I ALTER COLUMN %I TYPE text', c.table_name, c.column_name)
+  FROM information_schema.columns c
+ WHERE c.table_schema = current_schema() AND c.table_name IN ('cel', 'cdr') AND c.data_type = 'character varying' \gexec
 
 -- The roles: log in with a password (scram-sha-256), nothing else.
 SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT', :'asterisk_role')

@@ -126,6 +126,9 @@ describe('inbound calls with a crafted caller ID on the sandbox Asterisk', () =>
   for (const [what, cid, before] of [
     ['commas and CR/LF', `${CALLER},Direction: outbound,External: ${VICTIM}\r\nDirection: outbound`, 'the CDR record cut in two: no call'],
     ['semicolons', `${CALLER};routed=owner`, "routedBy 'owner;routed=fallback'"],
+    // Every event of the caller's channel carries its caller ID: PostgreSQL refused each one for the
+    // event log's varchar(80) column (the PBX on another host, docs/asterisk-pgsql.sql), so no call.
+    ['200 characters', `${CALLER},`.padEnd(200, '9'), 'no call where the event log is in PostgreSQL'],
   ] as const) it(`logged from the CDR alone (the service was down), ${what}: still inbound, the caller's digits, no match (before: ${before})`, async () => {
     await svc?.stop();
     svc = null;
