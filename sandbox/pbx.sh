@@ -130,6 +130,12 @@ netns_up() {
   fi
   [ -n "$REMOTE" ] || return 0
   # The PBX on another host: a veth pair, one end here, one in the namespace (deleted with it).
+  # A host end whose peer is not in this namespace is left from an earlier run (a namespace of
+  # another name, a machine that kept its kernel state): delete it and make the pair anew.
+  if ip link show "$VETH_HOST" >/dev/null 2>&1 && ! ip -n "$NS" link show "$VETH_PBX" >/dev/null 2>&1; then
+    log "deleting $VETH_HOST, left from an earlier run (its peer is not in $NS)"
+    ip link del "$VETH_HOST"
+  fi
   if ! ip link show "$VETH_HOST" >/dev/null 2>&1; then
     ip link add "$VETH_HOST" type veth peer name "$VETH_PBX" netns "$NS"
     sysctl -qw "net.ipv6.conf.$VETH_HOST.disable_ipv6=1"

@@ -37,7 +37,9 @@ cleanup() {
   bash scripts/pg.sh down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-CTI_TEST_PG_URL=$(CTI_PG_LISTEN=$("${REMOTE[@]}" bash sandbox/pbx.sh net) bash scripts/pg.sh up)
+# (two steps: a failure inside a command's env prefix would not stop the run)
+pg_listen=$("${REMOTE[@]}" bash sandbox/pbx.sh net)
+CTI_TEST_PG_URL=$(CTI_PG_LISTEN=$pg_listen bash scripts/pg.sh up)
 export CTI_TEST_PG_URL
 npx vitest run --project unit --project service --reporter=default --reporter=json --outputFile="$out/fast.json" || status=1
 # No test may depend on today's date: the fast tiers again at two other dates (libfaketime), seven months
