@@ -133,7 +133,7 @@ netns_up() {
   # A host end whose peer is not in this namespace is left from an earlier run (a namespace of
   # another name, a machine that kept its kernel state): delete it and make the pair anew.
   if ip link show "$VETH_HOST" >/dev/null 2>&1 && ! ip -n "$NS" link show "$VETH_PBX" >/dev/null 2>&1; then
-    log "deleting $VETH_HOST, left from an earlier run (its peer is not in $NS)"
+    log "deleting $VETH_HOST, left from an earlier run (its peer is not in $NS)" >&2
     ip link del "$VETH_HOST"
   fi
   if ! ip link show "$VETH_HOST" >/dev/null 2>&1; then
