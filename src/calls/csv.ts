@@ -14,6 +14,8 @@ export const CALLS_CSV_HEADERS = {
   ru: ['Начало', 'Направление', 'Номер', 'Добавочный', 'Результат', 'Ожидание, с', 'Разговор, с', 'Итог разговора', 'Комментарий', 'Очередь', 'Ожидание в очереди, с', 'Итог в очереди', 'Запись', 'ID звонка'],
   en: ['Started', 'Direction', 'Number', 'Extension', 'Result', 'Ring time, s', 'Talk, s', 'Outcome', 'Note', 'Queue', 'Queue wait, s', 'Queue result', 'Recording', 'Call id'],
 };
+/** With several PBXs (GET /api/v1/pbxes), after the extension: its PBX's name (web/src/messages `pbx`). */
+export const CALLS_CSV_PBX_HEADER: Record<Language, string> = { ru: 'АТС', en: 'PBX' };
 const DIRECTIONS: Record<Language, Record<string, string>> = {
   ru: { inbound: 'Входящий', outbound: 'Исходящий', internal: 'Внутренний' },
   en: { inbound: 'Inbound', outbound: 'Outbound', internal: 'Internal' },
@@ -39,12 +41,29 @@ export interface CallsCsvOptions {
    * another host in a file people trust, with their token pasted next to it).
    */
   baseUrl: string;
+  /**
+   * The deployment's PBXs (id and name). With two or more, a PBX column follows the extension (the same
+   * extension may exist on each); with one, the file is as it always was.
+   */
+  pbxes?: readonly { id: string; name: string }[];
 }
 
-function line(c: CallView, o: CallsCsvOptions): string {
+function pbxNames(o: CallsCsvOptions): Map<string, string> | null {
+  return o.pbxes && o.pbxes.length > 1 ? new Map(o.pbxes.map((p) => [p.id, p.name])) : null;
+}
+
+function headers(o: CallsCsvOptions, pbx: Map<string, string> | null): string[] {
+  const h = [...CALLS_CSV_HEADERS[o.lang]];
+  if (pbx) h.splice(4, 0, CALLS_CSV_PBX_HEADER[o.lang]);
+  return h;
+}
+
+function line(c: CallView, o: CallsCsvOptions, pbx: Map<string, string> | null): string {
   const outcome = c.wrapup ? o.outcomes.find((x) => x.id === c.wrapup!.outcome)?.label[o.lang] ?? c.wrapup.outcome : null;
   return csvLine([
     localDateTime(o.timeZone, Date.parse(c.startedAt)), DIRECTIONS[o.lang][c.direction] ?? c.direction, c.externalNumber, c.extension,
+    // A PBX no longer configured keeps its id (its calls stay in the log).
+    ...(pbx ? [pbx.get(c.pbx) ?? c.pbx] : []),
     c.disposition ? CALLS_CSV_DISPOSITIONS[o.lang][c.disposition] ?? c.disposition : null, c.ringSeconds, c.talkSeconds,
     outcome, c.wrapup?.description ?? null,
     c.queue, c.queueWaitSeconds, c.queueOutcome ? CALLS_CSV_QUEUE_RESULTS[o.lang][c.queueOutcome] ?? c.queueOutcome : null,
@@ -60,10 +79,11 @@ export async function callsCsv(ctx: QueryContext, filters: CallFilters, o: Calls
   const f = { ...filters, limit: PAGE, cursor: undefined };
   const first = await listCalls(ctx, f);
   return (async function* chunks() {
-    yield CSV_BOM + csvLine(CALLS_CSV_HEADERS[o.lang]);
+    const pbx = pbxNames(o);
+    yield CSV_BOM + csvLine(headers(o, pbx));
     let page = first;
     for (;;) {
-      yield page.items.map((c) => line(c, o)).join('');
+      yield page.items.map((c) => line(c, o, pbx)).join('');
       if (!page.nextCursor) return;
       await new Promise((r) => setImmediate(r)); // let other requests and PBX events in between pages
       page = await listCalls(ctx, { ...f, cursor: page.nextCursor });

@@ -111,6 +111,6 @@ export const callsPlugin = fp(async (app: FastifyInstance, o: { config: ServiceC
   registerCallRoutes(app, {
     db, ...mainPlace, pbxRecordings: (id) => places.get(id), region: config.CTI_DEFAULT_REGION,
     clickToCall: { start: (ctx, input) => cluster.ask('click-to-call', { actor: ctx.actor, input }) },
-    timeZone: config.CTI_TIMEZONE, outcomes: o.outcomes, publicUrl: config.CTI_PUBLIC_URL,
+    timeZone: config.CTI_TIMEZONE, outcomes: o.outcomes, publicUrl: config.CTI_PUBLIC_URL, pbxes: app.pbxList,
   });
 }, { name: 'calls', dependencies: ['db', 'cluster', 'realtime', 'pbx'] });

@@ -74,6 +74,8 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
   db: Db; recordingsDir: string; pbxRecordingsDir?: string | null; remoteRecordings?: RemoteRecordings | null; pbxRecordings?: QueryContext['pbxRecordings']; region: string; clickToCall: Pick<ClickToCall, 'start'>; timeZone: string; outcomes: readonly Outcome[];
   /** CTI_PUBLIC_URL: the CSV's recording links start with it. */
   publicUrl: string;
+  /** GET /api/v1/pbxes: the CSV names each call's PBX when there are several. */
+  pbxes?: readonly { id: string; name: string }[];
 }): void {
   const ctx = (req: Parameters<typeof actorOf>[0]) => ({ db: deps.db, actor: actorOf(req), recordingsDir: deps.recordingsDir, pbxRecordingsDir: deps.pbxRecordingsDir ?? null, remoteRecordings: deps.remoteRecordings ?? null, ...(deps.pbxRecordings ? { pbxRecordings: deps.pbxRecordings } : {}), region: deps.region });
   app.addSchema(callSchema);
@@ -135,7 +137,7 @@ export function registerCallRoutes(app: FastifyInstance, deps: {
     if (format !== 'csv') return listCalls(ctx(req), filters);
     const c = ctx(req);
     const lang = (await getUserView(deps.db, c.actor.id)).language;
-    const chunks = await callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes, baseUrl: deps.publicUrl });
+    const chunks = await callsCsv(c, filters, { lang, timeZone: deps.timeZone, outcomes: deps.outcomes, baseUrl: deps.publicUrl, pbxes: deps.pbxes ?? [] });
     return reply.type(CSV_CONTENT_TYPE).header('content-disposition', 'attachment; filename="calls.csv"').send(Readable.from(chunks));
   });
 

@@ -94,6 +94,16 @@ describe('several PBXs: one deployment, two Asterisks, extension 101 on both', (
     expect(all.find((c) => c.pbx === 'kzn')).toMatchObject({ id: popKamil.callId, extension: '101', managerId: ids['kamil'] });
     expect((await get('/api/v1/calls?pbx=kzn')).json().items.map((c: { id: string }) => c.id)).toEqual([popKamil.callId]);
     expect((await get('/api/v1/calls?pbx=main')).json().items.map((c: { id: string }) => c.id)).toEqual([popAnna.callId]);
+    // The CSV names each call's PBX after its extension (the same 101 on both), in the user's language.
+    const csvOf = async (q: string) => {
+      const r = await get(`/api/v1/calls?format=csv${q}`);
+      expect(r.statusCode, r.body).toBe(200);
+      return r.body.replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(';'));
+    };
+    const [head, ...rows] = await csvOf('');
+    expect(head!.slice(3, 6)).toEqual(['Добавочный', 'АТС', 'Результат']);
+    expect(rows.map((r) => `${r[3]} ${r[4]} ${r.at(-1)}`).sort()).toEqual([`101 Казань ${popKamil.callId}`, `101 Москва ${popAnna.callId}`].sort());
+    expect((await csvOf('&pbx=kzn')).slice(1).map((r) => r[4])).toEqual(['Казань']);
     // A manager sees their own calls only, whichever PBX.
     const kamilsOwn = await t.app.inject({ url: '/api/v1/calls', headers: { authorization: `Bearer ${await createToken(t.app.db, 'kamil')}` } });
     expect(kamilsOwn.json().items.map((c: { id: string }) => c.id)).toEqual([popKamil.callId]);
