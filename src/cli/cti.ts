@@ -9,6 +9,7 @@ import { PHONE_MODES, ROLES } from '../contract/enums.js';
 import { describeTarget, isPostgresUrl, MigrationBlockedError, openDb, type Db } from '../db/client.js';
 import { CtiError } from '../lib/errors.js';
 import { listTokens, parseExpiry, revokeToken } from '../users/tokens.js';
+import { MAIN_PBX, readPbxesFile } from '../pbx/pbxes.js';
 import { addUser, createToken, isRole } from '../users/users.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..');
@@ -107,6 +108,11 @@ user.command('add <name>')
     loadEnv(program.opts());
     if (!isRole(o.role)) fail(`--role: ${o.role} is not a role`);
     if (o.language !== 'ru' && o.language !== 'en') fail('--language: ru or en');
+    if (o.pbx !== MAIN_PBX) { // one of the deployment's, as the API checks (a user on no PBX rings nowhere)
+      const file = process.env['CTI_PBXS_FILE'];
+      const known = [MAIN_PBX, ...(file ? readPbxesFile(file).map((p) => p.id) : [])];
+      if (!known.includes(o.pbx)) fail(`--pbx: no PBX '${o.pbx}' here (${known.join(', ')}${file ? '' : '; more PBXs come from CTI_PBXS_FILE'})`);
+    }
     const password = o.password === true ? await readPassword() : typeof o.password === 'string' ? o.password : null;
     if (password !== null && password.length < 8) fail('--password: at least 8 characters');
     const h = await openDb(dbFile());

@@ -3,6 +3,7 @@
 // gets the same rule applied to their own clients only, so a lookup never shows them another's client,
 // but for the one a call on their phone grants them (the call grant, context.ts): the card it links to.
 import { asc, eq, sql } from 'drizzle-orm';
+import type { Owner } from '../contract/calls.js';
 import type { Db } from '../db/client.js';
 import { prepareNamed } from '../db/contacts.js';
 import { clients, contactPhones, contacts, users } from '../db/schema/index.js';
@@ -16,7 +17,7 @@ import { clientView, contactView, type ClientView, type ContactView } from './vi
 export interface LookupResult {
   contact: ContactView;
   client: ClientView;
-  owner: { id: string; name: string; extension: string | null } | null;
+  owner: Owner | null;
   turnover: { amount: string; currency: string; minorUnits: number } | null;
 }
 
@@ -26,7 +27,7 @@ const prepare = (db: Db) => ({
   contact: prepareNamed(db.select().from(contacts).where(eq(contacts.id, ph('id'))), 'lookup_contact'),
   phones: prepareNamed(db.select().from(contactPhones).where(eq(contactPhones.contactId, ph('id'))).orderBy(asc(contactPhones.id)), 'lookup_phones'),
   client: prepareNamed(db.select().from(clients).where(eq(clients.id, ph('id'))), 'lookup_client'),
-  user: prepareNamed(db.select({ id: users.id, name: users.name, extension: users.extension }).from(users).where(eq(users.id, ph('id'))), 'lookup_user'),
+  user: prepareNamed(db.select({ id: users.id, name: users.name, extension: users.extension, pbx: users.pbxId }).from(users).where(eq(users.id, ph('id'))), 'lookup_user'),
 });
 const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
 

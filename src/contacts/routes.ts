@@ -204,7 +204,7 @@ export function registerContactRoutes(app: FastifyInstance, deps: ContactRoutesD
           type: 'object',
           properties: {
             contact: { $ref: 'Contact#' }, client: { $ref: 'Client#' },
-            owner: { anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, extension: nullableString } }] },
+            owner: { anyOf: [{ type: 'null' }, { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, extension: nullableString, pbx: { type: 'string', description: 'the PBX the extension is on (GET /api/v1/pbxes)' } } }] },
             turnover: {
               anyOf: [{ type: 'null' }, {
                 type: 'object',

@@ -9,6 +9,8 @@ export interface Owner {
   id: string;
   name: string;
   extension: string | null;
+  /** The PBX that extension is on (GET /api/v1/pbxes): the same extension may exist on several. */
+  pbx: string;
 }
 
 /** One of a caller's earlier calls on the pop. */

@@ -85,13 +85,10 @@ export function mainPbx(c: ServiceConfig): PbxSettings {
 }
 
 /**
- * Every PBX of the deployment: `main` first, then CTI_PBXS_FILE's, in its order. Throws ConfigError
- * naming the PBX, the field and the variable for anything wrong (a missing secret, a duplicate id).
+ * CTI_PBXS_FILE's entries, checked (ConfigError naming the PBX and the field), their secrets not yet
+ * looked up: what `cti user add --pbx` checks an id against without the service's whole configuration.
  */
-export function loadPbxes(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env): PbxSettings[] {
-  const main = mainPbx(c);
-  const file = c.CTI_PBXS_FILE;
-  if (!file) return [main];
+export function readPbxesFile(file: string): z.infer<typeof entrySchema>[] {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -105,6 +102,18 @@ export function loadPbxes(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env
       return `CTI_PBXS_FILE: PBX ${String(at)}: ${i.path.slice(1).join('.') || 'entry'}: ${i.message}`;
     }));
   }
+  return parsed.data;
+}
+
+/**
+ * Every PBX of the deployment: `main` first, then CTI_PBXS_FILE's, in its order. Throws ConfigError
+ * naming the PBX, the field and the variable for anything wrong (a missing secret, a duplicate id).
+ */
+export function loadPbxes(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env): PbxSettings[] {
+  const main = mainPbx(c);
+  const file = c.CTI_PBXS_FILE;
+  if (!file) return [main];
+  const entries = readPbxesFile(file);
   const problems: string[] = [];
   const secret = (id: string, field: string, name: string): string => {
     const v = env[name];
@@ -113,7 +122,7 @@ export function loadPbxes(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env
   };
   const seen = new Set([MAIN_PBX]);
   const out = [main];
-  for (const p of parsed.data) {
+  for (const p of entries) {
     if (seen.has(p.id)) problems.push(`CTI_PBXS_FILE: PBX ${p.id}: the id is taken${p.id === MAIN_PBX ? ' (main is the PBX of CTI_AMI_*)' : ''}`);
     seen.add(p.id);
     out.push({

@@ -52,7 +52,7 @@ function prepare(db: Db) {
   return {
     contact: prepareNamed(db.select({ id: contacts.id, name: contacts.name, email: contacts.email }).from(contacts).where(eq(contacts.id, ph('id'))).limit(1), 'pop_contact'),
     client: prepareNamed(db.select().from(clients).where(eq(clients.id, ph('id'))).limit(1), 'pop_client'),
-    user: prepareNamed(db.select({ id: users.id, name: users.name, extension: users.extension }).from(users).where(eq(users.id, ph('id'))).limit(1), 'pop_user'),
+    user: prepareNamed(db.select({ id: users.id, name: users.name, extension: users.extension, pbx: users.pbxId }).from(users).where(eq(users.id, ph('id'))).limit(1), 'pop_user'),
     lastCalls(byContact: boolean, byNumber: boolean, own: boolean): LastCalls {
       const k = `${byContact}${byNumber}${own}`;
       let q = last.get(k);

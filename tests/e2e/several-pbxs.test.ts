@@ -17,7 +17,7 @@ import { CallStore } from '../../src/calls/store.js';
 import type { CallRecord } from '../../src/calls/model.js';
 import { openTestDb } from '../support/database.js';
 import { freePort } from '../support/ports.js';
-import { TEST_RULES, api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
+import { TEST_RULES, addClient, api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
 import { launchChromium, login, screenshotPath, seedLoginUser } from '../support/browser.js';
 
 const PASSWORD = 'correct horse battery';
@@ -220,6 +220,20 @@ describe('two PBXs: Москва (main) and Казань', () => {
     await shot(page, 'routing-by-pbx-en.png');
   });
 
+  it('a contact card names its owner with the PBX of the owner\'s 101', async () => {
+    const number = e164(7);
+    await addClient(svc, olgaToken, { name: `Казанский опт ${RUN}`, owner: 'kamil', phone: number });
+    const contactId = (await api(svc, `/api/v1/contacts/lookup?number=${encodeURIComponent(number)}`, olgaToken)).body.contact.id as string;
+    await go(page, `#/contacts/${contactId}`);
+    const owner = page.getByTestId('contact-owner');
+    await expect.poll(() => owner.innerText(), { timeout: 10_000 }).toBe('kamil (101 · Казань)');
+    await shot(page, 'contact-owner-kzn-en.png');
+    await page.getByTestId('language-switch').selectOption('ru');
+    await expect.poll(() => page.getByTestId('contact-owner').innerText(), { timeout: 10_000 }).toBe('kamil (101 · Казань)');
+    await shot(page, 'contact-owner-kzn-ru.png');
+    await page.getByTestId('language-switch').selectOption('en');
+  });
+
   it('the users page shows each user\'s PBX: 101 on each PBX is someone else', async () => {
     await go(page, '#/users');
     const row = (name: string) => page.locator(`[data-testid="user-row"][data-user="${name}"]`);
@@ -267,5 +281,11 @@ describe('one PBX', () => {
     await page.locator('[data-testid="user-row"][data-user="anna"]').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('user-pbx').count()).toBe(0);
     await shot(page, 'users-one-pbx-en.png');
+    // An owner's extension alone: no PBX to tell apart.
+    const number = e164(8);
+    await addClient(svc, olgaToken, { name: `Опт ${RUN}`, owner: 'anna', phone: number });
+    const contactId = (await api(svc, `/api/v1/contacts/lookup?number=${encodeURIComponent(number)}`, olgaToken)).body.contact.id as string;
+    await go(page, `#/contacts/${contactId}`);
+    await expect.poll(() => page.getByTestId('contact-owner').innerText(), { timeout: 10_000 }).toBe('anna (101)');
   });
 });

@@ -169,7 +169,7 @@ describe('contacts API', () => {
     const r = await req(sveta, 'GET', '/api/v1/contacts/lookup?number=89161234567');
     expect(r.json()).toMatchObject({
       contact: { name: 'Пётр' }, client: { name: 'Опт', turnover: '200000.00' },
-      owner: { id: annaId, name: 'anna', extension: '101' }, turnover: { amount: '200000.00', currency: 'RUB', minorUnits: 20_000_000 },
+      owner: { id: annaId, name: 'anna', extension: '101', pbx: 'main' }, turnover: { amount: '200000.00', currency: 'RUB', minorUnits: 20_000_000 },
     });
     for (const bad of ['anonymous', 'unknown', '123', '+', 'abc', '1'.repeat(40), '٩١٦١٢٣٤٥٦٧', 'x123', '+7 916 123 45', '916123456']) {
       const miss = await req(sveta, 'GET', `/api/v1/contacts/lookup?number=${encodeURIComponent(bad)}`);

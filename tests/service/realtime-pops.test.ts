@@ -88,7 +88,7 @@ describe('realtime: pops to the ringing extension only', () => {
       expect(pop).toMatchObject({
         direction: 'inbound', externalNumber: `+${CLIENT}`, extension: '101',
         contact: { id: contactId, name: 'Ivan Petrov', email: 'ivan@romashka.ru' },
-        client: { id: clientId, name: 'Romashka LLC', kind: 'company', turnover: { amount: '250000.50', currency: 'RUB' }, owner: { id: ids.anna, name: 'anna', extension: '101' }, segment: 'wholesale' },
+        client: { id: clientId, name: 'Romashka LLC', kind: 'company', turnover: { amount: '250000.50', currency: 'RUB' }, owner: { id: ids.anna, name: 'anna', extension: '101', pbx: 'main' }, segment: 'wholesale' },
         prefill: { number: `+${CLIENT}` },
       });
       expect(pop.otherOwner).toBeNull();

@@ -11,6 +11,7 @@ import type { ScreenPop } from '../../src/contract/index.js';
 import { createToken } from '../../src/users/users.js';
 import { scenarioEvents } from '../support/ami-fixture.js';
 import { testApp, type TestApp } from '../support/app.js';
+import { addClient } from '../support/service.js';
 import { loginCookie, seedPasswordUser, socketFor, type ClientSocket } from '../support/session.js';
 
 const CLIENT = '79161230001';
@@ -72,6 +73,8 @@ describe('several PBXs: one deployment, two Asterisks, extension 101 on both', (
   });
 
   it("the same call on both PBXs: two calls, each its PBX's and its 101's manager; each pop on that PBX's 101 only; filters by PBX", async () => {
+    // The caller is a client of kamil's: kzn's 101, not main's.
+    await addClient({ url }, admin['authorization']!.slice('Bearer '.length), { name: 'Ромашка', owner: 'kamil', phone: `+${CLIENT}` });
     const [anna, kamil] = [await connect('anna'), await connect('kamil', 'correct horse battery')];
     const got = { anna: [] as { name: string; payload: any }[], kamil: [] as { name: string; payload: any }[] };
     anna.onAny((name: string, payload: unknown) => got.anna.push({ name, payload }));
@@ -86,6 +89,9 @@ describe('several PBXs: one deployment, two Asterisks, extension 101 on both', (
     expect(got.kamil.map((e) => e.name)).toEqual(['call:ringing', 'call:answered', 'call:ended']);
     const [popAnna, popKamil] = [got.anna[0]!.payload as ScreenPop, got.kamil[0]!.payload as ScreenPop];
     expect(popAnna.callId).not.toBe(popKamil.callId);
+    // The owner is named with the PBX of their extension (the same 101 on both PBXs), on the pop and the lookup.
+    expect(popKamil.client?.owner).toEqual({ id: ids['kamil'], name: 'kamil', extension: '101', pbx: 'kzn' });
+    expect((await get(`/api/v1/contacts/lookup?number=${CLIENT}`)).json().owner).toEqual({ id: ids['kamil'], name: 'kamil', extension: '101', pbx: 'kzn' });
 
     const all = (await get('/api/v1/calls')).json().items as { id: string; pbx: string; linkedId: string; managerId: string; extension: string }[];
     expect(all).toHaveLength(2);

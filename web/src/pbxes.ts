@@ -43,6 +43,15 @@ export function pbxName(list: readonly PbxItem[], id: string | null | undefined)
 }
 
 /**
+ * A person with their extension, "Анна (101)"; with several PBXs the extension names a phone only with
+ * its PBX: "Анна (101 · Казань)". Without an extension, the name alone.
+ */
+export function personLabel(list: readonly PbxItem[], p: { name: string; extension: string | null | undefined; pbx?: string | null }): string {
+  if (!p.extension) return p.name;
+  return `${p.name} (${severalPbxs(list) && p.pbx ? `${p.extension} · ${pbxName(list, p.pbx)}` : p.extension})`;
+}
+
+/**
  * The PBX last chosen on each page, kept while the page is open: switching the language (which draws
  * the pages anew) or going to another page and back keeps it, as the report keeps its period.
  */

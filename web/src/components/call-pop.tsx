@@ -14,6 +14,7 @@ import { ApiError, api } from '../api.js';
 import { errorText, useUser } from '../app.js';
 import { t, tKey } from '../i18n.js';
 import { dateTime, dispositionText, duration, money, phoneText, routedBy } from '../format.js';
+import { personLabel, usePbxes } from '../pbxes.js';
 import { subscribe } from '../realtime.js';
 import type { CallAnswered, CallEnded, ScreenPop } from '../types.js';
 import { RingControls } from '../softphone/softphone.js';
@@ -188,6 +189,7 @@ function otherOwnerText(o: { name: string | null }): string {
 
 function PopDetails({ pop }: { pop: ScreenPop }) {
   const c = pop.client;
+  const pbxList = usePbxes();
   return (
     <div class="pop-details">
       <dl>
@@ -196,7 +198,7 @@ function PopDetails({ pop }: { pop: ScreenPop }) {
         <dt>{t('turnover')}</dt>
         <dd data-testid="pop-turnover">{c?.turnover ? t('perMonth', { amount: money(c.turnover.amount, c.turnover.currency) }) : t('none')}</dd>
         <dt>{t('owner')}</dt>
-        <dd data-testid="pop-owner">{c?.owner ? `${c.owner.name}${c.owner.extension ? ` (${c.owner.extension})` : ''}` : pop.otherOwner?.name ?? t('none')}</dd>
+        <dd data-testid="pop-owner">{c?.owner ? personLabel(pbxList, c.owner) : pop.otherOwner?.name ?? t('none')}</dd>
         <dt>{t('whyHere')}</dt>
         <dd data-testid="pop-routed-by" data-routed-by={pop.routedBy ?? ''}>{routedBy(pop.routedBy)}</dd>
       </dl>

@@ -10,7 +10,7 @@ import { CallsTable } from '../components/calls-table.js';
 import { CsvLink } from '../components/csv-link.js';
 import { useManagers } from '../managers.js';
 import { PbxSelect } from '../components/pbx-select.js';
-import { pbxName, severalPbxs, usePbxChoice, usePbxes } from '../pbxes.js';
+import { personLabel, usePbxChoice, usePbxes } from '../pbxes.js';
 import { CALL_DIRECTIONS, CALL_DISPOSITIONS, type Call, type Page } from '../types.js';
 
 const PERIODS = ['today', 'week', 'month', 'all'] as const;
@@ -33,7 +33,6 @@ export function CallsPage() {
   const supervisor = isSupervisor(user);
   const managers = useManagers(supervisor);
   const pbxList = usePbxes();
-  const several = severalPbxs(pbxList);
   // '': every PBX's calls.
   const [pbx, setPbx] = usePbxChoice('calls');
   const [q, setQ] = useState('');
@@ -99,7 +98,7 @@ export function CallsPage() {
               <option value="">{t('callsAnyManager')}</option>
               {managers.map((m) => (
                 <option key={m.id} value={m.id}>
-                  {m.extension ? `${m.name} (${several && m.pbx ? `${m.extension} · ${pbxName(pbxList, m.pbx)}` : m.extension})` : m.name}
+                  {personLabel(pbxList, m)}
                 </option>
               ))}
               <option value="none">{t('callsNoManager')}</option>

@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { errorText, useUser } from '../app.js';
 import { t } from '../i18n.js';
 import { money } from '../format.js';
+import { personLabel, usePbxes, MAIN_PBX } from '../pbxes.js';
 import { subscribe } from '../realtime.js';
 import { CallsTable } from '../components/calls-table.js';
 import { CsvLink } from '../components/csv-link.js';
@@ -35,11 +36,12 @@ async function ownerOf(contact: Contact, client: Client | null, me: Owner): Prom
       // try the next number
     }
   }
-  return { id: client.ownerId, name: client.ownerId, extension: null };
+  return { id: client.ownerId, name: client.ownerId, extension: null, pbx: MAIN_PBX };
 }
 
 export function ContactCard({ id }: { id: string }) {
   const me = useUser();
+  const pbxList = usePbxes();
   const [data, setData] = useState<CardData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
@@ -57,7 +59,7 @@ export function ContactCard({ id }: { id: string }) {
           api.get<Page<Call>>('/api/v1/calls', { contactId: id, limit: 20 }),
           api.get<Page<Task>>('/api/v1/tasks', { state: 'open', limit: 100 }).catch(() => ({ items: [] as Task[], nextCursor: null })),
         ]);
-        const owner = await ownerOf(contact, client, { id: me.id, name: me.name, extension: me.extension });
+        const owner = await ownerOf(contact, client, { id: me.id, name: me.name, extension: me.extension, pbx: me.pbx ?? MAIN_PBX });
         const own = tasks.items.filter((x) => x.contactId === id || (x.contactId === null && x.clientId === contact.clientId));
         if (live) setData({ contact, client, owner, calls: calls.items, tasks: own });
         setError(null);
@@ -109,7 +111,7 @@ export function ContactCard({ id }: { id: string }) {
           <div><small class="muted">{t('turnover')}</small><div data-testid="contact-turnover">
             {client?.turnover ? t('perMonth', { amount: money(client.turnover, client.currency) }) : t('none')}
           </div></div>
-          <div><small class="muted">{t('owner')}</small><div data-testid="contact-owner">{owner ? `${owner.name}${owner.extension ? ` (${owner.extension})` : ''}` : t('none')}</div></div>
+          <div><small class="muted">{t('owner')}</small><div data-testid="contact-owner">{owner ? personLabel(pbxList, owner) : t('none')}</div></div>
           {client?.segment && <div><small class="muted">{t('segment')}</small><div>{client.segment}</div></div>}
         </div>
         <h4>{t('phones')}</h4>
