@@ -14,6 +14,8 @@
 //      101 through the sandbox Asterisk; the DialBegin timestamps come from Asterisk itself.
 //
 // Usage: npm run bench:pop [-- --seconds 30 --rate 20 --clients 200 --extensions 50 --sandbox]
+//        CTI_BENCH_DATABASE_URL=postgres://... npm run bench:pop -- --instances 2   (leader and follower)
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,7 +35,9 @@ import { createContact } from '../src/contacts/contacts.js';
 import { openDb } from '../src/db/client.js';
 import { buildApp } from '../src/app.js';
 import { serveAmi } from './ami-server.js';
-import { arg, now, ownCall, pct, recordedEvents, replayConfig, summary } from './replay.js';
+import { arg, now, ownCall, pct, recordedEvents, replayConfig, replayEnv, summary } from './replay.js';
+import { benchDatabase, sleep } from './sandbox-load.js';
+import { freePort } from '../tests/support/ports.js';
 import type { ScreenPop } from '../src/contract/index.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser } from '../src/users/users.js';
@@ -45,7 +49,7 @@ const fixture = join(root, 'tests/fixtures/ami/inbound-answered.ami');
 
 interface WorkerIn { seconds: number; rate: number; extensions: string[]; numbers: string[] }
 type Msg = { type: 'amiPort'; port: number } | { type: 'clientsReady' }
-  | { type: 'done'; fromDial: number[]; fromChanStart: number[]; windows: number[][]; calls: number; missing: number; wrongPage: number };
+  | { type: 'done'; fromDial: number[]; fromChanStart: number[]; windows: number[][]; byInstance: number[][]; missingByInstance: number[]; calls: number; missing: number; wrongPage: number };
 /** The run in windows of this many seconds: a tail that grows over the run shows as growing p99s. */
 const WINDOW_S = 5;
 
@@ -64,19 +68,21 @@ async function workerMain(): Promise<void> {
   });
   port.postMessage({ type: 'amiPort', port: srv.port } satisfies Msg);
 
-  const { httpPort, cookies } = await new Promise<{ httpPort: number; cookies: Record<string, string[]> }>((r) => port.once('message', r));
+  // The instances' HTTP ports (the first leads): the clients take them in turn, each manager on each.
+  const { httpPorts, cookies } = await new Promise<{ httpPorts: number[]; cookies: Record<string, string[]> }>((r) => port.once('message', r));
   // Per call (linkedid): when the phone's first event was written (its channel's CEL CHAN_START, which the
   // service pops on; Asterisk sends it a few ms before the DialBegin) and when the DialBegin to the phone was.
   const chanStartAt = new Map<string, number>();
   const dialAt = new Map<string, { at: number; ext: string; call: number }>();
   // Per client: the call:ringing it received, by linkedid (arrival time); pops for another extension's phone.
-  const got: { ext: string; pops: Map<string, number> }[] = [];
+  const got: { ext: string; instance: number; pops: Map<string, number> }[] = [];
   let wrongPage = 0;
   const clients: Socket[] = [];
   for (const [ext, list] of Object.entries(cookies)) {
     for (const cookie of list) {
-      const c = connect(`http://127.0.0.1:${httpPort}`, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
-      const mine = { ext, pops: new Map<string, number>() };
+      const instance = clients.length % httpPorts.length;
+      const c = connect(`http://127.0.0.1:${httpPorts[instance]}`, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
+      const mine = { ext, instance, pops: new Map<string, number>() };
       got.push(mine);
       c.on('call:ringing', (pop: ScreenPop) => {
         const t = now();
@@ -139,19 +145,22 @@ async function workerMain(): Promise<void> {
   const fromChanStart: number[] = [];
   // The same, per WINDOW_S seconds of the run (by when the call started): does the tail grow as it goes?
   const windows: number[][] = [];
+  const byInstance: number[][] = httpPorts.map(() => []);
+  const missingByInstance: number[] = httpPorts.map(() => 0);
   let missing = 0;
   for (const g of got) {
     for (const [l, d] of dialAt) {
       if (d.ext !== g.ext) continue;
       const t = g.pops.get(l);
-      if (t === undefined) { missing++; continue; }
+      if (t === undefined) { missing++; missingByInstance[g.instance]!++; continue; }
       fromDial.push(t - d.at);
+      byInstance[g.instance]!.push(t - d.at);
       (windows[Math.floor(d.call / (w.rate * WINDOW_S))] ??= []).push(t - d.at);
       const c = chanStartAt.get(l);
       if (c !== undefined) fromChanStart.push(t - c);
     }
   }
-  port.postMessage({ type: 'done', fromDial, fromChanStart, windows, calls, missing, wrongPage } satisfies Msg);
+  port.postMessage({ type: 'done', fromDial, fromChanStart, windows, byInstance, missingByInstance, calls, missing, wrongPage } satisfies Msg);
 }
 
 // ------------------------------------------------------------------ main: the service
@@ -194,18 +203,38 @@ async function replay(): Promise<void> {
   const nExt = arg('extensions', 50);
   const extensions = Array.from({ length: nExt }, (_, i) => String(101 + i));
   const numbers = extensions.map((_, i) => `7916${String(2_000_000 + i).padStart(7, '0')}`);
+  // --instances 2: a leader (this process) and a follower (a process of its own) on one PostgreSQL,
+  // CTI_CLUSTER=true; the clients take the instances in turn, so a pop on the follower's sockets crosses
+  // PostgreSQL's NOTIFY (socket.io's adapter).
+  const instances = arg('instances', 1);
+  const shared = instances > 1 ? await benchDatabase() : null;
+  if (shared && shared.engine !== 'postgres') throw new Error('--instances 2 shares one PostgreSQL: set CTI_BENCH_DATABASE_URL=postgres://...');
   const dir = mkdtempSync(join(tmpdir(), 'cti-bench-pop-'));
   const dbFile = join(dir, 'cti.sqlite');
-  const cookies = await seed(dbFile, extensions, Math.ceil(nClients / nExt), numbers);
+  const cookies = await seed(shared?.target ?? dbFile, extensions, Math.ceil(nClients / nExt), numbers);
   const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { seconds, rate, extensions, numbers } satisfies WorkerIn });
   const next = () => new Promise<Msg>((r) => worker.once('message', r));
   const amiPort = ((await next()) as { port: number }).port;
-  const config = replayConfig(dir, dbFile, amiPort);
+  const extra: Record<string, string> = shared ? { CTI_DATABASE_URL: shared.target, CTI_CLUSTER: 'true' } : {};
+  const config = replayConfig(dir, dbFile, amiPort, extra);
   const app = await buildApp(config, { logger: pino({ level: 'silent' }) });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  worker.postMessage({ httpPort: (app.server.address() as net.AddressInfo).port, cookies });
+  const httpPorts = [(app.server.address() as net.AddressInfo).port];
+  let follower: ChildProcess | null = null;
+  if (shared) {
+    for (let i = 0; i < 100 && !app.cluster.isLeader; i++) await sleep(100);
+    if (!app.cluster.isLeader) throw new Error('the first instance did not take the lead in 10 s');
+    const followerPort = await freePort();
+    follower = spawn(process.execPath, [join(root, 'bin/cti.js'), 'serve'], {
+      env: { PATH: process.env['PATH'] ?? '', ...replayEnv(dir, dbFile, amiPort, { ...extra, CTI_HTTP_PORT: String(followerPort) }) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitForHttp(`http://127.0.0.1:${followerPort}/healthz`, follower);
+    httpPorts.push(followerPort);
+  }
+  worker.postMessage({ httpPorts, cookies });
   await next(); // clients connected
-  console.log(`replay: ${Object.values(cookies).flat().length} socket.io clients on ${nExt} extensions, ${rate} new calls/s for ${seconds} s (recorded inbound-answered, timestamps = send time), 100,000 calls of history`);
+  console.log(`replay: ${Object.values(cookies).flat().length} socket.io clients on ${nExt} extensions${shared ? ', half of them on each of 2 instances (PostgreSQL, CTI_CLUSTER=true)' : ''}, ${rate} new calls/s for ${seconds} s (recorded inbound-answered, timestamps = send time), 100,000 calls of history`);
   // The service's event loop while the calls run: a pop waits for whatever holds it.
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -215,12 +244,37 @@ async function replay(): Promise<void> {
   console.log(summary("the phone channel's CEL CHAN_START (what the service pops on) -> call:ringing", done.fromChanStart));
   const sorted = done.windows.map((xs) => [...xs].sort((a, b) => a - b));
   console.log(`  from DialBegin, p50/p99 per ${WINDOW_S} s of the run: ${sorted.map((xs) => `${pct(xs, 50).toFixed(1)}/${pct(xs, 99).toFixed(1)}`).join('  ')} ms`);
+  if (shared) {
+    for (const [i, xs] of done.byInstance.entries()) {
+      console.log(summary(`  on the ${i === 0 ? "leader's" : "follower's"} sockets, from DialBegin (missing ${done.missingByInstance[i]})`, xs));
+    }
+  }
   console.log(`  calls ${done.calls}, pops owed ${done.fromDial.length + done.missing}, received ${done.fromDial.length}, missing ${done.missing}, on a page of another extension ${done.wrongPage}`);
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
   console.log(`  service event-loop delay: p50 ${ms(loop.percentile(50))} ms  p99 ${ms(loop.percentile(99))} ms  max ${ms(loop.max)} ms`);
+  if (follower && follower.exitCode === null) {
+    const exited = new Promise((r) => follower!.once('exit', r));
+    follower.kill('SIGTERM');
+    await exited;
+  }
   await app.close();
   await worker.terminate();
+  await shared?.drop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Until the URL answers at all (the follower's /healthz says 503 while it follows: it is up). */
+async function waitForHttp(url: string, proc: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) throw new Error(`the follower exited with ${proc.exitCode}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${url}: no answer in 20 s`);
 }
 
 // ------------------------------------------------------------------ real calls on the sandbox PBX

@@ -22,13 +22,18 @@ export function summary(label: string, xs: number[]): string {
 }
 
 /** The service on a scratch dir, attached to the loopback AMI server (bench/ami-server.ts); no ARI, no CDR. */
-export function replayConfig(dir: string, dbFile: string, amiPort: number): ServiceConfig {
-  return loadServiceConfig({
+export function replayConfig(dir: string, dbFile: string, amiPort: number, extra: Record<string, string> = {}): ServiceConfig {
+  return loadServiceConfig(replayEnv(dir, dbFile, amiPort, extra));
+}
+
+/** The replay's service settings as environment variables (for an instance in a process of its own). */
+export function replayEnv(dir: string, dbFile: string, amiPort: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
     CTI_DB_FILE: dbFile, CTI_AMI_PORT: String(amiPort), CTI_AMI_USER: 'bench', CTI_AMI_SECRET: 'bench',
     CTI_ARI_URL: 'http://127.0.0.1:9', CTI_ARI_USER: 'bench', CTI_ARI_PASSWORD: 'bench',
     CTI_RECORDINGS_DIR: dir, CTI_CEL_FILE: join(dir, 'none.csv'), CTI_ROUTING_FILE: join(dir, 'routing.json'), CTI_WEB_DIR: join(dir, 'web'),
-    CTI_LOG_LEVEL: 'silent',
-  });
+    CTI_LOG_LEVEL: 'silent', ...extra,
+  };
 }
 
 /** A recorded AMI stream (tests/fixtures/ami/*.ami): its event blocks (LF line ends) and each one's Timestamp in s. */
