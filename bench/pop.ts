@@ -36,8 +36,9 @@ import { openDb } from '../src/db/client.js';
 import { buildApp } from '../src/app.js';
 import { serveAmi } from './ami-server.js';
 import { arg, now, ownCall, pct, recordedEvents, replayConfig, replayEnv, summary } from './replay.js';
-import { benchDatabase, sleep } from './sandbox-load.js';
+import { benchDatabase } from './sandbox-load.js';
 import { freePort } from '../tests/support/ports.js';
+import { waitUntil } from '../tests/support/sandbox.js';
 import type { ScreenPop } from '../src/contract/index.js';
 import { createSession } from '../src/users/sessions.js';
 import { addUser } from '../src/users/users.js';
@@ -222,14 +223,17 @@ async function replay(): Promise<void> {
   const httpPorts = [(app.server.address() as net.AddressInfo).port];
   let follower: ChildProcess | null = null;
   if (shared) {
-    for (let i = 0; i < 100 && !app.cluster.isLeader; i++) await sleep(100);
-    if (!app.cluster.isLeader) throw new Error('the first instance did not take the lead in 10 s');
+    await waitUntil(() => app.cluster.isLeader, 10_000, 'the first instance to take the lead');
     const followerPort = await freePort();
     follower = spawn(process.execPath, [join(root, 'bin/cti.js'), 'serve'], {
       env: { PATH: process.env['PATH'] ?? '', ...replayEnv(dir, dbFile, amiPort, { ...extra, CTI_HTTP_PORT: String(followerPort) }) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    await waitForHttp(`http://127.0.0.1:${followerPort}/healthz`, follower);
+    // Up once it answers at all (a follower's /healthz is 503).
+    await waitUntil(async () => {
+      if (follower!.exitCode !== null) throw new Error(`the follower exited with ${follower!.exitCode}`);
+      return fetch(`http://127.0.0.1:${followerPort}/healthz`).then(() => true, () => false);
+    }, 20_000, 'the follower to answer');
     httpPorts.push(followerPort);
   }
   worker.postMessage({ httpPorts, cookies });
@@ -261,20 +265,6 @@ async function replay(): Promise<void> {
   await worker.terminate();
   await shared?.drop();
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** Until the URL answers at all (the follower's /healthz says 503 while it follows: it is up). */
-async function waitForHttp(url: string, proc: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (proc.exitCode !== null) throw new Error(`the follower exited with ${proc.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`${url}: no answer in 20 s`);
 }
 
 // ------------------------------------------------------------------ real calls on the sandbox PBX
