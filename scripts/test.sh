@@ -96,14 +96,34 @@ SOFTPHONE_NS=cti-softphone-$$
 bash sandbox/pbx.sh down >/dev/null
 CTI_PBX_NETNS=$SOFTPHONE_NS bash sandbox/pbx.sh up
 ip netns exec "$SOFTPHONE_NS" npx vitest run --project softphone --reporter=default --reporter=json --outputFile="$out/softphone.json" || status=1
+# The summary: the counts, then every failed test by tier, file and name with the first line of its
+# error, so that the end of the log says what went wrong without a search through the tiers above.
 node -e '
+  const fs = require("fs"), path = require("path");
   let p = 0, f = 0, s = 0;
+  const failed = [];
   for (const file of process.argv.slice(1)) {
+    const tier = path.basename(file, ".json");
+    let r;
     try {
-      const r = JSON.parse(require("fs").readFileSync(file, "utf8"));
-      p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + r.numTodoTests;
-    } catch { f += 1; }
+      r = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+      f += 1;
+      failed.push(`${tier}: no report (${file}): the run stopped before it wrote one`);
+      continue;
+    }
+    p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + r.numTodoTests;
+    for (const suite of r.testResults ?? []) {
+      const where = path.relative(process.cwd(), suite.name);
+      const tests = (suite.assertionResults ?? []).filter((t) => t.status === "failed");
+      for (const t of tests) {
+        const first = String(t.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300);
+        failed.push(`${tier}: ${where} > ${t.fullName}: ${first}`);
+      }
+      if (tests.length === 0 && suite.status === "failed") failed.push(`${tier}: ${where}: ${String(suite.message ?? "").split("\n")[0].slice(0, 300)}`);
+    }
   }
+  for (const line of failed) console.log(`failed: ${line}`);
   console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
 ' "$out/fast.json" "${dated[@]}" "$out/integration.json" "$out/integration-postgres.json" "$out/e2e.json" "$out/cluster.json" "$out/pbxes.json" "$out/freepbx.json" "$out/softphone.json"
 exit $status
