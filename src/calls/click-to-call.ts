@@ -10,7 +10,10 @@
 // you_rejected); while calling_client: the client's line (client_busy, client_no_answer, client_rejected).
 // When the manager's phone never answers the dialplan never runs: Asterisk's event log still shows a
 // phone an Originate rang with the client's number as its caller ID, which the interpreter reads.
-// An unregistered phone gets no channel at all: only AMI OriginateResponse (Failure) says so.
+// An unregistered phone gets no channel at all: only AMI OriginateResponse (Failure) says so. That
+// response cannot tell it apart from a busy one (Asterisk 22 gives both Reason 0) and it may overtake the
+// event log's first record of the phone's channel, so "not registered" waits a moment (ORIGINATE_GRACE_MS)
+// for a channel: once one is seen, its end tells the reason.
 // Before anything reaches the PBX the dial policy (dial-policy.ts) checks the number (403 with the
 // reason) and the user's limits (429): each request takes a place until its call is over.
 import { randomUUID } from 'node:crypto';
@@ -35,12 +38,19 @@ import type { CallTracker } from './tracker.js';
 const RING_MS = 30_000;
 /** A request nothing was heard of for this long after the manager's ring time is failed and forgotten. */
 const SILENCE_AFTER_RING_MS = 15_000;
+/**
+ * How long a failed Originate waits for the event log to show the phone's channel before the manager is
+ * told "not registered" (the response overtook the phone's CHAN_START by a few ms on a loaded PBX).
+ */
+export const ORIGINATE_GRACE_MS = 1_000;
 
 interface Pending {
   requestId: string;
   userId: string;
   stage: 'requested' | C2cStage;
   timer: NodeJS.Timeout;
+  /** A failed Originate's wait for the phone's channel (ORIGINATE_GRACE_MS), if one is running. */
+  grace: NodeJS.Timeout | null;
   /** Frees the user's place under the concurrency limit. */
   release: () => void;
 }
@@ -122,6 +132,7 @@ export class ClickToCall {
     this.deps.notify(p.userId, msg);
     if (stage === 'ended' || stage === 'failed') {
       clearTimeout(p.timer);
+      if (p.grace) clearTimeout(p.grace);
       p.release();
       this.pending.delete(p.requestId);
     }
@@ -133,7 +144,14 @@ export class ClickToCall {
     if (!p) return;
     if (f.reason === 'busy') this.advance(p.requestId, 'failed', 'you_busy');
     else if (f.reason === 'no_answer') this.advance(p.requestId, 'failed', 'you_no_answer');
-    else if (p.stage === 'requested') this.advance(p.requestId, 'failed', f.reason === 'hung_up' ? 'you_rejected' : 'not_registered');
+    else if (p.stage === 'requested' && !p.grace) {
+      // No channel of the phone seen yet: either it had none (not registered, or it hung up at once) or
+      // the event log's record of it is still on its way. A channel seen in the meantime moves the stage
+      // on, and its end tells the reason instead.
+      const reason: C2cReason = f.reason === 'hung_up' ? 'you_rejected' : 'not_registered';
+      p.grace = setTimeout(() => { if (p.stage === 'requested') this.advance(p.requestId, 'failed', reason); }, ORIGINATE_GRACE_MS);
+      p.grace.unref();
+    }
     // Otherwise the tracker saw the phone ring and its hang-up tells the reason.
   }
 
@@ -181,7 +199,7 @@ export class ClickToCall {
     const ringMs = this.deps.ringMs ?? RING_MS;
     const timer = setTimeout(() => this.advance(requestId, 'failed', 'pbx_unavailable'), ringMs + SILENCE_AFTER_RING_MS);
     timer.unref();
-    this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer, release: admission.release });
+    this.pending.set(requestId, { requestId, userId: ctx.actor.id, stage: 'requested', timer, grace: null, release: admission.release });
     try {
       await pbx.clickToCall({ requestId, extension: ext, digits, ringMs, tagBrowser: browser });
     } catch (err) {
@@ -193,7 +211,7 @@ export class ClickToCall {
   }
 
   stop(): void {
-    for (const p of this.pending.values()) { clearTimeout(p.timer); p.release(); }
+    for (const p of this.pending.values()) { clearTimeout(p.timer); if (p.grace) clearTimeout(p.grace); p.release(); }
     this.pending.clear();
   }
 }

@@ -30,7 +30,9 @@ const C2C_PREFIX = 'c2c-';
 /**
  * A click-to-call's failed Originate, from AMI OriginateResponse. Reason is the last control frame of
  * the originated channel (include/asterisk/frame.h): 5 busy, 3 ringing until the timeout, 1 hung up;
- * 0 or 8 no channel at all (the phone is not registered).
+ * 0 or 8 no channel at all (the phone is not registered), but also a phone that answered 486 Busy at once
+ * (Asterisk 22, tests/fixtures/ami/click2call-busy.ami): 'unavailable' is a guess the channel's own end
+ * overrides (src/calls/click-to-call.ts).
  */
 export function clickToCallFailure(e: PbxEvent): { requestId: string; reason: OriginateFailure } | null {
   if (e.type !== 'originate.response' || e.success || !e.actionId.startsWith(C2C_PREFIX)) return null;

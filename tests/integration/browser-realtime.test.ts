@@ -3,7 +3,7 @@
 // plain failure reasons, and the pop of a real inbound call reaching only the ringing extension's socket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { C2cProgress, ScreenPop } from '../../src/contract/index.js';
-import { coreShowChannels, hangupChannel, inboundCall, oneCdr, onAmiEvent, sandboxAmi, waitForCdr, waitUntil, type AmiMessage } from '../support/sandbox.js';
+import { coreShowChannels, hangupChannel, hangupEverything, inboundCall, oneCdr, onAmiEvent, sandboxAmi, waitForCdr, waitUntil, type AmiMessage } from '../support/sandbox.js';
 import { loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
 import { sessionCookieIn, socketFor, type ClientSocket } from '../support/session.js';
 
@@ -53,6 +53,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of sockets) s.close();
+  // 198 rings for 10 s: a test that failed before it stopped must not leave it ringing into the next file.
+  await hangupEverything();
   off?.();
   await svc?.stop();
 });

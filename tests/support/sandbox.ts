@@ -245,6 +245,15 @@ export async function hangupChannel(name: string, cause = 16): Promise<void> {
   await amiAction({ action: 'Hangup', channel: name, cause });
 }
 
+/**
+ * Hangs up every channel on the sandbox and waits until none is left: a test file that failed part-way
+ * (a phone still ringing) leaves the PBX idle for the next file.
+ */
+export async function hangupEverything(timeoutMs = 5000): Promise<void> {
+  for (const c of await coreShowChannels()) await hangupChannel(c.channel).catch(() => undefined);
+  await waitUntil(async () => (await coreShowChannels()).length === 0, timeoutMs, 'no channel left on the sandbox');
+}
+
 export interface CallHandle {
   /** Uniqueid of the originated channel = linkedid of the whole call. */
   linkedid: string;

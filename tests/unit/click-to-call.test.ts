@@ -5,23 +5,30 @@
 // told: whose side failed, and how.
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ClickToCall } from '../../src/calls/click-to-call.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ClickToCall, ORIGINATE_GRACE_MS } from '../../src/calls/click-to-call.js';
 import { dialPolicyOf } from '../../src/calls/dial-policy.js';
 import { loadBaseConfig } from '../../src/config/config.js';
 import { CtiError } from '../../src/lib/errors.js';
 import { CallTracker } from '../../src/calls/tracker.js';
 import { openDb, type DbHandle } from '../../src/db/client.js';
+import type { PbxEvent } from '../../src/pbx/events.js';
 import { clickToCallFailure, type Pbx } from '../../src/pbx/pbx.js';
 import type { C2cProgress } from '../../src/contract/index.js';
 import { addUser, findUser } from '../../src/users/users.js';
 import { loadScenario, scenarioEvents } from '../support/ami-fixture.js';
 
 const handles: DbHandle[] = [];
-afterEach(async () => { for (const h of handles.splice(0)) await h.close(); });
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const h of handles.splice(0)) await h.close();
+});
 
-/** `fixtureNumber`: the client's number in the recording (a sandbox 1555... one), replaced by a Russian mobile. */
-async function run(scenario: string, ext: string, fixtureNumber: string): Promise<{ got: C2cProgress[]; record: ReturnType<import('../../src/calls/call.js').Call['toRecord']> | null }> {
+/**
+ * `fixtureNumber`: the client's number in the recording (a sandbox 1555... one), replaced by a Russian mobile.
+ * `arrive`: the order (or the part) of the recording that reaches the service; `settle`: what passes after it.
+ */
+async function run(scenario: string, ext: string, fixtureNumber: string, o: { arrive?: (events: PbxEvent[]) => PbxEvent[]; settle?: (got: C2cProgress[]) => void } = {}): Promise<{ got: C2cProgress[]; record: ReturnType<import('../../src/calls/call.js').Call['toRecord']> | null }> {
   const h = await openDb(':memory:');
   handles.push(h);
   await addUser(h.db, { name: 'anna', role: 'supervisor', pbxId: 'main', extension: ext });
@@ -39,12 +46,17 @@ async function run(scenario: string, ext: string, fixtureNumber: string): Promis
   const { requestId } = await c2c.start({ db: h.db, actor: { id: actor.id, name: actor.name, role: actor.role, pbxId: 'main', extension: ext }, region: 'RU' }, { number: `+${number}` });
   expect(sent[0]).toMatchObject({ extension: ext, digits: number, requestId });
   const fixtureLinkedId = loadScenario(scenario).cdr[0]!.linkedid;
-  for (const e of scenarioEvents(scenario, { numbers: { [fixtureLinkedId]: requestId, [fixtureNumber]: number } })) {
+  // The recordings' Originates were sent under an earlier ActionID prefix (orig-): their responses are
+  // given the one the service sends now, so that they reach ClickToCall as they do live.
+  const events = scenarioEvents(scenario, { numbers: { [fixtureLinkedId]: requestId, [fixtureNumber]: number } })
+    .map((e) => (e.type === 'originate.response' && e.actionId.startsWith('orig-') ? { ...e, actionId: `c2c-${requestId}` } : e));
+  for (const e of o.arrive ? o.arrive(events) : events) {
     tracker.handle(e);
     bus.emit('event', e);
     const failed = clickToCallFailure(e);
     if (failed) bus.emit('clickToCallFailed', failed);
   }
+  o.settle?.(got);
   c2c.stop();
   expect(got.every((p) => p.requestId === requestId)).toBe(true);
   return { got, record };
@@ -55,6 +67,32 @@ describe('click-to-call progress on recorded traffic', () => {
     const { got, record } = await run('click2call-busy', '199', '15551230017');
     expect(got.map((p) => [p.stage, p.reason])).toEqual([['calling_you', undefined], ['failed', 'you_busy']]);
     expect(record).toMatchObject({ direction: 'outbound', origin: 'click2call', extension: '199', disposition: 'busy', externalNumber: '+79161230017' });
+  });
+
+  // Asterisk 22 answers a busy phone's Originate with Reason 0, the same as a phone with no contact, and
+  // that response may come before the event log's first record of the phone's channel (seen in CI on the
+  // PBX on another host): the phone is still busy, not "not registered".
+  it("the manager's own phone busy (199), the OriginateResponse overtaking the channel's records: still you_busy", async () => {
+    const originateFirst = (events: PbxEvent[]) => [...events.filter((e) => e.type === 'originate.response'), ...events.filter((e) => e.type !== 'originate.response')];
+    const { got, record } = await run('click2call-busy', '199', '15551230017', { arrive: originateFirst });
+    expect(got.map((p) => [p.stage, p.reason])).toEqual([['calling_you', undefined], ['failed', 'you_busy']]);
+    expect(record).toMatchObject({ extension: '199', disposition: 'busy' });
+  });
+
+  it("a phone with no channel at all (not registered): the failed Originate alone, after the grace: not_registered", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let before: string[] = [];
+    const { got, record } = await run('click2call-busy', '199', '15551230017', {
+      arrive: (events) => events.filter((e) => e.type === 'originate.response'),
+      settle: (sofar) => {
+        vi.advanceTimersByTime(ORIGINATE_GRACE_MS - 1);
+        before = sofar.map((p) => p.stage);
+        vi.advanceTimersByTime(1);
+      },
+    });
+    expect(before).toEqual([]);
+    expect(got.map((p) => [p.stage, p.reason])).toEqual([['failed', 'not_registered']]);
+    expect(record).toBeNull();
   });
 
   it("the manager's own phone never answers (198): failed you_no_answer", async () => {
