@@ -228,9 +228,20 @@ describe('two PBXs: Москва (main) and Казань', () => {
     const owner = page.getByTestId('contact-owner');
     await expect.poll(() => owner.innerText(), { timeout: 10_000 }).toBe('kamil (101 · Казань)');
     await shot(page, 'contact-owner-kzn-en.png');
+    // The client form's owner selector tells the two 101s apart the same way.
+    const ownerChoice = async (lang: string) => {
+      await page.getByTestId('edit-client').click();
+      const select = page.getByTestId('client-form').getByTestId('client-form-owner');
+      await expect.poll(() => select.locator('option:checked').innerText(), { timeout: 10_000 }).toBe('kamil (101 · Казань)');
+      expect((await select.locator('option').allInnerTexts()).filter((o) => o.includes('101'))).toEqual(['anna (101 · Москва)', 'kamil (101 · Казань)']);
+      await shot(page, `client-form-owner-kzn-${lang}.png`);
+      await page.getByTestId('client-form').getByRole('button', { name: lang === 'ru' ? 'Отмена' : 'Cancel' }).click();
+    };
+    await ownerChoice('en');
     await page.getByTestId('language-switch').selectOption('ru');
     await expect.poll(() => page.getByTestId('contact-owner').innerText(), { timeout: 10_000 }).toBe('kamil (101 · Казань)');
     await shot(page, 'contact-owner-kzn-ru.png');
+    await ownerChoice('ru');
     await page.getByTestId('language-switch').selectOption('en');
   });
 

@@ -11,6 +11,7 @@ import { errorText, isSupervisor, useUser } from '../app.js';
 import { t } from '../i18n.js';
 import type { Client, Contact, Manager, User } from '../types.js';
 import { useManagers } from '../managers.js';
+import { personLabel, usePbxes } from '../pbxes.js';
 
 /** Whether the user may change this client and its contacts (the service's assertSeesClient). */
 export function mayEditClient(user: User, client: Pick<Client, 'ownerId'> | null): boolean {
@@ -73,6 +74,7 @@ export function ClientForm({ client, onSaved, onCancel }: { client?: Client; onS
   const user = useUser();
   const chooseOwner = mayChooseOwner(user);
   const managers = useManagers(chooseOwner);
+  const pbxList = usePbxes();
   const [name, setName] = useState(client?.name ?? '');
   const [kind, setKind] = useState<Client['kind']>(client?.kind ?? 'company');
   // "250000.00" as the service keeps it reads "250000" in the field (whole amounts are the usual ones).
@@ -144,7 +146,7 @@ export function ClientForm({ client, onSaved, onCancel }: { client?: Client; onS
           <select data-testid="client-form-owner" value={ownerId} aria-invalid={invalid(error, 'ownerId')} onChange={(e) => setOwnerId(e.currentTarget.value)}>
             <option value="">{t('ownerNobody')}</option>
             {ownerId && !ownerName(ownerId) && <option value={ownerId}>{ownerId}</option>}
-            {managers.map((m: Manager) => <option key={m.id} value={m.id}>{m.extension ? `${m.name} (${m.extension})` : m.name}</option>)}
+            {managers.map((m: Manager) => <option key={m.id} value={m.id}>{personLabel(pbxList, m)}</option>)}
           </select>
         </label>
       ) : (
