@@ -63,6 +63,8 @@ export interface ReportRow {
   extension: string | null;
   managerId: string | null;
   managerName: string | null;
+  /** The PBX of the manager's extension (src/pbx/pbxes.ts): with several PBXs, "101" names a phone only with it. */
+  managerPbx: string | null;
   /** '2026-11-20' (day), '2026-W47' (ISO week), '2026-11' (month), '2026-11-20T09:00' (hour); null if not grouped by time. */
   period: string | null;
   periodStart: string | null;
@@ -374,9 +376,10 @@ export async function callReport(ctx: ReportContext, input: ReportInput): Promis
   // The period and the one before at once (on PostgreSQL, on two connections); with the names of the users
   // the calls were credited to (a deleted user's calls keep the id, with no name).
   const [current, previous, people] = await Promise.all([
-    collect(ctx.db, q, segs), collect(ctx.db, prevQ, []), ctx.db.select({ id: users.id, name: users.name }).from(users),
+    collect(ctx.db, q, segs), collect(ctx.db, prevQ, []), ctx.db.select({ id: users.id, name: users.name, pbx: users.pbxId }).from(users),
   ]);
   const names = new Map(people.map((u) => [u.id, u.name]));
+  const pbxOf = new Map(people.map((u) => [u.id, u.pbx]));
 
   // Merge SQL buckets into rows (weeks and months are several day buckets).
   const rows = new Map<string, { ext: string | null; mid: string | null; p: ReturnType<typeof period> | null; sums: Sums }>();
@@ -401,6 +404,7 @@ export async function callReport(ctx: ReportContext, input: ReportInput): Promis
       extension: r.ext,
       managerId: r.mid,
       managerName: r.mid ? names.get(r.mid) ?? null : null,
+      managerPbx: r.mid ? pbxOf.get(r.mid) ?? null : null,
       period: r.p?.label ?? null,
       periodStart: r.p ? iso(r.p.start) : null,
       periodEnd: r.p ? iso(r.p.end) : null,

@@ -33,7 +33,7 @@ export const reportSchema = {
       items: {
         type: 'object',
         properties: {
-          extension: nullableString, managerId: nullableString, managerName: nullableString,
+          extension: nullableString, managerId: nullableString, managerName: nullableString, managerPbx: nullableString,
           period: nullableString, periodStart: nullableString, periodEnd: nullableString, metrics, outcomes,
         },
       },

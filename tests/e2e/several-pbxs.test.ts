@@ -193,6 +193,16 @@ describe('two PBXs: Москва (main) and Казань', () => {
     const calls = () => page.getByTestId('report-totals').locator('[data-metric="calls"]').getAttribute('data-value');
     await expect.poll(calls, { timeout: 10_000 }).toBe('3');
     expect(await optionTexts(page, 'report-pbx')).toEqual(['All PBXs', 'Москва', 'Казань']);
+    // All PBXs, by manager: the two 101s are told apart as on the cards.
+    const managers = () => page.getByTestId('report-row').locator('th').allInnerTexts();
+    await expect.poll(managers, { timeout: 10_000 }).toEqual(['anna (101 · Москва)', 'kamil (101 · Казань)']);
+    await shot(page, 'report-two-pbxs-en.png');
+    await page.getByTestId('language-switch').selectOption('ru');
+    await expect.poll(() => optionTexts(page, 'report-pbx'), { timeout: 10_000 }).toEqual(['Все АТС', 'Москва', 'Казань']);
+    expect(await managers()).toEqual(['anna (101 · Москва)', 'kamil (101 · Казань)']);
+    await shot(page, 'report-two-pbxs-ru.png');
+    await page.getByTestId('language-switch').selectOption('en');
+    await expect.poll(() => optionTexts(page, 'report-pbx'), { timeout: 10_000 }).toEqual(['All PBXs', 'Москва', 'Казань']);
     await page.getByTestId('report-pbx').selectOption({ label: 'Казань' });
     await expect.poll(calls, { timeout: 10_000 }).toBe('1');
     // The calls behind the number are Kazan's.

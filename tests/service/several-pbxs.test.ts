@@ -119,11 +119,12 @@ describe('several PBXs: one deployment, two Asterisks, extension 101 on both', (
 
     // Reports: one PBX's calls, per manager.
     const report = (q: string) => get(`/api/v1/reports/calls?from=${day(-1)}&to=${day(2)}&groupBy=manager${q}`);
-    const rowsOf = async (q: string) => ((await report(q)).json().rows as { managerName: string | null; metrics: { calls: { value: number } } }[])
-      .map((r) => `${r.managerName}:${r.metrics.calls.value}`);
-    expect(await rowsOf('&pbx=kzn')).toEqual(['kamil:1']);
-    expect(await rowsOf('&pbx=main')).toEqual(['anna:1']);
-    expect((await rowsOf('')).sort()).toEqual(['anna:1', 'kamil:1']);
+    // Each row names the PBX of its manager's extension: both 101s, told apart.
+    const rowsOf = async (q: string) => ((await report(q)).json().rows as { extension: string; managerName: string | null; managerPbx: string | null; metrics: { calls: { value: number } } }[])
+      .map((r) => `${r.managerName} ${r.extension}@${r.managerPbx}:${r.metrics.calls.value}`);
+    expect(await rowsOf('&pbx=kzn')).toEqual(['kamil 101@kzn:1']);
+    expect(await rowsOf('&pbx=main')).toEqual(['anna 101@main:1']);
+    expect((await rowsOf('')).sort()).toEqual(['anna 101@main:1', 'kamil 101@kzn:1']);
   });
 
   it('routing rules for a PBX id that is not here are a warning; a target on a PBX where nobody has it is one too', async () => {

@@ -25,7 +25,7 @@ const HOUR = 3_600_000;
 /** Today from 09:00 UTC (a fake "now" at 12:30), hourly rows; `start` in hours after 09:00. */
 const T9 = Date.parse('2026-11-20T09:00:00Z');
 const row = (ext: string, start: number, answered: number, missed = 0): ReportRow => ({
-  extension: ext, managerId: `u${ext}`, managerName: `m${ext}`,
+  extension: ext, managerId: `u${ext}`, managerName: `m${ext}`, managerPbx: 'main',
   period: new Date(T9 + start * HOUR).toISOString().slice(0, 13) + ':00', periodStart: new Date(T9 + start * HOUR).toISOString(), periodEnd: new Date(T9 + (start + 1) * HOUR).toISOString(),
   metrics: metrics(answered, missed, answered * 30), outcomes: {},
 });

@@ -24,6 +24,8 @@ export interface ReportRow {
   extension: string | null;
   managerId: string | null;
   managerName: string | null;
+  /** The PBX of the manager's extension. */
+  managerPbx: string | null;
   period: string | null;
   periodStart: string | null;
   periodEnd: string | null;

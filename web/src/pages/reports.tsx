@@ -19,7 +19,7 @@ import {
 import type { Call, Direction, Page } from '../types.js';
 import { QueueReportView } from './queue-report.js';
 import { PbxSelect } from '../components/pbx-select.js';
-import { usePbxChoice, usePbxes } from '../pbxes.js';
+import { personLabel, usePbxChoice, usePbxes, type PbxItem } from '../pbxes.js';
 
 /** The table's metric columns, in order (callbacks get one column of their own: on time / due). */
 const COLUMNS: Metric[] = [
@@ -37,8 +37,9 @@ function formatMetric(metric: Metric, v: number | null): string {
 }
 
 const periodLabel = periodText;
-const managerLabel = (r: ReportRow) =>
-  r.extension === null ? t('repNoManager') : r.managerName ? `${r.managerName} (${r.extension})` : r.extension;
+/** A row's manager as the cards and the pop name them: "Анна (101)", with several PBXs "Анна (101 · Казань)". */
+const managerLabelIn = (pbxList: readonly PbxItem[]) => (r: ReportRow) =>
+  r.extension === null ? t('repNoManager') : r.managerName ? personLabel(pbxList, { name: r.managerName, extension: r.extension, pbx: r.managerPbx }) : r.extension;
 
 /** A local date (YYYY-MM-DD) of an instant in the report's zone; `end` for an exclusive end (the day before). */
 function localDay(iso: string, tz: string, end = false): string {
@@ -159,6 +160,7 @@ function Report() {
   // '': every PBX's calls (the selector shows only with two or more PBXs).
   const [pbx, setPbx] = usePbxChoice('reports');
   const pbxList = usePbxes();
+  const managerLabel = managerLabelIn(pbxList);
   const [report, setReport] = useState<CallReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [drill, setDrill] = useState<Drill | null>(null);
@@ -278,7 +280,7 @@ function Report() {
               })}
             {' '}{t('repDrillHint')}
           </p>
-          <ReportCharts key={`${language()}-${report.from}-${report.to}-${report.groupBy.join()}`} report={report} managerLabel={managerLabel} periodLabel={periodLabel} />
+          <ReportCharts key={`${language()}-${pbxList.length}-${report.from}-${report.to}-${report.groupBy.join()}`} report={report} managerLabel={managerLabel} periodLabel={periodLabel} />
           <div class="table-actions">
             <CsvLink path="/api/v1/reports/calls" query={query} filename="calls-report.csv" testid="report-csv" />
           </div>
