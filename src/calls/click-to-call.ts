@@ -131,9 +131,7 @@ export class ClickToCall {
     if (typeof call !== 'string') msg.callId = call.id;
     this.deps.notify(p.userId, msg);
     if (stage === 'ended' || stage === 'failed') {
-      clearTimeout(p.timer);
-      if (p.grace) clearTimeout(p.grace);
-      p.release();
+      this.settle(p);
       this.pending.delete(p.requestId);
     }
   }
@@ -211,7 +209,14 @@ export class ClickToCall {
   }
 
   stop(): void {
-    for (const p of this.pending.values()) { clearTimeout(p.timer); if (p.grace) clearTimeout(p.grace); p.release(); }
+    for (const p of this.pending.values()) this.settle(p);
     this.pending.clear();
+  }
+
+  /** A request is over: its timers stop and its place under the limits is free. */
+  private settle(p: Pending): void {
+    clearTimeout(p.timer);
+    if (p.grace) clearTimeout(p.grace);
+    p.release();
   }
 }

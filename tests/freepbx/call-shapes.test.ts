@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ScreenPop } from '../../src/contract/index.js';
 import {
-  attendedTransfer, blindTransferAmi, completeAttendedTransfer, coreShowChannels, hangupChannel, inboundCall, loadSandboxEnv, Phone, readCdr, waitForCdr,
+  attendedTransfer, blindTransferAmi, completeAttendedTransfer, hangupEverything, inboundCall, loadSandboxEnv, Phone, readCdr, waitForCdr,
   waitForChannel, waitUntil, type CdrRow,
 } from '../support/sandbox.js';
 import { api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
@@ -57,7 +57,7 @@ beforeAll(async () => {
 afterEach(async () => {
   // A test that failed half-way leaves neither a phone that only rings nor a call that holds one.
   for (const p of Object.values(phones)) await p.answerMode('auto').catch(() => undefined);
-  for (const c of await coreShowChannels()) await hangupChannel(c.channel).catch(() => undefined);
+  await hangupEverything();
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
 // step adds (cel_custom, epoch times), with FreePBX's own recording, exact against Asterisk's CDR.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveSnapshot } from '../../src/contract/index.js';
-import { coreShowChannels, hangupChannel, inboundCall, loadSandboxEnv, Phone, waitForCdr, waitUntil, type CdrRow } from '../support/sandbox.js';
+import { hangupEverything, inboundCall, loadSandboxEnv, Phone, waitForCdr, waitUntil, type CdrRow } from '../support/sandbox.js';
 import { api, loggedCall, newDbFile, seedUser, startService, type ServiceProcess } from '../support/service.js';
 
 const env = loadSandboxEnv();
@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const p of Object.values(phones)) await p.answerMode('auto').catch(() => undefined);
-  for (const c of await coreShowChannels()) await hangupChannel(c.channel).catch(() => undefined);
+  await hangupEverything();
   for (const s of running.splice(0)) await s.stop().catch(() => undefined);
 });
 

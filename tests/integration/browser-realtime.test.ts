@@ -54,7 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of sockets) s.close();
   // 198 rings for 10 s: a test that failed before it stopped must not leave it ringing into the next file.
-  await hangupEverything();
+  await hangupEverything({ waitMs: 5000 });
   off?.();
   await svc?.stop();
 });

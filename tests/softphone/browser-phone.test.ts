@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import {
-  asterisk, closeSandbox, coreShowChannels, dialTo, hangupChannel, inboundCall, loadSandboxEnv, onAmiEvent, oneCdr, Phone, recordingPath,
+  asterisk, closeSandbox, coreShowChannels, dialTo, hangupEverything, inboundCall, loadSandboxEnv, onAmiEvent, oneCdr, Phone, recordingPath,
   sandboxAmi, waitForCdr, waitForChannel, waitUntil, type AmiMessage,
 } from '../support/sandbox.js';
 import { AmiProxy, api, newDbFile, startService, type ServiceProcess } from '../support/service.js';
@@ -332,6 +332,6 @@ describe('the browser phone on the sandbox Asterisk', () => {
     const call = await logged(h.linkedid);
     expect(call).toMatchObject({ disposition: 'answered', extension: WEB_EXT });
     // Remaining channels of this test (none expected) are cleared for the next file.
-    for (const c of await coreShowChannels()) await hangupChannel(c.channel).catch(() => undefined);
+    await hangupEverything();
   });
 });

@@ -246,12 +246,12 @@ export async function hangupChannel(name: string, cause = 16): Promise<void> {
 }
 
 /**
- * Hangs up every channel on the sandbox and waits until none is left: a test file that failed part-way
- * (a phone still ringing) leaves the PBX idle for the next file.
+ * Hangs up every channel on the sandbox, so that a test that failed part-way (a phone still ringing)
+ * leaves the PBX idle for the next one; with `waitMs`, waits until none is left.
  */
-export async function hangupEverything(timeoutMs = 5000): Promise<void> {
+export async function hangupEverything(o: { waitMs?: number } = {}): Promise<void> {
   for (const c of await coreShowChannels()) await hangupChannel(c.channel).catch(() => undefined);
-  await waitUntil(async () => (await coreShowChannels()).length === 0, timeoutMs, 'no channel left on the sandbox');
+  if (o.waitMs) await waitUntil(async () => (await coreShowChannels()).length === 0, o.waitMs, 'no channel left on the sandbox');
 }
 
 export interface CallHandle {
